@@ -1,0 +1,1 @@
+"""Benchmarks printed by ``mckm bench`` (ops/s, median of several runs)."""

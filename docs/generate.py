@@ -1,0 +1,36 @@
+"""Write the generated pages of the site: spec/ pages and tables rendered from the models.
+
+Each entry of ``GENERATORS`` names a function that returns ``{page name: markdown}``; the pages
+land in ``docs/_generated/`` and are listed by ``docs/index.md``'s toctree glob.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+#: "module:function" returning {page name: markdown text}.
+GENERATORS: tuple[str, ...] = ()
+
+
+def _spec_pages(root: Path) -> dict[str, str]:
+    pages = {}
+    for path in sorted((root / "spec").glob("*.md")):
+        pages[f"spec-{path.stem}"] = path.read_text(encoding="utf-8")
+    return pages
+
+
+def write_all(docs: Path) -> None:
+    out = docs / "_generated"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir()
+    pages = _spec_pages(docs.parent)
+    for target in GENERATORS:
+        module_name, attr = target.split(":")
+        func: Callable[[], dict[str, str]] = getattr(importlib.import_module(module_name), attr)
+        pages.update(func())
+    for name, text in pages.items():
+        (out / f"{name}.md").write_text(text, encoding="utf-8")

@@ -1,0 +1,1 @@
+"""mckm implementation: the runtime that executes the models (crypto, codec, engine, roles)."""

@@ -1,0 +1,1 @@
+"""Declarative models: message grammars, procedure models and policies (the one source)."""
