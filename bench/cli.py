@@ -10,7 +10,12 @@ import click
 from mckm.bench.registry import REGISTRY, measure
 
 #: benchmark modules; importing one registers its benchmarks.
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = (
+    "mckm.bench.crypto_eccsi",
+    "mckm.bench.crypto_sakke",
+    "mckm.bench.codec",
+    "mckm.bench.kms",
+)
 
 
 def load() -> None:

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 #: "module:function" returning {page name: markdown text}.
-GENERATORS: tuple[str, ...] = ()
+GENERATORS: tuple[str, ...] = (
+    "mckm.impl.vectors.docs:render_pages",
+    "mckm.proofs.docs:render_pages",
+)
 
 
 def _spec_pages(root: Path) -> dict[str, str]:

@@ -14,11 +14,12 @@ import click
 
 #: sub-command name -> "module:attribute" of its click command, and its one-line help.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("mckm.impl.demo:demo", "Run the main job on the embedded defaults and say what it did."),
+    "demo": ("mckm.impl.demo:demo", "Run the main job on the embedded defaults."),
     "vectors": ("mckm.impl.vectors.cli:vectors", "Check or make conformance vector files."),
     "bench": ("mckm.bench.cli:bench", "Print ops/s of the crypto and codec hot paths."),
     "codec": ("mckm.impl.codec.cli:codec", "Decode, encode and describe MIKEY messages."),
     "lint": ("mckm.impl.lint.cli:lint", "Check a contribution's text for inconsistencies."),
+    "kms": ("mckm.impl.roles.kms.cli:kms", "Run the KMS / SKM-S over HTTPS; enrol users."),
     "prove": ("mckm.proofs.cli:prove", "Prove the models' invariants with z3 and kill mutants."),
 }
 

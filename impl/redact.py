@@ -25,11 +25,12 @@ class Secret(Generic[T]):
     __slots__ = ("_value",)
 
     def __init__(self, value: T) -> None:
-        self._value = value
+        self._value: T = value
 
     def reveal(self) -> T:
         """The secret itself; call only where the value is used, never to print it."""
-        return self._value
+        value: T = self._value
+        return value
 
     def __repr__(self) -> str:
         return f"Secret(<redacted sha256:{fingerprint(self._value)}>)"

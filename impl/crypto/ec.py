@@ -47,7 +47,7 @@ class Curve:
         return (int(self.p).bit_length() + 7) // 8
 
     @property
-    def G(self) -> tuple[mpz, mpz]:  # noqa: N802 - the standards' name
+    def G(self) -> tuple[mpz, mpz]:
         return (self.gx, self.gy)
 
     # -- validation and encoding -------------------------------------------------------------
@@ -60,7 +60,7 @@ class Curve:
         p = self.p
         if not (0 <= x < p and 0 <= y < p):
             return False
-        return (y * y - (x * x * x - 3 * x + self.b)) % p == 0
+        return bool((y * y - (x * x * x - 3 * x + self.b)) % p == 0)
 
     def encode_point(self, point: Affine) -> bytes:
         """0x04 || x || y, each coordinate big-endian in ``coord_bytes`` octets."""
@@ -122,7 +122,7 @@ class Curve:
             return None
         k = mpz(k)
         if k < 0:
-            k, point = -k, self.negate(point)
+            k, point = -k, (point[0], (-point[1]) % self.p)
         if k == 0:
             return None
         return self._to_affine(self._wnaf_mul(k, point, 5))
@@ -151,6 +151,23 @@ class Curve:
                 continue
             acc = (term[0], term[1], mpz(1)) if acc is None else self._add_mixed(acc, term)
         return None if acc is None else self._to_affine(acc)
+
+    def add_jacobian(self, a: _Jacobian, b: _Jacobian) -> _Jacobian:
+        """Sum of two points in Jacobian form (Z = 0 is the point at infinity)."""
+        return self._add(a, b)
+
+    def to_affine(self, pt: _Jacobian) -> Affine:
+        """Affine form of a Jacobian point (None for the point at infinity)."""
+        return self._to_affine(pt)
+
+    def jacobian_equals(self, pt: _Jacobian, point: Affine) -> bool:
+        """True when the Jacobian ``pt`` is the affine ``point``, without an inversion."""
+        x, y, z = pt
+        if point is None or not z:
+            return point is None and not z
+        p = self.p
+        zz = z * z % p
+        return bool((x - point[0] * zz) % p == 0 and (y - point[1] * zz % p * z) % p == 0)
 
     # -- Jacobian internals ----------------------------------------------------------------------
 
@@ -330,6 +347,10 @@ class FixedBaseTable:
         """[k]P; k may be any integer below 2^bits (negative values are reduced by negation)."""
         return self.curve._to_affine(self._mul_jacobian(k))
 
+    def multiply_jacobian(self, k: int) -> _Jacobian:
+        """[k]P in Jacobian form (Z = 0 for the point at infinity), without an inversion."""
+        return self._mul_jacobian(k)
+
     def _mul_jacobian(self, k: int) -> _Jacobian:
         curve = self.curve
         p = curve.p
@@ -342,26 +363,47 @@ class FixedBaseTable:
         w = self.window
         mask = (1 << w) - 1
         half = 1 << (w - 1)
-        acc: _Jacobian = (mpz(1), mpz(1), mpz(0))
+        full = 1 << w
         table = self._table
+        rows = self.rows
         row = 0
         carry = 0
-        add_mixed = curve._add_mixed
+        # accumulator (x, y, z); z = 0 until the first non-zero digit sets it
+        x = y = z = mpz(0)
         while k or carry:
             d = (k & mask) + carry
             k >>= w
             if d > half:
-                d -= 1 << w
+                d -= full
                 carry = 1
             else:
                 carry = 0
             if d:
-                if row >= self.rows:
+                if row >= rows:
                     raise ValueError("scalar too large for this table")
-                q = table[row][abs(d) - 1]
+                q = table[row][(d if d > 0 else -d) - 1]
                 if q is not None:
+                    x2, y2 = q
                     if (d < 0) != negate:
-                        q = (q[0], (-q[1]) % p)
-                    acc = add_mixed(acc, q)
+                        y2 = p - y2
+                    if not z:
+                        x, y, z = x2, y2, mpz(1)
+                    else:
+                        # madd-2007-bl written out (7M + 4S), Z3 = 2 Z1 H
+                        z1z1 = z * z % p
+                        h = (x2 * z1z1 - x) % p
+                        r = 2 * (y2 * z % p * z1z1 - y) % p
+                        if not h:
+                            x, y, z = curve._add_mixed((x, y, z), (x2, y2))
+                        else:
+                            hh = h * h % p
+                            i = 4 * hh
+                            j = h * i % p
+                            v = x * i % p
+                            x = (r * r - j - 2 * v) % p
+                            y = (r * (v - x) - 2 * y * j) % p
+                            z = 2 * z * h % p
             row += 1
-        return acc
+        if not z:
+            return (mpz(1), mpz(1), mpz(0))
+        return (x, y, z)

@@ -1,0 +1,223 @@
+"""HTTPS adapter of the KMS (TS 33.180 D.1: "All KMS communications are made via HTTPS").
+
+The server is Python's ``ThreadingHTTPServer`` with TLS (``ssl``, TLS 1.2 or later) in a daemon
+thread; it only moves bytes to and from :class:`~mckm.impl.roles.kms.service.KmsService`.
+Its log names the method, the resource and the status: never a token, a header or a body.
+The TLS identity is a private CA and a server certificate made with ``cryptography`` at start
+(or read from files).  The client side (:class:`KmsClient`) keeps one HTTP/1.1 connection.
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import ipaddress
+import logging
+import socket
+import ssl
+import tempfile
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from mckm.impl.roles.kms.service import BASE_PATH, HttpRequest, KmsService
+
+log = logging.getLogger(__name__)
+
+#: largest request body read (a KmsRequest is a few hundred octets)
+MAX_BODY = 64 * 1024
+
+
+@dataclass(frozen=True)
+class TlsIdentity:
+    """PEM server certificate chain and key, and the CA certificate clients trust."""
+
+    cert_pem: bytes
+    key_pem: bytes
+    ca_pem: bytes
+
+
+def make_tls_identity(host: str = "127.0.0.1", days: int = 7) -> TlsIdentity:
+    """A fresh P-256 CA and a server certificate for ``host`` (an IP address or DNS name)."""
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mckm KMS test CA")])
+    ca_cert = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
+                                     False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    try:
+        alt: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        alt = x509.DNSName(host)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+        .issuer_name(ca_name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName([alt]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
+                       critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    return TlsIdentity(
+        cert_pem=cert.public_bytes(pem),
+        key_pem=key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()),
+        ca_pem=ca_cert.public_bytes(pem),
+    )
+
+
+def server_context(identity: TlsIdentity) -> ssl.SSLContext:
+    """TLS 1.2+ server context holding ``identity`` (the key goes through a 0600 temp file,
+    because ``ssl`` loads keys only from files)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_file, key_file = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
+        cert_file.write_bytes(identity.cert_pem)
+        key_file.touch(mode=0o600)
+        key_file.write_bytes(identity.key_pem)
+        context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+def client_context(ca_pem: bytes) -> ssl.SSLContext:
+    """TLS 1.2+ client context trusting only ``ca_pem``, with host name checking."""
+    context = ssl.create_default_context(cadata=ca_pem.decode())
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def _resource_for_log(path: str) -> str:
+    """The resource name only: user URIs and times in the path are not logged."""
+    base: str = BASE_PATH
+    if path.startswith(base + "/"):
+        return base + "/" + path[len(base) + 1:].split("/")[0]
+    return "(other)"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "mckm-kms"
+    sys_version = ""
+    service: KmsService  # set on the subclass made per server
+
+    def setup(self) -> None:
+        # headers and body are separate writes: without TCP_NODELAY, Nagle's algorithm and the
+        # peer's delayed ACK add ~40 ms to every kept-alive response
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()
+
+    def _serve(self) -> None:
+        length_text = self.headers.get("Content-Length", "0")
+        if not length_text.isdigit() or int(length_text) > MAX_BODY:
+            self._reply(413 if length_text.isdigit() else 400, b"bad Content-Length\n",
+                        "text/plain; charset=utf-8", ())
+            self.close_connection = True
+            return
+        body = self.rfile.read(int(length_text))
+        path = self.path.split("?", 1)[0]
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        response = self.service.handle(HttpRequest(self.command, path, headers, body))
+        self._reply(response.status, response.body, response.content_type, response.headers)
+        log.info("%s %s -> %d", self.command, _resource_for_log(path), response.status)
+
+    def _reply(self, status: int, body: bytes, content_type: str,
+               headers: tuple[tuple[str, str], ...]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET = do_PUT = do_DELETE = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default access log: it prints the request line (user URIs)."""
+
+    def log_error(self, format: str, *args: Any) -> None:
+        log.warning("KMS HTTP error from %s", self.client_address[0])
+
+
+class KmsHttpsServer:
+    """A running HTTPS KMS; use as a context manager or call :meth:`stop`."""
+
+    def __init__(self, service: KmsService, identity: TlsIdentity, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        handler = type("KmsHandler", (_Handler,), {"service": service})
+        self._httpd = ThreadingHTTPServer((host, port), handler)
+        self._httpd.daemon_threads = True
+        self._httpd.socket = server_context(identity).wrap_socket(self._httpd.socket,
+                                                                  server_side=True)
+        self.host = host
+        self.port = int(self._httpd.server_address[1])
+        self.identity = identity
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="mckm-kms-https",
+                                        daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.host}:{self.port}"
+
+    def start(self) -> KmsHttpsServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> KmsHttpsServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class KmsClient:
+    """An HTTPS client of one KMS with one bearer token; keeps its connection alive."""
+
+    def __init__(self, host: str, port: int, ca_pem: bytes, token: str,
+                 timeout: float = 10.0) -> None:
+        self.host, self.port, self.token = host, port, token
+        self._conn = http.client.HTTPSConnection(host, port, context=client_context(ca_pem),
+                                                 timeout=timeout)
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.host}:{self.port}"
+
+    def post(self, path: str, body: bytes = b"", token: str | None = None) -> tuple[int, bytes]:
+        """POST ``path`` (below the host); the status and body of the answer."""
+        headers = {"Content-Type": "application/xml"}
+        bearer = self.token if token is None else token
+        if bearer:
+            headers["Authorization"] = "Bearer " + bearer
+        self._conn.request("POST", path, body=body, headers=headers)
+        response = self._conn.getresponse()
+        return response.status, response.read()
+
+    def close(self) -> None:
+        self._conn.close()

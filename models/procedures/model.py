@@ -1,0 +1,207 @@
+"""The procedure model format: roles, states, numbered steps, messages, guards, effects.
+
+A :class:`Procedure` is data, in the manner of h11's state tables: for each role, the table
+``state -> (action, message) -> step`` (see :meth:`Procedure.table`) is the whole machine.
+A :class:`Step` is one numbered step of the specification clause: the role that acts, whether
+it sends or receives, the message (by name, a :class:`MessageSpec` whose fields map onto a
+grammar in ``models/grammar``), the state it leaves and enters, the :class:`Guard` s it checks in
+order and the effects (names of functions that live in ``impl/roles``) it runs.  Each guard
+names the requirement it enforces and the MIKEY error (RFC 3830 6.12 / RFC 6043 6.9) a refusal
+carries.  The runtime (``impl/engine``), the property tests, the proofs and the docs all read
+this one object; :mod:`mckm.models.procedures.mutants` derives broken variants of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mckm.models.procedures.expr import Expr, Self, Z3Reading, field_names
+
+Action = Literal["send", "receive"]
+
+
+@dataclass(frozen=True)
+class MessageSpec:
+    """A message as the procedure sees it: abstract fields with types, and where each lives in
+    the grammar (``paths``: abstract field -> grammar path), for the codec adapter and the docs."""
+
+    name: str
+    fields: Mapping[str, str]
+    grammar: str = ""
+    paths: Mapping[str, str] = field(default_factory=dict)
+    clause: str = ""
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A named check of a step.  ``detects`` tags the threats it is there to stop
+    (``replay``, ``misaddressed``, ``wrong-period``, ``stale``, ``tampered`` ...), which the
+    property tests use to know which refusal to expect."""
+
+    name: str
+    expr: Expr
+    requirement: str
+    reason: str
+    mikey_error: int | None = None
+    detects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One numbered step of the clause, seen from the role that performs it."""
+
+    number: str
+    role: str
+    action: Action
+    message: str
+    peer: str
+    source: str
+    target: str
+    requirement: str
+    text: str
+    guards: tuple[Guard, ...] = ()
+    effects: tuple[str, ...] = ()
+    implements: tuple[str, ...] = ()  # further requirements its effects realise
+    auto: bool = False  # a send step taken as soon as its source state is entered
+
+    @property
+    def all_requirements(self) -> tuple[str, ...]:
+        out = [self.requirement, *self.implements, *(g.requirement for g in self.guards)]
+        return tuple(dict.fromkeys(out))
+
+    @property
+    def label(self) -> str:
+        arrow = "->" if self.action == "send" else "<-"
+        return f"step {self.number} ({self.role} {arrow} {self.peer}: {self.message})"
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role: its initial state, final states and typed variables (what ``Self(...)`` reads)."""
+
+    name: str
+    initial: str
+    final: tuple[str, ...]
+    vars: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The requirement and MIKEY error of a message the table does not allow in a state."""
+
+    requirement: str
+    mikey_error: int | None
+    reason: str = "message not allowed in this state"
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A whole procedure model (see module docstring)."""
+
+    name: str
+    title: str
+    clause: str
+    roles: tuple[Role, ...]
+    messages: tuple[MessageSpec, ...]
+    steps: tuple[Step, ...]
+    requirements: Mapping[str, str]
+    unexpected: Refusal
+    policy: Mapping[str, Any] = field(default_factory=dict)
+    outcome: str = ""
+    leaves_out: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    # ---- lookups
+    def role(self, name: str) -> Role:
+        for r in self.roles:
+            if r.name == name:
+                return r
+        raise KeyError(f"{self.name}: no role {name!r}")
+
+    def message(self, name: str) -> MessageSpec:
+        for m in self.messages:
+            if m.name == name:
+                return m
+        raise KeyError(f"{self.name}: no message {name!r}")
+
+    def step(self, number: str) -> Step:
+        for s in self.steps:
+            if s.number == number:
+                return s
+        raise KeyError(f"{self.name}: no step {number!r}")
+
+    def steps_of(self, role: str) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.role == role)
+
+    def states(self, role: str) -> tuple[str, ...]:
+        r = self.role(role)
+        seen = [r.initial]
+        for s in self.steps_of(role):
+            for st in (s.source, s.target):
+                if st not in seen:
+                    seen.append(st)
+        return tuple(seen)
+
+    def table(self, role: str) -> dict[str, dict[tuple[Action, str], Step]]:
+        """``state -> (action, message) -> step``: the role's machine, h11 style."""
+        out: dict[str, dict[tuple[Action, str], Step]] = {st: {} for st in self.states(role)}
+        for s in self.steps_of(role):
+            out[s.source][(s.action, s.message)] = s
+        return out
+
+    def z3_reading(self, step: Step, policy: Mapping[str, Any] | None = None) -> Z3Reading:
+        """Symbols for proving things about ``step``'s guards."""
+        return Z3Reading(self.message(step.message).fields, self.role(step.role).vars,
+                         self.policy if policy is None else policy)
+
+    # ---- derived variants (mutants, deployments)
+    def with_step(self, new: Step) -> Procedure:
+        steps = tuple(new if s.number == new.number else s for s in self.steps)
+        return dataclasses.replace(self, steps=steps)
+
+    def with_policy(self, **changes: Any) -> Procedure:
+        return dataclasses.replace(self, policy={**self.policy, **changes})
+
+    # ---- well-formedness: the checks a model must pass before anything runs it
+    def validate(self) -> None:
+        names = {r.name for r in self.roles}
+        msgs = {m.name for m in self.messages}
+        numbers = [s.number for s in self.steps]
+        problems = []
+        if len(set(numbers)) != len(numbers):
+            problems.append("step numbers repeat")
+        seen: set[tuple[str, str, str, str]] = set()
+        for s in self.steps:
+            where = f"step {s.number}"
+            if s.role not in names or s.peer not in names:
+                problems.append(f"{where}: unknown role")
+            if s.message not in msgs:
+                problems.append(f"{where}: unknown message {s.message!r}")
+                continue
+            key = (s.role, s.source, s.action, s.message)
+            if key in seen:
+                problems.append(f"{where}: two steps for {s.message} in state {s.source}")
+            seen.add(key)
+            for req in (s.requirement, *s.implements):
+                if req not in self.requirements:
+                    problems.append(f"{where}: requirement {req} is not declared")
+            spec_fields = set(self.message(s.message).fields)
+            role_vars = set(self.role(s.role).vars) if s.role in names else set()
+            for g in s.guards:
+                if g.requirement not in self.requirements:
+                    problems.append(f"{where} guard {g.name}: undeclared {g.requirement}")
+                missing = field_names(g.expr) - spec_fields
+                if missing:
+                    problems.append(f"{where} guard {g.name}: unknown fields {sorted(missing)}")
+                unknown = {n.name for n in g.expr.walk() if isinstance(n, Self)} - role_vars
+                if unknown:
+                    problems.append(f"{where} guard {g.name}: unknown role vars {sorted(unknown)}")
+        if self.unexpected.requirement not in self.requirements:
+            problems.append("unexpected-message requirement is not declared")
+        if problems:
+            raise ValueError(f"procedure {self.name}: " + "; ".join(problems))

@@ -1,0 +1,161 @@
+"""SEAL common key distribution: one MIKEY-SAKKE I_MESSAGE from initiator to receiver.
+
+Models seed 004 (pCR to TS 33.434, clause 6.Y.2 "Common Key Distribution Method", figures
+6.Y.2-1 and 6.Y.2-2) on its base specifications: RFC 6509 (I_MESSAGE), RFC 3830 5.4/6.6 (T
+payload and replay handling), TS 33.180 F.2.1 (UID from URI and key period), and the key-id
+layout of :mod:`mckm.models.policy.key_id`.  Requirement ids are those of
+``spec/seal-key-distribution.md``.
+
+Leaves out: the SAKKE-to-self extension, the optional CERT/SP payloads, key-period searching
+across period boundaries (the receiver holds keys for one period), and the MIKEY error message
+itself (a refusal carries the error number; sending it is the role adapter's business).
+"""
+
+from __future__ import annotations
+
+from mckm.models.policy.key_id import SK_ID
+from mckm.models.procedures.expr import (
+    EncryptedTo,
+    Eq,
+    Field,
+    In,
+    Msg,
+    NotIn,
+    Now,
+    PeriodOf,
+    Policy,
+    Purpose,
+    Self,
+    SignedBy,
+    Uid,
+    Within,
+)
+from mckm.models.procedures.model import Guard, MessageSpec, Procedure, Refusal, Role, Step
+
+CLAUSE = "TS 33.434 6.Y.2 (seed 004); RFC 6509; TS 33.180 F.2.1"
+
+# MIKEY error numbers, RFC 3830 6.12 (mikey_formats.yaml payloads.ERR, verified).
+AUTH_FAILURE, INVALID_TS, INVALID_ID, UNSPECIFIED = 0, 1, 7, 12
+
+REQUIREMENTS = {
+    "REQ-SEAL-KD-01": "The key K is distributed from the initiating to the receiving entity in a "
+                      "MIKEY-SAKKE I_MESSAGE (RFC 6509).",
+    "REQ-SEAL-KD-02": "On creating K the initiator generates a 32-bit SK-ID: 4 most significant "
+                      "bits = purpose of the key, 28 least significant bits random.",
+    "REQ-SEAL-KD-03": "The SK-ID is carried in the CSB-ID field of the I_MESSAGE header.",
+    "REQ-SEAL-KD-04": "K is encrypted to the UID of the receiving entity (its URI and the current "
+                      "key period); the receiver's URI is in IDRr.",
+    "REQ-SEAL-KD-05": "The I_MESSAGE is signed with the key of the initiator's UID (its URI and "
+                      "the current key period); the initiator's URI is in IDRi.",
+    "REQ-SEAL-KD-06": "The receiver processes only an I_MESSAGE whose IDRr is its own URI.",
+    "REQ-SEAL-KD-07": "The receiver processes only an I_MESSAGE from an acceptable SKM-S "
+                      "(IDRkmsi among the KMSs it trusts).",
+    "REQ-SEAL-KD-08": "The key period of the T payload is the receiver's current key period.",
+    "REQ-SEAL-KD-09": "The I_MESSAGE is fresh: T within the replay window of the receiver's clock "
+                      "and its RAND not already accepted in that window (RFC 3830 5.4).",
+    "REQ-SEAL-KD-10": "The receiver converts IDRi to a UID and accepts only a valid signature by "
+                      "that UID.",
+    "REQ-SEAL-KD-11": "The receiver decrypts K with the key of its own UID; K not encrypted to it "
+                      "is refused.",
+    "REQ-SEAL-KD-12": "The receiver extracts the SK-ID and accepts only a purpose it is "
+                      "configured for.",
+    "REQ-SEAL-KD-13": "A message the procedure does not expect in the current state is refused.",
+}
+
+I_MESSAGE = MessageSpec(
+    name="I_MESSAGE",
+    grammar="mikey: SAKKE I_MESSAGE (data type 26)",
+    clause="RFC 6509 2.1, 4; TS 33.180 E.1",
+    fields={
+        "csb_id": "key_id",
+        "t": "time",
+        "rand": "blob",
+        "idri": "ident",
+        "idrr": "ident",
+        "idrkmsi": "ident",
+        "sakke": "blob",
+        "sign": "blob",
+    },
+    paths={
+        "csb_id": "HDR.csb_id",
+        "t": "T.ts_value (NTP-UTC, whole seconds)",
+        "rand": "RAND.rand",
+        "idri": "IDR[id_role=IDRi].id_data",
+        "idrr": "IDR[id_role=IDRr].id_data",
+        "idrkmsi": "IDR[id_role=IDRkmsi].id_data",
+        "sakke": "SAKKE.sakke_data",
+        "sign": "SIGN.signature",
+    },
+)
+
+T = Field("t")
+KEY_PERIOD_OF_T = PeriodOf(T)
+
+RECEIVER_GUARDS = (
+    Guard("addressed", Eq(Field("idrr"), Self("uri")), "REQ-SEAL-KD-06",
+          "IDRr is not this receiver's URI", INVALID_ID, ("misaddressed",)),
+    Guard("acceptable-kms", In(Field("idrkmsi"), Self("trusted_kms")), "REQ-SEAL-KD-07",
+          "IDRkmsi is not an acceptable SKM-S", INVALID_ID, ("untrusted-kms",)),
+    Guard("current-period", Eq(KEY_PERIOD_OF_T, Self("period")), "REQ-SEAL-KD-08",
+          "T is not in the receiver's current key period", INVALID_TS, ("wrong-period",)),
+    Guard("timely", Within(T, Now(), Policy("replay_window")), "REQ-SEAL-KD-09",
+          "T is outside the replay window", INVALID_TS, ("stale",)),
+    Guard("not-replayed", NotIn(Field("rand"), Self("replay_cache")), "REQ-SEAL-KD-09",
+          "this I_MESSAGE was already accepted (replay)", INVALID_TS, ("replay",)),
+    Guard("signed-by-initiator", SignedBy(Msg(), Uid(Field("idri"), KEY_PERIOD_OF_T)),
+          "REQ-SEAL-KD-10", "the signature is not valid for UID(IDRi, period(T))",
+          AUTH_FAILURE, ("tampered",)),
+    Guard("encrypted-to-receiver", EncryptedTo(Field("sakke"), Uid(Field("idrr"), KEY_PERIOD_OF_T)),
+          "REQ-SEAL-KD-11", "the SAKKE payload is not encrypted to UID(IDRr, period(T))",
+          AUTH_FAILURE, ("tampered",)),
+    Guard("known-purpose", In(Purpose(Field("csb_id")), Self("accepted_purposes")),
+          "REQ-SEAL-KD-12", "the SK-ID purpose is not one this receiver accepts",
+          UNSPECIFIED, ("wrong-purpose",)),
+)
+
+SENDER_GUARDS = (
+    Guard("registered-purpose", In(Purpose(Field("csb_id")), Self("purposes")), "REQ-SEAL-KD-02",
+          "the SK-ID purpose is not a registered purpose", None),
+    Guard("initiator-identity", Eq(Field("idri"), Self("uri")), "REQ-SEAL-KD-05",
+          "IDRi must be the initiator's own URI", None),
+)
+
+PROCEDURE = Procedure(
+    name="seal-key-distribution",
+    title="SEAL common key distribution (MIKEY-SAKKE I_MESSAGE)",
+    clause=CLAUSE,
+    roles=(
+        Role("initiator", initial="idle", final=("sent",),
+             vars={"uri": "ident", "purposes": "set[int]"}),
+        Role("receiver", initial="waiting", final=("keyed",),
+             vars={"uri": "ident", "period": "int", "trusted_kms": "set[ident]",
+                   "replay_cache": "set[blob]", "accepted_purposes": "set[int]"}),
+    ),
+    messages=(I_MESSAGE,),
+    steps=(
+        Step("1", "initiator", "send", "I_MESSAGE", peer="receiver", source="idle", target="sent",
+             requirement="REQ-SEAL-KD-01",
+             text="Generate K and its SK-ID (purpose, 28 random bits) in CSB-ID; put the own URI "
+                  "in IDRi and the receiver's in IDRr; encrypt K to UID(IDRr, period(T)) and sign "
+                  "with UID(IDRi, period(T)) (figure 6.Y.2-1).",
+             guards=SENDER_GUARDS, implements=("REQ-SEAL-KD-03", "REQ-SEAL-KD-04"),
+             effects=("seal.new_key", "seal.new_sk_id", "seal.fill_header",
+                      "seal.encapsulate_key", "seal.sign", "seal.remember_sent_key")),
+        Step("2", "receiver", "receive", "I_MESSAGE", peer="initiator", source="waiting",
+             target="keyed", requirement="REQ-SEAL-KD-01",
+             text="Check addressing, SKM-S, key period and freshness; convert IDRi to a UID and "
+                  "verify the signature; decrypt K with the own UID key; extract the SK-ID "
+                  "(figure 6.Y.2-2).",
+             guards=RECEIVER_GUARDS,
+             effects=("seal.remember_rand", "seal.decapsulate_key", "seal.store_key")),
+    ),
+    requirements=REQUIREMENTS,
+    unexpected=Refusal("REQ-SEAL-KD-13", UNSPECIFIED),
+    policy={"replay_window": 300, "key_id_layout": SK_ID},
+    outcome="initiator and receiver hold the same K under the same SK-ID",
+    leaves_out=(
+        "SAKKE-to-self (TS 33.180 E.5), CERT and SP payloads",
+        "receiving across a key-period boundary (one current period per receiver)",
+        "building and sending the MIKEY Error message (the refusal carries its number)",
+    ),
+)

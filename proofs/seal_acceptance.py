@@ -1,0 +1,180 @@
+"""What the SEAL receiver's guards guarantee about an accepted I_MESSAGE (and the sender's).
+
+Models: the guards of ``mckm.models.procedures.seal_key_distribution`` (seed 004 / TS 33.434
+6.Y.2, RFC 6509, TS 33.180 F.2.1), read through ``to_z3``: crypto as uninterpreted predicates
+``SignedBy(msg, uid)`` and ``EncryptedTo(blob, uid)`` (Dolev-Yao: nothing is assumed about them),
+``Uid(identity, period)`` and ``PeriodOf(time)`` uninterpreted, sets as arrays.
+
+Properties (stated here from the clause's words, in the same expression language, never copied
+from the guards): an accepted I_MESSAGE is signed by the UID of the identity in IDRi for the
+receiver's *current* period and encrypted to the receiver's own UID for that period; it is
+addressed to the receiver; it comes from an acceptable SKM-S; it is fresh; its purpose is one
+the receiver accepts.  The sender only sends with its own identity in IDRi and a registered
+purpose.  Policy values (replay window, key-id layout) in a property are the model's, so a
+mutant that changes them is caught.
+
+Leaves out: the soundness of ECCSI/SAKKE themselves (the predicates are trusted), the message
+sequence across runs (the property tests cover replays across runs), clock skew between roles.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from typing import Any
+
+import z3
+from mckm.impl.engine import DictMessage, EffectRegistry, RoleMachine
+from mckm.models.procedures.expr import (
+    And,
+    EncryptedTo,
+    Eq,
+    Expr,
+    Field,
+    In,
+    Msg,
+    NotIn,
+    Now,
+    Policy,
+    Purpose,
+    Self,
+    SignedBy,
+    Uid,
+    Within,
+    Z3Reading,
+)
+from mckm.models.procedures.model import Procedure, Step
+from mckm.models.procedures.mutants import Mutant, mutants
+from mckm.models.procedures.seal_key_distribution import PROCEDURE
+from mckm.proofs.result import MutantResult, ProofResult, counterexample, describe, timed
+
+ASSUMPTION = "Dolev-Yao crypto predicates"
+
+#: step number -> property name -> statement
+PROPERTIES: dict[str, dict[str, Expr]] = {
+    "2": {
+        "accepted I_MESSAGE is signed by UID(IDRi, current period) and encrypted to own UID":
+            And(SignedBy(Msg(), Uid(Field("idri"), Self("period"))),
+                EncryptedTo(Field("sakke"), Uid(Self("uri"), Self("period")))),
+        "accepted I_MESSAGE is addressed to the receiver": Eq(Field("idrr"), Self("uri")),
+        "accepted I_MESSAGE names an acceptable SKM-S": In(Field("idrkmsi"), Self("trusted_kms")),
+        "accepted I_MESSAGE is fresh and not a replay":
+            And(Within(Field("t"), Now(), Policy("replay_window")),
+                NotIn(Field("rand"), Self("replay_cache"))),
+        "accepted SK-ID has an accepted purpose":
+            In(Purpose(Field("csb_id")), Self("accepted_purposes")),
+    },
+    "1": {
+        "sent I_MESSAGE carries the sender's own URI in IDRi": Eq(Field("idri"), Self("uri")),
+        "sent SK-ID has a registered purpose": In(Purpose(Field("csb_id")), Self("purposes")),
+    },
+}
+
+
+def _goal_check(procedure: Procedure, model_step: Step, prop: Expr
+                ) -> tuple[z3.ModelRef | None, Z3Reading]:
+    z = PROCEDURE.z3_reading(model_step, procedure.policy)
+    reference = z.with_policy(PROCEDURE.policy)
+    hyps = [*z.domain(), *(g.expr.to_z3(z) for g in model_step.guards)]
+    return counterexample(hyps, prop.to_z3(reference)), z
+
+
+def check(procedure: Procedure) -> dict[tuple[str, str], tuple[z3.ModelRef | None, Z3Reading]]:
+    out = {}
+    for number, props in PROPERTIES.items():
+        step = procedure.step(number)
+        for name, prop in props.items():
+            out[(number, name)] = _goal_check(procedure, step, prop)
+    return out
+
+
+def prove() -> list[ProofResult]:
+    results, seconds = timed(lambda: check(PROCEDURE))
+    rows = {key: ProofResult(f"SEAL step {key[0]}: {key[1]}", ASSUMPTION, model is None,
+                             seconds / len(results), None if model is None else describe(model))
+            for key, (model, _) in results.items()}
+    for mutant in mutants(PROCEDURE):
+        mres, mseconds = timed(functools.partial(check, mutant.procedure))
+        for key, (model, _) in mres.items():
+            rows[key].mutants.append(MutantResult(mutant.name, model is not None,
+                                                  None if model is None else describe(model)))
+            rows[key].seconds += mseconds / len(mres)
+    return list(rows.values())
+
+
+# --------------------------------------------------------------------------- replay
+
+
+class ModelFacts:
+    """Facts read off a z3 counterexample, so the runtime sees the same world z3 found."""
+
+    def __init__(self, model: z3.ModelRef, z: Z3Reading) -> None:
+        self.model, self.z = model, z
+
+    def _elem(self, sort: z3.SortRef, name: str) -> Any:
+        for e in self.model.get_universe(sort) or []:
+            if str(e) == name:
+                return e
+        return z3.Const(name, sort)
+
+    def uid(self, identity: str, period: int) -> Any:
+        value = self.model.eval(self.z.uid(self._elem(self.z.Ident, identity), period),
+                                model_completion=True)
+        return str(value)
+
+    def period_of(self, time: int) -> int:
+        value = self.model.eval(self.z.period_of(time), model_completion=True)
+        return int(value.as_long())
+
+    def signed_by(self, message: Any, uid: Any) -> bool:
+        return bool(z3.is_true(self.model.eval(self.z.signed_by(self.z.msg,
+                                                           self._elem(self.z.UID, uid)),
+                                          model_completion=True)))
+
+    def encrypted_to(self, blob: Any, uid: Any) -> bool:
+        return bool(z3.is_true(self.model.eval(
+            self.z.encrypted_to(self._elem(self.z.Blob, blob), self._elem(self.z.UID, uid)),
+            model_completion=True)))
+
+
+def _value(model: z3.ModelRef, term: Any) -> Any:
+    v = model.eval(term, model_completion=True)
+    return v.as_long() if z3.is_int_value(v) else str(v)
+
+
+def concretize(model: z3.ModelRef, z: Z3Reading, step: Step, procedure: Procedure
+               ) -> tuple[DictMessage, dict[str, Any], int]:
+    """The counterexample as a message, the role's variables and the time."""
+    fields = {n: _value(model, c) for n, c in z.fields.items()}
+    role_vars: dict[str, Any] = {}
+    for name, type_name in procedure.role(step.role).vars.items():
+        const = z.vars[name]
+        if type_name.startswith("set["):
+            elem = type_name[4:-1]
+            candidates = ([model.eval(c, model_completion=True) for n, c in z.fields.items()
+                           if z.field_types[n] == elem] if elem != "int" else
+                          [z3.IntVal(i) for i in range(64)])
+            role_vars[name] = frozenset(
+                _value(model, c) for c in candidates
+                if z3.is_true(model.eval(z3.Select(const, c), model_completion=True)))
+        else:
+            role_vars[name] = _value(model, const)
+    return DictMessage(step.message, fields), role_vars, int(_value(model, z.now))
+
+
+def replay(mutant: Mutant, number: str, model: z3.ModelRef, z: Z3Reading) -> dict[str, Any]:
+    """Run a counterexample through the runtime: the mutant's role machine accepts it, the
+    model's refuses it.  Returns what each did."""
+    step = mutant.procedure.step(number)
+    message, role_vars, now = concretize(model, z, step, mutant.procedure)
+    facts = ModelFacts(model, z)
+    noop = EffectRegistry({e: (lambda ctx: None) for s in PROCEDURE.steps for e in s.effects})
+    outcome: dict[str, Any] = {}
+    for label, proc in (("mutant", mutant.procedure), ("model", PROCEDURE)):
+        machine = RoleMachine(proc, step.role, vars=dict(role_vars), facts=facts, effects=noop)
+        try:
+            machine.check_guards(proc.step(number), message, now=now)
+            outcome[label] = "accepted"
+        except Exception as exc:
+            outcome[label] = exc
+    return outcome

@@ -1,0 +1,139 @@
+"""The KMS over real HTTPS on 127.0.0.1: two users provisioned and validated; every refusal a
+clear HTTP error with nothing stored; no token in the server log."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from mckm.impl.crypto import uid
+from mckm.impl.roles.kms import access_token, messages
+from mckm.impl.roles.kms.algorithms import standard
+from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
+from mckm.impl.roles.kms.role import KmsRole
+from mckm.impl.roles.kms.service import KmsService, resource_path
+from mckm.impl.store.sqlite_kms import SqliteKmsStore
+from mckm.impl.transport.https_kms import KmsClient, KmsHttpsServer, make_tls_identity
+
+ALICE = "sip:alice@example.org"
+BOB = "tel:+447700900123"
+KMS_URI = "kms.example.org"
+
+
+@dataclass
+class Deployment:
+    server: KmsHttpsServer
+    role: KmsRole
+    idm: ec.EllipticCurvePrivateKey
+    users: dict[str, TransportKeys]
+
+    def token(self, user: str, *, lifetime: int = 300, key: ec.EllipticCurvePrivateKey | None
+              = None, scopes: tuple[str, ...] = (KMS_SCOPE,)) -> str:
+        return access_token.issue(key or self.idm, subject=user, scopes=scopes,
+                                  issued_at=int(time.time()), lifetime=lifetime)
+
+    def client(self, user: str) -> KmsClient:
+        return KmsClient(self.server.host, self.server.port, self.server.identity.ca_pem,
+                         self.token(user))
+
+
+@pytest.fixture(scope="module")
+def kms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    store = SqliteKmsStore(os.path.join(tmp_path_factory.mktemp("kms"), "kms.db"))
+    role = KmsRole.open(store, KmsConfig(KMS_URI), standard())
+    users = {user: role.enrol(user) for user in (ALICE, BOB)}
+    idm = ec.generate_private_key(ec.SECP256R1())
+    service = KmsService(role, access_token.TokenVerifier(idm.public_key()), "")
+    server = KmsHttpsServer(service, make_tls_identity("127.0.0.1"))
+    service.base_url = server.base_url
+    with server:
+        yield Deployment(server, role, idm, users)
+    store.close()
+
+
+def _checks(role: KmsRole) -> messages.KeyChecks:
+    a = role.algorithms
+    return messages.KeyChecks(role.certificate, a.uid, a.validate_ssk, a.validate_rsk)
+
+
+@pytest.mark.parametrize("user", [ALICE, BOB])
+def test_two_users_are_provisioned_over_https(kms: Deployment, user: str) -> None:
+    client = kms.client(user)
+    try:
+        path = resource_path("init")
+        status, body = client.post(path)
+        assert status == 200
+        init = messages.read_response(body, kms.users[user], user_uri=user, kms_uri=KMS_URI,
+                                      client_req_url=client.base_url + path)
+        certificate = init.certificates[0]
+        assert certificate.pub_auth_key == kms.role.keys.kpak
+        assert certificate.pub_enc_key == kms.role.keys.z_pub
+
+        path = resource_path("keyprov", user)
+        status, body = client.post(path)  # same keep-alive connection
+        assert status == 200
+        a = kms.role.algorithms
+        checks = messages.KeyChecks(certificate, a.uid, a.validate_ssk, a.validate_rsk)
+        read = messages.read_response(body, kms.users[user], user_uri=user, kms_uri=KMS_URI,
+                                      client_req_url=client.base_url + path, checks=checks)
+        now_period = kms.role.current_periods()[0]
+        assert [k.period_no for k in read.key_sets] == [now_period, now_period + 1]
+
+        status, again = client.post(path)
+        reread = messages.read_response(again, kms.users[user], user_uri=user,
+                                        kms_uri=KMS_URI, client_req_url=client.base_url + path,
+                                        checks=checks)
+        assert [(k.ssk, k.rsk) for k in reread.key_sets] == [
+            (k.ssk, k.rsk) for k in read.key_sets]
+
+        when = uid.unix_to_ntp(int(time.time()) + 3 * 86400) << 32
+        path = resource_path("keyprov", user, when)
+        status, body = client.post(path)
+        assert status == 200
+        one = messages.read_response(body, kms.users[user], user_uri=user, kms_uri=KMS_URI,
+                                     client_req_url=client.base_url + path, checks=checks)
+        assert len(one.key_sets) == 1
+        assert one.key_sets[0].valid_from <= time.time() + 3 * 86400 < one.key_sets[0].valid_to
+    finally:
+        client.close()
+
+
+def test_refusals_are_clear_and_store_nothing(kms: Deployment,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    carol = "sip:carol@example.org"
+    kms.role.enrol(carol)
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    client = kms.client(carol)
+    keyprov = resource_path("keyprov")
+    cases = [
+        (keyprov, "", 401, "access token is required"),
+        (keyprov, kms.token(carol, key=stranger), 401, "signature does not verify"),
+        (keyprov, kms.token(carol, lifetime=-10), 401, "expired"),
+        (keyprov, "e30.bm90IGpzb24.AAAA", 401, "not JSON"),
+        (keyprov, kms.token(carol, scopes=("openid",)), 403, KMS_SCOPE),
+        (resource_path("keyprov", ALICE), kms.token(carol), 403, "not for sip:alice"),
+        (resource_path("keyprov", "sip:nobody@example.org"),
+         kms.token("sip:nobody@example.org"), 403, "not enrolled"),
+        ("/keymanagement/identity/v1/lookup", kms.token(carol), 404, "unknown KMS resource"),
+        ("/index.html", kms.token(carol), 404, "no KMS resource"),
+        (keyprov + "/sip%3Acarol%ZZexample.org", kms.token(carol), 400, "percent-encoding"),
+        (keyprov + "/sip%3Acarol%40example.org/xyz", kms.token(carol), 400, "16 hex digits"),
+    ]
+    try:
+        before = kms.role.store.count("key_sets")
+        for path, token, status, reason in cases:
+            got, body = client.post(path, token=token)
+            assert got == status, (path, body)
+            assert reason in body.decode(), (path, body)
+        assert kms.role.store.count("key_sets") == before
+        tokens = [token for _, token, _, _ in cases if token]
+        assert not any(token in caplog.text for token in tokens)
+        assert "carol" not in caplog.text
+    finally:
+        client.close()
