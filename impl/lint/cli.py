@@ -1,0 +1,100 @@
+"""``mckm lint``: check a contribution's text for inconsistencies (see spec/lint.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Literal
+
+import click
+
+from mckm.impl.errors import UsageError
+from mckm.impl.lint.engine import lint_paths, select_rules
+from mckm.impl.lint.ignore import DEFAULT_NAME, load_ignore
+from mckm.impl.lint.model import Finding
+from mckm.impl.lint.rules import all_rules
+
+
+def _epilog() -> str:
+    lines = ["\b", "Rules (ids for --select, --disable and the ignore file):"]
+    for rule in all_rules():
+        lines.append(f"  {rule.id:<22} {rule.summary.replace('``', '')}")
+    lines += [
+        "",
+        "\b",
+        "Output: file:line:col: severity rule-id: message [suggestion]",
+        "Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error.",
+        f"Ignore file (default ./{DEFAULT_NAME}): lines 'rule-id [file-glob[:line] | /regex/]"
+        " [# reason]'.",
+    ]
+    return "\n".join(lines)
+
+
+def _exit_code(findings: list[Finding], strict: bool) -> int:
+    bad = {"error", "warning"} if strict else {"error"}
+    return 1 if any(f.severity in bad for f in findings) else 0
+
+
+@click.command(epilog=_epilog(), context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json: one array of finding objects.",
+)
+@click.option(
+    "--stage",
+    type=click.Choice(["draft", "cr"]),
+    default="draft",
+    show_default=True,
+    help="Document stage; placeholders are notes/warnings in a draft, errors in a CR.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option(
+    "--ignore",
+    "ignore_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=f"Ignore file of accepted findings (default: ./{DEFAULT_NAME} if present).",
+)
+@click.option("--select", multiple=True, metavar="RULE", help="Run only these rules (repeatable).")
+@click.option(
+    "--disable", multiple=True, metavar="RULE", help="Do not run these rules (repeatable)."
+)
+def lint(
+    files: tuple[str, ...],
+    fmt: str,
+    stage: Literal["draft", "cr"],
+    strict: bool,
+    ignore_file: str | None,
+    select: tuple[str, ...],
+    disable: tuple[str, ...],
+) -> None:
+    """Check contributions (.txt, .md, .docx) for inconsistencies: change markers, clause
+    numbering, placeholders, references, cross-references, message names and flows, term
+    spellings, abbreviations, misspellings, revision residue, brackets and quotes, requirement
+    ids, list labels and requirements inside NOTEs."""
+    try:
+        rules = select_rules(select, disable)
+        ignore = load_ignore(ignore_file)
+        findings = lint_paths(files, rules, stage, ignore)
+    except UsageError as exc:
+        click.echo(f"mckm lint: {exc}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps([f.to_json() for f in findings], indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            click.echo(f.to_text())
+        if findings:
+            counts = {
+                s: sum(f.severity == s for f in findings) for s in ("error", "warning", "note")
+            }
+            summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
+            click.echo(
+                f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({summary})", err=True
+            )
+    sys.exit(_exit_code(findings, strict))

@@ -1,0 +1,96 @@
+"""Abbreviations a document defines: its abbreviations clause and inline ``Long Form (LF)``.
+
+Inline definitions are found with the Schwartz-Hearst method (matching the abbreviation's
+letters, in order, into the words before the parenthesis; the first letter starts the long
+form), tightened so that every word of the long form contributes a letter, its initial first,
+or is a short function word (one trailing head noun is allowed: "Identity Management Server (IdM)");
+"non-LTE systems (MCCI)" is therefore not read as a definition.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mckm.impl.lint.model import Document
+from mckm.impl.lint.structure import structure
+
+ABBR = r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+_INLINE = re.compile(rf"\(\s*({ABBR})\s*\)")
+_FUNCTION = {"of", "for", "and", "the", "to", "in", "on", "with", "a", "an", "&", "based"}
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``abbr`` defined as ``long`` on ``line`` (column of the abbreviation)."""
+
+    abbr: str
+    long: str
+    line: int
+    column: int
+    inline: bool
+
+
+def _match(letters: str, words: list[str]) -> set[int] | None:
+    """Word indices that supply ``letters`` in order, under the rules of the module docstring."""
+
+    def go(li: int, wi: int, ci: int, used: frozenset[int]) -> frozenset[int] | None:
+        if li == len(letters):
+            return used
+        c = letters[li]
+        for w in range(wi, len(words)):
+            word = words[w]
+            for k in range(ci + 1 if w == wi else 0, len(word) if w == wi else 1):
+                if word[k].lower() != c.lower():
+                    continue  # a new word contributes its initial first
+                found = go(li + 1, w, k, used | {w})
+                if found is not None:
+                    return found
+            if w > wi and words[w].lower() not in _FUNCTION:
+                return None  # a skipped word must be a function word
+        return None
+
+    if not words or words[0][0].lower() != letters[0].lower():
+        return None
+    result = go(1, 0, 0, frozenset({0}))
+    return set(result) if result is not None else None
+
+
+def _long_form(abbr: str, before: str) -> str | None:
+    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’]*", before)
+    letters = "".join(c for c in abbr if c.isalnum())
+    if not words or len(letters) < 2:
+        return None
+    for start in range(len(words) - 1, max(-1, len(words) - len(letters) - 5), -1):
+        tail = words[start:]
+        if tail[0].lower() in _FUNCTION or tail[0].upper() == letters.upper():
+            continue
+        used = _match(letters, tail)
+        if used is None:
+            continue
+        trailing = len(tail) - 1 - max(used)
+        if trailing <= 1:
+            return " ".join(tail)
+    return None
+
+
+def definitions(doc: Document) -> list[Definition]:
+    """All definitions in ``doc``, computed once."""
+    cached = doc._cache.get("definitions")
+    if isinstance(cached, list):
+        return cached
+    out: list[Definition] = []
+    for abbr, (line, long) in structure(doc).abbreviations.items():
+        out.append(Definition(abbr, long, line, 1, inline=False))
+    for ln, line in enumerate(doc.lines, 1):
+        for m in _INLINE.finditer(line):
+            long = _long_form(m.group(1), line[: m.start()])
+            if long:
+                out.append(Definition(m.group(1), long, ln, m.start(1) + 1, inline=True))
+    doc._cache["definitions"] = out
+    return out
+
+
+def defined(doc: Document) -> set[str]:
+    """The abbreviations ``doc`` defines."""
+    return {d.abbr for d in definitions(doc)}

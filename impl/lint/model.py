@@ -1,0 +1,65 @@
+"""The document a rule reads: lines as a person sees them, and a finding's shape.
+
+Every reader (:mod:`mckm.impl.lint.readers`) turns its input into a list of lines, numbered from
+1 as an editor sees them (for ``.docx``: one line per paragraph, table cells in reading order).
+Rules report ``Finding`` objects located by line and 1-based column in that text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "note"]
+Stage = Literal["draft", "cr"]
+
+#: Severities from most to least serious.
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One inconsistency: where it is, which rule found it, and how to fix it."""
+
+    file: str
+    line: int
+    column: int
+    rule: str
+    severity: Severity
+    message: str
+    suggestion: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON object of ``--format json``."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "suggestion": self.suggestion,
+        }
+
+    def to_text(self) -> str:
+        """``file:line:col: severity rule-id: message [suggestion]``."""
+        tail = f" [{self.suggestion}]" if self.suggestion else ""
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.severity} {self.rule}: {self.message}{tail}"
+
+
+@dataclass
+class Document:
+    """A contribution's text: ``lines[i]`` is line ``i + 1``."""
+
+    path: str
+    lines: list[str]
+    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def line(self, number: int) -> str:
+        """Line ``number`` (1-based)."""
+        return self.lines[number - 1]

@@ -1,0 +1,148 @@
+"""Abbreviations: used ones are defined, defined ones are used, one expansion each.
+
+An abbreviation is *defined* by the document's abbreviations clause, by an inline definition
+``Long Form (LF)``, or by the domain glossary (``impl/lint/data/glossary.yaml``, which stands in
+for TR 21.905 and the MC specifications).  Message and payload names of the vocabulary and
+upper-case English words (``NOTE``, ``MESSAGE``) are not abbreviations.  Reported:
+
+* an abbreviation used but defined nowhere (warning, once, at its first use);
+* an abbreviation defined with two different expansions (warning), e.g. ``IdM`` as "Identity
+  Management Server" in one place and "Identity Management" in another (a long form that is the
+  tail of the other, "Security Gateway" / "MC Security Gateway", is the same);
+* an inline definition whose abbreviation is never used afterwards (note).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mckm.impl.lint.context import Context, finding
+from mckm.impl.lint.definitions import ABBR, Definition, definitions
+from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.speller import known
+from mckm.impl.lint.structure import structure
+from mckm.impl.lint.textutil import plural_stem
+
+ID = "abbreviations"
+
+_USE = re.compile(rf"(?<![\w-])({ABBR})(?:'s|’s|s'|s)?(?![\w-])")
+_SPEC_ID = re.compile(r"^(?:[A-Z]\d|R\d)")
+_GLUED = re.compile(r"^[a-z][A-Z]{2,}")
+_PLACEHOLDER = frozenset({"TBD", "TBC", "TBS", "TBA", "FFS"})
+
+
+def _norm(long: str) -> str:
+    return re.sub(r"[\s-]+", " ", long.lower()).strip()
+
+
+def _same(a: str, b: str) -> bool:
+    x, y = _norm(a), _norm(b)
+    return x.endswith(y) or y.endswith(x)
+
+
+def _is_known(token: str, names: set[str], ctx: Context) -> bool:
+    stem = plural_stem(token)
+    for t in (token, stem):
+        if t in names or ctx.glossary.knows(t) or t in _PLACEHOLDER:
+            return True
+        if t.replace("-", "") in names:
+            return True  # BTID for B-TID: rule term-variants reports the spelling
+        if t.isupper() and len(t) > 2 and known(t.lower()):
+            return True  # an English word in capitals (NOTE, MESSAGE)
+    parts = [p for p in re.split(r"([-/])", stem) if p]
+    return len(parts) > 1 and _parts_known(parts, names, ctx)
+
+
+def _parts_known(parts: list[str], names: set[str], ctx: Context) -> bool:
+    """``SKM-S-provisioned``: a known head (``SKM-S``) followed by known parts."""
+    if not parts:
+        return True
+    if parts[0] in "-/":
+        return _parts_known(parts[1:], names, ctx)
+    for end in range(len(parts), 0, -1):
+        if parts[end - 1] in "-/":
+            continue
+        head = "".join(parts[:end])
+        plain = end == 1 and (head.isdigit() or sum(c.isupper() for c in head) < 2)
+        if (plain or _is_known_single(head, names, ctx)) and _parts_known(parts[end:], names, ctx):
+            return True
+    return False
+
+
+def _is_known_single(token: str, names: set[str], ctx: Context) -> bool:
+    t = plural_stem(token)
+    return t in names or ctx.glossary.knows(t) or t.replace("-", "") in names
+
+
+def _abbreviation_shaped(token: str) -> bool:
+    upper = sum(c.isupper() for c in token)
+    lower = sum(c.islower() for c in token)
+    return upper >= 2 and upper >= lower
+
+
+def check(doc: Document, ctx: Context) -> Iterator[Finding]:
+    defs = definitions(doc)
+    st = structure(doc)
+    names = {d.abbr for d in defs} | set(ctx.vocabulary.names)
+    names |= {a.replace("-", "") for a in ctx.glossary.abbreviations}
+    skip = st.abbreviation_lines | st.reference_lines
+    # two expansions for one abbreviation
+    by_abbr: dict[str, list[Definition]] = {}
+    for d in defs:
+        if d.line not in st.reference_lines:
+            by_abbr.setdefault(d.abbr, []).append(d)
+    for abbr, group in by_abbr.items():
+        group = sorted(group, key=lambda d: d.line)
+        for d in group[1:]:
+            other = next((g for g in group if not _same(g.long, d.long)), None)
+            if other is not None and other.line < d.line:
+                yield finding(
+                    doc,
+                    ID,
+                    "warning",
+                    d.line,
+                    d.column,
+                    f"{abbr} is expanded as '{d.long}' here but as '{other.long}' on "
+                    f"line {other.line}",
+                    other.long,
+                )
+                break
+    # uses
+    uses: dict[str, list[tuple[int, int]]] = {}
+    for ln, line in enumerate(doc.lines, 1):
+        if ln in skip:
+            continue
+        for m in _USE.finditer(line):
+            token = m.group(1)
+            if "_" in token or _SPEC_ID.match(token) or _GLUED.match(token):
+                continue  # names, spec ids, and "bKMS" (rule revision-residue)
+            if not _abbreviation_shaped(token.split("-")[0]):
+                continue
+            uses.setdefault(plural_stem(token), []).append((ln, m.start(1) + 1))
+    for token, places in uses.items():
+        if not _is_known(token, names, ctx):
+            ln, col = places[0]
+            yield finding(
+                doc,
+                ID,
+                "warning",
+                ln,
+                col,
+                f"abbreviation {token} is used but not defined",
+                f"define it in the abbreviations clause or on first use: 'Long Form ({token})'",
+            )
+    for d in defs:
+        if not d.inline or d.line in skip:
+            continue
+        later = [p for p in uses.get(d.abbr, []) if p != (d.line, d.column)]
+        if not later:
+            yield finding(
+                doc,
+                ID,
+                "note",
+                d.line,
+                d.column,
+                f"{d.abbr} is defined but never used",
+                f"write '{d.long}' only",
+            )

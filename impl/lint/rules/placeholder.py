@@ -1,0 +1,116 @@
+"""Placeholders left for the editor: x/y numbers, ``[xx]`` references, TBD, FFS, Editor's Notes.
+
+Reported, with a severity that depends on the document's stage (``--stage``):
+
+============================================  ==========  =======
+placeholder                                   draft       cr
+============================================  ==========  =======
+clause, figure, table or solution number       note        error
+with ``x``/``y`` (``7.8.x``, ``#7.y``,
+``Figure X``)
+reference ``[xx]``, ``[aa]``                    warning     error
+TBD, TBC, TBS, FFS, "to be determined"          warning     error
+Editor's Note                                   note        error
+============================================  ==========  =======
+
+A draft pCR is expected to carry x-numbers that the specification's editor assigns on
+implementation, so one finding is given per placeholder *stem* (``7.8.x`` covers ``7.8.x.3`` and
+``Figure 7.8.x.3-1``) with the other lines listed; a CR must have none.  Placeholder labels of
+reference-list entries are reported by rule ``references``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mckm.impl.lint.context import Context, finding
+from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.structure import structure
+
+ID = "placeholder"
+
+_P = r"(?:[xXyYzZ]|xx|XX|yy|YY)"
+_NUMBER = re.compile(
+    rf"(?<![\w.#-])((?:\d+|[A-Z])(?:\.(?:\d+|{_P}))*\.{_P})((?:\.(?:\d+|{_P}))*(?:-\d+)?)(?![\w])"
+)
+_SOLUTION = re.compile(rf"#((?:\d+\.)*{_P})(?![\w.])")
+_NAMED = re.compile(rf"\b(Figure|Table|Annex|[Cc]lause|[Ss]olution|[Ss]tep)\s+({_P})(?![\w.])")
+_REF = re.compile(r"\[(?:[a-z]{1,3}|[xX]{1,3}|[yY]{1,2})\]")
+_TBD = re.compile(
+    r"\b(TBD|TBC|TBS|TBA|FFS|tbd|tbc|[Tt]o be (?:determined|confirmed|decided)"
+    r"|[Ff]or further study)\b"
+)
+_EDITOR = re.compile(r"\bEditor['’]?s\s+[Nn](?:ote|OTE)\b")
+
+
+def check(doc: Document, ctx: Context) -> Iterator[Finding]:
+    st = structure(doc)
+    entry_at = {(r.line, r.column) for r in st.references}
+    groups: dict[str, list[tuple[int, int, str]]] = {}
+    kinds: dict[str, str] = {}
+    for ln, line in enumerate(doc.lines, 1):
+        for m in _NUMBER.finditer(line):
+            key = m.group(1)
+            groups.setdefault(key, []).append((ln, m.start() + 1, m.group(0)))
+            kinds[key] = "number"
+        for m in _SOLUTION.finditer(line):
+            key = "#" + m.group(1)
+            groups.setdefault(key, []).append((ln, m.start() + 1, m.group(0)))
+            kinds[key] = "number"
+        for m in _NAMED.finditer(line):
+            key = f"{m.group(1).capitalize()} {m.group(2)}"
+            groups.setdefault(key, []).append((ln, m.start() + 1, m.group(0)))
+            kinds[key] = "number"
+        for m in _REF.finditer(line):
+            if (ln, m.start() + 1) in entry_at:
+                continue
+            groups.setdefault(m.group(0), []).append((ln, m.start() + 1, m.group(0)))
+            kinds[m.group(0)] = "reference"
+        for m in _TBD.finditer(line):
+            yield finding(
+                doc,
+                ID,
+                ctx.by_stage("warning", "error"),
+                ln,
+                m.start() + 1,
+                f"'{m.group(0)}' left in the text",
+                "resolve it or remove it",
+            )
+        for m in _EDITOR.finditer(line):
+            yield finding(
+                doc,
+                ID,
+                ctx.by_stage("note", "error"),
+                ln,
+                m.start() + 1,
+                "Editor's Note left in the text",
+                "resolve and remove it before the text is under change control",
+            )
+    for key, places in groups.items():
+        ln, col, _ = places[0]
+        others = sorted({p[0] for p in places[1:]} - {ln})
+        also = ""
+        if others:
+            shown = ", ".join(str(o) for o in others[:6]) + (", ..." if len(others) > 6 else "")
+            also = f" (also on line{'s' if len(others) > 1 else ''} {shown})"
+        if kinds[key] == "reference":
+            yield finding(
+                doc,
+                ID,
+                ctx.by_stage("warning", "error"),
+                ln,
+                col,
+                f"reference {key} has no number{also}",
+                "number the reference in the target specification's list",
+            )
+        else:
+            yield finding(
+                doc,
+                ID,
+                ctx.by_stage("note", "error"),
+                ln,
+                col,
+                f"placeholder number {key}{also}",
+                "the specification's editor assigns the number on implementation",
+            )

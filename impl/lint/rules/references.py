@@ -1,0 +1,127 @@
+"""References both ways: every citation has an entry, every entry is cited, no placeholder entry.
+
+Entries are lines that start with a label ``[n]`` (the label may stand alone on its line, with
+the entry's text on the next).  Citations are ``[n]`` anywhere else.  Reported:
+
+* a citation with no entry (error) — only when the document has a reference list at all; a pCR
+  that adds no references cites the target specification's list, which the linter cannot see;
+* entries that are never cited (note in draft, warning in cr; one finding per list), except in
+  a change that holds nothing but a reference list (it shows existing entries as context);
+* an entry whose label is a placeholder such as ``[aa]`` (warning in draft, error in cr);
+* the same label twice in one list (error), and labels out of numerical order (warning).
+
+Requirement ids in brackets (``[R-5.13-001]``) are not references.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mckm.impl.lint.context import Context, finding
+from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.structure import REF_LABEL, RefEntry, structure
+
+ID = "references"
+
+_CITE = re.compile(rf"\[({REF_LABEL}(?:\s*[,–-]\s*{REF_LABEL})*)\]")
+
+
+def _expand(group: str) -> list[str]:
+    labels: list[str] = []
+    for part in re.split(r"\s*,\s*", group):
+        rng = re.fullmatch(r"(\d+)\s*[–-]\s*(\d+)", part)
+        if rng and int(rng.group(1)) < int(rng.group(2)) <= int(rng.group(1)) + 50:
+            labels.extend(str(i) for i in range(int(rng.group(1)), int(rng.group(2)) + 1))
+        else:
+            labels.append(part)
+    return labels
+
+
+def _list_only(doc: Document, group: list[RefEntry]) -> bool:
+    """True when the list's segment holds nothing but the list: a change to a references
+    clause, which shows existing entries as context."""
+    st = structure(doc)
+    seg = st.segments[group[0].segment]
+    markers = {m.line for m in st.markers}
+    return all(
+        ln in st.reference_lines or ln in markers or not doc.lines[ln - 1].strip()
+        for ln in range(seg.first, min(seg.last, len(doc.lines)) + 1)
+    )
+
+
+def check(doc: Document, ctx: Context) -> Iterator[Finding]:
+    st = structure(doc)
+    entries = st.references
+    entry_at = {(e.line, e.column) for e in entries}
+    cited: dict[str, tuple[int, int]] = {}
+    for ln, line in enumerate(doc.lines, 1):
+        for m in _CITE.finditer(line):
+            if (ln, m.start() + 1) in entry_at:
+                continue
+            for label in _expand(m.group(1)):
+                cited.setdefault(label, (ln, m.start() + 1))
+                if entries and label.isdigit() and label not in {e.label for e in entries}:
+                    yield finding(
+                        doc,
+                        ID,
+                        "error",
+                        ln,
+                        m.start() + 1,
+                        f"[{label}] is cited but the document has no entry [{label}]",
+                        "add the entry to the references or correct the number",
+                    )
+    lists: dict[int, list[RefEntry]] = {}
+    for e in entries:
+        lists.setdefault(e.segment, []).append(e)
+    for group in lists.values():
+        seen: dict[str, RefEntry] = {}
+        last = 0
+        for e in group:
+            if not e.label.isdigit():
+                yield finding(
+                    doc,
+                    ID,
+                    ctx.by_stage("warning", "error"),
+                    e.line,
+                    e.column,
+                    f"reference entry [{e.label}] has a placeholder label",
+                    "give it the next free number of the target specification",
+                )
+            elif e.label in seen:
+                yield finding(
+                    doc,
+                    ID,
+                    "error",
+                    e.line,
+                    e.column,
+                    f"reference [{e.label}] is listed twice in this list "
+                    f"(also line {seen[e.label].line})",
+                    "remove or renumber one",
+                )
+            elif int(e.label) < last:
+                yield finding(
+                    doc,
+                    ID,
+                    "warning",
+                    e.line,
+                    e.column,
+                    f"reference [{e.label}] is listed after [{last}]",
+                    "keep the list in numerical order",
+                )
+            if e.label.isdigit():
+                last = max(last, int(e.label))
+            seen.setdefault(e.label, e)
+        unused = [e for e in group if e.label.isdigit() and e.label not in cited]
+        if unused and not _list_only(doc, group):
+            labels = ", ".join(f"[{e.label}]" for e in unused)
+            yield finding(
+                doc,
+                ID,
+                ctx.by_stage("note", "warning"),
+                unused[0].line,
+                unused[0].column,
+                f"reference{'s' if len(unused) > 1 else ''} {labels} "
+                f"{'are' if len(unused) > 1 else 'is'} never cited in this document",
+                "cite them where they apply, or drop them from the change",
+            )

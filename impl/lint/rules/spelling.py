@@ -1,0 +1,79 @@
+"""Misspelled words, checked against an English dictionary and the domain glossary.
+
+The dictionary is pyspellchecker's English word list with regular British respellings accepted
+(``organisation``, ``signalling``); the glossary adds 3GPP/IETF terms.  Not checked, because they
+are names rather than English: tokens with digits, underscores or dots, upper-case or mixed-case
+words (``KMS``, ``IdM``, ``InterKMM``), capitalised words inside a sentence (proper names such as
+``Otway-Rees``), URIs and e-mail addresses, single words in quotes (protocol literals such as
+``"ticketresolve"``), and abbreviations the document defines.  Parts of hyphenated words are
+checked one by one; a part before a hyphen may also be a bound prefix (``pre-shared``,
+``non-3GPP``), which English writes only attached to a word.  Reported (warning) once per word, with pyspellchecker's correction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mckm.impl.lint.context import Context, finding
+from mckm.impl.lint.definitions import defined
+from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.speller import correction, known
+from mckm.impl.lint.textutil import sentence_start
+
+ID = "spelling"
+
+_CHUNK = re.compile(r"[^\s()\[\]{},;!?\"“”]+")
+#: Orthographic abbreviations written without their full stop ("etc").
+_LATIN = frozenset({"etc", "viz", "cf", "al", "ibid"})
+#: Bound prefixes: English attaches them to a word, so they are no words of their own.
+_PREFIXES = frozenset({
+    "pre", "post", "non", "anti", "inter", "intra", "multi", "sub", "semi", "co", "de", "re",
+    "un", "mis", "bi", "tri", "uni", "mid", "over", "under", "hyper", "micro", "macro", "pseudo",
+})
+_URI = re.compile(r"(?:://|@|^www\.|\.(?:com|org|net|html?|xml|json)$)", re.I)
+_QUOTED = re.compile(r"[\"“'‘]([A-Za-z-]+)[\"”'’]")
+
+
+def check(doc: Document, ctx: Context) -> Iterator[Finding]:
+    doc_defined = defined(doc)
+    reported: set[str] = set()
+    for ln, line in enumerate(doc.lines, 1):
+        quoted = {m.start(1) for m in _QUOTED.finditer(line)}
+        for m in _CHUNK.finditer(line):
+            chunk = m.group().strip(".'’‘:")
+            if not chunk or _URI.search(chunk) or re.search(r"[\d_/=<>*#&+]", chunk):
+                continue
+            if (
+                "." in chunk
+                or m.start() + (len(m.group()) - len(m.group().lstrip(".'’‘"))) in quoted
+            ):
+                continue
+            offset = m.start() + m.group().find(chunk)
+            pos = 0
+            parts = chunk.split("-")
+            for index, part in enumerate(parts):
+                col = offset + pos
+                pos += len(part) + 1
+                word = part.strip("'’")
+                if len(word) < 3 or not word.isalpha():
+                    continue
+                if any(c.isupper() for c in word[1:]):
+                    continue  # abbreviation or CamelCase name
+                if word[0].isupper() and not (
+                    pos - len(part) - 1 == 0 and sentence_start(line, m.start())
+                ):
+                    continue  # a capitalised word inside a sentence is a name
+                if word.lower() in _LATIN:
+                    continue
+                if index < len(parts) - 1 and word.lower() in _PREFIXES:
+                    continue
+                if word in doc_defined or ctx.glossary.knows(word) or known(word):
+                    continue
+                if word.lower() in reported:
+                    continue
+                reported.add(word.lower())
+                fix = correction(word)
+                yield finding(
+                    doc, ID, "warning", ln, col + 1, f"'{word}' is not an English word", fix or ""
+                )
