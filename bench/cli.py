@@ -15,6 +15,7 @@ MODULES: tuple[str, ...] = (
     "mckm.bench.crypto_sakke",
     "mckm.bench.codec",
     "mckm.bench.kms",
+    "mckm.bench.seal",
 )
 
 

@@ -18,6 +18,7 @@ import tempfile
 import time
 
 from cryptography.hazmat.primitives.asymmetric import ec
+
 from mckm.bench.registry import Operation, benchmark
 from mckm.impl.crypto import uid
 from mckm.impl.roles.kms import access_token, messages

@@ -13,6 +13,7 @@ from pathlib import Path
 
 #: "module:function" returning {page name: markdown text}.
 GENERATORS: tuple[str, ...] = (
+    "mckm.impl.codec.docs:render_pages",
     "mckm.impl.vectors.docs:render_pages",
     "mckm.impl.lint.docs:render_pages",
     "mckm.proofs.docs:render_pages",

@@ -1,82 +1,144 @@
-"""``mckm demo``: the main job on the embedded defaults, saying what it did at each step.
+"""``mckm demo``: SEAL key distribution end to end on the embedded defaults, saying what it did.
 
-It plays a MIKEY-SAKKE community end to end with what mckm implements: a KMS creates its ECCSI
-and SAKKE master keys, derives the TS 33.180 UIDs of two users for the current key period,
-issues and validates their key sets, and one user sends the other a private-call key: signed
-with ECCSI, encapsulated with SAKKE, verified and derived on the receiving side.  Only public
-values and fingerprints are printed, never a key.
+It starts an SKM-S (the KMS role) over HTTPS on 127.0.0.1 in this process, enrols two users and
+a group management server (SGM-S), provisions each over HTTPS with an IdMS access token (KMS
+Initialize and KeyProvision, TS 33.180 D.2/D.3: the response signature is checked, the keys
+unwrapped and validated), then runs the SEAL procedure model on the engine: Alice sends Bob a
+private-call key (PCK) and the SGM-S distributes one group master key (GMK) to both, each in a
+MIKEY-SAKKE I_MESSAGE.  It prints what each side holds: SK-ID, purpose and a key fingerprint,
+never a key, and exits with status 1 if the two sides of an exchange do not hold the same key.
 """
 
 from __future__ import annotations
 
-import os
+import functools
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
+from cryptography.hazmat.primitives.asymmetric import ec
 
-from mckm.impl.crypto import eccsi, sakke, uid
+from mckm.impl.crypto.uid import unix_to_ntp
 from mckm.impl.redact import fingerprint
+from mckm.impl.roles.kms import access_token, messages
+from mckm.impl.roles.kms.algorithms import standard
+from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
+from mckm.impl.roles.kms.role import KmsRole
+from mckm.impl.roles.kms.service import KmsService, resource_path
+from mckm.impl.roles.seal import Community, GroupManagementServer, SealUser, UserKeys
+from mckm.impl.store.sqlite_kms import SqliteKmsStore
+from mckm.impl.transport.https_kms import KmsClient, KmsHttpsServer, make_tls_identity
 
 T = TypeVar("T")
 
 KMS_URI = "kms.example.org"
-KEY_PERIOD = 2592000  # 30 days, the TS 33.179 F.2.1 example
-KEY_PERIOD_OFFSET = 0
-USERS = ("sip:alice@example.org", "sip:bob@example.org")
+ALICE, BOB, SGMS = "sip:alice@example.org", "sip:bob@example.org", "sip:sgms@example.org"
+GROUP = "sip:group-1@example.org"
 
 
 def _timed(label: str, action: Callable[[], T]) -> T:
     start = time.perf_counter()
     value = action()
-    click.echo(f"  {label:<58} {1000 * (time.perf_counter() - start):8.1f} ms")
+    click.echo(f"  {label:<62} {1000 * (time.perf_counter() - start):8.1f} ms")
     return value
+
+
+def _provision(role: KmsRole, server: KmsHttpsServer, idm: ec.EllipticCurvePrivateKey,
+               user: str, transport: TransportKeys) -> SealUser:
+    """KMS Initialize and KeyProvision over HTTPS (TS 33.180 D.2), then a SEAL end point."""
+    token = access_token.issue(idm, subject=user, scopes=(KMS_SCOPE,),
+                               issued_at=int(time.time()), lifetime=300)
+    client = KmsClient(server.host, server.port, server.identity.ca_pem, token)
+    try:
+        init_path = resource_path("init")
+        _, body = client.post(init_path)
+        init = messages.read_response(body, transport, user_uri=user, kms_uri=KMS_URI,
+                                      client_req_url=client.base_url + init_path)
+        cert = init.certificates[0]
+        algorithms = role.algorithms
+        checks = messages.KeyChecks(cert, algorithms.uid, algorithms.validate_ssk,
+                                    algorithms.validate_rsk)
+        prov_path = resource_path("keyprov", user)
+        _, body = _timed(f"{user}: KeyProvision over HTTPS (2 periods)",
+                         lambda: client.post(prov_path))
+        prov = messages.read_response(body, transport, user_uri=user, kms_uri=KMS_URI,
+                                      client_req_url=client.base_url + prov_path, checks=checks)
+    finally:
+        client.close()
+    keys = [UserKeys(k.user_uri, k.period_no, k.uid, k.ssk, k.pvt, k.rsk) for k in prov.key_sets]
+    click.echo(f"  {user}: key periods {[k.period_no for k in keys]}, UID "
+               f"{keys[0].uid.hex()[:16]}… (TS 33.180 F.2.1)")
+    kind = GroupManagementServer if user == SGMS else SealUser
+    return kind(user, Community.from_certificate(cert), keys)
+
+
+def _start_and_provision() -> dict[str, SealUser]:
+    """An SKM-S on loopback HTTPS that provisions Alice, Bob and the SGM-S, then stops."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SqliteKmsStore(Path(tmp) / "kms.db")
+        try:
+            role = _timed("SKM-S: community keys (ECCSI KSAK/KPAK, SAKKE z/Z)",
+                          lambda: KmsRole.open(store, KmsConfig(KMS_URI), standard()))
+            transport = {user: role.enrol(user) for user in (ALICE, BOB, SGMS)}
+            idm = ec.generate_private_key(ec.SECP256R1())
+            service = KmsService(role, access_token.TokenVerifier(idm.public_key()), "")
+            with KmsHttpsServer(service, make_tls_identity("127.0.0.1")) as server:
+                service.base_url = server.base_url
+                click.echo(f"SKM-S {KMS_URI} serving HTTPS on {server.base_url}; enrolled "
+                           f"{ALICE}, {BOB} and the SGM-S {SGMS} of group {GROUP}")
+                return {user: _provision(role, server, idm, user, transport[user])
+                        for user in (ALICE, BOB, SGMS)}
+        finally:
+            store.close()
+
+
+def _report(holders: dict[str, SealUser]) -> None:
+    click.echo("What each side holds (keys shown only as SHA-256 fingerprints):")
+    for uri, holder in holders.items():
+        for record in holder.store.all():
+            click.echo(f"  {uri:24} received {record.describe()}")
+        for sk_id, key in holder.initiator_vars.get("sent_keys", {}).items():
+            click.echo(f"  {uri:24} sent     SK-ID {sk_id:08x} key sha256:"
+                       f"{fingerprint(key.reveal())}")
+
+
+def _held(holder: SealUser, sk_id: int) -> set[str]:
+    return {r.fingerprint for r in holder.store.all() if r.sk_id == sk_id}
+
+
+def _sent(holder: SealUser, sk_id: int) -> str:
+    return fingerprint(holder.initiator_vars["sent_keys"][sk_id].reveal())
 
 
 @click.command("demo")
 def demo() -> None:
-    """Run a MIKEY-SAKKE key exchange between two users of one KMS and report each step."""
-    now_ntp = uid.unix_to_ntp(int(time.time()))
-    period_no = uid.key_period_no(now_ntp, key_period=KEY_PERIOD,
-                               key_period_offset=KEY_PERIOD_OFFSET)
-    click.echo(f"KMS {KMS_URI}: key period {KEY_PERIOD} s, offset {KEY_PERIOD_OFFSET} s, "
-               f"current period number {period_no}")
+    """Start an SKM-S over HTTPS, provision two users and a group, distribute a PCK and a GMK."""
+    holders = _start_and_provision()
+    alice, bob, sgms = holders[ALICE], holders[BOB], holders[SGMS]
+    if not isinstance(sgms, GroupManagementServer):
+        raise click.ClickException("the SGM-S was not provisioned as a group server")
+    now = unix_to_ntp(int(time.time()))
 
-    ksak, kpak = _timed("ECCSI KMS key pair (KSAK, KPAK)", eccsi.kms_keypair)
-    z, z_pub = _timed("SAKKE KMS master key (z, Z)", sakke.kms_master_key)
-    click.echo(f"  KPAK {kpak.hex()[:24]}…  Z {z_pub.hex()[:24]}…")
+    click.echo(f"{ALICE} -> {BOB}: private call key")
+    raw, pck_id = _timed("I_MESSAGE create (SAKKE to Bob's UID, ECCSI by Alice's UID)",
+                         lambda: alice.send(BOB, "PCK", now=now))
+    _timed(f"I_MESSAGE ({len(raw)} octets) process at Bob",
+           lambda: bob.receive(raw, now=now, sender_uri=ALICE))
 
-    keys = {}
-    for user in USERS:
-        user_id = uid.mcx_uid(user, KMS_URI, key_period=KEY_PERIOD,
-                              key_period_offset=KEY_PERIOD_OFFSET, key_period_no=period_no)
-        click.echo(f"{user}: UID {user_id.hex()} (TS 33.180 F.2.1)")
-        ssk, pvt = _timed("issue SSK/PVT (RFC 6507 5.1.1)",
-                          lambda u=user_id: eccsi.issue_ssk(ksak.reveal(), kpak, u))
-        _timed("validate SSK (RFC 6507 5.1.2)",
-               lambda u=user_id, s=ssk, v=pvt: eccsi.validate_ssk(kpak, u, s.reveal(), v))
-        rsk = _timed("issue RSK (RFC 6508 6.1.1)", lambda u=user_id: sakke.issue_rsk(z.reveal(), u))
-        _timed("validate RSK (RFC 6508 6.1.2)",
-               lambda u=user_id, r=rsk: sakke.validate_rsk(z_pub, u, r))
-        keys[user] = (user_id, ssk, pvt, rsk)
+    click.echo(f"{SGMS} -> members of {GROUP}: group master key")
+    gmk_id, per_member = _timed("two I_MESSAGEs (CSB-ID = each member's GUK-ID)",
+                                lambda: sgms.distribute_gmk([ALICE, BOB], now=now))
+    for member, message in per_member.items():
+        _timed(f"process at {member}",
+               functools.partial(holders[member].receive, message, now=now, sender_uri=SGMS))
 
-    alice, bob = USERS
-    a_uid, a_ssk, a_pvt, _ = keys[alice]
-    b_uid, _, _, b_rsk = keys[bob]
-    pck = os.urandom(16)
-    click.echo(f"{alice} -> {bob}: private call key, fingerprint {fingerprint(pck)}")
-    sed = _timed("SAKKE encapsulate to Bob's UID (RFC 6508 6.2.1)",
-                 lambda: sakke.encapsulate(pck, identity=b_uid, z_pub=z_pub))
-    signature = _timed("ECCSI sign by Alice's UID (RFC 6507 5.2.1)",
-                       lambda: eccsi.sign(sed, identity=a_uid, ssk=a_ssk.reveal(), pvt=a_pvt,
-                                          kpak=kpak))
-    _timed("ECCSI verify at Bob (RFC 6507 5.2.2)",
-           lambda: eccsi.verify(sed, signature, identity=a_uid, kpak=kpak))
-    derived = _timed("SAKKE derive with Bob's RSK (RFC 6508 6.2.2)",
-                     lambda: sakke.derive(sed, identity=b_uid, rsk=b_rsk, z_pub=z_pub))
-    same = derived == pck
-    click.echo(f"{bob} holds key fingerprint {fingerprint(derived)}: "
-               f"{'the same key as Alice' if same else 'A DIFFERENT KEY'}")
-    if not same:
+    _report(holders)
+    pck_ok = _held(bob, pck_id) == {_sent(alice, pck_id)}
+    gmk_ok = _held(alice, gmk_id) == _held(bob, gmk_id) == {_sent(sgms, gmk_id)}
+    click.echo(f"PCK {pck_id:08x}: Bob holds Alice's key: {pck_ok}; GMK {gmk_id:08x}: both "
+               f"members hold the SGM-S's key: {gmk_ok}")
+    if not (pck_ok and gmk_ok):
         raise SystemExit(1)

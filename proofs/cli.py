@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 
 import click
+
 from mckm.proofs import seal_acceptance, sk_id
 from mckm.proofs.result import ProofResult, survivors
 

@@ -20,10 +20,10 @@ sequence across runs (the property tests cover replays across runs), clock skew 
 from __future__ import annotations
 
 import functools
-
 from typing import Any
 
 import z3
+
 from mckm.impl.engine import DictMessage, EffectRegistry, RoleMachine
 from mckm.models.procedures.expr import (
     And,

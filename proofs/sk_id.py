@@ -19,12 +19,12 @@ checked by tests (``tests/proofs/test_sk_id.py``), not proved.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import construct as c
 import z3
+
 from mckm.models.policy.key_id import PURPOSE_FIELD, RANDOM_FIELD, SK_ID, id_bits, slots
 from mckm.models.policy.key_purposes import PURPOSES
 from mckm.models.procedures.mutants import layout_mutants

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from gmpy2 import mpz
+
 from mckm.impl.crypto import p256
 from mckm.impl.crypto.p256 import P256, FixedBaseTable, Point
 from mckm.impl.errors import UsageError, VerifyError

@@ -12,6 +12,7 @@ Input checks happen here so that a caller gets an mckm error naming the rule:
 from __future__ import annotations
 
 from cryptography.hazmat.primitives import keywrap as _kw
+
 from mckm.impl.errors import DecodeError, UsageError, VerifyError
 
 _KEK_OCTETS = (16, 24, 32)

@@ -17,20 +17,20 @@ from __future__ import annotations
 
 from mckm.impl.crypto.kdf import FC, encode_string, kdf, least_significant
 from mckm.impl.errors import UsageError
+from mckm.models.policy.key_id import RANDOM_FIELD, id_bits, purpose_of, slots
 
-#: TS 33.180 5.2.2: a key id has 32 bits; the 4 most significant are the purpose tag and the
-#: other 28 are random.  (Move to models/policy once the key-id layout lives there.)
-KEY_ID_BITS = 32
-KEY_ID_RANDOM_BITS = 28
-_RANDOM_MASK = (1 << KEY_ID_RANDOM_BITS) - 1
+#: The key-id layout (purpose tag in the most significant bits, the rest random) is read from
+#: its one home, ``mckm.models.policy.key_id``.
+KEY_ID_BITS = id_bits()
+_RANDOM_MASK = ((1 << slots()[RANDOM_FIELD].width) - 1) << slots()[RANDOM_FIELD].lsb
 #: TS 33.180 F.1.4: key lengths an XPK may have, in octets (128 or 256 bits).
 _XPK_OCTETS = (16, 32)
 
 
 def purpose_tag(key_id: int) -> int:
-    """The 4-bit purpose tag of a 32-bit key id (its 4 most significant bits)."""
+    """The purpose tag of a key id (TS 33.180 5.2.2: its 4 most significant bits)."""
     _require_key_id(key_id, "key id")
-    return key_id >> KEY_ID_RANDOM_BITS
+    return purpose_of(key_id)
 
 
 def guk_id_salt(gmk: bytes, mc_id: str) -> int:
@@ -81,4 +81,4 @@ def _require_key_id(key_id: int, what: str) -> None:
     if isinstance(key_id, bool) or not isinstance(key_id, int):
         raise UsageError(f"{what} must be an integer, not {type(key_id).__name__}")
     if not 0 <= key_id < 1 << KEY_ID_BITS:
-        raise UsageError(f"{what} must be an integer in 0..2**32-1, got {key_id!r}")
+        raise UsageError(f"{what} must be an integer in 0..2**{KEY_ID_BITS}-1, got {key_id!r}")

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import gmpy2
 from gmpy2 import mpz
+
 from mckm.impl.crypto.ec import Curve
 
 #: NIST P-256 (FIPS 186-4 D.1.2.3; RFC 6507 Appendix A "Global/Community parameters").

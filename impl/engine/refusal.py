@@ -9,14 +9,10 @@ the MIKEY error number (RFC 3830 6.12) that a role answers with.
 from __future__ import annotations
 
 from mckm.impl.errors import PolicyError
+from mckm.models.grammar.namespaces import ERROR_NO
 
-#: RFC 3830 6.12 error names (mikey_formats.yaml payloads.ERR, verified) for messages.
-MIKEY_ERROR_NAMES = {
-    0: "Auth failure", 1: "Invalid TS", 2: "Invalid PRF", 3: "Invalid MAC", 4: "Invalid EA",
-    5: "Invalid HA", 6: "Invalid DH", 7: "Invalid ID", 8: "Invalid Cert", 9: "Invalid SP",
-    10: "Invalid SPpar", 11: "Invalid DT", 12: "Unspecified error", 14: "Invalid TICKET",
-    15: "Invalid TPpar",
-}
+#: RFC 3830 6.12 / RFC 6043 6.9 error names, read from the grammar's Error no namespace.
+MIKEY_ERROR_NAMES = {value: v.name for value, v in ERROR_NO.by_value.items()}
 
 
 class StepRefused(PolicyError):

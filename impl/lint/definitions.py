@@ -82,11 +82,11 @@ def definitions(doc: Document) -> list[Definition]:
     out: list[Definition] = []
     for abbr, (line, long) in structure(doc).abbreviations.items():
         out.append(Definition(abbr, long, line, 1, inline=False))
-    for ln, line in enumerate(doc.lines, 1):
-        for m in _INLINE.finditer(line):
-            long = _long_form(m.group(1), line[: m.start()])
-            if long:
-                out.append(Definition(m.group(1), long, ln, m.start(1) + 1, inline=True))
+    for ln, text in enumerate(doc.lines, 1):
+        for m in _INLINE.finditer(text):
+            expansion = _long_form(m.group(1), text[: m.start()])
+            if expansion:
+                out.append(Definition(m.group(1), expansion, ln, m.start(1) + 1, inline=True))
     doc._cache["definitions"] = out
     return out
 

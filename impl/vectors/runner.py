@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mckm.impl.errors import MckmError
+from mckm.impl.vectors import kinds_mikey_sakke  # noqa: F401  (registers mikey-sakke-process)
 from mckm.impl.vectors.kinds import KINDS, Field, Kind
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import construct as c
+
 from mckm.impl.errors import DecodeError, EncodeError
 
 #: SK-ID, TS 33.434 6.Y.2 (seed 004): purpose (4 MSBs) || random (28 LSBs), big-endian.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import construct as c
 import yaml
+
 from mckm.impl.errors import UsageError
 from mckm.models.policy.key_id import PURPOSE_FIELD, SK_ID, slots
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import z3
+
 from mckm.models.policy.key_id import PURPOSE_FIELD, SK_ID, id_bits, purpose_of, slots
 
 # --------------------------------------------------------------------------- runtime side

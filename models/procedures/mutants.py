@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import construct as c
+
 from mckm.models.policy.key_id import PURPOSE_FIELD, RANDOM_FIELD, SK_ID, id_bits, slots
 from mckm.models.procedures.expr import Expr, Field, TrueExpr
 from mckm.models.procedures.model import Guard, Procedure, Step

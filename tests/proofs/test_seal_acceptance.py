@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+
 from mckm.impl.engine import StepRefused
 from mckm.models.procedures.mutants import mutants
 from mckm.models.procedures.seal_key_distribution import PROCEDURE

@@ -7,6 +7,7 @@ import pytest
 import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from mckm.impl.errors import EncodeError, UsageError
 from mckm.models.policy import PURPOSES, SK_ID, Purpose, default_registry, slots
 from mckm.models.policy.key_id import decode_key_id, encode_key_id

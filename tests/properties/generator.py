@@ -26,6 +26,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+
 from mckm.impl.engine import DictMessage, Emit, RoleMachine, Send, StepRefused
 from mckm.models.procedures.model import Procedure, Step
 

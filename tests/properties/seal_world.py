@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from hypothesis import strategies as st
+
 from mckm.impl.engine import EffectContext, EffectRegistry, RoleMachine, Send
 from mckm.impl.redact import Secret
 from mckm.models.policy import PURPOSES, encode_key_id, purpose_of
 from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.seal_key_distribution import PROCEDURE
-
 from tests.properties.generator import Attack, Run, Scenario, play
 
 PERIOD = 2592000  # TS 33.179 F.2.1 example key period (s)

@@ -19,6 +19,7 @@ import pickle
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+
 from mckm.impl.crypto import eccsi, p256
 from mckm.impl.crypto.p256 import P256, FixedBaseTable
 from mckm.impl.errors import UsageError, VerifyError

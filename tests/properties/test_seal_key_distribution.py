@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import Phase, given, settings
+
 from mckm.impl.engine import StepRefused
 from mckm.models.procedures.mutants import drop_guard_mutants
 from mckm.models.procedures.seal_key_distribution import PROCEDURE
-
 from tests.properties import seal_world
 from tests.properties.generator import build_state_machine, play
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from mckm.impl.engine import DictMessage, StepRefused
 from mckm.impl.errors import MckmError
 from mckm.models.procedures.model import Procedure
-
 from tests.properties import seal_world, toy_model
 
 ANY_VALUE = st.one_of(st.none(), st.integers(-2, 2**33), st.text(max_size=6),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import Phase, settings
 from hypothesis.errors import Flaky
+
 from mckm.impl.engine import DictMessage, StepRefused
 from mckm.models.procedures.mutants import drop_guard_mutants, swap_field_mutants
-
 from tests.properties import toy_model
 from tests.properties.generator import build_state_machine, play
 

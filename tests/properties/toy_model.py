@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from hypothesis import strategies as st
+
 from mckm.impl.engine import EffectContext, EffectRegistry, RoleMachine
 from mckm.models.procedures.expr import Eq, Field, NotIn, Self
 from mckm.models.procedures.model import Guard, MessageSpec, Procedure, Refusal, Role, Step
-
 from tests.properties.generator import Attack, Run, Scenario
 
 TOY = Procedure(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
+
 from mckm.impl.errors import DecodeError, PolicyError, UsageError, VerifyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms import access_token, messages
@@ -328,6 +329,7 @@ def test_service_checks_token_scope_identity_and_body(role: KmsRole) -> None:
 def test_cli_issue_token_and_enrol(tmp_path: os.PathLike[str]) -> None:
     from click.testing import CliRunner
     from cryptography.hazmat.primitives import serialization
+
     from mckm.impl.roles.kms.cli import kms
 
     runner = CliRunner()

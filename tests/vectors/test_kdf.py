@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from mckm.impl.crypto import kdf, mckeys
 from mckm.impl.errors import UsageError
 

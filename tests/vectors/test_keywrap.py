@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from mckm.impl.crypto import keywrap
 from mckm.impl.errors import DecodeError, UsageError, VerifyError
 

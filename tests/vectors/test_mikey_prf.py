@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from mckm.impl.crypto import mckeys
 from mckm.impl.crypto.mikey_prf import (
     MessageKeyConstant,
@@ -29,7 +30,6 @@ from mckm.impl.crypto.mikey_prf import (
     tgk_label,
 )
 from mckm.impl.errors import UsageError
-
 from tests.conftest import require_tool
 
 # -- vendor vectors: key derivation from the SSV (PRF-HMAC-SHA-256) --------------------------------

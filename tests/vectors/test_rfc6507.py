@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from mckm.impl.crypto import eccsi
 from mckm.impl.crypto.p256 import P256
 from mckm.impl.errors import VerifyError

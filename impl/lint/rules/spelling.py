@@ -7,7 +7,8 @@ words (``KMS``, ``IdM``, ``InterKMM``), capitalised words inside a sentence (pro
 ``Otway-Rees``), URIs and e-mail addresses, single words in quotes (protocol literals such as
 ``"ticketresolve"``), and abbreviations the document defines.  Parts of hyphenated words are
 checked one by one; a part before a hyphen may also be a bound prefix (``pre-shared``,
-``non-3GPP``), which English writes only attached to a word.  Reported (warning) once per word, with pyspellchecker's correction.
+``non-3GPP``), which English writes only attached to a word.  Reported (warning) once per
+word, with pyspellchecker's correction.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
+
 from mckm.impl.errors import PolicyError
 
 HEADER = {"alg": "ES256", "typ": "JWT"}

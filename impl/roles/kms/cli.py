@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
 from mckm.impl.errors import MckmError
 from mckm.impl.roles.kms import access_token
 from mckm.impl.roles.kms.algorithms import standard

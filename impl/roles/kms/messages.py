@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from lxml import etree
+
 from mckm.impl.crypto import keywrap
 from mckm.impl.errors import DecodeError, VerifyError
 from mckm.impl.redact import Secret

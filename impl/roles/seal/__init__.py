@@ -1,0 +1,24 @@
+"""SEAL key distribution roles (seed 004, TS 33.434 6.Y.2) on the real codec and crypto.
+
+* :mod:`.identities` - SKM-S community values and the UID schemes (TS 33.180 F.2.1, RFC 6509 3.2);
+* :mod:`.imessage` - the I_MESSAGE layout and :class:`IMessageView`, the engine's adapter;
+* :mod:`.facts` - :class:`SealFacts`, the model's crypto facts (ECCSI, SAKKE) and operations;
+* :mod:`.effects` - the model's ``seal.*`` effects;
+* :mod:`.replay`, :mod:`.keystore` - replay cache (RFC 3830 5.4) and keys by SK-ID;
+* :mod:`.endpoint` - :class:`SealUser` and the SGM-S :class:`GroupManagementServer`.
+"""
+
+from mckm.impl.roles.seal.endpoint import GroupManagementServer, SealUser
+from mckm.impl.roles.seal.facts import SealFacts, UserKeys
+from mckm.impl.roles.seal.identities import (
+    MCX_HASHED_UID,
+    TEL_URI_MONTHLY,
+    Community,
+    uid_scheme,
+)
+from mckm.impl.roles.seal.imessage import IdForm, IMessageView
+from mckm.impl.roles.seal.keystore import KeyRecord, MemoryKeyStore
+
+__all__ = ["MCX_HASHED_UID", "TEL_URI_MONTHLY", "Community", "GroupManagementServer",
+           "IMessageView", "IdForm", "KeyRecord", "MemoryKeyStore", "SealFacts", "SealUser",
+           "UserKeys", "uid_scheme"]

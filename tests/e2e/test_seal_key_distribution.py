@@ -1,0 +1,118 @@
+"""SEAL key distribution end to end with real crypto through the engine (seed 004, TS 33.434
+6.Y.2): PCK, GMK via the SGM-S to two members, CSK, SPK; both IDR forms; both UID schemes;
+refusals with the model's step, guard, requirement and MIKEY error; nothing stored on refusal."""
+
+from __future__ import annotations
+
+import pytest
+
+from mckm.impl.codec import decode, encode
+from mckm.impl.engine import StepRefused
+from mckm.impl.errors import DecodeError
+from mckm.impl.roles.seal import (
+    MCX_HASHED_UID,
+    TEL_URI_MONTHLY,
+    GroupManagementServer,
+    IdForm,
+    SealUser,
+)
+from mckm.impl.store.sqlite_keys import SqliteKeyStore
+from mckm.models.policy import PURPOSES, purpose_of
+from tests.e2e.seal_fixtures import NOW, kms
+
+ALICE, BOB, CAROL = "sip:alice@example.org", "sip:bob@example.org", "sip:carol@example.org"
+GMS = "sip:sgms@example.org"
+TEL_A, TEL_B = "tel:+447700900123", "tel:+447700900456"
+
+
+def _user(uri: str, scheme: int = MCX_HASHED_UID, **kw: object) -> SealUser:
+    k = kms(scheme)
+    return SealUser(uri, k.community, [k.keys(uri)], **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("purpose", ["PCK", "CSK", "SPK"])
+@pytest.mark.parametrize("form", [IdForm.UID, IdForm.URI])
+def test_key_reaches_the_receiver_under_its_sk_id(purpose: str, form: IdForm) -> None:
+    alice, bob = _user(ALICE), _user(BOB)
+    raw, sk_id = alice.send(BOB, purpose, now=NOW, id_form=form)
+    message = decode(raw)
+    roles = sorted(p.id_role for p in message.all("IDR"))
+    assert roles == ([6, 7, 8, 9] if form is IdForm.UID else [1, 2, 6, 7])
+    assert message.hdr.csb_id == sk_id  # REQ-SEAL-KD-03
+    assert purpose_of(sk_id) == PURPOSES.by_name(purpose).value  # REQ-SEAL-KD-02
+    record = bob.receive(raw, now=NOW + 5, sender_uri=ALICE if form is IdForm.UID else None)
+    assert (record.sk_id, record.purpose_name, record.peer) == (sk_id, purpose, ALICE)
+    assert record.key == alice.initiator_vars["sent_keys"][sk_id]
+    assert bob.store.get(sk_id) == record
+    assert "redacted" in repr(record.key)
+
+
+def test_gmk_via_the_sgm_s_reaches_two_members_under_one_gmk_id() -> None:
+    gms = GroupManagementServer(GMS, kms().community, [kms().keys(GMS)])
+    members = {ALICE: _user(ALICE), BOB: _user(BOB)}
+    gmk_id, messages = gms.distribute_gmk(members, now=NOW)
+    csb_ids = {m: decode(raw).hdr.csb_id for m, raw in messages.items()}
+    assert len(set(csb_ids.values())) == 2 and gmk_id not in csb_ids.values()  # GUK-IDs
+    held = {m: u.receive(messages[m], now=NOW, sender_uri=GMS) for m, u in members.items()}
+    assert {r.sk_id for r in held.values()} == {gmk_id}
+    assert len({r.key for r in held.values()}) == 1
+    assert all(r.purpose_name == "GMK" and r.csb_id == csb_ids[m] for m, r in held.items())
+
+
+def test_tel_uri_scheme_keyed_by_the_sakke_id_scheme() -> None:
+    alice, bob = _user(TEL_A, TEL_URI_MONTHLY), _user(TEL_B, TEL_URI_MONTHLY)
+    for form in IdForm:
+        raw, sk_id = alice.send(TEL_B, "PCK", now=NOW, id_form=form)
+        assert decode(raw).get("SAKKE").id_scheme == TEL_URI_MONTHLY
+        assert bob.receive(raw, now=NOW, sender_uri=TEL_A).sk_id == sk_id
+    # a message claimed under the hashed scheme: the receiver's keys are for scheme 1
+    raw, _ = alice.send(TEL_B, "PCK", now=NOW)
+    message = decode(raw)
+    message.get("SAKKE").fields["id_scheme"] = MCX_HASHED_UID
+    _refused(bob, encode(message), guard="signed-by-initiator")
+
+
+def _refused(user: SealUser, raw: bytes, *, guard: str | None, now: int = NOW,
+             sender: str | None = ALICE, error: int | None = None) -> StepRefused:
+    before = (dict(user.receiver_vars), len(user.store.all()))
+    with pytest.raises(StepRefused) as exc:
+        user.receive(raw, now=now, sender_uri=sender)
+    assert exc.value.guard == guard, str(exc.value)
+    if error is not None:
+        assert exc.value.mikey_error == error
+    assert exc.value.requirement.startswith("REQ-SEAL-KD-")
+    assert (dict(user.receiver_vars), len(user.store.all())) == before
+    return exc.value
+
+
+def test_refusals_name_the_guard_and_store_nothing(tmp_path) -> None:
+    alice = _user(ALICE)
+    store = SqliteKeyStore(tmp_path / "keys.db")
+    bob = _user(BOB, store=store, accepted_purposes=["PCK", "GMK"])
+    carol = _user(CAROL)
+    raw, sk_id = alice.send(BOB, "PCK", now=NOW)
+    _refused(carol, raw, guard="addressed", error=7)                     # REQ-SEAL-KD-06
+    _refused(_user(BOB, trusted_kms=["other.kms"]), raw, guard="acceptable-kms", error=7)
+    _refused(bob, raw, guard="timely", now=NOW + 301, error=1)         # REQ-SEAL-KD-09
+    _refused(bob, raw, guard="signed-by-initiator", sender=CAROL, error=0)  # From != IDR UID
+    _refused(bob, raw, guard="signed-by-initiator", sender=None, error=0)
+    csk, _ = alice.send(BOB, "CSK", now=NOW)
+    _refused(bob, csk, guard="known-purpose", error=12)                 # REQ-SEAL-KD-12
+    to_carol, _ = alice.send(CAROL, "PCK", now=NOW, id_form=IdForm.URI)
+    m = decode(to_carol)
+    m.all("IDR")[1].fields["id_data"] = BOB.encode()                    # re-addressed
+    _refused(bob, encode(m), guard="signed-by-initiator", error=0)
+    assert bob.receive(raw, now=NOW, sender_uri=ALICE).sk_id == sk_id
+    _refused(bob, raw, guard="not-replayed", error=1)                   # RFC 3830 5.4
+    assert [r.sk_id for r in SqliteKeyStore(tmp_path / "keys.db").all()] == [sk_id]
+    with pytest.raises(DecodeError):
+        bob.receive(raw[:-1], now=NOW, sender_uri=ALICE)
+
+
+def test_wrong_key_period_is_refused() -> None:
+    alice, bob = _user(ALICE), _user(BOB)
+    period = kms().community.key_period
+    late = NOW + period  # an initiator one key period ahead signs for its own period
+    alice.add_keys(kms().keys(ALICE, late))
+    raw, _ = alice.send(BOB, "PCK", now=late)
+    _refused(bob, raw, guard="current-period", error=1)  # bob's clock: NOW
