@@ -14,7 +14,7 @@ from mckm.impl.codec.describe import markdown_table, rows
 from mckm.impl.codec.docs import render_pages
 from mckm.models.grammar.registry import BY_NAME, structures
 
-VENDOR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "vendor_vectors.json"
+VENDOR = Path(__file__).resolve().parents[1] / "data" / "vendor_vectors.json"
 VECTORS = json.loads(VENDOR.read_text())["i_messages_published"]
 
 

@@ -15,7 +15,7 @@ from mckm.impl.codec.model import Message, Payload
 from mckm.impl.errors import DecodeError, EncodeError
 from tests.codec.samples import sample_messages, sample_payload
 
-VENDOR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "vendor_vectors.json"
+VENDOR = Path(__file__).resolve().parents[1] / "data" / "vendor_vectors.json"
 RAW = bytes.fromhex(json.loads(VENDOR.read_text())["i_messages_published"][2]["i_message_hex"])
 SEEDS = [RAW, *(encode(m) for m in sample_messages().values())]
 

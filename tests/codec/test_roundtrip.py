@@ -24,7 +24,7 @@ from mckm.models.grammar.messages import RULES, MessageRule
 from mckm.models.grammar.registry import BY_NAME
 from tests.codec.samples import sample_messages
 
-VENDOR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "vendor_vectors.json"
+VENDOR = Path(__file__).resolve().parents[1] / "data" / "vendor_vectors.json"
 VECTORS = json.loads(VENDOR.read_text())["i_messages_published"]
 
 

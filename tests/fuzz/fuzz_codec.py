@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from tests.codec.samples import sample_messages  # noqa: E402
 
-VENDOR = ROOT.parent / "shared" / "reference" / "vendor_vectors.json"
+VENDOR = ROOT / "tests" / "data" / "vendor_vectors.json"
 
 
 def _seeds() -> list[bytes]:

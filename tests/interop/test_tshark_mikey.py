@@ -31,7 +31,7 @@ from tests.conftest import require_tool
 
 pytestmark = pytest.mark.interop
 
-VENDOR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "vendor_vectors.json"
+VENDOR = Path(__file__).resolve().parents[1] / "data" / "vendor_vectors.json"
 RFC3830_AND_SAKKE = (0, 1, 2, 3, 4, 5, 6, 26)
 RFC6043 = (11, 12, 13, 14, 15, 16, 17, 18)
 UNDISSECTED = {"TR", "RANDR", "TP", "TICKET"}
