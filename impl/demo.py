@@ -71,8 +71,10 @@ def _provision(role: KmsRole, server: KmsHttpsServer, idm: ec.EllipticCurvePriva
     keys = [UserKeys(k.user_uri, k.period_no, k.uid, k.ssk, k.pvt, k.rsk) for k in prov.key_sets]
     click.echo(f"  {user}: key periods {[k.period_no for k in keys]}, UID "
                f"{keys[0].uid.hex()[:16]}… (TS 33.180 F.2.1)")
-    kind = GroupManagementServer if user == SGMS else SealUser
-    return kind(user, Community.from_certificate(cert), keys)
+    community = Community.from_certificate(cert)
+    if user == SGMS:
+        return GroupManagementServer(user, community, keys)
+    return SealUser(user, community, keys, group_servers=(SGMS,))
 
 
 def _start_and_provision() -> dict[str, SealUser]:

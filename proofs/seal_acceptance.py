@@ -33,6 +33,7 @@ from mckm.models.procedures.expr import (
     Field,
     In,
     Msg,
+    Not,
     NotIn,
     Now,
     Policy,
@@ -63,6 +64,9 @@ PROPERTIES: dict[str, dict[str, Expr]] = {
                 NotIn(Field("rand"), Self("replay_cache"))),
         "accepted SK-ID has an accepted purpose":
             In(Purpose(Field("csb_id")), Self("accepted_purposes")),
+        "an accepted group key comes from an authorised SGM-S":
+            Not(And(Eq(Purpose(Field("csb_id")), Policy("group_key_purpose")),
+                    Not(In(Field("idri"), Self("group_servers"))))),
     },
     "1": {
         "sent I_MESSAGE carries the sender's own URI in IDRi": Eq(Field("idri"), Self("uri")),

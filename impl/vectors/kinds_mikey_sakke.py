@@ -59,7 +59,10 @@ def _process(v: Mapping[str, Any]) -> Values:
     # only the RSK is given: the receiver never signs, so SSK/PVT stay empty (warm=False
     # builds no Signer); a wrong RSK fails RFC 6508 6.2.2 step 5 in sakke.derive
     keys = UserKeys(v["receiver_uri"], period, uid, Secret(0), b"", Secret(bytes(v["rsk"])))
-    receiver = SealUser(v["receiver_uri"], community, [], warm=False)
+    # the vector names its sender; a GMK vector's sender is the group's SGM-S (REQ-SEAL-KD-14
+    # is deployment configuration, not part of the message's conformance)
+    receiver = SealUser(v["receiver_uri"], community, [], warm=False,
+                        group_servers=(v["initiator_uri"],))
     receiver.facts.add_keys(keys)
     record = receiver.receive(v["i_message"], now=parse_now(v["now"]),
                               sender_uri=v["initiator_uri"], period=period)

@@ -86,8 +86,10 @@ def layout_mutants(layout: c.Construct = SK_ID) -> Iterator[tuple[str, c.Constru
 def policy_mutants(procedure: Procedure) -> Iterator[Mutant]:
     for key, value in procedure.policy.items():
         if isinstance(value, int) and not isinstance(value, bool):
-            yield Mutant(f"policy {key} x1000", "policy",
-                         procedure.with_policy(**{key: value * 1000}))
+            # scale a bound; move a zero (scaling it would give an equivalent mutant)
+            name, changed = (f"policy {key} x1000", value * 1000) if value else (
+                f"policy {key} +1", value + 1)
+            yield Mutant(name, "policy", procedure.with_policy(**{key: changed}))
         elif isinstance(value, c.Construct):
             for name, layout in layout_mutants(value):
                 yield Mutant(f"policy {key}: {name}", "policy",

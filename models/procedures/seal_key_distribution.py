@@ -13,13 +13,17 @@ itself (a refusal carries the error number; sending it is the role adapter's bus
 
 from __future__ import annotations
 
+from mckm.models.grammar.namespaces import ERROR_NO
 from mckm.models.policy.key_id import SK_ID
+from mckm.models.policy.key_purposes import PURPOSES
 from mckm.models.procedures.expr import (
+    And,
     EncryptedTo,
     Eq,
     Field,
     In,
     Msg,
+    Not,
     NotIn,
     Now,
     PeriodOf,
@@ -34,8 +38,11 @@ from mckm.models.procedures.model import Guard, MessageSpec, Procedure, Refusal,
 
 CLAUSE = "TS 33.434 6.Y.2 (seed 004); RFC 6509; TS 33.180 F.2.1"
 
-# MIKEY error numbers, RFC 3830 6.12 (mikey_formats.yaml payloads.ERR, verified).
-AUTH_FAILURE, INVALID_TS, INVALID_ID, UNSPECIFIED = 0, 1, 7, 12
+# MIKEY error numbers (RFC 3830 6.12), read from the grammar's Error no namespace.
+AUTH_FAILURE, INVALID_TS, INVALID_ID, UNSPECIFIED = (
+    ERROR_NO.value_of(name)
+    for name in ("Auth failure", "Invalid TS", "Invalid ID", "Unspecified error")
+)
 
 REQUIREMENTS = {
     "REQ-SEAL-KD-01": "The key K is distributed from the initiating to the receiving entity in a "
@@ -60,6 +67,8 @@ REQUIREMENTS = {
     "REQ-SEAL-KD-12": "The receiver extracts the SK-ID and accepts only a purpose it is "
                       "configured for.",
     "REQ-SEAL-KD-13": "A message the procedure does not expect in the current state is refused.",
+    "REQ-SEAL-KD-14": "A group key (GMK purpose) is accepted only from an SGM-S that the SKM-S "
+                      "authorised for the receiver's groups (seed 004 6.Y.1).",
 }
 
 I_MESSAGE = MessageSpec(
@@ -111,6 +120,11 @@ RECEIVER_GUARDS = (
     Guard("known-purpose", In(Purpose(Field("csb_id")), Self("accepted_purposes")),
           "REQ-SEAL-KD-12", "the SK-ID purpose is not one this receiver accepts",
           UNSPECIFIED, ("wrong-purpose",)),
+    Guard("group-key-from-sgms",
+          Not(And(Eq(Purpose(Field("csb_id")), Policy("group_key_purpose")),
+                  Not(In(Field("idri"), Self("group_servers"))))),
+          "REQ-SEAL-KD-14", "a group key (GMK) from a sender that is not an authorised SGM-S",
+          AUTH_FAILURE, ("unauthorised-group-key",)),
 )
 
 SENDER_GUARDS = (
@@ -129,7 +143,8 @@ PROCEDURE = Procedure(
              vars={"uri": "ident", "purposes": "set[int]"}),
         Role("receiver", initial="waiting", final=("keyed",),
              vars={"uri": "ident", "period": "int", "trusted_kms": "set[ident]",
-                   "replay_cache": "set[blob]", "accepted_purposes": "set[int]"}),
+                   "replay_cache": "set[blob]", "accepted_purposes": "set[int]",
+                   "group_servers": "set[ident]"}),
     ),
     messages=(I_MESSAGE,),
     steps=(
@@ -151,7 +166,8 @@ PROCEDURE = Procedure(
     ),
     requirements=REQUIREMENTS,
     unexpected=Refusal("REQ-SEAL-KD-13", UNSPECIFIED),
-    policy={"replay_window": 300, "key_id_layout": SK_ID},
+    policy={"replay_window": 300, "key_id_layout": SK_ID,
+            "group_key_purpose": PURPOSES.by_name("GMK").value},
     outcome="initiator and receiver hold the same K under the same SK-ID",
     leaves_out=(
         "SAKKE-to-self (TS 33.180 E.5), CERT and SP payloads",

@@ -49,7 +49,7 @@ def test_key_reaches_the_receiver_under_its_sk_id(purpose: str, form: IdForm) ->
 
 def test_gmk_via_the_sgm_s_reaches_two_members_under_one_gmk_id() -> None:
     gms = GroupManagementServer(GMS, kms().community, [kms().keys(GMS)])
-    members = {ALICE: _user(ALICE), BOB: _user(BOB)}
+    members = {ALICE: _user(ALICE, group_servers=[GMS]), BOB: _user(BOB, group_servers=[GMS])}
     gmk_id, messages = gms.distribute_gmk(members, now=NOW)
     csb_ids = {m: decode(raw).hdr.csb_id for m, raw in messages.items()}
     assert len(set(csb_ids.values())) == 2 and gmk_id not in csb_ids.values()  # GUK-IDs
@@ -57,6 +57,16 @@ def test_gmk_via_the_sgm_s_reaches_two_members_under_one_gmk_id() -> None:
     assert {r.sk_id for r in held.values()} == {gmk_id}
     assert len({r.key for r in held.values()}) == 1
     assert all(r.purpose_name == "GMK" and r.csb_id == csb_ids[m] for m, r in held.items())
+
+
+def test_gmk_from_a_user_who_is_not_an_sgm_s_is_refused() -> None:
+    gms = GroupManagementServer(GMS, kms().community, [kms().keys(GMS)])
+    _, messages = gms.distribute_gmk([BOB], now=NOW)
+    # Bob's configuration names no SGM-S: the same GMK, validly signed by GMS, is refused
+    _refused(_user(BOB), messages[BOB], guard="group-key-from-sgms", sender=GMS, error=0)
+    # and Alice, an ordinary user, cannot push a group key to Bob either (REQ-SEAL-KD-14)
+    raw, _ = _user(ALICE).send(BOB, "GMK", now=NOW)
+    _refused(_user(BOB, group_servers=[GMS]), raw, guard="group-key-from-sgms", error=0)
 
 
 def test_tel_uri_scheme_keyed_by_the_sakke_id_scheme() -> None:

@@ -227,6 +227,15 @@ def test_unbalanced_bracket_and_label() -> None:
     )
 
 
+def test_vocabulary_reads_the_real_grammar() -> None:
+    from mckm.impl.lint.vocabulary import vocabulary
+    from mckm.models.grammar import MESSAGE_NAMES, PAYLOAD_NAMES
+
+    v = vocabulary()
+    assert set(MESSAGE_NAMES) <= v.messages and set(PAYLOAD_NAMES) <= v.payloads
+    assert v.structures["RESOLVE_INIT_PSK"] >= {"IDRpsk", "TICKET", "RANDRr"}
+
+
 def test_vocabulary_merges_names_from_the_grammar(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 
@@ -234,7 +243,7 @@ def test_vocabulary_merges_names_from_the_grammar(monkeypatch: pytest.MonkeyPatc
 
     fake = types.ModuleType("mckm.models.grammar")
     fake.MESSAGE_NAMES = ("GMK_PUSH",)  # type: ignore[attr-defined]
-    fake.PAYLOAD_NAMES = ("IDRuid",)  # type: ignore[attr-defined]
+    fake.PAYLOAD_NAMES = ("IDRuid", "IDRr")  # type: ignore[attr-defined]
     fake.MESSAGE_PAYLOADS = {"GMK_PUSH": ("HDR, T, IDRuid, SAKKE, SIGN",)}  # type: ignore[attr-defined]
     monkeypatch.setitem(__import__("sys").modules, "mckm.models.grammar", fake)
     vocab_module.vocabulary.cache_clear()
@@ -242,7 +251,7 @@ def test_vocabulary_merges_names_from_the_grammar(monkeypatch: pytest.MonkeyPatc
         v = vocab_module.vocabulary()
         assert "GMK_PUSH" in v.messages and "IDRuid" in v.payloads
         assert v.structures["GMK_PUSH"] >= {"IDRuid", "SAKKE"}
-        assert "RESOLVE_RESP" in v.messages  # the data file still counts
+        assert "I_MESSAGE" in v.messages  # the data file still counts
         found = run("message-name", "In MIKEY the GMK_PUSH carries the IDRr payload.\n")
         assert [f.message.split(" (")[0] for f in found] == ["GMK_PUSH has no IDRr payload"]
     finally:

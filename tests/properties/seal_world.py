@@ -140,7 +140,8 @@ def initiator_vars(uri: str = USERS[0]) -> dict[str, Any]:
 
 def receiver_vars(uri: str, now: int, facts: SymbolicFacts) -> dict[str, Any]:
     return {"uri": uri, "period": facts.period_of(now), "trusted_kms": frozenset({KMS}),
-            "replay_cache": frozenset(), "accepted_purposes": PURPOSES.values()}
+            "replay_cache": frozenset(), "accepted_purposes": PURPOSES.values(),
+            "group_servers": frozenset({USERS[0]})}
 
 
 def machines(procedure: Procedure, facts: SymbolicFacts, receiver: dict[str, Any]
@@ -214,8 +215,18 @@ def scenario(procedure: Procedure = PROCEDURE) -> Scenario:
         return Attack(receiver_with(run, accepted_purposes=PURPOSES.values() - {sent}), d.message,
                       d.now, "wrong-purpose", d.step)
 
+    def unauthorised_group_key(scn: Scenario, run: Run, data: st.DataObject) -> Attack:
+        # an honest user who is not an authorised SGM-S sends a group key (REQ-SEAL-KD-14)
+        gmk = {**run.params, "purpose": "GMK"}
+        sent = machines(procedure, facts, {})["initiator"].send("I_MESSAGE", now=gmk["now"],
+                                                               params=gmk)
+        assert isinstance(sent[0], Send)
+        return Attack(receiver_with(run, group_servers=frozenset()), sent[0].message,
+                      gmk["now"], "unauthorised-group-key", run.deliveries[0].step)
+
     return Scenario(procedure, make, ("initiator", "I_MESSAGE"), PARAMS, "key",
                     threats={"misaddressed": misaddressed, "wrong-period": wrong_period,
                              "stale": stale, "untrusted-kms": untrusted_kms,
-                             "wrong-purpose": wrong_purpose},
+                             "wrong-purpose": wrong_purpose,
+                             "unauthorised-group-key": unauthorised_group_key},
                     reset=reset)

@@ -33,7 +33,9 @@ PARAMS = st.fixed_dictionaries({
 
 def scenario() -> Scenario:
     k = kms()
-    users = {u: SealUser(u, k.community, [k.keys(u)]) for u in (ALICE, BOB)}
+    # Alice may also send group keys here: Bob counts her as an authorised SGM-S
+    users = {u: SealUser(u, k.community, [k.keys(u)], group_servers=(ALICE,))
+             for u in (ALICE, BOB)}
     stores: dict[str, dict[str, Any]] = {}
     effects = registry()
 

@@ -38,6 +38,7 @@ class SealUser:
 
     def __init__(self, uri: str, community: Community, keys: Iterable[UserKeys] = (), *,
                  store: KeyStore | None = None, trusted_kms: Iterable[str] | None = None,
+                 group_servers: Iterable[str] = (),
                  accepted_purposes: Iterable[str] | None = None, warm: bool = True,
                  procedure: Procedure = PROCEDURE, effects: EffectRegistry = _EFFECTS) -> None:
         self.uri = uri
@@ -53,6 +54,7 @@ class SealUser:
             "uri": uri, "period": None,
             "trusted_kms": frozenset(trusted_kms or (community.kms_uri,)),
             "replay_cache": ReplayCache(), "accepted_purposes": purposes,
+            "group_servers": frozenset(group_servers),
             "key_store": self.store,
         }
 

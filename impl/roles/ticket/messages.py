@@ -1,0 +1,692 @@
+"""Builders and checked parsers for the MIKEY-TICKET messages of the TS 33.328 procedures
+(RFC 6043 4.2, 5.4, 5.5; seed 002 B.2.2.2 / B.2.2.3).
+
+Each ``build_*`` returns the typed message it built (``.raw`` holds the octets), each
+``parse_*`` / ``verify_*`` decodes with the codec, checks the data type, the identities and the
+V payload, decrypts the KEMAC and returns the typed message.  Every refusal is an mckm error with
+the MIKEY error number to answer with (RFC 3830 6.12, RFC 6043 6.9): a codec error becomes
+:class:`MalformedMessage` (Unspecified error), a wrong data type 11 (Invalid DT), a wrong
+identity 7 (Invalid ID), a wrong MAC 0 (Auth failure).
+
+MAC coverage (RFC 6043 5.5 Table 5.2): initial messages append the ID Data of the two parties
+(``Identity_i/r || Identity_kms`` or ``Identity_i || Identity_r``); responses append the whole
+initial message.  Message keys: RFC 6043 5.1.2 (``keys.message_keys``).
+
+Ticket Transfer is split in two steps because the Responder can check TRANSFER_INIT only after
+the ticket is resolved (RFC 6043 4.2.2.2): ``read_transfer_init`` then ``verify_transfer_init``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mckm.impl.codec import Message, Payload, decode, decode_key_data, encode, encode_key_data
+from mckm.impl.codec.engine import SUPPORTED_VERSION, decode_chain, encode_chain
+from mckm.impl.errors import DecodeError, EncodeError, PolicyError, UsageError
+from mckm.impl.roles.ticket.base_ticket import MPK_KEY_TYPE, initiator_data_tail
+from mckm.impl.roles.ticket.keys import (
+    LabelPurpose,
+    MessageKeys,
+    initiator_data_auth_key,
+    message_keys,
+    prf_func_of,
+)
+from mckm.impl.roles.ticket.protection import (
+    ENCR_NULL,
+    INVALID_DT,
+    INVALID_ID,
+    MAC_NULL,
+    UNSPECIFIED,
+    Protection,
+    compute_mac,
+    decrypt_key_data,
+    encrypt_key_data,
+    mac_octets,
+    timestamp64,
+    verify_mac,
+)
+from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE, DATA_TYPE, ID_ROLE, RAND_ROLE
+
+REQUEST_INIT_PSK = DATA_TYPE.value_of("REQUEST_INIT_PSK")
+REQUEST_RESP = DATA_TYPE.value_of("REQUEST_RESP")
+TRANSFER_INIT = DATA_TYPE.value_of("TRANSFER_INIT")
+TRANSFER_RESP = DATA_TYPE.value_of("TRANSFER_RESP")
+RESOLVE_INIT_PSK = DATA_TYPE.value_of("RESOLVE_INIT_PSK")
+RESOLVE_RESP = DATA_TYPE.value_of("RESOLVE_RESP")
+ERROR = DATA_TYPE.value_of("Error")
+IDRI, IDRR, IDRKMS, IDRPSK = (ID_ROLE.value_of(n) for n in ("IDRi", "IDRr", "IDRkms", "IDRpsk"))
+RANDRI, RANDRR, RANDRKMS = (RAND_ROLE.value_of(n) for n in ("RANDRi", "RANDRr", "RANDRkms"))
+EMPTY_MAP = CS_ID_MAP_TYPE.value_of("Empty map")
+_BYTE_STRING = 2  # RFC 6043 6.5 ID Type "byte string" (B-TID, TPK identifiers)
+
+
+class MalformedMessage(DecodeError):
+    """A message that does not decode or breaks a presence rule; answered with MIKEY error 12
+    (Unspecified error, RFC 3830 6.12) since no more specific number applies."""
+
+    mikey_error = UNSPECIFIED
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An IDR identity: ID Type and ID Data (RFC 6043 6.6)."""
+
+    id_type: int
+    id_data: bytes
+
+    def payload(self, role: int) -> Payload:
+        return Payload("IDR", {"id_role": role, "id_type": self.id_type, "id_data": self.id_data})
+
+    @classmethod
+    def uri(cls, text: str) -> Identity:
+        return cls(1, text.encode("utf-8"))
+
+
+@dataclass(frozen=True, repr=False)
+class KemacContents:
+    """Decrypted KEMAC key data: MPKi, [MPKr | MPKr'], then TEK/TGK/GTGK (RFC 6043 4.2.1.5,
+    4.2.3.5).  The MPKs are the KEY_DATA payloads of type MPK, in that order."""
+
+    keys: tuple[Payload, ...]
+
+    def __repr__(self) -> str:
+        return f"KemacContents(<{len(self.keys)} keys redacted>)"
+
+    @property
+    def mpks(self) -> tuple[bytes, ...]:
+        return tuple(bytes(k.fields["key_data"]) for k in self.keys
+                     if k.fields["key_type"] == MPK_KEY_TYPE)
+
+    @property
+    def mpki(self) -> bytes:
+        if not self.mpks:
+            raise PolicyError("the KEMAC carries no MPKi", requirement="RFC 6043 4.2.1.5",
+                              mikey_error=UNSPECIFIED)
+        return self.mpks[0]
+
+    @property
+    def mpkr(self) -> bytes | None:
+        return self.mpks[1] if len(self.mpks) > 1 else None
+
+    @property
+    def session_keys(self) -> tuple[Payload, ...]:
+        return tuple(k for k in self.keys if k.fields["key_type"] != MPK_KEY_TYPE)
+
+
+@dataclass(frozen=True)
+class TicketMessage:
+    """A decoded MIKEY-TICKET message; ``raw`` is the exact octets (MAC coverage needs them)."""
+
+    message: Message = field(repr=False)
+    raw: bytes = field(repr=False)
+    kemac: KemacContents | None = None
+
+    @property
+    def data_type(self) -> int:
+        return int(self.message.data_type)
+
+    @property
+    def hdr(self) -> dict[str, Any]:
+        return dict(self.message.hdr.fields)
+
+    @property
+    def csb_id(self) -> int:
+        return int(self.hdr["csb_id"])
+
+    @property
+    def prf_func(self) -> int:
+        return int(self.hdr["prf_func"])
+
+    @property
+    def t(self) -> Payload:
+        t = self.message.get("T")
+        assert t is not None  # every ticket data type requires T (codec presence rules)
+        return t
+
+    @property
+    def t64(self) -> bytes:
+        return bytes(timestamp64(self.t.fields["ts_type"], self.t.fields["ts_value"]))
+
+    def identity(self, role: int) -> Identity | None:
+        for p in self.message.all("IDR"):
+            if p.fields["id_role"] == role:
+                return Identity(p.fields["id_type"], p.fields["id_data"])
+        return None
+
+    def rand(self, role: int) -> bytes | None:
+        for p in self.message.all("RANDR"):
+            if p.fields["rand_role"] == role:
+                return bytes(p.fields["rand"])
+        return None
+
+    @property
+    def ticket(self) -> Payload | None:
+        return self.message.get("TICKET")
+
+    @property
+    def v(self) -> Payload:
+        v = self.message.get("V")
+        if v is None:
+            raise PolicyError("the message has no V payload", mikey_error=UNSPECIFIED)
+        return v
+
+
+class RequestInit(TicketMessage):
+    """REQUEST_INIT_PSK (RFC 6043 4.2.1.2)."""
+
+
+class RequestResp(TicketMessage):
+    """REQUEST_RESP (RFC 6043 4.2.1.5)."""
+
+
+class TransferInit(TicketMessage):
+    """TRANSFER_INIT (RFC 6043 4.2.2.1)."""
+
+
+class TransferResp(TicketMessage):
+    """TRANSFER_RESP (RFC 6043 4.2.2.3)."""
+
+
+class ResolveInit(TicketMessage):
+    """RESOLVE_INIT_PSK (RFC 6043 4.2.3.2); ``protected`` is False for seed 002's KMS-to-KMS
+    message carried on Zk."""
+
+    @property
+    def protected(self) -> bool:
+        return bool(self.v.fields["auth_alg"] != MAC_NULL)
+
+
+class ResolveResp(TicketMessage):
+    """RESOLVE_RESP (RFC 6043 4.2.3.5)."""
+
+
+class ErrorMessage(TicketMessage):
+    """Error message (RFC 6043 5.4)."""
+
+    @property
+    def errors(self) -> tuple[int, ...]:
+        return tuple(p.fields["error_no"] for p in self.message.all("ERR"))
+
+
+# --------------------------------------------------------------------------------------------
+# shared machinery
+
+
+def _decode(raw: bytes, data_type: int) -> Message:
+    try:
+        message = decode(raw)
+    except DecodeError as exc:
+        raise MalformedMessage(exc.reason, offset=exc.offset, payload=exc.payload,
+                               field=exc.field) from exc
+    if message.data_type != data_type:
+        raise PolicyError(f"expected {DATA_TYPE.name_of(data_type)} ({data_type}), got "
+                          f"{message.data_type_name} ({message.data_type})",
+                          requirement="RFC 6043 6.1", mikey_error=INVALID_DT)
+    return message
+
+
+def _hdr(data_type: int, *, csb_id: int, prf_func: int, v: int, n_cs: int = 0,
+         map_type: int = EMPTY_MAP, map_info: Any = None) -> Payload:
+    prf_func_of(prf_func)
+    return Payload("HDR", {"version": SUPPORTED_VERSION, "data_type": data_type, "v": v,
+                           "prf_func": prf_func, "csb_id": csb_id, "n_cs": n_cs,
+                           "cs_id_map_type": map_type, "cs_id_map_info": map_info})
+
+
+def _copied_hdr(init: TicketMessage, data_type: int, *, keep_map: bool = True) -> Payload:
+    """RFC 6043 4.2.1.5 / 4.2.3.5: version, PRF func, CSB ID, #CS and map copied; V = 0."""
+    h = init.hdr
+    if keep_map:
+        return _hdr(data_type, csb_id=h["csb_id"], prf_func=h["prf_func"], v=0, n_cs=h["n_cs"],
+                    map_type=h["cs_id_map_type"], map_info=h["cs_id_map_info"])
+    return _hdr(data_type, csb_id=h["csb_id"], prf_func=h["prf_func"], v=0)
+
+
+def _check_copied_hdr(resp: TicketMessage, init: TicketMessage, clause: str) -> None:
+    for name in ("version", "prf_func", "csb_id"):
+        if resp.hdr[name] != init.hdr[name]:
+            raise PolicyError(f"{resp.message.data_type_name}: HDR {name} {resp.hdr[name]} differs"
+                              f" from the initial message's {init.hdr[name]}", requirement=clause,
+                              mikey_error=UNSPECIFIED)
+
+
+def _t(ts_type: int, ts_value: int) -> Payload:
+    return Payload("T", {"ts_type": ts_type, "ts_value": ts_value})
+
+
+def _randr(role: int, rand: bytes) -> Payload:
+    return Payload("RANDR", {"rand_role": role, "rand": rand})
+
+
+def _encode(hdr: Payload, payloads: Sequence[Payload]) -> bytes:
+    try:
+        return bytes(encode(Message(hdr, list(payloads))))
+    except EncodeError as exc:
+        raise UsageError(f"cannot build {DATA_TYPE.name_of(hdr.fields['data_type'])}: {exc}") \
+            from exc
+
+
+def _seal(hdr: Payload, payloads: list[Payload], mac_alg: int, auth_key: bytes | None,
+          covered: Callable[[bytes, Message], bytes]) -> bytes:
+    """Encode with a zero tag, compute the tag over ``covered(raw)``, put it in place."""
+    mac_len = mac_octets(mac_alg)
+    v = Payload("V", {"auth_alg": mac_alg, "ver_data": bytes(mac_len)})
+    raw = _encode(hdr, [*payloads, v])
+    tag = compute_mac(mac_alg, auth_key, covered(raw, decode(raw)))
+    return bytes(raw[: len(raw) - mac_len] + tag)
+
+
+def _portion(raw: bytes, message: Message) -> bytes:
+    """The message up to the V's Verification data (RFC 3830 6.9, RFC 6043 5.5)."""
+    mac_len = len(message.payloads[-1].fields["ver_data"])
+    return raw[: len(raw) - mac_len]
+
+
+def _transfer_init_portion(raw: bytes, message: Message) -> bytes:
+    """TRANSFER_INIT without the TICKET's Initiator Data length and Initiator Data (5.5)."""
+    portion = _portion(raw, message)
+    ticket = message.get("TICKET")
+    if ticket is None:  # a CSB-update TRANSFER_INIT carries no TICKET (5.2)
+        return portion
+    span = next(s for s in message.layout if s.payload == "TICKET")
+    end = span.offset + span.length
+    return portion[: end - initiator_data_tail(ticket.fields)] + portion[end:]
+
+
+def _id_bytes(sent: Identity | None, known: Identity | None, role: str, what: str) -> bytes:
+    """The identity appended to an initial message's MAC input (RFC 6043 5.5).  When the IDR was
+    omitted, the party's identity known by other means is used (REQ-TKT-MSG-04)."""
+    if sent is not None and known is not None and sent.id_data != known.id_data:
+        raise PolicyError(f"{what}: {role} identity {sent.id_data!r} is not the expected "
+                          f"{known.id_data!r}", requirement="REQ-TKT-MSG-04",
+                          mikey_error=INVALID_ID)
+    chosen = sent if sent is not None else known
+    if chosen is None:
+        raise PolicyError(f"{what}: the {role} identity is neither in the message nor known",
+                          requirement="REQ-TKT-MSG-04", mikey_error=INVALID_ID)
+    return chosen.id_data
+
+
+def _keys(inkey: bytes | None, msg: TicketMessage | None, *, hdr: Payload, purpose: LabelPurpose,
+          randri: bytes | None, randrr: bytes | None, encr_alg: int, mac_alg: int) -> MessageKeys:
+    if inkey is None:
+        return MessageKeys(None, None)
+    return message_keys(inkey, csb_id=hdr.fields["csb_id"], purpose=purpose, randri=randri,
+                        randrr=randrr, encr_alg=encr_alg, mac_alg=mac_alg,
+                        prf_func=prf_func_of(hdr.fields["prf_func"]))
+
+
+def _kemac(keys: Sequence[Payload], mkeys: MessageKeys, *, encr_alg: int, csb_id: int,
+           t: Payload) -> Payload:
+    """KEMAC with the NULL MAC (RFC 6043 4.2.1.5, 4.2.3.5, 5.2)."""
+    plain = encode_key_data(list(keys))
+    data = encrypt_key_data(encr_alg, mkeys.kemac, csb_id=csb_id,
+                            t64=timestamp64(t.fields["ts_type"], t.fields["ts_value"]),
+                            plaintext=plain)
+    return Payload("KEMAC", {"encr_alg": encr_alg, "encr_data": data, "mac_alg": MAC_NULL,
+                             "mac": b""})
+
+
+def _open_kemac(msg: TicketMessage, inkey: bytes | None, purpose: LabelPurpose,
+                randri: bytes | None, randrr: bytes | None) -> KemacContents:
+    kemac = msg.message.get("KEMAC")
+    assert kemac is not None
+    if kemac.fields["mac_alg"] != MAC_NULL:
+        raise PolicyError("this KEMAC SHALL use the NULL MAC (the MAC is in V)",
+                          requirement="RFC 6043 4.2.1.5", mikey_error=UNSPECIFIED)
+    encr_alg = kemac.fields["encr_alg"]
+    mkeys = _keys(inkey if encr_alg != ENCR_NULL else None, msg, hdr=msg.message.hdr,
+                  purpose=purpose, randri=randri, randrr=randrr, encr_alg=encr_alg,
+                  mac_alg=MAC_NULL)
+    plain = decrypt_key_data(encr_alg, mkeys.kemac, csb_id=msg.csb_id, t64=msg.t64,
+                             plaintext=kemac.fields["encr_data"])
+    try:
+        return KemacContents(tuple(decode_key_data(plain)))
+    except DecodeError as exc:  # only reachable after a verified MAC: the sender's defect
+        raise MalformedMessage(f"KEMAC key data: {exc.reason}", payload="KEMAC") from exc
+
+
+def _verify(msg: TicketMessage, mkeys: MessageKeys, covered: bytes, protection: Protection) -> None:
+    v = msg.v
+    verify_mac(v.fields["auth_alg"], mkeys.auth_key, covered, v.fields["ver_data"],
+               protection=protection, what=msg.message.data_type_name)
+
+
+def _protection_of(inkey: bytes | None) -> Protection:
+    return Protection.PROTECTED if inkey is not None else Protection.UNPROTECTED
+
+
+# --------------------------------------------------------------------------------------------
+# Ticket Request (RFC 6043 4.2.1)
+
+
+def build_request_init_psk(*, csb_id: int, prf_func: int, ts: tuple[int, int], randri: bytes,
+                           idri: Identity, idrkms: Identity, tp: dict[str, Any],
+                           idrpsk: bytes | None, psk: bytes, mac_alg: int) -> RequestInit:
+    """REQUEST_INIT_PSK = HDR, T, RANDRi, IDRi, IDRkms, TP, [IDRpsk], V (4.2.1.2); HDR V = 1,
+    #CS 0, Empty map (4.2.1.1); IDRi and IDRkms always sent (REQ-TKT-MSG-04)."""
+    hdr = _hdr(REQUEST_INIT_PSK, csb_id=csb_id, prf_func=prf_func, v=1)
+    body = [_t(*ts), _randr(RANDRI, randri), idri.payload(IDRI), idrkms.payload(IDRKMS),
+            Payload("TP", dict(tp))]
+    if idrpsk is not None:
+        body.append(Identity(_BYTE_STRING, idrpsk).payload(IDRPSK))
+    mkeys = _keys(psk, None, hdr=hdr, purpose=LabelPurpose.INITIAL, randri=randri, randrr=None,
+                  encr_alg=ENCR_NULL, mac_alg=mac_alg)
+    raw = _seal(hdr, body, mac_alg, mkeys.auth_key,
+                lambda r, m: _portion(r, m) + idri.id_data + idrkms.id_data)
+    return RequestInit(decode(raw), raw)
+
+
+def parse_request_init_psk(raw: bytes, *, psk_for: Callable[[bytes | None], bytes],
+                           kms_identity: Identity,
+                           initiator_identity: Identity | None = None) -> RequestInit:
+    """KMS side of 4.2.1.4: decode, check IDRkms, find the PSK by IDRpsk, check V."""
+    msg = RequestInit(_decode(raw, REQUEST_INIT_PSK), raw)
+    what = "REQUEST_INIT_PSK"
+    id_kms = _id_bytes(msg.identity(IDRKMS), kms_identity, "KMS", what)
+    id_i = _id_bytes(msg.identity(IDRI), initiator_identity, "initiator", what)
+    psk_id = msg.identity(IDRPSK)
+    mkeys = _keys(psk_for(psk_id.id_data if psk_id else None), msg, hdr=msg.message.hdr,
+                  purpose=LabelPurpose.INITIAL, randri=msg.rand(RANDRI), randrr=None,
+                  encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
+    _verify(msg, mkeys, _portion(raw, msg.message) + id_i + id_kms, Protection.PROTECTED)
+    return msg
+
+
+def build_request_resp(init: RequestInit, *, ts: tuple[int, int], idrkms: Identity,
+                       ticket: Payload, keys: Sequence[Payload], psk: bytes, encr_alg: int,
+                       mac_alg: int) -> RequestResp:
+    """REQUEST_RESP = HDR, T, IDRkms, TICKET, KEMAC, V (4.2.1.5); keys = MPKi, [MPKr], keys."""
+    hdr = _copied_hdr(init, REQUEST_RESP)
+    randri = init.rand(RANDRI)
+    mkeys = _keys(psk, init, hdr=hdr, purpose=LabelPurpose.RESPONSE, randri=randri, randrr=None,
+                  encr_alg=encr_alg, mac_alg=mac_alg)
+    t = _t(*ts)
+    body = [t, idrkms.payload(IDRKMS), ticket,
+            _kemac(keys, mkeys, encr_alg=encr_alg, csb_id=init.csb_id, t=t)]
+    raw = _seal(hdr, body, mac_alg, mkeys.auth_key, lambda r, m: _portion(r, m) + init.raw)
+    return RequestResp(decode(raw), raw)
+
+
+def parse_request_resp(raw: bytes, init: RequestInit, *, psk: bytes) -> RequestResp:
+    """Initiator side of 4.2.1.6: check V (covers REQUEST_RESP || REQUEST_INIT), open KEMAC."""
+    msg = RequestResp(_decode(raw, REQUEST_RESP), raw)
+    _check_copied_hdr(msg, init, "RFC 6043 4.2.1.5")
+    randri = init.rand(RANDRI)
+    mkeys = _keys(psk, msg, hdr=msg.message.hdr, purpose=LabelPurpose.RESPONSE, randri=randri,
+                  randrr=None, encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
+    _verify(msg, mkeys, _portion(raw, msg.message) + init.raw, Protection.PROTECTED)
+    kemac = _open_kemac(msg, psk, LabelPurpose.RESPONSE, randri, None)
+    return RequestResp(msg.message, raw, kemac)
+
+
+# --------------------------------------------------------------------------------------------
+# Ticket Transfer (RFC 6043 4.2.2)
+
+
+def _initiator_data(tag: bytes, mac_alg: int, mpkr: bytes, prf_func: int) -> bytes:
+    """Initiator Data = First Payload, Vi, Vr (RFC 6043 6.10); Vi is TRANSFER_INIT's V (with
+    Next Payload 9 since Vr follows, REQ-TKT-MSG-05); Vr's MAC covers the Initiator Data except
+    itself, with the auth_key from the unforked MPKr."""
+    mac_len = mac_octets(mac_alg)
+    vi = Payload("V", {"auth_alg": mac_alg, "ver_data": tag})
+    draft = encode_chain([vi, Payload("V", {"auth_alg": mac_alg, "ver_data": bytes(mac_len)})])
+    key = initiator_data_auth_key(mpkr, mac_alg=mac_alg, prf_func=prf_func_of(prf_func))
+    head = bytes(draft[: len(draft) - mac_len])
+    return bytes(head + compute_mac(mac_alg, key, head))
+
+
+def verify_initiator_data(ticket: Payload, mpkr: bytes) -> bytes:
+    """KMS side of 4.2.3.4: check Vr with the unforked MPKr; return the Vi MAC."""
+    try:
+        vi, vr = decode_chain(ticket.fields["initiator_data"])
+    except (DecodeError, ValueError) as exc:
+        raise PolicyError(f"Initiator Data is not First Payload, Vi, Vr: {exc}",
+                          requirement="RFC 6043 6.10", mikey_error=UNSPECIFIED) from exc
+    if (vi.name, vr.name) != ("V", "V") or vi.fields["auth_alg"] != vr.fields["auth_alg"]:
+        raise PolicyError("Initiator Data must be two V payloads with one MAC algorithm",
+                          requirement="RFC 6043 6.10", mikey_error=UNSPECIFIED)
+    data = ticket.fields["initiator_data"]
+    tag = vr.fields["ver_data"]
+    mac_alg = vr.fields["auth_alg"]
+    key = initiator_data_auth_key(mpkr, mac_alg=mac_alg,
+                                  prf_func=prf_func_of(ticket.fields["prf_func"]))
+    verify_mac(mac_alg, key, data[: len(data) - len(tag)], tag, protection=Protection.PROTECTED,
+               what="Initiator Data Vr")
+    return bytes(vi.fields["ver_data"])
+
+
+def build_transfer_init(*, csb_id: int, prf_func: int, ts: tuple[int, int], randri: bytes,
+                        idri: Identity, idrr: Identity, ticket: Payload, mpki: bytes,
+                        mac_alg: int, mpkr: bytes | None = None, sps: Sequence[Payload] = (),
+                        cs_map: tuple[int, int, Any] = (0, EMPTY_MAP, None),
+                        kemac_keys: Sequence[Payload] = (), encr_alg: int = ENCR_NULL
+                        ) -> TransferInit:
+    """TRANSFER_INIT = HDR, T, RANDRi, IDRi, IDRr, {SP}, TICKET, [KEMAC], V (4.2.2.1): HDR V =
+    the ticket's F flag; V from MPKi (5.1.2, 0x01); with key forking (I flag) the Initiator Data
+    Vi/Vr is added (``mpkr`` required)."""
+    n_cs, map_type, map_info = cs_map
+    hdr = _hdr(TRANSFER_INIT, csb_id=csb_id, prf_func=prf_func, v=ticket.fields["f"], n_cs=n_cs,
+               map_type=map_type, map_info=map_info)
+    forking = bool(ticket.fields["i"])
+    if forking and mpkr is None:
+        raise UsageError("key forking (I flag) needs MPKr for the Initiator Data (RFC 6043 6.10)")
+    ticket = Payload("TICKET", {**ticket.fields, "initiator_data": b""})
+    mkeys = _keys(mpki, None, hdr=hdr, purpose=LabelPurpose.INITIAL, randri=randri, randrr=None,
+                  encr_alg=encr_alg, mac_alg=mac_alg)
+    t = _t(*ts)
+    body = [t, _randr(RANDRI, randri), idri.payload(IDRI), idrr.payload(IDRR), *sps, ticket]
+    if kemac_keys:
+        body.append(_kemac(kemac_keys, mkeys, encr_alg=encr_alg, csb_id=csb_id, t=t))
+    raw = _seal(hdr, body, mac_alg, mkeys.auth_key,
+                lambda r, m: _transfer_init_portion(r, m) + idri.id_data + idrr.id_data)
+    if forking:
+        assert mpkr is not None
+        tag = raw[len(raw) - mac_octets(mac_alg):]
+        ticket.fields["initiator_data"] = _initiator_data(tag, mac_alg, mpkr,
+                                                          ticket.fields["prf_func"])
+        raw = _encode(hdr, [*body, Payload("V", {"auth_alg": mac_alg, "ver_data": tag})])
+    return TransferInit(decode(raw), raw)
+
+
+def read_transfer_init(raw: bytes) -> TransferInit:
+    """Responder, before resolving (4.2.2.2): decode and structure checks only - the MAC can be
+    checked only with the MPKi from RESOLVE_RESP (``verify_transfer_init``)."""
+    msg = TransferInit(_decode(raw, TRANSFER_INIT), raw)
+    if msg.ticket is None or msg.rand(RANDRI) is None:
+        raise MalformedMessage("an initial TRANSFER_INIT carries RANDRi and TICKET",
+                               payload="TICKET")
+    return msg
+
+
+def verify_transfer_init(msg: TransferInit, *, mpki: bytes, responder_identity: Identity,
+                         initiator_identity: Identity | None = None) -> TransferInit:
+    """Responder after RESOLVE_RESP (4.2.3.6): check V with MPKi; with key forking check that
+    V's MAC equals Vi's; open a KEMAC if one is present."""
+    what = "TRANSFER_INIT"
+    id_i = _id_bytes(msg.identity(IDRI), initiator_identity, "initiator", what)
+    sent_r = msg.identity(IDRR)
+    id_r = sent_r.id_data if sent_r is not None else responder_identity.id_data
+    randri = msg.rand(RANDRI)
+    mkeys = _keys(mpki, msg, hdr=msg.message.hdr, purpose=LabelPurpose.INITIAL, randri=randri,
+                  randrr=None, encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
+    _verify(msg, mkeys, _transfer_init_portion(msg.raw, msg.message) + id_i + id_r,
+            Protection.PROTECTED)
+    ticket = msg.ticket
+    if ticket is not None and ticket.fields["i"]:
+        try:
+            vi, _vr = decode_chain(ticket.fields["initiator_data"])
+        except (DecodeError, ValueError) as exc:
+            raise PolicyError(f"Initiator Data is malformed: {exc}", requirement="RFC 6043 6.10",
+                              mikey_error=UNSPECIFIED) from exc
+        if vi.fields.get("ver_data") != msg.v.fields["ver_data"]:
+            raise PolicyError("TRANSFER_INIT's V MAC differs from the Vi MAC in the Initiator "
+                              "Data", requirement="RFC 6043 4.2.3.6", mikey_error=UNSPECIFIED)
+    kemac = None
+    if msg.message.get("KEMAC") is not None:
+        kemac = _open_kemac(msg, mpki, LabelPurpose.INITIAL, randri, None)
+    return TransferInit(msg.message, msg.raw, kemac)
+
+
+def build_transfer_resp(init: TransferInit, *, ts: tuple[int, int], mpk: bytes, mac_alg: int,
+                        randrr: bytes | None = None, idrr: Identity | None = None,
+                        randrkms: bytes | None = None, sps: Sequence[Payload] = (),
+                        cs_map: tuple[int, int, Any] | None = None,
+                        kemac_keys: Sequence[Payload] = (), encr_alg: int = ENCR_NULL
+                        ) -> TransferResp:
+    """TRANSFER_RESP = HDR, T, [RANDRr], [IDRr], [RANDRkms], {SP}, [KEMAC], V (4.2.2.3); V from
+    ``mpk`` = MPKi, or MPKr' with key forking (5.1.2, 0x02; RANDRr iff G)."""
+    h = init.hdr
+    n_cs, map_type, map_info = cs_map or (h["n_cs"], h["cs_id_map_type"], h["cs_id_map_info"])
+    hdr = _hdr(TRANSFER_RESP, csb_id=h["csb_id"], prf_func=h["prf_func"], v=0, n_cs=n_cs,
+               map_type=map_type, map_info=map_info)
+    mkeys = _keys(mpk, init, hdr=hdr, purpose=LabelPurpose.RESPONSE, randri=init.rand(RANDRI),
+                  randrr=randrr, encr_alg=encr_alg, mac_alg=mac_alg)
+    t = _t(*ts)
+    body: list[Payload] = [t]
+    if randrr is not None:
+        body.append(_randr(RANDRR, randrr))
+    if idrr is not None:
+        body.append(idrr.payload(IDRR))
+    if randrkms is not None:
+        body.append(_randr(RANDRKMS, randrkms))
+    body.extend(sps)
+    if kemac_keys:
+        body.append(_kemac(kemac_keys, mkeys, encr_alg=encr_alg, csb_id=h["csb_id"], t=t))
+    raw = _seal(hdr, body, mac_alg, mkeys.auth_key, lambda r, m: _portion(r, m) + init.raw)
+    return TransferResp(decode(raw), raw)
+
+
+def read_transfer_resp(raw: bytes, init: TransferInit) -> TransferResp:
+    """Initiator: decode and check the copied HDR; the modifier (IDRr, RANDRkms) is then read
+    to fork MPKr before ``verify_transfer_resp``."""
+    msg = TransferResp(_decode(raw, TRANSFER_RESP), raw)
+    _check_copied_hdr(msg, init, "RFC 6043 4.2.2.3")
+    return msg
+
+
+def verify_transfer_resp(msg: TransferResp, init: TransferInit, *, mpk: bytes) -> TransferResp:
+    """Initiator (4.2.2.4): check V (covers TRANSFER_RESP || TRANSFER_INIT) with MPKi or MPKr'."""
+    randri, randrr = init.rand(RANDRI), msg.rand(RANDRR)
+    mkeys = _keys(mpk, msg, hdr=msg.message.hdr, purpose=LabelPurpose.RESPONSE, randri=randri,
+                  randrr=randrr, encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
+    _verify(msg, mkeys, _portion(msg.raw, msg.message) + init.raw, Protection.PROTECTED)
+    kemac = None
+    if msg.message.get("KEMAC") is not None:
+        kemac = _open_kemac(msg, mpk, LabelPurpose.RESPONSE, randri, randrr)
+    return TransferResp(msg.message, msg.raw, kemac)
+
+
+# --------------------------------------------------------------------------------------------
+# Ticket Resolve (RFC 6043 4.2.3; seed 002 B.2.2.3)
+
+
+def build_resolve_init_psk(*, csb_id: int, prf_func: int, ts: tuple[int, int], randrr: bytes,
+                           idrr: Identity, idrkms: Identity, ticket: Payload,
+                           idrpsk: bytes | None, psk: bytes | None, mac_alg: int) -> ResolveInit:
+    """RESOLVE_INIT_PSK = HDR, T, RANDRr, IDRr, IDRkms, TICKET, [IDRpsk], V (4.2.3.2).  On Ua
+    IDRpsk holds the B-TID and ``psk`` is Ks_NAF (REQ-TKT-MSG-13).  With ``psk=None`` it is
+    seed 002's KMS_R -> KMS_I message (B.2.2.3 step 6): V with the NULL MAC (REQ-TKT-MSG-12)."""
+    if (psk is None) != (mac_alg == MAC_NULL):
+        raise UsageError("the NULL MAC goes with psk=None (the Zk message) and only with it")
+    hdr = _hdr(RESOLVE_INIT_PSK, csb_id=csb_id, prf_func=prf_func, v=1)
+    body = [_t(*ts), _randr(RANDRR, randrr), idrr.payload(IDRR), idrkms.payload(IDRKMS), ticket]
+    if idrpsk is not None:
+        body.append(Identity(_BYTE_STRING, idrpsk).payload(IDRPSK))
+    mkeys = _keys(psk, None, hdr=hdr, purpose=LabelPurpose.INITIAL, randri=None, randrr=randrr,
+                  encr_alg=ENCR_NULL, mac_alg=mac_alg)
+    raw = _seal(hdr, body, mac_alg, mkeys.auth_key,
+                lambda r, m: _portion(r, m) + idrr.id_data + idrkms.id_data)
+    return ResolveInit(decode(raw), raw)
+
+
+def parse_resolve_init_psk(raw: bytes, *, psk_for: Callable[[bytes | None], bytes] | None,
+                           kms_identity: Identity, responder_identity: Identity | None = None
+                           ) -> ResolveInit:
+    """KMS side of 4.2.3.4.  ``psk_for`` maps IDRpsk (the B-TID) to the PSK (Ks_NAF); pass None
+    for a message received on Zk, which must then carry the NULL MAC (REQ-TKT-MSG-12)."""
+    msg = ResolveInit(_decode(raw, RESOLVE_INIT_PSK), raw)
+    what = "RESOLVE_INIT_PSK"
+    id_kms = _id_bytes(msg.identity(IDRKMS), kms_identity, "KMS", what)
+    id_r = _id_bytes(msg.identity(IDRR), responder_identity, "responder", what)
+    psk_id = msg.identity(IDRPSK)
+    psk = psk_for(psk_id.id_data if psk_id else None) if psk_for is not None else None
+    mkeys = _keys(psk, msg, hdr=msg.message.hdr, purpose=LabelPurpose.INITIAL, randri=None,
+                  randrr=msg.rand(RANDRR), encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
+    _verify(msg, mkeys, _portion(raw, msg.message) + id_r + id_kms, _protection_of(psk))
+    return msg
+
+
+def build_resolve_resp(init: ResolveInit, *, ts: tuple[int, int], idrkms: Identity,
+                       keys: Sequence[Payload], psk: bytes | None, encr_alg: int, mac_alg: int,
+                       idrr: Identity | None = None, randrkms: bytes | None = None
+                       ) -> ResolveResp:
+    """RESOLVE_RESP = HDR, T, IDRkms, KEMAC, [IDRr], [RANDRkms], V (4.2.3.5); keys = MPKi,
+    [MPKr'], TEK/TGK'/GTGK.  With ``psk=None`` (answer on Zk, seed 002 B.2.2.3 step 10) the
+    KEMAC is not enciphered and V has the NULL MAC."""
+    if psk is None and (encr_alg != ENCR_NULL or mac_alg != MAC_NULL):
+        raise UsageError("an unprotected RESOLVE_RESP uses NULL encryption and the NULL MAC")
+    if psk is not None and mac_alg == MAC_NULL:
+        raise UsageError("a RESOLVE_RESP protected with a PSK needs a MAC algorithm")
+    hdr = _copied_hdr(init, RESOLVE_RESP)
+    randrr = init.rand(RANDRR)
+    mkeys = _keys(psk, init, hdr=hdr, purpose=LabelPurpose.RESPONSE, randri=None, randrr=randrr,
+                  encr_alg=encr_alg, mac_alg=mac_alg)
+    t = _t(*ts)
+    body = [t, idrkms.payload(IDRKMS),
+            _kemac(keys, mkeys, encr_alg=encr_alg, csb_id=init.csb_id, t=t)]
+    if idrr is not None:
+        body.append(idrr.payload(IDRR))
+    if randrkms is not None:
+        body.append(_randr(RANDRKMS, randrkms))
+    raw = _seal(hdr, body, mac_alg, mkeys.auth_key, lambda r, m: _portion(r, m) + init.raw)
+    return ResolveResp(decode(raw), raw)
+
+
+def parse_resolve_resp(raw: bytes, init: ResolveInit, *, psk: bytes | None) -> ResolveResp:
+    """Responder (4.2.3.6) or KMS_R on Zk (``psk=None``, seed 002 step 11): check V (covers
+    RESOLVE_RESP || RESOLVE_INIT) and open the KEMAC."""
+    msg = ResolveResp(_decode(raw, RESOLVE_RESP), raw)
+    _check_copied_hdr(msg, init, "RFC 6043 4.2.3.5")
+    randrr = init.rand(RANDRR)
+    protection = _protection_of(psk)
+    kemac_payload = msg.message.get("KEMAC")
+    kemac_alg = kemac_payload.fields["encr_alg"] if kemac_payload is not None else None
+    if protection is Protection.UNPROTECTED and kemac_alg != ENCR_NULL:
+        raise PolicyError("a RESOLVE_RESP on Zk must carry its KEMAC unencrypted (NULL): the "
+                          "KMS-to-KMS messages are protected by Zk, not by a shared key",
+                          requirement="REQ-TKT-MSG-12", mikey_error=UNSPECIFIED)
+    mkeys = _keys(psk, msg, hdr=msg.message.hdr, purpose=LabelPurpose.RESPONSE, randri=None,
+                  randrr=randrr, encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
+    _verify(msg, mkeys, _portion(raw, msg.message) + init.raw, protection)
+    kemac = _open_kemac(msg, psk, LabelPurpose.RESPONSE, None, randrr)
+    return ResolveResp(msg.message, raw, kemac)
+
+
+# --------------------------------------------------------------------------------------------
+# Error message (RFC 6043 5.4)
+
+
+def build_error(failed: TicketMessage | Payload, *, ts: tuple[int, int], errors: Sequence[int],
+                mac_alg: int | None = None, auth_key: bytes | None = None) -> ErrorMessage:
+    """Error = HDR, T, (ERR), [V] (5.4): version, PRF func and CSB ID from the failed message's
+    HDR, V = 0, #CS 0 / Empty map; the optional V uses the failed message's auth_key and covers
+    the Error message only (Table 5.2)."""
+    h = failed.hdr if isinstance(failed, TicketMessage) else failed.fields
+    hdr = _hdr(ERROR, csb_id=h["csb_id"], prf_func=h["prf_func"], v=0)
+    if not errors:
+        raise UsageError("an Error message carries at least one ERR payload")
+    body = [_t(*ts), *(Payload("ERR", {"error_no": e, "reserved": 0}) for e in errors)]
+    raw = _encode(hdr, body) if mac_alg is None else _seal(hdr, body, mac_alg, auth_key, _portion)
+    return ErrorMessage(decode(raw), raw)
+
+
+def parse_error(raw: bytes, *, auth_key: bytes | None = None) -> ErrorMessage:
+    """Decode an Error message; if ``auth_key`` is given, a V must be present and correct."""
+    msg = ErrorMessage(_decode(raw, ERROR), raw)
+    if auth_key is not None:
+        _verify(msg, MessageKeys(None, auth_key), _portion(raw, msg.message),
+                Protection.PROTECTED)
+    return msg
