@@ -8,13 +8,14 @@ from collections.abc import Callable
 
 import click
 
-from mckm.proofs import seal_acceptance, sk_id
+from mckm.proofs import seal_acceptance, sk_id, ticket_trust
 from mckm.proofs.result import ProofResult, survivors
 
 #: family name -> prove() of its module
 FAMILIES: dict[str, Callable[[], list[ProofResult]]] = {
     "sk-id": sk_id.prove,
     "seal-acceptance": seal_acceptance.prove,
+    "ticket-trust": ticket_trust.prove,
 }
 
 

@@ -7,15 +7,14 @@ at all.  The file is created private (mode 600): it holds keys.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import stat
 import threading
 from pathlib import Path
 
-from mckm.impl.errors import DecodeError, UsageError
+from mckm.impl.errors import DecodeError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.seal.keystore import KeyRecord, check_collision
+from mckm.impl.store.private import create_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS seal_keys (
@@ -35,7 +34,7 @@ class SqliteKeyStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            _create_private(Path(self.path))
+            create_private(Path(self.path), "keys")
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         with self._lock:
@@ -85,13 +84,3 @@ def _record(row: tuple[object, ...]) -> KeyRecord:
                      key=Secret(key), csb_id=int(csb_id),  # type: ignore[call-overload]
                      peer=peer, period_no=int(period_no))  # type: ignore[call-overload]
 
-
-def _create_private(path: Path) -> None:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        mode = stat.S_IMODE(os.fstat(fd).st_mode)
-    finally:
-        os.close(fd)
-    if mode & 0o077:
-        raise UsageError(f"{path} holds keys but is readable by others (mode {mode:o}); "
-                         f"chmod 600 it")

@@ -12,9 +12,7 @@ server's threads under a lock.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import stat
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,6 +20,7 @@ from pathlib import Path
 from mckm.impl.errors import UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms.model import CommunityKeys, KmsConfig, TransportKeys, UserKeySet
+from mckm.impl.store.private import create_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS community (
@@ -57,7 +56,7 @@ class SqliteKmsStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            self._create_private(Path(self.path))
+            create_private(Path(self.path), "KMS secrets")
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA foreign_keys = ON")
         # WAL: one fsync per commit instead of journal + database; FULL keeps every committed
@@ -68,16 +67,6 @@ class SqliteKmsStore:
         with self._lock:
             self._conn.executescript(SCHEMA)
 
-    @staticmethod
-    def _create_private(path: Path) -> None:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            mode = stat.S_IMODE(os.fstat(fd).st_mode)
-        finally:
-            os.close(fd)
-        if mode & 0o077:
-            raise UsageError(f"{path} holds KMS secrets but is readable by others "
-                             f"(mode {mode:o}); chmod 600 it")
 
     def close(self) -> None:
         with self._lock:

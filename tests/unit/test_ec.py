@@ -8,19 +8,11 @@ from gmpy2 import mpz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mckm.impl.crypto.ec import Curve, FixedBaseTable
+from mckm.impl.crypto.ec import FixedBaseTable
+from mckm.impl.crypto.p256 import P256
 from mckm.impl.crypto.sakke_params import PARAMS
 from mckm.impl.errors import VerifyError
 
-# NIST P-256 (FIPS 186-4 D.1.2.3), defined here so this test depends on ec.py only.
-P256 = Curve(
-    name="P-256",
-    p=mpz(0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF),
-    b=mpz(0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B),
-    order=mpz(0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551),
-    gx=mpz(0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296),
-    gy=mpz(0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5),
-)
 SAKKE = PARAMS.curve
 TABLES = {
     "P-256": FixedBaseTable(P256, P256.G, bits=256, window=5),

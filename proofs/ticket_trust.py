@@ -1,0 +1,383 @@
+"""Hop-by-hop trust of the MIKEY-TICKET resolve (seed 002 B.2.2.2 / B.2.2.3, 6.2.3.8; RFC 6043 10).
+
+Models: the guards of ``mckm.models.procedures.mikey_ticket`` read through ``to_z3``, one symbol
+set per step instance ("hop"), and the model's ``VAR_WRITES`` to carry a role's variables from
+one of its steps to the next.  Crypto, BSF and NDS/IP are uninterpreted predicates (Dolev-Yao):
+the only origin assumptions are that a RESOLVE_RESP MACed under ``NafKey(b, k)`` was made by KMS
+``k`` at its answering step, and that a Zk message whose NDS/IP association authenticates ``p``
+was made by KMS ``p`` at its Zk sending step (honest KMSs; secret NAF keys and IPsec keys).
+``Trust`` is uninterpreted: each row holds for every trust relation.  Topologies: ``n`` = 1..4
+distinct KMSs; every KMS-valued symbol (role URIs, Zk peers, the KMS a ticket names, the
+responder's KMS) is one of them, and the responder's and initiator's KMSs range over all of them
+(one-domain procedure when they coincide, two-domain otherwise).
+
+Properties: (1) the responder accepts keys only if its own KMS authenticated it (NAF key of its
+B-TID, USS holding the IDRr the ticket authorises) and each inter-KMS hop is trusted in the
+direction used; (2) KMS_I answers only a KMS it trusts, over an authenticated association;
+(3) the keys leave a KMS only enciphered for an authorised responder's B-TID, or in clear to the
+KMS that authenticated that responder.  Mutants (from the mutant generator): the five of the
+issue, each refuted with a counterexample that ``replay`` runs through the engine.
+
+Leaves out: compromised KMSs or BSF, the initiator side (REQUEST), replays across runs (the
+property tests cover them), chains of more than one Zk hop (the model has none).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from mckm.impl.engine import EffectRegistry, RoleMachine
+from mckm.models.policy.ticket_policy import TERM_TYPES
+from mckm.models.procedures.expr import Expr, Field, Msg, Self, Z3Reading
+from mckm.models.procedures.mikey_ticket import (
+    ONE_DOMAIN,
+    TWO_DOMAINS,
+    VAR_WRITES,
+    KemacFor,
+    MacBy,
+    NafKey,
+    NdsFrom,
+    TicketFor,
+    TicketTerm,
+    UssHas,
+)
+from mckm.models.procedures.model import Procedure, Step
+from mckm.models.procedures.mutants import Mutant, drop_guard_mutants
+from mckm.proofs.result import MutantResult, ProofResult, counterexample, describe, timed
+from mckm.proofs.seal_acceptance import concretize
+
+MAX_KMS = 4
+ASSUMPTION = f"1..{MAX_KMS} KMSs, any trust relation and user assignment; Dolev-Yao"
+
+#: (procedure name, step, guard) of the issue's five mutants, made by drop_guard_mutants
+REQUIRED_MUTANTS = (
+    (ONE_DOMAIN.name, "4-6", "uss-match"),
+    (TWO_DOMAINS.name, "4-5", "uss-match"),
+    (TWO_DOMAINS.name, "8-9", "trusted-source"),
+    (TWO_DOMAINS.name, "8-9", "zk-authenticated"),
+    (TWO_DOMAINS.name, "6-7", "forward-to-issuer"),
+    (ONE_DOMAIN.name, "8", "own-kms-protected"),
+    (TWO_DOMAINS.name, "12r", "own-kms-protected"),
+)
+
+
+@dataclass
+class Hop:
+    """One step instance: its own symbols, read from the model's guards."""
+
+    tag: str
+    step: Step
+    z: Z3Reading
+
+    def __call__(self, expr: Expr) -> Any:
+        return expr.to_z3(self.z)
+
+    def f(self, name: str) -> Any:
+        return self.z.fields[name]
+
+    def v(self, name: str) -> Any:
+        return self.z.vars[name]
+
+    def guards(self) -> list[Any]:
+        return [g.expr.to_z3(self.z) for g in self.step.guards]
+
+    def same_message(self, other: Hop) -> Any:
+        return z3.And(self.z.msg == other.z.msg,
+                      *(self.f(n) == other.f(n) for n in self.z.fields))
+
+
+def hop(procedure: Procedure, number: str, tag: str) -> Hop:
+    step = procedure.step(number)
+    z = procedure.z3_reading(step)
+    z.fields = {n: z3.Const(f"{tag}.{n}", z.sort(t)) for n, t in z.field_types.items()}
+    z.vars = {n: z3.Const(f"{tag}.self.{n}", z.sort(t)) for n, t in z.var_types.items()}
+    z.msg = z3.Const(f"{tag}.msg", z.Msg)
+    z.now = z3.Int(f"{tag}.now")
+    return Hop(tag, step, z)
+
+
+def carried(a: Hop, b: Hop) -> list[Any]:
+    """``b`` follows ``a`` in the same role: variables as ``a``'s effects left them."""
+    writes: dict[str, Expr] = {}
+    for e in a.step.effects:
+        writes.update(VAR_WRITES.get(e, {}))
+    out = [b.v(n) == (a(writes[n]) if n in writes else a.v(n)) for n in b.z.vars]
+    return [*out, a.z.now <= b.z.now]
+
+
+class Chain:
+    """The hops of one resolve in ``procedure`` (responder's view last)."""
+
+    def __init__(self, procedure: Procedure) -> None:
+        self.procedure = procedure
+        self.two = procedure.name == TWO_DOMAINS.name
+        if self.two:
+            numbers = {"in": "4-5", "fwd": "6-7", "zin": "8-9", "zout": "10", "back": "11",
+                       "out": "12", "resp": "12r"}
+        else:
+            numbers = {"in": "4-6", "out": "7", "resp": "8"}
+        self.h = {k: hop(procedure, n, k) for k, n in numbers.items()}
+
+    def kms_r_steps(self) -> list[str]:
+        return ["in", "fwd", "back", "out"] if self.two else ["in", "out"]
+
+    def role_run(self, keys: list[str]) -> list[Any]:
+        out = [g for k in keys for g in self.h[k].guards()]
+        for a, b in itertools.pairwise(keys):
+            out += carried(self.h[a], self.h[b])
+        return out
+
+    def kms_i_run(self) -> list[Any]:
+        return self.role_run(["zin", "zout"])
+
+    def origin_zin(self) -> Any:
+        """Zk request authenticated as p => made by KMS p (= KMS_R) at its forwarding step."""
+        zin, fwd = self.h["zin"], self.h["fwd"]
+        return z3.Implies(NdsFrom(Msg(), Field("zk_from")).to_z3(zin.z),
+                          z3.And(fwd.v("uri") == zin.f("zk_from"), zin.same_message(fwd)))
+
+    def origin_back(self) -> Any:
+        back, zout = self.h["back"], self.h["zout"]
+        return z3.Implies(NdsFrom(Msg(), Field("zk_from")).to_z3(back.z),
+                          z3.And(zout.v("uri") == back.f("zk_from"), back.same_message(zout),
+                                 *self.kms_i_run(), self.origin_zin()))
+
+    def origin_resp(self) -> Any:
+        """RESOLVE_RESP MACed under NafKey(b, k) => made by KMS k for B-TID b at its answer."""
+        resp, out = self.h["resp"], self.h["out"]
+        premise = MacBy(Msg(), NafKey(Self("btid"), Self("kms_uri"))).to_z3(resp.z)
+        chain = [*self.role_run(self.kms_r_steps())]
+        if self.two:
+            chain.append(self.origin_back())
+        return z3.Implies(premise, z3.And(out.v("uri") == resp.v("kms_uri"),
+                                          out.v("btid") == resp.v("btid"),
+                                          resp.same_message(out), *chain))
+
+    def kms_valued(self) -> Iterator[Any]:
+        for h in self.h.values():
+            for n in ("uri", "kms_uri", "issuer", "peer"):
+                if n in h.z.vars:
+                    yield h.v(n)
+            for n in ("zk_from", "zk_to", "idrkms"):
+                if n in h.z.fields:
+                    yield h.f(n)
+            if "ticket" in h.z.fields:
+                yield h(TicketTerm(Field("ticket"), "kms"))
+
+    def topology(self, n: int) -> list[Any]:
+        ident = self.h["in"].z.Ident
+        kms = [z3.Const(f"kms{i}", ident) for i in range(1, n + 1)]
+        out = [z3.Distinct(*kms)] if n > 1 else []
+        out += [z3.Or([x == k for k in kms]) for x in self.kms_valued()]
+        for h in self.h.values():
+            out += h.z.domain()
+        return out
+
+
+Property = Callable[[Chain], tuple[list[Any], Any]]
+
+
+def responder_authenticated(c: Chain) -> tuple[list[Any], Any]:
+    """(1): the responder accepted keys => its own KMS authenticated it; every hop trusted."""
+    h = c.h
+    r, kin = h["resp"], h["in"]
+    goal = [kin.v("uri") == r.v("kms_uri"),
+            kin(MacBy(Msg(), NafKey(Field("idrpsk"), Self("uri")))),
+            kin.f("idrpsk") == r.v("btid"), kin.f("idrr") == r.v("uri"),
+            kin(UssHas(Field("idrpsk"), Field("idrr"))),
+            kin(TicketFor(Field("ticket"), Field("idrr")))]
+    if c.two:
+        kr, ki = kin.v("uri"), h["zout"].v("uri")
+        goal += [h["fwd"].f("zk_to") == ki, r.z.trust(kr, ki), r.z.trust(ki, kr)]
+    return [*r.guards(), c.origin_resp()], z3.And(goal)
+
+
+def kms_i_answers_trusted(c: Chain) -> tuple[list[Any], Any]:
+    """(2): KMS_I sent keys over Zk => to a KMS it trusts that asked over authenticated Zk."""
+    zin, zout = c.h["zin"], c.h["zout"]
+    peer = zout.f("zk_to")
+    return c.kms_i_run(), z3.And(zout.z.trust(zout.v("uri"), peer),
+                                 zin(NdsFrom(Msg(), Field("zk_from"))), zin.f("zk_from") == peer)
+
+
+def keys_stay_in_chain(c: Chain) -> tuple[list[Any], Any]:
+    """(3): keys leave KMS_R only enciphered for an authorised responder's B-TID; leave KMS_I only
+    for the KMS that authenticated that responder."""
+    out = c.h["out"]
+    goal = [out(KemacFor(Field("kemac"), NafKey(Self("btid"), Self("uri")))),
+            out(UssHas(Self("btid"), Field("idrr"))), out(TicketFor(Self("ticket"), Field("idrr")))]
+    hyps = c.role_run(c.kms_r_steps())
+    if c.two:
+        kin, zout = c.h["in"], c.h["zout"]
+        hyps += [*c.kms_i_run(), c.origin_zin()]
+        goal += [zout.f("zk_to") == kin.v("uri"), kin(UssHas(Field("idrpsk"), Field("idrr")))]
+    return hyps, z3.And(goal)
+
+
+def kms_r_forwards_trusted(c: Chain) -> tuple[list[Any], Any]:
+    """(1, per hop): KMS_R sends a RESOLVE_INIT over Zk only to a KMS it trusts."""
+    fwd = c.h["fwd"]
+    return c.role_run(["in", "fwd"]), fwd.z.trust(fwd.v("uri"), fwd.f("zk_to"))
+
+
+PROPERTIES: dict[str, tuple[Property, tuple[Procedure, ...]]] = {
+    "KMS_R forwards a resolve only to a KMS it trusts": (kms_r_forwards_trusted, (TWO_DOMAINS,)),
+    "responder gets keys only via its own authenticating KMS and trusted hops":
+        (responder_authenticated, (ONE_DOMAIN, TWO_DOMAINS)),
+    "KMS_I answers only a trusted KMS over authenticated Zk":
+        (kms_i_answers_trusted, (TWO_DOMAINS,)),
+    "keys reach only the initiator, the responder and the KMSs of the chain":
+        (keys_stay_in_chain, (ONE_DOMAIN, TWO_DOMAINS)),
+}
+
+
+def check(procedure: Procedure, prop: Property) -> tuple[z3.ModelRef | None, Chain, int]:
+    """First counterexample over n = 1..MAX_KMS KMSs, or None; also checks non-vacuity."""
+    chain = Chain(procedure)
+    hyps, goal = prop(chain)
+    for n in range(1, MAX_KMS + 1):
+        model = counterexample([*chain.topology(n), *hyps], goal)
+        if model is not None:
+            return model, chain, n
+    solver = z3.Solver()
+    solver.add(*chain.topology(MAX_KMS), *hyps, goal)
+    if solver.check() != z3.sat:
+        raise AssertionError(f"{procedure.name}: hypotheses are vacuous")
+    return None, chain, MAX_KMS
+
+
+def required_mutants() -> list[Mutant]:
+    out = []
+    for proc in (ONE_DOMAIN, TWO_DOMAINS):
+        for m in drop_guard_mutants(proc):
+            if (proc.name, m.step, m.guard) in REQUIRED_MUTANTS:
+                out.append(Mutant(f"{proc.name} {m.name}", m.kind, m.procedure, m.step, m.guard))
+    assert len(out) == len(REQUIRED_MUTANTS), "a required mutant is missing from the model"
+    return out
+
+
+def _base(m: Mutant) -> Procedure:
+    return ONE_DOMAIN if m.procedure.name == ONE_DOMAIN.name else TWO_DOMAINS
+
+
+def prove() -> list[ProofResult]:
+    rows: list[ProofResult] = []
+    muts = required_mutants()
+    for name, (prop, procs) in PROPERTIES.items():
+        for proc in procs:
+            (model, _, _), secs = timed(functools.partial(check, proc, prop))
+            row = ProofResult(f"ticket {proc.name}: {name}", ASSUMPTION, model is None, secs,
+                              None if model is None else describe(model))
+            for m in muts:
+                if m.procedure.name != proc.name:
+                    continue
+                (mm, _, _), ms = timed(functools.partial(check, m.procedure, prop))
+                row.mutants.append(MutantResult(m.name, mm is not None,
+                                                None if mm is None else describe(mm)))
+                row.seconds += ms
+            rows.append(row)
+    return rows
+
+
+# --------------------------------------------------------------------------- replay
+
+
+class TicketModelFacts:
+    """The ticket facts as a z3 counterexample interprets them, for the runtime."""
+
+    def __init__(self, model: z3.ModelRef, z: Z3Reading) -> None:
+        self.model, self.z = model, z
+
+    def _elem(self, sort: z3.SortRef, name: Any) -> Any:
+        for e in self.model.get_universe(sort) or []:
+            if str(e) == str(name):
+                return e
+        return z3.Const(str(name), sort)
+
+    def _ev(self, term: Any) -> Any:
+        v = self.model.eval(term, model_completion=True)
+        return v.as_long() if z3.is_int_value(v) else str(v)
+
+    def _true(self, term: Any) -> bool:
+        return bool(z3.is_true(self.model.eval(term, model_completion=True)))
+
+    def uid(self, identity: str, period: int) -> Any:
+        return None
+
+    def period_of(self, time: int) -> int:
+        return 0
+
+    def signed_by(self, message: Any, uid: Any) -> bool:
+        return False
+
+    def encrypted_to(self, blob: Any, uid: Any) -> bool:
+        return False
+
+    def naf_key(self, btid: Any, naf_id: str) -> Any:
+        z = self.z
+        return self._ev(z3.Function("NafKey", z.Blob, z.Ident, z.Blob)(
+            self._elem(z.Blob, btid), self._elem(z.Ident, naf_id)))
+
+    def mac_by(self, message: Any, key: Any) -> bool:
+        z = self.z
+        return self._true(z3.Function("MacBy", z.Msg, z.Blob, z3.BoolSort())(
+            z.msg, self._elem(z.Blob, key)))
+
+    def kemac_for(self, kemac: Any, key: Any) -> bool:
+        z = self.z
+        return self._true(z3.Function("KemacFor", z.Blob, z.Blob, z3.BoolSort())(
+            self._elem(z.Blob, kemac), self._elem(z.Blob, key)))
+
+    def uss_has(self, btid: Any, identity: str) -> bool:
+        z = self.z
+        return self._true(z3.Function("UssHas", z.Blob, z.Ident, z3.BoolSort())(
+            self._elem(z.Blob, btid), self._elem(z.Ident, identity)))
+
+    def nds_from(self, message: Any, peer: str) -> bool:
+        z = self.z
+        return self._true(z3.Function("NdsFrom", z.Msg, z.Ident, z3.BoolSort())(
+            z.msg, self._elem(z.Ident, peer)))
+
+    def ticket_sealed_by(self, ticket: Any, kms: str) -> bool:
+        z = self.z
+        return self._true(z3.Function("TicketSealedBy", z.Blob, z.Ident, z3.BoolSort())(
+            self._elem(z.Blob, ticket), self._elem(z.Ident, kms)))
+
+    def ticket_authorises(self, ticket: Any, identity: str) -> bool:
+        z = self.z
+        return self._true(z3.Function("TicketFor", z.Blob, z.Ident, z3.BoolSort())(
+            self._elem(z.Blob, ticket), self._elem(z.Ident, identity)))
+
+    def ticket_term(self, ticket: Any, attr: str) -> Any:
+        z = self.z
+        return self._ev(z3.Function(f"TP.{attr}", z.Blob, z.sort(TERM_TYPES[attr]))(
+            self._elem(z.Blob, ticket)))
+
+    def trusted(self, a: str, b: str) -> bool:
+        return self._true(self.z.trust(self._elem(self.z.Ident, a), self._elem(self.z.Ident, b)))
+
+
+def replay(mutant: Mutant, model: z3.ModelRef, chain: Chain) -> dict[str, Any]:
+    """The mutated step's counterexample through the engine: the mutant's role machine accepts
+    it, the model's refuses it."""
+    h = next(x for x in chain.h.values() if x.step.number == mutant.step)
+    message, role_vars, now = concretize(model, h.z, h.step, mutant.procedure)
+    facts = TicketModelFacts(model, h.z)
+    noop = EffectRegistry({e: (lambda ctx: None) for s in mutant.procedure.steps
+                           for e in s.effects})
+    outcome: dict[str, Any] = {}
+    for label, proc in (("mutant", mutant.procedure), ("model", _base(mutant))):
+        machine = RoleMachine(proc, h.step.role, vars=dict(role_vars), facts=facts, effects=noop,
+                              trusted=facts.trusted)
+        try:
+            machine.check_guards(proc.step(h.step.number), message, now=now)
+            outcome[label] = "accepted"
+        except Exception as exc:  # the refusal is the expected outcome; report any other
+            outcome[label] = exc
+    return outcome
