@@ -1,0 +1,255 @@
+"""Decoded RFC 6043 messages read as the MIKEY-TICKET model's ``MessageSpec`` fields.
+
+:class:`TicketView` is the engine's message (``name``, ``get(field)``) for one message of
+``mckm.models.procedures.mikey_ticket.MESSAGES``: it decodes the octets once (``MalformedMessage``,
+MIKEY error 12, if they do not) and maps each abstract field to its payload as the spec's
+``paths`` say: ``t`` = T (NTP seconds), ``randri``/``randrr`` = RANDR by role, ``idri``/
+``idrr``/``idrkms`` = IDR ID Data by role (UTF-8), ``idrpsk`` = the B-TID in IDRpsk, ``tp`` =
+the TP payload octets, ``ticket`` = :class:`TicketBlob`, ``kemac`` = :class:`KemacBlob`, ``v`` =
+V's Verification data.  A field the message does not carry reads as None (the engine refuses it).
+
+The name depends on the data type and the link: RESOLVE_INIT_PSK / RESOLVE_RESP are the model's
+``RESOLVE_INIT`` / ``RESOLVE_RESP`` on Ua and ``RESOLVE_INIT_ZK`` / ``RESOLVE_RESP_ZK`` on Zk.
+Zk messages carry the transport facts the caller states in a :class:`ZkLink` (seed 002 B.2.2.3;
+TS 33.210 NDS/IP): ``zk_from`` (the peer KMS as the transport names it), ``zk_to`` (the KMS the
+message was addressed to) and ``nds`` (a :class:`ZkTag`: the authenticated peer, or None, and a
+digest of exactly these octets).
+
+Crypto facts need the context of a message: a response's MAC covers the initial message too
+(RFC 6043 5.5), so a view carries the initial message it ``answers``; :meth:`TicketView.verify`
+checks the V payload (and opens the KEMAC) with a given key through ``messages``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mckm.impl.codec import Payload, decode
+from mckm.impl.errors import DecodeError, PolicyError, UsageError
+from mckm.impl.roles.ticket import messages as M
+from mckm.impl.roles.ticket.base_ticket import encode_payload
+from mckm.impl.roles.ticket.protection import ENCR_NULL, INVALID_DT
+from mckm.models.procedures.mikey_ticket import MESSAGES
+
+SPEC = {m.name: m for m in MESSAGES}
+_NTP_TYPES = (0, 1)  # NTP-UTC, NTP: 64-bit, seconds in the high 32 bits (RFC 3830 6.6)
+_NTP_UTC_32 = 3
+
+#: (data type, on Zk?) -> model message name
+_NAMES = {
+    (M.REQUEST_INIT_PSK, False): "REQUEST_INIT", (M.REQUEST_RESP, False): "REQUEST_RESP",
+    (M.TRANSFER_INIT, False): "TRANSFER_INIT", (M.TRANSFER_RESP, False): "TRANSFER_RESP",
+    (M.RESOLVE_INIT_PSK, False): "RESOLVE_INIT", (M.RESOLVE_RESP, False): "RESOLVE_RESP",
+    (M.RESOLVE_INIT_PSK, True): "RESOLVE_INIT_ZK", (M.RESOLVE_RESP, True): "RESOLVE_RESP_ZK",
+}
+_TYPED: dict[str, type[M.TicketMessage]] = {
+    "REQUEST_INIT": M.RequestInit, "REQUEST_RESP": M.RequestResp,
+    "TRANSFER_INIT": M.TransferInit, "TRANSFER_RESP": M.TransferResp,
+    "RESOLVE_INIT": M.ResolveInit, "RESOLVE_RESP": M.ResolveResp,
+    "RESOLVE_INIT_ZK": M.ResolveInit, "RESOLVE_RESP_ZK": M.ResolveResp,
+}
+
+
+@dataclass(frozen=True)
+class ZkLink:
+    """What the Zk transport (NDS/IP or mutual TLS between KMSs) says about one message: the
+    peer KMS, whether the association authenticated that peer, and the KMS addressed."""
+
+    peer: str
+    authenticated: bool
+    addressed_to: str
+
+
+@dataclass(frozen=True)
+class ZkTag:
+    """The model's ``nds``: who the Zk association authenticated (None: nobody) for which
+    octets (their SHA-256)."""
+
+    peer: str | None
+    digest: bytes
+
+    @classmethod
+    def of(cls, raw: bytes, peer: str | None) -> ZkTag:
+        return cls(peer, hashlib.sha256(raw).digest())
+
+
+@dataclass(frozen=True)
+class TicketBlob:
+    """The model's ``ticket``: the TICKET payload, equal by its octets (Next Payload excluded)."""
+
+    octets: bytes
+    payload: Payload = field(compare=False, repr=False)
+
+    @classmethod
+    def of(cls, payload: Payload) -> TicketBlob:
+        return cls(encode_payload(payload), payload)
+
+    def __repr__(self) -> str:
+        return f"TicketBlob({len(self.octets)} octets)"
+
+
+@dataclass(frozen=True)
+class KemacBlob:
+    """The model's ``kemac``: the KEMAC octets, with the message that carries it (needed to
+    derive its keys, RFC 6043 5.1.2) and whether it is enciphered."""
+
+    octets: bytes
+    enciphered: bool
+    view: TicketView = field(compare=False, repr=False)
+
+    def __repr__(self) -> str:
+        return f"KemacBlob({len(self.octets)} octets, enciphered={self.enciphered})"
+
+
+class TicketView(Mapping[str, Any]):
+    """One MIKEY-TICKET message as the model reads it (see module docstring)."""
+
+    __slots__ = ("_fields", "_verified", "answers", "msg", "name", "raw", "zk")
+
+    def __init__(self, name: str, msg: M.TicketMessage, *, answers: M.TicketMessage | None = None,
+                 zk: ZkLink | None = None) -> None:
+        if name not in SPEC:
+            raise UsageError(f"{name!r} is not a MIKEY-TICKET model message")
+        self.name = name
+        self.msg = msg
+        self.raw = msg.raw
+        self.answers = answers
+        self.zk = zk
+        self._verified: dict[bytes | None, M.TicketMessage] = {}
+        self._fields = {f: self._read(f) for f in SPEC[name].fields}
+
+    @classmethod
+    def decode(cls, raw: bytes, *, zk: ZkLink | None = None,
+               answers: M.TicketMessage | None = None, expect: str | None = None) -> TicketView:
+        """Decode ``raw`` (MalformedMessage, error 12, if it does not decode) and name it by its
+        data type and link; with ``expect``, another message is error 11 (Invalid DT)."""
+        try:
+            message = decode(bytes(raw))
+        except DecodeError as exc:
+            raise M.MalformedMessage(exc.reason, offset=exc.offset, payload=exc.payload,
+                                     field=exc.field) from exc
+        name = _NAMES.get((int(message.data_type), zk is not None))
+        if name is None or (expect is not None and name != expect):
+            raise PolicyError(f"{message.data_type_name} ({message.data_type}) is not "
+                              f"{expect or 'a message of the ticket procedures'}"
+                              f"{' on Zk' if zk else ''}", requirement="RFC 6043 6.1",
+                              mikey_error=INVALID_DT)
+        return cls(name, _TYPED[name](message, bytes(raw)), answers=answers, zk=zk)
+
+    # -- Mapping / MessageView
+    def get(self, field_name: str, default: Any = None) -> Any:
+        return self._fields.get(field_name, default)
+
+    def __getitem__(self, field_name: str) -> Any:
+        return self._fields[field_name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __repr__(self) -> str:
+        return f"TicketView({self.name}, {len(self.raw)} octets)"
+
+    # -- crypto
+    def verify(self, key: bytes | None) -> M.TicketMessage:
+        """Check the V payload with ``key`` (the PSK, MPKi; None on Zk: the NULL MAC) and open
+        the KEMAC; raises the message layer's error.  Cached per key."""
+        done = self._verified.get(key)
+        if done is None:
+            done = self._verified[key] = self._verify(key)
+        return done
+
+    def _verify(self, key: bytes | None) -> M.TicketMessage:
+        raw, name, ans = self.raw, self.name, self.answers
+        if name in ("REQUEST_INIT", "RESOLVE_INIT", "RESOLVE_INIT_ZK"):
+            kms = self.msg.identity(M.IDRKMS)
+            if kms is None:
+                raise M.MalformedMessage("no IDRkms", payload="IDR")
+            if name == "REQUEST_INIT":
+                return M.parse_request_init_psk(raw, psk_for=_const(key), kms_identity=kms)
+            return M.parse_resolve_init_psk(raw, psk_for=None if key is None else _const(key),
+                                            kms_identity=kms)
+        if name == "TRANSFER_INIT":
+            if key is None:
+                raise UsageError("TRANSFER_INIT is verified with MPKi")
+            idrr = self.msg.identity(M.IDRR)
+            if idrr is None:
+                raise M.MalformedMessage("no IDRr", payload="IDR")
+            return M.verify_transfer_init(M.read_transfer_init(raw), mpki=key,
+                                          responder_identity=idrr)
+        if ans is None:
+            raise UsageError(f"a {name} view needs the initial message it answers")
+        if name == "REQUEST_RESP":
+            if key is None:
+                raise UsageError("REQUEST_RESP is verified with the PSK")
+            return M.parse_request_resp(raw, _as(M.RequestInit, ans), psk=key)
+        if name in ("RESOLVE_RESP", "RESOLVE_RESP_ZK"):
+            return M.parse_resolve_resp(raw, _as(M.ResolveInit, ans), psk=key)
+        if key is None:
+            raise UsageError("TRANSFER_RESP is verified with MPKi")
+        init = _as(M.TransferInit, ans)
+        return M.verify_transfer_resp(M.read_transfer_resp(raw, init), init, mpk=key)
+
+    # -- field readers (MessageSpec.paths)
+    def _read(self, name: str) -> Any:
+        m = self.msg
+        if name == "t":
+            ts = m.message.get("T")
+            if ts is None:
+                return None
+            kind, value = int(ts.fields["ts_type"]), int(ts.fields["ts_value"])
+            return value >> 32 if kind in _NTP_TYPES else value if kind == _NTP_UTC_32 else None
+        if name in ("randri", "randrr"):
+            return m.rand(M.RANDRI if name == "randri" else M.RANDRR)
+        if name in ("idri", "idrr", "idrkms", "idrpsk"):
+            role = {"idri": M.IDRI, "idrr": M.IDRR, "idrkms": M.IDRKMS, "idrpsk": M.IDRPSK}[name]
+            ident = m.identity(role)
+            return None if ident is None else _utf8(ident.id_data)
+        if name == "tp":
+            tp = m.message.get("TP")
+            return None if tp is None else encode_payload(tp)
+        if name == "ticket":
+            return None if m.ticket is None else TicketBlob.of(m.ticket)
+        if name == "kemac":
+            k = m.message.get("KEMAC")
+            return None if k is None else KemacBlob(encode_payload(k),
+                                                    k.fields["encr_alg"] != ENCR_NULL, self)
+        if name == "v":
+            v = m.message.get("V")
+            return None if v is None else bytes(v.fields["ver_data"])
+        if self.zk is None:
+            return None
+        if name == "zk_from":
+            return self.zk.peer
+        if name == "zk_to":
+            return self.zk.addressed_to
+        if name == "nds":
+            return ZkTag.of(self.raw, self.zk.peer if self.zk.authenticated else None)
+        return None
+
+
+def _const(key: bytes | None) -> Any:
+    def psk_for(_identifier: bytes | None) -> bytes:
+        if key is None:
+            raise UsageError("no PSK")
+        return key
+    return psk_for
+
+
+def _as(kind: type[Any], msg: M.TicketMessage) -> Any:
+    return msg if isinstance(msg, kind) else kind(msg.message, msg.raw, msg.kemac)
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        return bytes(data).decode("utf-8") or None
+    except UnicodeDecodeError:
+        return None
+
+
+__all__ = ["KemacBlob", "TicketBlob", "TicketView", "ZkLink", "ZkTag"]

@@ -1,0 +1,252 @@
+"""MIKEY-TICKET end to end with real crypto, in memory (seed 002 B.2.2.2 / B.2.2.3; RFC 6043
+4.2): one KMS and two KMS domains complete with both UEs holding the same MPKi and TGK (and so
+the same TEK); each attack is refused with the model's step, guard, requirement and MIKEY error,
+and nothing is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from mckm.impl.codec import decode, encode
+from mckm.impl.crypto.mikey_prf import PrfFunc, TgkConstant
+from mckm.impl.engine import StepRefused
+from mckm.impl.errors import DecodeError, MckmError
+from mckm.impl.roles.ticket import messages as M
+from mckm.impl.roles.ticket.endpoints import Forward, Kms, error_reply
+from mckm.impl.roles.ticket.facts import naf_id
+from mckm.impl.roles.ticket.keys import session_key
+from mckm.impl.roles.ticket.policy_data import policy_fields, policy_of
+from mckm.models.procedures.mikey_ticket import ONE_DOMAIN, TWO_DOMAINS
+from tests.e2e.ticket_fixtures import (
+    BOB,
+    CAROL,
+    KMS_A,
+    KMS_B,
+    KMS_C,
+    NOW,
+    TRUST,
+    World,
+    context,
+    link,
+    world,
+)
+
+
+def _to_resolve(w: World, responder: str = BOB) -> bytes:
+    """Request, transfer: the responder's RESOLVE_INIT_PSK."""
+    ri = w.alice.request_ticket(responder, now=NOW)
+    ti = w.alice.receive_request_resp(w.kms[KMS_A].receive_request(ri, now=NOW), now=NOW)
+    return w.bob.receive_transfer_init(ti, now=NOW)
+
+
+def _resolve(w: World, raw: bytes, kms: str, now: int = NOW) -> bytes:
+    out = w.kms[kms].receive_resolve(raw, now=now)
+    if isinstance(out, Forward):
+        assert out.to == KMS_A
+        ans = w.kms[KMS_A].receive_zk_resolve(out.octets, link(kms, KMS_A), now=now)
+        out = w.kms[kms].complete(out, ans, link(KMS_A, kms), now=now)
+    return out
+
+
+@pytest.mark.parametrize("bob_kms", [KMS_A, KMS_B], ids=["one-kms", "two-kms"])
+def test_initiator_and_responder_hold_the_same_keys(bob_kms: str) -> None:
+    w = world(bob_kms=bob_kms)
+    rr = _resolve(w, _to_resolve(w), bob_kms)
+    tr, k_bob = w.bob.receive_resolve_resp(rr, now=NOW)
+    k_alice = w.alice.receive_transfer_resp(tr, now=NOW)
+    assert k_alice == k_bob and "redacted" in repr(k_bob)
+    assert w.alice.machine is not None and w.alice.machine.done
+    assert w.bob.machine is not None and w.bob.machine.done
+    randri = w.alice.machine.vars["transfer_init"].rand(M.RANDRI)  # H flag (RFC 6043 5.1.3)
+    tek = [session_key(k.tgk.reveal(), TgkConstant.TEK, cs_id=1, randri=randri, randrr=None,
+                       outkey_octets=16, prf_func=PrfFunc.PRF_HMAC_SHA_256)
+           for k in (k_alice, k_bob)]
+    assert tek[0] == tek[1]
+    # Zk carried the keys unprotected by MIKEY, Ua enciphered (REQ-TKT-13, 17, 19)
+    assert decode(rr).get("KEMAC").fields["encr_alg"] != 0  # type: ignore[union-attr]
+    assert decode(tr).data_type == M.TRANSFER_RESP
+
+
+def test_two_kms_zk_messages_are_null_mac_and_reuse_idrr_and_ticket() -> None:
+    w = world()
+    raw = _to_resolve(w)
+    fwd = w.kms[KMS_B].receive_resolve(raw, now=NOW)
+    assert isinstance(fwd, Forward)
+    zk, ua = decode(fwd.octets), decode(raw)
+    assert zk.get("V").fields["auth_alg"] == 0  # type: ignore[union-attr]
+    assert zk.get("TICKET") == ua.get("TICKET")
+    assert [p for p in zk.all("IDR") if p.fields["id_role"] == M.IDRR] == \
+        [p for p in ua.all("IDR") if p.fields["id_role"] == M.IDRR]
+
+
+def test_reusable_ticket_kept_by_the_responder() -> None:
+    w = world(bob_kms=KMS_A)
+    ri = w.alice.request_ticket(BOB, now=NOW, reusable=True)
+    ti = w.alice.receive_request_resp(w.kms[KMS_A].receive_request(ri, now=NOW), now=NOW)
+    rr = _resolve(w, w.bob.receive_transfer_init(ti, now=NOW), KMS_A)
+    _, keys = w.bob.receive_resolve_resp(rr, now=NOW)
+    assert next(iter(w.bob.reusable_store.entries.values()))[1] == keys
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def _refused(call: Callable[[], Any], kms: Kms | None, *, step: str, guard: str | None,
+             requirement: str, error: int, procedure: str | None = None) -> StepRefused:
+    before = None if kms is None else kms.replay_cache
+    with pytest.raises(StepRefused) as exc:
+        call()
+    e = exc.value
+    assert (e.step, e.guard, e.requirement, e.mikey_error) == (step, guard, requirement, error), \
+        str(e)
+    if procedure is not None:
+        assert e.procedure == procedure
+    if kms is not None:
+        assert kms.replay_cache == before, "a refused message was remembered"
+    return e
+
+
+def _carol_claims_bob(w: World, ticket: Any) -> bytes:
+    ctx = context(CAROL)
+    return M.build_resolve_init_psk(
+        csb_id=7, prf_func=1, ts=(0, NOW << 32), randrr=b"c" * 16, idrr=M.Identity.uri(BOB),
+        idrkms=M.Identity.uri(KMS_B), ticket=ticket, idrpsk=ctx.b_tid.encode(),
+        psk=ctx.ue_ks_naf(naf_id(KMS_B)), mac_alg=2).raw
+
+
+def test_wrong_responder_uss_mismatch() -> None:
+    w = world()
+    ticket = decode(_to_resolve(w)).get("TICKET")
+    kms_b = w.kms[KMS_B]
+    _refused(lambda: kms_b.receive_resolve(_carol_claims_bob(w, ticket), now=NOW), kms_b,
+             step="4-5", guard="uss-match", requirement="REQ-TKT-08", error=7,
+             procedure=TWO_DOMAINS.name)
+
+
+def test_untrusted_kms_both_directions() -> None:
+    w = world()
+    fwd = w.kms[KMS_B].receive_resolve(_to_resolve(w), now=NOW)
+    assert isinstance(fwd, Forward)
+    kms_a = w.kms[KMS_A]
+    _refused(lambda: kms_a.receive_zk_resolve(fwd.octets, link(KMS_C, KMS_A), now=NOW), kms_a,
+             step="8-9", guard="trusted-source", requirement="REQ-TKT-18", error=7)
+    lonely = world(trust=TRUST.without(KMS_B, KMS_A))
+    raw = _to_resolve(lonely)
+    _refused(lambda: lonely.kms[KMS_B].receive_resolve(raw, now=NOW), lonely.kms[KMS_B],
+             step="4-5", guard="trusts-issuer", requirement="REQ-TKT-16", error=14)
+
+
+def test_unauthenticated_zk_both_hops() -> None:
+    w = world()
+    fwd = w.kms[KMS_B].receive_resolve(_to_resolve(w), now=NOW)
+    assert isinstance(fwd, Forward)
+    kms_a, kms_b = w.kms[KMS_A], w.kms[KMS_B]
+    _refused(lambda: kms_a.receive_zk_resolve(fwd.octets, link(KMS_B, KMS_A,
+                                                                authenticated=False), now=NOW),
+             kms_a, step="8-9", guard="zk-authenticated", requirement="REQ-TKT-18", error=0)
+    ans = kms_a.receive_zk_resolve(fwd.octets, link(KMS_B, KMS_A), now=NOW)
+    _refused(lambda: kms_b.complete(fwd, ans, link(KMS_A, KMS_B, authenticated=False), now=NOW),
+             None, step="11", guard="zk-authenticated", requirement="REQ-TKT-20", error=0)
+    _refused(lambda: kms_b.complete(fwd, ans, link(KMS_C, KMS_B), now=NOW), None,
+             step="11", guard="from-asked-kms", requirement="REQ-TKT-20", error=7)
+    assert isinstance(kms_b.complete(fwd, ans, link(KMS_A, KMS_B), now=NOW), bytes)
+
+
+def _with_longer_ticket(raw: bytes, kms: str) -> bytes:
+    """Bob (holding a valid NAF key) extends his ticket's validity and re-MACs RESOLVE_INIT."""
+    ua = decode(raw)
+    ticket = ua.get("TICKET")
+    assert ticket is not None
+    policy = policy_of(ticket.fields)
+    longer = type(policy)(**{**policy.__dict__, "tre": policy.tre + 10 * 3600})
+    ticket.fields.update(policy_fields(longer, prf_func=ticket.fields["prf_func"]))
+    ctx = context(BOB)
+    return M.build_resolve_init_psk(
+        csb_id=9, prf_func=1, ts=(0, NOW << 32), randrr=b"t" * 16, idrr=M.Identity.uri(BOB),
+        idrkms=M.Identity.uri(kms), ticket=ticket, idrpsk=ctx.b_tid.encode(),
+        psk=ctx.ue_ks_naf(naf_id(kms)), mac_alg=2).raw
+
+
+def test_tampered_ticket_refused_by_the_issuing_kms() -> None:
+    w = world(bob_kms=KMS_A)
+    kms_a = w.kms[KMS_A]
+    forged = _with_longer_ticket(_to_resolve(w), KMS_A)
+    _refused(lambda: kms_a.receive_resolve(forged, now=NOW), kms_a, step="4-6",
+             guard="issued-here", requirement="REQ-TKT-12", error=14, procedure=ONE_DOMAIN.name)
+    w2 = world()
+    fwd = w2.kms[KMS_B].receive_resolve(_with_longer_ticket(_to_resolve(w2), KMS_B), now=NOW)
+    assert isinstance(fwd, Forward)  # KMS_R cannot check another KMS's seal
+    _refused(lambda: w2.kms[KMS_A].receive_zk_resolve(fwd.octets, link(KMS_B, KMS_A), now=NOW),
+             w2.kms[KMS_A], step="8-9", guard="issued-here", requirement="REQ-TKT-12", error=14)
+
+
+def _flip(raw: bytes, payload: str, back: int = 1) -> bytes:
+    span = next(s for s in decode(raw).layout if s.payload == payload)
+    out = bytearray(raw)
+    out[span.offset + span.length - back] ^= 0x01
+    return bytes(out)
+
+
+@pytest.mark.parametrize("bob_kms", [KMS_A, KMS_B], ids=["one-kms", "two-kms"])
+def test_tampered_kemac_or_mac(bob_kms: str) -> None:
+    w = world(bob_kms=bob_kms)
+    rr = _resolve(w, _to_resolve(w), bob_kms)
+    step = "8" if bob_kms == KMS_A else "12r"
+    for bad in (_flip(rr, "KEMAC", back=2), _flip(rr, "V")):  # encrypted data; MAC
+        _refused(lambda bad=bad: w.bob.receive_resolve_resp(bad, now=NOW), None, step=step,
+                 guard="own-kms-protected", requirement="REQ-TKT-14", error=0)
+    assert w.bob.machine is not None and w.bob.machine.state == "waiting"
+    assert not w.bob.reusable_store.entries
+    ri = w.alice.request_ticket(BOB, now=NOW)
+    _refused(lambda: w.kms[KMS_A].receive_request(_flip(ri, "V"), now=NOW), w.kms[KMS_A],
+             step="Q2", guard="nafkey-mac", requirement="REQ-TKT-02", error=0)
+
+
+def test_replayed_resolve_init() -> None:
+    w = world(bob_kms=KMS_A)
+    raw = _to_resolve(w)
+    kms_a = w.kms[KMS_A]
+    assert isinstance(kms_a.receive_resolve(raw, now=NOW), bytes)
+    _refused(lambda: kms_a.receive_resolve(raw, now=NOW + 1), kms_a, step="4-6", guard="fresh",
+             requirement="REQ-TKT-11", error=1)
+
+
+@pytest.mark.parametrize("bob_kms", [KMS_A, KMS_B], ids=["one-kms", "two-kms"])
+def test_expired_ticket(bob_kms: str) -> None:
+    w = world(bob_kms=bob_kms)
+    raw = _to_resolve(w)
+    kms = w.kms[bob_kms]
+    _refused(lambda: kms.receive_resolve(raw, now=NOW + 3601), kms,
+             step="4-6" if bob_kms == KMS_A else "4-5", guard="ticket-not-expired",
+             requirement="REQ-TKT-10", error=15)
+
+
+def test_misaddressed_transfer_and_malformed_octets() -> None:
+    w = world()
+    ri = w.alice.request_ticket(BOB, now=NOW)
+    ti = w.alice.receive_request_resp(w.kms[KMS_A].receive_request(ri, now=NOW), now=NOW)
+    _refused(lambda: w.carol.receive_transfer_init(ti, now=NOW), None, step="1",
+             guard="addressed", requirement="REQ-TKT-05", error=7)
+    assert w.carol.machine is None
+    with pytest.raises(DecodeError) as exc:
+        w.kms[KMS_A].receive_request(ri[:-3], now=NOW)
+    assert getattr(exc.value, "mikey_error", None) == 12
+    with pytest.raises(MckmError) as err:  # a TRANSFER_INIT sent to the KMS: Invalid DT
+        w.kms[KMS_A].receive_request(ti, now=NOW)
+    assert err.value.mikey_error == 11  # type: ignore[attr-defined]
+
+
+def test_error_reply_carries_the_refusal_number() -> None:
+    w = world(bob_kms=KMS_A)
+    raw = _to_resolve(w)
+    with pytest.raises(StepRefused) as exc:
+        w.kms[KMS_A].receive_resolve(raw, now=NOW + 3601)
+    reply = error_reply(raw, exc.value, now=NOW)
+    assert reply is not None
+    got = M.parse_error(reply)
+    assert got.errors == (15,) and got.csb_id == decode(raw).hdr.fields["csb_id"]
+    assert error_reply(b"\x01", exc.value, now=NOW) is None
+    assert encode(decode(reply)) == reply
