@@ -1,0 +1,526 @@
+"""HTTPS endpoints of a MIKEY-TICKET KMS: Ua (server-authenticated TLS) and Zk (mutual TLS).
+
+Seed 002 4.2.4: Zk end-points "shall be mutually authenticated", protected by NDS/IP
+(TS 33.210).  mckm stands NDS/IP in with mutual TLS: every KMS domain has its own CA
+(:func:`make_domain_ca`); a Zk server requires a client certificate (``ssl.CERT_REQUIRED``)
+from one of the domain CAs it trusts (:class:`DomainTrust`), so a peer with no certificate or
+one from an untrusted domain fails the handshake.  A verified certificate whose domain claim
+(SAN URI ``urn:mckm:kms-domain:<domain>``) does not match its CA's domain gets 403.
+
+The servers only move bytes: :func:`mckm.impl.transport.ticket_http.dispatch` turns the request
+into a :class:`TicketHttpRequest` (with the verified :class:`PeerIdentity`) for the KMS role.
+Threads: one per connection; the TLS handshake runs in the connection's thread, not in the
+accept loop; TCP_NODELAY; HTTP/1.1 keep-alive; :meth:`HttpsEndpoint.stop` closes open
+connections and joins their threads.  The log names method, request type, status and peer
+domain only, never a body.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import http.client
+import ipaddress
+import logging
+import re
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from mckm.impl.errors import PolicyError, UsageError
+from mckm.impl.transport.https_kms import TlsIdentity, client_context, server_context
+from mckm.impl.transport.ticket_http import (
+    DEFAULT_PATH,
+    MAX_BODY,
+    Handler,
+    PeerIdentity,
+    ReferencePoint,
+    RequestType,
+    TicketHttpResponse,
+    dispatch,
+    request_headers,
+    request_target,
+    response_message,
+)
+
+log = logging.getLogger(__name__)
+
+#: SAN URI prefix naming the KMS domain a certificate belongs to (project decision).
+DOMAIN_URI_PREFIX = "urn:mckm:kms-domain:"
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN_RE = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
+#: seconds a connection may take for its TLS handshake, and may then stay idle
+HANDSHAKE_TIMEOUT = 10.0
+IDLE_TIMEOUT = 30.0
+
+
+def _check_domain(domain: str) -> str:
+    if not _DOMAIN_RE.fullmatch(domain) or len(domain) > 253:
+        raise UsageError(f"KMS domain {domain!r} is not a lower-case DNS name")
+    return domain
+
+
+# -- per-domain CAs and certificates -------------------------------------------------------
+
+@dataclass(frozen=True)
+class DomainCa:
+    """The CA of one KMS domain; issues the TLS certificates of that domain's KMSs.  The CA key
+    is kept out of the repr."""
+
+    domain: str
+    cert_pem: bytes
+    _key: ec.EllipticCurvePrivateKey = field(repr=False)
+
+    def issue(self, name: str, host: str = "127.0.0.1", days: int = 7) -> TlsIdentity:
+        """A certificate for ``name`` of this domain, valid as TLS server (for ``host``) and
+        client; subject CN=name, O=domain; SAN = host + ``urn:mckm:kms-domain:<domain>``."""
+        now = datetime.datetime.now(datetime.UTC)
+        ca_cert = x509.load_pem_x509_certificate(self.cert_pem)
+        key = ec.generate_private_key(ec.SECP256R1())
+        try:
+            alt: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+        except ValueError:
+            alt = x509.DNSName(host)
+        subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.domain),
+                             x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        cert = (
+            x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=days))
+            .add_extension(x509.SubjectAlternativeName(
+                [alt, x509.UniformResourceIdentifier(DOMAIN_URI_PREFIX + self.domain)]),
+                critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
+                                                  ExtendedKeyUsageOID.CLIENT_AUTH]),
+                           critical=False)
+            .sign(self._key, hashes.SHA256())
+        )
+        pem = serialization.Encoding.PEM
+        return TlsIdentity(
+            cert_pem=cert.public_bytes(pem),
+            key_pem=key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()),
+            ca_pem=self.cert_pem,
+        )
+
+
+def make_domain_ca(domain: str, days: int = 7) -> DomainCa:
+    """A fresh P-256 CA for KMS domain ``domain`` (subject CN="mckm KMS domain CA", O=domain)."""
+    _check_domain(domain)
+    now = datetime.datetime.now(datetime.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, domain),
+                      x509.NameAttribute(NameOID.COMMON_NAME, "mckm KMS domain CA")])
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
+                                     False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return DomainCa(domain, cert.public_bytes(serialization.Encoding.PEM), key)
+
+
+class DomainTrust:
+    """The KMS domains a party trusts on a mutually authenticated link: domain -> CA (PEM).
+
+    ``identify`` maps a certificate that TLS has already verified against these CAs to its
+    domain: the CA is found by the certificate's issuer name (so CA subjects must differ), and
+    the certificate's own domain claim must name that same domain.
+    """
+
+    def __init__(self, cas: Mapping[str, bytes]) -> None:
+        if not cas:
+            raise UsageError("a DomainTrust needs at least one domain CA")
+        self._by_subject: dict[bytes, str] = {}
+        for domain, pem in cas.items():
+            subject = x509.load_pem_x509_certificate(pem).subject.public_bytes()
+            if subject in self._by_subject:
+                raise UsageError(f"the CAs of {self._by_subject[subject]!r} and {domain!r} "
+                                 "have the same subject name")
+            self._by_subject[subject] = _check_domain(domain)
+        self.domains = frozenset(cas)
+        self.cadata = "".join(pem.decode() for pem in cas.values())
+
+    @classmethod
+    def of(cls, *cas: DomainCa) -> DomainTrust:
+        return cls({ca.domain: ca.cert_pem for ca in cas})
+
+    def identify(self, cert_der: bytes) -> PeerIdentity:
+        """The peer identity of a verified certificate; PolicyError (403) when its issuer is
+        not one of these CAs or its domain claim names another domain."""
+        try:
+            cert = x509.load_der_x509_certificate(cert_der)
+        except ValueError as error:
+            raise PolicyError(f"unreadable peer certificate: {error}",
+                              requirement="REQ-TKT-HTTP-12", http_status=403) from None
+        domain = self._by_subject.get(cert.issuer.public_bytes())
+        if domain is None:
+            raise PolicyError("peer certificate issuer is not a trusted domain CA",
+                              requirement="REQ-TKT-HTTP-12", http_status=403)
+        try:
+            sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            claims = [uri[len(DOMAIN_URI_PREFIX):]
+                      for uri in sans.get_values_for_type(x509.UniformResourceIdentifier)
+                      if uri.startswith(DOMAIN_URI_PREFIX)]
+        except x509.ExtensionNotFound:
+            claims = []
+        if claims != [domain]:
+            raise PolicyError(f"peer certificate claims domain(s) {claims!r} but was issued by "
+                              f"the CA of {domain!r}", requirement="REQ-TKT-HTTP-12",
+                              http_status=403)
+        return PeerIdentity(domain, cert.subject.rfc4514_string())
+
+
+def _load_identity(context: ssl.SSLContext, identity: TlsIdentity) -> None:
+    """Load ``identity`` into ``context`` (through a 0600 temp file: ``ssl`` reads keys only
+    from files)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_file, key_file = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
+        cert_file.write_bytes(identity.cert_pem)
+        key_file.touch(mode=0o600)
+        key_file.write_bytes(identity.key_pem)
+        context.load_cert_chain(cert_file, key_file)
+
+
+def mutual_server_context(identity: TlsIdentity, trust: DomainTrust) -> ssl.SSLContext:
+    """TLS 1.2+ server context that requires a client certificate from a trusted domain CA."""
+    context = server_context(identity)
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(cadata=trust.cadata)
+    return context
+
+
+def mutual_client_context(identity: TlsIdentity, trust: DomainTrust) -> ssl.SSLContext:
+    """TLS 1.2+ client context presenting ``identity`` and trusting only ``trust``'s CAs."""
+    context = client_context(trust.cadata.encode())
+    _load_identity(context, identity)
+    return context
+
+
+# -- server ----------------------------------------------------------------------------------
+
+#: An endpoint's application: (method, target, lower-case headers, body, peer, peer problem)
+#: -> response.  ``peer problem`` is why a verified client certificate was not accepted.
+App = Callable[[str, str, Mapping[str, str], bytes, PeerIdentity | None, str | None],
+               TicketHttpResponse]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "mckm-kms"
+    sys_version = ""
+    timeout = HANDSHAKE_TIMEOUT
+    endpoint: HttpsEndpoint  # set on the subclass made per endpoint
+
+    def setup(self) -> None:
+        # headers and body are separate writes: without TCP_NODELAY, Nagle's algorithm and the
+        # peer's delayed ACK add ~40 ms to every kept-alive response
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()
+        self.peer: PeerIdentity | None = None
+        self.peer_problem: str | None = None
+        self.refused = False
+        self.endpoint._opened(self.request)
+        try:
+            self.request.do_handshake()
+        except (ssl.SSLError, OSError) as error:
+            self.refused = True
+            log.info("%s: TLS handshake with %s refused: %s", self.endpoint.name,
+                     self.client_address[0], getattr(error, "reason", None) or type(error).__name__)
+            return
+        self.request.settimeout(IDLE_TIMEOUT)
+        der = self.request.getpeercert(binary_form=True)
+        if der and self.endpoint.trust is not None:
+            try:
+                self.peer = self.endpoint.trust.identify(der)
+            except PolicyError as error:
+                self.peer_problem = error.reason
+
+    def handle(self) -> None:
+        if not self.refused:
+            super().handle()
+
+    def finish(self) -> None:
+        with contextlib.suppress(OSError):
+            super().finish()
+        self.endpoint._closed(self.request)
+
+    def _serve(self, head: bool = False) -> None:
+        length_text = self.headers.get("Content-Length", "0")
+        if not length_text.isdigit() or int(length_text) > MAX_BODY:
+            self.close_connection = True
+            status = 413 if length_text.isdigit() else 400
+            self._reply(TicketHttpResponse.refusal(status, "missing, bad or too large "
+                                                   "Content-Length"), head)
+            return
+        body = self.rfile.read(int(length_text))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        response = self.endpoint.app(self.command, self.path, headers, body, self.peer,
+                                     self.peer_problem)
+        log.info("%s %s %s -> %d (peer %s)", self.endpoint.name, self.command,
+                 _query_for_log(self.path), response.status,
+                 self.peer.domain if self.peer else "-")
+        self._reply(response, head)
+
+    def _reply(self, response: TicketHttpResponse, head: bool) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if not head:
+            self.wfile.write(response.body)
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default access log (it prints the request line)."""
+
+    def log_error(self, format: str, *args: Any) -> None:
+        log.warning("%s: HTTP error from %s", self.endpoint.name, self.client_address[0])
+
+
+def _query_for_log(target: str) -> str:
+    query = target.split("?", 1)[1] if "?" in target else ""
+    return query[:40] if query.startswith("requesttype=") else "(other)"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = False  # joined in server_close
+    block_on_close = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.warning("connection from %s ended with an error", client_address[0])
+
+
+class HttpsEndpoint:
+    """One TLS listening socket serving ``app`` in its own thread; a context manager.
+
+    With ``trust`` the endpoint requires a client certificate from one of its domain CAs
+    (mutual TLS); without it, TLS authenticates the server only.
+    """
+
+    def __init__(self, app: App, identity: TlsIdentity, *, trust: DomainTrust | None = None,
+                 host: str = "127.0.0.1", port: int = 0, name: str = "https") -> None:
+        self.app, self.trust, self.name = app, trust, name
+        context = (server_context(identity) if trust is None
+                   else mutual_server_context(identity, trust))
+        handler = type("EndpointHandler", (_Handler,), {"endpoint": self})
+        self._httpd = _Server((host, port), handler)
+        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True,
+                                                 do_handshake_on_connect=False)
+        self.host = host
+        self.port = int(self._httpd.server_address[1])
+        self.identity = identity
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                        name=f"mckm-{name}", daemon=True)
+
+    def _opened(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.add(sock)
+
+    def _closed(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(sock)
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.host}:{self.port}"
+
+    def start(self) -> HttpsEndpoint:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, close every open connection and join all threads."""
+        self._httpd.shutdown()
+        with self._lock:
+            open_now = list(self._open)
+        for sock in open_now:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> HttpsEndpoint:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def ticket_app(handler: Handler, reference_point: ReferencePoint,
+               path: str = DEFAULT_PATH) -> App:
+    """The Annex A application of a KMS endpoint around the role's ``handler``."""
+
+    def app(method: str, target: str, headers: Mapping[str, str], body: bytes,
+            peer: PeerIdentity | None, peer_problem: str | None) -> TicketHttpResponse:
+        if peer_problem is not None:
+            return TicketHttpResponse.refusal(403, f"PolicyError: {peer_problem} "
+                                              "[REQ-TKT-HTTP-12]")
+        return dispatch(handler, method, target, headers, body,
+                        reference_point=reference_point, peer=peer, path=path)
+
+    return app
+
+
+def ua_endpoint(handler: Handler, identity: TlsIdentity, *, host: str = "127.0.0.1",
+                port: int = 0, path: str = DEFAULT_PATH) -> HttpsEndpoint:
+    """The KMS's Ua endpoint (UE - KMS): server-authenticated TLS; the UE is authenticated by
+    its GBA-keyed MIKEY message, not by TLS."""
+    return HttpsEndpoint(ticket_app(handler, ReferencePoint.UA, path), identity, host=host,
+                         port=port, name="kms-ua")
+
+
+def zk_endpoint(handler: Handler, identity: TlsIdentity, trust: DomainTrust, *,
+                host: str = "127.0.0.1", port: int = 0,
+                path: str = DEFAULT_PATH) -> HttpsEndpoint:
+    """The KMS's Zk endpoint (KMS - KMS): mutual TLS with the domains of ``trust``; only
+    ``requesttype=ticketresolve``."""
+    return HttpsEndpoint(ticket_app(handler, ReferencePoint.ZK, path), identity, trust=trust,
+                         host=host, port=port, name="kms-zk")
+
+
+# -- client ----------------------------------------------------------------------------------
+
+class HttpsClient:
+    """One kept-alive HTTPS connection.  With ``identity`` it presents that client certificate;
+    with ``expect_domain`` it checks that the server's verified certificate belongs to it."""
+
+    def __init__(self, host: str, port: int, *, ca_pem: bytes | None = None,
+                 trust: DomainTrust | None = None, identity: TlsIdentity | None = None,
+                 expect_domain: str | None = None, timeout: float = 10.0) -> None:
+        if (ca_pem is None) == (trust is None):
+            raise UsageError("give exactly one of ca_pem (Ua) or trust (mutual TLS)")
+        if trust is not None:
+            if identity is None:
+                raise UsageError("mutual TLS needs the client's own identity")
+            context = mutual_client_context(identity, trust)
+        else:
+            assert ca_pem is not None
+            context = client_context(ca_pem)
+            if identity is not None:
+                _load_identity(context, identity)
+        self.host, self.port = host, port
+        self._trust, self._expect_domain = trust, expect_domain
+        self._conn = http.client.HTTPSConnection(host, port, context=context, timeout=timeout)
+        self.server_peer: PeerIdentity | None = None
+
+    def _connect(self) -> None:
+        self._conn.connect()
+        if self._trust is not None:
+            assert isinstance(self._conn.sock, ssl.SSLSocket)
+            der = self._conn.sock.getpeercert(binary_form=True)
+            peer = self._trust.identify(der or b"")
+            if self._expect_domain is not None and peer.domain != self._expect_domain:
+                self._conn.close()
+                raise PolicyError(f"server belongs to {peer.domain!r}, expected "
+                                  f"{self._expect_domain!r}", requirement="REQ-TKT-HTTP-12")
+            self.server_peer = peer
+
+    def exchange(self, method: str, target: str, body: bytes,
+                 headers: Mapping[str, str]) -> TicketHttpResponse:
+        """Send one request; on a kept-alive connection the server closed meanwhile, reconnect
+        and send it once more."""
+        for attempt in (0, 1):
+            reused = self._conn.sock is not None
+            if not reused:
+                self._connect()
+            try:
+                self._conn.request(method, target, body=body, headers=dict(headers))
+                answer = self._conn.getresponse()
+                data = answer.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                    ssl.SSLEOFError, ssl.SSLZeroReturnError):
+                self._conn.close()
+                if reused and attempt == 0:
+                    continue
+                raise
+            return TicketHttpResponse(answer.status, data,
+                                      answer.getheader("Content-Type", ""),
+                                      tuple(answer.getheaders()))
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> HttpsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class TicketHttpClient(HttpsClient):
+    """A client of a KMS Ua or Zk endpoint (Annex A requests)."""
+
+    def __init__(self, host: str, port: int, *, path: str = DEFAULT_PATH, **kwargs: Any) -> None:
+        super().__init__(host, port, **kwargs)
+        self.path = path
+
+    def post(self, requesttype: RequestType, message: bytes) -> TicketHttpResponse:
+        """POST one MIKEY message; the raw answer (any status)."""
+        return self.exchange("POST", request_target(requesttype, self.path), message,
+                             request_headers(message))
+
+    def send(self, requesttype: RequestType, message: bytes) -> bytes:
+        """POST one MIKEY message; the MIKEY answer, or HttpRefusal for any non-200 answer."""
+        answer = self.post(requesttype, message)
+        return response_message(answer.status, answer.content_type, answer.body)
+
+
+class PerThreadClients:
+    """One kept-alive :class:`TicketHttpClient` per calling thread (a client holds one
+    connection and is not thread-safe); for a KMS_R whose handler threads forward resolves to
+    KMS_I over Zk."""
+
+    def __init__(self, factory: Callable[[], TicketHttpClient]) -> None:
+        self._factory = factory
+        self._local = threading.local()
+        self._all: list[TicketHttpClient] = []
+        self._lock = threading.Lock()
+
+    def client(self) -> TicketHttpClient:
+        client: TicketHttpClient | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._factory()
+            self._local.client = client
+            with self._lock:
+                self._all.append(client)
+        return client
+
+    def send(self, requesttype: RequestType, message: bytes) -> bytes:
+        return self.client().send(requesttype, message)
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._all = self._all, []
+        for client in clients:
+            client.close()

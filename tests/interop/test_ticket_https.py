@@ -1,0 +1,431 @@
+"""The TS 33.328 Annex A binding and the KMS Ua/Zk HTTPS endpoints, with a stub handler standing
+in for the KMS role: binding round trips, status mapping, mutual TLS with per-domain CAs on Zk
+(no certificate, untrusted CA, mismatched domain claim refused; a trusted peer's domain reaches
+the handler), Zk only ticketresolve, malformed requests answered without a traceback, threads
+stopped cleanly, and the BSF Zn service."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from mckm.impl.errors import DecodeError, EncodeError, PolicyError, VerifyError
+from mckm.impl.redact import Secret
+from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
+from mckm.impl.transport.https_bsf import BsfClient, bsf_endpoint
+from mckm.impl.transport.https_kms import make_tls_identity
+from mckm.impl.transport.https_ticket import (
+    DomainCa,
+    DomainTrust,
+    HttpsEndpoint,
+    PerThreadClients,
+    TicketHttpClient,
+    make_domain_ca,
+    ua_endpoint,
+    zk_endpoint,
+)
+from mckm.impl.transport.ticket_http import (
+    MIKEY_CONTENT_TYPE,
+    BindingError,
+    HttpRefusal,
+    PeerIdentity,
+    ReferencePoint,
+    RequestType,
+    TicketHttpRequest,
+    TicketHttpResponse,
+    dispatch,
+    parse_request,
+    request_headers,
+    request_target,
+    response_message,
+    status_for,
+)
+
+A, B, ROGUE = "kms-a.example", "kms-b.example", "rogue.example"
+MSG = bytes.fromhex("0110") + bytes(range(40))  # the transport does not look inside
+
+
+@pytest.fixture(scope="module")
+def cas() -> dict[str, DomainCa]:
+    return {d: make_domain_ca(d) for d in (A, B, ROGUE)}
+
+
+class Recorder:
+    """A stub KMS role: records what reached it, answers with a marker and the body."""
+
+    def __init__(self) -> None:
+        self.seen: list[TicketHttpRequest] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, request: TicketHttpRequest) -> TicketHttpResponse:
+        with self.lock:
+            self.seen.append(request)
+        if request.body == b"decode-error":
+            raise DecodeError("bad payload", offset=3, payload="TICKET")
+        if request.body == b"crash":
+            raise RuntimeError("secret-internal-detail")
+        tag = (request.peer.domain if request.peer else "none").encode()
+        return TicketHttpResponse.mikey(request.requesttype.value.encode() + b"|" + tag + b"|"
+                                        + request.body)
+
+
+# -- the pure binding ------------------------------------------------------------------------
+
+def _parse(method: str = "POST", target: str = "/?requesttype=ticketresolve",
+           ctype: str = MIKEY_CONTENT_TYPE, body: bytes = MSG,
+           rp: ReferencePoint = ReferencePoint.UA, peer: PeerIdentity | None = None,
+           ) -> TicketHttpRequest:
+    return parse_request(method, target, {"content-type": ctype}, body, reference_point=rp,
+                         peer=peer)
+
+
+@pytest.mark.parametrize("requesttype", list(RequestType))
+def test_binding_round_trip(requesttype: RequestType) -> None:
+    target = request_target(requesttype, "/kms")
+    headers = {k.lower(): v for k, v in request_headers(MSG).items()}
+    request = parse_request("POST", target, headers, MSG, reference_point=ReferencePoint.UA,
+                            path="/kms")
+    assert (request.requesttype, request.body, request.peer) == (requesttype, MSG, None)
+    assert target == f"/kms?requesttype={requesttype.value}"
+    assert headers["content-type"] == "application/mikey"
+    assert response_message(200, "application/mikey", b"resp") == b"resp"
+
+
+@pytest.mark.parametrize(("kwargs", "status", "words"), [
+    ({"method": "GET"}, 405, "POST"),
+    ({"target": "/other?requesttype=ticketresolve"}, 404, "no KMS resource"),
+    ({"target": "/"}, 400, "requesttype"),
+    ({"target": "/?requesttype=ticketreq"}, 400, "unknown requesttype"),
+    ({"target": "/?requesttype=ticketresolve&requesttype=ticketrequest"}, 400, "exactly one"),
+    ({"target": "/?requesttype=ticketresolve&x=1"}, 400, "exactly one"),
+    ({"target": "/?requesttype=%ff"}, 400, "requesttype"),
+    ({"ctype": "application/octet-stream"}, 415, "application/mikey"),
+    ({"body": b""}, 400, "MIKEY message"),
+    ({"rp": ReferencePoint.ZK}, 403, "mutually authenticated"),
+    ({"rp": ReferencePoint.ZK, "target": "/?requesttype=ticketrequest",
+      "peer": PeerIdentity(B, "CN=x")}, 403, "not allowed on Zk"),
+])
+def test_binding_refusals(kwargs: dict[str, object], status: int, words: str) -> None:
+    with pytest.raises(BindingError) as caught:
+        _parse(**kwargs)  # type: ignore[arg-type]
+    assert caught.value.http_status == status and words in str(caught.value)
+    assert caught.value.requirement and caught.value.requirement.startswith("REQ-TKT-HTTP-")
+
+
+def test_zk_ticketresolve_with_peer_passes_peer() -> None:
+    peer = PeerIdentity(B, "O=kms-b.example,CN=kms")
+    request = _parse(rp=ReferencePoint.ZK, peer=peer)
+    assert request.peer == peer and request.authenticated_peer
+
+
+@pytest.mark.parametrize(("error", "status"), [
+    (DecodeError("x", offset=1), 400),
+    (VerifyError("mac"), 403),
+    (PolicyError("no such user"), 403),
+    (PolicyError("gone", http_status=404), 404),
+    (EncodeError("cannot build"), 400),
+])
+def test_status_mapping(error: Exception, status: int) -> None:
+    assert status_for(error) == status  # type: ignore[arg-type]
+
+    def handler(_: TicketHttpRequest) -> TicketHttpResponse:
+        raise error
+
+    response = dispatch(handler, "POST", "/?requesttype=ticketrequest",
+                        {"content-type": MIKEY_CONTENT_TYPE}, MSG,
+                        reference_point=ReferencePoint.UA)
+    assert response.status == status and response.content_type.startswith("text/plain")
+    assert type(error).__name__.encode() in response.body
+
+
+def test_handler_bug_is_500_without_details(caplog: pytest.LogCaptureFixture) -> None:
+    recorder = Recorder()
+    with caplog.at_level(logging.ERROR):
+        response = dispatch(recorder, "POST", "/?requesttype=ticketrequest",
+                            {"content-type": MIKEY_CONTENT_TYPE}, b"crash",
+                            reference_point=ReferencePoint.UA)
+    assert (response.status, response.body) == (500, b"internal error\n")
+    assert "secret-internal-detail" not in caplog.text and "Traceback" not in caplog.text
+
+
+def test_client_side_refusal_keeps_status() -> None:
+    with pytest.raises(HttpRefusal) as caught:
+        response_message(403, "text/plain; charset=utf-8", b"PolicyError: no\n")
+    assert caught.value.status == 403 and "no" in str(caught.value)
+    with pytest.raises(HttpRefusal):
+        response_message(200, "text/plain", b"not mikey")
+
+
+# -- over HTTPS ------------------------------------------------------------------------------
+
+@pytest.fixture()
+def deployment(cas: dict[str, DomainCa]) -> Iterator[tuple[HttpsEndpoint, HttpsEndpoint,
+                                                          Recorder]]:
+    """KMS A: a Ua endpoint and a Zk endpoint trusting domain B only."""
+    recorder = Recorder()
+    identity = cas[A].issue("kms.kms-a.example")
+    with ua_endpoint(recorder, identity) as ua, \
+            zk_endpoint(recorder, identity, DomainTrust.of(cas[B])) as zk:
+        yield ua, zk, recorder
+
+
+def _zk_client(zk: HttpsEndpoint, cas: dict[str, DomainCa], own: DomainCa,
+               **kwargs: object) -> TicketHttpClient:
+    return TicketHttpClient(zk.host, zk.port, trust=DomainTrust.of(cas[A]),
+                            identity=own.issue("kms." + own.domain), expect_domain=A,
+                            **kwargs)  # type: ignore[arg-type]
+
+
+def test_ua_round_trip_and_keep_alive(deployment: tuple[HttpsEndpoint, HttpsEndpoint,
+                                                        Recorder],
+                                      cas: dict[str, DomainCa]) -> None:
+    ua, _, recorder = deployment
+    with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
+        first = client.send(RequestType.TICKET_REQUEST, MSG)
+        sock = client._conn.sock
+        second = client.send(RequestType.TICKET_RESOLVE, MSG[::-1])
+        assert client._conn.sock is sock  # the same kept-alive connection
+    assert first == b"ticketrequest|none|" + MSG
+    assert second == b"ticketresolve|none|" + MSG[::-1]
+    assert [r.reference_point for r in recorder.seen] == [ReferencePoint.UA] * 2
+
+
+def test_zk_trusted_peer_domain_reaches_handler(deployment: tuple[HttpsEndpoint, HttpsEndpoint,
+                                                                  Recorder],
+                                                cas: dict[str, DomainCa]) -> None:
+    _, zk, recorder = deployment
+    with _zk_client(zk, cas, cas[B]) as client:
+        answer = client.send(RequestType.TICKET_RESOLVE, MSG)
+        assert client.server_peer is not None and client.server_peer.domain == A
+    assert answer == b"ticketresolve|kms-b.example|" + MSG
+    (seen,) = recorder.seen
+    assert seen.peer is not None and seen.peer.domain == B and "kms.kms-b.example" in \
+        seen.peer.subject and seen.reference_point is ReferencePoint.ZK
+
+
+def test_zk_refuses_ticketrequest(deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
+                                  cas: dict[str, DomainCa]) -> None:
+    _, zk, recorder = deployment
+    with _zk_client(zk, cas, cas[B]) as client:
+        answer = client.post(RequestType.TICKET_REQUEST, MSG)
+    assert answer.status == 403 and b"not allowed on Zk" in answer.body
+    assert recorder.seen == []
+
+
+def test_zk_refuses_peer_without_certificate(deployment: tuple[HttpsEndpoint, HttpsEndpoint,
+                                                               Recorder],
+                                             cas: dict[str, DomainCa]) -> None:
+    _, zk, recorder = deployment
+    with TicketHttpClient(zk.host, zk.port, ca_pem=cas[A].cert_pem) as client, \
+            pytest.raises(OSError):
+        client.send(RequestType.TICKET_RESOLVE, MSG)
+    assert recorder.seen == []
+
+
+def test_zk_refuses_untrusted_domain_ca(deployment: tuple[HttpsEndpoint, HttpsEndpoint,
+                                                          Recorder],
+                                       cas: dict[str, DomainCa]) -> None:
+    _, zk, recorder = deployment
+    # the server's own domain A is not in its Zk trust either: only B is a trusted peer
+    for own in (cas[ROGUE], cas[A]):
+        with _zk_client(zk, cas, own) as client, pytest.raises(OSError):
+            client.send(RequestType.TICKET_RESOLVE, MSG)
+    assert recorder.seen == []
+
+
+def test_zk_refuses_domain_claim_of_another_ca(deployment: tuple[HttpsEndpoint, HttpsEndpoint,
+                                                                 Recorder],
+                                               cas: dict[str, DomainCa]) -> None:
+    """A certificate signed by B's CA that claims to belong to domain A gets 403."""
+    _, zk, recorder = deployment
+    liar = DomainCa(A, cas[B].cert_pem, cas[B]._key)
+    with _zk_client(zk, cas, liar) as client:
+        answer = client.post(RequestType.TICKET_RESOLVE, MSG)
+    assert answer.status == 403 and b"claims domain" in answer.body
+    assert recorder.seen == []
+
+
+def test_client_checks_server_domain(deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
+                                     cas: dict[str, DomainCa]) -> None:
+    _, zk, _ = deployment
+    client = TicketHttpClient(zk.host, zk.port, trust=DomainTrust.of(cas[A]),
+                              identity=cas[B].issue("kms.b"), expect_domain=B)
+    with client, pytest.raises(PolicyError, match=r"expected 'kms-b\.example'"):
+        client.send(RequestType.TICKET_RESOLVE, MSG)
+
+
+def test_errors_over_the_wire(deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
+                              cas: dict[str, DomainCa]) -> None:
+    ua, _, _ = deployment
+    with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
+        decode = client.post(RequestType.TICKET_RESOLVE, b"decode-error")
+        crash = client.post(RequestType.TICKET_RESOLVE, b"crash")
+        wrong_method = client.exchange("GET", "/?requesttype=ticketresolve", b"", {})
+        head = client.exchange("HEAD", "/?requesttype=ticketresolve", b"", {})
+        octets = client.exchange("POST", "/?requesttype=ticketresolve", MSG,
+                                 {"Content-Type": "application/octet-stream"})
+        unknown = client.exchange("POST", "/?requesttype=nope", MSG,
+                                  request_headers(MSG))
+    assert decode.status == 400 and b"offset 3, payload TICKET" in decode.body
+    assert (crash.status, crash.body) == (500, b"internal error\n")
+    assert wrong_method.status == 405 and ("Allow", "POST") in wrong_method.headers
+    assert head.status == 405 and head.body == b""
+    assert octets.status == 415 and unknown.status == 400
+
+
+def _raw(endpoint: HttpsEndpoint, ca_pem: bytes, data: bytes) -> bytes:
+    context = ssl.create_default_context(cadata=ca_pem.decode())
+    with socket.create_connection((endpoint.host, endpoint.port), timeout=5) as plain, \
+            context.wrap_socket(plain, server_hostname=endpoint.host) as tls:
+        tls.sendall(data)
+        chunks = []
+        while chunk := tls.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize(("data", "status"), [
+    (b"POST / extra HTTP/1.1\r\n\r\n", b"400"),
+    (b"POST /?requesttype=ticketresolve HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n", b"431"),
+    (b"POST /?requesttype=ticketresolve HTTP/1.1\r\nContent-Length: x\r\n\r\n", b"400"),
+    (b"POST /?requesttype=ticketresolve HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", b"413"),
+    (b"BREW /?requesttype=ticketresolve HTTP/1.1\r\nConnection: close\r\n\r\n", b"501"),
+])
+def test_malformed_requests_get_a_status_never_a_traceback(
+        deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder], cas: dict[str, DomainCa],
+        data: bytes, status: bytes) -> None:
+    ua, _, recorder = deployment
+    answer = _raw(ua, cas[A].cert_pem, data)
+    assert answer.split(b" ", 2)[1] == status
+    assert b"Traceback" not in answer and recorder.seen == []
+
+
+def test_log_names_no_body(deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
+                           cas: dict[str, DomainCa], caplog: pytest.LogCaptureFixture) -> None:
+    ua, _, _ = deployment
+    with caplog.at_level(logging.DEBUG, logger="mckm"), \
+            TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
+        client.send(RequestType.TICKET_RESOLVE, MSG)
+    assert "requesttype=ticketresolve -> 200" in caplog.text
+    assert MSG.hex() not in caplog.text and repr(MSG) not in caplog.text
+
+
+def test_stop_closes_kept_alive_connections_and_joins_threads(cas: dict[str, DomainCa]) -> None:
+    before = threading.active_count()
+    identity = cas[A].issue("kms")
+    endpoint = ua_endpoint(Recorder(), identity).start()
+    client = TicketHttpClient(endpoint.host, endpoint.port, ca_pem=cas[A].cert_pem)
+    client.send(RequestType.TICKET_RESOLVE, MSG)  # leaves a kept-alive connection open
+    assert threading.active_count() >= before + 2
+    started = time.monotonic()
+    endpoint.stop()
+    assert time.monotonic() - started < 3
+    assert threading.active_count() == before
+    with pytest.raises(OSError):
+        socket.create_connection((endpoint.host, endpoint.port), timeout=1).close()
+    client.close()
+
+
+def test_domain_trust_rejects_ambiguous_cas(cas: dict[str, DomainCa]) -> None:
+    with pytest.raises(ValueError, match="same subject"):
+        DomainTrust({A: cas[A].cert_pem, "other.example": cas[A].cert_pem})
+    with pytest.raises(ValueError, match="lower-case DNS name"):
+        make_domain_ca("Bad Domain")
+
+
+# -- BSF Zn ----------------------------------------------------------------------------------
+
+def test_bsf_zn_over_mutual_tls(cas: dict[str, DomainCa]) -> None:
+    bsf = Bsf()
+    context = BootstrapContext("btid-1@bsf.kms-a.example", Secret(bytes(range(32))),
+                               bytes(16), "impi@kms-a.example", 2e9,
+                               UserSecuritySettings(("sip:bob@kms-a.example",)))
+    bsf.provision(context)
+    bsf_identity = make_domain_ca("bsf.kms-a.example")
+    with bsf_endpoint(bsf, bsf_identity.issue("bsf"), DomainTrust.of(cas[A]),
+                      clock=lambda: 1e9) as zn, \
+            BsfClient(zn.host, zn.port, trust=DomainTrust.of(bsf_identity),
+                      identity=cas[A].issue("kms"), expect_domain=bsf_identity.domain) as kms:
+        answer = kms.lookup(context.b_tid, b"kms.kms-a.example")
+        with pytest.raises(HttpRefusal) as unknown:
+            kms.lookup("nobody", b"kms.kms-a.example")
+        bad = kms.exchange("POST", "/zn", b"{not json", {})
+        wrong = kms.exchange("POST", "/zn", json.dumps({"btid": 1, "naf_id": ""}).encode(), {})
+    assert answer.ks_naf == Secret(context.ue_ks_naf(b"kms.kms-a.example"))
+    assert answer.uss.public_identities == ("sip:bob@kms-a.example",)
+    assert unknown.value.status == 404
+    assert bad.status == 400 and b"not JSON" in bad.body
+    assert wrong.status == 400 and b"btid" in wrong.body
+
+
+def test_bsf_refuses_nafs_of_untrusted_domains(cas: dict[str, DomainCa]) -> None:
+    bsf_ca = make_domain_ca("bsf.kms-a.example")
+    with bsf_endpoint(Bsf(), bsf_ca.issue("bsf"), DomainTrust.of(cas[A])) as zn, \
+            BsfClient(zn.host, zn.port, trust=DomainTrust.of(bsf_ca),
+                      identity=cas[ROGUE].issue("kms")) as rogue, \
+            pytest.raises((OSError, http.client.HTTPException)):
+        rogue.lookup("btid", b"naf")
+
+
+def test_plain_tls_identity_still_serves_ua(cas: dict[str, DomainCa]) -> None:
+    """Ua needs only a server certificate: the SKM-S helper identity works as well."""
+    identity = make_tls_identity()
+    with ua_endpoint(Recorder(), identity) as ua, \
+            TicketHttpClient(ua.host, ua.port, ca_pem=identity.ca_pem) as client:
+        assert client.send(RequestType.TICKET_REQUEST, b"x") == b"ticketrequest|none|x"
+
+
+def test_client_reconnects_once_when_the_server_closed_a_kept_alive_connection(
+        deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
+        cas: dict[str, DomainCa]) -> None:
+    ua, _, recorder = deployment
+    with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
+        client.send(RequestType.TICKET_RESOLVE, MSG)
+        for sock in list(ua._open):  # the server drops the idle connection
+            sock.shutdown(socket.SHUT_RDWR)
+        time.sleep(0.05)
+        assert client.send(RequestType.TICKET_RESOLVE, b"again") == b"ticketresolve|none|again"
+    assert len(recorder.seen) == 2
+
+
+def test_load_generator_in_a_second_process(cas: dict[str, DomainCa]) -> None:
+    """The bench skeleton: bounded in count, latencies ordered, every answer a 200."""
+    from mckm.bench.ticket import LoadSpec, run_load
+
+    with zk_endpoint(Recorder(), cas[A].issue("kms"), DomainTrust.of(cas[B])) as zk:
+        result = run_load(LoadSpec(zk.host, zk.port, (MSG,), count=60, seconds=20,
+                                   trust={A: cas[A].cert_pem}, identity=cas[B].issue("kms-b"),
+                                   expect_domain=A, warmup=2))
+    assert (result.count, result.errors) == (60, 0)
+    assert 0 < result.p50_ms <= result.p99_ms and result.per_s > 0
+
+
+def test_per_thread_clients_forward_concurrently(
+        deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
+        cas: dict[str, DomainCa]) -> None:
+    """Four threads (as KMS_R handler threads would) share one PerThreadClients over Zk."""
+    _, zk, recorder = deployment
+    clients = PerThreadClients(lambda: _zk_client(zk, cas, cas[B]))
+    answers: list[bytes] = []
+
+    def work(i: int) -> None:
+        for j in range(5):
+            answers.append(clients.send(RequestType.TICKET_RESOLVE, b"%d-%d" % (i, j)))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    clients.close()
+    assert sorted(answers) == sorted(b"ticketresolve|kms-b.example|%d-%d" % (i, j)
+                                     for i in range(4) for j in range(5))
+    assert len(clients._all) == 0 and len(recorder.seen) == 20
