@@ -1,15 +1,17 @@
-"""Load generator for the MIKEY-TICKET KMS endpoints over real HTTPS (skeleton).
+"""MIKEY-TICKET resolves over real HTTPS on 127.0.0.1, and the load generator that drives them.
 
 :func:`run_load` drives one KMS endpoint from a SECOND process (``multiprocessing`` spawn), so
 the client's TLS and HTTP work does not share the server's interpreter lock; it is bounded in
 request count and in time, and reports requests/s with p50/p99 latency in ms.
 
-Nothing is registered with ``mckm bench`` here: ``ticket-resolve-one-kms`` and
-``ticket-resolve-two-kms`` must time the real Kms role (RESOLVE_INIT verified, RESOLVE_RESP
-built, and for two KMSs the Zk hop), and registering them with a stub handler would publish a
-fake figure.  They are to be registered when the roles land.  Until then
-``python -m mckm.bench.ticket`` measures the transport alone against a stub echo handler and
-says so in its output.
+Registered load benchmarks (:mod:`mckm.bench.load`): ``ticket-resolve-one-kms`` and
+``ticket-resolve-two-kms`` run the real roles (:mod:`mckm.impl.roles.ticket.loopback`: a BSF
+over Zn and two KMS services, Ua and mutual-TLS Zk endpoints, in server threads of this
+process); one ticket is fetched and one resolve checked end to end (both UEs hold the same
+keys), then the load generator sends distinct RESOLVE_INIT_PSKs of that ticket (each has its
+own RANDRr: the KMS's replay cache refuses a repeat) to the responder's KMS - KMS_A itself, or
+KMS_B, which forwards each resolve to KMS_A over Zk.  A refused resolve fails the benchmark.
+``python -m mckm.bench.ticket`` runs them, and the transport alone with a stub handler.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import multiprocessing
 import time
 from dataclasses import dataclass, field
 
+from mckm.bench.load import FULL, LoadBudget, load_benchmark
+from mckm.bench.registry import Result
 from mckm.impl.transport.https_kms import TlsIdentity
 from mckm.impl.transport.ticket_http import RequestType
 
@@ -76,13 +80,14 @@ def _generate(spec: LoadSpec, out: multiprocessing.connection.Connection) -> Non
     n = len(spec.messages)
     for i in range(spec.warmup):
         client.post(spec.requesttype, spec.messages[i % n])
+    # the timed requests continue after the warm-up ones (a resolve must not be a replay)
     latencies: list[float] = []
     errors = 0
     start = time.perf_counter()
     deadline = start + spec.seconds
     for i in range(spec.count):
         before = time.perf_counter()
-        answer = client.post(spec.requesttype, spec.messages[i % n])
+        answer = client.post(spec.requesttype, spec.messages[(spec.warmup + i) % n])
         after = time.perf_counter()
         latencies.append(after - before)
         errors += answer.status != 200
@@ -115,15 +120,79 @@ def run_load(spec: LoadSpec) -> LoadResult:
                       1000 * percentile(ordered, 0.99))
 
 
+# -- ticket resolves through the real roles ---------------------------------------------------
+
+KMS_A, KMS_B = "kms.a.example", "kms.b.example"
+ALICE, BOB_A, BOB_B = "sip:alice@a.example", "sip:bob@a.example", "sip:bob@b.example"
+WARMUP = 20
+
+
+def resolve_load(responder: str, budget: LoadBudget) -> LoadResult:
+    """Resolves of one ticket for ``responder`` (at KMS_A or KMS_B) under load."""
+    from mckm.impl.roles.ticket.loopback import start_loopback
+    from mckm.impl.roles.ticket.server import ntp_now
+    from mckm.impl.roles.ticket.ue_http import fetch_ticket, resolve_ticket
+
+    with start_loopback({ALICE: KMS_A, BOB_A: KMS_A, BOB_B: KMS_B}) as world:
+        home = world.home[responder]
+        alice, bob = world.initiator(ALICE), world.responder(responder)
+        kms_i, kms_r = world.ua_client(KMS_A), world.ua_client(home)
+        try:
+            transfer_init = fetch_ticket(alice, kms_i, responder, now=ntp_now())
+            transfer_resp, keys = resolve_ticket(bob, kms_r, transfer_init, now=ntp_now())
+        finally:
+            kms_i.close()
+            kms_r.close()
+        if alice.receive_transfer_resp(transfer_resp, now=ntp_now()) != keys:
+            raise RuntimeError("the checked resolve gave the two UEs different keys")
+        now = ntp_now()
+        messages = tuple(bob.receive_transfer_init(transfer_init, now=now)
+                         for _ in range(budget.count + WARMUP))
+        service = world.kms[home]
+        result = run_load(LoadSpec(service.ua.host, service.ua.port, messages, budget.count,
+                                   budget.seconds, ca_pem=world.cas[home].cert_pem,
+                                   warmup=WARMUP))
+    if result.errors:
+        raise RuntimeError(f"{result.errors} of {result.count} resolves were refused: "
+                           "the figure would not be of resolves")
+    return result
+
+
+def _as_result(name: str, result: LoadResult) -> Result:
+    return Result(name, result.per_s, 1, {"p50_ms": round(result.p50_ms, 3),
+                                          "p99_ms": round(result.p99_ms, 3),
+                                          "count": float(result.count)})
+
+
+@load_benchmark("ticket-resolve-one-kms",
+                "RESOLVE_INIT -> RESOLVE_RESP at the issuing KMS over HTTPS (load: 2nd process)")
+def one_kms(budget: LoadBudget) -> Result:
+    return _as_result("ticket-resolve-one-kms", resolve_load(BOB_A, budget))
+
+
+@load_benchmark("ticket-resolve-two-kms",
+                "RESOLVE_INIT at KMS_R, forwarded to KMS_I over mutual-TLS Zk (load: 2nd process)")
+def two_kms(budget: LoadBudget) -> Result:
+    return _as_result("ticket-resolve-two-kms", resolve_load(BOB_B, budget))
+
+
 def main() -> None:
-    """Transport-only figure: a Ua endpoint with a stub echo handler, load from a 2nd process."""
+    """Ticket resolves through one and two KMSs, and the transport alone (stub handler)."""
     from mckm.impl.transport.https_ticket import make_domain_ca, ua_endpoint
     from mckm.impl.transport.ticket_http import TicketHttpRequest, TicketHttpResponse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--count", type=int, default=5000)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--count", type=int, default=FULL.count)
+    parser.add_argument("--seconds", type=float, default=FULL.seconds)
+    parser.add_argument("--only", choices=["one-kms", "two-kms", "transport"], action="append")
     args = parser.parse_args()
+    only = set(args.only or ["one-kms", "two-kms", "transport"])
+    budget = LoadBudget(args.count, args.seconds)
+    for key, responder in (("one-kms", BOB_A), ("two-kms", BOB_B)):
+        if key in only:
+            print(json.dumps(resolve_load(responder, budget).as_json(f"ticket-resolve-{key}")))
+    if "transport" not in only:
+        return
 
     def echo(request: TicketHttpRequest) -> TicketHttpResponse:
         return TicketHttpResponse.mikey(request.body)

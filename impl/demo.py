@@ -6,7 +6,9 @@ Initialize and KeyProvision, TS 33.180 D.2/D.3: the response signature is checke
 unwrapped and validated), then runs the SEAL procedure model on the engine: Alice sends Bob a
 private-call key (PCK) and the SGM-S distributes one group master key (GMK) to both, each in a
 MIKEY-SAKKE I_MESSAGE.  It prints what each side holds: SK-ID, purpose and a key fingerprint,
-never a key, and exits with status 1 if the two sides of an exchange do not hold the same key.
+never a key.  Then it runs the MIKEY-TICKET exchange across two KMS domains (TS 33.328 B.2.2.3)
+over real HTTPS, with mutually authenticated Zk between the KMSs, and prints the hops.  It exits
+with status 1 if the two sides of any exchange do not hold the same key.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.impl.roles.kms.service import KmsService, resource_path
 from mckm.impl.roles.seal import Community, GroupManagementServer, SealUser, UserKeys
+from mckm.impl.roles.ticket.demo import two_domain_exchange
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
 from mckm.impl.transport.https_kms import KmsClient, KmsHttpsServer, make_tls_identity
 
@@ -117,7 +120,8 @@ def _sent(holder: SealUser, sk_id: int) -> str:
 
 @click.command("demo")
 def demo() -> None:
-    """Start an SKM-S over HTTPS, provision two users and a group, distribute a PCK and a GMK."""
+    """SEAL key distribution (SKM-S over HTTPS, a PCK and a GMK), then a MIKEY-TICKET exchange
+    across two KMS domains over HTTPS."""
     holders = _start_and_provision()
     alice, bob, sgms = holders[ALICE], holders[BOB], holders[SGMS]
     if not isinstance(sgms, GroupManagementServer):
@@ -142,5 +146,7 @@ def demo() -> None:
     gmk_ok = _held(alice, gmk_id) == _held(bob, gmk_id) == {_sent(sgms, gmk_id)}
     click.echo(f"PCK {pck_id:08x}: Bob holds Alice's key: {pck_ok}; GMK {gmk_id:08x}: both "
                f"members hold the SGM-S's key: {gmk_ok}")
-    if not (pck_ok and gmk_ok):
+    click.echo("MIKEY-TICKET across two KMS domains (TS 33.328 B.2.2.3):")
+    ticket_ok = two_domain_exchange(click.echo)
+    if not (pck_ok and gmk_ok and ticket_ok):
         raise SystemExit(1)

@@ -1,0 +1,485 @@
+"""A MIKEY-TICKET KMS as a network service: the sans-IO :class:`~.endpoints.Kms` role behind its
+Ua and Zk HTTPS endpoints (TS 33.328 Annex A, seed 002 4.2.4), a Zn client to the BSF, and the
+locks the role needs; plus the BSF Zn service and the JSON files that configure both.
+
+* Each KMS domain's TLS CA is named after the KMS URI (``make_domain_ca(kms_uri)``), so the Zk
+  peer's verified domain *is* the peer KMS URI: ``ZkLink(peer=request.peer.domain, ...)``.
+* The role keeps a replay cache and the server runs a thread per connection: every role call
+  holds :attr:`KmsService.lock`.  A two-KMS resolve (TWO_DOMAINS steps 4-12) takes the lock for
+  ``receive_resolve``, releases it for the Zk round trip to KMS_I, and takes it again for
+  ``complete``.
+* Zn: :class:`RemoteBsf` asks the BSF over mutual TLS and keeps each NafKeyAnswer until its key
+  lifetime ends (project decision: a NAF may use Ks_NAF for its lifetime, TS 33.220 4.5.3
+  *recalled*), so the two lookups a resolve makes (NAF key, USS) cost one round trip per B-TID.
+* A refusal is answered with the RFC 6043 5.4 Error message and the refusal's HTTP status
+  (REQ-TKT-HTTP-06); KMS_I's refusal over Zk reaches the responder with KMS_I's MIKEY error.
+* Time is NTP seconds from the wall clock (:func:`ntp_now`).
+
+:func:`serve_kms` / :func:`serve_bsf` run one service in the calling process until SIGTERM or
+SIGINT, writing a ready file (JSON: the bound ports) once listening; ``mckm ticket kms-serve`` /
+``bsf-serve`` call them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from mckm.impl.crypto.uid import unix_to_ntp
+from mckm.impl.errors import MckmError, PolicyError, UsageError
+from mckm.impl.redact import Secret
+from mckm.impl.roles.bsf import BootstrapContext, Bsf, NafKeyAnswer, UserSecuritySettings
+from mckm.impl.roles.ticket import messages as M
+from mckm.impl.roles.ticket.adapter import ZkLink
+from mckm.impl.roles.ticket.effects import DEFAULT_VALIDITY
+from mckm.impl.roles.ticket.endpoints import Forward, Kms, error_reply
+from mckm.impl.store.private import create_private
+from mckm.impl.transport.https_bsf import BsfClient, bsf_endpoint
+from mckm.impl.transport.https_kms import TlsIdentity
+from mckm.impl.transport.https_ticket import (
+    DomainTrust,
+    HttpsEndpoint,
+    TicketHttpClient,
+    ua_endpoint,
+    zk_endpoint,
+)
+from mckm.impl.transport.ticket_http import (
+    MIKEY_CONTENT_TYPE,
+    HttpRefusal,
+    RequestType,
+    TicketHttpRequest,
+    TicketHttpResponse,
+    status_for,
+)
+from mckm.models.policy.trust import TrustRelation
+
+#: HTTP status when KMS_I or the BSF cannot be reached or fails the TLS handshake (project
+#: decision: a gateway error, the role never decided).
+UPSTREAM_FAILED = 502
+
+Observer = Callable[[str], None]
+
+
+def ntp_now() -> int:
+    """Wall-clock time in NTP seconds (the roles' ``now``)."""
+    return unix_to_ntp(int(time.time()))
+
+
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"address {text!r} is not host:port")
+    return host, int(port)
+
+
+def write_private(path: Path, data: bytes, what: str) -> Path:
+    """Write ``data`` (key material) to ``path``, owner-only."""
+    create_private(path, what)
+    path.write_bytes(data)
+    return path
+
+
+def write_ready(path: Path, ports: Mapping[str, int]) -> None:
+    """Write the ready file atomically (readers never see half a file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(dict(ports)))
+    os.replace(tmp, path)
+
+
+# -- bootstrapping contexts (provisioned to the BSF and to each UE) ---------------------------
+
+def contexts_to_json(contexts: Iterable[BootstrapContext]) -> str:
+    """The provisioning file of ``contexts`` (holds Ks: write it owner-only)."""
+    return json.dumps([{"b_tid": c.b_tid, "ks": c.ks.reveal().hex(), "rand": c.rand.hex(),
+                        "impi": c.impi, "expires_at": c.expires_at,
+                        "public_identities": list(c.uss.public_identities)} for c in contexts])
+
+
+def contexts_from_json(text: str) -> list[BootstrapContext]:
+    try:
+        return [BootstrapContext(b_tid=str(o["b_tid"]), ks=Secret(bytes.fromhex(o["ks"])),
+                                 rand=bytes.fromhex(o["rand"]), impi=str(o["impi"]),
+                                 expires_at=float(o["expires_at"]),
+                                 uss=UserSecuritySettings(tuple(o["public_identities"])))
+                for o in json.loads(text)]
+    except (ValueError, KeyError, TypeError) as error:
+        raise UsageError(f"malformed bootstrapping contexts file: {error!r}") from None
+
+
+def context_of(contexts: Iterable[BootstrapContext], uri: str) -> BootstrapContext:
+    """The context whose USS lists ``uri``."""
+    for c in contexts:
+        if uri in c.uss.public_identities:
+            return c
+    raise UsageError(f"no bootstrapping context for {uri!r}")
+
+
+# -- Zn client with a per-B-TID cache ---------------------------------------------------------
+
+class RemoteBsf(Bsf):
+    """The KMS (NAF) view of a BSF reached over Zn; answers cached until their lifetime ends."""
+
+    def __init__(self, client: BsfClient) -> None:
+        super().__init__()
+        self._client = client
+        self._cache: dict[tuple[str, bytes], NafKeyAnswer] = {}
+        self._lock = threading.Lock()
+        self.lookups = 0  # Zn round trips made
+
+    def provision(self, context: BootstrapContext) -> None:
+        raise UsageError("a remote BSF is provisioned at the BSF, not at the KMS")
+
+    def lookup(self, b_tid: str, naf_id: bytes, *, now: float) -> NafKeyAnswer:
+        key = (b_tid, bytes(naf_id))
+        with self._lock:
+            answer = self._cache.get(key)
+            if answer is not None and now < answer.expires_at:
+                return answer
+            try:
+                answer = self._client.lookup(b_tid, naf_id)
+            except (OSError, ssl.SSLError) as error:
+                raise PolicyError(f"the BSF could not be reached over Zn: "
+                                  f"{type(error).__name__}", requirement="TS 33.220 4.5.3",
+                                  http_status=UPSTREAM_FAILED) from None
+            self.lookups += 1
+            if now >= answer.expires_at:
+                raise PolicyError(f"the BSF answered an expired context for {b_tid!r}",
+                                  requirement="TS 33.220 4.5.3", http_status=404)
+            self._cache[key] = answer
+            return answer
+
+    def close(self) -> None:
+        self._client.close()
+
+
+# -- the KMS service --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ZkPeer:
+    """Another KMS: its URI (= its TLS domain), where its Zk endpoint listens (needed only to
+    forward resolves to it), and its TLS CA.  ``trusted`` puts the pair into this KMS's
+    TrustRelation; a peer with ``trusted=False`` passes TLS but the role refuses it."""
+
+    uri: str
+    ca_pem: bytes = field(repr=False)
+    zk: tuple[str, int] | None = None
+    trusted: bool = True
+
+
+def _zk_refusal(to: str, answer: TicketHttpResponse) -> PolicyError:
+    """KMS_I's refusal as a PolicyError carrying KMS_I's MIKEY error (if it sent one)."""
+    number: int | None = None
+    if answer.content_type.split(";")[0].strip() == MIKEY_CONTENT_TYPE:
+        try:
+            errors = M.parse_error(answer.body).errors
+            number = int(errors[0]) if errors else None
+        except MckmError:
+            number = None
+    return PolicyError(f"{to} refused the resolve over Zk with HTTP {answer.status}",
+                       requirement="REQ-TKT-HTTP-06", mikey_error=number,
+                       http_status=answer.status)
+
+
+class ZkPool:
+    """Kept-alive Zk clients to one peer KMS, lent to one handler thread at a time; at most
+    ``idle`` are kept open between requests (so short-lived Ua connections, each with its own
+    thread, do not leave Zk connections behind)."""
+
+    def __init__(self, factory: Callable[[], TicketHttpClient], idle: int = 8) -> None:
+        self._factory, self._max_idle = factory, idle
+        self._idle: list[TicketHttpClient] = []
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def client(self) -> Iterator[TicketHttpClient]:
+        with self._lock:
+            client = self._idle.pop() if self._idle else None
+        if client is None:
+            client = self._factory()
+        try:
+            yield client
+        except BaseException:
+            client.close()
+            raise
+        with self._lock:
+            if len(self._idle) < self._max_idle:
+                self._idle.append(client)
+                return
+        client.close()
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._idle = self._idle, []
+        for client in clients:
+            client.close()
+
+
+class KmsService:
+    """One KMS: the role, its Ua and Zk endpoints, Zk clients to peers and a Zn client.  A
+    context manager; ``observer`` (if any) hears one line per hop (no keys, no bodies)."""
+
+    def __init__(self, kms: Kms, identity: TlsIdentity, *, peers: Iterable[ZkPeer] = (),
+                 host: str = "127.0.0.1", ua_port: int = 0, zk_port: int = 0,
+                 clock: Callable[[], int] = ntp_now, observer: Observer | None = None) -> None:
+        self.kms, self.identity, self.clock, self.observer = kms, identity, clock, observer
+        self.lock = threading.Lock()
+        self.peers = {p.uri: p for p in peers}
+        self.ua: HttpsEndpoint = ua_endpoint(self.handle_ua, identity, host=host, port=ua_port)
+        self.zk: HttpsEndpoint | None = None
+        if self.peers:
+            trust = DomainTrust({p.uri: p.ca_pem for p in self.peers.values()})
+            self.zk = zk_endpoint(self.handle_zk, identity, trust, host=host, port=zk_port)
+        self._zk_clients: dict[str, ZkPool] = {}
+        self._clients_lock = threading.Lock()
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return {"ua_port": self.ua.port, **({"zk_port": self.zk.port} if self.zk else {})}
+
+    def _say(self, line: str) -> None:
+        if self.observer is not None:
+            self.observer(line)
+
+    # -- Ua
+    def handle_ua(self, request: TicketHttpRequest) -> TicketHttpResponse:
+        now = self.clock()
+        try:
+            if request.requesttype is RequestType.TICKET_REQUEST:
+                with self.lock:
+                    return TicketHttpResponse.mikey(self.kms.receive_request(request.body,
+                                                                             now=now))
+            with self.lock:
+                out = self.kms.receive_resolve(request.body, now=now)
+            if isinstance(out, Forward):
+                out = self._forward(out, now)
+            return TicketHttpResponse.mikey(out)
+        except MckmError as error:
+            return self._refuse(request.body, error, now)
+
+    # -- Zk (this KMS as KMS_I)
+    def handle_zk(self, request: TicketHttpRequest) -> TicketHttpResponse:
+        now = self.clock()
+        assert request.peer is not None  # the binding refuses Zk without one
+        link = ZkLink(request.peer.domain, request.authenticated_peer, self.kms.uri)
+        try:
+            with self.lock:
+                out = self.kms.receive_zk_resolve(request.body, link, now=now)
+            return TicketHttpResponse.mikey(out)
+        except MckmError as error:
+            return self._refuse(request.body, error, now)
+
+    def _refuse(self, raw: bytes, error: MckmError, now: int) -> TicketHttpResponse:
+        reply = error_reply(raw, error, now=now)
+        if reply is None:
+            raise error  # no HDR to answer: the binding's text refusal
+        return TicketHttpResponse.mikey(reply, status_for(error))
+
+    def _clients(self, to: str) -> ZkPool:
+        peer = self.peers.get(to)
+        if peer is None or peer.zk is None:
+            raise PolicyError(f"no Zk address configured for {to!r}", requirement="REQ-TKT-16",
+                              mikey_error=14, http_status=UPSTREAM_FAILED)
+        host, port = peer.zk
+        with self._clients_lock:
+            clients = self._zk_clients.get(to)
+            if clients is None:
+                trust = DomainTrust({to: peer.ca_pem})
+                clients = self._zk_clients[to] = ZkPool(
+                    lambda: TicketHttpClient(host, port, trust=trust, identity=self.identity,
+                                             expect_domain=to))
+            return clients
+
+    def _forward(self, forward: Forward, now: int) -> bytes:
+        """TWO_DOMAINS steps 7-11: the RESOLVE_INIT to KMS_I over Zk (lock released), then
+        ``complete`` with KMS_I's answer under the lock."""
+        try:
+            with self._clients(forward.to).client() as client:
+                answer = client.post(RequestType.TICKET_RESOLVE, forward.octets)
+                peer = client.server_peer
+        except (OSError, ssl.SSLError) as error:
+            self._say(f"{self.kms.uri} -> {forward.to} Zk: {type(error).__name__}")
+            raise PolicyError(f"Zk to {forward.to} failed: {type(error).__name__}",
+                              requirement="REQ-TKT-HTTP-11",
+                              http_status=UPSTREAM_FAILED) from None
+        self._say(f"{self.kms.uri} -> {forward.to} Zk ticketresolve RESOLVE_INIT "
+                  f"({len(forward.octets)} octets) -> {answer.status}, {len(answer.body)} octets")
+        if answer.status != 200 or answer.content_type.split(";")[0] != MIKEY_CONTENT_TYPE:
+            raise _zk_refusal(forward.to, answer)
+        assert peer is not None  # set by the mutual-TLS connect
+        with self.lock:
+            return self.kms.complete(forward, answer.body,
+                                     ZkLink(peer.domain, True, self.kms.uri), now=now)
+
+    # -- life cycle
+    def start(self) -> KmsService:
+        self.ua.start()
+        if self.zk is not None:
+            self.zk.start()
+        return self
+
+    def stop(self) -> None:
+        self.ua.stop()
+        if self.zk is not None:
+            self.zk.stop()
+        with self._clients_lock:
+            clients, self._zk_clients = list(self._zk_clients.values()), {}
+        for c in clients:
+            c.close()
+        bsf = self.kms.facts.bsf
+        if isinstance(bsf, RemoteBsf):
+            bsf.close()
+
+    def __enter__(self) -> KmsService:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def trust_of(uri: str, peers: Iterable[ZkPeer]) -> TrustRelation:
+    """This KMS's TrustRelation: mutual pairs with each trusted peer."""
+    return TrustRelation.of([(uri, p.uri) for p in peers if p.trusted], mutual=True)
+
+
+# -- configuration files ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeerConfig:
+    uri: str
+    ca_file: str
+    zk: str | None = None  # "host:port"
+    trusted: bool = True
+
+
+@dataclass(frozen=True)
+class KmsServerConfig:
+    """One KMS process: its URI (= TLS domain), its TLS certificate and key (issued by its
+    domain CA), the BSF's Zn address and CA, its Zk peers, ports and the ready file."""
+
+    uri: str
+    cert_file: str
+    key_file: str
+    ca_file: str
+    bsf: str  # "host:port"
+    bsf_domain: str
+    bsf_ca_file: str
+    peers: tuple[PeerConfig, ...] = ()
+    host: str = "127.0.0.1"
+    ua_port: int = 0
+    zk_port: int = 0
+    ready_file: str | None = None
+    tpk_file: str | None = None  # 32 octets; None: a fresh TPK for this run
+    validity: int = DEFAULT_VALIDITY
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> KmsServerConfig:
+        try:
+            obj = json.loads(text)
+            obj["peers"] = tuple(PeerConfig(**p) for p in obj.get("peers", ()))
+            return cls(**obj)
+        except (ValueError, TypeError) as error:
+            raise UsageError(f"malformed KMS config: {error}") from None
+
+
+@dataclass(frozen=True)
+class BsfServerConfig:
+    """The BSF process: its TLS identity, the NAF (KMS) domains it serves and their CAs, the
+    provisioned contexts file, port and ready file."""
+
+    domain: str
+    cert_file: str
+    key_file: str
+    ca_file: str
+    naf_ca_files: dict[str, str]
+    contexts_file: str
+    host: str = "127.0.0.1"
+    port: int = 0
+    ready_file: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> BsfServerConfig:
+        try:
+            return cls(**json.loads(text))
+        except (ValueError, TypeError) as error:
+            raise UsageError(f"malformed BSF config: {error}") from None
+
+
+def _identity(cert_file: str, key_file: str, ca_file: str) -> TlsIdentity:
+    return TlsIdentity(Path(cert_file).read_bytes(), Path(key_file).read_bytes(),
+                       Path(ca_file).read_bytes())
+
+
+def build_kms(config: KmsServerConfig, observer: Observer | None = None) -> KmsService:
+    """The service a config describes (not started)."""
+    identity = _identity(config.cert_file, config.key_file, config.ca_file)
+    peers = [ZkPeer(p.uri, Path(p.ca_file).read_bytes(),
+                    _address(p.zk) if p.zk else None, p.trusted) for p in config.peers]
+    bsf_host, bsf_port = _address(config.bsf)
+    bsf = RemoteBsf(BsfClient(bsf_host, bsf_port, trust=DomainTrust(
+        {config.bsf_domain: Path(config.bsf_ca_file).read_bytes()}), identity=identity,
+        expect_domain=config.bsf_domain))
+    tpk = Path(config.tpk_file).read_bytes() if config.tpk_file else os.urandom(32)
+    kms = Kms(config.uri, tpk=tpk, bsf=bsf, trust=trust_of(config.uri, peers),
+              validity=config.validity)
+    return KmsService(kms, identity, peers=peers, host=config.host, ua_port=config.ua_port,
+                      zk_port=config.zk_port, observer=observer)
+
+
+def _run_until_signalled(ready_file: str | None, ports: Mapping[str, int],
+                         on_ready: Callable[[str], None]) -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if ready_file:
+        write_ready(Path(ready_file), ports)
+    on_ready("ready " + json.dumps(dict(ports)))
+    while not stop.wait(0.2):
+        pass
+
+
+def serve_kms(config: KmsServerConfig, on_ready: Callable[[str], None] = print) -> None:
+    """Run one KMS until SIGTERM/SIGINT (main thread of a process)."""
+    with build_kms(config) as service:
+        _run_until_signalled(config.ready_file, service.ports, on_ready)
+
+
+def serve_bsf(config: BsfServerConfig, on_ready: Callable[[str], None] = print) -> None:
+    """Run the BSF Zn service until SIGTERM/SIGINT (main thread of a process)."""
+    bsf = Bsf()
+    for context in contexts_from_json(Path(config.contexts_file).read_text()):
+        bsf.provision(context)
+    trust = DomainTrust({d: Path(f).read_bytes() for d, f in config.naf_ca_files.items()})
+    identity = _identity(config.cert_file, config.key_file, config.ca_file)
+    with bsf_endpoint(bsf, identity, trust, host=config.host, port=config.port,
+                      clock=lambda: float(ntp_now())) as endpoint:
+        _run_until_signalled(config.ready_file, {"port": endpoint.port}, on_ready)
+
+
+def refusal_text(error: HttpRefusal) -> str:
+    """One line for a KMS refusal the UE received: status and MIKEY error numbers (if any)."""
+    if error.content_type.split(";")[0].strip() == MIKEY_CONTENT_TYPE:
+        try:
+            return f"HTTP {error.status}, MIKEY error {list(M.parse_error(error.body).errors)}"
+        except MckmError:
+            pass
+    return f"HTTP {error.status}: {error.reason}"
+
+
+__all__ = ["BsfServerConfig", "KmsServerConfig", "KmsService", "PeerConfig", "RemoteBsf",
+           "ZkPeer", "ZkPool", "build_kms", "context_of", "contexts_from_json", "contexts_to_json",
+           "ntp_now", "refusal_text", "serve_bsf", "serve_kms", "trust_of", "write_private",
+           "write_ready"]
