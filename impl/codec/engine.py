@@ -20,10 +20,11 @@ from typing import Any
 
 import construct as c
 
+from mckm.impl.codec.codegen import Builder, Parser, builder, parser
 from mckm.impl.codec.model import Message, Payload, Span
 from mckm.impl.errors import DecodeError, EncodeError
 from mckm.models.grammar.dsl import FieldInfo, PayloadSpec, StructSpec
-from mckm.models.grammar.messages import BY_DATA_TYPE, NOT_MODELLED, ROLE_FIELDS
+from mckm.models.grammar.messages import BY_DATA_TYPE, NOT_MODELLED, ROLE_FIELDS, MessageRule
 from mckm.models.grammar.namespaces import DATA_TYPE, PAYLOAD_TYPE
 from mckm.models.grammar.registry import BY_NAME, BY_NUMBER, HDR, NESTED_ONLY
 from mckm.models.grammar.rfc3830 import KEY_DATA, SP, SP_PARAM
@@ -114,45 +115,43 @@ def _decode(data: bytes) -> Message:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise DecodeError(f"expected octets, got {type(data).__name__}")
     data = bytes(data)
-    if len(data) > MAX_MESSAGE_OCTETS:
-        raise DecodeError(f"message of {len(data)} octets exceeds the bound of "
+    size = len(data)
+    if size > MAX_MESSAGE_OCTETS:
+        raise DecodeError(f"message of {size} octets exceeds the bound of "
                           f"{MAX_MESSAGE_OCTETS}", offset=MAX_MESSAGE_OCTETS)
-    stream = io.BytesIO(data)
-    ctx = _context()
-    hdr_raw = _parse_one(HDR, data, stream, ctx)
-    hdr = Payload("HDR", _CONVERT["HDR"](hdr_raw))
+    fields, end, next_type = _parse_at(HDR, data, 0)
+    hdr = Payload("HDR", fields)
     _check_hdr(hdr)
-    spans = [Span("HDR", 0, stream.tell())]
+    spans = [Span("HDR", 0, end)]
     payloads: list[Payload] = []
-    next_type = hdr_raw["next_payload"]
     previous = "HDR"
     while next_type != 0:
-        offset = stream.tell()
-        spec = BY_NUMBER.get(next_type)
-        if spec is None or spec.name in NESTED_ONLY:
+        offset = end
+        spec = _CHAIN.get(next_type)
+        if spec is None:
+            spec = BY_NUMBER.get(next_type)
             what = "unknown payload type" if spec is None else "payload allowed only inside KEMAC:"
             raise DecodeError(f"{what} {next_type} ({PAYLOAD_TYPE.name_of(next_type)}); "
                               "the rest of the message cannot be delimited",
                               offset=offset, payload=previous, field="next_payload")
+        name = spec.name
         if len(payloads) >= MAX_PAYLOADS:
             raise DecodeError(f"more than {MAX_PAYLOADS} payloads", offset=offset,
-                              payload=spec.name)
-        if offset >= len(data):
-            raise DecodeError(f"{previous} announces a {spec.name} payload but the message ends",
-                              offset=offset, payload=spec.name)
-        raw = _parse_one(spec, data, stream, ctx)
-        fields = _CONVERT[spec.name](raw)
-        _check_payload(spec, fields, offset)
-        payloads.append(Payload(spec.name, fields))
-        spans.append(Span(spec.name, offset, stream.tell() - offset))
+                              payload=name)
+        if offset >= size:
+            raise DecodeError(f"{previous} announces a {name} payload but the message ends",
+                              offset=offset, payload=name)
+        fields, end, next_type = _parse_at(spec, data, offset)
+        if name == "SP":
+            _check_payload(spec, fields, offset)
+        payloads.append(Payload(name, fields))
+        spans.append(Span(name, offset, end - offset))
         if spec.terminal:
             break
-        next_type = raw["next_payload"]
-        previous = spec.name
-    end = stream.tell()
-    if end != len(data):
+        previous = name
+    if end != size:
         last = spans[-1].payload
-        raise DecodeError(f"{len(data) - end} trailing octets after the last payload ({last})",
+        raise DecodeError(f"{size - end} trailing octets after the last payload ({last})",
                           offset=end, payload=last)
     message = Message(hdr, payloads, raw=data, layout=tuple(spans))
     problem = presence_problem(message)
@@ -161,6 +160,28 @@ def _decode(data: bytes) -> Message:
         span = spans[min(index + 1, len(spans) - 1)] if index >= 0 else spans[0]
         raise DecodeError(reason, offset=span.offset, payload=span.payload)
     return message
+
+
+#: payloads that may appear in a message's own chain, by Next Payload number.
+_CHAIN = {number: spec for number, spec in BY_NUMBER.items() if spec.name not in NESTED_ONLY}
+
+#: generated offset-based parsers (``codegen``); None where a grammar has no fast path.
+_FAST_PARSE: dict[str, Parser | None] = {name: parser(p.spec) for name, p in BY_NAME.items()}
+
+
+def _parse_at(spec: PayloadSpec, data: bytes, offset: int) -> tuple[dict[str, Any], int, int]:
+    """(object fields, end offset, Next Payload) of the ``spec`` payload at ``offset``: the
+    generated parser when it succeeds, else construct's (which also diagnoses failures)."""
+    fast = _FAST_PARSE[spec.name]
+    if fast is not None:
+        try:
+            return fast(data, offset, len(data))
+        except Exception:  # the construct path below decides and diagnoses
+            pass
+    stream = io.BytesIO(data)
+    stream.seek(offset)
+    raw = _parse_one(spec, data, stream, _context())
+    return _CONVERT[spec.name](raw), stream.tell(), 0 if spec.terminal else raw["next_payload"]
 
 
 class _StrictIO(io.BytesIO):
@@ -323,10 +344,9 @@ def presence_problem(message: Message) -> tuple[str, int] | None:
     rule = BY_DATA_TYPE.get(message.data_type)
     if rule is None:
         return (f"data type {message.data_type} ({message.data_type_name}) has no model", -1)
-    where = f"{rule.name} (data type {rule.data_type}, {rule.clause})"
     for fname, allowed in rule.hdr.items():
         if message.hdr.fields.get(fname) not in allowed:
-            return (f"{where} requires HDR {fname} in {list(allowed)}, got "
+            return (f"{_where(rule)} requires HDR {fname} in {list(allowed)}, got "
                     f"{message.hdr.fields.get(fname)}", -1)
     names = [p.name for p in message.payloads]
     counts: dict[str, int] = {}
@@ -334,31 +354,36 @@ def presence_problem(message: Message) -> tuple[str, int] | None:
     for index, name in enumerate(names):
         slot = slots.get(name)
         if slot is None:
-            return (f"{where} does not allow a {name} payload", index)
+            return (f"{_where(rule)} does not allow a {name} payload", index)
         counts[name] = counts.get(name, 0) + 1
         if slot.max is not None and counts[name] > slot.max:
-            return (f"{where} allows at most {slot.max} {name} payload(s)", index)
+            return (f"{_where(rule)} allows at most {slot.max} {name} payload(s)", index)
         if slot.last_only and index != len(names) - 1:
-            return (f"{where} requires {name} to be the last payload", index)
+            return (f"{_where(rule)} requires {name} to be the last payload", index)
     for slot in rule.slots:
         if counts.get(slot.payload, 0) < slot.min:
             need = "exactly" if slot.max == slot.min else "at least"
-            return (f"{where} requires {need} {slot.min} {slot.payload} payload(s), found "
+            return (f"{_where(rule)} requires {need} {slot.min} {slot.payload} payload(s), found "
                     f"{counts.get(slot.payload, 0)}", len(names) - 1)
     for group in rule.exclusive:
         if sum(1 for g in group if counts.get(g)) > 1:
-            return (f"{where} allows only one of {'|'.join(group)}", len(names) - 1)
+            return (f"{_where(rule)} allows only one of {'|'.join(group)}", len(names) - 1)
     if not names or names[-1] not in rule.last:
         last = names[-1] if names else "HDR"
-        return (f"{where} requires {' or '.join(rule.last)} as the last payload, found {last}",
+        return (f"{_where(rule)} requires {' or '.join(rule.last)} as the last payload, "
+                f"found {last}",
                 len(names) - 1)
     for pname, roles in rule.required_roles.items():
         role_field = ROLE_FIELDS[pname]
         present = {p.fields[role_field] for p in message.payloads if p.name == pname}
         for role in roles:
             if role not in present:
-                return (f"{where} requires a {pname} payload with role {role}", -1)
+                return (f"{_where(rule)} requires a {pname} payload with role {role}", -1)
     return None
+
+
+def _where(rule: MessageRule) -> str:
+    return f"{rule.name} (data type {rule.data_type}, {rule.clause})"
 
 
 _SLOTS = {r.data_type: {s.payload: s for s in r.slots} for r in BY_DATA_TYPE.values()}
@@ -377,23 +402,26 @@ def encode(message: Message) -> bytes:
     problem = presence_problem(message)
     if problem is not None:
         raise EncodeError(problem[0])
-    stream = io.BytesIO()
-    ctx = _context()
+    out = bytearray()
     chain = message.payloads
     first = chain[0].name if chain else None
-    _build_one(HDR, message.hdr, _number(first), stream, ctx)
+    _build_one(HDR, message.hdr, _number(first), out)
+    last = len(chain) - 1
     for index, payload in enumerate(chain):
-        spec = BY_NAME.get(payload.name)
-        if spec is None or spec.number is None or spec.name in NESTED_ONLY:
+        spec = _CHAIN_BY_NAME.get(payload.name)
+        if spec is None:
             raise EncodeError(f"payload {index}: {payload.name!r} cannot be in a message chain")
-        following = chain[index + 1].name if index + 1 < len(chain) else None
+        following = chain[index + 1].name if index < last else None
         if spec.terminal and following is not None:
             raise EncodeError(f"{spec.name} has no Next Payload field and must be last")
-        _build_one(spec, payload, _number(following), stream, ctx)
-    out = stream.getvalue()
+        _build_one(spec, payload, _number(following), out)
     if len(out) > MAX_MESSAGE_OCTETS:
         raise EncodeError(f"message of {len(out)} octets exceeds {MAX_MESSAGE_OCTETS}")
-    return out
+    return bytes(out)
+
+
+#: payloads that may appear in a message's own chain, by name.
+_CHAIN_BY_NAME = {spec.name: spec for spec in _CHAIN.values()}
 
 
 def _check_hdr_for_encode(message: Message) -> None:
@@ -407,24 +435,41 @@ def _check_hdr_for_encode(message: Message) -> None:
 def _number(name: str | None) -> int:
     if name is None:
         return 0
-    spec = BY_NAME.get(name)
-    if spec is None or spec.number is None:
+    number = _NUMBERS.get(name)
+    if number is None:
         raise EncodeError(f"unknown payload {name!r}")
-    return int(spec.number)
+    return number
 
 
-def _build_one(spec: PayloadSpec, payload: Payload, next_number: int, stream: io.BytesIO,
-               ctx: dict[str, Any]) -> None:
+_NUMBERS = {name: int(p.number) for name, p in BY_NAME.items() if p.number is not None}
+
+#: generated builders (``codegen``); None where a grammar has no fast path.
+_FAST_BUILD: dict[str, Builder | None] = {name: builder(p.spec) for name, p in BY_NAME.items()}
+
+
+def _build_one(spec: PayloadSpec, payload: Payload, next_number: int, out: bytearray) -> None:
+    """Append ``payload`` to ``out``: its fields are checked by :func:`field_problem`, then
+    built by the generated builder, or by construct when that one declines."""
     problem = field_problem(spec.spec, payload.fields)
     if problem is not None:
         raise EncodeError(f"{spec.name}: {problem}")
+    fast = _FAST_BUILD[spec.name]
+    if fast is not None:
+        start = len(out)
+        try:
+            fast(payload.fields, next_number, out)
+            return
+        except Exception:  # construct below decides and words the error
+            del out[start:]
     obj = dict(payload.fields)
     if not spec.terminal:
         obj["next_payload"] = next_number
+    stream = io.BytesIO()
     try:
-        _BUILD[spec.name](obj, stream, ctx)
+        _BUILD[spec.name](obj, stream, _context())
     except Exception as exc:
         raise EncodeError(f"{spec.name}: {type(exc).__name__}: {exc}") from exc
+    out += stream.getvalue()
 
 
 _PLANS: dict[int, tuple[tuple[FieldInfo, ...], frozenset[str]]] = {}
@@ -592,14 +637,13 @@ def encode_key_data(keys: Sequence[Payload]) -> bytes:
     """Build a Key data sub-payload chain (the plaintext that KEMAC encrypts)."""
     if not keys:
         raise EncodeError("a KEMAC carries at least one Key data sub-payload")
-    stream = io.BytesIO()
-    ctx = _context()
+    out = bytearray()
     for index, key in enumerate(keys):
         if key.name != "KEY_DATA":
             raise EncodeError(f"entry {index} is {key.name}, not KEY_DATA")
         following = KEY_DATA.number if index + 1 < len(keys) else 0
-        _build_one(KEY_DATA, key, following or 0, stream, ctx)
-    return stream.getvalue()
+        _build_one(KEY_DATA, key, following or 0, out)
+    return bytes(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -641,13 +685,11 @@ def decode_chain(octets: bytes) -> list[Payload]:
 
 def encode_chain(payloads: Sequence[Payload]) -> bytes:
     """Build "First Payload octet, then the payloads" (RFC 6043 6.10)."""
-    stream = io.BytesIO()
-    stream.write(bytes([_number(payloads[0].name) if payloads else 0]))
-    ctx = _context()
+    out = bytearray([_number(payloads[0].name) if payloads else 0])
     for index, payload in enumerate(payloads):
         spec = BY_NAME.get(payload.name)
         if spec is None or spec.number is None:
             raise EncodeError(f"entry {index}: {payload.name!r} is not a payload")
         following = payloads[index + 1].name if index + 1 < len(payloads) else None
-        _build_one(spec, payload, _number(following), stream, ctx)
-    return stream.getvalue()
+        _build_one(spec, payload, _number(following), out)
+    return bytes(out)

@@ -25,13 +25,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from mckm.impl.codec import Payload, decode
 from mckm.impl.errors import DecodeError, PolicyError, UsageError
 from mckm.impl.roles.ticket import messages as M
 from mckm.impl.roles.ticket.base_ticket import encode_payload
+from mckm.impl.roles.ticket.policy_data import policy_of
 from mckm.impl.roles.ticket.protection import ENCR_NULL, INVALID_DT
+from mckm.models.policy.ticket_policy import TicketPolicy
 from mckm.models.procedures.mikey_ticket import MESSAGES
 
 SPEC = {m.name: m for m in MESSAGES}
@@ -86,6 +89,12 @@ class TicketBlob:
     @classmethod
     def of(cls, payload: Payload) -> TicketBlob:
         return cls(encode_payload(payload), payload)
+
+    @cached_property
+    def policy(self) -> TicketPolicy:
+        """The Ticket Policy of its TP fields (``policy_data.policy_of``: PolicyError 15 if
+        unreadable), parsed once."""
+        return policy_of(self.payload.fields)
 
     def __repr__(self) -> str:
         return f"TicketBlob({len(self.octets)} octets)"
@@ -165,35 +174,36 @@ class TicketView(Mapping[str, Any]):
         return done
 
     def _verify(self, key: bytes | None) -> M.TicketMessage:
-        raw, name, ans = self.raw, self.name, self.answers
+        raw, name, ans, dec = self.raw, self.name, self.answers, self.msg.message
         if name in ("REQUEST_INIT", "RESOLVE_INIT", "RESOLVE_INIT_ZK"):
             kms = self.msg.identity(M.IDRKMS)
             if kms is None:
                 raise M.MalformedMessage("no IDRkms", payload="IDR")
             if name == "REQUEST_INIT":
-                return M.parse_request_init_psk(raw, psk_for=_const(key), kms_identity=kms)
+                return M.parse_request_init_psk(raw, psk_for=_const(key), kms_identity=kms,
+                                                decoded=dec)
             return M.parse_resolve_init_psk(raw, psk_for=None if key is None else _const(key),
-                                            kms_identity=kms)
+                                            kms_identity=kms, decoded=dec)
         if name == "TRANSFER_INIT":
             if key is None:
                 raise UsageError("TRANSFER_INIT is verified with MPKi")
             idrr = self.msg.identity(M.IDRR)
             if idrr is None:
                 raise M.MalformedMessage("no IDRr", payload="IDR")
-            return M.verify_transfer_init(M.read_transfer_init(raw), mpki=key,
+            return M.verify_transfer_init(M.read_transfer_init(raw, dec), mpki=key,
                                           responder_identity=idrr)
         if ans is None:
             raise UsageError(f"a {name} view needs the initial message it answers")
         if name == "REQUEST_RESP":
             if key is None:
                 raise UsageError("REQUEST_RESP is verified with the PSK")
-            return M.parse_request_resp(raw, _as(M.RequestInit, ans), psk=key)
+            return M.parse_request_resp(raw, _as(M.RequestInit, ans), psk=key, decoded=dec)
         if name in ("RESOLVE_RESP", "RESOLVE_RESP_ZK"):
-            return M.parse_resolve_resp(raw, _as(M.ResolveInit, ans), psk=key)
+            return M.parse_resolve_resp(raw, _as(M.ResolveInit, ans), psk=key, decoded=dec)
         if key is None:
             raise UsageError("TRANSFER_RESP is verified with MPKi")
         init = _as(M.TransferInit, ans)
-        return M.verify_transfer_resp(M.read_transfer_resp(raw, init), init, mpk=key)
+        return M.verify_transfer_resp(M.read_transfer_resp(raw, init, dec), init, mpk=key)
 
     # -- field readers (MessageSpec.paths)
     def _read(self, name: str) -> Any:

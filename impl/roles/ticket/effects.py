@@ -28,6 +28,7 @@ from mckm.impl.crypto.mikey_prf import PrfFunc
 from mckm.impl.engine import EffectContext, EffectRegistry
 from mckm.impl.errors import UsageError
 from mckm.impl.redact import Secret
+from mckm.impl.roles.seal.replay import ReplayCache
 from mckm.impl.roles.ticket import messages as M
 from mckm.impl.roles.ticket.adapter import TicketBlob, TicketView, ZkLink
 from mckm.impl.roles.ticket.base_ticket import (
@@ -40,7 +41,7 @@ from mckm.impl.roles.ticket.facts import TicketFacts
 from mckm.impl.roles.ticket.policy_data import policy_fields, policy_of
 from mckm.impl.roles.ticket.protection import AES_CM_256, ENCR_NULL, HMAC_SHA_256_256, MAC_NULL
 from mckm.models.grammar.namespaces import KEY_TYPE
-from mckm.models.policy.ticket_policy import ReusableTicketStore, TicketPolicy
+from mckm.models.policy.ticket_policy import UNBOUNDED_END, ReusableTicketStore, TicketPolicy
 from mckm.models.procedures.expr import Env
 from mckm.models.procedures.mikey_ticket import VAR_WRITES
 
@@ -182,11 +183,33 @@ def accept(ctx: EffectContext) -> None:
 # --------------------------------------------------------------------------- KMS
 
 
+def replay_expiry(ctx: EffectContext, view: TicketView) -> int:
+    """When the model's other guards refuse a replay of ``view`` anyway, so that its RAND may
+    leave the replay cache: the end of its B-TID's bootstrapping context (the NAF-key MAC guard
+    cannot pass after it, TS 33.220 4.5.3) and, for a resolve, the ticket's TRe (REQ-TKT-10),
+    whichever comes first.  The MIKEY-TICKET model has no T window (unlike SEAL's RFC 3830 5.4
+    ``|T - now| <= window``), so T itself bounds nothing."""
+    ends = [UNBOUNDED_END]
+    btid = view.get("idrpsk")
+    if isinstance(btid, str):
+        ends.append(int(_facts(ctx).naf_answer(btid, ctx.var("uri")).expires_at))
+    ticket = view.get("ticket")
+    if isinstance(ticket, TicketBlob):
+        ends.append(ticket.policy.tre)
+    return min(ends)
+
+
 def remember_rand(ctx: EffectContext) -> None:
-    """Add RANDRi / RANDRr to the replay cache (RFC 3830 5.4) and keep the request served."""
+    """Add RANDRi / RANDRr to the replay cache (RFC 3830 5.4) and keep the request served.
+    The cache (``seal.replay.ReplayCache``, window 0) holds each RAND until its
+    :func:`replay_expiry` and always the ``RETAIN`` latest-expiring ones."""
     view = _view(ctx)
     rand = view.get("randri") if view.name == "REQUEST_INIT" else view.get("randrr")
-    ctx.set_var("replay_cache", frozenset(ctx.var("replay_cache") or ()) | {rand})
+    held = ctx.var("replay_cache")
+    cache = held if isinstance(held, ReplayCache) else ReplayCache(
+        dict.fromkeys(held or (), UNBOUNDED_END))  # a plain set: no expiry known
+    ctx.set_var("replay_cache", cache.with_entry(rand, replay_expiry(ctx, view), now=ctx.now,
+                                                 window=0))
     ctx.set_var("received_init", view.msg)
 
 
@@ -321,7 +344,7 @@ def store_reusable(ctx: EffectContext) -> None:
     """Step 8: keep a ticket whose policy has the J flag, with its keys (seed B.2.2.2)."""
     ticket: TicketBlob = ctx.var("ticket")
     store = ReusableTicketStore(dict(ctx.var("reusable_store", ReusableTicketStore()).entries))
-    store.store(ticket, policy_of(ticket.payload.fields), ctx.var("keys"))
+    store.store(ticket, ticket.policy, ctx.var("keys"))
     ctx.set_var("reusable_store", store)
 
 

@@ -27,11 +27,11 @@ from mckm.impl.engine import Emit, RoleMachine, Send
 from mckm.impl.errors import DecodeError, MckmError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf
+from mckm.impl.roles.seal.replay import ReplayCache
 from mckm.impl.roles.ticket import messages as M
-from mckm.impl.roles.ticket.adapter import TicketView, ZkLink
+from mckm.impl.roles.ticket.adapter import TicketBlob, TicketView, ZkLink
 from mckm.impl.roles.ticket.effects import DEFAULT_VALIDITY, TicketKeys, registry
 from mckm.impl.roles.ticket.facts import TicketFacts
-from mckm.impl.roles.ticket.policy_data import policy_of
 from mckm.impl.roles.ticket.protection import UNSPECIFIED
 from mckm.models.policy.ticket_policy import ReusableTicketStore
 from mckm.models.policy.trust import TrustRelation
@@ -76,8 +76,8 @@ class _Party:
         return m
 
     def _feed(self, machine: RoleMachine, view: TicketView, now: int) -> list[Any]:
-        self.facts.clock = now
-        return machine.feed(view, now=now)
+        with self.facts.step(now):
+            return machine.feed(view, now=now)
 
 
 class _Ue(_Party):
@@ -101,9 +101,9 @@ class Initiator(_Ue):
         """Q1: a REQUEST_INIT_PSK for a ticket to ``responder`` (a new run)."""
         self.machine = self._machine(ONE_DOMAIN, "initiator",
                                      {**self._vars(), "peer": responder, "mpki": None})
-        self.facts.clock = now
-        actions = self.machine.send("REQUEST_INIT", now=now,
-                                    params={"reusable": int(reusable), **params})
+        with self.facts.step(now):
+            actions = self.machine.send("REQUEST_INIT", now=now,
+                                        params={"reusable": int(reusable), **params})
         return _sent(actions).raw
 
     def receive_request_resp(self, raw: bytes, *, now: int) -> bytes:
@@ -177,7 +177,7 @@ class Kms(_Party):
         super().__init__(TicketFacts(uri, bsf=bsf, tpk=Secret(bytes(tpk))), trust)
         self.uri = uri
         self.validity = validity
-        self.replay_cache: frozenset[Any] = frozenset()
+        self.replay_cache = ReplayCache()
 
     def _vars(self) -> dict[str, Any]:
         return {"uri": self.uri, "replay_cache": self.replay_cache, "requester": None,
@@ -223,11 +223,11 @@ class Kms(_Party):
     @staticmethod
     def issuer_of(view: TicketView) -> str | None:
         """The KMS a message's TICKET names (TP Data IDRkms): which procedure runs."""
-        ticket = view.msg.ticket
-        if ticket is None:
+        ticket = view.get("ticket")
+        if not isinstance(ticket, TicketBlob):
             return None  # the engine refuses the missing TICKET
         try:
-            return policy_of(ticket.fields).kms
+            return ticket.policy.kms
         except MckmError:
             return None  # unreadable policy: ONE_DOMAIN's guards refuse it
 

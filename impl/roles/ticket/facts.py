@@ -13,20 +13,24 @@
   (RFC 6043 Appendix A); a UE or another KMS cannot tell, so False.
 * ``ticket_authorises`` / ``ticket_term``: the TICKET's TP Data (``policy_data.policy_of``).
 
-The BSF lookup needs the time: the end point sets :attr:`TicketFacts.clock` before each step.
+The BSF lookup needs the time: the end point runs each step inside :meth:`TicketFacts.step`,
+which sets :attr:`TicketFacts.clock` and, for that step only, asks the BSF once per (B-TID,
+NAF), opens each base ticket once and derives each MIKEY key once (``keys.one_step``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from mckm.impl.errors import MckmError, UsageError
 from mckm.impl.redact import Secret
-from mckm.impl.roles.bsf import BootstrapContext, Bsf
+from mckm.impl.roles.bsf import BootstrapContext, Bsf, NafKeyAnswer
 from mckm.impl.roles.ticket.adapter import KemacBlob, TicketBlob, TicketView, ZkTag
 from mckm.impl.roles.ticket.base_ticket import TicketContents, open_ticket
-from mckm.impl.roles.ticket.policy_data import policy_of
+from mckm.impl.roles.ticket.keys import one_step
 from mckm.models.policy.ticket_policy import TicketPolicy
 
 
@@ -55,12 +59,39 @@ class TicketFacts:
         self.bsf = bsf
         self.tpk = tpk
         self.clock = 0  # NTP seconds of the current step (BSF key lifetimes)
+        self._answers: dict[tuple[str, str], NafKeyAnswer] | None = None
+        self._opened: dict[bytes, TicketContents] | None = None
+
+    @contextmanager
+    def step(self, now: int) -> Iterator[None]:
+        """One step at ``now``: BSF answers, opened tickets and derived keys are reused within
+        it and forgotten when it ends (a failed lookup or check is not remembered)."""
+        self.clock = now
+        self._answers, self._opened = {}, {}
+        try:
+            with one_step():
+                yield
+        finally:
+            self._answers = self._opened = None
 
     # -- key material (never in a guard's value)
+    def naf_answer(self, btid: str, naf: str) -> NafKeyAnswer:
+        """The BSF's Zn answer for ``btid`` at the KMS ``naf`` (TS 33.220 4.5.3), at
+        :attr:`clock`; asked once per step.  KMS only."""
+        if self.bsf is None:
+            raise UsageError("only a KMS asks the BSF")
+        if self._answers is None:
+            return self.bsf.lookup(btid, naf_id(naf), now=self.clock)
+        answer = self._answers.get((btid, naf))
+        if answer is None:
+            answer = self._answers[btid, naf] = self.bsf.lookup(btid, naf_id(naf),
+                                                                now=self.clock)
+        return answer
+
     def ks_naf(self, key: NafKeyRef) -> bytes:
         """Ks_NAF for ``key``; UsageError/PolicyError if this party cannot have it."""
         if self.bsf is not None:
-            return self.bsf.lookup(key.btid, naf_id(key.naf), now=self.clock).ks_naf.reveal()
+            return self.naf_answer(key.btid, key.naf).ks_naf.reveal()
         assert self.bootstrap is not None
         if key.btid != self.bootstrap.b_tid:
             raise UsageError("a UE holds only the NAF keys of its own bootstrapping context")
@@ -77,8 +108,13 @@ class TicketFacts:
         """Open a base ticket with this KMS's TPK (RFC 6043 A); the message layer's errors."""
         if self.tpk is None:
             raise UsageError("only a KMS with a TPK opens tickets")
-        tpk = self.tpk.reveal()
-        return open_ticket(ticket.payload, lambda _identifier: tpk)
+        done = None if self._opened is None else self._opened.get(ticket.octets)
+        if done is None:
+            tpk = self.tpk.reveal()
+            done = open_ticket(ticket.payload, lambda _identifier: tpk)
+            if self._opened is not None:
+                self._opened[ticket.octets] = done
+        return done
 
     # -- engine Facts protocol (not used by the ticket guards)
     def uid(self, identity: str, period: int) -> Any:
@@ -121,7 +157,7 @@ class TicketFacts:
         if self.bsf is None or not isinstance(btid, str):
             return False
         try:
-            answer = self.bsf.lookup(btid, naf_id(self.uri), now=self.clock)
+            answer = self.naf_answer(btid, self.uri)
         except MckmError:
             return False
         return identity in answer.uss.public_identities
@@ -155,7 +191,7 @@ class TicketFacts:
 def _policy(ticket: Any) -> TicketPolicy:
     if not isinstance(ticket, TicketBlob):
         raise UsageError("a ticket term needs a TICKET")
-    return policy_of(ticket.payload.fields)
+    return ticket.policy
 
 
 __all__ = ["NafKeyRef", "TicketFacts", "naf_id"]

@@ -25,6 +25,9 @@ omitted RAND has length octet 0 and no octets.  Keys are returned as bytes and n
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import IntEnum, unique
 
@@ -80,6 +83,36 @@ class MpkConstant(IntEnum):
 
     MPKI = 0x220E99A2
     MPKR = 0x1F4D675B
+
+
+#: PRF outputs of the step in progress, by (inkey, label, bits, PRF); None outside a step.
+_STEP_PRF: ContextVar[dict[tuple[bytes, bytes, int, PrfFunc], bytes] | None] = ContextVar(
+    "mckm_ticket_step_prf", default=None)
+
+
+@contextmanager
+def one_step() -> Iterator[None]:
+    """Within: each derivation (same inkey, label, length and PRF) is computed once and shared
+    - a message built and then checked in one step derives its keys once.  The outputs are
+    dropped when the step ends: nothing is shared across steps, messages of other runs or peers.
+    """
+    token = _STEP_PRF.set({})
+    try:
+        yield
+    finally:
+        _STEP_PRF.reset(token)
+
+
+def _prf(inkey: bytes, label: bytes, bits: int, prf_func: PrfFunc) -> bytes:
+    """``prf`` (RFC 3830 4.1.2), memoised within :func:`one_step` (a pure function)."""
+    memo = _STEP_PRF.get()
+    if memo is None or not isinstance(inkey, bytes | bytearray):
+        return bytes(prf(inkey, label, bits, prf_func=prf_func))
+    index = (bytes(inkey), bytes(label), bits, prf_func)
+    out = memo.get(index)
+    if out is None:
+        out = memo[index] = bytes(prf(inkey, label, bits, prf_func=prf_func))
+    return out
 
 
 def prf_func_of(value: int) -> PrfFunc:
@@ -141,14 +174,13 @@ def _derive_set(inkey: bytes, label_for: dict[MessageKeyConstant, bytes], *, enc
     kemac = None
     if encr_alg != ENCR_NULL:
         kemac = KemacKeys(
-            prf(inkey, label_for[MessageKeyConstant.ENCR_KEY], 8 * ENCR_KEY_OCTETS[encr_alg],
-                prf_func=prf_func),
-            prf(inkey, label_for[MessageKeyConstant.SALT], 8 * SALT_KEY_OCTETS,
-                prf_func=prf_func))
+            _prf(inkey, label_for[MessageKeyConstant.ENCR_KEY], 8 * ENCR_KEY_OCTETS[encr_alg],
+                 prf_func),
+            _prf(inkey, label_for[MessageKeyConstant.SALT], 8 * SALT_KEY_OCTETS, prf_func))
     auth_key = None
     if AUTH_KEY_OCTETS[mac_alg]:
-        auth_key = prf(inkey, label_for[MessageKeyConstant.AUTH_KEY], 8 * AUTH_KEY_OCTETS[mac_alg],
-                       prf_func=prf_func)
+        auth_key = _prf(inkey, label_for[MessageKeyConstant.AUTH_KEY],
+                        8 * AUTH_KEY_OCTETS[mac_alg], prf_func)
     return MessageKeys(kemac, auth_key)
 
 
@@ -179,8 +211,7 @@ def fork_key(inkey: bytes, constant: ForkConstant, *, id_data: bytes, randrkms: 
     """RFC 6043 5.1.1: MPKr' (from MPKr) or TGK' (from a TGK); outkey_len = inkey_len; the PRF
     is the Ticket Policy's; ID Data is that of the IDRr in RESOLVE_RESP / TRANSFER_RESP."""
     label = fork_label(constant, id_data=id_data, randrkms=randrkms)
-    return bytes(prf(inkey, label, 8 * len(inkey),
-               prf_func=prf_func))
+    return _prf(inkey, label, 8 * len(inkey), prf_func)
 
 
 # -- 5.1.3: session keys from a TGK / TGK' / GTGK -----------------------------------------------
@@ -201,8 +232,8 @@ def session_key(tgk: bytes, constant: TgkConstant, *, cs_id: int, randri: bytes 
                 randrr: bytes | None, outkey_octets: int, prf_func: PrfFunc) -> bytes:
     """RFC 6043 5.1.3: TEK / encr / auth / salt key for a crypto session, with the HDR's PRF.
     RANDRi is passed iff the H flag is set, RANDRr iff the G flag is set."""
-    return bytes(prf(tgk, session_label(constant, cs_id=cs_id, randri=randri, randrr=randrr),
-                     8 * outkey_octets, prf_func=prf_func))
+    return _prf(tgk, session_label(constant, cs_id=cs_id, randri=randri, randrr=randrr),
+                8 * outkey_octets, prf_func)
 
 
 # -- 6.10: Initiator Data Vr -----------------------------------------------------------------------
@@ -239,6 +270,6 @@ def mpk_split_label(constant: MpkConstant, rand: bytes) -> bytes:
 
 def split_mpk(mpk: bytes, *, rand: bytes, prf_func: PrfFunc) -> tuple[bytes, bytes]:
     """RFC 6043 A.2.2: (MPKi, MPKr) from the base ticket's MPK; each as long as the MPK."""
-    mpki, mpkr = (bytes(prf(mpk, mpk_split_label(c, rand), 8 * len(mpk), prf_func=prf_func))
+    mpki, mpkr = (_prf(mpk, mpk_split_label(c, rand), 8 * len(mpk), prf_func)
                   for c in (MpkConstant.MPKI, MpkConstant.MPKR))
     return mpki, mpkr

@@ -19,7 +19,7 @@ the ticket is resolved (RFC 6043 4.2.2.2): ``read_transfer_init`` then ``verify_
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mckm.impl.codec import Message, Payload, decode, decode_key_data, encode, encode_key_data
@@ -214,9 +214,10 @@ class ErrorMessage(TicketMessage):
 # shared machinery
 
 
-def _decode(raw: bytes, data_type: int) -> Message:
+def _decode(raw: bytes, data_type: int, decoded: Message | None = None) -> Message:
+    """``decoded`` is the caller's decode of these very octets (checked by ``raw``), reused."""
     try:
-        message = decode(raw)
+        message = decoded if decoded is not None and decoded.raw == raw else decode(raw)
     except DecodeError as exc:
         raise MalformedMessage(exc.reason, offset=exc.offset, payload=exc.payload,
                                field=exc.field) from exc
@@ -269,13 +270,17 @@ def _encode(hdr: Payload, payloads: Sequence[Payload]) -> bytes:
 
 
 def _seal(hdr: Payload, payloads: list[Payload], mac_alg: int, auth_key: bytes | None,
-          covered: Callable[[bytes, Message], bytes]) -> bytes:
-    """Encode with a zero tag, compute the tag over ``covered(raw)``, put it in place."""
+          covered: Callable[[bytes, Message], bytes]) -> tuple[bytes, Message]:
+    """Encode with a zero tag, compute the tag over ``covered(raw)``, put it in place; return
+    the octets and their decoded message (decoded once: the tag changes no length)."""
     mac_len = mac_octets(mac_alg)
     v = Payload("V", {"auth_alg": mac_alg, "ver_data": bytes(mac_len)})
-    raw = _encode(hdr, [*payloads, v])
-    tag = compute_mac(mac_alg, auth_key, covered(raw, decode(raw)))
-    return bytes(raw[: len(raw) - mac_len] + tag)
+    draft = _encode(hdr, [*payloads, v])
+    message = decode(draft)
+    tag = bytes(compute_mac(mac_alg, auth_key, covered(draft, message)))
+    raw = bytes(draft[: len(draft) - mac_len] + tag)
+    message.payloads[-1].fields["ver_data"] = tag
+    return raw, replace(message, raw=raw)
 
 
 def _portion(raw: bytes, message: Message) -> bytes:
@@ -374,16 +379,16 @@ def build_request_init_psk(*, csb_id: int, prf_func: int, ts: tuple[int, int], r
         body.append(Identity(_BYTE_STRING, idrpsk).payload(IDRPSK))
     mkeys = _keys(psk, None, hdr=hdr, purpose=LabelPurpose.INITIAL, randri=randri, randrr=None,
                   encr_alg=ENCR_NULL, mac_alg=mac_alg)
-    raw = _seal(hdr, body, mac_alg, mkeys.auth_key,
-                lambda r, m: _portion(r, m) + idri.id_data + idrkms.id_data)
-    return RequestInit(decode(raw), raw)
+    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
+                        lambda r, m: _portion(r, m) + idri.id_data + idrkms.id_data)
+    return RequestInit(sealed, raw)
 
 
 def parse_request_init_psk(raw: bytes, *, psk_for: Callable[[bytes | None], bytes],
-                           kms_identity: Identity,
-                           initiator_identity: Identity | None = None) -> RequestInit:
+                           kms_identity: Identity, initiator_identity: Identity | None = None,
+                           decoded: Message | None = None) -> RequestInit:
     """KMS side of 4.2.1.4: decode, check IDRkms, find the PSK by IDRpsk, check V."""
-    msg = RequestInit(_decode(raw, REQUEST_INIT_PSK), raw)
+    msg = RequestInit(_decode(raw, REQUEST_INIT_PSK, decoded), raw)
     what = "REQUEST_INIT_PSK"
     id_kms = _id_bytes(msg.identity(IDRKMS), kms_identity, "KMS", what)
     id_i = _id_bytes(msg.identity(IDRI), initiator_identity, "initiator", what)
@@ -406,13 +411,15 @@ def build_request_resp(init: RequestInit, *, ts: tuple[int, int], idrkms: Identi
     t = _t(*ts)
     body = [t, idrkms.payload(IDRKMS), ticket,
             _kemac(keys, mkeys, encr_alg=encr_alg, csb_id=init.csb_id, t=t)]
-    raw = _seal(hdr, body, mac_alg, mkeys.auth_key, lambda r, m: _portion(r, m) + init.raw)
-    return RequestResp(decode(raw), raw)
+    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
+                        lambda r, m: _portion(r, m) + init.raw)
+    return RequestResp(sealed, raw)
 
 
-def parse_request_resp(raw: bytes, init: RequestInit, *, psk: bytes) -> RequestResp:
+def parse_request_resp(raw: bytes, init: RequestInit, *, psk: bytes,
+                       decoded: Message | None = None) -> RequestResp:
     """Initiator side of 4.2.1.6: check V (covers REQUEST_RESP || REQUEST_INIT), open KEMAC."""
-    msg = RequestResp(_decode(raw, REQUEST_RESP), raw)
+    msg = RequestResp(_decode(raw, REQUEST_RESP, decoded), raw)
     _check_copied_hdr(msg, init, "RFC 6043 4.2.1.5")
     randri = init.rand(RANDRI)
     mkeys = _keys(psk, msg, hdr=msg.message.hdr, purpose=LabelPurpose.RESPONSE, randri=randri,
@@ -480,21 +487,21 @@ def build_transfer_init(*, csb_id: int, prf_func: int, ts: tuple[int, int], rand
     body = [t, _randr(RANDRI, randri), idri.payload(IDRI), idrr.payload(IDRR), *sps, ticket]
     if kemac_keys:
         body.append(_kemac(kemac_keys, mkeys, encr_alg=encr_alg, csb_id=csb_id, t=t))
-    raw = _seal(hdr, body, mac_alg, mkeys.auth_key,
-                lambda r, m: _transfer_init_portion(r, m) + idri.id_data + idrr.id_data)
+    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
+                        lambda r, m: _transfer_init_portion(r, m) + idri.id_data + idrr.id_data)
     if forking:
         assert mpkr is not None
         tag = raw[len(raw) - mac_octets(mac_alg):]
         ticket.fields["initiator_data"] = _initiator_data(tag, mac_alg, mpkr,
                                                           ticket.fields["prf_func"])
         raw = _encode(hdr, [*body, Payload("V", {"auth_alg": mac_alg, "ver_data": tag})])
-    return TransferInit(decode(raw), raw)
+    return TransferInit(decode(raw) if forking else sealed, raw)
 
 
-def read_transfer_init(raw: bytes) -> TransferInit:
+def read_transfer_init(raw: bytes, decoded: Message | None = None) -> TransferInit:
     """Responder, before resolving (4.2.2.2): decode and structure checks only - the MAC can be
     checked only with the MPKi from RESOLVE_RESP (``verify_transfer_init``)."""
-    msg = TransferInit(_decode(raw, TRANSFER_INIT), raw)
+    msg = TransferInit(_decode(raw, TRANSFER_INIT, decoded), raw)
     if msg.ticket is None or msg.rand(RANDRI) is None:
         raise MalformedMessage("an initial TRANSFER_INIT carries RANDRi and TICKET",
                                payload="TICKET")
@@ -555,14 +562,16 @@ def build_transfer_resp(init: TransferInit, *, ts: tuple[int, int], mpk: bytes, 
     body.extend(sps)
     if kemac_keys:
         body.append(_kemac(kemac_keys, mkeys, encr_alg=encr_alg, csb_id=h["csb_id"], t=t))
-    raw = _seal(hdr, body, mac_alg, mkeys.auth_key, lambda r, m: _portion(r, m) + init.raw)
-    return TransferResp(decode(raw), raw)
+    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
+                        lambda r, m: _portion(r, m) + init.raw)
+    return TransferResp(sealed, raw)
 
 
-def read_transfer_resp(raw: bytes, init: TransferInit) -> TransferResp:
+def read_transfer_resp(raw: bytes, init: TransferInit, decoded: Message | None = None
+                       ) -> TransferResp:
     """Initiator: decode and check the copied HDR; the modifier (IDRr, RANDRkms) is then read
     to fork MPKr before ``verify_transfer_resp``."""
-    msg = TransferResp(_decode(raw, TRANSFER_RESP), raw)
+    msg = TransferResp(_decode(raw, TRANSFER_RESP, decoded), raw)
     _check_copied_hdr(msg, init, "RFC 6043 4.2.2.3")
     return msg
 
@@ -597,17 +606,17 @@ def build_resolve_init_psk(*, csb_id: int, prf_func: int, ts: tuple[int, int], r
         body.append(Identity(_BYTE_STRING, idrpsk).payload(IDRPSK))
     mkeys = _keys(psk, None, hdr=hdr, purpose=LabelPurpose.INITIAL, randri=None, randrr=randrr,
                   encr_alg=ENCR_NULL, mac_alg=mac_alg)
-    raw = _seal(hdr, body, mac_alg, mkeys.auth_key,
-                lambda r, m: _portion(r, m) + idrr.id_data + idrkms.id_data)
-    return ResolveInit(decode(raw), raw)
+    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
+                        lambda r, m: _portion(r, m) + idrr.id_data + idrkms.id_data)
+    return ResolveInit(sealed, raw)
 
 
 def parse_resolve_init_psk(raw: bytes, *, psk_for: Callable[[bytes | None], bytes] | None,
-                           kms_identity: Identity, responder_identity: Identity | None = None
-                           ) -> ResolveInit:
+                           kms_identity: Identity, responder_identity: Identity | None = None,
+                           decoded: Message | None = None) -> ResolveInit:
     """KMS side of 4.2.3.4.  ``psk_for`` maps IDRpsk (the B-TID) to the PSK (Ks_NAF); pass None
     for a message received on Zk, which must then carry the NULL MAC (REQ-TKT-MSG-12)."""
-    msg = ResolveInit(_decode(raw, RESOLVE_INIT_PSK), raw)
+    msg = ResolveInit(_decode(raw, RESOLVE_INIT_PSK, decoded), raw)
     what = "RESOLVE_INIT_PSK"
     id_kms = _id_bytes(msg.identity(IDRKMS), kms_identity, "KMS", what)
     id_r = _id_bytes(msg.identity(IDRR), responder_identity, "responder", what)
@@ -641,14 +650,16 @@ def build_resolve_resp(init: ResolveInit, *, ts: tuple[int, int], idrkms: Identi
         body.append(idrr.payload(IDRR))
     if randrkms is not None:
         body.append(_randr(RANDRKMS, randrkms))
-    raw = _seal(hdr, body, mac_alg, mkeys.auth_key, lambda r, m: _portion(r, m) + init.raw)
-    return ResolveResp(decode(raw), raw)
+    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
+                        lambda r, m: _portion(r, m) + init.raw)
+    return ResolveResp(sealed, raw)
 
 
-def parse_resolve_resp(raw: bytes, init: ResolveInit, *, psk: bytes | None) -> ResolveResp:
+def parse_resolve_resp(raw: bytes, init: ResolveInit, *, psk: bytes | None,
+                       decoded: Message | None = None) -> ResolveResp:
     """Responder (4.2.3.6) or KMS_R on Zk (``psk=None``, seed 002 step 11): check V (covers
     RESOLVE_RESP || RESOLVE_INIT) and open the KEMAC."""
-    msg = ResolveResp(_decode(raw, RESOLVE_RESP), raw)
+    msg = ResolveResp(_decode(raw, RESOLVE_RESP, decoded), raw)
     _check_copied_hdr(msg, init, "RFC 6043 4.2.3.5")
     randrr = init.rand(RANDRR)
     protection = _protection_of(psk)
@@ -679,8 +690,11 @@ def build_error(failed: TicketMessage | Payload, *, ts: tuple[int, int], errors:
     if not errors:
         raise UsageError("an Error message carries at least one ERR payload")
     body = [_t(*ts), *(Payload("ERR", {"error_no": e, "reserved": 0}) for e in errors)]
-    raw = _encode(hdr, body) if mac_alg is None else _seal(hdr, body, mac_alg, auth_key, _portion)
-    return ErrorMessage(decode(raw), raw)
+    if mac_alg is None:
+        raw = _encode(hdr, body)
+        return ErrorMessage(decode(raw), raw)
+    raw, sealed = _seal(hdr, body, mac_alg, auth_key, _portion)
+    return ErrorMessage(sealed, raw)
 
 
 def parse_error(raw: bytes, *, auth_key: bytes | None = None) -> ErrorMessage:
