@@ -250,3 +250,25 @@ def test_error_reply_carries_the_refusal_number() -> None:
     assert got.errors == (15,) and got.csb_id == decode(raw).hdr.fields["csb_id"]
     assert error_reply(b"\x01", exc.value, now=NOW) is None
     assert encode(decode(reply)) == reply
+
+
+def test_kms_replay_cache_entries_expire_with_what_the_model_refuses_anyway(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from mckm.impl.roles.seal import replay
+
+    w = world(bob_kms=KMS_A)
+    kms_a = w.kms[KMS_A]
+    raw = _to_resolve(w)
+    assert isinstance(kms_a.receive_resolve(raw, now=NOW), bytes)
+    # RANDRi of the request until Alice's bootstrapping context ends (a day in the fixtures);
+    # RANDRr of the resolve until the ticket ends (its TRe, one hour)
+    assert sorted(e - NOW for e in kms_a.replay_cache.values()) == [3600, 86400]
+    # once nothing has to be retained, an entry past its expiry is dropped on the next insert;
+    # its message is still refused, by the ticket's end of validity (REQ-TKT-10)
+    monkeypatch.setattr(replay, "RETAIN", 0)
+    later = NOW + 3601
+    kms_a.replay_cache = kms_a.replay_cache.with_entry(b"\x01" * 16, later + 10, now=later,
+                                                       window=0)
+    assert sorted(e - NOW for e in kms_a.replay_cache.values()) == [3611, 86400]
+    _refused(lambda: kms_a.receive_resolve(raw, now=later), kms_a, step="4-6",
+             guard="ticket-not-expired", requirement="REQ-TKT-10", error=15)
