@@ -20,6 +20,7 @@ and ``set[T]``.  ``Purpose(x)`` reads the purpose bits from the key-id layout in
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -126,17 +127,21 @@ class Z3Reading:
 # --------------------------------------------------------------------------- the nodes
 
 
-class Expr:
-    """Base of every node: frozen dataclasses whose Expr-valued attributes are the children."""
+class Expr(abc.ABC):
+    """Base of every node: frozen dataclasses whose Expr-valued attributes are the children.
+    Each node has the three readings: the runtime, the z3 formula and the requirement text."""
 
+    @abc.abstractmethod
     def to_python(self, env: Env) -> Any:
-        raise NotImplementedError
+        """The value (or truth) of this node for a decoded message and a role's state."""
 
+    @abc.abstractmethod
     def to_z3(self, z: Z3Reading) -> Any:
-        raise NotImplementedError
+        """This node as a z3 term over the symbolic fields."""
 
+    @abc.abstractmethod
     def to_text(self) -> str:
-        raise NotImplementedError
+        """This node as text for the step tables of the docs."""
 
     def children(self) -> Iterator[Expr]:
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
