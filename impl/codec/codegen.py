@@ -10,6 +10,11 @@ They are a fast path only: a parser raises on any short read, unknown layout or 
 irregularity, and a builder on any value it is not sure of; the engine then takes the
 construct path, which produces the error (or the result) exactly as before.  A grammar with a
 construct this module does not know gets no fast path (:func:`parser` returns None).
+
+A *checked* builder (:func:`checked_builder`) first tests the same field ranges as the engine's
+``field_problem``, generated from the same ``FieldInfo`` lists, then builds.  It only decides
+"all in range": on any doubt it raises :class:`CheckFailed` and the engine runs
+``field_problem`` itself, so the wording and order of encode errors have one home.
 """
 
 from __future__ import annotations
@@ -21,18 +26,25 @@ from typing import Any
 
 import construct as c
 
-from mckm.models.grammar.dsl import StructSpec, all_structs
+from mckm.models.grammar.dsl import FieldInfo, StructSpec, all_structs
 
 #: parse(data, offset, len(data)) -> (object fields, end offset, Next Payload value or 0)
 Parser = Callable[[bytes, int, int], tuple[dict[str, Any], int, int]]
 #: build(fields, next_payload, out): append the payload to ``out``
 Builder = Callable[[dict[str, Any], int, bytearray], None]
+#: extra whole-structure check (fields -> problem or None), by ``id`` of the StructSpec
+Tails = dict[int, Callable[[dict[str, Any]], object]]
 
 _PATH = re.compile(r"this\['([A-Za-z_][A-Za-z0-9_]*)'\]")
 
 
 class _Unsupported(Exception):
     """The grammar uses a construct the generator does not handle."""
+
+
+class CheckFailed(Exception):
+    """A checked builder met a field it does not know to be in range (the engine's
+    ``field_problem`` then words the problem, or finds none)."""
 
 
 def _unwrap(sc: c.Construct) -> c.Construct:
@@ -63,11 +75,12 @@ def _expr(value: Any, names: dict[str, str]) -> str:
 class _Gen:
     """Emits one module of functions for one payload grammar."""
 
-    def __init__(self, root: StructSpec) -> None:
+    def __init__(self, root: StructSpec, tails: Tails | None = None) -> None:
         self.specs = {id(s.grammar): s for s in all_structs(root)}
+        self.tails = tails or {}
         self.lines: list[str] = []
-        self.consts: dict[str, Any] = {}
-        self.done: dict[int, str] = {}
+        self.consts: dict[str, Any] = {"CheckFailed": CheckFailed}
+        self.done: dict[object, str] = {}
         self.counter = 0
 
     def fresh(self, prefix: str) -> str:
@@ -175,9 +188,10 @@ class _Gen:
 
     # ---------------------------------------------------------------------------- building
 
-    def build_struct(self, grammar: c.Construct, top: bool) -> str:
-        """Name of a function (fields[, next_payload], out) that appends the structure."""
-        key = -id(grammar) if top else id(grammar)
+    def build_struct(self, grammar: c.Construct, top: bool, checked: bool = False) -> str:
+        """Name of a function (fields[, next_payload], out) that appends the structure
+        (``checked``: after the range checks of :meth:`check_fields`)."""
+        key = ("build", id(grammar), top, checked)
         if key in self.done:
             return self.done[key]
         spec = self.spec_of(grammar)
@@ -188,7 +202,10 @@ class _Gen:
         for info in spec.infos:  # object fields first: Rebuild expressions look ahead
             if info.in_object:
                 names[info.name] = f"v_{info.name}"
-                body.append(f"    v_{info.name} = f[{info.name!r}]")
+        if checked:
+            self.check_fields(spec, body)
+        else:
+            body += [f"    {var} = f[{name!r}]" for name, var in names.items()]
         for sc in grammar.subcons:
             var = f"v_{sc.name}"
             inner = _unwrap(sc)
@@ -259,6 +276,106 @@ class _Gen:
         else:
             raise _Unsupported(type(sc).__name__)
 
+    # ---------------------------------------------------------------------------- checking
+    # Each test below is the engine's ``field_problem``/``_value_problem`` test for that kind
+    # of field, or a stricter one; the first failure raises CheckFailed.
+
+    def check_struct(self, spec: StructSpec) -> str:
+        """Name of a function (fields) that raises CheckFailed unless they are in range."""
+        key = ("check", id(spec))
+        if key in self.done:
+            return self.done[key]
+        fname = self.fresh("c_")
+        self.done[key] = fname
+        body: list[str] = []
+        self.check_fields(spec, body)
+        self.lines += [f"def {fname}(f):", *body, "    return None", ""]
+        return fname
+
+    def check_fields(self, spec: StructSpec, body: list[str]) -> None:
+        """Read the object fields of ``spec`` from ``f`` into ``v_<name>`` and check them:
+        ``f`` is a dict with exactly these keys, each value in range, then the tail check."""
+        infos = [i for i in spec.infos if i.in_object]
+        local = {i.name: f"v_{i.name}" for i in infos}
+        body += [f"    if type(f) is not dict or len(f) != {len(infos)}:",
+                 "        raise CheckFailed",
+                 *(f"    {var} = f[{name!r}]" for name, var in local.items())]
+        for info in infos:
+            self.check_field(info, local, body)
+        tail = self.tails.get(id(spec))
+        if tail is not None:
+            body += [f"    if {self.const(tail, 't_')}(f) is not None:",
+                     "        raise CheckFailed"]
+
+    @staticmethod
+    def _int_ok(var: str, limit: str) -> str:
+        """``var`` is an int but not a bool (``_int_problem``), and 0 <= var < limit."""
+        return (f"(type({var}) is int or isinstance({var}, int) and type({var}) is not bool)"
+                f" and 0 <= {var} < {limit}")
+
+    def check_field(self, info: FieldInfo, local: dict[str, str], body: list[str]) -> None:
+        var = local[info.name]
+        fail = "        raise CheckFailed"
+        key = local.get(info.key) if info.key is not None else None
+        if key is None and info.key is not None and info.kind != "list":
+            raise _Unsupported(f"{info.name} is keyed by {info.key}, not an object field")
+        if info.kind == "uint":
+            if key is not None and info.fixed_sizes is not None:
+                width = self.fresh("n_")
+                body += [f"    {width} = {self.const(dict(info.fixed_sizes), 'z_')}.get({key})",
+                         f"    if {width} is None or not ({self._int_ok(var, f'1 << {width}')}):",
+                         fail]
+            else:
+                body += [f"    if not ({self._int_ok(var, repr(1 << (info.max_bits or 0)))}):",
+                         fail]
+        elif info.kind == "bytes":
+            body += [f"    if not (type({var}) is bytes or isinstance({var}, bytes)):", fail]
+            if info.len_bits is not None:
+                body += [f"    if len({var}) >= {1 << info.len_bits}:", fail]
+            if info.fixed_sizes is not None:
+                if key is None:
+                    raise _Unsupported(f"{info.name} has sizes but no key")
+                sizes = self.const(dict(info.fixed_sizes), "z_")
+                body += [f"    if len({var}) != {sizes}.get({key}):", fail]
+        elif info.kind == "list":
+            body += [f"    if not (type({var}) is list or isinstance({var}, list))"
+                     f" or len({var}) > 255:", fail]
+            if key is not None:
+                body += [f"    if {key} != len({var}):", fail]
+            if info.sub is not None:
+                body += [f"    for one in {var}:", f"        {self.check_struct(info.sub)}(one)"]
+            else:
+                limit = repr(1 << (info.max_bits or 8))
+                body += [f"    for one in {var}:",
+                         f"        if not ({self._int_ok('one', limit)}):", "    " + fail]
+        elif info.kind == "optional":
+            if info.sub is None:
+                raise _Unsupported(f"{info.name} is optional without a structure")
+            body += [f"    if {var} is not None:", f"        {self.check_struct(info.sub)}({var})"]
+        elif info.kind == "choice":
+            if info.cases is None or key is None:
+                raise _Unsupported(f"{info.name} is a choice without cases or key")
+            count = local.get(info.count_field) if info.count_field is not None else None
+            if info.count_field is not None and count is None:
+                raise _Unsupported(f"{info.name} is counted by a derived field")
+            body += [f"    if type({key}) is not int:", fail]
+            word = "if"
+            for value, case in info.cases.items():
+                body.append(f"    {word} {key} == {value!r}:")
+                word = "elif"
+                if case is None:
+                    body += [f"        if {var} is not None:", "    " + fail]
+                elif count is not None:
+                    body += [f"        if type({var}) is not list or {count} != len({var}):",
+                             "    " + fail,
+                             f"        for one in {var}:",
+                             f"            {self.check_struct(case)}(one)"]
+                else:
+                    body.append(f"        {self.check_struct(case)}({var})")
+            body += ["    else:", fail] if word == "elif" else ["    raise CheckFailed"]
+        else:
+            raise _Unsupported(f"field kind {info.kind}")
+
     def compile(self, name: str) -> Any:
         namespace: dict[str, Any] = dict(self.consts)
         exec(compile("\n".join(self.lines), f"<mckm.codegen {name}>", "exec"), namespace)
@@ -279,5 +396,17 @@ def builder(spec: StructSpec) -> Builder | None:
     try:
         gen = _Gen(spec)
         return gen.compile(gen.build_struct(spec.grammar, top=True))  # type: ignore[no-any-return]
+    except _Unsupported:
+        return None
+
+
+def checked_builder(spec: StructSpec, tails: Tails | None = None) -> Builder | None:
+    """A fast builder of ``spec`` that first checks every field as ``field_problem`` does (and
+    ``tails[id(s)](fields)`` is None for each structure ``s`` it has) and raises
+    :class:`CheckFailed` if one is out of range or of doubtful type; or None."""
+    try:
+        gen = _Gen(spec, tails)
+        built = gen.build_struct(spec.grammar, top=True, checked=True)
+        return gen.compile(built)  # type: ignore[no-any-return]
     except _Unsupported:
         return None

@@ -20,7 +20,7 @@ from typing import Any
 
 import construct as c
 
-from mckm.impl.codec.codegen import Builder, Parser, builder, parser
+from mckm.impl.codec.codegen import Builder, Parser, Tails, builder, checked_builder, parser
 from mckm.impl.codec.model import Message, Payload, Span
 from mckm.impl.errors import DecodeError, EncodeError
 from mckm.models.grammar.dsl import FieldInfo, PayloadSpec, StructSpec
@@ -375,7 +375,8 @@ def presence_problem(message: Message) -> tuple[str, int] | None:
                 len(names) - 1)
     for pname, roles in rule.required_roles.items():
         role_field = ROLE_FIELDS[pname]
-        present = {p.fields[role_field] for p in message.payloads if p.name == pname}
+        # a list, not a set: on encode a role may still be missing or of any type here
+        present = [p.fields.get(role_field) for p in message.payloads if p.name == pname]
         for role in roles:
             if role not in present:
                 return (f"{_where(rule)} requires a {pname} payload with role {role}", -1)
@@ -425,11 +426,18 @@ _CHAIN_BY_NAME = {spec.name: spec for spec in _CHAIN.values()}
 
 
 def _check_hdr_for_encode(message: Message) -> None:
-    data_type = message.hdr.fields.get("data_type")
+    """What the presence rules read must be well typed before they read it."""
+    hdr = message.hdr
+    if not isinstance(hdr, Payload) or hdr.name != "HDR" or not isinstance(hdr.fields, dict):
+        raise EncodeError("the first payload must be HDR")
+    if not isinstance(message.payloads, list) or not all(
+            isinstance(p, Payload) and isinstance(p.fields, dict) for p in message.payloads):
+        raise EncodeError("the payloads must be a list of Payload objects")
+    data_type = hdr.fields.get("data_type")
+    if isinstance(data_type, bool) or not isinstance(data_type, int):
+        raise EncodeError(f"HDR: data_type must be an integer, got {data_type!r}")
     if data_type in NOT_MODELLED:
         raise EncodeError(f"data type {data_type}: {NOT_MODELLED[data_type]}")
-    if message.hdr.name != "HDR":
-        raise EncodeError("the first payload must be HDR")
 
 
 def _number(name: str | None) -> int:
@@ -443,21 +451,39 @@ def _number(name: str | None) -> int:
 
 _NUMBERS = {name: int(p.number) for name, p in BY_NAME.items() if p.number is not None}
 
-#: generated builders (``codegen``); None where a grammar has no fast path.
-_FAST_BUILD: dict[str, Builder | None] = {name: builder(p.spec) for name, p in BY_NAME.items()}
+#: field_problem's check of a whole SP (RFC 3830 6.10), for the checked builders.
+_TAILS: Tails = {id(SP.spec): lambda fields: sp_params_problem(fields["policy_params"])}
+
+
+def _fast_builders(spec: StructSpec) -> tuple[Builder, Builder] | None:
+    checked, plain = checked_builder(spec, _TAILS), builder(spec)
+    return None if checked is None or plain is None else (checked, plain)
+
+
+#: generated builders (``codegen``): (checked, plain); None where a grammar has no fast path.
+_FAST_BUILD: dict[str, tuple[Builder, Builder] | None] = {
+    name: _fast_builders(p.spec) for name, p in BY_NAME.items()}
 
 
 def _build_one(spec: PayloadSpec, payload: Payload, next_number: int, out: bytearray) -> None:
-    """Append ``payload`` to ``out``: its fields are checked by :func:`field_problem`, then
-    built by the generated builder, or by construct when that one declines."""
-    problem = field_problem(spec.spec, payload.fields)
-    if problem is not None:
-        raise EncodeError(f"{spec.name}: {problem}")
+    """Append ``payload`` to ``out``.  The checked generated builder does it when every field
+    is plainly in range; otherwise :func:`field_problem` words the problem, or, finding none,
+    the plain generated builder builds, or construct when that one declines."""
     fast = _FAST_BUILD[spec.name]
     if fast is not None:
         start = len(out)
         try:
-            fast(payload.fields, next_number, out)
+            fast[0](payload.fields, next_number, out)
+            return
+        except Exception:  # field_problem and the paths below decide and word the error
+            del out[start:]
+    problem = field_problem(spec.spec, payload.fields)
+    if problem is not None:
+        raise EncodeError(f"{spec.name}: {problem}")
+    if fast is not None:
+        start = len(out)
+        try:
+            fast[1](payload.fields, next_number, out)
             return
         except Exception:  # construct below decides and words the error
             del out[start:]
