@@ -16,7 +16,6 @@ import logging
 import socket
 import ssl
 import tempfile
-import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from mckm.impl.roles.kms.service import BASE_PATH, HttpRequest, KmsService
+from mckm.impl.transport.tls_server import TlsHttpServer
 
 log = logging.getLogger(__name__)
 
@@ -161,40 +161,16 @@ class _Handler(BaseHTTPRequestHandler):
         log.warning("KMS HTTP error from %s", self.client_address[0])
 
 
-class KmsHttpsServer:
+class KmsHttpsServer(TlsHttpServer):
     """A running HTTPS KMS; use as a context manager or call :meth:`stop`."""
 
     def __init__(self, service: KmsService, identity: TlsIdentity, host: str = "127.0.0.1",
                  port: int = 0) -> None:
         handler = type("KmsHandler", (_Handler,), {"service": service})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
-        self._httpd.socket = server_context(identity).wrap_socket(self._httpd.socket,
-                                                                  server_side=True)
-        self.host = host
-        self.port = int(self._httpd.server_address[1])
-        self.identity = identity
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="mckm-kms-https",
-                                        daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"https://{self.host}:{self.port}"
-
-    def start(self) -> KmsHttpsServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> KmsHttpsServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        httpd = ThreadingHTTPServer((host, port), handler)
+        httpd.daemon_threads = True
+        httpd.socket = server_context(identity).wrap_socket(httpd.socket, server_side=True)
+        super().__init__(httpd, identity, host, name="kms-https")
 
 
 class KmsClient:

@@ -53,6 +53,7 @@ from mckm.impl.transport.ticket_http import (
     request_target,
     response_message,
 )
+from mckm.impl.transport.tls_server import TlsHttpServer
 
 log = logging.getLogger(__name__)
 
@@ -318,11 +319,12 @@ class _Server(ThreadingHTTPServer):
         log.warning("connection from %s ended with an error", client_address[0])
 
 
-class HttpsEndpoint:
+class HttpsEndpoint(TlsHttpServer):
     """One TLS listening socket serving ``app`` in its own thread; a context manager.
 
     With ``trust`` the endpoint requires a client certificate from one of its domain CAs
-    (mutual TLS); without it, TLS authenticates the server only.
+    (mutual TLS); without it, TLS authenticates the server only.  ``stop`` also closes the
+    kept-alive connections it tracks.
     """
 
     def __init__(self, app: App, identity: TlsIdentity, *, trust: DomainTrust | None = None,
@@ -331,16 +333,12 @@ class HttpsEndpoint:
         context = (server_context(identity) if trust is None
                    else mutual_server_context(identity, trust))
         handler = type("EndpointHandler", (_Handler,), {"endpoint": self})
-        self._httpd = _Server((host, port), handler)
-        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True,
-                                                 do_handshake_on_connect=False)
-        self.host = host
-        self.port = int(self._httpd.server_address[1])
-        self.identity = identity
+        httpd = _Server((host, port), handler)
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True,
+                                           do_handshake_on_connect=False)
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
-                                        name=f"mckm-{name}", daemon=True)
+        super().__init__(httpd, identity, host, name=name, poll_interval=0.05)
 
     def _opened(self, sock: socket.socket) -> None:
         with self._lock:
@@ -350,30 +348,12 @@ class HttpsEndpoint:
         with self._lock:
             self._open.discard(sock)
 
-    @property
-    def base_url(self) -> str:
-        return f"https://{self.host}:{self.port}"
-
-    def start(self) -> HttpsEndpoint:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop accepting, close every open connection and join all threads."""
-        self._httpd.shutdown()
+    def _close_connections(self) -> None:
         with self._lock:
             open_now = list(self._open)
         for sock in open_now:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> HttpsEndpoint:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def ticket_app(handler: Handler, reference_point: ReferencePoint,
