@@ -49,11 +49,6 @@ def power(x: Fp2, e: int, p: mpz) -> Fp2:
     return acc
 
 
-def conj(x: Fp2, p: mpz) -> Fp2:
-    """The Frobenius image x^p = a - bi (p = 3 mod 4)."""
-    return (x[0], (-x[1]) % p)
-
-
 def to_pf(x: Fp2, p: mpz) -> mpz:
     """RFC 6508 section 4: the PF_p element represented by x, as the integer b/a mod p.
 

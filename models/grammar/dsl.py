@@ -21,7 +21,7 @@ Theory of operation
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -145,10 +145,6 @@ class StructSpec:
             self._compiled = self.grammar.compile()
         return self._compiled
 
-    @property
-    def object_fields(self) -> tuple[str, ...]:
-        return tuple(i.name for i in self.infos if i.in_object)
-
 
 def struct(name: str, clause: str, meaning: str, *parts: Part) -> StructSpec:
     subcons: list[c.Construct] = []
@@ -233,12 +229,6 @@ def var_bytes(name: str, len_name: str, len_bits: int, meaning: str, clause: str
     )
 
 
-def fixed_bytes(name: str, octets: int, meaning: str, clause: str) -> Part:
-    return Part([name / c.Bytes(octets)],
-                [FieldInfo(name, str(8 * octets), meaning, clause, kind="bytes",
-                           fixed_sizes={0: octets})])
-
-
 def sized_bytes(name: str, key: str, ns: Namespace, meaning: str, clause: str) -> Part:
     """Octets whose length is implied by the value of ``key`` (a namespace with sizes)."""
     sizes = ns.sizes()
@@ -254,12 +244,6 @@ def sized_uint(name: str, key: str, ns: Namespace, meaning: str, clause: str) ->
     return Part([name / c.Switch(this[key], {k: _INTS[b] for k, b in widths.items()},
                                  default=c.Error)],
                 [FieldInfo(name, "variable", meaning, clause, key=key, fixed_sizes=widths)])
-
-
-def list_of(name: str, count_field: str, sub: StructSpec, meaning: str, clause: str) -> Part:
-    return Part([name / c.Array(this[count_field], sub.grammar)],
-                [FieldInfo(name, f"{count_field} x entry", meaning, clause, kind="list",
-                           sub=sub, key=count_field)])
 
 
 def choice(name: str, key: str, cases: Mapping[int, StructSpec | None], meaning: str,
@@ -287,12 +271,6 @@ def optional(name: str, condition: Any, inner: Part, meaning: str, clause: str,
     return Part([name / c.If(condition, spec.grammar)],
                 [FieldInfo(name, "variable", f"{meaning} (present if {when})", clause,
                            kind="optional", sub=spec)])
-
-
-def constant_zero(name: str, meaning: str, clause: str) -> Part:
-    """A field that always parses to 0 and is not on the wire (SIGN's missing next payload)."""
-    return Part([name / c.Computed(0)],
-                [FieldInfo(name, "0", meaning, clause, derived=True)])
 
 
 @dataclass(frozen=True)
@@ -328,12 +306,3 @@ def all_structs(spec: StructSpec) -> list[StructSpec]:
     walk(spec)
     return out
 
-
-def namespaces_of(specs: Sequence[StructSpec]) -> list[Namespace]:
-    seen: list[Namespace] = []
-    for s in specs:
-        for st in all_structs(s):
-            for info in st.infos:
-                if info.namespace is not None and all(info.namespace is not n for n in seen):
-                    seen.append(info.namespace)
-    return seen

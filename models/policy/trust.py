@@ -8,8 +8,7 @@ the ``Trusted(a, b)`` expression; the z3 reading is the closed-world predicate o
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,10 +28,6 @@ class TrustRelation:
 
     def trusts(self, a: str, b: str) -> bool:
         return (a, b) in self.pairs
-
-    def chain_ok(self, chain: Sequence[str]) -> bool:
-        """Every hop of ``chain`` (KMS_R, ..., KMS_I) is trusted by the one before it."""
-        return all(self.trusts(a, b) for a, b in itertools.pairwise(chain))
 
     def without(self, a: str, b: str) -> TrustRelation:
         """The relation with one pair removed (a mutant)."""

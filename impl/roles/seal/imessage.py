@@ -144,11 +144,6 @@ class IMessageView(Mapping[str, Any]):
     def signed_portion(self) -> bytes:
         return self.message.signed_portion
 
-    @property
-    def sakke_id_scheme(self) -> int | None:
-        p = self.message.get("SAKKE")
-        return None if p is None else int(p.id_scheme)
-
     def __repr__(self) -> str:
         return f"IMessageView({len(self.raw)} octets, csb_id={self._fields['csb_id']!r})"
 
