@@ -17,9 +17,11 @@ KMS_B, which forwards each resolve to KMS_A over Zk.  A refused resolve fails th
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import multiprocessing
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -44,6 +46,7 @@ class LoadSpec:
     identity: TlsIdentity | None = field(default=None, repr=False)  # Zk: client certificate
     expect_domain: str | None = None
     warmup: int = 20
+    connections: int = 1  # concurrent connections, one request in flight on each
 
 
 @dataclass(frozen=True)
@@ -71,31 +74,48 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 def _generate(spec: LoadSpec, out: multiprocessing.connection.Connection) -> None:
-    """Child process: warm up, then send until ``count`` or ``seconds``; send back results."""
+    """Child process: warm up, then send from ``spec.connections`` connections (a thread each,
+    one request in flight on each) until ``count`` requests or ``seconds``; send back results."""
     from mckm.impl.transport.https_ticket import DomainTrust, TicketHttpClient
 
     trust = DomainTrust(spec.trust) if spec.trust else None
-    client = TicketHttpClient(spec.host, spec.port, ca_pem=spec.ca_pem, trust=trust,
-                              identity=spec.identity, expect_domain=spec.expect_domain)
+    clients = [TicketHttpClient(spec.host, spec.port, ca_pem=spec.ca_pem, trust=trust,
+                                identity=spec.identity, expect_domain=spec.expect_domain)
+               for _ in range(spec.connections)]
     n = len(spec.messages)
     for i in range(spec.warmup):
-        client.post(spec.requesttype, spec.messages[i % n])
-    # the timed requests continue after the warm-up ones (a resolve must not be a replay)
+        clients[i % len(clients)].post(spec.requesttype, spec.messages[i % n])
+    # the timed requests continue after the warm-up ones (a resolve must not be a replay);
+    # next() on a shared itertools.count hands each message to exactly one connection
+    order = itertools.count(spec.warmup)
     latencies: list[float] = []
-    errors = 0
+    errors = [0]
     start = time.perf_counter()
     deadline = start + spec.seconds
-    for i in range(spec.count):
-        before = time.perf_counter()
-        answer = client.post(spec.requesttype, spec.messages[(spec.warmup + i) % n])
-        after = time.perf_counter()
-        latencies.append(after - before)
-        errors += answer.status != 200
-        if after >= deadline:
-            break
+
+    def drive(client: TicketHttpClient) -> None:
+        while True:
+            i = next(order)
+            if i >= spec.warmup + spec.count:
+                return
+            before = time.perf_counter()
+            answer = client.post(spec.requesttype, spec.messages[i % n])
+            after = time.perf_counter()
+            latencies.append(after - before)
+            if answer.status != 200:
+                errors[0] += 1
+            if after >= deadline:
+                return
+
+    threads = [threading.Thread(target=drive, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     elapsed = time.perf_counter() - start
-    client.close()
-    out.send((latencies, errors, elapsed))
+    for client in clients:
+        client.close()
+    out.send((latencies, errors[0], elapsed))
     out.close()
 
 
@@ -127,8 +147,9 @@ ALICE, BOB_A, BOB_B = "sip:alice@a.example", "sip:bob@a.example", "sip:bob@b.exa
 WARMUP = 20
 
 
-def resolve_load(responder: str, budget: LoadBudget) -> LoadResult:
-    """Resolves of one ticket for ``responder`` (at KMS_A or KMS_B) under load."""
+def resolve_load(responder: str, budget: LoadBudget, connections: int = 1) -> LoadResult:
+    """Resolves of one ticket for ``responder`` (at KMS_A or KMS_B) under load, from
+    ``connections`` concurrent connections."""
     from mckm.impl.roles.ticket.loopback import start_loopback
     from mckm.impl.roles.ticket.server import ntp_now
     from mckm.impl.roles.ticket.ue_http import fetch_ticket, resolve_ticket
@@ -146,12 +167,12 @@ def resolve_load(responder: str, budget: LoadBudget) -> LoadResult:
         if alice.receive_transfer_resp(transfer_resp, now=ntp_now()) != keys:
             raise RuntimeError("the checked resolve gave the two UEs different keys")
         now = ntp_now()
-        messages = tuple(bob.receive_transfer_init(transfer_init, now=now)
+        messages = tuple(bob.receive_transfer_init(transfer_init, now=now).octets
                          for _ in range(budget.count + WARMUP))
         service = world.kms[home]
         result = run_load(LoadSpec(service.ua.host, service.ua.port, messages, budget.count,
                                    budget.seconds, ca_pem=world.cas[home].cert_pem,
-                                   warmup=WARMUP))
+                                   warmup=WARMUP, connections=connections))
     if result.errors:
         raise RuntimeError(f"{result.errors} of {result.count} resolves were refused: "
                            "the figure would not be of resolves")
@@ -185,12 +206,16 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=FULL.count)
     parser.add_argument("--seconds", type=float, default=FULL.seconds)
     parser.add_argument("--only", choices=["one-kms", "two-kms", "transport"], action="append")
+    parser.add_argument("--connections", type=int, default=1,
+                        help="concurrent connections of the load generator (default 1)")
     args = parser.parse_args()
     only = set(args.only or ["one-kms", "two-kms", "transport"])
     budget = LoadBudget(args.count, args.seconds)
     for key, responder in (("one-kms", BOB_A), ("two-kms", BOB_B)):
         if key in only:
-            print(json.dumps(resolve_load(responder, budget).as_json(f"ticket-resolve-{key}")))
+            result = resolve_load(responder, budget, args.connections)
+            print(json.dumps({**result.as_json(f"ticket-resolve-{key}"),
+                              "connections": args.connections}))
     if "transport" not in only:
         return
 
@@ -200,7 +225,8 @@ def main() -> None:
     ca = make_domain_ca("kms-a.example")
     with ua_endpoint(echo, ca.issue("kms")) as endpoint:
         result = run_load(LoadSpec(endpoint.host, endpoint.port, (bytes(200),), args.count,
-                                   args.seconds, ca_pem=ca.cert_pem))
+                                   args.seconds, ca_pem=ca.cert_pem,
+                                   connections=args.connections))
     print(json.dumps({**result.as_json("ticket-http-transport-stub"),
                       "note": "stub echo handler: transport only, not a ticket resolve"}))
 

@@ -61,12 +61,18 @@ def procedure_page(p: Procedure) -> str:
     out = [f"# Model: {p.title}", "", f"Clause: {p.clause}", "",
            f"Outcome: {p.outcome}", ""]
     out += ["## Sequence", "", "```text", sequence_diagram(p), "```", ""]
+    out += [f"Branch: step {s.number} ({s.role} {s.action}s {s.message} in state {s.source}) "
+            f"is taken when `{_cell(s.when.to_text())}`, then goes to {s.target}."
+            for s in p.steps if s.when is not None]
+    out += [""] if any(s.when is not None for s in p.steps) else []
     out += ["## Steps", "", "| step | role | action | message | from → to | requirements | "
             "guards (in order) | effects |", "|---|---|---|---|---|---|---|---|"]
     for s in p.steps:
         guards = "; ".join(f"{g.name}: `{_cell(g.expr.to_text())}` ({g.requirement}"
                            + (f", MIKEY error {g.mikey_error}" if g.mikey_error is not None
                               else "") + ")" for g in s.guards) or "—"
+        if s.when is not None:
+            guards = f"taken when `{_cell(s.when.to_text())}`; {guards}"
         out.append(f"| {s.number} | {s.role} | {s.action} {'to' if s.action == 'send' else 'from'}"
                    f" {s.peer} | {s.message} | {s.source} → {s.target} | "
                    f"{', '.join(s.all_requirements)} | {guards} | "
@@ -79,8 +85,11 @@ def procedure_page(p: Procedure) -> str:
         for state, cells in p.table(r.name).items():
             if not cells:
                 out.append(f"| {state} | (none{', final' if state in r.final else ''}) | — | — |")
-            for (action, msg), s in cells.items():
-                out.append(f"| {state} | {action} {msg} | {s.number} | {s.target} |")
+            for (action, msg), steps in cells.items():
+                for s in steps:
+                    when = f" if {s.when.to_text()}" if s.when is not None else ""
+                    out.append(f"| {state} | {action} {msg}{_cell(when)} | {s.number} | "
+                               f"{s.target} |")
         out.append("")
     out += ["## Messages", ""]
     for m in p.messages:

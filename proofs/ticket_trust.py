@@ -48,7 +48,7 @@ from mckm.models.procedures.mikey_ticket import (
     UssHas,
 )
 from mckm.models.procedures.model import Procedure, Step
-from mckm.models.procedures.mutants import Mutant, drop_guard_mutants
+from mckm.models.procedures.mutants import Mutant, drop_guard_mutants, drop_when_mutants
 from mckm.proofs.result import MutantResult, ProofResult, counterexample, describe, timed
 from mckm.proofs.seal_acceptance import concretize
 
@@ -64,6 +64,8 @@ REQUIRED_MUTANTS = (
     (TWO_DOMAINS.name, "6-7", "forward-to-issuer"),
     (ONE_DOMAIN.name, "8", "own-kms-protected"),
     (TWO_DOMAINS.name, "12r", "own-kms-protected"),
+    (ONE_DOMAIN.name, "1r", None),  # the reuse branch taken without its store lookup
+    (TWO_DOMAINS.name, "1r", None),
 )
 
 
@@ -122,6 +124,7 @@ class Chain:
                        "out": "12", "resp": "12r"}
         else:
             numbers = {"in": "4-6", "out": "7", "resp": "8"}
+        numbers["reuse"] = "1r"
         self.h = {k: hop(procedure, n, k) for k, n in numbers.items()}
 
     def kms_r_steps(self) -> list[str]:
@@ -161,7 +164,8 @@ class Chain:
 
     def kms_valued(self) -> Iterator[Any]:
         for h in self.h.values():
-            for n in ("uri", "kms_uri", "issuer", "peer"):
+            ue = h.step.role in ("initiator", "responder")  # a UE's uri and peer are users
+            for n in ("kms_uri",) if ue else ("uri", "kms_uri", "issuer", "peer"):
                 if n in h.z.vars:
                     yield h.v(n)
             for n in ("zk_from", "zk_to", "idrkms"):
@@ -226,6 +230,37 @@ def kms_r_forwards_trusted(c: Chain) -> tuple[list[Any], Any]:
     return c.role_run(["in", "fwd"]), fwd.z.trust(fwd.v("uri"), fwd.f("zk_to"))
 
 
+def reuse_only_of_accepted(c: Chain) -> tuple[list[Any], Any]:
+    """(4), by induction on the responder's store ``reusable``: Inv(R) = every ticket in R was
+    accepted at the step receiving RESOLVE_RESP (8 / 12r, whose acceptance gives (1)).  Each
+    responder step that writes the store (``VAR_WRITES``) keeps Inv; the reuse branch (1r)
+    takes keys only for a ticket in R.  ``Accepted`` is uninterpreted: it holds of the ticket of
+    a run whose RESOLVE_RESP step's guards held, and the proof assumes nothing else about it."""
+    z = c.h["reuse"].z
+    accepted = z3.Function("Accepted", z.Blob, z3.BoolSort())
+
+    def inv(store: Any) -> Any:
+        t = z3.Const("reused.t", z.Blob)
+        return z3.ForAll([t], z3.Implies(z3.Select(store, t), accepted(t)))
+
+    hyps: list[Any] = []
+    goals: list[Any] = []
+    for step in c.procedure.steps_of("responder"):
+        writes = {v: e for name in step.effects for v, e in VAR_WRITES.get(name, {}).items()}
+        if "reusable" not in writes:
+            continue
+        h = hop(c.procedure, step.number, f"w{step.number}")
+        hyps += [inv(h.v("reusable")), *h.guards()]
+        if step.message == "RESOLVE_RESP":
+            hyps.append(z3.Implies(z3.And(h.guards()), accepted(h.v("ticket"))))
+        goals.append(inv(h(writes["reusable"])))
+    r = c.h["reuse"]
+    assert r.step.when is not None
+    hyps += [inv(r.v("reusable")), r(r.step.when), *r.guards()]
+    goals.append(accepted(r.f("ticket")))
+    return hyps, z3.And(goals)
+
+
 PROPERTIES: dict[str, tuple[Property, tuple[Procedure, ...]]] = {
     "KMS_R forwards a resolve only to a KMS it trusts": (kms_r_forwards_trusted, (TWO_DOMAINS,)),
     "responder gets keys only via its own authenticating KMS and trusted hops":
@@ -234,6 +269,8 @@ PROPERTIES: dict[str, tuple[Property, tuple[Procedure, ...]]] = {
         (kms_i_answers_trusted, (TWO_DOMAINS,)),
     "keys reach only the initiator, the responder and the KMSs of the chain":
         (keys_stay_in_chain, (ONE_DOMAIN, TWO_DOMAINS)),
+    "a reused ticket's keys are those of a resolve the responder accepted (store induction)":
+        (reuse_only_of_accepted, (ONE_DOMAIN, TWO_DOMAINS)),
 }
 
 
@@ -255,7 +292,7 @@ def check(procedure: Procedure, prop: Property) -> tuple[z3.ModelRef | None, Cha
 def required_mutants() -> list[Mutant]:
     out = []
     for proc in (ONE_DOMAIN, TWO_DOMAINS):
-        for m in drop_guard_mutants(proc):
+        for m in [*drop_guard_mutants(proc), *drop_when_mutants(proc)]:
             if (proc.name, m.step, m.guard) in REQUIRED_MUTANTS:
                 out.append(Mutant(f"{proc.name} {m.name}", m.kind, m.procedure, m.step, m.guard))
     assert len(out) == len(REQUIRED_MUTANTS), "a required mutant is missing from the model"
@@ -324,10 +361,25 @@ class TicketModelFacts:
         return self._ev(z3.Function("NafKey", z.Blob, z.Ident, z.Blob)(
             self._elem(z.Blob, btid), self._elem(z.Ident, naf_id)))
 
+    def _msg(self, message: Any) -> Any:
+        """The step's own message is ``z.msg``; a message kept in a role variable (the model
+        value concretized to its name) is that element."""
+        return self._elem(self.z.Msg, message) if isinstance(message, str) else self.z.msg
+
     def mac_by(self, message: Any, key: Any) -> bool:
         z = self.z
         return self._true(z3.Function("MacBy", z.Msg, z.Blob, z3.BoolSort())(
-            z.msg, self._elem(z.Blob, key)))
+            self._msg(message), self._elem(z.Blob, key)))
+
+    def mpki_of(self, kemac: Any, key: Any) -> Any:
+        z = self.z
+        return self._ev(z3.Function("MpkiOf", z.Blob, z.Blob, z.Blob)(
+            self._elem(z.Blob, kemac), self._elem(z.Blob, key)))
+
+    def stored_mpki(self, store: Any, ticket: Any) -> Any:
+        z = self.z  # the store a replayed step reads is the role's own variable
+        return self._ev(z3.Function("StoredMpki", z.sort("set[blob]"), z.Blob, z.Blob)(
+            z.vars["reusable"], self._elem(z.Blob, ticket)))
 
     def kemac_for(self, kemac: Any, key: Any) -> bool:
         z = self.z
@@ -342,7 +394,7 @@ class TicketModelFacts:
     def nds_from(self, message: Any, peer: str) -> bool:
         z = self.z
         return self._true(z3.Function("NdsFrom", z.Msg, z.Ident, z3.BoolSort())(
-            z.msg, self._elem(z.Ident, peer)))
+            self._msg(message), self._elem(z.Ident, peer)))
 
     def ticket_sealed_by(self, ticket: Any, kms: str) -> bool:
         z = self.z
@@ -365,7 +417,7 @@ class TicketModelFacts:
 
 def replay(mutant: Mutant, model: z3.ModelRef, chain: Chain) -> dict[str, Any]:
     """The mutated step's counterexample through the engine: the mutant's role machine accepts
-    it, the model's refuses it."""
+    it; the model's refuses it (a dropped guard) or takes another step (a dropped when)."""
     h = next(x for x in chain.h.values() if x.step.number == mutant.step)
     message, role_vars, now = concretize(model, h.z, h.step, mutant.procedure)
     facts = TicketModelFacts(model, h.z)
@@ -375,8 +427,14 @@ def replay(mutant: Mutant, model: z3.ModelRef, chain: Chain) -> dict[str, Any]:
     for label, proc in (("mutant", mutant.procedure), ("model", _base(mutant))):
         machine = RoleMachine(proc, h.step.role, vars=dict(role_vars), facts=facts, effects=noop,
                               trusted=facts.trusted)
+        machine.state = h.step.source
         try:
-            machine.check_guards(proc.step(h.step.number), message, now=now)
+            taken = (machine.step_for(message, now=now) if h.step.action == "receive"
+                     else proc.step(h.step.number))  # a branch mutant changes the choice
+            if taken is None or taken.number != h.step.number:
+                outcome[label] = f"takes step {taken.number if taken else None}"
+                continue
+            machine.check_guards(taken, message, now=now)
             outcome[label] = "accepted"
         except Exception as exc:  # the refusal is the expected outcome; report any other
             outcome[label] = exc

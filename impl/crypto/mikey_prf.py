@@ -46,6 +46,7 @@ _HASH_NAMES: dict[PrfFunc, str] = {
     PrfFunc.MIKEY_1: "sha1",
     PrfFunc.PRF_HMAC_SHA_256: "sha256",
 }
+_DIGEST_OCTETS = {name: hashlib.new(name).digest_size for name in _HASH_NAMES.values()}
 
 
 @unique
@@ -77,20 +78,17 @@ def prf(
         raise UsageError(f"outkey_len must be an int (bits), not {type(outkey_len).__name__}")
     if outkey_len <= 0 or outkey_len % 8:
         raise UsageError(f"outkey_len must be a positive multiple of 8 bits, got {outkey_len}")
-    try:
-        digest = _HASH_NAMES[PrfFunc(prf_func)]
-    except ValueError:
-        raise UsageError(f"unknown MIKEY PRF func {prf_func!r}") from None
+    digest = _HASH_NAMES.get(prf_func)
+    if digest is None:
+        raise UsageError(f"unknown MIKEY PRF func {prf_func!r}")
     out_octets = outkey_len // 8
-    hash_octets = hashlib.new(digest).digest_size
-    m = -(-out_octets // hash_octets)
+    m = -(-out_octets // _DIGEST_OCTETS[digest])
     piece = INKEY_PIECE_BITS // 8
-    result = bytearray(m * hash_octets)
+    inkey, label = bytes(inkey), bytes(label)
+    acc = 0
     for start in range(0, len(inkey), piece):
-        block = _p(digest, bytes(inkey[start : start + piece]), bytes(label), m)
-        for i, octet in enumerate(block):
-            result[i] ^= octet
-    return bytes(result[:out_octets])
+        acc ^= int.from_bytes(_p(digest, inkey[start : start + piece], label, m), "big")
+    return acc.to_bytes(m * _DIGEST_OCTETS[digest], "big")[:out_octets]
 
 
 def _p(digest: str, s: bytes, label: bytes, m: int) -> bytes:
@@ -98,8 +96,8 @@ def _p(digest: str, s: bytes, label: bytes, m: int) -> bytes:
     out = []
     a = label
     for _ in range(m):
-        a = hmac.new(s, a, digest).digest()
-        out.append(hmac.new(s, a + label, digest).digest())
+        a = hmac.digest(s, a, digest)
+        out.append(hmac.digest(s, a + label, digest))
     return b"".join(out)
 
 

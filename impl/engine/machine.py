@@ -17,6 +17,7 @@ Totality: for every state and every input, ``feed`` either makes a legal move or
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,6 +145,8 @@ def _type_ok(type_name: str, value: Any, policy: Mapping[str, Any]) -> bool:
 
 # --------------------------------------------------------------------------- the machine
 
+_NO_MESSAGE = DictMessage("", {})  # what the when of a send step sees (it reads no fields)
+
 
 class RoleMachine:
     """One role of one run of a procedure (see module docstring)."""
@@ -177,31 +180,43 @@ class RoleMachine:
         return self.state in self.role.final
 
     def expected(self) -> tuple[Step, ...]:
-        """The steps the table allows in the current state."""
-        return tuple(self._table[self.state].values())
+        """The steps the table allows in the current state (every branch of a cell)."""
+        return tuple(s for cell in self._table[self.state].values() for s in cell)
+
+    def step_for(self, message: MessageView, *, now: int) -> Step | None:
+        """The step :meth:`feed` would take for ``message`` (its guards not yet checked), or
+        None if the table has none."""
+        name = getattr(message, "name", None)
+        cell = self._table[self.state].get(("receive", name), ()) if isinstance(name, str) else ()
+        return self._select(cell, message, self.vars, now) if cell else None
 
     # ---- inputs
     def feed(self, message: MessageView, *, now: int) -> list[Action]:
         """Process a received ``message`` at local time ``now`` (NTP seconds)."""
         name = getattr(message, "name", None)
-        step = self._table[self.state].get(("receive", name)) if isinstance(name, str) else None
+        cell = self._table[self.state].get(("receive", name), ()) if isinstance(name, str) else ()
+        if not cell:
+            raise self._unexpected(str(name))
+        self._check_fields(cell[0], message)  # the steps of a cell share their message
+        step = self._select(cell, message, self.vars, now)
         if step is None:
             raise self._unexpected(str(name))
-        self._check_fields(step, message)
         env = Env(message, self.vars, self.procedure.policy, now, self.facts, self.trusted)
         self._check_guards(step, env)
-        ctx = self._context(step, message, {}, now)
+        ctx = self._context(step, message, {}, now, self.vars)
         self._run_effects(step, ctx)
-        return self._commit(step, ctx, [], now)
+        return self._commit([(step, ctx)], [], now)
 
     def send(self, message_name: str, *, now: int, params: Mapping[str, Any] | None = None
              ) -> list[Action]:
         """Take the step in which this role sends ``message_name``; ``params`` go to effects."""
-        step = self._table[self.state].get(("send", message_name))
+        cell = self._table[self.state].get(("send", message_name), ())
+        step = self._select(cell, _NO_MESSAGE, self.vars, now) if cell else None
         if step is None:
             raise UsageError(f"{self.procedure.name}/{self.role.name}: no step sends "
                              f"{message_name} in state {self.state!r}")
-        return self._send_step(step, params or {}, now)
+        ctx, message = self._send_step(step, params or {}, now, self.vars)
+        return self._commit([(step, ctx)], [Send(step.peer, message, step.number)], now)
 
     def check_guards(self, step: Step, message: MessageView, *, now: int) -> None:
         """Check ``message`` against ``step``'s field types and guards without moving (used to
@@ -211,18 +226,40 @@ class RoleMachine:
                                      self.trusted))
 
     # ---- internals
-    def _send_step(self, step: Step, params: Mapping[str, Any], now: int) -> list[Action]:
-        ctx = self._context(step, None, params, now)
+    def _select(self, cell: tuple[Step, ...], message: MessageView, vars: Mapping[str, Any],
+                now: int) -> Step | None:
+        """The first step of ``cell`` whose ``when`` holds (model.py: branches)."""
+        if len(cell) == 1 and cell[0].when is None:
+            return cell[0]
+        env = Env(message, vars, self.procedure.policy, now, self.facts, self.trusted)
+        for step in cell:
+            if step.when is None:
+                return step
+            try:
+                chosen = bool(step.when.to_python(env))
+            except MckmError as exc:  # a branch condition that cannot be read: a refusal
+                if isinstance(exc, UsageError):
+                    raise
+                raise self._refuse(step, f"branch condition not readable ({exc})",
+                                   step.requirement, self.procedure.unexpected.mikey_error,
+                                   None) from exc
+            if chosen:
+                return step
+        return None
+
+    def _send_step(self, step: Step, params: Mapping[str, Any], now: int,
+                   vars: Mapping[str, Any]) -> tuple[EffectContext, MessageView]:
+        ctx = self._context(step, None, params, now, vars)
         self._run_effects(step, ctx)
         message = self.message_factory(step.message, ctx.fields)
         self._check_fields(step, message)
         env = Env(message, ctx.staged_vars(), self.procedure.policy, now, self.facts, self.trusted)
         self._check_guards(step, env)
-        return self._commit(step, ctx, [Send(step.peer, message, step.number)], now)
+        return ctx, message
 
     def _context(self, step: Step, message: MessageView | None, params: Mapping[str, Any],
-                 now: int) -> EffectContext:
-        return EffectContext(step=step, message=message, params=params, vars=self.vars,
+                 now: int, vars: Mapping[str, Any]) -> EffectContext:
+        return EffectContext(step=step, message=message, params=params, vars=vars,
                              policy=self.procedure.policy, now=now, facts=self.facts)
 
     def _run_effects(self, step: Step, ctx: EffectContext) -> None:
@@ -237,15 +274,27 @@ class RoleMachine:
                 raise self._refuse(step, f"effect {name}: {exc}", step.requirement,
                                    exc.mikey_error, None) from exc
 
-    def _commit(self, step: Step, ctx: EffectContext, actions: list[Action], now: int
+    def _commit(self, taken: list[tuple[Step, EffectContext]], actions: list[Action], now: int
                 ) -> list[Action]:
-        self.vars.update(ctx.updates)
-        self.state = step.target
-        out: list[Action] = [*actions, *ctx.emitted]
-        for auto in self.expected():
-            if auto.auto and auto.action == "send":
-                out.extend(self._send_step(auto, {}, now))
+        """Take the send steps the new state makes automatic, on the staged variables, then
+        commit every step's updates and the final state at once: a refusal anywhere in the
+        chain (an auto send's effect or guard) leaves the machine as it was."""
+        out: list[Action] = [*actions, *taken[-1][1].emitted]
+        staged = ChainMap(taken[-1][1].updates, self.vars)
+        state = taken[-1][0].target
+        while True:
+            auto = next((s for cell in self._table[state].values() for s in cell
+                         if s.auto and s.action == "send"), None)
+            if auto is None:
                 break
+            ctx, message = self._send_step(auto, {}, now, staged)
+            taken.append((auto, ctx))
+            out += [Send(auto.peer, message, auto.number), *ctx.emitted]
+            staged = ChainMap(ctx.updates, *staged.maps)
+            state = auto.target
+        for _, ctx in taken:
+            self.vars.update(ctx.updates)
+        self.state = state
         return out
 
     def _check_fields(self, step: Step, message: MessageView) -> None:

@@ -225,6 +225,9 @@ App = Callable[[str, str, Mapping[str, str], bytes, PeerIdentity | None, str | N
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # a buffered writer: the head and the body leave in one TLS record when the request is
+    # done (handle_one_request flushes), not as two records and two system calls
+    wbufsize = -1
     server_version = "mckm-kms"
     sys_version = ""
     timeout = HANDSHAKE_TIMEOUT
@@ -474,33 +477,3 @@ class TicketHttpClient(HttpsClient):
         """POST one MIKEY message; the MIKEY answer, or HttpRefusal for any non-200 answer."""
         answer = self.post(requesttype, message)
         return response_message(answer.status, answer.content_type, answer.body)
-
-
-class PerThreadClients:
-    """One kept-alive :class:`TicketHttpClient` per calling thread (a client holds one
-    connection and is not thread-safe); for a KMS_R whose handler threads forward resolves to
-    KMS_I over Zk."""
-
-    def __init__(self, factory: Callable[[], TicketHttpClient]) -> None:
-        self._factory = factory
-        self._local = threading.local()
-        self._all: list[TicketHttpClient] = []
-        self._lock = threading.Lock()
-
-    def client(self) -> TicketHttpClient:
-        client: TicketHttpClient | None = getattr(self._local, "client", None)
-        if client is None:
-            client = self._factory()
-            self._local.client = client
-            with self._lock:
-                self._all.append(client)
-        return client
-
-    def send(self, requesttype: RequestType, message: bytes) -> bytes:
-        return self.client().send(requesttype, message)
-
-    def close(self) -> None:
-        with self._lock:
-            clients, self._all = self._all, []
-        for client in clients:
-            client.close()

@@ -66,6 +66,20 @@ class ReusableTicketStore:
         self.entries[ticket] = (policy, keys)
         return True
 
+    def __contains__(self, ticket: object) -> bool:
+        return ticket in self.entries
+
+    def keys(self, ticket: Any) -> Any | None:
+        """The keys stored with ``ticket`` (whatever its validity), or None."""
+        entry = self.entries.get(ticket)
+        return None if entry is None else entry[1]
+
+    def with_entry(self, ticket: Any, policy: TicketPolicy, keys: Any) -> ReusableTicketStore:
+        """A copy with ``ticket`` stored (if its policy is reusable): effects stage copies."""
+        copy = ReusableTicketStore(dict(self.entries))
+        copy.store(ticket, policy, keys)
+        return copy
+
     def lookup(self, ticket: Any, now: int) -> Any | None:
         entry = self.entries.get(ticket)
         if entry is None or not entry[0].valid_at(now):

@@ -378,6 +378,29 @@ class NotIn(Expr):
 
 
 @dataclass(frozen=True)
+class Inserted(Expr):
+    """``collection`` with ``item`` added if ``flag`` is non-zero (an effect's write, in
+    ``VAR_WRITES``: e.g. a reusable ticket joining the responder's store)."""
+
+    collection: Expr
+    item: Expr
+    flag: Expr
+
+    def to_python(self, env: Env) -> Any:
+        current = self.collection.to_python(env)
+        return current | {self.item.to_python(env)} if self.flag.to_python(env) else current
+
+    def to_z3(self, z: Z3Reading) -> Any:
+        current = self.collection.to_z3(z)
+        return z3.If(self.flag.to_z3(z) != 0, z3.Store(current, self.item.to_z3(z), True),
+                     current)
+
+    def to_text(self) -> str:
+        return (f"{self.collection.to_text()} + {{{self.item.to_text()}}} if "
+                f"{self.flag.to_text()}")
+
+
+@dataclass(frozen=True)
 class SignedBy(Expr):
     """``message`` carries a valid signature made with ``uid``'s signing key (ECCSI, RFC 6507)."""
 

@@ -8,8 +8,8 @@ B.2.2.3 "two KMS domains") on its base, RFC 6043 4.2.1 (Ticket Request), 4.2.2 (
 Two procedures share every step definition (one home each): :data:`ONE_DOMAIN` (roles
 ``initiator``, ``kms``, ``responder``) and :data:`TWO_DOMAINS` (``initiator``, ``kms_i``,
 ``responder``, ``kms_r``).  A KMS runs the two-domain procedure for a RESOLVE_INIT whose ticket
-names another KMS in its policy (TP Data IDRkms), the one-domain procedure otherwise; the
-engine's table has one step per (state, message), so this choice is the role adapter's dispatch.
+names another KMS in its policy (TP Data IDRkms), the one-domain procedure otherwise; the two
+procedures have different roles, so this choice is the role adapter's dispatch.
 
 The PSK of the Ua exchanges is the GBA NAF key ``NafKey(B-TID, NAF_Id)`` (TS 33.220; the KMS is
 the NAF); RFC 6043 carries the B-TID in IDRpsk (the seed's "IDi payload" does not exist in
@@ -24,11 +24,17 @@ uninterpreted functions, text).  :data:`VAR_WRITES` states what each effect stor
 expressions over the received message: the symbolic world implements those effects from it and
 the proofs compose steps with it.
 
-Leaves out: the PK variants (REQUEST_INIT_PK / RESOLVE_INIT_PK), key forking (I flag: MPKr',
-IDRr/RANDRkms modifier), CSB updating, the reusable-ticket short cut of step 1 (a branch the
-engine's one-step-per-cell table cannot hold; the store is in
-:mod:`mckm.models.policy.ticket_policy`), TRANSFER_INIT verification with MPKi, and building the
-MIKEY Error message itself (a refusal carries its number).
+The reusable-ticket short cut of seed step 1 (a ticket with the J flag that the responder
+resolved before goes straight to step 10) is a branch: step ``1r`` shares step 1's table cell
+and is taken when the ticket is in the responder's store ``reusable``, which only step 8 / 12r
+fills (``VAR_WRITES``).  The responder verifies the TRANSFER_INIT's V with MPKi before it uses
+the keys: after a resolve, with the MPKi of the RESOLVE_RESP (guard ``offer-mpki-mac``, RFC 6043
+4.2.3.6); on reuse, with the MPKi stored with the ticket (``stored-mpki-mac``, 5.3).
+
+Leaves out: the PK variants (REQUEST_INIT_PK / RESOLVE_INIT_PK: TS 33.328 and seed 002 use only
+the GBA pre-shared NAF key on Ua), key forking (I flag: MPKr', IDRr/RANDRkms modifier), CSB
+updating, a responder replay cache of TRANSFER_INITs, and building the MIKEY Error message
+itself (a refusal carries its number).
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ from mckm.models.procedures.expr import (
     Eq,
     Expr,
     Field,
+    In,
+    Inserted,
     Msg,
     Not,
     NotIn,
@@ -84,6 +92,10 @@ class TicketFacts(Protocol):
     def ticket_authorises(self, ticket: Any, identity: str) -> bool: ...
 
     def ticket_term(self, ticket: Any, attr: str) -> Any: ...
+
+    def mpki_of(self, kemac: Any, key: Any) -> Any: ...
+
+    def stored_mpki(self, store: Any, ticket: Any) -> Any: ...
 
 
 def _facts(env: Env) -> TicketFacts:
@@ -244,6 +256,42 @@ class TicketTerm(Expr):
 
 
 @dataclass(frozen=True)
+class MpkiOf(Expr):
+    """MPKi carried in ``kemac``, opened with the keys derived from ``key`` (RFC 6043 4.2.3.5):
+    the key of the Ticket Transfer exchange; a key reference, never key material."""
+
+    kemac: Expr
+    key: Expr
+
+    def to_python(self, env: Env) -> Any:
+        return _facts(env).mpki_of(self.kemac.to_python(env), self.key.to_python(env))
+
+    def to_z3(self, z: Z3Reading) -> Any:
+        return _fn("MpkiOf", z.Blob, z.Blob, z.Blob)(self.kemac.to_z3(z), self.key.to_z3(z))
+
+    def to_text(self) -> str:
+        return f"MPKi({self.kemac.to_text()}, {self.key.to_text()})"
+
+
+@dataclass(frozen=True)
+class StoredMpki(Expr):
+    """MPKi kept with ``ticket`` in the reusable-ticket store ``store`` (RFC 6043 5.3)."""
+
+    store: Expr
+    ticket: Expr
+
+    def to_python(self, env: Env) -> Any:
+        return _facts(env).stored_mpki(self.store.to_python(env), self.ticket.to_python(env))
+
+    def to_z3(self, z: Z3Reading) -> Any:
+        return _fn("StoredMpki", z.sort("set[blob]"), z.Blob, z.Blob)(self.store.to_z3(z),
+                                                                      self.ticket.to_z3(z))
+
+    def to_text(self) -> str:
+        return f"MPKi stored with {self.ticket.to_text()} in {self.store.to_text()}"
+
+
+@dataclass(frozen=True)
 class AtMost(Expr):
     """``left <= right`` (times)."""
 
@@ -307,6 +355,12 @@ REQUIREMENTS = {
     "REQ-TKT-20": "KMS_R accepts the Zk RESOLVE_RESP only over an authenticated association from "
                   "the KMS it asked, answering the request it forwarded (seed B.2.2.3 step 11).",
     "REQ-TKT-21": "A message the procedure does not expect in the current state is refused.",
+    "REQ-TKT-22": "The responder accepts the keys only if the TRANSFER_INIT verifies with the "
+                  "MPKi they come with - from the RESOLVE_RESP, or stored with a reused ticket; "
+                  "else Auth failure (RFC 6043 4.2.3.6, 5.3).",
+    "REQ-TKT-23": "A responder that resolved a reusable ticket (J flag) keeps it with its keys "
+                  "and answers a later TRANSFER_INIT with that ticket without a new resolve, "
+                  "while the ticket is valid (seed B.2.2.2 steps 1 and 8; RFC 6043 5.3).",
 }
 
 
@@ -430,6 +484,20 @@ G_RR_KEMAC = _g("kemac-readable", KemacFor(Field("kemac"), NafKey(Self("btid"), 
                 AUTH_FAILURE, "tampered")
 G_RR_FOR = _g("for-me", Eq(Field("idrr"), Self("uri")), "REQ-TKT-14",
               "RESOLVE_RESP names another responder", INVALID_ID, "misaddressed")
+G_OFFER_MPKI = _g("offer-mpki-mac", MacBy(Self("offer"), MpkiOf(Field("kemac"),
+                                                                 NafKey(Self("btid"),
+                                                                        Self("kms_uri")))),
+                  "REQ-TKT-22", "the TRANSFER_INIT does not verify with the MPKi of the "
+                  "RESOLVE_RESP", AUTH_FAILURE, "tampered")
+# responder reusing a stored ticket (seed step 1 -> 10; RFC 6043 5.3)
+REUSABLE = Self("reusable")
+G_REUSE_MAC = _g("stored-mpki-mac", MacBy(MSG, StoredMpki(REUSABLE, TICKET)), "REQ-TKT-22",
+                 "the TRANSFER_INIT does not verify with the MPKi stored with the ticket",
+                 AUTH_FAILURE, "tampered")
+G_REUSE_FROM = _g("ticket-started", AtMost(TicketTerm(TICKET, "trs"), Now()), "REQ-TKT-23",
+                  "the reused ticket's validity has not started", INVALID_TPPAR, "expired")
+G_REUSE_TO = _g("ticket-not-expired", AtMost(Now(), TicketTerm(TICKET, "tre")), "REQ-TKT-23",
+                "the reused ticket has expired", INVALID_TPPAR, "expired")
 # initiator receiving TRANSFER_RESP (4.2.2.4)
 G_TR_MAC = _g("mpki-mac", MacBy(MSG, Self("mpki")), "REQ-TKT-04",
               "TRANSFER_RESP does not verify with keys from MPKi", AUTH_FAILURE, "tampered")
@@ -471,7 +539,10 @@ VAR_WRITES: Mapping[str, Mapping[str, Expr]] = {
                                     "ticket": TICKET, "issuer": TicketTerm(TICKET, "kms")},
     "ticket.kms.remember_zk_request": {"requester": Field("idrr"), "peer": Field("zk_from"),
                                        "ticket": TICKET},
-    "ticket.responder.remember_ticket": {"ticket": TICKET},
+    "ticket.responder.remember_ticket": {"ticket": TICKET, "offer": MSG},
+    "ticket.responder.store_reusable": {"reusable": Inserted(REUSABLE, Self("ticket"),
+                                                             TicketTerm(Self("ticket"),
+                                                                        "reusable"))},
     "ticket.initiator.store_ticket": {"ticket": TICKET},
 }
 
@@ -513,6 +584,14 @@ def _steps(kms_i: str, kms_r: str) -> tuple[Step, ...]:
              effects=("ticket.initiator.build_transfer_init",), auto=True),
     )
     resolve_in = (
+        Step("1r", "responder", "receive", "TRANSFER_INIT", "initiator", "idle", "resolved",
+             "REQ-TKT-23", "A ticket this responder resolved and kept as reusable: no new "
+             "resolve; check the validity and the V with the stored MPKi, then answer "
+             "(seed B.2.2.2 step 1 -> step 10; RFC 6043 5.3).",
+             when=In(TICKET, REUSABLE),
+             guards=(G_TI_ADDRESSED, G_REUSE_FROM, G_REUSE_TO, G_REUSE_MAC),
+             implements=("REQ-TKT-22",),
+             effects=("ticket.responder.remember_ticket", "ticket.responder.reuse_keys")),
         Step("1", "responder", "receive", "TRANSFER_INIT", "initiator", "idle", "resolving",
              "REQ-TKT-05", "Check TRANSFER_INIT against the receive policy; its V cannot be "
              "checked before the ticket is resolved (seed B.2.2.2 step 1).",
@@ -589,7 +668,7 @@ def _steps(kms_i: str, kms_r: str) -> tuple[Step, ...]:
         Step(rr_number, "responder", "receive", "RESOLVE_RESP", kms_r, "waiting", "resolved",
              "REQ-TKT-14", "Check RESOLVE_RESP (the seed's 'REQUEST_RESP'): MAC of its own KMS, "
              "KEMAC readable, addressed to it; keep a reusable ticket (step 8).",
-             guards=(G_RR_MAC, G_RR_KEMAC, G_RR_FOR),
+             guards=(G_RR_MAC, G_RR_KEMAC, G_RR_FOR, G_OFFER_MPKI), implements=("REQ-TKT-22",),
              effects=("ticket.responder.open_kemac", "ticket.responder.store_reusable")),
         Step(tr_number, "responder", "send", "TRANSFER_RESP", "initiator", "resolved",
              "answered", "REQ-TKT-15", "Send TRANSFER_RESP (MAC from MPKi) and derive the session "
@@ -605,11 +684,13 @@ def _steps(kms_i: str, kms_r: str) -> tuple[Step, ...]:
 
 
 _INITIATOR = Role("initiator", "idle", ("done",), {**_UE_VARS, "peer": "ident", "mpki": "blob"})
-_RESPONDER = Role("responder", "idle", ("answered",), _UE_VARS)
+_RESPONDER = Role("responder", "idle", ("answered",),
+                  {**_UE_VARS, "reusable": "set[blob]", "offer": "msg"})
 _LEAVES_OUT = (
-    "PK variants, key forking (I flag), CSB updating (RFC 6043 5.2)",
-    "the reusable-ticket short cut of step 1 (the store is kept, the branch is not modelled)",
-    "TRANSFER_INIT verification with MPKi after the resolve (RFC 6043 4.2.3.6)",
+    "PK variants (TS 33.328 and seed 002 use only the GBA NAF key), key forking (I flag), CSB "
+    "updating (RFC 6043 5.2)",
+    "a responder replay cache for TRANSFER_INIT (RFC 3830 5.4): a replayed TRANSFER_INIT with a "
+    "reused ticket is answered again under the same keys, which it already carries",
     "building and sending the MIKEY Error message (the refusal carries its number)",
     "one run of each KMS role covers the exchanges of one ticket; a KMS keeps no per-ticket state",
 )

@@ -9,6 +9,12 @@ order and the effects (names of functions that live in ``impl/roles``) it runs. 
 names the requirement it enforces and the MIKEY error (RFC 3830 6.12 / RFC 6043 6.9) a refusal
 carries.  The runtime (``impl/engine``), the property tests, the proofs and the docs all read
 this one object; :mod:`mckm.models.procedures.mutants` derives broken variants of it.
+
+Branches: several steps may share one table cell (role, state, action, message) when the clause
+branches on what the role knows (seed 002 B.2.2.2 step 1: a reusable ticket already resolved
+goes straight to step 10).  Each but the last has a ``when`` condition; the engine takes the
+first step whose ``when`` holds, and only then checks that step's guards.  ``when`` selects, it
+never refuses: a refusal is always a guard's, with its requirement and MIKEY error.
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ class Step:
     effects: tuple[str, ...] = ()
     implements: tuple[str, ...] = ()  # further requirements its effects realise
     auto: bool = False  # a send step taken as soon as its source state is entered
+    when: Expr | None = None  # selects this step among the steps of its table cell (branches)
 
     @property
     def all_requirements(self) -> tuple[str, ...]:
@@ -147,11 +154,14 @@ class Procedure:
                     seen.append(st)
         return tuple(seen)
 
-    def table(self, role: str) -> dict[str, dict[tuple[Action, str], Step]]:
-        """``state -> (action, message) -> step``: the role's machine, h11 style."""
-        out: dict[str, dict[tuple[Action, str], Step]] = {st: {} for st in self.states(role)}
+    def table(self, role: str) -> dict[str, dict[tuple[Action, str], tuple[Step, ...]]]:
+        """``state -> (action, message) -> steps``: the role's machine, h11 style; a cell holds
+        one step, or the branches of one (see module docstring), in the order they are tried."""
+        out: dict[str, dict[tuple[Action, str], tuple[Step, ...]]] = {
+            st: {} for st in self.states(role)}
         for s in self.steps_of(role):
-            out[s.source][(s.action, s.message)] = s
+            cell = (s.action, s.message)
+            out[s.source][cell] = (*out[s.source].get(cell, ()), s)
         return out
 
     def z3_reading(self, step: Step, policy: Mapping[str, Any] | None = None) -> Z3Reading:
@@ -175,7 +185,7 @@ class Procedure:
         problems = []
         if len(set(numbers)) != len(numbers):
             problems.append("step numbers repeat")
-        seen: set[tuple[str, str, str, str]] = set()
+        open_cells: set[tuple[str, str, str, str]] = set()  # cells whose last step has no when
         for s in self.steps:
             where = f"step {s.number}"
             if s.role not in names or s.peer not in names:
@@ -184,23 +194,30 @@ class Procedure:
                 problems.append(f"{where}: unknown message {s.message!r}")
                 continue
             key = (s.role, s.source, s.action, s.message)
-            if key in seen:
-                problems.append(f"{where}: two steps for {s.message} in state {s.source}")
-            seen.add(key)
+            if key in open_cells:
+                problems.append(f"{where}: follows a step for {s.message} in state {s.source} "
+                                "that has no when condition (it would never be taken)")
+            if s.when is None:
+                open_cells.add(key)
+            elif s.action == "send" and field_names(s.when):
+                problems.append(f"{where}: the when of a send step cannot read message fields")
             for req in (s.requirement, *s.implements):
                 if req not in self.requirements:
                     problems.append(f"{where}: requirement {req} is not declared")
             spec_fields = set(self.message(s.message).fields)
             role_vars = set(self.role(s.role).vars) if s.role in names else set()
+            exprs = [(f"guard {g.name}", g.expr) for g in s.guards]
+            exprs += [("when", s.when)] if s.when is not None else []
             for g in s.guards:
                 if g.requirement not in self.requirements:
                     problems.append(f"{where} guard {g.name}: undeclared {g.requirement}")
-                missing = field_names(g.expr) - spec_fields
+            for what, expr in exprs:
+                missing = field_names(expr) - spec_fields
                 if missing:
-                    problems.append(f"{where} guard {g.name}: unknown fields {sorted(missing)}")
-                unknown = {n.name for n in g.expr.walk() if isinstance(n, Self)} - role_vars
+                    problems.append(f"{where} {what}: unknown fields {sorted(missing)}")
+                unknown = {n.name for n in expr.walk() if isinstance(n, Self)} - role_vars
                 if unknown:
-                    problems.append(f"{where} guard {g.name}: unknown role vars {sorted(unknown)}")
+                    problems.append(f"{where} {what}: unknown role vars {sorted(unknown)}")
         if self.unexpected.requirement not in self.requirements:
             problems.append("unexpected-message requirement is not declared")
         if problems:

@@ -6,6 +6,7 @@ harmless, or the properties are too weak.  ``mckm prove`` fails on survivors.
 
 Kinds:
 - ``drop``: a guard of a receiving or sending step replaced by ``true``;
+- ``when``: a branch's ``when`` condition replaced by ``true`` (the branch always taken);
 - ``swap``: inside one guard, one message field replaced by another field of the same type
   (e.g. the signer identity read from IDRr instead of IDRi) - the classic confused-field bug;
 - ``policy``: an integer policy value widened a thousandfold, or the key-id layout replaced by a
@@ -47,6 +48,14 @@ def drop_guard_mutants(procedure: Procedure) -> Iterator[Mutant]:
             yield Mutant(f"step {step.number}: drop {g.name}", "drop",
                          _with_guard(procedure, step, i, replace(g, expr=TrueExpr())),
                          step.number, g.name)
+
+
+def drop_when_mutants(procedure: Procedure) -> Iterator[Mutant]:
+    """A branch taken whatever its ``when`` says (e.g. a reuse without the store lookup)."""
+    for step in procedure.steps:
+        if step.when is not None:
+            yield Mutant(f"step {step.number}: taken without its when", "when",
+                         procedure.with_step(replace(step, when=TrueExpr())), step.number)
 
 
 def swap_field_mutants(procedure: Procedure) -> Iterator[Mutant]:

@@ -39,7 +39,7 @@ def _to_resolve(w: World, responder: str = BOB) -> bytes:
     """Request, transfer: the responder's RESOLVE_INIT_PSK."""
     ri = w.alice.request_ticket(responder, now=NOW)
     ti = w.alice.receive_request_resp(w.kms[KMS_A].receive_request(ri, now=NOW), now=NOW)
-    return w.bob.receive_transfer_init(ti, now=NOW)
+    return w.bob.receive_transfer_init(ti, now=NOW).octets
 
 
 def _resolve(w: World, raw: bytes, kms: str, now: int = NOW) -> bytes:
@@ -82,13 +82,66 @@ def test_two_kms_zk_messages_are_null_mac_and_reuse_idrr_and_ticket() -> None:
         [p for p in ua.all("IDR") if p.fields["id_role"] == M.IDRR]
 
 
-def test_reusable_ticket_kept_by_the_responder() -> None:
-    w = world(bob_kms=KMS_A)
+def _reusable_resolved(w: World, bob_kms: str) -> tuple[Any, bytes]:
+    """A reusable ticket resolved once: Bob's keys and Alice's next TRANSFER_INIT with it."""
     ri = w.alice.request_ticket(BOB, now=NOW, reusable=True)
     ti = w.alice.receive_request_resp(w.kms[KMS_A].receive_request(ri, now=NOW), now=NOW)
-    rr = _resolve(w, w.bob.receive_transfer_init(ti, now=NOW), KMS_A)
-    _, keys = w.bob.receive_resolve_resp(rr, now=NOW)
-    assert next(iter(w.bob.reusable_store.entries.values()))[1] == keys
+    first = w.bob.receive_transfer_init(ti, now=NOW)
+    assert first.to_kms
+    tr, keys = w.bob.receive_resolve_resp(_resolve(w, first.octets, bob_kms), now=NOW)
+    assert w.alice.receive_transfer_resp(tr, now=NOW) == keys
+    return keys, w.alice.offer_again(now=NOW + 5)
+
+
+@pytest.mark.parametrize("bob_kms", [KMS_A, KMS_B], ids=["one-kms", "two-kms"])
+def test_reusable_ticket_is_answered_without_a_resolve(bob_kms: str) -> None:
+    """Seed B.2.2.2 step 1 -> 10, RFC 6043 5.3: the stored keys, no KMS involved."""
+    w = world(bob_kms=bob_kms)
+    keys, again = _reusable_resolved(w, bob_kms)
+    caches = {uri: kms.replay_cache for uri, kms in w.kms.items()}
+    second = w.bob.receive_transfer_init(again, now=NOW + 5)
+    assert not second.to_kms and second.keys == keys
+    assert w.bob.machine is not None and w.bob.machine.done
+    assert w.alice.receive_transfer_resp(second.octets, now=NOW + 5) == keys
+    assert {uri: kms.replay_cache for uri, kms in w.kms.items()} == caches
+
+
+def test_non_reusable_ticket_is_resolved_again_and_not_offered_again() -> None:
+    w = world(bob_kms=KMS_A)
+    ri = w.alice.request_ticket(BOB, now=NOW)
+    ti = w.alice.receive_request_resp(w.kms[KMS_A].receive_request(ri, now=NOW), now=NOW)
+    rr = _resolve(w, w.bob.receive_transfer_init(ti, now=NOW).octets, KMS_A)
+    tr, _ = w.bob.receive_resolve_resp(rr, now=NOW)
+    w.alice.receive_transfer_resp(tr, now=NOW)
+    assert not w.bob.reusable.entries
+    assert w.bob.receive_transfer_init(ti, now=NOW).to_kms
+    with pytest.raises(MckmError, match="reusable"):
+        w.alice.offer_again(now=NOW)
+
+
+def test_reused_ticket_expired_or_tampered_is_refused_and_nothing_changes() -> None:
+    w = world(bob_kms=KMS_A)
+    _, again = _reusable_resolved(w, KMS_A)
+    store = dict(w.bob.reusable.entries)
+    _refused(lambda: w.bob.receive_transfer_init(again, now=NOW + 3601), None, step="1r",
+             guard="ticket-not-expired", requirement="REQ-TKT-23", error=15)
+    _refused(lambda: w.bob.receive_transfer_init(_flip(again, "V"), now=NOW + 5), None,
+             step="1r", guard="stored-mpki-mac", requirement="REQ-TKT-22", error=0)
+    assert w.bob.reusable.entries == store
+
+
+@pytest.mark.parametrize("bob_kms", [KMS_A, KMS_B], ids=["one-kms", "two-kms"])
+def test_transfer_init_is_checked_with_the_resolved_mpki(bob_kms: str) -> None:
+    """RFC 6043 4.2.3.6: a TRANSFER_INIT whose V was altered on the way resolves (its V cannot
+    be checked before), but the responder then refuses it: nothing stored, no TRANSFER_RESP."""
+    w = world(bob_kms=bob_kms)
+    ri = w.alice.request_ticket(BOB, now=NOW, reusable=True)
+    ti = w.alice.receive_request_resp(w.kms[KMS_A].receive_request(ri, now=NOW), now=NOW)
+    rr = _resolve(w, w.bob.receive_transfer_init(_flip(ti, "V"), now=NOW).octets, bob_kms)
+    _refused(lambda: w.bob.receive_resolve_resp(rr, now=NOW), None,
+             step="8" if bob_kms == KMS_A else "12r", guard="offer-mpki-mac",
+             requirement="REQ-TKT-22", error=0)
+    assert not w.bob.reusable.entries
 
 
 # --------------------------------------------------------------------------- refusals
@@ -199,7 +252,7 @@ def test_tampered_kemac_or_mac(bob_kms: str) -> None:
         _refused(lambda bad=bad: w.bob.receive_resolve_resp(bad, now=NOW), None, step=step,
                  guard="own-kms-protected", requirement="REQ-TKT-14", error=0)
     assert w.bob.machine is not None and w.bob.machine.state == "waiting"
-    assert not w.bob.reusable_store.entries
+    assert not w.bob.reusable.entries
     ri = w.alice.request_ticket(BOB, now=NOW)
     _refused(lambda: w.kms[KMS_A].receive_request(_flip(ri, "V"), now=NOW), w.kms[KMS_A],
              step="Q2", guard="nafkey-mac", requirement="REQ-TKT-02", error=0)

@@ -20,13 +20,13 @@ import pytest
 from mckm.impl.errors import DecodeError, EncodeError, PolicyError, VerifyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
+from mckm.impl.roles.ticket.server import ZkPool
 from mckm.impl.transport.https_bsf import BsfClient, bsf_endpoint
 from mckm.impl.transport.https_kms import make_tls_identity
 from mckm.impl.transport.https_ticket import (
     DomainCa,
     DomainTrust,
     HttpsEndpoint,
-    PerThreadClients,
     TicketHttpClient,
     make_domain_ca,
     ua_endpoint,
@@ -396,36 +396,44 @@ def test_client_reconnects_once_when_the_server_closed_a_kept_alive_connection(
     assert len(recorder.seen) == 2
 
 
-def test_load_generator_in_a_second_process(cas: dict[str, DomainCa]) -> None:
-    """The bench skeleton: bounded in count, latencies ordered, every answer a 200."""
+@pytest.mark.parametrize("connections", [1, 3])
+def test_load_generator_in_a_second_process(cas: dict[str, DomainCa], connections: int) -> None:
+    """The bench skeleton: bounded in count, latencies ordered, every answer a 200; with several
+    connections each message is sent exactly once."""
     from mckm.bench.ticket import LoadSpec, run_load
 
-    with zk_endpoint(Recorder(), cas[A].issue("kms"), DomainTrust.of(cas[B])) as zk:
-        result = run_load(LoadSpec(zk.host, zk.port, (MSG,), count=60, seconds=20,
+    recorder = Recorder()
+    messages = tuple(b"m%d" % i for i in range(62))
+    with zk_endpoint(recorder, cas[A].issue("kms"), DomainTrust.of(cas[B])) as zk:
+        result = run_load(LoadSpec(zk.host, zk.port, messages, count=60, seconds=20,
                                    trust={A: cas[A].cert_pem}, identity=cas[B].issue("kms-b"),
-                                   expect_domain=A, warmup=2))
+                                   expect_domain=A, warmup=2, connections=connections))
     assert (result.count, result.errors) == (60, 0)
     assert 0 < result.p50_ms <= result.p99_ms and result.per_s > 0
+    assert sorted(r.body for r in recorder.seen) == sorted(messages)
 
 
-def test_per_thread_clients_forward_concurrently(
+def test_zk_pool_lends_one_client_per_thread(
         deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
         cas: dict[str, DomainCa]) -> None:
-    """Four threads (as KMS_R handler threads would) share one PerThreadClients over Zk."""
+    """Four threads (as KMS_R handler threads would) share one ZkPool over Zk; at most ``idle``
+    clients stay open afterwards."""
     _, zk, recorder = deployment
-    clients = PerThreadClients(lambda: _zk_client(zk, cas, cas[B]))
+    pool = ZkPool(lambda: _zk_client(zk, cas, cas[B]), idle=2)
     answers: list[bytes] = []
 
     def work(i: int) -> None:
         for j in range(5):
-            answers.append(clients.send(RequestType.TICKET_RESOLVE, b"%d-%d" % (i, j)))
+            with pool.client() as client:
+                answers.append(client.send(RequestType.TICKET_RESOLVE, b"%d-%d" % (i, j)))
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=10)
-    clients.close()
+    assert len(pool._idle) <= 2
+    pool.close()
     assert sorted(answers) == sorted(b"ticketresolve|kms-b.example|%d-%d" % (i, j)
                                      for i in range(4) for j in range(5))
-    assert len(clients._all) == 0 and len(recorder.seen) == 20
+    assert not pool._idle and len(recorder.seen) == 20

@@ -94,7 +94,7 @@ def play(scn: Scenario, machines: dict[str, RoleMachine], params: Mapping[str, A
             continue
         assert isinstance(action, Send)
         target = machines[action.to]
-        step = target._table[target.state].get(("receive", action.message.name))
+        step = target.step_for(action.message, now=now)
         assert step is not None, f"legal run: {action.to} cannot receive {action.message.name}"
         if stop_before is not None and len(deliveries) == stop_before:
             break

@@ -42,8 +42,8 @@ def test_legal_run_initiator_and_responder_hold_the_same_key(procedure: Procedur
     run = play(scn, scn.make_machines(params, False), params)
     (k_i,), (k_r,) = ([e.value for e in run.emitted[r]] for r in ("initiator", "responder"))
     assert k_i == k_r and "redacted" in repr(k_r)
-    store = run.machines["responder"].vars["reusable_store"]
-    assert store.lookup(run.machines["responder"].vars["ticket"], params["now"]) == k_r
+    store = run.machines["responder"].vars["reusable"]
+    assert store.lookup(run.machines["responder"].vars["ticket"], params["now"])[0] == k_r
 
 
 def test_refusal_names_step_guard_requirement_and_error() -> None:

@@ -23,6 +23,7 @@ from mckm.impl.roles.ticket.effects import registry
 from mckm.impl.roles.ticket.endpoints import _factory, error_reply
 from mckm.impl.roles.ticket.facts import TicketFacts
 from mckm.impl.roles.ticket.protection import INVALID_DT
+from mckm.models.policy.ticket_policy import ReusableTicketStore
 from mckm.models.procedures.mikey_ticket import ONE_DOMAIN, PROCEDURES, TWO_DOMAINS
 from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.mutants import drop_guard_mutants
@@ -56,6 +57,8 @@ def scenario(procedure: Procedure) -> Scenario:
                                         "btid": context(uri).b_tid, "ticket": None}
                 if role.name == "initiator":
                     vars.update(peer=BOB, mpki=None)
+                else:
+                    vars.update(reusable=ReusableTicketStore(), offer=None)
             else:
                 facts = TicketFacts(kms, bsf=bsf, tpk=Secret(_octets("TPK " + kms)))
                 vars = {"uri": kms, "replay_cache": caches.get(role.name, frozenset()) if shared
@@ -208,8 +211,8 @@ def _feed_octets(machine: RoleMachine, raw: bytes, link: ZkLink | None) -> None:
         assert exc.requirement in procedure.requirements
         assert (machine.state, dict(machine.vars)) == (state, before), "a refusal changed state"
         return
-    step = procedure.table(machine.role.name)[state].get(("receive", view.name))
-    assert step is not None, f"{machine.role.name} moved on {view.name} in {state!r}"
+    cell = procedure.table(machine.role.name)[state].get(("receive", view.name))
+    assert cell, f"{machine.role.name} moved on {view.name} in {state!r}"
 
 
 def _machines_after(procedure: Procedure, k: int | None) -> dict[str, RoleMachine]:

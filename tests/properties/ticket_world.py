@@ -98,6 +98,13 @@ class TicketWorld:
     def ticket_term(self, ticket: Any, attr: str) -> Any:
         return _policy_of(ticket).term(attr)
 
+    def mpki_of(self, kemac: Any, key: Any) -> Any:
+        return ("mpk", kemac[2]) if self.kemac_for(kemac, key) else None
+
+    def stored_mpki(self, store: Any, ticket: Any) -> Any:
+        entry = store.keys(ticket)
+        return None if entry is None else ("mpk", entry[1])
+
     # -- operations
     @staticmethod
     def _seal(kms: str, policy: TicketPolicy, handle: int) -> tuple[Any, ...]:
@@ -262,10 +269,15 @@ def open_kemac(ctx: EffectContext) -> None:
 
 
 def store_reusable(ctx: EffectContext) -> None:
-    store = ReusableTicketStore(dict(ctx.var("reusable_store", ReusableTicketStore()).entries))
     ticket = ctx.var("ticket")
-    store.store(ticket, _policy_of(ticket), ctx.var("keys"))
-    ctx.set_var("reusable_store", store)
+    ctx.set_var("reusable", ctx.var("reusable").with_entry(
+        ticket, _policy_of(ticket), (ctx.var("keys"), ctx.var("handle"))))
+
+
+def reuse_keys(ctx: EffectContext) -> None:
+    keys, handle = ctx.var("reusable").keys(ctx.var("ticket"))
+    ctx.set_var("keys", keys)
+    ctx.set_var("handle", handle)
 
 
 def build_transfer_resp(ctx: EffectContext) -> None:
@@ -292,6 +304,7 @@ EFFECTS = EffectRegistry({
     "ticket.responder.build_resolve_init": build_resolve_init,
     "ticket.responder.open_kemac": open_kemac,
     "ticket.responder.store_reusable": store_reusable,
+    "ticket.responder.reuse_keys": reuse_keys,
     "ticket.responder.build_transfer_resp": build_transfer_resp,
 })
 _store_ticket = EFFECTS["ticket.initiator.store_ticket"]
@@ -333,7 +346,8 @@ def fresh_stores(procedure: Procedure, responder: str = BOB) -> dict[str, dict[s
         if r.name == "initiator":
             out[r.name] = {**ue_vars(ALICE, where[r.name]), "peer": responder, "mpki": None}
         elif r.name == "responder":
-            out[r.name] = ue_vars(responder, where[r.name])
+            out[r.name] = {**ue_vars(responder, where[r.name]), "reusable": ReusableTicketStore(),
+                           "offer": None}
         else:
             out[r.name] = kms_vars(where[r.name])
     return out
@@ -385,13 +399,39 @@ def scenario(procedure: Procedure = TWO_DOMAINS) -> Scenario:
         return Attack(target, type(d.message)("RESOLVE_INIT", f), d.now, "wrong-responder",
                       d.step)
 
+    def reuser(run: Run) -> RoleMachine | None:
+        """A fresh responder run whose store holds this run's ticket (if it is reusable)."""
+        store = run.machines["responder"].vars["reusable"]
+        if not store.entries:
+            return None
+        stores = fresh_stores(procedure)
+        stores["responder"]["reusable"] = store
+        return machines(procedure, world, stores)["responder"]
+
     def expired(scn: Scenario, run: Run, data: st.DataObject) -> Attack | None:
+        late = data.draw(st.integers(VALIDITY + 1, 3 * VALIDITY), label="late by")
+        target = reuser(run)
+        if target is not None and data.draw(st.booleans(), label="reused at the responder"):
+            d = delivery(run, "responder", "TRANSFER_INIT")
+            return Attack(target, d.message, d.now + late, "expired", procedure.step("1r"))
         kms = resolving_kms(procedure)
         target = prefix_machine(run, kms, "RESOLVE_INIT")
         d = delivery(run, kms, "RESOLVE_INIT")
-        late = data.draw(st.integers(VALIDITY + 1, 3 * VALIDITY), label="late by")
         assert target is not None
         return Attack(target, d.message, d.now + late, "expired", d.step)
+
+    def tampered_reuse(scn: Scenario, run: Run, data: st.DataObject) -> Attack | None:
+        """A TRANSFER_INIT with a reusable ticket the responder holds, its other fields changed
+        without MPKi: the stored MPKi does not verify it (RFC 6043 5.3)."""
+        target = reuser(run)
+        if target is None:
+            return None
+        d = delivery(run, "responder", "TRANSFER_INIT")
+        field = data.draw(st.sampled_from(["t", "randri", "idri"]), label="field changed")
+        value = {"t": d.message.get("t") + 1, "randri": b"forged",
+                 "idri": CAROL}[field]
+        return Attack(target, d.message.replace(**{field: value}), d.now, "tampered",
+                      procedure.step("1r"))
 
     def tampered_ticket(scn: Scenario, run: Run, data: st.DataObject) -> Attack | None:
         """The responder (or KMS_R, which cannot check it) passes on a TICKET whose policy was
@@ -444,6 +484,7 @@ def scenario(procedure: Procedure = TWO_DOMAINS) -> Scenario:
 
     scen = Scenario(procedure, make, ("initiator", "REQUEST_INIT"), PARAMS, "key",
                     threats={"wrong-responder": wrong_responder, "expired": expired,
+                             "tampered-reuse": tampered_reuse,
                              "tampered-ticket": tampered_ticket, "untrusted-kms": untrusted_kms,
                              "unauthenticated-zk": unauthenticated_zk},
                     reset=reset)

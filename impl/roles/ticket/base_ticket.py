@@ -16,7 +16,7 @@ read and written here; the rest of the chain goes through ``encode_chain`` / ``d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from mckm.impl.codec import decode_key_data, encode_key_data
 from mckm.impl.codec.engine import decode_chain, encode_chain
 from mckm.impl.codec.model import Payload
 from mckm.impl.errors import DecodeError, PolicyError, UsageError, VerifyError
+from mckm.impl.redact import Secret
 from mckm.impl.roles.ticket.keys import FIXED_CSB_ID, prf_func_of, split_mpk, tpk_keys
 from mckm.impl.roles.ticket.protection import (
     AUTH_FAILURE,
@@ -46,6 +47,7 @@ MIKEY_BASE_TICKET = TICKET_TYPE.value_of("MIKEY Base Ticket")
 BASE_SUBTYPE = 0x01
 BASE_VERSION = 0x01
 MPK_KEY_TYPE = KEY_TYPE.value_of("MPK")
+TGK = KEY_TYPE.value_of("TGK")
 IDR_PSK = ID_ROLE.value_of("IDRpsk")
 BYTE_STRING = ID_TYPE.value_of("byte string")
 _THDR_LEN_OCTETS = 2  # RFC 6043 A.3: THDR Data length is 16 bits
@@ -227,6 +229,26 @@ def mpk_key(mpk: bytes, spi: bytes) -> Payload:
                                 "kv_data": {"spi": spi}})
 
 
-__all__ = ["MIKEY_BASE_TICKET", "TicketContents", "check_base_ticket_type",
+@dataclass(frozen=True, repr=False)
+class TicketKeys:
+    """The keys a ticket delivers: MPKi (protects the Transfer exchange) and the TGK."""
+
+    mpki: Secret[bytes]
+    tgk: Secret[bytes]
+
+    @classmethod
+    def from_kemac(cls, keys: Sequence[Payload]) -> TicketKeys:
+        """MPKi and the TGK from the key data of an opened KEMAC (RFC 6043 4.2.1.5, 4.2.3.5)."""
+        mpks = [bytes(k.fields["key_data"]) for k in keys if k.fields["key_type"] == MPK_KEY_TYPE]
+        tgks = [bytes(k.fields["key_data"]) for k in keys if k.fields["key_type"] == TGK]
+        if not mpks or len(tgks) != 1:
+            raise UsageError("the KEMAC must carry MPKi and one TGK")
+        return cls(Secret(mpks[0]), Secret(tgks[0]))
+
+    def __repr__(self) -> str:
+        return "TicketKeys(<redacted>)"
+
+
+__all__ = ["MIKEY_BASE_TICKET", "TGK", "TicketContents", "TicketKeys", "check_base_ticket_type",
            "encode_payload", "initiator_data_tail", "mpk_key", "open_ticket", "read_ticket_data",
            "seal_ticket"]

@@ -3,8 +3,9 @@
 In this process, over real HTTPS on 127.0.0.1: a BSF (Zn), KMS_A (Alice's, the ticket issuer)
 and KMS_B (Bob's), each with its own domain CA; Alice fetches a ticket at KMS_A, hands it to
 Bob (SIP in the standard; a function call here), Bob resolves it at KMS_B, which forwards the
-resolve to KMS_A over mutual-TLS Zk.  Each hop is printed with its message and size; the keys
-only as fingerprints.
+resolve to KMS_A over mutual-TLS Zk; the ticket is reusable (J flag), so Alice then offers it
+again and Bob answers from his store, with no KMS (RFC 6043 5.3).  Each hop is printed with its
+message and size; the keys only as fingerprints.
 """
 
 from __future__ import annotations
@@ -38,13 +39,13 @@ def two_domain_exchange(echo: Callable[[str], None]) -> bool:
         alice, bob = world.initiator(ALICE), world.responder(BOB)
         kms_i, kms_r = world.ua_client(KMS_A), world.ua_client(KMS_B)
         try:
-            request = alice.request_ticket(BOB, now=ntp_now())
+            request = alice.request_ticket(BOB, now=ntp_now(), reusable=True)
             echo(f"  1 {ALICE} -> {KMS_A} Ua ticketrequest: {_name(request)}")
             response = kms_i.send(RequestType.TICKET_REQUEST, request)
             echo(f"  2 {KMS_A} -> {ALICE}: {_name(response)} (TICKET, KEMAC)")
             transfer_init = alice.receive_request_resp(response, now=ntp_now())
             echo(f"  3 {ALICE} -> {BOB} (SIP in the standard): {_name(transfer_init)}")
-            resolve = bob.receive_transfer_init(transfer_init, now=ntp_now())
+            resolve = bob.receive_transfer_init(transfer_init, now=ntp_now()).octets
             echo(f"  4 {BOB} -> {KMS_B} Ua ticketresolve: {_name(resolve)}")
             answer = kms_r.send(RequestType.TICKET_RESOLVE, resolve)
             for line in hops:
@@ -53,6 +54,14 @@ def two_domain_exchange(echo: Callable[[str], None]) -> bool:
             transfer_resp, bob_keys = bob.receive_resolve_resp(answer, now=ntp_now())
             echo(f"  7 {BOB} -> {ALICE}: {_name(transfer_resp)}")
             alice_keys = alice.receive_transfer_resp(transfer_resp, now=ntp_now())
+            again = alice.offer_again(now=ntp_now())
+            echo(f"  8 {ALICE} -> {BOB}: {_name(again)} (the same ticket again, new RANDRi)")
+            reused = bob.receive_transfer_init(again, now=ntp_now())
+            echo(f"  9 {BOB} -> {ALICE}: {_name(reused.octets)} (reusable ticket, J flag: "
+                 f"no resolve, keys from Bob's store)")
+            same_again = (reused.keys == bob_keys and not reused.to_kms
+                          and alice.receive_transfer_resp(reused.octets, now=ntp_now())
+                          == alice_keys)
         finally:
             kms_i.close()
             kms_r.close()
@@ -60,7 +69,8 @@ def two_domain_exchange(echo: Callable[[str], None]) -> bool:
     echo(f"  Alice holds MPKi+TGK fingerprint {keys_fingerprint(alice_keys)}")
     echo(f"  Bob   holds MPKi+TGK fingerprint {keys_fingerprint(bob_keys)}"
          f"  -> {'same keys' if same else 'KEYS DIFFER'}")
-    return same
+    echo(f"  reuse (steps 8-9): {'same keys, no KMS contacted' if same_again else 'FAILED'}")
+    return same and same_again
 
 
 __all__ = ["two_domain_exchange"]

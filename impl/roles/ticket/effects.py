@@ -7,7 +7,8 @@ message); on Zk also ``zk`` (a :class:`ZkLink` naming this KMS as the sender); t
 message factory turns them into a :class:`TicketView`, which the step's guards then check.
 
 Role variables added to the model's: ``request_init`` / ``transfer_init`` (initiator),
-``transfer_init`` / ``resolve_init`` / ``keys`` / ``reusable_store`` (responder),
+``resolve_init`` / ``keys`` (responder; its ``reusable`` store is a
+:class:`~mckm.models.policy.ticket_policy.ReusableTicketStore`),
 ``received_init`` / ``keys`` / ``zk_request`` (KMS); ``keys`` is a :class:`TicketKeys`.  The
 value every role emits as ``key`` is the :class:`TicketKeys` (MPKi, TGK) of the ticket.
 
@@ -19,8 +20,7 @@ ticket it issues is valid (seconds from issue; default one hour).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from mckm.impl.codec import Payload
@@ -32,15 +32,15 @@ from mckm.impl.roles.seal.replay import ReplayCache
 from mckm.impl.roles.ticket import messages as M
 from mckm.impl.roles.ticket.adapter import TicketBlob, TicketView, ZkLink
 from mckm.impl.roles.ticket.base_ticket import (
-    MPK_KEY_TYPE,
+    TGK,
     TicketContents,
+    TicketKeys,
     mpk_key,
     seal_ticket,
 )
 from mckm.impl.roles.ticket.facts import TicketFacts
 from mckm.impl.roles.ticket.policy_data import policy_fields, policy_of
 from mckm.impl.roles.ticket.protection import AES_CM_256, ENCR_NULL, HMAC_SHA_256_256, MAC_NULL
-from mckm.models.grammar.namespaces import KEY_TYPE
 from mckm.models.policy.ticket_policy import UNBOUNDED_END, ReusableTicketStore, TicketPolicy
 from mckm.models.procedures.expr import Env
 from mckm.models.procedures.mikey_ticket import VAR_WRITES
@@ -48,28 +48,8 @@ from mckm.models.procedures.mikey_ticket import VAR_WRITES
 PRF = int(PrfFunc.PRF_HMAC_SHA_256)
 ENCR, MAC = AES_CM_256, HMAC_SHA_256_256  # 256-bit profile (RFC 6043 6.2)
 KEY_OCTETS, RAND_OCTETS, SPI_OCTETS = 32, 16, 4
-TGK = KEY_TYPE.value_of("TGK")
 NTP_UTC = 0
 DEFAULT_VALIDITY = 3600
-
-
-@dataclass(frozen=True, repr=False)
-class TicketKeys:
-    """The keys a ticket delivers: MPKi (protects the Transfer exchange) and the TGK."""
-
-    mpki: Secret[bytes]
-    tgk: Secret[bytes]
-
-    @classmethod
-    def from_kemac(cls, keys: Sequence[Payload]) -> TicketKeys:
-        mpks = [bytes(k.fields["key_data"]) for k in keys if k.fields["key_type"] == MPK_KEY_TYPE]
-        tgks = [bytes(k.fields["key_data"]) for k in keys if k.fields["key_type"] == TGK]
-        if not mpks or len(tgks) != 1:
-            raise UsageError("the KEMAC must carry MPKi and one TGK")
-        return cls(Secret(mpks[0]), Secret(tgks[0]))
-
-    def __repr__(self) -> str:
-        return "TicketKeys(<redacted>)"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -306,15 +286,6 @@ def take_zk_keys(ctx: EffectContext) -> None:
 
 # --------------------------------------------------------------------------- responder
 
-_remember_ticket = _writer("ticket.responder.remember_ticket")
-
-
-def remember_ticket(ctx: EffectContext) -> None:
-    """Step 1: keep the TICKET (VAR_WRITES) and the TRANSFER_INIT, checked after the resolve."""
-    _remember_ticket(ctx)
-    ctx.set_var("transfer_init", _view(ctx).msg)
-
-
 def build_resolve_init(ctx: EffectContext) -> None:
     """Steps 2-3: RESOLVE_INIT_PSK to the own KMS, B-TID in IDRpsk, MAC under Ks_NAF."""
     uri, kms, btid = ctx.var("uri"), ctx.var("kms_uri"), ctx.var("btid")
@@ -328,35 +299,40 @@ def build_resolve_init(ctx: EffectContext) -> None:
 
 
 def open_kemac(ctx: EffectContext) -> None:
-    """Step 8 / 12r: MPKi and TGK from the KEMAC; then the TRANSFER_INIT is verified with MPKi
-    (RFC 6043 4.2.3.6; a failure refuses this step with Auth failure)."""
+    """Step 8 / 12r: MPKi and the TGK from the KEMAC (its guards have checked the RESOLVE_RESP
+    and the TRANSFER_INIT with that MPKi)."""
     opened = _view(ctx).verify(_ks_naf(ctx, ctx.var("btid"), ctx.var("kms_uri")))
     assert opened.kemac is not None
-    keys = TicketKeys.from_kemac(opened.kemac.keys)
-    init = _as(M.TransferInit, ctx.var("transfer_init"))
-    checked = M.verify_transfer_init(init, mpki=keys.mpki.reveal(),
-                                     responder_identity=_ident(ctx.var("uri")))
-    ctx.set_var("transfer_init", checked)
-    ctx.set_var("keys", keys)
+    ctx.set_var("keys", TicketKeys.from_kemac(opened.kemac.keys))
 
 
 def store_reusable(ctx: EffectContext) -> None:
     """Step 8: keep a ticket whose policy has the J flag, with its keys (seed B.2.2.2)."""
     ticket: TicketBlob = ctx.var("ticket")
-    store = ReusableTicketStore(dict(ctx.var("reusable_store", ReusableTicketStore()).entries))
-    store.store(ticket, ticket.policy, ctx.var("keys"))
-    ctx.set_var("reusable_store", store)
+    ctx.set_var("reusable", _store(ctx).with_entry(ticket, ticket.policy, ctx.var("keys")))
+
+
+def reuse_keys(ctx: EffectContext) -> None:
+    """Step 1r: the keys stored with the reused ticket (RFC 6043 5.3: same modifier, so the
+    same keys)."""
+    ctx.set_var("keys", _store(ctx).keys(ctx.var("ticket")))
 
 
 def build_transfer_resp(ctx: EffectContext) -> None:
     """Steps 9-10: TRANSFER_RESP, V from MPKi (4.2.2.3); the keys are now in use."""
     keys: TicketKeys = ctx.var("keys")
-    init = ctx.var("transfer_init")
+    offer: TicketView = ctx.var("offer")
+    init = offer.verify(keys.mpki.reveal())  # checked by the step's guard; cached in the view
     built = M.build_transfer_resp(_as(M.TransferInit, init), ts=_ts(ctx),
                                   mpk=keys.mpki.reveal(), mac_alg=MAC,
                                   idrr=_ident(ctx.var("uri")))
     _out(ctx, built, init)
     ctx.emit("key", keys)
+
+
+def _store(ctx: EffectContext) -> ReusableTicketStore:
+    store = ctx.var("reusable")
+    return store if isinstance(store, ReusableTicketStore) else ReusableTicketStore()
 
 
 def _as(kind: type[Any], msg: M.TicketMessage) -> Any:
@@ -377,10 +353,10 @@ EFFECTS: dict[str, Callable[[EffectContext], None]] = {
     "ticket.kms.build_zk_request": build_zk_request,
     "ticket.kms.build_zk_resp": build_zk_resp,
     "ticket.kms.take_zk_keys": take_zk_keys,
-    "ticket.responder.remember_ticket": remember_ticket,
     "ticket.responder.build_resolve_init": build_resolve_init,
     "ticket.responder.open_kemac": open_kemac,
     "ticket.responder.store_reusable": store_reusable,
+    "ticket.responder.reuse_keys": reuse_keys,
     "ticket.responder.build_transfer_resp": build_transfer_resp,
 }
 

@@ -119,31 +119,63 @@ class Initiator(_Ue):
                                  expect="TRANSFER_RESP")
         return _emitted(self._feed(m, view, now))
 
+    def offer_again(self, *, now: int) -> bytes:
+        """Reuse the granted ticket (J flag) in a new Ticket Transfer (RFC 6043 5.3: new CSB ID,
+        timestamp and RANDRi): T1 again from ``granted``; the TRANSFER_INIT to send."""
+        last = self._run()
+        ticket = last.vars.get("ticket")
+        if not last.done or not isinstance(ticket, TicketBlob) or not ticket.policy.reusable:
+            raise UsageError("only a completed transfer of a reusable ticket (J flag) is offered "
+                             "again (RFC 6043 5.3)")
+        m = self._machine(ONE_DOMAIN, "initiator", dict(last.vars), state="granted")
+        with self.facts.step(now):
+            actions = m.send("TRANSFER_INIT", now=now)
+        self.machine = m
+        return _sent(actions).raw
+
     def _run(self) -> RoleMachine:
         if self.machine is None:
             raise UsageError("no ticket request in progress: call request_ticket first")
         return self.machine
 
 
+@dataclass(frozen=True)
+class ResponderStep:
+    """What a responder sends after a TRANSFER_INIT: a RESOLVE_INIT_PSK for its own KMS
+    (``to_kms``), or - for a reusable ticket it resolved before - the TRANSFER_RESP for the
+    initiator at once, with the keys (seed 002 B.2.2.2 step 1 -> 10)."""
+
+    octets: bytes
+    to_kms: bool
+    keys: TicketKeys | None = None
+
+    def __repr__(self) -> str:
+        return f"ResponderStep({'to KMS' if self.to_kms else 'to initiator'}, " \
+               f"{len(self.octets)} octets)"
+
+
 class Responder(_Ue):
-    """The responding UE: receives TRANSFER_INIT, resolves at its own KMS (seed B.2.2.2/3);
-    runs TWO_DOMAINS when the ticket names another KMS (the step numbers differ)."""
+    """The responding UE: receives TRANSFER_INIT, resolves at its own KMS (seed B.2.2.2/3) or
+    reuses a stored reusable ticket; runs TWO_DOMAINS when the ticket names another KMS (the
+    step numbers differ).  Its reusable-ticket store persists across runs."""
 
     def __init__(self, uri: str, kms_uri: str, bootstrap: BootstrapContext) -> None:
         super().__init__(uri, kms_uri, bootstrap)
         self.machine: RoleMachine | None = None
-        self.reusable_store = ReusableTicketStore()
+        self.reusable = ReusableTicketStore()
 
-    def receive_transfer_init(self, raw: bytes, *, now: int) -> bytes:
-        """Steps 1-3: check TRANSFER_INIT; return the RESOLVE_INIT_PSK for the own KMS."""
+    def receive_transfer_init(self, raw: bytes, *, now: int) -> ResponderStep:
+        """Step 1 then 2-3 (a RESOLVE_INIT_PSK for the own KMS), or step 1r then 9-10."""
         view = TicketView.decode(raw, expect="TRANSFER_INIT")
         issuer = Kms.issuer_of(view)
         procedure = ONE_DOMAIN if issuer in (None, self.kms_uri) else TWO_DOMAINS
         m = self._machine(procedure, "responder",
-                          {**self._vars(), "reusable_store": self.reusable_store})
-        out = _sent(self._feed(m, view, now)).raw
+                          {**self._vars(), "reusable": self.reusable, "offer": None})
+        actions = self._feed(m, view, now)
         self.machine = m
-        return out
+        if m.done:
+            return ResponderStep(_sent(actions).raw, False, _emitted(actions))
+        return ResponderStep(_sent(actions).raw, True)
 
     def receive_resolve_resp(self, raw: bytes, *, now: int) -> tuple[bytes, TicketKeys]:
         """Step 8 (12r) then 9-10: check RESOLVE_RESP; return TRANSFER_RESP and the keys."""
@@ -152,7 +184,7 @@ class Responder(_Ue):
         m = self.machine
         view = TicketView.decode(raw, answers=m.vars.get("resolve_init"), expect="RESOLVE_RESP")
         actions = self._feed(m, view, now)
-        self.reusable_store = m.vars["reusable_store"]
+        self.reusable = m.vars["reusable"]
         return _sent(actions).raw, _emitted(actions)
 
 

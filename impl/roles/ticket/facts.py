@@ -12,6 +12,8 @@
 * ``ticket_sealed_by(ticket, kms)``: ``kms`` is this KMS and its TPK opens the base ticket
   (RFC 6043 Appendix A); a UE or another KMS cannot tell, so False.
 * ``ticket_authorises`` / ``ticket_term``: the TICKET's TP Data (``policy_data.policy_of``).
+* ``mpki_of(kemac, key)``: the MPKi in a KEMAC that opens under ``key``'s keys (else None);
+  ``stored_mpki(store, ticket)``: the MPKi kept with a reusable ticket (else None).
 
 The BSF lookup needs the time: the end point runs each step inside :meth:`TicketFacts.step`,
 which sets :attr:`TicketFacts.clock` and, for that step only, asks the BSF once per (B-TID,
@@ -29,9 +31,9 @@ from mckm.impl.errors import MckmError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, NafKeyAnswer
 from mckm.impl.roles.ticket.adapter import KemacBlob, TicketBlob, TicketView, ZkTag
-from mckm.impl.roles.ticket.base_ticket import TicketContents, open_ticket
+from mckm.impl.roles.ticket.base_ticket import TicketContents, TicketKeys, open_ticket
 from mckm.impl.roles.ticket.keys import one_step
-from mckm.models.policy.ticket_policy import TicketPolicy
+from mckm.models.policy.ticket_policy import ReusableTicketStore, TicketPolicy
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,19 @@ class TicketFacts:
         except MckmError:
             return False
         return True
+
+    def mpki_of(self, kemac: Any, key: Any) -> Secret[bytes] | None:
+        if not isinstance(kemac, KemacBlob):
+            return None
+        try:
+            opened = kemac.view.verify(self.key_bytes(key))
+            return None if opened.kemac is None else TicketKeys.from_kemac(opened.kemac.keys).mpki
+        except MckmError:
+            return None
+
+    def stored_mpki(self, store: Any, ticket: Any) -> Secret[bytes] | None:
+        keys = store.keys(ticket) if isinstance(store, ReusableTicketStore) else None
+        return keys.mpki if isinstance(keys, TicketKeys) else None
 
     def ticket_authorises(self, ticket: Any, identity: str) -> bool:
         return _policy(ticket).authorises(identity)

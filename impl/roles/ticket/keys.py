@@ -25,7 +25,7 @@ omitted RAND has length octet 0 and no octets.  Keys are returned as bytes and n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -167,19 +167,19 @@ class MessageKeys:
         return "MessageKeys(<redacted>)"
 
 
-def _derive_set(inkey: bytes, label_for: dict[MessageKeyConstant, bytes], *, encr_alg: int,
+def _derive_set(inkey: bytes, label_for: Callable[[MessageKeyConstant], bytes], *, encr_alg: int,
                 mac_alg: int, prf_func: PrfFunc) -> MessageKeys:
     require_encr_alg(encr_alg)
     require_mac_alg(mac_alg)
     kemac = None
     if encr_alg != ENCR_NULL:
         kemac = KemacKeys(
-            _prf(inkey, label_for[MessageKeyConstant.ENCR_KEY], 8 * ENCR_KEY_OCTETS[encr_alg],
+            _prf(inkey, label_for(MessageKeyConstant.ENCR_KEY), 8 * ENCR_KEY_OCTETS[encr_alg],
                  prf_func),
-            _prf(inkey, label_for[MessageKeyConstant.SALT], 8 * SALT_KEY_OCTETS, prf_func))
+            _prf(inkey, label_for(MessageKeyConstant.SALT), 8 * SALT_KEY_OCTETS, prf_func))
     auth_key = None
     if AUTH_KEY_OCTETS[mac_alg]:
-        auth_key = _prf(inkey, label_for[MessageKeyConstant.AUTH_KEY],
+        auth_key = _prf(inkey, label_for(MessageKeyConstant.AUTH_KEY),
                         8 * AUTH_KEY_OCTETS[mac_alg], prf_func)
     return MessageKeys(kemac, auth_key)
 
@@ -189,8 +189,9 @@ def message_keys(inkey: bytes, *, csb_id: int, purpose: LabelPurpose, randri: by
                  prf_func: PrfFunc) -> MessageKeys:
     """RFC 6043 5.1.2: the keys protecting a Ticket Request / Resolve message (inkey = PSK or
     envelope key) or a Ticket Transfer message (inkey = MPKi or MPKr'), with the PRF in HDR."""
-    labels = {c: protection_label(c, csb_id=csb_id, purpose=purpose, randri=randri,
-                                  randrr=randrr) for c in MessageKeyConstant}
+    def labels(c: MessageKeyConstant) -> bytes:
+        return protection_label(c, csb_id=csb_id, purpose=purpose, randri=randri, randrr=randrr)
+
     return _derive_set(inkey, labels, encr_alg=encr_alg, mac_alg=mac_alg, prf_func=prf_func)
 
 
@@ -243,9 +244,8 @@ def initiator_data_auth_key(mpkr: bytes, *, mac_alg: int, prf_func: PrfFunc) -> 
     """RFC 6043 6.10: the Vr auth_key, from the unforked MPKr, label c || 0xFF || 0xFFFFFFFF ||
     0x04 with the RFC 3830 4.1.4 auth constant.  The PRF is the Ticket Policy's (the one that
     handles MPKr, 5.1.1) - a project decision, REQ-TKT-MSG-05."""
-    labels = {c: _c(c) + _tail(LabelPurpose.INITIATOR_DATA) for c in MessageKeyConstant}
-    return _derive_set(mpkr, labels, encr_alg=ENCR_NULL, mac_alg=mac_alg,
-                       prf_func=prf_func).auth_key
+    return _derive_set(mpkr, lambda c: _c(c) + _tail(LabelPurpose.INITIATOR_DATA),
+                       encr_alg=ENCR_NULL, mac_alg=mac_alg, prf_func=prf_func).auth_key
 
 
 # -- Appendix A.2: MIKEY base ticket -------------------------------------------------------------
@@ -259,8 +259,8 @@ def tpk_label(constant: MessageKeyConstant, rand: bytes) -> bytes:
 def tpk_keys(tpk: bytes, *, rand: bytes, encr_alg: int, mac_alg: int,
              prf_func: PrfFunc) -> MessageKeys:
     """RFC 6043 A.2.1: encr_key, salt_key and auth_key from the TPK, with the Ticket Policy PRF."""
-    labels = {c: tpk_label(c, rand) for c in MessageKeyConstant}
-    return _derive_set(tpk, labels, encr_alg=encr_alg, mac_alg=mac_alg, prf_func=prf_func)
+    return _derive_set(tpk, lambda c: tpk_label(c, rand), encr_alg=encr_alg, mac_alg=mac_alg,
+                       prf_func=prf_func)
 
 
 def mpk_split_label(constant: MpkConstant, rand: bytes) -> bytes:

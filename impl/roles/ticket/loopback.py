@@ -107,7 +107,7 @@ def start_loopback(users: Mapping[str, str], *,
             for peer_uri, peer in list(service.peers.items()):
                 zk = services[peer_uri].zk
                 assert zk is not None
-                service.peers[peer_uri] = replace(peer, zk=(zk.host, zk.port))
+                service.set_peer(replace(peer, zk=(zk.host, zk.port)))
     except BaseException:
         for service in services.values():
             service.stop()

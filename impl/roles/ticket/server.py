@@ -282,6 +282,16 @@ class KmsService:
             raise error  # no HDR to answer: the binding's text refusal
         return TicketHttpResponse.mikey(reply, status_for(error))
 
+    def set_peer(self, peer: ZkPeer) -> None:
+        """Replace where a peer KMS's Zk endpoint is and the CA its server certificate must
+        chain to; its kept-alive Zk connections are closed.  The trust relation of the role and
+        the Zk endpoint's client-certificate trust stay as built."""
+        with self._clients_lock:
+            self.peers[peer.uri] = peer
+            old = self._zk_clients.pop(peer.uri, None)
+        if old is not None:
+            old.close()
+
     def _clients(self, to: str) -> ZkPool:
         peer = self.peers.get(to)
         if peer is None or peer.zk is None:

@@ -25,9 +25,13 @@ def fetch_ticket(initiator: Initiator, kms: TicketHttpClient, responder: str, *,
 
 def resolve_ticket(responder: Responder, kms: TicketHttpClient, transfer_init: bytes, *,
                    now: int) -> tuple[bytes, TicketKeys]:
-    """Ticket resolve at the responder's KMS (RFC 6043 4.2.3); TRANSFER_RESP and the keys."""
-    resolve_resp = kms.send(RequestType.TICKET_RESOLVE,
-                            responder.receive_transfer_init(transfer_init, now=now))
+    """Ticket resolve at the responder's KMS (RFC 6043 4.2.3), or none for a reusable ticket
+    the responder holds (5.3); TRANSFER_RESP and the keys."""
+    step = responder.receive_transfer_init(transfer_init, now=now)
+    if not step.to_kms:
+        assert step.keys is not None
+        return step.octets, step.keys
+    resolve_resp = kms.send(RequestType.TICKET_RESOLVE, step.octets)
     return responder.receive_resolve_resp(resolve_resp, now=now)
 
 
