@@ -48,7 +48,7 @@ def sequence_diagram(p: Procedure) -> str:
         lines.append("".join(row).rstrip())
         lines.append("".join(bar).rstrip())
         receive = next((t for t in p.steps if t.action == "receive" and t.message == s.message
-                        and t.role == s.peer), None)
+                        and t.role == s.peer and t.when is None), None)  # the main flow
         if receive:
             text = f"[{receive.number}] " + ", ".join(g.name for g in receive.guards)
             pos = min(col[s.peer] + 2, total)

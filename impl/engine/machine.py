@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mckm.impl.engine.messages import DictMessage
@@ -338,10 +338,3 @@ class RoleMachine:
                            procedure=self.procedure.name, state=self.state, message=name,
                            clause=self.procedure.clause, requirement=refusal.requirement,
                            mikey_error=refusal.mikey_error)
-
-
-@dataclass
-class RoleStore:
-    """A role's variables shared by its runs (e.g. one replay cache for all I_MESSAGEs)."""
-
-    values: dict[str, Any] = field(default_factory=dict)

@@ -325,3 +325,22 @@ def test_kms_replay_cache_entries_expire_with_what_the_model_refuses_anyway(
     assert sorted(e - NOW for e in kms_a.replay_cache.values()) == [3611, 86400]
     _refused(lambda: kms_a.receive_resolve(raw, now=later), kms_a, step="4-6",
              guard="ticket-not-expired", requirement="REQ-TKT-10", error=15)
+
+
+def test_views_cut_payload_octets_as_the_encoder_writes_them() -> None:
+    """The model's ticket / kemac / tp octets are cut from the received message; they equal the
+    payloads encoded on their own (Next Payload 0)."""
+    from mckm.impl.roles.ticket.adapter import TicketView
+    from mckm.impl.roles.ticket.base_ticket import encode_payload
+
+    w = world(bob_kms=KMS_A)
+    ri = w.alice.request_ticket(BOB, now=NOW)
+    resp = w.kms[KMS_A].receive_request(ri, now=NOW)
+    ti = w.alice.receive_request_resp(resp, now=NOW)
+    for raw, name, field, payload in ((ti, "TRANSFER_INIT", "ticket", "TICKET"),
+                                      (ri, "REQUEST_INIT", "tp", "TP"),
+                                      (resp, "REQUEST_RESP", "kemac", "KEMAC")):
+        view = TicketView.decode(raw)
+        value = view[field]
+        octets = value if isinstance(value, bytes) else value.octets
+        assert octets == encode_payload(decode(raw).get(payload)), name  # type: ignore[arg-type]

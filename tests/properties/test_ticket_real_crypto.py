@@ -20,7 +20,7 @@ from mckm.impl.errors import DecodeError, PolicyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.ticket.adapter import TicketView, ZkLink
 from mckm.impl.roles.ticket.effects import registry
-from mckm.impl.roles.ticket.endpoints import _factory, error_reply
+from mckm.impl.roles.ticket.endpoints import error_reply, view_factory
 from mckm.impl.roles.ticket.facts import TicketFacts
 from mckm.impl.roles.ticket.protection import INVALID_DT
 from mckm.models.policy.ticket_policy import ReusableTicketStore
@@ -68,7 +68,7 @@ def scenario(procedure: Procedure) -> Scenario:
             out[role.name] = RoleMachine(procedure, role.name, vars=_Kept(vars, role.name,
                                                                          caches, shared),
                                          facts=facts, effects=effects, trusted=TRUST.trusts,
-                                         message_factory=_factory)
+                                         message_factory=view_factory)
         return out
 
     return Scenario(procedure, make, ("initiator", "REQUEST_INIT"), PARAMS, "key",

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from mckm.impl.codec import Payload, decode
+from mckm.impl.codec import Message, Payload, decode
 from mckm.impl.errors import DecodeError, PolicyError, UsageError
 from mckm.impl.roles.ticket import messages as M
 from mckm.impl.roles.ticket.base_ticket import encode_payload
@@ -222,12 +222,13 @@ class TicketView(Mapping[str, Any]):
             return None if ident is None else _utf8(ident.id_data)
         if name == "tp":
             tp = m.message.get("TP")
-            return None if tp is None else encode_payload(tp)
+            return None if tp is None else _octets(m.message, tp)
         if name == "ticket":
-            return None if m.ticket is None else TicketBlob.of(m.ticket)
+            return None if m.ticket is None else TicketBlob(_octets(m.message, m.ticket),
+                                                            m.ticket)
         if name == "kemac":
             k = m.message.get("KEMAC")
-            return None if k is None else KemacBlob(encode_payload(k),
+            return None if k is None else KemacBlob(_octets(m.message, k),
                                                     k.fields["encr_alg"] != ENCR_NULL, self)
         if name == "v":
             v = m.message.get("V")
@@ -241,6 +242,17 @@ class TicketView(Mapping[str, Any]):
         if name == "nds":
             return ZkTag.of(self.raw, self.zk.peer if self.zk.authenticated else None)
         return None
+
+
+def _octets(message: Message, payload: Payload) -> bytes:
+    """``encode_payload(payload)`` (its octets with Next Payload 0), cut from the octets it was
+    decoded from when the message has them, else encoded."""
+    raw, layout = message.raw, message.layout
+    if raw is not None and len(layout) == len(message.payloads) + 1:
+        for p, span in zip(message.payloads, layout[1:], strict=True):
+            if p is payload:
+                return b"\x00" + raw[span.offset + 1:span.offset + span.length]
+    return encode_payload(payload)
 
 
 def _const(key: bytes | None) -> Any:

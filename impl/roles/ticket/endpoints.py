@@ -41,7 +41,9 @@ from mckm.models.procedures.model import Procedure
 _EFFECTS = registry()
 
 
-def _factory(name: str, fields: Mapping[str, Any]) -> TicketView:
+def view_factory(name: str, fields: Mapping[str, Any]) -> TicketView:
+    """The engine's message factory for the ticket effects: the view of the message they
+    built (fields ``built``, ``answers``, ``zk``)."""
     built = fields.get("built")
     if not isinstance(built, M.TicketMessage):
         raise UsageError(f"the ticket effects did not build {name}")
@@ -70,7 +72,7 @@ class _Party:
     def _machine(self, procedure: Procedure, role: str, vars: MutableMapping[str, Any],
                  state: str | None = None) -> RoleMachine:
         m = RoleMachine(procedure, role, vars=vars, facts=self.facts, effects=_EFFECTS,
-                        trusted=self.trust.trusts, message_factory=_factory)
+                        trusted=self.trust.trusts, message_factory=view_factory)
         if state is not None:
             m.state = state
         return m
@@ -277,4 +279,5 @@ def error_reply(raw: bytes, error: MckmError, *, now: int) -> bytes | None:
     return built.raw
 
 
-__all__ = ["Forward", "Initiator", "Kms", "Responder", "error_reply"]
+__all__ = ["Forward", "Initiator", "Kms", "Responder", "ResponderStep", "error_reply",
+           "view_factory"]
