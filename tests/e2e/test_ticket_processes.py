@@ -188,9 +188,11 @@ def _exchange(net: Net, responder: str) -> tuple[str, str, int, int]:
     try:
         transfer_init = alice.line()
         assert transfer_init.startswith("TRANSFER_INIT "), transfer_init
+        assert bytes.fromhex(transfer_init.split()[1]).startswith(b"INVITE " + responder.encode())
         bob.tell(transfer_init)
         answer = bob.line()
         if answer.startswith("TRANSFER_RESP "):
+            assert bytes.fromhex(answer.split()[1]).startswith(b"SIP/2.0 200 OK\r\n")
             alice.tell(answer)
             bob_last = bob.line()
         else:

@@ -3,9 +3,11 @@
 ``kms-serve`` / ``bsf-serve`` read a JSON config (:class:`~.server.KmsServerConfig`,
 :class:`~.server.BsfServerConfig`), listen, write the ready file and print ``ready {ports}``,
 and run until SIGTERM/SIGINT.  ``ue-initiator`` / ``ue-responder`` run one UE over Ua and talk
-to the other UE through stdin/stdout lines (standing in for SIP): ``TRANSFER_INIT <hex>``,
-``TRANSFER_RESP <hex>``; each ends with ``KEYS <fingerprint>`` (never a key) or
-``REFUSED <status and MIKEY error>`` and exit status 2.
+to the other UE through stdin/stdout lines ``TRANSFER_INIT <hex>`` and ``TRANSFER_RESP <hex>``,
+the hex being the SIP message that carries it (an INVITE whose SDP offer has the TRANSFER_INIT
+in ``a=key-mgmt:mikey``; the 200 OK whose SDP answer has the TRANSFER_RESP: :mod:`.sip`); each
+ends with ``KEYS <fingerprint>`` (never a key) or ``REFUSED <status and MIKEY error>`` and exit
+status 2.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import click
 
 from mckm.impl.errors import MckmError
+from mckm.impl.roles.ticket import sip
 from mckm.impl.roles.ticket.endpoints import Initiator, Responder
 from mckm.impl.roles.ticket.server import (
     BsfServerConfig,
@@ -118,10 +121,12 @@ def ue_initiator(uri: str, kms_uri: str, kms_address: str, kms_ca: Path, context
     def run() -> None:
         kms = _client(kms_address, kms_ca)
         try:
-            _say("TRANSFER_INIT " + fetch_ticket(ue, kms, peer, now=ntp_now()).hex())
+            transfer_init = fetch_ticket(ue, kms, peer, now=ntp_now())
         finally:
             kms.close()
-        keys = ue.receive_transfer_resp(_read("TRANSFER_RESP"), now=ntp_now())
+        _say("TRANSFER_INIT " + sip.invite(transfer_init, from_uri=uri, to_uri=peer).hex())
+        keys = ue.receive_transfer_resp(sip.transfer_resp_of(_read("TRANSFER_RESP")),
+                                        now=ntp_now())
         _say(f"KEYS {keys_fingerprint(keys)}")
 
     _guarded(run)
@@ -135,13 +140,13 @@ def ue_responder(uri: str, kms_uri: str, kms_address: str, kms_ca: Path,
     ue = Responder(uri, kms_uri, context_of(contexts_from_json(contexts.read_text()), uri))
 
     def run() -> None:
-        transfer_init = _read("TRANSFER_INIT")
+        request, transfer_init = sip.transfer_init_of(_read("TRANSFER_INIT"))
         kms = _client(kms_address, kms_ca)
         try:
             transfer_resp, keys = resolve_ticket(ue, kms, transfer_init, now=ntp_now())
         finally:
             kms.close()
-        _say("TRANSFER_RESP " + transfer_resp.hex())
+        _say("TRANSFER_RESP " + sip.answer(request, transfer_resp).hex())
         _say(f"KEYS {keys_fingerprint(keys)}")
 
     _guarded(run)

@@ -2,7 +2,7 @@
 
 In this process, over real HTTPS on 127.0.0.1: a BSF (Zn), KMS_A (Alice's, the ticket issuer)
 and KMS_B (Bob's), each with its own domain CA; Alice fetches a ticket at KMS_A, hands it to
-Bob (SIP in the standard; a function call here), Bob resolves it at KMS_B, which forwards the
+Bob in the SDP offer of a SIP INVITE (RFC 4567), Bob resolves it at KMS_B, which forwards the
 resolve to KMS_A over mutual-TLS Zk; the ticket is reusable (J flag), so Alice then offers it
 again and Bob answers from his store, with no KMS (RFC 6043 5.3).  Each hop is printed with its
 message and size; the keys only as fingerprints.
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mckm.impl.codec import decode
+from mckm.impl.roles.ticket import sip
 from mckm.impl.roles.ticket.loopback import start_loopback
 from mckm.impl.roles.ticket.server import ntp_now
 from mckm.impl.roles.ticket.ue_http import keys_fingerprint
@@ -44,16 +45,21 @@ def two_domain_exchange(echo: Callable[[str], None]) -> bool:
             response = kms_i.send(RequestType.TICKET_REQUEST, request)
             echo(f"  2 {KMS_A} -> {ALICE}: {_name(response)} (TICKET, KEMAC)")
             transfer_init = alice.receive_request_resp(response, now=ntp_now())
-            echo(f"  3 {ALICE} -> {BOB} (SIP in the standard): {_name(transfer_init)}")
-            resolve = bob.receive_transfer_init(transfer_init, now=ntp_now()).octets
+            offer = sip.invite(transfer_init, from_uri=ALICE, to_uri=BOB)
+            echo(f"  3 {ALICE} -> {BOB} SIP INVITE ({len(offer)} octets), SDP "
+                 f"a=key-mgmt:mikey {_name(transfer_init)}")
+            invite, received = sip.transfer_init_of(offer)
+            resolve = bob.receive_transfer_init(received, now=ntp_now()).octets
             echo(f"  4 {BOB} -> {KMS_B} Ua ticketresolve: {_name(resolve)}")
             answer = kms_r.send(RequestType.TICKET_RESOLVE, resolve)
             for line in hops:
                 echo(f"  5 {line} (KMS_B trusts KMS_A; TLS authenticated both)")
             echo(f"  6 {KMS_B} -> {BOB}: {_name(answer)} (KEMAC under Bob's NAF key)")
             transfer_resp, bob_keys = bob.receive_resolve_resp(answer, now=ntp_now())
-            echo(f"  7 {BOB} -> {ALICE}: {_name(transfer_resp)}")
-            alice_keys = alice.receive_transfer_resp(transfer_resp, now=ntp_now())
+            ok = sip.answer(invite, transfer_resp)
+            echo(f"  7 {BOB} -> {ALICE} SIP 200 OK ({len(ok)} octets), SDP a=key-mgmt:mikey "
+                 f"{_name(transfer_resp)}")
+            alice_keys = alice.receive_transfer_resp(sip.transfer_resp_of(ok), now=ntp_now())
             again = alice.offer_again(now=ntp_now())
             echo(f"  8 {ALICE} -> {BOB}: {_name(again)} (the same ticket again, new RANDRi)")
             reused = bob.receive_transfer_init(again, now=ntp_now())
