@@ -1,12 +1,14 @@
 """Run one role of a procedure model as a sans-IO state machine.
 
-Theory of operation (h11 style): the model's table ``state -> (action, message) -> step`` is
-the machine.  :meth:`RoleMachine.feed` takes a received message and the local time; if the table
-has no step for it in the current state, or a field is missing or ill-typed, or a guard does not
+Theory of operation (h11 style): the model's table ``state -> (action, message) -> steps`` is
+the machine; a cell with several steps is a branch, and the first step whose ``when`` holds is
+taken.  :meth:`RoleMachine.feed` takes a received message and the local time; if the table has
+no step for it in the current state, or a field is missing or ill-typed, or a guard does not
 hold, it raises :class:`~mckm.impl.engine.refusal.StepRefused` and changes nothing.  Otherwise
 it runs the step's effects (named functions from an :class:`EffectRegistry`, which the roles in
-``impl/roles`` provide), commits their variable updates all at once, moves to the step's target
-state and returns the actions: messages to send and values to hand to the caller.
+``impl/roles`` provide), then the send steps the new state makes automatic, and commits all
+their variable updates and the final state at once (a refusal of an automatic send undoes the
+whole move); it returns the actions: messages to send and values to hand to the caller.
 :meth:`RoleMachine.send` does the same for a step in which the role sends: effects build the
 message fields, the step's guards check the result, then the message is returned to be sent.
 No sockets, no clocks: time is an argument, I/O is the caller's.
