@@ -178,8 +178,10 @@ def sip_answer(request: SipMessage, *, sdp: str, status: int = 200, reason: str 
     copied = tuple((k, v) for k, v in request.headers
                    if k.lower() in ("via", "v", "from", "f", "call-id", "i", "cseq"))
     to = request.header("To") or ""
+    if ";tag=" not in to:  # a request inside a dialog already names the answerer's tag
+        to = f"{to};tag={tag}"
     return SipMessage(f"SIP/2.0 {status} {reason}",
-                      (*copied, ("To", f"{to};tag={tag}"), ("Content-Type", SDP_TYPE)),
+                      (*copied, ("To", to), ("Content-Type", SDP_TYPE)),
                       sdp.encode("utf-8"))
 
 
