@@ -16,38 +16,61 @@ from collections.abc import Iterator, Mapping
 
 #: entries kept whatever their age (the newest by T); older ones beyond these are pruned by age
 RETAIN = 4096
+#: new entries held apart from the shared older ones until this many; then merged (and pruned)
+MERGE = 64
 
 
 class ReplayCache(Mapping[bytes, int]):
-    """RAND -> T (NTP seconds) of the accepted I_MESSAGEs, pruned by age."""
+    """RAND -> T (NTP seconds) of the accepted I_MESSAGEs, pruned by age.
 
-    __slots__ = ("_entries",)
+    Immutable and cheap to extend: a cache shares its older entries (a dict no cache changes)
+    with the caches made from it and copies only its newest ones (at most ``MERGE``), so
+    :meth:`with_entry` costs O(MERGE) and, every ``MERGE`` entries, one merge and prune; it holds
+    at most ``RETAIN + MERGE`` entries plus those younger than ``2 * window``."""
+
+    __slots__ = ("_base", "_recent")
 
     def __init__(self, entries: Mapping[bytes, int] | None = None) -> None:
-        self._entries = dict(entries or {})
+        self._base: dict[bytes, int] = dict(entries or {})
+        self._recent: dict[bytes, int] = {}
+
+    @classmethod
+    def _of(cls, base: dict[bytes, int], recent: dict[bytes, int]) -> ReplayCache:
+        cache = cls.__new__(cls)
+        cache._base, cache._recent = base, recent
+        return cache
 
     def __getitem__(self, rand: bytes) -> int:
-        return self._entries[rand]
+        if rand in self._recent:
+            return self._recent[rand]
+        return self._base[rand]
+
+    def __contains__(self, rand: object) -> bool:
+        return rand in self._recent or rand in self._base
 
     def __iter__(self) -> Iterator[bytes]:
-        return iter(self._entries)
+        yield from self._recent
+        yield from (r for r in self._base if r not in self._recent)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._base) + sum(1 for r in self._recent if r not in self._base)
 
     def __hash__(self) -> int:
-        return hash(frozenset(self._entries.items()))
+        return hash(frozenset(self.items()))
 
     def with_entry(self, rand: bytes, t: int, *, now: int, window: int) -> ReplayCache:
-        """A cache with ``rand`` added; entries older than ``now - 2 * window`` are dropped once
-        more than ``RETAIN`` entries are held."""
-        keep = dict(self._entries)
-        keep[bytes(rand)] = t
+        """A cache with ``rand`` added; once ``MERGE`` new entries have gathered they join the
+        older ones, and if more than ``RETAIN`` are then held, those older than
+        ``now - 2 * window`` beyond the ``RETAIN`` newest are dropped."""
+        recent = {**self._recent, bytes(rand): t}
+        if len(recent) < MERGE:
+            return ReplayCache._of(self._base, recent)
+        keep = {**self._base, **recent}
         if len(keep) > RETAIN:
             newest = sorted(keep.items(), key=lambda item: item[1], reverse=True)
             keep = dict(newest[:RETAIN])
             keep.update((r, ts) for r, ts in newest[RETAIN:] if ts >= now - 2 * window)
-        return ReplayCache(keep)
+        return ReplayCache._of(keep, {})
 
     def __repr__(self) -> str:
-        return f"ReplayCache({len(self._entries)} entries)"
+        return f"ReplayCache({len(self)} entries)"
