@@ -76,3 +76,23 @@ def process_cold() -> Operation:
 @benchmark("imessage-process-warm", "SEAL I_MESSAGE process, RSK lines and signer Y cached")
 def process_warm() -> Operation:
     return _process(True)
+
+
+@benchmark("replay-cache-insert-8k",
+           "RFC 3830 5.4 replay cache: stage one RAND into a cache already holding 8192")
+def replay_insert_setup() -> Operation:
+    """What every accepted I_MESSAGE or ticket resolve pays once the cache is large: all entries
+    young (a ticket's RANDs stay until its TRe), so nothing may be pruned; each insert extends
+    the cache the previous one made, as the engine's committed steps do."""
+    cache = ReplayCache()
+    for i in range(8192):
+        cache = cache.with_entry(i.to_bytes(16, "big"), 10_000, now=10_000, window=300)
+    counter = itertools.count(8192)
+    state = {"cache": cache}
+
+    def run() -> object:
+        state["cache"] = state["cache"].with_entry(next(counter).to_bytes(16, "big"), 10_000,
+                                                   now=10_000, window=300)
+        return state["cache"]
+
+    return run

@@ -319,7 +319,6 @@ def test_kms_replay_cache_entries_expire_with_what_the_model_refuses_anyway(
     # once nothing has to be retained, an entry past its expiry is dropped on the next insert;
     # its message is still refused, by the ticket's end of validity (REQ-TKT-10)
     monkeypatch.setattr(replay, "RETAIN", 0)
-    monkeypatch.setattr(replay, "MERGE", 1)  # prune at every insert
     later = NOW + 3601
     kms_a.replay_cache = kms_a.replay_cache.with_entry(b"\x01" * 16, later + 10, now=later,
                                                        window=0)

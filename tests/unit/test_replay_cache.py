@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mckm.impl.roles.seal.replay import MERGE, RETAIN, ReplayCache
+from mckm.impl.roles.seal.replay import RETAIN, ReplayCache
 
 WINDOW = 300
 
@@ -16,23 +16,30 @@ def test_an_entry_survives_a_later_clock_so_a_clock_step_back_cannot_replay_it()
 
 def test_old_entries_are_pruned_beyond_the_retained_newest() -> None:
     cache = ReplayCache()
-    sizes = []
-    total = RETAIN + 3 * MERGE
-    for i in range(total):
+    for i in range(RETAIN + 10):
         cache = cache.with_entry(i.to_bytes(4, "big"), i, now=i, window=WINDOW)
-        sizes.append(len(cache))
-    # bounded; the newest RETAIN always stay; the oldest (older than now - 2 * window) went
-    assert max(sizes) <= RETAIN + MERGE and len(cache) < total
-    assert all(i.to_bytes(4, "big") in cache for i in range(total - RETAIN, total))
-    assert b"\x00\x00\x00\x00" not in cache and max(cache.values()) == total - 1
+    # the newest RETAIN stay; the ten oldest (T 0..9) are older than now - 2 * window: dropped
+    assert len(cache) == RETAIN
+    assert min(cache.values()) == 10 and max(cache.values()) == RETAIN + 9
 
 
-def test_young_entries_are_never_pruned_and_versions_stay_apart() -> None:
+def test_young_entries_are_never_pruned_and_a_dropped_stage_leaves_no_trace() -> None:
     cache = ReplayCache()
-    for i in range(RETAIN + 2 * MERGE):  # all within 2 * window of now: none may go
+    for i in range(RETAIN + 100):  # all within 2 * window of now: none may go
         cache = cache.with_entry(i.to_bytes(4, "big"), 10_000, now=10_000, window=WINDOW)
-    assert len(cache) == RETAIN + 2 * MERGE
-    branch_a = cache.with_entry(b"a", 10_000, now=10_000, window=WINDOW)
-    branch_b = cache.with_entry(b"b", 10_000, now=10_000, window=WINDOW)
-    assert b"a" in branch_a and b"a" not in branch_b and b"a" not in cache
-    assert dict(branch_a) == {**dict(cache), b"a": 10_000}
+    assert len(cache) == RETAIN + 100
+    before = dict(cache)
+    staged = cache.with_entry(b"refused", 10_000, now=10_000, window=WINDOW)  # step refused
+    assert b"refused" in staged and b"refused" not in cache and dict(cache) == before
+    kept = cache.with_entry(b"next", 10_000, now=10_000, window=WINDOW)  # the next step
+    assert dict(kept) == {**before, b"next": 10_000}
+    assert b"refused" not in kept
+
+
+def test_pruning_follows_time_not_insertion_order() -> None:
+    cache = ReplayCache()
+    ts = [(i * 7919) % 10_007 for i in range(RETAIN + 50)]  # T out of order
+    for i, t in enumerate(ts):
+        cache = cache.with_entry(i.to_bytes(4, "big"), t, now=20_000, window=WINDOW)
+    newest = sorted(ts, reverse=True)[:RETAIN]
+    assert len(cache) == RETAIN and sorted(cache.values(), reverse=True) == newest

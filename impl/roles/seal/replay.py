@@ -12,65 +12,92 @@ commits it only if the whole step succeeds.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Mapping
 
 #: entries kept whatever their age (the newest by T); older ones beyond these are pruned by age
 RETAIN = 4096
-#: new entries held apart from the shared older ones until this many; then merged (and pruned)
-MERGE = 64
+
+
+class _Entries:
+    """The entries every committed cache of one receiver shares: RAND -> T, and a heap of
+    (T, RAND) to find the oldest in O(log n) (a heap item whose T is no longer the RAND's is
+    skipped)."""
+
+    __slots__ = ("heap", "map")
+
+    def __init__(self) -> None:
+        self.map: dict[bytes, int] = {}
+        self.heap: list[tuple[int, bytes]] = []
+
+    def add(self, rand: bytes, t: int) -> None:
+        self.map[rand] = t
+        heapq.heappush(self.heap, (t, rand))
+
+    def prune(self, *, keep: int, cutoff: int) -> None:
+        """Drop the oldest entries while more than ``keep`` are held and the oldest is older
+        than ``cutoff``: those beyond the ``keep`` newest that are older than the cutoff."""
+        while len(self.map) > keep and self.heap and self.heap[0][0] < cutoff:
+            t, rand = heapq.heappop(self.heap)
+            if self.map.get(rand) == t:
+                del self.map[rand]
 
 
 class ReplayCache(Mapping[bytes, int]):
     """RAND -> T (NTP seconds) of the accepted I_MESSAGEs, pruned by age.
 
-    Immutable and cheap to extend: a cache shares its older entries (a dict no cache changes)
-    with the caches made from it and copies only its newest ones (at most ``MERGE``), so
-    :meth:`with_entry` costs O(MERGE) and, every ``MERGE`` entries, one merge and prune; it holds
-    at most ``RETAIN + MERGE`` entries plus those younger than ``2 * window``."""
+    Immutable as the engine sees it, in O(log n) per insert: :meth:`with_entry` returns a cache
+    that holds the new entry apart (nothing is copied); the entries before it are shared.
+    Extending a cache commits it - its held-apart entry joins the shared entries - so a staged
+    cache that is dropped (its step refused) leaves no trace, and the engine extends only the
+    cache a role has committed.  Two caches made from one cache must not both be extended."""
 
-    __slots__ = ("_base", "_recent")
+    __slots__ = ("_entries", "_pending")
 
     def __init__(self, entries: Mapping[bytes, int] | None = None) -> None:
-        self._base: dict[bytes, int] = dict(entries or {})
-        self._recent: dict[bytes, int] = {}
+        self._entries = _Entries()
+        for rand, t in (entries or {}).items():
+            self._entries.add(bytes(rand), t)
+        self._pending: tuple[bytes, int] | None = None
 
     @classmethod
-    def _of(cls, base: dict[bytes, int], recent: dict[bytes, int]) -> ReplayCache:
+    def _of(cls, entries: _Entries, pending: tuple[bytes, int]) -> ReplayCache:
         cache = cls.__new__(cls)
-        cache._base, cache._recent = base, recent
+        cache._entries, cache._pending = entries, pending
         return cache
 
     def __getitem__(self, rand: bytes) -> int:
-        if rand in self._recent:
-            return self._recent[rand]
-        return self._base[rand]
+        if self._pending is not None and self._pending[0] == rand:
+            return self._pending[1]
+        return self._entries.map[rand]
 
     def __contains__(self, rand: object) -> bool:
-        return rand in self._recent or rand in self._base
+        return (self._pending is not None and self._pending[0] == rand) or \
+            rand in self._entries.map
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._recent
-        yield from (r for r in self._base if r not in self._recent)
+        pending = self._pending
+        if pending is not None:
+            yield pending[0]
+        yield from (r for r in self._entries.map if pending is None or r != pending[0])
 
     def __len__(self) -> int:
-        return len(self._base) + sum(1 for r in self._recent if r not in self._base)
+        pending = self._pending
+        extra = pending is not None and pending[0] not in self._entries.map
+        return len(self._entries.map) + int(extra)
 
     def __hash__(self) -> int:
         return hash(frozenset(self.items()))
 
     def with_entry(self, rand: bytes, t: int, *, now: int, window: int) -> ReplayCache:
-        """A cache with ``rand`` added; once ``MERGE`` new entries have gathered they join the
-        older ones, and if more than ``RETAIN`` are then held, those older than
-        ``now - 2 * window`` beyond the ``RETAIN`` newest are dropped."""
-        recent = {**self._recent, bytes(rand): t}
-        if len(recent) < MERGE:
-            return ReplayCache._of(self._base, recent)
-        keep = {**self._base, **recent}
-        if len(keep) > RETAIN:
-            newest = sorted(keep.items(), key=lambda item: item[1], reverse=True)
-            keep = dict(newest[:RETAIN])
-            keep.update((r, ts) for r, ts in newest[RETAIN:] if ts >= now - 2 * window)
-        return ReplayCache._of(keep, {})
+        """A cache with ``rand`` added; entries older than ``now - 2 * window`` are dropped once
+        more than ``RETAIN`` entries are held (the ``RETAIN`` newest always stay)."""
+        entries = self._entries
+        if self._pending is not None:  # this cache is extended, so it was committed
+            entries.add(*self._pending)
+            self._pending = None  # the same content, now shared
+        entries.prune(keep=RETAIN - 1, cutoff=now - 2 * window)  # room for the new entry
+        return ReplayCache._of(entries, (bytes(rand), t))
 
     def __repr__(self) -> str:
         return f"ReplayCache({len(self)} entries)"
