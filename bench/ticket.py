@@ -167,7 +167,10 @@ def resolve_load(responder: str, budget: LoadBudget, connections: int = 1) -> Lo
         if alice.receive_transfer_resp(transfer_resp, now=ntp_now()) != keys:
             raise RuntimeError("the checked resolve gave the two UEs different keys")
         now = ntp_now()
-        messages = tuple(bob.receive_transfer_init(transfer_init, now=now).octets
+        # one responder instance per message: a responder refuses a TRANSFER_INIT it has
+        # already accepted (its replay cache), the KMS a RESOLVE_INIT it has served
+        messages = tuple(world.responder(responder).receive_transfer_init(transfer_init,
+                                                                          now=now).octets
                          for _ in range(budget.count + WARMUP))
         service = world.kms[home]
         result = run_load(LoadSpec(service.ua.host, service.ua.port, messages, budget.count,

@@ -33,8 +33,7 @@ the keys: after a resolve, with the MPKi of the RESOLVE_RESP (guard ``offer-mpki
 
 Leaves out: the PK variants (REQUEST_INIT_PK / RESOLVE_INIT_PK: TS 33.328 and seed 002 use only
 the GBA pre-shared NAF key on Ua), key forking (I flag: MPKr', IDRr/RANDRkms modifier), CSB
-updating, a responder replay cache of TRANSFER_INITs, and building the MIKEY Error message
-itself (a refusal carries its number).
+updating, and building the MIKEY Error message itself (a refusal carries its number).
 """
 
 from __future__ import annotations
@@ -361,6 +360,8 @@ REQUIREMENTS = {
     "REQ-TKT-23": "A responder that resolved a reusable ticket (J flag) keeps it with its keys "
                   "and answers a later TRANSFER_INIT with that ticket without a new resolve, "
                   "while the ticket is valid (seed B.2.2.2 steps 1 and 8; RFC 6043 5.3).",
+    "REQ-TKT-24": "The responder refuses a TRANSFER_INIT whose RANDRi it already accepted "
+                  "(replay): Invalid TS (RFC 3830 5.4; RFC 6043 5.3: a reuse has a new RANDRi).",
 }
 
 
@@ -444,6 +445,8 @@ G_RESP_POLICY = _g("granted-policy", TicketFor(TICKET, Self("peer")), "REQ-TKT-0
 # responder receiving TRANSFER_INIT (4.2.2.2; seed step 1)
 G_TI_ADDRESSED = _g("addressed", Eq(Field("idrr"), Self("uri")), "REQ-TKT-05",
                     "IDRr is not this responder", INVALID_ID, "misaddressed")
+G_TI_FRESH = _g("fresh", NotIn(Field("randri"), Self("replay_cache")), "REQ-TKT-24",
+                "RANDRi already accepted (replay)", INVALID_TS, "replay")
 # a KMS receiving a RESOLVE_INIT from a UE (seed steps 4-6)
 G_RES_MAC = _g("nafkey-mac", MacBy(MSG, NafKey(Field("idrpsk"), Self("uri"))), "REQ-TKT-07",
                "the V payload does not verify under the NAF key of IDRpsk", AUTH_FAILURE,
@@ -589,13 +592,15 @@ def _steps(kms_i: str, kms_r: str) -> tuple[Step, ...]:
              "resolve; check the validity and the V with the stored MPKi, then answer "
              "(seed B.2.2.2 step 1 -> step 10; RFC 6043 5.3).",
              when=In(TICKET, REUSABLE),
-             guards=(G_TI_ADDRESSED, G_REUSE_FROM, G_REUSE_TO, G_REUSE_MAC),
+             guards=(G_TI_ADDRESSED, G_TI_FRESH, G_REUSE_FROM, G_REUSE_TO, G_REUSE_MAC),
              implements=("REQ-TKT-22",),
-             effects=("ticket.responder.remember_ticket", "ticket.responder.reuse_keys")),
+             effects=("ticket.responder.remember_rand", "ticket.responder.remember_ticket",
+                      "ticket.responder.reuse_keys")),
         Step("1", "responder", "receive", "TRANSFER_INIT", "initiator", "idle", "resolving",
              "REQ-TKT-05", "Check TRANSFER_INIT against the receive policy; its V cannot be "
              "checked before the ticket is resolved (seed B.2.2.2 step 1).",
-             guards=(G_TI_ADDRESSED,), effects=("ticket.responder.remember_ticket",)),
+             guards=(G_TI_ADDRESSED, G_TI_FRESH), implements=("REQ-TKT-24",),
+             effects=("ticket.responder.remember_rand", "ticket.responder.remember_ticket")),
         Step("2-3", "responder", "send", "RESOLVE_INIT", kms_r, "resolving", "waiting",
              "REQ-TKT-06", "Build RESOLVE_INIT_PSK: B-TID in IDRpsk (the seed's 'IDi'), IDRr "
              "own identity, TICKET as received, V under the NAF key; send over Ua (steps 2-3).",
@@ -685,12 +690,11 @@ def _steps(kms_i: str, kms_r: str) -> tuple[Step, ...]:
 
 _INITIATOR = Role("initiator", "idle", ("done",), {**_UE_VARS, "peer": "ident", "mpki": "blob"})
 _RESPONDER = Role("responder", "idle", ("answered",),
-                  {**_UE_VARS, "reusable": "set[blob]", "offer": "msg"})
+                  {**_UE_VARS, "reusable": "set[blob]", "offer": "msg",
+                   "replay_cache": "set[blob]"})
 _LEAVES_OUT = (
     "PK variants (TS 33.328 and seed 002 use only the GBA NAF key), key forking (I flag), CSB "
     "updating (RFC 6043 5.2)",
-    "a responder replay cache for TRANSFER_INIT (RFC 3830 5.4): a replayed TRANSFER_INIT with a "
-    "reused ticket is answered again under the same keys, which it already carries",
     "building and sending the MIKEY Error message (the refusal carries its number)",
     "one run of each KMS role covers the exchanges of one ticket; a KMS keeps no per-ticket state",
 )

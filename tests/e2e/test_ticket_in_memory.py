@@ -114,9 +114,11 @@ def test_non_reusable_ticket_is_resolved_again_and_not_offered_again() -> None:
     tr, _ = w.bob.receive_resolve_resp(rr, now=NOW)
     w.alice.receive_transfer_resp(tr, now=NOW)
     assert not w.bob.reusable.entries
-    assert w.bob.receive_transfer_init(ti, now=NOW).to_kms
     with pytest.raises(MckmError, match="reusable"):
         w.alice.offer_again(now=NOW)
+    # the same TRANSFER_INIT again is a replay (RFC 3830 5.4), refused before any resolve
+    _refused(lambda: w.bob.receive_transfer_init(ti, now=NOW), None, step="1", guard="fresh",
+             requirement="REQ-TKT-24", error=1)
 
 
 def test_reused_ticket_expired_or_tampered_is_refused_and_nothing_changes() -> None:
@@ -128,6 +130,9 @@ def test_reused_ticket_expired_or_tampered_is_refused_and_nothing_changes() -> N
     _refused(lambda: w.bob.receive_transfer_init(_flip(again, "V"), now=NOW + 5), None,
              step="1r", guard="stored-mpki-mac", requirement="REQ-TKT-22", error=0)
     assert w.bob.reusable.entries == store
+    assert not w.bob.receive_transfer_init(again, now=NOW + 5).to_kms  # accepted once
+    _refused(lambda: w.bob.receive_transfer_init(again, now=NOW + 6), None, step="1r",
+             guard="fresh", requirement="REQ-TKT-24", error=1)
 
 
 @pytest.mark.parametrize("bob_kms", [KMS_A, KMS_B], ids=["one-kms", "two-kms"])

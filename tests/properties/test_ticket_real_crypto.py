@@ -58,7 +58,9 @@ def scenario(procedure: Procedure) -> Scenario:
                 if role.name == "initiator":
                     vars.update(peer=BOB, mpki=None)
                 else:
-                    vars.update(reusable=ReusableTicketStore(), offer=None)
+                    vars.update(reusable=ReusableTicketStore(), offer=None,
+                                replay_cache=caches.get(role.name, frozenset()) if shared
+                                else frozenset())
             else:
                 facts = TicketFacts(kms, bsf=bsf, tpk=Secret(_octets("TPK " + kms)))
                 vars = {"uri": kms, "replay_cache": caches.get(role.name, frozenset()) if shared

@@ -187,7 +187,7 @@ def accept(ctx: EffectContext) -> None:
 # ---- KMS
 def remember_rand(ctx: EffectContext) -> None:
     m = _msg(ctx)
-    rand = m.get("randri") if m.name == "REQUEST_INIT" else m.get("randrr")
+    rand = m.get("randrr") if m.name.startswith("RESOLVE_INIT") else m.get("randri")
     ctx.set_var("replay_cache", ctx.var("replay_cache") | {rand})
     ctx.set_var("randrr", rand)
 
@@ -301,6 +301,7 @@ EFFECTS = EffectRegistry({
     "ticket.kms.build_zk_request": build_zk_request,
     "ticket.kms.build_zk_resp": build_zk_resp,
     "ticket.kms.take_zk_keys": take_zk_keys,
+    "ticket.responder.remember_rand": remember_rand,
     "ticket.responder.build_resolve_init": build_resolve_init,
     "ticket.responder.open_kemac": open_kemac,
     "ticket.responder.store_reusable": store_reusable,
@@ -347,7 +348,7 @@ def fresh_stores(procedure: Procedure, responder: str = BOB) -> dict[str, dict[s
             out[r.name] = {**ue_vars(ALICE, where[r.name]), "peer": responder, "mpki": None}
         elif r.name == "responder":
             out[r.name] = {**ue_vars(responder, where[r.name]), "reusable": ReusableTicketStore(),
-                           "offer": None}
+                           "offer": None, "replay_cache": frozenset()}
         else:
             out[r.name] = kms_vars(where[r.name])
     return out

@@ -180,17 +180,19 @@ def replay_expiry(ctx: EffectContext, view: TicketView) -> int:
 
 
 def remember_rand(ctx: EffectContext) -> None:
-    """Add RANDRi / RANDRr to the replay cache (RFC 3830 5.4) and keep the request served.
+    """Add the initial message's RAND (RANDRi of REQUEST_INIT and TRANSFER_INIT, RANDRr of
+    RESOLVE_INIT) to the replay cache (RFC 3830 5.4); a KMS also keeps the request it serves.
     The cache (``seal.replay.ReplayCache``, window 0) holds each RAND until its
     :func:`replay_expiry` and always the ``RETAIN`` latest-expiring ones."""
     view = _view(ctx)
-    rand = view.get("randri") if view.name == "REQUEST_INIT" else view.get("randrr")
+    rand = view.get("randrr") if view.name.startswith("RESOLVE_INIT") else view.get("randri")
     held = ctx.var("replay_cache")
     cache = held if isinstance(held, ReplayCache) else ReplayCache(
         dict.fromkeys(held or (), UNBOUNDED_END))  # a plain set: no expiry known
     ctx.set_var("replay_cache", cache.with_entry(rand, replay_expiry(ctx, view), now=ctx.now,
                                                  window=0))
-    ctx.set_var("received_init", view.msg)
+    if ctx.step.role != "responder":
+        ctx.set_var("received_init", view.msg)
 
 
 def issue_ticket(ctx: EffectContext) -> None:
@@ -353,6 +355,7 @@ EFFECTS: dict[str, Callable[[EffectContext], None]] = {
     "ticket.kms.build_zk_request": build_zk_request,
     "ticket.kms.build_zk_resp": build_zk_resp,
     "ticket.kms.take_zk_keys": take_zk_keys,
+    "ticket.responder.remember_rand": remember_rand,
     "ticket.responder.build_resolve_init": build_resolve_init,
     "ticket.responder.open_kemac": open_kemac,
     "ticket.responder.store_reusable": store_reusable,

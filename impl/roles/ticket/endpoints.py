@@ -159,12 +159,13 @@ class ResponderStep:
 class Responder(_Ue):
     """The responding UE: receives TRANSFER_INIT, resolves at its own KMS (seed B.2.2.2/3) or
     reuses a stored reusable ticket; runs TWO_DOMAINS when the ticket names another KMS (the
-    step numbers differ).  Its reusable-ticket store persists across runs."""
+    step numbers differ).  Its reusable-ticket store and replay cache persist across runs."""
 
     def __init__(self, uri: str, kms_uri: str, bootstrap: BootstrapContext) -> None:
         super().__init__(uri, kms_uri, bootstrap)
         self.machine: RoleMachine | None = None
         self.reusable = ReusableTicketStore()
+        self.replay_cache = ReplayCache()
 
     def receive_transfer_init(self, raw: bytes, *, now: int) -> ResponderStep:
         """Step 1 then 2-3 (a RESOLVE_INIT_PSK for the own KMS), or step 1r then 9-10."""
@@ -172,9 +173,11 @@ class Responder(_Ue):
         issuer = Kms.issuer_of(view)
         procedure = ONE_DOMAIN if issuer in (None, self.kms_uri) else TWO_DOMAINS
         m = self._machine(procedure, "responder",
-                          {**self._vars(), "reusable": self.reusable, "offer": None})
+                          {**self._vars(), "reusable": self.reusable, "offer": None,
+                           "replay_cache": self.replay_cache})
         actions = self._feed(m, view, now)
         self.machine = m
+        self.replay_cache = m.vars["replay_cache"]
         if m.done:
             return ResponderStep(_sent(actions).raw, False, _emitted(actions))
         return ResponderStep(_sent(actions).raw, True)
