@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mckm.impl.errors import PolicyError, UsageError
+from mckm.impl.transport.http_head import Fields, HeadError, read_head
 from mckm.impl.transport.https_kms import TlsIdentity, client_context, server_context
 from mckm.impl.transport.ticket_http import (
     DEFAULT_PATH,
@@ -234,11 +235,12 @@ class _Handler(BaseHTTPRequestHandler):
     endpoint: HttpsEndpoint  # set on the subclass made per endpoint
 
     def setup(self) -> None:
-        # headers and body are separate writes: without TCP_NODELAY, Nagle's algorithm and the
-        # peer's delayed ACK add ~40 ms to every kept-alive response
+        # without TCP_NODELAY, Nagle's algorithm and the peer's delayed ACK can add ~40 ms to a
+        # kept-alive response that leaves in more than one segment
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().setup()
         self.peer: PeerIdentity | None = None
+        self.fields = Fields([])
         self.peer_problem: str | None = None
         self.refused = False
         self.endpoint._opened(self.request)
@@ -266,8 +268,30 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
         self.endpoint._closed(self.request)
 
+    def parse_request(self) -> bool:
+        """The request head by :func:`~mckm.impl.transport.http_head.read_head` (strict, and
+        without the ``email`` parser of ``http.server``); a refusal is answered here."""
+        self.command = None  # type: ignore[assignment]  # as http.server does before parsing
+        self.request_version = "HTTP/1.1"  # an error answer gets a status line and fields
+        self.close_connection = True
+        raw: bytes = getattr(self, "raw_requestline", b"")  # read by handle_one_request
+        self.requestline = str(raw, "iso-8859-1").rstrip("\r\n")
+        if not self.requestline.strip():
+            return False
+        head = read_head(raw, cast(BinaryIO, self.rfile))
+        if isinstance(head, HeadError):
+            self.send_error(head.status, head.reason)
+            return False
+        self.command, self.path, self.request_version = head.method, head.target, head.version
+        self.fields = head.fields
+        self.close_connection = not head.keep_alive
+        if (head.fields.get("Expect") or "").lower() == "100-continue" \
+                and head.version == "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
+
     def _serve(self, head: bool = False) -> None:
-        length_text = self.headers.get("Content-Length", "0")
+        length_text = self.fields.get("Content-Length") or "0"
         if not length_text.isdigit() or int(length_text) > MAX_BODY:
             self.close_connection = True
             status = 413 if length_text.isdigit() else 400
@@ -275,7 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
                                                    "Content-Length"), head)
             return
         body = self.rfile.read(int(length_text))
-        headers = {k.lower(): v for k, v in self.headers.items()}
+        headers = {k.lower(): v for k, v in self.fields.items()}
         response = self.endpoint.app(self.command, self.path, headers, body, self.peer,
                                      self.peer_problem)
         log.info("%s %s %s -> %d (peer %s)", self.endpoint.name, self.command,
