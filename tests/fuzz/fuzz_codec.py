@@ -24,6 +24,7 @@ with atheris.instrument_imports():
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from tests.codec.samples import sample_messages  # noqa: E402
+from tests.fuzz.seeded import mutated  # noqa: E402
 
 VENDOR = ROOT / "tests" / "data" / "vendor_vectors.json"
 
@@ -39,22 +40,8 @@ def _seeds() -> list[bytes]:
 SEEDS = _seeds()
 
 
-def _input(data: bytes) -> bytes:
-    if len(data) < 4 or data[0] < 128:
-        return data[1:]
-    seed = SEEDS[data[1] % len(SEEDS)]
-    at = int.from_bytes(data[2:4], "big") % (len(seed) + 1)
-    patch = data[4:]
-    mode = data[0] % 3
-    if mode == 0:  # overwrite
-        return seed[:at] + patch + seed[at + len(patch):]
-    if mode == 1:  # insert
-        return seed[:at] + patch + seed[at:]
-    return seed[:at] + seed[at + len(patch):]  # cut
-
-
 def test_one_input(data: bytes) -> None:
-    raw = _input(data)
+    raw = mutated(data, SEEDS)
     try:
         message = decode(raw)
     except DecodeError:
