@@ -82,11 +82,8 @@ def key_mgmt_attributes(sdp: str) -> list[KeyMgmt]:
         text = line.rstrip("\r\n")
         if text.startswith("m="):
             media = 0 if media is None else media + 1
-        elif text.startswith(f"a={KEY_MGMT}:"):
+        elif text[:len(KEY_MGMT) + 3].lower() == f"a={KEY_MGMT}:":  # read in any case
             out.append(_attribute(text[len(KEY_MGMT) + 3:], media, offset))
-        elif text.lower().startswith(f"a={KEY_MGMT}:"):
-            raise DecodeError("the attribute name is case-sensitive: key-mgmt", offset=offset,
-                              payload="SDP", field=KEY_MGMT)
         offset += len(line)
     return out
 
