@@ -60,14 +60,17 @@ def two_domain_exchange(echo: Callable[[str], None]) -> bool:
             echo(f"  7 {BOB} -> {ALICE} SIP 200 OK ({len(ok)} octets), SDP a=key-mgmt:mikey "
                  f"{_name(transfer_resp)}")
             alice_keys = alice.receive_transfer_resp(sip.transfer_resp_of(ok), now=ntp_now())
-            again = alice.offer_again(now=ntp_now())
-            echo(f"  8 {ALICE} -> {BOB}: {_name(again)} (the same ticket again, new RANDRi)")
-            reused = bob.receive_transfer_init(again, now=ntp_now())
-            echo(f"  9 {BOB} -> {ALICE}: {_name(reused.octets)} (reusable ticket, J flag: "
-                 f"no resolve, keys from Bob's store)")
+            again = sip.invite(alice.offer_again(now=ntp_now()), from_uri=ALICE, to_uri=BOB)
+            echo(f"  8 {ALICE} -> {BOB} SIP INVITE ({len(again)} octets): the same ticket "
+                 "again in TRANSFER_INIT, new RANDRi")
+            invite2, offered = sip.transfer_init_of(again)
+            reused = bob.receive_transfer_init(offered, now=ntp_now())
+            ok2 = sip.answer(invite2, reused.octets)
+            echo(f"  9 {BOB} -> {ALICE} SIP 200 OK ({len(ok2)} octets): {_name(reused.octets)} "
+                 "(reusable ticket, J flag: no resolve, keys from Bob's store)")
             same_again = (reused.keys == bob_keys and not reused.to_kms
-                          and alice.receive_transfer_resp(reused.octets, now=ntp_now())
-                          == alice_keys)
+                          and alice.receive_transfer_resp(sip.transfer_resp_of(ok2),
+                                                          now=ntp_now()) == alice_keys)
         finally:
             kms_i.close()
             kms_r.close()
