@@ -344,18 +344,6 @@ class TicketModelFacts:
     def _true(self, term: Any) -> bool:
         return bool(z3.is_true(self.model.eval(term, model_completion=True)))
 
-    def uid(self, identity: str, period: int) -> Any:
-        return None
-
-    def period_of(self, time: int) -> int:
-        return 0
-
-    def signed_by(self, message: Any, uid: Any) -> bool:
-        return False
-
-    def encrypted_to(self, blob: Any, uid: Any) -> bool:
-        return False
-
     def naf_key(self, btid: Any, naf_id: str) -> Any:
         z = self.z
         return self._ev(z3.Function("NafKey", z.Blob, z.Ident, z.Blob)(

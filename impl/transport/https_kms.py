@@ -44,37 +44,46 @@ class TlsIdentity:
     ca_pem: bytes
 
 
-def make_tls_identity(host: str = "127.0.0.1", days: int = 7) -> TlsIdentity:
-    """A fresh P-256 CA and a server certificate for ``host`` (an IP address or DNS name)."""
+def _validity(builder: x509.CertificateBuilder, days: int) -> x509.CertificateBuilder:
     now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mckm KMS test CA")])
-    ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=days))
+    return (builder.serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=days)))
+
+
+def new_ca(name: x509.Name, days: int) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A fresh self-signed P-256 CA (path length 0, certificate and CRL signing only)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        _validity(x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                  .public_key(key.public_key()), days)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
                                      False), critical=True)
-        .sign(ca_key, hashes.SHA256())
+        .sign(key, hashes.SHA256())
     )
-    key = ec.generate_private_key(ec.SECP256R1())
+    return key, cert
+
+
+def host_name(host: str) -> x509.GeneralName:
+    """The SAN entry of ``host``: an IP address, else a DNS name."""
     try:
-        alt: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+        return x509.IPAddress(ipaddress.ip_address(host))
     except ValueError:
-        alt = x509.DNSName(host)
+        return x509.DNSName(host)
+
+
+def issue_identity(ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate,
+                   subject: x509.Name, sans: list[x509.GeneralName],
+                   usages: list[x509.ObjectIdentifier], days: int) -> TlsIdentity:
+    """A fresh P-256 key and an end-entity certificate for it, signed by the CA."""
+    key = ec.generate_private_key(ec.SECP256R1())
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
-        .issuer_name(ca_name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=days))
-        .add_extension(x509.SubjectAlternativeName([alt]), critical=False)
+        _validity(x509.CertificateBuilder().subject_name(subject)
+                  .issuer_name(ca_cert.subject).public_key(key.public_key()), days)
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
-                       critical=False)
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     pem = serialization.Encoding.PEM
@@ -86,17 +95,31 @@ def make_tls_identity(host: str = "127.0.0.1", days: int = 7) -> TlsIdentity:
     )
 
 
-def server_context(identity: TlsIdentity) -> ssl.SSLContext:
-    """TLS 1.2+ server context holding ``identity`` (the key goes through a 0600 temp file,
-    because ``ssl`` loads keys only from files)."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
+def make_tls_identity(host: str = "127.0.0.1", days: int = 7) -> TlsIdentity:
+    """A fresh P-256 CA and a server certificate for ``host`` (an IP address or DNS name)."""
+    ca_key, ca_cert = new_ca(
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mckm KMS test CA")]), days)
+    return issue_identity(ca_key, ca_cert,
+                          x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]),
+                          [host_name(host)], [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH], days)
+
+
+def load_identity(context: ssl.SSLContext, identity: TlsIdentity) -> None:
+    """Load ``identity`` into ``context`` (through a 0600 temp file: ``ssl`` reads keys only
+    from files)."""
     with tempfile.TemporaryDirectory() as tmp:
         cert_file, key_file = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
         cert_file.write_bytes(identity.cert_pem)
         key_file.touch(mode=0o600)
         key_file.write_bytes(identity.key_pem)
         context.load_cert_chain(cert_file, key_file)
+
+
+def server_context(identity: TlsIdentity) -> ssl.SSLContext:
+    """TLS 1.2+ server context holding ``identity``."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    load_identity(context, identity)
     return context
 
 

@@ -18,29 +18,33 @@ domain only, never a body.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import http.client
-import ipaddress
 import logging
 import re
 import socket
 import ssl
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mckm.impl.errors import PolicyError, UsageError
 from mckm.impl.transport.http_head import Fields, HeadError, read_head
-from mckm.impl.transport.https_kms import TlsIdentity, client_context, server_context
+from mckm.impl.transport.https_kms import (
+    TlsIdentity,
+    client_context,
+    host_name,
+    issue_identity,
+    load_identity,
+    new_ca,
+    server_context,
+)
 from mckm.impl.transport.ticket_http import (
     DEFAULT_PATH,
     MAX_BODY,
@@ -87,55 +91,20 @@ class DomainCa:
     def issue(self, name: str, host: str = "127.0.0.1", days: int = 7) -> TlsIdentity:
         """A certificate for ``name`` of this domain, valid as TLS server (for ``host``) and
         client; subject CN=name, O=domain; SAN = host + ``urn:mckm:kms-domain:<domain>``."""
-        now = datetime.datetime.now(datetime.UTC)
-        ca_cert = x509.load_pem_x509_certificate(self.cert_pem)
-        key = ec.generate_private_key(ec.SECP256R1())
-        try:
-            alt: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
-        except ValueError:
-            alt = x509.DNSName(host)
         subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.domain),
                              x509.NameAttribute(NameOID.COMMON_NAME, name)])
-        cert = (
-            x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=days))
-            .add_extension(x509.SubjectAlternativeName(
-                [alt, x509.UniformResourceIdentifier(DOMAIN_URI_PREFIX + self.domain)]),
-                critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
-                                                  ExtendedKeyUsageOID.CLIENT_AUTH]),
-                           critical=False)
-            .sign(self._key, hashes.SHA256())
-        )
-        pem = serialization.Encoding.PEM
-        return TlsIdentity(
-            cert_pem=cert.public_bytes(pem),
-            key_pem=key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()),
-            ca_pem=self.cert_pem,
-        )
+        sans = [host_name(host), x509.UniformResourceIdentifier(DOMAIN_URI_PREFIX + self.domain)]
+        return issue_identity(self._key, x509.load_pem_x509_certificate(self.cert_pem), subject,
+                              sans, [ExtendedKeyUsageOID.SERVER_AUTH,
+                                     ExtendedKeyUsageOID.CLIENT_AUTH], days)
 
 
 def make_domain_ca(domain: str, days: int = 7) -> DomainCa:
     """A fresh P-256 CA for KMS domain ``domain`` (subject CN="mckm KMS domain CA", O=domain)."""
-    _check_domain(domain)
-    now = datetime.datetime.now(datetime.UTC)
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, domain),
-                      x509.NameAttribute(NameOID.COMMON_NAME, "mckm KMS domain CA")])
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
-                                     False), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    key, cert = new_ca(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME,
+                                                     _check_domain(domain)),
+                                  x509.NameAttribute(NameOID.COMMON_NAME, "mckm KMS domain CA")]),
+                       days)
     return DomainCa(domain, cert.public_bytes(serialization.Encoding.PEM), key)
 
 
@@ -190,17 +159,6 @@ class DomainTrust:
         return PeerIdentity(domain, cert.subject.rfc4514_string())
 
 
-def _load_identity(context: ssl.SSLContext, identity: TlsIdentity) -> None:
-    """Load ``identity`` into ``context`` (through a 0600 temp file: ``ssl`` reads keys only
-    from files)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        cert_file, key_file = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
-        cert_file.write_bytes(identity.cert_pem)
-        key_file.touch(mode=0o600)
-        key_file.write_bytes(identity.key_pem)
-        context.load_cert_chain(cert_file, key_file)
-
-
 def mutual_server_context(identity: TlsIdentity, trust: DomainTrust) -> ssl.SSLContext:
     """TLS 1.2+ server context that requires a client certificate from a trusted domain CA."""
     context = server_context(identity)
@@ -212,7 +170,7 @@ def mutual_server_context(identity: TlsIdentity, trust: DomainTrust) -> ssl.SSLC
 def mutual_client_context(identity: TlsIdentity, trust: DomainTrust) -> ssl.SSLContext:
     """TLS 1.2+ client context presenting ``identity`` and trusting only ``trust``'s CAs."""
     context = client_context(trust.cadata.encode())
-    _load_identity(context, identity)
+    load_identity(context, identity)
     return context
 
 
@@ -434,7 +392,7 @@ class HttpsClient:
             assert ca_pem is not None
             context = client_context(ca_pem)
             if identity is not None:
-                _load_identity(context, identity)
+                load_identity(context, identity)
         self.host, self.port = host, port
         self._trust, self._expect_domain = trust, expect_domain
         self._conn = http.client.HTTPSConnection(host, port, context=context, timeout=timeout)

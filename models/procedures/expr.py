@@ -24,7 +24,7 @@ import abc
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import z3
 
@@ -44,7 +44,13 @@ class MessageView(Protocol):
 
 
 class Facts(Protocol):
-    """Crypto and key-period facts a guard can ask (real: ECCSI/SAKKE/UID; tests: a fake)."""
+    """The facts object of a role: any object.  Each family of guard terms reads it through its
+    own protocol: :class:`SakkeFacts` here, ``mikey_ticket.TicketFacts`` for the tickets."""
+
+
+class SakkeFacts(Protocol):
+    """Crypto and key-period facts the MIKEY-SAKKE terms ask (real: ECCSI/SAKKE/UID; tests: a
+    fake)."""
 
     def uid(self, identity: str, period: int) -> Any: ...
 
@@ -65,6 +71,10 @@ class Env:
     now: int
     facts: Facts
     trusted: Callable[[str, str], bool] = lambda a, b: False
+
+
+def _sakke(env: Env) -> SakkeFacts:
+    return cast(SakkeFacts, env.facts)
 
 
 # --------------------------------------------------------------------------- z3 side
@@ -264,7 +274,7 @@ class Uid(Expr):
     period: Expr
 
     def to_python(self, env: Env) -> Any:
-        return env.facts.uid(self.identity.to_python(env), self.period.to_python(env))
+        return _sakke(env).uid(self.identity.to_python(env), self.period.to_python(env))
 
     def to_z3(self, z: Z3Reading) -> Any:
         return z.uid(self.identity.to_z3(z), self.period.to_z3(z))
@@ -280,7 +290,7 @@ class PeriodOf(Expr):
     time: Expr
 
     def to_python(self, env: Env) -> Any:
-        return env.facts.period_of(self.time.to_python(env))
+        return _sakke(env).period_of(self.time.to_python(env))
 
     def to_z3(self, z: Z3Reading) -> Any:
         return z.period_of(self.time.to_z3(z))
@@ -408,7 +418,7 @@ class SignedBy(Expr):
     uid: Expr
 
     def to_python(self, env: Env) -> bool:
-        return bool(env.facts.signed_by(self.message.to_python(env), self.uid.to_python(env)))
+        return bool(_sakke(env).signed_by(self.message.to_python(env), self.uid.to_python(env)))
 
     def to_z3(self, z: Z3Reading) -> Any:
         return z.signed_by(self.message.to_z3(z), self.uid.to_z3(z))
@@ -425,7 +435,7 @@ class EncryptedTo(Expr):
     uid: Expr
 
     def to_python(self, env: Env) -> bool:
-        return bool(env.facts.encrypted_to(self.blob.to_python(env), self.uid.to_python(env)))
+        return bool(_sakke(env).encrypted_to(self.blob.to_python(env), self.uid.to_python(env)))
 
     def to_z3(self, z: Z3Reading) -> Any:
         return z.encrypted_to(self.blob.to_z3(z), self.uid.to_z3(z))

@@ -55,19 +55,6 @@ class TicketWorld:
         self.vault: dict[int, Secret[bytes]] = {}
         self.uss = {BTID[u]: frozenset({u}) for u in BTID}
 
-    # -- Facts protocol (the engine's, unused by the ticket guards)
-    def uid(self, identity: str, period: int) -> Any:
-        return ("uid", identity, period)
-
-    def period_of(self, time: int) -> int:
-        return 0
-
-    def signed_by(self, message: Any, uid: Any) -> bool:
-        return False
-
-    def encrypted_to(self, blob: Any, uid: Any) -> bool:
-        return False
-
     # -- TicketFacts
     def naf_key(self, btid: Any, naf_id: str) -> Any:
         return ("naf", btid, naf_id)

@@ -80,19 +80,7 @@ EFFECTS = EffectRegistry({"toy.ping": _ping, "toy.remember": _remember, "toy.pon
 
 
 class NullFacts:
-    """The toy uses no crypto facts."""
-
-    def uid(self, identity: str, period: int) -> Any:
-        raise AssertionError("unused")
-
-    def period_of(self, time: int) -> int:
-        raise AssertionError("unused")
-
-    def signed_by(self, message: Any, uid: Any) -> bool:
-        raise AssertionError("unused")
-
-    def encrypted_to(self, blob: Any, uid: Any) -> bool:
-        raise AssertionError("unused")
+    """The toy uses no crypto facts (its guards read fields and role variables only)."""
 
 
 def scenario(procedure: Procedure = TOY, effects: EffectRegistry = EFFECTS) -> Scenario:

@@ -118,19 +118,6 @@ class TicketFacts:
                 self._opened[ticket.octets] = done
         return done
 
-    # -- engine Facts protocol (not used by the ticket guards)
-    def uid(self, identity: str, period: int) -> Any:
-        raise UsageError("MIKEY-TICKET uses no MIKEY-SAKKE UIDs")
-
-    def period_of(self, time: int) -> int:
-        return 0
-
-    def signed_by(self, message: Any, uid: Any) -> bool:
-        return False
-
-    def encrypted_to(self, blob: Any, uid: Any) -> bool:
-        return False
-
     # -- TicketFacts
     def naf_key(self, btid: Any, naf_id: str) -> NafKeyRef:
         if not isinstance(btid, str) or not isinstance(naf_id, str):
