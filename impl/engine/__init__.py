@@ -9,7 +9,7 @@ from mckm.impl.engine.machine import (
     RoleMachine,
     Send,
 )
-from mckm.impl.engine.messages import DictMessage
+from mckm.impl.engine.messages import DictMessage, FieldsView
 from mckm.impl.engine.refusal import MIKEY_ERROR_NAMES, StepRefused
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "EffectContext",
     "EffectRegistry",
     "Emit",
+    "FieldsView",
     "RoleMachine",
     "Send",
     "StepRefused",

@@ -15,18 +15,12 @@ from typing import Any
 from mckm.impl.redact import fingerprint
 
 
-class DictMessage(Mapping[str, Any]):
-    """An immutable message: a name and a mapping of abstract fields."""
+class FieldsView(Mapping[str, Any]):
+    """A message's abstract fields as a read-only mapping (subclasses fill ``_fields``): the
+    shared reading of :class:`DictMessage` and the codec adapters of the roles."""
 
-    __slots__ = ("_fields", "_name")
-
-    def __init__(self, name: str, fields: Mapping[str, Any]) -> None:
-        self._name = name
-        self._fields = dict(fields)
-
-    @property
-    def name(self) -> str:
-        return self._name
+    __slots__ = ("_fields",)
+    _fields: dict[str, Any]
 
     def get(self, field: str, default: Any = None) -> Any:
         return self._fields.get(field, default)
@@ -39,6 +33,20 @@ class DictMessage(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._fields)
+
+
+class DictMessage(FieldsView):
+    """An immutable message: a name and a mapping of abstract fields."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str, fields: Mapping[str, Any]) -> None:
+        self._name = name
+        self._fields = dict(fields)
+
+    @property
+    def name(self) -> str:
+        return self._name
 
     def replace(self, **changes: Any) -> DictMessage:
         """A copy with some fields changed (how tests tamper with a message)."""

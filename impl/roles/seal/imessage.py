@@ -21,11 +21,12 @@ carry unambiguously reads as None, which the engine refuses as missing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from mckm.impl.codec import Message, Payload, decode, encode
+from mckm.impl.engine.messages import FieldsView
 from mckm.impl.errors import MckmError
 from mckm.models.procedures.seal_key_distribution import I_MESSAGE
 
@@ -94,7 +95,7 @@ def idr_payloads(form: IdForm, *, initiator: bytes, responder: bytes, kms_i: str
 UidOf = Callable[[str, int], bytes]  # (uri, NTP time of T) -> UID
 
 
-class IMessageView(Mapping[str, Any]):
+class IMessageView(FieldsView):
     """A decoded I_MESSAGE read through ``MessageSpec`` I_MESSAGE (see module docstring).
 
     ``initiator_uri`` / ``responder_uri`` are what the signalling says (SIP From / the
@@ -102,7 +103,7 @@ class IMessageView(Mapping[str, Any]):
     URI at the time of T with the receiving user's community.
     """
 
-    __slots__ = ("_fields", "message", "notes", "raw")
+    __slots__ = ("message", "notes", "raw")
 
     name = NAME
 
@@ -127,18 +128,6 @@ class IMessageView(Mapping[str, Any]):
     def from_bytes(cls, raw: bytes, **kwargs: Any) -> IMessageView:
         """Decode (DecodeError on bad input) and adapt."""
         return cls(decode(bytes(raw)), raw, **kwargs)
-
-    def get(self, field: str, default: Any = None) -> Any:
-        return self._fields.get(field, default)
-
-    def __getitem__(self, field: str) -> Any:
-        return self._fields[field]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._fields)
-
-    def __len__(self) -> int:
-        return len(self._fields)
 
     @property
     def signed_portion(self) -> bytes:

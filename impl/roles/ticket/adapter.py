@@ -23,12 +23,12 @@ checks the V payload (and opens the KEMAC) with a given key through ``messages``
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from mckm.impl.codec import Message, Payload, decode
+from mckm.impl.engine.messages import FieldsView
 from mckm.impl.errors import DecodeError, PolicyError, UsageError
 from mckm.impl.roles.ticket import messages as M
 from mckm.impl.roles.ticket.base_ticket import encode_payload
@@ -113,10 +113,10 @@ class KemacBlob:
         return f"KemacBlob({len(self.octets)} octets, enciphered={self.enciphered})"
 
 
-class TicketView(Mapping[str, Any]):
+class TicketView(FieldsView):
     """One MIKEY-TICKET message as the model reads it (see module docstring)."""
 
-    __slots__ = ("_fields", "_verified", "answers", "msg", "name", "raw", "zk")
+    __slots__ = ("_verified", "answers", "msg", "name", "raw", "zk")
 
     def __init__(self, name: str, msg: M.TicketMessage, *, answers: M.TicketMessage | None = None,
                  zk: ZkLink | None = None) -> None:
@@ -147,19 +147,6 @@ class TicketView(Mapping[str, Any]):
                               f"{' on Zk' if zk else ''}", requirement="RFC 6043 6.1",
                               mikey_error=INVALID_DT)
         return cls(name, _TYPED[name](message, bytes(raw)), answers=answers, zk=zk)
-
-    # -- Mapping / MessageView
-    def get(self, field_name: str, default: Any = None) -> Any:
-        return self._fields.get(field_name, default)
-
-    def __getitem__(self, field_name: str) -> Any:
-        return self._fields[field_name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._fields)
-
-    def __len__(self) -> int:
-        return len(self._fields)
 
     def __repr__(self) -> str:
         return f"TicketView({self.name}, {len(self.raw)} octets)"
