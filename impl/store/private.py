@@ -1,8 +1,10 @@
-"""Files that hold key material: created owner-only (0600), refused if others can read them."""
+"""Files that hold key material: created owner-only (0600), refused if others can read them;
+and the SQLite connection the stores open on such a file."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -19,3 +21,11 @@ def create_private(path: Path, what: str) -> None:
     if mode & 0o077:
         raise UsageError(f"{path} holds {what} but is readable by others (mode {mode:o}); "
                          f"chmod 600 it")
+
+
+def connect_private(path: str, what: str) -> sqlite3.Connection:
+    """A SQLite connection (autocommit, shareable between threads under the caller's lock) on
+    the owner-only file ``path``, or a private in-memory database for ``:memory:``."""
+    if path != ":memory:":
+        create_private(Path(path), what)
+    return sqlite3.connect(path, check_same_thread=False, isolation_level=None)

@@ -7,14 +7,13 @@ at all.  The file is created private (mode 600): it holds keys.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
 
 from mckm.impl.errors import DecodeError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.seal.keystore import KeyRecord, check_collision
-from mckm.impl.store.private import create_private
+from mckm.impl.store.private import connect_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS seal_keys (
@@ -33,9 +32,7 @@ class SqliteKeyStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            create_private(Path(self.path), "keys")
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn = connect_private(self.path, "keys")
         self._lock = threading.Lock()
         with self._lock:
             self._conn.executescript(SCHEMA)

@@ -12,7 +12,6 @@ server's threads under a lock.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 from mckm.impl.errors import UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms.model import CommunityKeys, KmsConfig, TransportKeys, UserKeySet
-from mckm.impl.store.private import create_private
+from mckm.impl.store.private import connect_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS community (
@@ -55,9 +54,7 @@ class SqliteKmsStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            create_private(Path(self.path), "KMS secrets")
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn = connect_private(self.path, "KMS secrets")
         self._conn.execute("PRAGMA foreign_keys = ON")
         # WAL: one fsync per commit instead of journal + database; FULL keeps every committed
         # key set across a power loss (a client may already hold it)
