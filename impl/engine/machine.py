@@ -188,15 +188,14 @@ class RoleMachine:
     def step_for(self, message: MessageView, *, now: int) -> Step | None:
         """The step :meth:`feed` would take for ``message`` (its guards not yet checked), or
         None if the table has none."""
-        name = getattr(message, "name", None)
-        cell = self._table[self.state].get(("receive", name), ()) if isinstance(name, str) else ()
+        cell = self._receiving(message)
         return self._select(cell, message, self.vars, now) if cell else None
 
     # ---- inputs
     def feed(self, message: MessageView, *, now: int) -> list[Action]:
         """Process a received ``message`` at local time ``now`` (NTP seconds)."""
         name = getattr(message, "name", None)
-        cell = self._table[self.state].get(("receive", name), ()) if isinstance(name, str) else ()
+        cell = self._receiving(message)
         if not cell:
             raise self._unexpected(str(name))
         self._check_fields(cell[0], message)  # the steps of a cell share their message
@@ -228,6 +227,11 @@ class RoleMachine:
                                      self.trusted))
 
     # ---- internals
+    def _receiving(self, message: MessageView) -> tuple[Step, ...]:
+        """The table cell of the current state for receiving ``message`` (empty if none)."""
+        name = getattr(message, "name", None)
+        return self._table[self.state].get(("receive", name), ()) if isinstance(name, str) else ()
+
     def _select(self, cell: tuple[Step, ...], message: MessageView, vars: Mapping[str, Any],
                 now: int) -> Step | None:
         """The first step of ``cell`` whose ``when`` holds (model.py: branches)."""
