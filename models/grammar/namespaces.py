@@ -5,11 +5,19 @@ additions, and the 3GPP (TS 33.180) and vendor values seen on the wire.  Facts c
 ``shared/reference/mikey_formats.yaml``; each value keeps that file's status.  Where the layout
 of what follows depends on a value (timestamps, MACs, hashes, DH groups, CS ID maps), the value
 carries the ``size`` it implies and an unknown value is a decode error.
+
+Code names a value by attribute, never by number: ``ERROR_NO.INVALID_ID``, ``DATA_TYPE.SAKKE``,
+``ID_ROLE.IDRKMS``, ``TS_TYPE.NTP_UTC`` (an ``IntEnum`` member, equal to the int on the wire).
+The attribute is the value's name in upper snake case (:func:`mckm.models.grammar.dsl.ident_of`)
+or, where the name gives no clean identifier, the value's explicit ``ident``.  ``namespaces.pyi``
+tells mypy the attributes; it is generated (:func:`write_stub`) and a test keeps it in sync.
 """
 
 from __future__ import annotations
 
-from mckm.models.grammar.dsl import Namespace, Value
+from pathlib import Path
+
+from mckm.models.grammar.dsl import Namespace, Value, stub_text
 
 V = Value
 
@@ -18,8 +26,8 @@ DATA_TYPE = Namespace("Data type", 8, "RFC 3830 6.1; RFC 6043 6.1 Table 6.1; RFC
     V(1, "PSK ver msg", "PSK verification message (R_MESSAGE)", "RFC 3830 6.1"),
     V(2, "Public key", "public-key initiator message", "RFC 3830 6.1"),
     V(3, "PK ver msg", "public-key verification message", "RFC 3830 6.1"),
-    V(4, "D-H init", "Diffie-Hellman initiator message", "RFC 3830 6.1"),
-    V(5, "D-H resp", "Diffie-Hellman responder message", "RFC 3830 6.1"),
+    V(4, "D-H init", "Diffie-Hellman initiator message", "RFC 3830 6.1", ident="DH_INIT"),
+    V(5, "D-H resp", "Diffie-Hellman responder message", "RFC 3830 6.1", ident="DH_RESP"),
     V(6, "Error", "Error message", "RFC 3830 6.1"),
     V(7, "DHHMAC init", "DH-HMAC initiator message (not modelled)", "RFC 4650"),
     V(8, "DHHMAC resp", "DH-HMAC responder message (not modelled)", "RFC 4650"),
@@ -149,16 +157,19 @@ PKE_CACHE = Namespace("C (cache)", 2, "RFC 3830 6.3", (
 ))
 
 S_TYPE = Namespace("S type", 4, "RFC 3830 6.5; RFC 6509 4.3", (
-    V(0, "RSA/PKCS#1/1.5", "RSA signature, PKCS#1 v1.5", "RFC 3830 6.5"),
+    V(0, "RSA/PKCS#1/1.5", "RSA signature, PKCS#1 v1.5", "RFC 3830 6.5",
+      ident="RSA_PKCS1_V1_5"),
     V(1, "RSA/PSS", "RSA signature, PSS", "RFC 3830 6.5"),
     V(2, "ECCSI", "ECCSI signature (r || s || PVT)", "RFC 6509 4.3"),
 ))
 
 CERT_TYPE = Namespace("Cert type", 8, "RFC 3830 6.7", (
-    V(0, "X.509v3", "X.509v3 certificate", "RFC 3830 6.7"),
-    V(1, "X.509v3 URL", "URL of an X.509v3 certificate", "RFC 3830 6.7"),
-    V(2, "X.509v3 Sign", "X.509v3 signature certificate", "RFC 3830 6.7"),
-    V(3, "X.509v3 Encr", "X.509v3 encryption certificate", "RFC 3830 6.7"),
+    V(0, "X.509v3", "X.509v3 certificate", "RFC 3830 6.7", ident="X509V3"),
+    V(1, "X.509v3 URL", "URL of an X.509v3 certificate", "RFC 3830 6.7", ident="X509V3_URL"),
+    V(2, "X.509v3 Sign", "X.509v3 signature certificate", "RFC 3830 6.7",
+      ident="X509V3_SIGN"),
+    V(3, "X.509v3 Encr", "X.509v3 encryption certificate", "RFC 3830 6.7",
+      ident="X509V3_ENCR"),
 ))
 
 PROT_TYPE = Namespace("Prot type", 8, "RFC 3830 6.10", (
@@ -221,13 +232,13 @@ GENERAL_EXT_TYPE = Namespace("General extension type", 8, "RFC 3830 6.15; TS 33.
     V(6, "SAKKE-to-self", "SAKKE payload encapsulating the key to the initiator itself",
       "TS 33.180 E.5", "single_source"),
     V(7, "3GPP key parameters", "MIKEY-SAKKE key parameters (type, status, validity)",
-      "TS 33.180 E.6", "single_source"),
+      "TS 33.180 E.6", "single_source", ident="KEY_PARAMETERS_3GPP"),
 ), private=(241, 255))
 
 TICKET_TYPE = Namespace("Ticket type", 16, "RFC 6043 6.10 Table 6.15; 14", (
     V(1, "MIKEY Base Ticket", "defined in RFC 6043 Appendix A", "RFC 6043 6.10", "single_source"),
     V(2, "3GPP Base Ticket", "used and specified by 3GPP (TS 33.328)", "RFC 6043 6.10",
-      "single_source"),
+      "single_source", ident="BASE_TICKET_3GPP"),
 ), private=(61440, 65534), reserved=(0, 65535))
 
 SAKKE_PARAMS = Namespace("SAKKE params", 8, "RFC 6509 4.2", (
@@ -238,5 +249,18 @@ SAKKE_PARAMS = Namespace("SAKKE params", 8, "RFC 6509 4.2", (
 SAKKE_ID_SCHEME = Namespace("SAKKE ID scheme", 8, "RFC 6509 4.2; TS 33.180 F.2.1", (
     V(1, "tel URI with monthly keys", "RFC 6509 3.2", "RFC 6509 4.2"),
     V(2, "3GPP MCX hashed UID", "TS 33.180 F.2.1 (vendor code and KMS certificates agree)",
-      "TS 33.180 F.2.1", "single_source"),
+      "TS 33.180 F.2.1", "single_source", ident="MCX_HASHED_UID_3GPP"),
 ))
+
+
+def write_stub() -> None:
+    """Rewrite ``namespaces.pyi`` from the declarations above (after adding or renaming a value)."""
+    Path(__file__).with_suffix(".pyi").write_text(stub_text(_namespaces(), _stub_doc()))
+
+
+def _namespaces() -> dict[str, Namespace]:
+    return {k: v for k, v in globals().items() if isinstance(v, Namespace)}
+
+
+def _stub_doc() -> str:
+    return "Typing stub of namespaces.py: each namespace's values by attribute."

@@ -7,6 +7,7 @@ of the MIKEY I_MESSAGE header (RFC 3830 6.1).  TS 33.180 uses the same layout fo
 ``SK_ID`` is the one place the layout is written.  Everything else (the runtime codec below, the
 z3 proofs in ``mckm.proofs.sk_id``, the docs) reads field names, widths and bit offsets from it
 through :func:`slots`, so a mutant layout (bits moved, a 3-bit field) is just another BitStruct.
+Code that needs a width names it: ``PURPOSE_BITS``, ``RANDOM_BITS``, ``KEY_ID_BITS``.
 """
 
 from __future__ import annotations
@@ -68,6 +69,13 @@ def slots(layout: c.Construct = SK_ID) -> dict[str, Slot]:
 def id_bits(layout: c.Construct = SK_ID) -> int:
     """Total width of a key-id layout in bits (32 for SK_ID)."""
     return sum(s.width for s in slots(layout).values())
+
+
+#: The SK-ID layout's widths by name, read from ``SK_ID`` (code says ``RANDOM_BITS``, never 28).
+SK_ID_SLOTS = slots(SK_ID)
+PURPOSE_BITS = SK_ID_SLOTS[PURPOSE_FIELD].width  # 4: the purpose tag
+RANDOM_BITS = SK_ID_SLOTS[RANDOM_FIELD].width  # 28: the random part
+KEY_ID_BITS = id_bits(SK_ID)  # 32: the whole identifier (the CSB-ID field)
 
 
 def encode_key_id(purpose: int, random: int, layout: c.Construct = SK_ID) -> int:
