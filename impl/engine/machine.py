@@ -310,6 +310,8 @@ class RoleMachine:
                 value = message.get(field_name)
             except (KeyError, AttributeError):
                 value = None
+            if value is None and field_name in spec.optional:
+                continue
             if value is None:
                 raise self._refuse(step, f"field {field_name} is missing", step.requirement,
                                    self.procedure.unexpected.mikey_error, None)

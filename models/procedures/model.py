@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mckm.models.grammar.namespaces import DATA_TYPE
+from mckm.models.grammar.wire import Layout, Wire
 from mckm.models.procedures.expr import Expr, Self, Z3Reading, field_names
 
 Action = Literal["send", "receive"]
@@ -31,14 +33,34 @@ Action = Literal["send", "receive"]
 
 @dataclass(frozen=True)
 class MessageSpec:
-    """A message as the procedure sees it: abstract fields with types, and where each lives in
-    the grammar (``paths``: abstract field -> grammar path), for the codec adapter and the docs."""
+    """A message as the procedure sees it: abstract fields with their types and, for a message
+    on the wire, where each lives in the grammar (``wire``: field -> :class:`Wire`, a path
+    resolved against ``models/grammar`` at import and a converter) and what the grammar says
+    of the whole message (``layout``: data type, payload order, copied header fields, what the
+    SIGN or V covers).  The runtime's generic view and builder (``mckm.impl.engine.wire``) read
+    exactly this; ``paths`` is its text for the docs.  Build with :meth:`on_wire`."""
 
     name: str
     fields: Mapping[str, str]
     grammar: str = ""
     paths: Mapping[str, str] = field(default_factory=dict)
     clause: str = ""
+    wire: Mapping[str, Wire] = field(default_factory=dict)
+    layout: Layout | None = None
+    optional: frozenset[str] = frozenset()  # fields a message may lack (the engine allows None)
+
+    def __post_init__(self) -> None:
+        if self.layout is not None:
+            DATA_TYPE.value_of(self.layout.data_type)  # KeyError at import if unknown
+
+    @classmethod
+    def on_wire(cls, name: str, clause: str, layout: Layout, wire: Mapping[str, Wire], *,
+                optional: tuple[str, ...] = ()) -> MessageSpec:
+        data_type = DATA_TYPE.value_of(layout.data_type)
+        return cls(name, {f: w.type for f, w in wire.items()},
+                   f"mikey: {layout.data_type} (data type {data_type})",
+                   {f: w.text for f, w in wire.items()}, clause, dict(wire), layout,
+                   frozenset(optional))
 
 
 @dataclass(frozen=True)

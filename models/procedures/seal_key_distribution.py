@@ -13,7 +13,17 @@ itself (a refusal carries the error number; sending it is the role adapter's bus
 
 from __future__ import annotations
 
-from mckm.models.grammar.namespaces import ERROR_NO
+from mckm.models.grammar.namespaces import ERROR_NO, PRF_FUNC, S_TYPE
+from mckm.models.grammar.wire import (
+    NTP_SECONDS,
+    UINT,
+    URI_TEXT,
+    Converter,
+    Integrity,
+    Layout,
+    bound,
+    wire,
+)
 from mckm.models.policy.key_id import SK_ID
 from mckm.models.policy.key_purposes import PURPOSES
 from mckm.models.procedures.expr import (
@@ -47,8 +57,8 @@ AUTH_FAILURE, INVALID_TS, INVALID_ID, UNSPECIFIED = (
 REQUIREMENTS = {
     "REQ-SEAL-KD-01": "The key K is distributed from the initiating to the receiving entity in a "
                       "MIKEY-SAKKE I_MESSAGE (RFC 6509).",
-    "REQ-SEAL-KD-02": "On creating K the initiator generates a 32-bit SK-ID: 4 most significant "
-                      "bits = purpose of the key, 28 least significant bits random.",
+    "REQ-SEAL-KD-02": "On creating K the initiator generates a 32-bit SK-ID: the 4 most "
+                      "significant bits are the purpose of the key, the other 28 bits are random.",
     "REQ-SEAL-KD-03": "The SK-ID is carried in the CSB-ID field of the I_MESSAGE header.",
     "REQ-SEAL-KD-04": "K is encrypted to the UID of the receiving entity (its URI and the current "
                       "key period); the receiver's URI is in IDRr.",
@@ -71,30 +81,37 @@ REQUIREMENTS = {
                       "authorised for the receiver's groups (seed 004 6.Y.1).",
 }
 
-I_MESSAGE = MessageSpec(
-    name="I_MESSAGE",
-    grammar="mikey: SAKKE I_MESSAGE (data type 26)",
-    clause="RFC 6509 2.1, 4; TS 33.180 E.1",
-    fields={
-        "csb_id": "key_id",
-        "t": "time",
-        "rand": "blob",
-        "idri": "ident",
-        "idrr": "ident",
-        "idrkmsi": "ident",
-        "sakke": "blob",
-        "sign": "blob",
+#: RFC 6509 4.3: the ECCSI signature (r || s || PVT) of SIGN with S type ECCSI.
+ECCSI_SIGNATURE = Converter(
+    "ECCSI signature", "RFC 6509 4.3",
+    lambda f: bytes(f["signature"]) if f.get("s_type") == S_TYPE.value_of("ECCSI") else None,
+    lambda sig: {"s_type": S_TYPE.value_of("ECCSI"), "signature": bytes(sig)})
+_URI = {"id_type": "URI"}
+
+I_MESSAGE = MessageSpec.on_wire(
+    "I_MESSAGE", "RFC 6509 2.1, 4; TS 33.180 E.1",
+    # TS 36.579-1 sets PRF func '0000001'B (PRF-HMAC-SHA-256) in MC I_MESSAGEs
+    Layout("SAKKE", order=("T", "RAND", "IDR", "CERT", "SP", "SAKKE", "GENERAL_EXT", "SIGN"),
+           integrity=Integrity("SIGN"), hdr={"prf_func": PRF_FUNC.value_of("PRF-HMAC-SHA-256")}),
+    {
+        "csb_id": wire("key_id", "HDR.csb_id", conv=UINT),
+        "t": wire("time", "T", conv=NTP_SECONDS),
+        "rand": wire("blob", "RAND.rand"),
+        # TS 33.180 E.1 sends the UIDs in IDR roles 8/9; RFC 6509 4.4 (and the seed) the URIs
+        "idri": wire("ident", "IDR[id_role=IDRi].id_data",
+                     "IDR[id_role=UID of initiator].id_data",
+                     conv=bound("initiator URI or UID", "RFC 6509 4.4; TS 33.180 F.2.1"),
+                     fixed=_URI),
+        "idrr": wire("ident", "IDR[id_role=IDRr].id_data",
+                     "IDR[id_role=UID of responder].id_data",
+                     conv=bound("responder URI or UID", "RFC 6509 4.4; TS 33.180 F.2.1"),
+                     fixed=_URI),
+        "idrkmsi": wire("ident", "IDR[id_role=IDRkmsi].id_data", conv=URI_TEXT, fixed=_URI),
+        "idrkmsr": wire("ident", "IDR[id_role=IDRkmsr].id_data", conv=URI_TEXT, fixed=_URI),
+        "sakke": wire("blob", "SAKKE", conv=bound("SAKKE payload", "RFC 6509 4.2")),
+        "sign": wire("blob", "SIGN", conv=ECCSI_SIGNATURE),
     },
-    paths={
-        "csb_id": "HDR.csb_id",
-        "t": "T.ts_value (NTP-UTC, whole seconds)",
-        "rand": "RAND.rand",
-        "idri": "IDR[id_role=IDRi].id_data",
-        "idrr": "IDR[id_role=IDRr].id_data",
-        "idrkmsi": "IDR[id_role=IDRkmsi].id_data",
-        "sakke": "SAKKE.sakke_data",
-        "sign": "SIGN.signature",
-    },
+    optional=("idrkmsr",),
 )
 
 T = Field("t")

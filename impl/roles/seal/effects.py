@@ -23,22 +23,24 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from mckm.impl.codec import Message, Payload
 from mckm.impl.crypto import mckeys
 from mckm.impl.engine import EffectContext, EffectRegistry
+from mckm.impl.engine.wire import covered, header, payloads, seal
 from mckm.impl.errors import UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.seal.facts import SealFacts
 from mckm.impl.roles.seal.imessage import (
+    BOUND,
     SAKKE_PARAMS_1,
+    SIGNATURE_OCTETS,
     IdForm,
     SakkeBlob,
-    build_message,
-    encode_message,
-    idr_payloads,
 )
 from mckm.impl.roles.seal.keystore import KeyRecord, KeyStore
 from mckm.impl.roles.seal.replay import ReplayCache
 from mckm.models.policy import PURPOSES, decode_key_id, encode_key_id, purpose_of
+from mckm.models.procedures.seal_key_distribution import ECCSI_SIGNATURE, I_MESSAGE
 
 KEY_OCTETS = 16  # 128-bit keys (SAKKE parameter set 1 carries n = 128 bits)
 RAND_OCTETS = 16  # RFC 3830 6.11: at least 128 bits
@@ -102,27 +104,27 @@ def encapsulate_key(ctx: EffectContext) -> None:
 
 
 def sign(ctx: EffectContext) -> None:
+    """Write the I_MESSAGE by its spec and sign what SIGN covers (RFC 6509 2.1, 4.3)."""
     f = _facts(ctx)
-    fields = ctx.fields
-    period = f.period_of(fields["t"])
-    uid_i = f.uid(fields["idri"], period)
-    form = IdForm(ctx.params.get("id_form", IdForm.UID.value))
-    kms_r = str(ctx.params.get("kms_r", f.community.kms_uri))
-    if form is IdForm.UID:
-        ids = (uid_i, f.uid(fields["idrr"], period))
-    else:
-        ids = (fields["idri"].encode(), fields["idrr"].encode())
-    idr = idr_payloads(form, initiator=ids[0], responder=ids[1], kms_i=fields["idrkmsi"],
-                       kms_r=kms_r)
-    signature_length = 129  # RFC 6507 3.3: r || s || PVT for P-256
-    draft = build_message(csb_id=fields["csb_id"], t=fields["t"], rand=fields["rand"], idr=idr,
-                          sakke=fields["sakke"], signature=bytes(signature_length))
-    raw = encode_message(draft)
-    portion = raw[:len(raw) - signature_length]
+    values = dict(ctx.fields)
+    period = f.period_of(values["t"])
+    uid_i = f.uid(values["idri"], period)
+    if IdForm(ctx.params.get("id_form", IdForm.UID.value)) is IdForm.UID:
+        values["idri"], values["idrr"] = uid_i, f.uid(values["idrr"], period)
+    values["idrkmsr"] = str(ctx.params.get("kms_r", f.community.kms_uri))
     j = ctx.params.get("j")
-    signature = f.sign(portion, uid_i, None if j is None else int(j))
-    ctx.set_field("sign", signature)
-    ctx.set_field("raw", portion + signature)
+    integrity = I_MESSAGE.layout.integrity if I_MESSAGE.layout else None
+    assert integrity is not None
+
+    def signature(raw: bytes, message: Message) -> bytes:
+        portion = covered(integrity, raw, message, SIGNATURE_OCTETS)
+        return f.sign(portion, uid_i, None if j is None else int(j))
+
+    raw, _ = seal(header(I_MESSAGE, values), payloads(I_MESSAGE, values, bound=BOUND),
+                  Payload("SIGN", ECCSI_SIGNATURE.write(b"")), "signature", SIGNATURE_OCTETS,
+                  signature)
+    ctx.set_field("sign", raw[-SIGNATURE_OCTETS:])
+    ctx.set_field("raw", raw)
 
 
 def remember_sent_key(ctx: EffectContext) -> None:

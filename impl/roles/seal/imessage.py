@@ -1,21 +1,16 @@
-"""The I_MESSAGE on the wire (RFC 6509 2.1) and its reading by the SEAL procedure model.
+"""The I_MESSAGE of the SEAL model on the wire: the converters its ``MessageSpec`` leaves to the
+role, and the generic view and builder bound to them (RFC 6509 2.1; TS 33.180 E.1).
 
-:func:`build_fields_message` lays out HDR (CSB-ID = SK-ID, or GUK-ID for a GMK), T (NTP-UTC),
-RAND, the IDR payloads, SAKKE and an empty SIGN; the signer then signs
-:func:`mckm.impl.codec.signed_portion` (every octet before the signature, the SIGN header
-included, RFC 3830 5.2) and fills SIGN in.
+Where each field lives, the payload order and what SIGN covers are declared once, in
+``seal_key_distribution.I_MESSAGE``; :mod:`mckm.impl.engine.wire` reads and writes by it.  What
+is left here needs the role's context:
 
-Two IDR forms (``IdForm``):
-
-* ``UID`` (the default, as deployed TS 33.180 systems send): IDR roles 8 / 9 carry the
-  initiator's / responder's UID (32 octets, ID type 1 as the vendor sends), roles 6 / 7 the KMS
-  URIs.  The receiver takes the initiator's URI from the signalling (SIP From) and its own URI,
-  and uses them only when their UIDs for the key period of T equal the IDR values;
-* ``URI`` (the seed's wording, RFC 6509 4.4): IDRi / IDRr (roles 1 / 2) carry the URIs.
-
-:class:`IMessageView` is the adapter the engine reads (``name``, ``get(field)`` for the
-fields of ``MessageSpec`` I_MESSAGE, mapped by its ``paths``).  A field the message does not
-carry unambiguously reads as None, which the engine refuses as missing.
+* the identities: IDRi / IDRr (roles 1 / 2) carry URIs (RFC 6509 4.4, the seed's ``URI`` form);
+  deployed TS 33.180 systems send the UIDs in roles 8 / 9 (``UID`` form, the default) and the
+  receiver takes the URIs from the signalling (SIP From) and its own URI, using them only when
+  their UIDs for the key period of T equal the IDR values; otherwise the field reads
+  ``uid:<hex>``, an identity nobody's key belongs to;
+* the SAKKE payload as a :class:`SakkeBlob` (RFC 6509 4.2).
 """
 
 from __future__ import annotations
@@ -25,23 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mckm.impl.codec import Message, Payload, decode, encode
-from mckm.impl.engine.messages import FieldsView
+from mckm.impl.codec import Message, decode
+from mckm.impl.engine.wire import Bound, WireView, covered
 from mckm.impl.errors import MckmError
+from mckm.models.grammar.namespaces import SAKKE_PARAMS
+from mckm.models.grammar.wire import OnPath
 from mckm.models.procedures.seal_key_distribution import I_MESSAGE
 
 NAME = I_MESSAGE.name
-#: RFC 3830 6.1 / RFC 6509 4.1
-VERSION, DATA_TYPE_SAKKE, PRF_MIKEY_1 = 1, 26, 1
-#: CS ID map type "Empty map" (RFC 4563): SEAL keys are not bound to SRTP crypto sessions here
-EMPTY_MAP = 1
-#: RFC 3830 6.6 TS types: NTP-UTC, NTP (both 64-bit NTP format)
-NTP_UTC, NTP = 0, 1
-#: ID roles: RFC 6043 6.6, RFC 6509 4.4, TS 33.180 (vendor)
-IDRI, IDRR, IDRKMSI, IDRKMSR, UID_OF_INITIATOR, UID_OF_RESPONDER = 1, 2, 6, 7, 8, 9
-ID_TYPE_URI = 1
-#: RFC 6509 4.2 / 4.3
-SAKKE_PARAMS_1, S_TYPE_ECCSI = 1, 2
+SAKKE_PARAMS_1 = SAKKE_PARAMS.value_of("Parameter Set 1")
+#: RFC 6507 3.3: r || s || PVT for P-256
+SIGNATURE_OCTETS = 129
 
 
 class IdForm(enum.Enum):
@@ -62,67 +51,69 @@ class SakkeBlob:
         return f"SakkeBlob(params={self.params}, id_scheme={self.id_scheme}, {len(self.data)} B)"
 
 
-def _idr(role: int, data: bytes) -> Payload:
-    return Payload("IDR", {"id_role": role, "id_type": ID_TYPE_URI, "id_data": data})
-
-
-def build_message(*, csb_id: int, t: int, rand: bytes, idr: list[Payload], sakke: SakkeBlob,
-                  signature: bytes) -> Message:
-    """An I_MESSAGE (RFC 6509 2.1) with the given payloads; ``t`` in NTP seconds."""
-    hdr = Payload("HDR", {"version": VERSION, "data_type": DATA_TYPE_SAKKE, "v": 0,
-                          "prf_func": PRF_MIKEY_1, "csb_id": csb_id, "n_cs": 0,
-                          "cs_id_map_type": EMPTY_MAP, "cs_id_map_info": None})
-    payloads = [
-        Payload("T", {"ts_type": NTP_UTC, "ts_value": t << 32}),
-        Payload("RAND", {"rand": rand}),
-        *idr,
-        Payload("SAKKE", {"sakke_params": sakke.params, "id_scheme": sakke.id_scheme,
-                          "sakke_data": sakke.data}),
-        Payload("SIGN", {"s_type": S_TYPE_ECCSI, "signature": signature}),
-    ]
-    return Message(hdr, payloads)
-
-
-def idr_payloads(form: IdForm, *, initiator: bytes, responder: bytes, kms_i: str, kms_r: str
-                 ) -> list[Payload]:
-    """IDR payloads of ``form``: ``initiator``/``responder`` are UIDs (UID form) or URIs as
-    UTF-8 (URI form)."""
-    roles = (UID_OF_INITIATOR, UID_OF_RESPONDER) if form is IdForm.UID else (IDRI, IDRR)
-    return [_idr(roles[0], initiator), _idr(roles[1], responder),
-            _idr(IDRKMSI, kms_i.encode()), _idr(IDRKMSR, kms_r.encode())]
-
-
 UidOf = Callable[[str, int], bytes]  # (uri, NTP time of T) -> UID
 
 
-class IMessageView(FieldsView):
-    """A decoded I_MESSAGE read through ``MessageSpec`` I_MESSAGE (see module docstring).
+def _identity(signalled: str) -> Callable[[tuple[Any, ...], WireView], Any]:
+    def read(values: tuple[Any, ...], view: WireView) -> str | None:
+        uri_octets, uid = values
+        uri = _text(uri_octets)
+        if uid is None:
+            return uri
+        uid = bytes(uid)
+        uri = uri or view.context.get(signalled)
+        t = view.get("t")
+        if uri is None or t is None:
+            return f"uid:{uid.hex()}"
+        try:
+            matches = view.context["uid_of"](uri, t) == uid
+        except MckmError:  # an underivable UID (e.g. no tel URI) is a mismatch
+            matches = False
+        return uri if matches else f"uid:{uid.hex()}"
+    return read
 
-    ``initiator_uri`` / ``responder_uri`` are what the signalling says (SIP From / the
-    receiver's own URI); they are needed for the UID form.  ``uid_of`` computes the UID of a
-    URI at the time of T with the receiving user's community.
-    """
 
-    __slots__ = ("message", "notes", "raw")
+def _write_identity(value: Any) -> Any:
+    """A URI is written in IDRi/IDRr; a UID (octets) in role 8/9 (TS 33.180 E.1)."""
+    return OnPath(1, bytes(value)) if isinstance(value, bytes) else str(value).encode("utf-8")
 
-    name = NAME
+
+def _text(data: Any) -> str | None:
+    try:
+        return bytes(data).decode("utf-8") or None if data is not None else None
+    except UnicodeDecodeError:
+        return None
+
+
+def _sakke(values: tuple[Any, ...], _view: WireView) -> SakkeBlob | None:
+    p = values[0]
+    return None if p is None else SakkeBlob(int(p.sakke_params), int(p.id_scheme),
+                                            bytes(p.sakke_data))
+
+
+def _write_sakke(blob: SakkeBlob) -> dict[str, Any]:
+    return {"sakke_params": blob.params, "id_scheme": blob.id_scheme, "sakke_data": blob.data}
+
+
+#: the converters the I_MESSAGE spec leaves to the role
+BOUND: Bound = {
+    "initiator URI or UID": (_identity("initiator_uri"), _write_identity),
+    "responder URI or UID": (_identity("responder_uri"), _write_identity),
+    "SAKKE payload": (_sakke, _write_sakke),
+}
+
+
+class IMessageView(WireView):
+    """A decoded I_MESSAGE read through ``I_MESSAGE`` (see module docstring).
+    ``initiator_uri`` / ``responder_uri`` are what the signalling says; ``uid_of`` computes
+    the UID of a URI at the time of T with the receiving user's community."""
+
+    __slots__ = ()
 
     def __init__(self, message: Message, raw: bytes, *, uid_of: UidOf,
                  initiator_uri: str | None = None, responder_uri: str | None = None) -> None:
-        self.message = message
-        self.raw = bytes(raw)
-        self.notes: list[str] = []
-        t = self._time()
-        self._fields: dict[str, Any] = {
-            "csb_id": message.hdr.fields.get("csb_id"),
-            "t": t,
-            "rand": self._one("RAND", "rand"),
-            "idri": self._identity(IDRI, UID_OF_INITIATOR, initiator_uri, t, uid_of),
-            "idrr": self._identity(IDRR, UID_OF_RESPONDER, responder_uri, t, uid_of),
-            "idrkmsi": self._text(self._idr(IDRKMSI)),
-            "sakke": self._sakke(),
-            "sign": self._signature(),
-        }
+        super().__init__(I_MESSAGE, message, raw, bound=BOUND, context={
+            "uid_of": uid_of, "initiator_uri": initiator_uri, "responder_uri": responder_uri})
 
     @classmethod
     def from_bytes(cls, raw: bytes, **kwargs: Any) -> IMessageView:
@@ -131,69 +122,11 @@ class IMessageView(FieldsView):
 
     @property
     def signed_portion(self) -> bytes:
-        return self.message.signed_portion
+        """What SIGN covers, as the spec's ``Integrity`` declares (RFC 3830 5.2)."""
+        sign = self.message.get("SIGN")
+        length = len(sign.fields["signature"]) if sign is not None else 0
+        assert I_MESSAGE.layout is not None and I_MESSAGE.layout.integrity is not None
+        return covered(I_MESSAGE.layout.integrity, self.raw, self.message, length)
 
     def __repr__(self) -> str:
         return f"IMessageView({len(self.raw)} octets, csb_id={self._fields['csb_id']!r})"
-
-    # -- readers
-    def _one(self, payload: str, field: str) -> Any:
-        found = self.message.all(payload)
-        return found[0].fields.get(field) if len(found) == 1 else None
-
-    def _time(self) -> int | None:
-        found = self.message.all("T")
-        if len(found) != 1 or found[0].ts_type not in (NTP_UTC, NTP):
-            return None
-        return int(found[0].ts_value) >> 32
-
-    def _idr(self, role: int) -> bytes | None:
-        found = [p for p in self.message.all("IDR") if p.id_role == role]
-        return bytes(found[0].id_data) if len(found) == 1 else None
-
-    @staticmethod
-    def _text(data: bytes | None) -> str | None:
-        if data is None:
-            return None
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-
-    def _identity(self, uri_role: int, uid_role: int, signalled: str | None, t: int | None,
-                  uid_of: UidOf) -> str | None:
-        uri = self._text(self._idr(uri_role))
-        uid = self._idr(uid_role)
-        if uid is None:
-            return uri
-        if uri is None:
-            uri = signalled
-        if uri is None or t is None:
-            self.notes.append(f"IDR role {uid_role} UID {uid.hex()} and no URI to match it")
-            return f"uid:{uid.hex()}"
-        try:
-            matches = uid_of(uri, t) == uid
-        except MckmError as exc:  # an underivable UID (e.g. no tel URI) is a mismatch
-            self.notes.append(f"UID of {uri!r}: {exc}")
-            matches = False
-        if not matches:
-            self.notes.append(f"IDR role {uid_role} UID {uid.hex()} is not the UID of {uri!r}")
-            return f"uid:{uid.hex()}"  # an identity nobody's signature or key belongs to
-        return uri
-
-    def _sakke(self) -> SakkeBlob | None:
-        found = self.message.all("SAKKE")
-        if len(found) != 1:
-            return None
-        p = found[0]
-        return SakkeBlob(int(p.sakke_params), int(p.id_scheme), bytes(p.sakke_data))
-
-    def _signature(self) -> bytes | None:
-        p = self.message.get("SIGN")
-        if p is None or p.s_type != S_TYPE_ECCSI:
-            return None
-        return bytes(p.signature)
-
-
-def encode_message(message: Message) -> bytes:
-    return bytes(encode(message))
