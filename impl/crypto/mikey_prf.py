@@ -25,6 +25,7 @@ import hmac
 from enum import IntEnum, unique
 
 from mckm.impl.errors import UsageError
+from mckm.models.grammar.namespaces import PRF_FUNC
 
 #: RFC 3830 4.1.2: the inkey is split into pieces of this many bits.
 INKEY_PIECE_BITS = 256
@@ -37,8 +38,8 @@ MESSAGE_KEY_CS_ID = 0xFF
 class PrfFunc(IntEnum):
     """HDR "PRF func" values (RFC 3830 6.1; RFC 6043 6.1 Table 6.3)."""
 
-    MIKEY_1 = 0
-    PRF_HMAC_SHA_256 = 1
+    MIKEY_1 = PRF_FUNC.MIKEY_1
+    PRF_HMAC_SHA_256 = PRF_FUNC.PRF_HMAC_SHA_256
 
 
 #: The HMAC hash of each PRF: SHA-1 for MIKEY-1, SHA-256 for PRF-HMAC-SHA-256.

@@ -77,6 +77,7 @@ def _make(rng: random.Random) -> Values:
     from mckm.impl.redact import Secret
     from mckm.impl.roles.seal import Community, IdForm, SealUser, UserKeys
     from mckm.models.policy import PURPOSES
+    from mckm.models.policy.key_id import RANDOM_BITS
 
     q_ecc, q_sakke = int(P256.order), int(PARAMS.q)
     ksak, kpak = eccsi.kms_keypair(rng.randrange(1, q_ecc))
@@ -97,7 +98,8 @@ def _make(rng: random.Random) -> Values:
     key = rng.getrandbits(128).to_bytes(16, "big")
     raw, _ = sender.send(receiver, purpose, now=now, key=key,
                          id_form=rng.choice([IdForm.UID, IdForm.URI]),
-                         random=rng.getrandbits(28), rand=rng.getrandbits(128).to_bytes(16, "big"),
+                         random=rng.getrandbits(RANDOM_BITS),
+                         rand=rng.getrandbits(128).to_bytes(16, "big"),
                          j=rng.randrange(1, q_ecc))
     values: Values = {
         "i_message": raw, "kpak": kpak, "z_pub": z_pub, "initiator_uri": initiator,
