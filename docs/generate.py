@@ -1,7 +1,9 @@
 """Write the generated pages of the site: spec/ pages and tables rendered from the models.
 
 Each entry of ``GENERATORS`` names a function that returns ``{page name: markdown}``; the pages
-land in ``docs/_generated/`` and are listed by ``docs/index.md``'s toctree glob.
+land in ``docs/_generated/`` and are listed by ``docs/index.md``'s toctree glob.  The ``spec/``
+pages are copied through ``splice.expand``, which fills their ``mckm-*`` directives with tables
+rendered from the models (see ``splice.py``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import importlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+
+import splice
 
 #: "module:function" returning {page name: markdown text}.
 GENERATORS: tuple[str, ...] = (
@@ -20,11 +24,13 @@ GENERATORS: tuple[str, ...] = (
 )
 
 
+def spec_page(path: Path) -> str:
+    """A ``spec/`` page as the site shows it: its ``mckm-*`` directives filled from the models."""
+    return splice.expand(path.read_text(encoding="utf-8"), f"spec/{path.name}")
+
+
 def _spec_pages(root: Path) -> dict[str, str]:
-    pages = {}
-    for path in sorted((root / "spec").glob("*.md")):
-        pages[f"spec-{path.stem}"] = path.read_text(encoding="utf-8")
-    return pages
+    return {f"spec-{path.stem}": spec_page(path) for path in sorted((root / "spec").glob("*.md"))}
 
 
 def write_all(docs: Path) -> None:

@@ -333,8 +333,8 @@ REQUIREMENTS = {
                   "(IDRr among its IDRr); else Invalid ID (RFC 6043 4.2.3).",
     "REQ-TKT-10": "The KMS refuses a ticket outside its validity period (TRs..TRe) with Invalid "
                   "TPpar (seed B.2.2.2 step 6, B.2.2.3 step 9).",
-    "REQ-TKT-11": "A KMS refuses a RESOLVE_INIT whose RANDRr it already served (replay): Invalid "
-                  "TS (RFC 3830 5.4).",
+    "REQ-TKT-11": "A KMS refuses a REQUEST_INIT whose RANDRi, or a RESOLVE_INIT whose RANDRr, it "
+                  "already served (replay): Invalid TS (RFC 3830 5.4).",
     "REQ-TKT-12": "A KMS resolves locally only a ticket it issued (its TPK verifies the Ticket "
                   "Data); else Invalid TICKET (RFC 6043 A; Table 6.14).",
     "REQ-TKT-13": "The KMS returns RESOLVE_RESP with the KEMAC enciphered and the message MACed "

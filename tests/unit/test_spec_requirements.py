@@ -1,25 +1,27 @@
-"""The requirement tables of ``spec/`` and the procedure models name the same requirements: the
-spec page gives the short form, the model holds the text; neither may gain an id alone."""
+"""The requirement tables of ``spec/`` and the procedure models name the same requirements.
+
+The tables are spliced from the models (``mckm-requirements`` directive, ``docs/splice.py``), so
+the page as the site shows it must list exactly the model's ids, each once; and every registered
+procedure must be spliced by a spec page, so a new model cannot go without its table.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from pathlib import Path
 
 import pytest
 
-from mckm.models.procedures import mikey_ticket, seal_key_distribution
+from mckm.models.procedures.model import Procedure
+from mckm.models.procedures.registry import PROCEDURES
+from tests.docs.site import pages_listing_requirements_of, rendered
 
-SPEC = Path(__file__).resolve().parents[2] / "spec"
 
-
-@pytest.mark.parametrize("page,requirements", [
-    ("mikey-ticket.md", mikey_ticket.REQUIREMENTS),
-    ("seal-key-distribution.md", seal_key_distribution.PROCEDURE.requirements),
-])
-def test_spec_table_and_model_list_the_same_requirements(page: str,
-                                                         requirements: Mapping[str, str]) -> None:
-    rows = re.findall(r"^\| (REQ-[A-Z0-9-]+) \|", (SPEC / page).read_text(), re.MULTILINE)
-    assert len(rows) == len(set(rows)), f"{page}: an id appears in two rows"
-    assert set(rows) == set(requirements)
+@pytest.mark.parametrize("procedure", PROCEDURES, ids=lambda p: p.name)
+def test_spec_table_and_model_list_the_same_requirements(procedure: Procedure) -> None:
+    pages = pages_listing_requirements_of(procedure)
+    assert pages, f"no spec page splices {{mckm-requirements}} {procedure.name}"
+    for page in pages:
+        rows = re.findall(r"^\| (REQ-[A-Z0-9-]+) \|", rendered(page), re.MULTILINE)
+        assert len(rows) == len(set(rows)), f"{page.name}: an id appears in two rows"
+        on_page = [p for p in PROCEDURES if page in pages_listing_requirements_of(p)]
+        assert set(rows) == {rid for p in on_page for rid in p.requirements}
