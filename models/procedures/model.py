@@ -67,7 +67,9 @@ class MessageSpec:
 class Guard:
     """A named check of a step.  ``detects`` tags the threats it is there to stop
     (``replay``, ``misaddressed``, ``wrong-period``, ``stale``, ``tampered`` ...), which the
-    property tests use to know which refusal to expect."""
+    property tests use to know which refusal to expect.  ``http_status`` is the status an HTTP
+    role answers a refusal by this guard with (the SKM-S of TS 33.180 Annex D), where one
+    applies."""
 
     name: str
     expr: Expr
@@ -75,6 +77,7 @@ class Guard:
     reason: str
     mikey_error: int | None = None
     detects: tuple[str, ...] = ()
+    http_status: int | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
-from mckm.impl.errors import DecodeError, PolicyError, UsageError, VerifyError
+from mckm.impl.crypto import uid
+from mckm.impl.engine import StepRefused
+from mckm.impl.errors import DecodeError, UsageError, VerifyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import IbcAlgorithms, standard
@@ -24,10 +26,13 @@ from mckm.impl.roles.kms.service import (
     HttpRequest,
     KmsService,
     Resource,
+    decode_request,
+    kms_machine,
     parse_path,
     resource_path,
 )
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
+from mckm.models.procedures import skm_s
 
 NOW = 1_700_000_000.0  # 2023-11-14, inside key period 44448 of 30 days (offset 0)
 ALICE = "sip:alice@example.org"
@@ -84,20 +89,42 @@ def test_reprovisioning_returns_the_same_keys(role: KmsRole) -> None:
     assert role.store.count("key_sets") == 2
 
 
+def _service(kms: KmsRole) -> tuple[KmsService, ec.EllipticCurvePrivateKey]:
+    idm = ec.generate_private_key(ec.SECP256R1())
+    return KmsService(kms, access_token.TokenVerifier(idm.public_key()), "https://kms"), idm
+
+
+def _bearer(idm: ec.EllipticCurvePrivateKey, subject: str = ALICE,
+            scopes: tuple[str, ...] = (KMS_SCOPE,)) -> dict[str, str]:
+    signed = access_token.issue(idm, subject=subject, scopes=scopes, issued_at=int(NOW),
+                                lifetime=60)
+    return {"authorization": "Bearer " + signed}
+
+
 def test_unenrolled_user_gets_no_keys(role: KmsRole) -> None:
-    with pytest.raises(PolicyError) as refused:
+    service, idm = _service(role)
+    machine = kms_machine(role, service.verifier)
+    message = decode_request(HttpRequest("POST", resource_path("keyprov"), _bearer(idm, BOB)),
+                             "https://kms")
+    with pytest.raises(StepRefused) as refused:
+        machine.feed(message, now=int(NOW))
+    assert (refused.value.guard, refused.value.requirement) == ("enrolled", "REQ-SKMS-21")
+    assert skm_s.http_status(refused.value.step, refused.value.guard) == 403
+    assert machine.state == "listening" and role.store.count("key_sets") == 0
+    with pytest.raises(UsageError):  # the role itself is not the place that refuses
         role.key_sets(BOB, role.current_periods())
-    assert refused.value.http_status == 403
-    assert role.store.count("key_sets") == 0
 
 
 def test_period_outside_the_certificate_validity_is_refused(role: KmsRole) -> None:
     role.enrol(ALICE)
-    far = role.period_at(role.config.valid_to) + 1
-    with pytest.raises(PolicyError) as refused:
-        role.key_sets(ALICE, [far])
-    assert refused.value.requirement == "REQ-SKMS-13"
+    service, idm = _service(role)
+    far = uid.unix_to_ntp(role.config.valid_to + 2 * role.config.period) << 32
+    response = service.handle(HttpRequest("POST", resource_path("keyprov", ALICE, far),
+                                          _bearer(idm)))
+    assert response.status == 403
+    assert b"periods-in-certificate" in response.body and b"REQ-SKMS-13" in response.body
     assert role.store.count("key_sets") == 0
+    assert not role.period_allowed(role.period_at(role.config.valid_to) + 1)
 
 
 # -- persistence and atomicity ----------------------------------------------------------------
@@ -239,7 +266,7 @@ def test_signature_wrapping_is_refused(role: KmsRole) -> None:
     root = etree.fromstring(xml)
     copy = etree.fromstring(etree.tostring(root[0]))
     root.insert(0, copy)
-    with pytest.raises(DecodeError, match="exactly one <KmsResponse>"):
+    with pytest.raises(DecodeError, match="line 1: Element 'KmsResponse'"):
         _read(role, etree.tostring(root), transport)
 
 
@@ -282,44 +309,46 @@ def test_parse_path(path: str, expected: Resource) -> None:
                          expected.cache_num).upper() == path.upper()
 
 
-@pytest.mark.parametrize(("path", "status"), [
-    ("/other", 404), (f"{BASE_PATH}/lookup", 404), (f"{BASE_PATH}/init/x", 400),
-    (f"{BASE_PATH}/keyprov/sip%3Ax%ZZ", 400), (f"{BASE_PATH}/keyprov/sip%3Ax/123", 400),
-    (f"{BASE_PATH}/keyprov/sip%3Ax/D6B4323200000000/x", 400), (f"{BASE_PATH}/certcache/x", 400),
-    (f"{BASE_PATH}/keyprov//", 400), (f"{BASE_PATH}/keyprov/%FF", 400),
+@pytest.mark.parametrize("path", [
+    f"{BASE_PATH}/init/x", f"{BASE_PATH}/keyprov/sip%3Ax%ZZ", f"{BASE_PATH}/keyprov/sip%3Ax/123",
+    f"{BASE_PATH}/keyprov/sip%3Ax/D6B4323200000000/x", f"{BASE_PATH}/certcache/x",
+    f"{BASE_PATH}/keyprov//", f"{BASE_PATH}/keyprov/%FF", f"{BASE_PATH}/cert",
 ])
-def test_bad_paths(path: str, status: int) -> None:
-    with pytest.raises(PolicyError) as refused:
+def test_bad_paths_are_decode_errors(path: str) -> None:
+    with pytest.raises(DecodeError, match="REQ-SKMS-03"):
         parse_path(path)
-    assert refused.value.http_status == status
+
+
+@pytest.mark.parametrize("path", ["/other", f"{BASE_PATH}/lookup", f"{BASE_PATH}/redirect/x"])
+def test_resources_not_served_are_404_by_the_model(role: KmsRole, path: str) -> None:
+    assert parse_path(path).kind not in skm_s.RESOURCES
+    service, idm = _service(role)
+    response = service.handle(HttpRequest("POST", path, _bearer(idm)))
+    assert response.status == 404 and b"REQ-SKMS-02" in response.body
 
 
 def test_service_checks_token_scope_identity_and_body(role: KmsRole) -> None:
-    idm = ec.generate_private_key(ec.SECP256R1())
-    service = KmsService(role, access_token.TokenVerifier(idm.public_key()), "https://kms")
-    role.enrol(ALICE)
-
-    def token(scopes: tuple[str, ...] = (KMS_SCOPE,), subject: str = ALICE) -> dict[str, str]:
-        signed = access_token.issue(idm, subject=subject, scopes=scopes, issued_at=int(NOW),
-                                    lifetime=60)
-        return {"authorization": "Bearer " + signed}
+    service, idm = _service(role)
+    transport = role.enrol(ALICE)
 
     def post(path: str, headers: dict[str, str], body: bytes = b"") -> int:
         return service.handle(HttpRequest("POST", path, headers, body)).status
 
     keyprov = resource_path("keyprov")
+    url = "https://kms" + keyprov
     assert post(keyprov, {}) == 401
-    assert post(keyprov, token(("openid",))) == 403
-    assert post(keyprov, token(subject=BOB)) == 403  # not enrolled
-    assert post(resource_path("keyprov", BOB), token()) == 403
-    request = (f'<KmsRequest xmlns="{messages.NS}"><UserUri>{BOB}</UserUri>'
-               f"<KmsUri>{CONFIG.kms_uri}</KmsUri></KmsRequest>").encode()
-    assert post(keyprov, token(), request) == 403
-    assert post(keyprov, token(), b"<KmsRequest") == 400
-    assert service.handle(HttpRequest("GET", keyprov, token())).status == 405
+    assert post(keyprov, _bearer(idm, scopes=("openid",))) == 403
+    assert post(keyprov, _bearer(idm, BOB)) == 403  # not enrolled
+    assert post(resource_path("keyprov", BOB), _bearer(idm)) == 403
+    for_bob = messages.build_request(BOB, CONFIG.kms_uri, NOW, url)
+    assert post(keyprov, _bearer(idm), for_bob) == 403
+    other_kms = messages.build_request(ALICE, "kms.other.org", NOW, url)
+    assert post(keyprov, _bearer(idm), other_kms) == 403
+    assert post(keyprov, _bearer(idm), b"<KmsRequest") == 400
+    assert service.handle(HttpRequest("GET", keyprov, _bearer(idm))).status == 405
     assert role.store.count("key_sets") == 0
-    response = service.handle(HttpRequest("POST", keyprov, token(), request.replace(
-        BOB.encode(), ALICE.encode())))
+    signed = messages.build_request(ALICE, CONFIG.kms_uri, NOW, url, transport, signed=True)
+    response = service.handle(HttpRequest("POST", keyprov, _bearer(idm), signed))
     assert response.status == 200 and role.store.count("key_sets") == 2
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from mckm.impl.redact import Secret
 
 #: TS 33.180 B.x / TS 24.482: scope an IdMS access token carries for the MCPTT KMS (recalled,
-#: see spec/skm-s.md REQ-SKMS-20).
+#: see spec/skm-s.md, REQ-SKMS-21).
 KMS_SCOPE = "3gpp:mc:ptt_key_management_service"
 
 
@@ -51,22 +51,27 @@ class CommunityKeys:
 
 @dataclass(frozen=True)
 class KmsCertificate:
-    """The public KMS certificate of TS 33.180 D.3.2 (one per user community)."""
+    """The public KMS certificate of TS 33.180 D.3.2 (one per user community).
+
+    The fields the schema (D.3.5.1 KmsCertificateType) makes optional are ``None`` when a
+    certificate read from a peer leaves them out; Revoked absent reads as not revoked.
+    """
 
     kms_uri: str
-    cert_uri: str
-    issuer: str
-    valid_from: int
-    valid_to: int
+    cert_uri: str | None
+    issuer: str | None
+    valid_from: int | None
+    valid_to: int | None
     revoked: bool
     user_key_period: int
     user_key_offset: int
     pub_enc_key: bytes
     pub_auth_key: bytes
-    role: str = "Root"
-    #: 2 = the 3GPP MC hashed UID of TS 33.180 F.2.1 (value seen in a deployed KMS only)
+    role: str | None = "Root"
+    #: 2 = the 3GPP MC hashed UID of TS 33.180 F.2.1 (Table D.3.2.2-1: "Shall contain the
+    #: value '2'")
     user_id_format: str = "2"
-    parameter_set: int = 1
+    parameter_set: int | None = 1
 
     @classmethod
     def of(cls, config: KmsConfig, keys: CommunityKeys) -> KmsCertificate:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from mckm.impl.errors import PolicyError, UsageError
+from mckm.impl.errors import UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms.algorithms import IbcAlgorithms
 from mckm.impl.roles.kms.model import (
@@ -94,12 +94,9 @@ class KmsRole:
             raise UsageError(f"{user_uri} is already enrolled") from exc
         return keys
 
-    def transport_keys(self, user_uri: str) -> TransportKeys:
-        keys = self.store.transport_keys(user_uri)
-        if keys is None:
-            raise PolicyError(f"{user_uri} is not enrolled at this KMS (no TrK)",
-                              requirement="REQ-SKMS-21", http_status=403)
-        return keys
+    def transport_keys(self, user_uri: str) -> TransportKeys | None:
+        """The TrK and InK ``user_uri`` shares with this KMS, or None if it is not enrolled."""
+        return self.store.transport_keys(user_uri)
 
     # -- key periods -------------------------------------------------------------------------
 
@@ -113,13 +110,11 @@ class KmsRole:
         current = self.period_at(self.clock())
         return current, current + 1
 
-    def check_period_allowed(self, period_no: int) -> None:
-        """A key set is issued only for a period inside the certificate's validity."""
+    def period_allowed(self, period_no: int) -> bool:
+        """Key period ``period_no`` overlaps the KMS certificate's validity (REQ-SKMS-13)."""
         start = self.algorithms.period_start(period_no, self.config.period, self.config.offset)
         end = start + self.config.period
-        if end <= self.config.valid_from or start >= self.config.valid_to:
-            raise PolicyError(f"key period {period_no} is outside the KMS certificate validity",
-                              requirement="REQ-SKMS-13", http_status=403)
+        return period_no >= 0 and end > self.config.valid_from and start < self.config.valid_to
 
     # -- key sets ----------------------------------------------------------------------------
 
@@ -135,10 +130,15 @@ class KmsRole:
 
     def key_sets(self, user_uri: str, periods: Sequence[int]) -> list[UserKeySet]:
         """The key sets for ``periods``: stored ones as stored, missing ones issued and stored
-        together in one transaction (nothing is stored if any issue fails)."""
-        self.transport_keys(user_uri)
-        for period_no in periods:
-            self.check_period_allowed(period_no)
+        together in one transaction (nothing is stored if any issue fails).
+
+        The checks (enrolment, periods inside the certificate) are the guards of the model
+        ``mckm.models.procedures.skm_s``; calling this without them is a caller's mistake.
+        """
+        if self.transport_keys(user_uri) is None:
+            raise UsageError(f"{user_uri} is not enrolled at this KMS")
+        if not all(self.period_allowed(p) for p in periods):
+            raise UsageError(f"key periods {list(periods)} are not all inside the certificate")
         found = self.store.key_sets(user_uri, periods)
         fresh = [self.issue(user_uri, p) for p in periods if p not in found]
         if fresh:

@@ -1,4 +1,4 @@
-"""The KMS's request handling of TS 33.180 Annex D.2, as a pure function request -> response.
+"""The KMS's request handling of TS 33.180 Annex D.2: the model ``skm_s`` run by the engine.
 
 Resources (TS 33.180 D.2, all POST, under ``/keymanagement/identity/v1``):
 
@@ -11,30 +11,45 @@ path                                  response        meaning
                                                       token's MC ID)
 ``/keyprov/<uri>/<16 hex NTP time>``  KmsKeyProv      the key set of the period holding the time
 ``/certcache[/<cache number>]``       KmsCertCache    the external KMS certificates (none here)
+``/cert/<KMS URI>``                   KmsCertCache    one KMS certificate (this KMS's own)
 ====================================  ==============  ==========================================
 
-Every request carries the IdMS access token as a bearer token (RFC 6750); the checks run in
-this order and each refusal names its requirement: method (405), resource (404), path syntax
-(400), token present and valid (401), scope and identity (403), enrolment (403), optional
-KmsRequest body (400/403).  Nothing is stored before all checks pass.
+:func:`decode_request` is the codec of a request (path syntax and body schema: a DecodeError,
+400); :class:`KmsService` feeds the decoded message to a :class:`RoleMachine` of the ``kms``
+role of :data:`~mckm.models.procedures.skm_s.PROCEDURE`.  Every refusal is the model's: a guard
+(with its requirement and HTTP status), the unexpected-message refusal (404), or the codec's
+DecodeError (400).  The effects below compute and store; they never refuse.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, unquote
 
+from mckm.impl.engine import (
+    DictMessage,
+    EffectContext,
+    EffectRegistry,
+    RoleMachine,
+    Send,
+    StepRefused,
+)
 from mckm.impl.errors import DecodeError, MckmError, PolicyError, UsageError, VerifyError
 from mckm.impl.roles.kms import messages
-from mckm.impl.roles.kms.access_token import TokenVerifier
-from mckm.impl.roles.kms.model import KMS_SCOPE
+from mckm.impl.roles.kms.access_token import AccessToken, TokenVerifier
+from mckm.impl.roles.kms.model import KMS_SCOPE, KmsCertificate, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
+from mckm.models.grammar.kms_xml import EXT_NS
+from mckm.models.procedures import skm_s
 
 BASE_PATH = "/keymanagement/identity/v1"
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _NTP64 = re.compile(r"[0-9A-Fa-f]{16}")
+REQUEST_PAYLOAD = "KmsRequest"
 
 
 @dataclass(frozen=True)
@@ -57,28 +72,38 @@ class HttpResponse:
 
 @dataclass(frozen=True)
 class Resource:
-    """A parsed request path."""
+    """A parsed request path; ``kind`` is a D.2 resource name, or another name (not served)."""
 
-    kind: str  # "init" | "keyprov" | "certcache"
+    kind: str
     user_uri: str | None = None
     ntp_time: int | None = None
     cache_num: int | None = None
+    kms_uri: str | None = None
 
 
-def _bad_path(reason: str) -> PolicyError:
-    return PolicyError(reason, requirement="REQ-SKMS-03", http_status=400)
+def _bad_path(reason: str) -> DecodeError:
+    return DecodeError(f"{reason} (TS 33.180 D.2, REQ-SKMS-03)", payload="request path")
+
+
+def _decoded_option(text: str, what: str) -> str:
+    if _PERCENT.search(text):
+        raise _bad_path(f"the {what} has a malformed percent-encoding")
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise _bad_path(f"the {what} is not UTF-8 once percent-decoded") from exc
 
 
 def parse_path(path: str) -> Resource:
-    """The resource a path names (TS 33.180 D.2), or PolicyError 404/400."""
+    """The resource a path names (TS 33.180 D.2); DecodeError for a path that breaks the
+    option syntax of a served resource.  A resource that is not served parses (its name is
+    not in the model's table: the engine refuses it as unexpected, 404)."""
     if not path.startswith(BASE_PATH + "/"):
-        raise PolicyError(f"no KMS resource at {path!r} (the KMS serves {BASE_PATH}/...)",
-                          requirement="REQ-SKMS-02", http_status=404)
+        return Resource("")
     segments = path[len(BASE_PATH) + 1:].split("/")
     name, options = segments[0], segments[1:]
-    if name not in ("init", "keyprov", "certcache"):
-        raise PolicyError(f"unknown KMS resource {name!r} (init, keyprov or certcache)",
-                          requirement="REQ-SKMS-02", http_status=404)
+    if name not in skm_s.RESOURCES:
+        return Resource(name)
     if any(not option for option in options):
         raise _bad_path(f"empty path segment in {path!r}")
     if name == "init":
@@ -89,16 +114,13 @@ def parse_path(path: str) -> Resource:
         if len(options) > 1 or (options and not options[0].isdigit()):
             raise _bad_path("/certcache takes at most one option, a decimal cache number")
         return Resource("certcache", cache_num=int(options[0]) if options else None)
+    if name == "cert":
+        if len(options) != 1:
+            raise _bad_path("/cert takes one option, a KMS URI")
+        return Resource("cert", kms_uri=_decoded_option(options[0], "KMS URI"))
     if len(options) > 2:
         raise _bad_path("/keyprov takes at most a user URI and a time")
-    user_uri = None
-    if options:
-        if _PERCENT.search(options[0]):
-            raise _bad_path("the user URI has a malformed percent-encoding")
-        try:
-            user_uri = unquote(options[0], errors="strict")
-        except UnicodeDecodeError as exc:
-            raise _bad_path("the user URI is not UTF-8 once percent-decoded") from exc
+    user_uri = _decoded_option(options[0], "user URI") if options else None
     ntp_time = None
     if len(options) == 2:
         if not _NTP64.fullmatch(options[1]):
@@ -107,10 +129,245 @@ def parse_path(path: str) -> Resource:
     return Resource("keyprov", user_uri=user_uri, ntp_time=ntp_time)
 
 
+def resource_path(kind: str, user_uri: str | None = None, ntp_time: int | None = None,
+                  cache_num: int | None = None, kms_uri: str | None = None) -> str:
+    """The request path of a resource (the inverse of :func:`parse_path`), for clients."""
+    path = f"{BASE_PATH}/{kind}"
+    if user_uri is not None:
+        path += "/" + quote(user_uri, safe="")
+        if ntp_time is not None:
+            path += f"/{ntp_time:016X}"
+    elif cache_num is not None:
+        path += f"/{cache_num}"
+    elif kms_uri is not None:
+        path += "/" + quote(kms_uri, safe="")
+    return path
+
+
+def _read_body(body: bytes) -> dict[str, Any]:
+    """The KmsRequest fields of a request body (D.2.2), schema-validated (REQ-SKMS-26)."""
+    absent = skm_s.ABSENT
+    out: dict[str, Any] = {"body": skm_s.BODY_NONE, "body_user": absent, "body_kms": absent,
+                           "body_url": absent, "body_time": absent, "_document": b""}
+    if not body.strip():
+        return out
+    root = messages.parse_document(body, REQUEST_PAYLOAD)
+    if root.tag == messages.qname("SignedKmsRequest"):
+        request, kind = messages.child(root, "KmsRequest", payload=REQUEST_PAYLOAD), 2
+    elif root.tag == messages.qname("KmsRequest"):
+        request, kind = root, 1
+    else:
+        raise DecodeError("the request body is not a KmsRequest or SignedKmsRequest "
+                          "(TS 33.180 D.2.2)", payload=REQUEST_PAYLOAD, field=root.tag)
+    for name in ("TrK-ID", "Signature-ID"):  # D.3.5.3: "a maximum occurance of one"
+        messages.optional_text(request, name, EXT_NS, REQUEST_PAYLOAD)
+    out.update(body=kind, _document=body,
+               body_user=messages.child_text(request, "UserUri", payload=REQUEST_PAYLOAD),
+               body_kms=messages.child_text(request, "KmsUri", payload=REQUEST_PAYLOAD),
+               body_url=messages.child_text(request, "ClientReqUrl", payload=REQUEST_PAYLOAD),
+               body_time=messages.parse_datetime(
+                   messages.child_text(request, "Time", payload=REQUEST_PAYLOAD), "Time",
+                   REQUEST_PAYLOAD))
+    return out
+
+
+def decode_request(request: HttpRequest, base_url: str) -> DictMessage:
+    """The model message of an HTTP request: its name from the resource, its fields from the
+    request line, the bearer token and the KmsRequest body (a DecodeError if they break the
+    D.2 path syntax or the D.3.5 schema)."""
+    resource = parse_path(request.path)
+    names = skm_s.RESOURCES.get(resource.kind)
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    fields: dict[str, Any] = {
+        "method": request.method or "?",
+        "url": base_url + request.path,
+        "token": token.strip() if scheme.lower() == "bearer" else skm_s.ABSENT,
+        "path_user": resource.user_uri if resource.user_uri is not None else skm_s.ABSENT,
+        **_read_body(request.body),
+    }
+    if resource.kind == "keyprov":
+        fields["time"] = resource.ntp_time if resource.ntp_time is not None else skm_s.ABSENT
+    elif resource.kind == "certcache":
+        fields["cache_num"] = (resource.cache_num if resource.cache_num is not None
+                               else skm_s.ABSENT)
+    elif resource.kind == "cert":
+        fields["cert_kms"] = resource.kms_uri
+    return DictMessage(names[0] if names else f"not served: {resource.kind or 'other'}", fields)
+
+
+def decode_response(name: str, document: bytes) -> DictMessage:
+    """The model message of a SignedKmsResponse (D.3.1): schema-validated; its fields are read
+    from the KmsResponse element (the client's guards verify the signature over it)."""
+    root = messages.parse_document(document)
+    if root.tag != messages.qname("SignedKmsResponse"):
+        raise DecodeError("the response is not a SignedKmsResponse", payload=messages.PAYLOAD)
+    response = messages.child(root, "KmsResponse")
+    return DictMessage(name, {
+        "user_uri": messages.child_text(response, "UserUri"),
+        "kms_uri": messages.child_text(response, "KmsUri"),
+        "client_req_url": messages.child_text(response, "ClientReqUrl"),
+        "trk_id": messages.optional_text(response, "TrK-ID", EXT_NS) or skm_s.ABSENT,
+        "signature_id": messages.optional_text(response, "Signature-ID", EXT_NS)
+        or skm_s.ABSENT,
+        "document": document,
+    })
+
+
+# -- facts and effects of the kms role ---------------------------------------------------------
+
+
+@dataclass
+class KmsFacts:
+    """The facts the KMS's guards read (``skm_s.SkmsFacts``) for one request."""
+
+    role: KmsRole
+    verifier: TokenVerifier
+    _claims: dict[str, AccessToken] = field(default_factory=dict)
+
+    def _token(self, token: Any) -> AccessToken:
+        if not isinstance(token, str) or not token:
+            raise PolicyError("an IdMS access token is required (Authorization: Bearer ...)",
+                              requirement="REQ-SKMS-20", http_status=401)
+        if token not in self._claims:
+            self._claims[token] = self.verifier.verify(token, self.role.clock())
+        return self._claims[token]
+
+    def token_valid(self, token: Any, now: int) -> bool:
+        return self._token(token).expires > now
+
+    def token_scopes(self, token: Any) -> frozenset[str]:
+        return self._token(token).scopes
+
+    def token_subject(self, token: Any) -> str:
+        return self._token(token).subject
+
+    def enrolled(self, user: Any) -> bool:
+        return isinstance(user, str) and self.role.transport_keys(user) is not None
+
+    def request_signed_by(self, message: Any, user: Any) -> bool:
+        keys = self.role.transport_keys(user) if isinstance(user, str) else None
+        document = message.get("_document") if hasattr(message, "get") else None
+        if keys is None or not isinstance(document, bytes) or not document:
+            return False
+        verdict = messages.check_signature(messages.parse_document(document, REQUEST_PAYLOAD),
+                                           "KmsRequest", {keys.ink_id: keys.ink.reveal()})
+        if not verdict.holds:
+            raise VerifyError(verdict.reason, clause="TS 33.180 D.2.2")
+        return True
+
+    def periods(self, time: Any, now: int) -> tuple[int, ...]:
+        """The key periods a keyprov asks for (REQ-SKMS-10)."""
+        if time == skm_s.ABSENT:
+            current = self.role.period_at(now)
+            return current, current + 1
+        return (self.role.period_at(self.role.algorithms.ntp64_to_unix(int(time))),)
+
+    def periods_allowed(self, time: Any, now: int) -> bool:
+        try:
+            periods = self.periods(time, now)
+        except (MckmError, ValueError, TypeError):
+            return False  # a time before the first key period
+        return all(self.role.period_allowed(p) for p in periods)
+
+
+def _facts(ctx: EffectContext) -> KmsFacts:
+    facts = ctx.facts
+    if not isinstance(facts, KmsFacts):
+        raise UsageError("the kms effects need KmsFacts")
+    return facts
+
+
+def _kms(ctx: EffectContext) -> KmsRole:
+    return _facts(ctx).role
+
+
+def _subject_keys(ctx: EffectContext) -> tuple[str, TransportKeys]:
+    subject: str = ctx.var("subject")
+    keys = _kms(ctx).transport_keys(subject)
+    if keys is None:  # the guard 'enrolled' holds before any effect runs
+        raise UsageError(f"{subject} has no transport keys")
+    return subject, keys
+
+
+def _identify(ctx: EffectContext) -> None:
+    """The request is for the token's MC ID; the response goes to the URL it was posted to."""
+    assert ctx.message is not None
+    ctx.set_var("subject", _facts(ctx).token_subject(ctx.message.get("token")))
+    ctx.set_var("request_url", ctx.message.get("url"))
+
+
+def _select_periods(ctx: EffectContext) -> None:
+    assert ctx.message is not None
+    ctx.set_var("periods", _facts(ctx).periods(ctx.message.get("time"), ctx.now))
+
+
+def _provision_key_sets(ctx: EffectContext) -> None:
+    """Issue and store the missing key sets in one transaction (REQ-SKMS-11, REQ-SKMS-12)."""
+    _kms(ctx).key_sets(ctx.var("subject"), ctx.var("periods"))
+
+
+def _respond(ctx: EffectContext, **body: Any) -> None:
+    subject, keys = _subject_keys(ctx)
+    role = _kms(ctx)
+    header = messages.ResponseHeader(subject, role.certificate.kms_uri, role.clock(),
+                                     ctx.var("request_url"))
+    document = messages.build_response(header, keys, **body)
+    for name, value in decode_response(ctx.step.message, document).items():
+        ctx.set_field(name, value)
+    ctx.emit("answered", hashlib.sha256(document).hexdigest())
+
+
+def _build_kms_init(ctx: EffectContext) -> None:
+    _respond(ctx, init=_kms(ctx).certificate)
+
+
+def _build_key_prov(ctx: EffectContext) -> None:
+    role = _kms(ctx)
+    sets = role.store.key_sets(ctx.var("subject"), ctx.var("periods"))
+    _respond(ctx, key_sets=(role.certificate, [sets[p] for p in ctx.var("periods")]))
+
+
+def _build_cert_cache(ctx: EffectContext) -> None:
+    _respond(ctx, cert_cache=(0, ()))
+
+
+def _build_cert(ctx: EffectContext) -> None:
+    _respond(ctx, cert_cache=(0, (_kms(ctx).certificate,)))
+
+
+KMS_EFFECTS = EffectRegistry({
+    "skms.identify": _identify,
+    "skms.select_periods": _select_periods,
+    "skms.provision_key_sets": _provision_key_sets,
+    "skms.build_kms_init": _build_kms_init,
+    "skms.build_key_prov": _build_key_prov,
+    "skms.build_cert_cache": _build_cert_cache,
+    "skms.build_cert": _build_cert,
+})
+
+
+def kms_vars(certificate: KmsCertificate) -> dict[str, Any]:
+    """The variables of the ``kms`` role for one request."""
+    return {"uri": certificate.kms_uri, "methods": frozenset({"POST"}), "scope": KMS_SCOPE,
+            "certificates": frozenset({certificate.kms_uri}), "subject": "", "request_url": ""}
+
+
+def kms_machine(role: KmsRole, verifier: TokenVerifier) -> RoleMachine:
+    """A fresh ``kms`` machine of the SKM-S model: one per request (the server keeps no
+    per-client state besides its store)."""
+    return RoleMachine(skm_s.PROCEDURE, "kms", vars=kms_vars(role.certificate),
+                       facts=KmsFacts(role, verifier), effects=KMS_EFFECTS,
+                       message_factory=lambda name, fields: decode_response(
+                           name, fields["document"]))
+
+
 def _error(exc: MckmError, status: int) -> HttpResponse:
     headers: tuple[tuple[str, str], ...] = ()
     if status == 401:
         headers = (("WWW-Authenticate", 'Bearer realm="kms", error="invalid_token"'),)
+    elif status == 405:
+        headers = (("Allow", "POST"),)
     return HttpResponse(status, (str(exc) + "\n").encode(), headers=headers)
 
 
@@ -124,86 +381,15 @@ class KmsService:
     base_url: str
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        """The response to ``request``; every refusal is a clear status and text body."""
+        """The response to ``request``: the model's answer, or its refusal as an HTTP status."""
         try:
-            return self._handle(request)
-        except PolicyError as exc:
-            return _error(exc, exc.http_status or 403)
+            message = decode_request(request, self.base_url)
+            machine = kms_machine(self.role, self.verifier)
+            actions = machine.feed(message, now=int(self.role.clock()))
+        except StepRefused as exc:
+            return _error(exc, skm_s.http_status(exc.step, exc.guard))
         except DecodeError as exc:
             return _error(exc, 400)
-        except VerifyError as exc:
-            return _error(exc, 403)
-
-    def _handle(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "POST":
-            return HttpResponse(405, b"KMS requests are POST (TS 33.180 D.2)\n",
-                                headers=(("Allow", "POST"),))
-        resource = parse_path(request.path)
-        subject = self._authenticate(request)
-        if resource.user_uri is not None and resource.user_uri != subject:
-            raise PolicyError(f"the token is for {subject}, not for {resource.user_uri}",
-                              requirement="REQ-SKMS-22", http_status=403)
-        transport = self.role.transport_keys(subject)
-        self._check_body(request.body, subject)
-        cert = self.role.certificate
-        header = messages.ResponseHeader(subject, cert.kms_uri, self.role.clock(),
-                                         self.base_url + request.path)
-        if resource.kind == "init":
-            xml = messages.build_response(header, transport, init=cert)
-        elif resource.kind == "certcache":
-            xml = messages.build_response(header, transport, cert_cache=(0, ()))
-        else:
-            if resource.ntp_time is None:
-                periods: tuple[int, ...] = self.role.current_periods()
-            else:
-                try:
-                    unix = self.role.algorithms.ntp64_to_unix(resource.ntp_time)
-                    periods = (self.role.period_at(unix),)
-                except UsageError as exc:
-                    raise _bad_path(f"no key period at that time: {exc}") from exc
-            sets = self.role.key_sets(subject, periods)
-            xml = messages.build_response(header, transport, key_sets=(cert, sets))
-        return HttpResponse(200, xml, content_type="application/xml; charset=utf-8")
-
-    def _authenticate(self, request: HttpRequest) -> str:
-        """The MC ID of a valid bearer token granting the KMS scope (REQ-SKMS-20/21)."""
-        authorization = request.headers.get("authorization", "")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise PolicyError("an IdMS access token is required (Authorization: Bearer ...)",
-                              requirement="REQ-SKMS-20", http_status=401)
-        claims = self.verifier.verify(token.strip(), self.role.clock())
-        if KMS_SCOPE not in claims.scopes:
-            raise PolicyError(f"the access token does not grant {KMS_SCOPE}",
-                              requirement="REQ-SKMS-21", http_status=403)
-        subject: str = claims.subject
-        return subject
-
-    def _check_body(self, body: bytes, subject: str) -> None:
-        """An optional KmsRequest (TS 33.180 D.2.2) must name this user and this KMS."""
-        if not body.strip():
-            return
-        root = messages.parse_document(body)
-        if root.tag == messages.qname("SignedKmsRequest"):
-            root = messages.child(root, "KmsRequest")
-        if root.tag != messages.qname("KmsRequest"):
-            raise DecodeError("the request body is not a KmsRequest", payload="KmsRequest")
-        if messages.child_text(root, "UserUri") != subject:
-            raise PolicyError("the KmsRequest names another user", requirement="REQ-SKMS-22",
-                              http_status=403)
-        if messages.child_text(root, "KmsUri") != self.role.certificate.kms_uri:
-            raise PolicyError("the KmsRequest is for another KMS", requirement="REQ-SKMS-22",
-                              http_status=403)
-
-
-def resource_path(kind: str, user_uri: str | None = None, ntp_time: int | None = None,
-                  cache_num: int | None = None) -> str:
-    """The request path of a resource (the inverse of :func:`parse_path`), for clients."""
-    path = f"{BASE_PATH}/{kind}"
-    if user_uri is not None:
-        path += "/" + quote(user_uri, safe="")
-        if ntp_time is not None:
-            path += f"/{ntp_time:016X}"
-    elif cache_num is not None:
-        path += f"/{cache_num}"
-    return path
+        sent = next(a for a in actions if isinstance(a, Send))
+        return HttpResponse(200, sent.message.get("document"),
+                            content_type="application/xml; charset=utf-8")

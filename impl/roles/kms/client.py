@@ -1,0 +1,186 @@
+"""The key management client of TS 33.180 Annex D as the ``client`` role of the SKM-S model.
+
+:class:`ProvisioningClient` builds a request (:func:`~.service.decode_request` reads it back into
+the model's message, so what the client sends is what the KMS decodes), and accepts a response
+only through the model's client step: the guards verify the InK signature, the addressing and
+the TrK-ID (REQ-SKMS-32..34), and for key sets unwrap and validate every key before the
+``client.accept`` effect hands anything out.  No sockets: the caller moves the bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mckm.impl.engine import DictMessage, EffectContext, EffectRegistry, Emit, RoleMachine, Send
+from mckm.impl.errors import UsageError, VerifyError
+from mckm.impl.roles.kms import messages
+from mckm.impl.roles.kms.model import TransportKeys, UserKeySet
+from mckm.impl.roles.kms.service import HttpRequest, decode_request, resource_path
+from mckm.models.grammar.kms_xml import NS
+from mckm.models.procedures import skm_s
+
+
+@dataclass
+class ClientFacts:
+    """The facts the client's guards read (``skm_s.SkmsFacts``, client side)."""
+
+    user_uri: str
+    transport: TransportKeys
+    checks: messages.KeyChecks | None
+    _key_sets: dict[bytes, tuple[UserKeySet, ...]] = field(default_factory=dict)
+
+    def _signed(self, message: Any) -> Any:
+        document = message.get("document")
+        if not isinstance(document, bytes):
+            raise VerifyError("no response document", clause=messages.CLAUSE)
+        root = messages.parse_document(document)
+        verdict = messages.check_signature(
+            root, "KmsResponse", {self.transport.ink_id: self.transport.ink.reveal()})
+        if not verdict.holds:
+            raise VerifyError(verdict.reason, clause=messages.CLAUSE)
+        return verdict.element
+
+    def response_signed_by(self, message: Any, key_id: Any) -> bool:
+        if key_id != self.transport.ink_id:
+            return False
+        signed = self._signed(message)
+        # the fields the guards read next must be those of the signed element
+        return bool(messages.child_text(signed, "UserUri") == message.get("user_uri")
+                    and messages.child_text(signed, "KmsUri") == message.get("kms_uri")
+                    and messages.child_text(signed, "ClientReqUrl")
+                    == message.get("client_req_url"))
+
+    def key_sets(self, message: Any) -> tuple[UserKeySet, ...]:
+        document = message.get("document")
+        if document not in self._key_sets:
+            if self.checks is None:
+                raise VerifyError("no KMS certificate to check key sets with",
+                                  clause=messages.CLAUSE)
+            signed = self._signed(message)
+            body = signed.find(f"{{{NS}}}KmsMessage/{{{NS}}}KmsKeyProv")
+            sets = () if body is None else tuple(
+                messages.read_key_set(e, self.user_uri, self.transport, self.checks)
+                for e in messages.children(body, "KmsKeySet"))
+            self._key_sets[document] = sets
+        return self._key_sets[document]
+
+    def key_sets_valid(self, message: Any) -> bool:
+        return bool(self.key_sets(message) is not None)
+
+    # the KMS-side facts are never asked of a client
+    def token_valid(self, token: Any, now: int) -> bool:
+        raise NotImplementedError
+
+    def token_scopes(self, token: Any) -> Any:
+        raise NotImplementedError
+
+    def token_subject(self, token: Any) -> Any:
+        raise NotImplementedError
+
+    def enrolled(self, user: Any) -> bool:
+        raise NotImplementedError
+
+    def request_signed_by(self, message: Any, user: Any) -> bool:
+        raise NotImplementedError
+
+    def periods_allowed(self, time: Any, now: int) -> bool:
+        raise NotImplementedError
+
+
+def _facts(ctx: EffectContext) -> ClientFacts:
+    facts = ctx.facts
+    if not isinstance(facts, ClientFacts):
+        raise UsageError("the client effects need ClientFacts")
+    return facts
+
+
+def _build_request(ctx: EffectContext) -> None:
+    """params: ``base_url``, ``token``, ``body`` (0 none, 1 KmsRequest, 2 SignedKmsRequest),
+    and the path options ``user_uri``, ``ntp_time``, ``cache_num``, ``kms_uri``."""
+    p = ctx.params
+    resource = next(k for k, (req, _) in skm_s.RESOURCES.items() if req == ctx.step.message)
+    path = resource_path(resource, p.get("user_uri"), p.get("ntp_time"), p.get("cache_num"),
+                         p.get("kms_uri"))
+    url = p["base_url"] + path
+    facts = _facts(ctx)
+    body = b""
+    if p.get("body", skm_s.BODY_NONE) != skm_s.BODY_NONE:
+        body = messages.build_request(facts.user_uri, ctx.var("kms_uri"), ctx.now, url,
+                                      facts.transport,
+                                      signed=p["body"] == skm_s.BODY_SIGNED)
+    headers = {"authorization": "Bearer " + p["token"]} if p.get("token") else {}
+    http = HttpRequest(p.get("method", "POST"), path, headers, body)
+    for name, value in decode_request(http, p["base_url"]).items():
+        ctx.set_field(name, value)
+    ctx.set_var("request_url", url)
+    ctx.scratch["http"] = http
+
+
+def _accept(ctx: EffectContext) -> None:
+    """Hand out what the verified response carries; the outcome is the document's digest."""
+    assert ctx.message is not None
+    facts = _facts(ctx)
+    document = ctx.message.get("document")
+    if ctx.step.message == "KEYPROV_RESPONSE":
+        ctx.emit("key_sets", facts.key_sets(ctx.message))
+    else:
+        body = messages.read_response(document, facts.transport, user_uri=facts.user_uri,
+                                      kms_uri=ctx.var("kms_uri"),
+                                      client_req_url=ctx.var("request_url"))
+        ctx.emit("certificates", body.certificates)
+    ctx.emit("answered", hashlib.sha256(document).hexdigest())
+
+
+CLIENT_EFFECTS = EffectRegistry({"client.build_request": _build_request,
+                                 "client.accept": _accept})
+
+
+def client_machine(user_uri: str, kms_uri: str, transport: TransportKeys,
+                   checks: messages.KeyChecks | None) -> RoleMachine:
+    """A ``client`` machine for one request/response."""
+    return RoleMachine(
+        skm_s.PROCEDURE, "client",
+        vars={"uri": user_uri, "kms_uri": kms_uri, "ink_id": transport.ink_id,
+              "trk_id": transport.trk_id, "request_url": ""},
+        facts=ClientFacts(user_uri, transport, checks), effects=CLIENT_EFFECTS,
+        message_factory=DictMessage)
+
+
+@dataclass
+class ProvisioningClient:
+    """One user's key management client of one KMS (sans-IO: :meth:`request` gives the HTTP
+    request to send, :meth:`response` takes the answer's octets)."""
+
+    user_uri: str
+    kms_uri: str
+    transport: TransportKeys
+    base_url: str
+    checks: messages.KeyChecks | None = None
+    _machine: RoleMachine | None = None
+
+    def request(self, resource: str, *, token: str, now: int, body: int = skm_s.BODY_NONE,
+                options: Mapping[str, Any] | None = None) -> HttpRequest:
+        self._machine = client_machine(self.user_uri, self.kms_uri, self.transport,
+                                       self.checks)
+        request_name, _ = skm_s.RESOURCES[resource]
+        params = {"base_url": self.base_url, "token": token, "body": body, **(options or {})}
+        actions = self._machine.send(request_name, now=now, params=params)
+        sent = next(a for a in actions if isinstance(a, Send))
+        message = sent.message
+        headers = {"authorization": "Bearer " + token} if token else {}
+        return HttpRequest(str(message.get("method")),
+                           str(message.get("url"))[len(self.base_url):], headers,
+                           message.get("_document") or b"")
+
+    def response(self, resource: str, document: bytes, *, now: int) -> dict[str, Any]:
+        """Feed the response octets to the client step; the emitted values by name."""
+        if self._machine is None:
+            raise VerifyError("no request is outstanding", clause=messages.CLAUSE)
+        from mckm.impl.roles.kms.service import decode_response
+
+        _, response_name = skm_s.RESOURCES[resource]
+        actions = self._machine.feed(decode_response(response_name, document), now=now)
+        return {a.name: a.value for a in actions if isinstance(a, Emit)}
