@@ -39,7 +39,8 @@ def _mypy_config() -> dict[str, Any]:
 def _strict_override() -> dict[str, Any]:
     found = [o for o in _mypy_config().get("overrides", []) if STRICT_MODULES in o["module"]]
     assert len(found) == 1, found
-    return found[0]
+    override: dict[str, Any] = found[0]
+    return override
 
 
 def _run_mypy(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
