@@ -21,8 +21,8 @@ from typing import Any
 from mckm.impl.codec import Message, Payload, decode, encode
 from mckm.impl.engine.messages import FieldsView
 from mckm.impl.errors import UsageError
-from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE, DATA_TYPE
-from mckm.models.grammar.paths import GrammarPath
+from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE, DATA_TYPE, PRF_FUNC
+from mckm.models.grammar.paths import GrammarPath, resolve
 from mckm.models.grammar.wire import Integrity, Layout, OnPath, Wire
 from mckm.models.procedures.model import MessageSpec
 
@@ -33,7 +33,7 @@ Writer = Callable[[Any], Any]
 Bound = Mapping[str, tuple[Reader, Writer | None]]
 
 _VERSION = 1  # RFC 3830 6.1
-_EMPTY_MAP = CS_ID_MAP_TYPE.value_of("Empty map")
+_EMPTY_MAP = CS_ID_MAP_TYPE.EMPTY_MAP
 
 
 def _at(message: Message, path: GrammarPath) -> Any:
@@ -70,15 +70,14 @@ class WireView(FieldsView):
         return self.spec.name
 
     def _read(self, w: Wire, bound: Bound) -> Any:
-        values = tuple(self.context.get(str(p.field)) if p.transport else _at(self.message, p)
-                       for p in w.paths)
+        if w.path.transport:
+            return self.context.get(str(w.path.field))
+        values = tuple(_at(self.message, p) for p in w.paths)
         if w.conv.bound_by_role:
             if w.conv.name not in bound:
                 raise UsageError(f"{self.spec.name}: converter {w.conv.name!r} is not bound")
             return bound[w.conv.name][0](values, self)
         assert w.conv.read is not None
-        if w.paths[0].transport:
-            return values[0]
         for v in values:
             if v is not None:
                 return w.conv.read(v.fields if isinstance(v, Payload) else v)
@@ -99,7 +98,7 @@ def header(spec: MessageSpec, values: Mapping[str, Any], **fields: Any) -> Paylo
     the spec's HDR fields from ``values``, then ``fields`` (a copied header, V, PRF)."""
     layout = _layout(spec)
     hdr: dict[str, Any] = {"version": _VERSION, "data_type": DATA_TYPE.value_of(layout.data_type),
-                           "v": 0, "prf_func": 0, "csb_id": 0, "n_cs": 0,
+                           "v": 0, "prf_func": PRF_FUNC.MIKEY_1, "csb_id": 0, "n_cs": 0,
                            "cs_id_map_type": _EMPTY_MAP, "cs_id_map_info": None, **layout.hdr}
     for name, w in spec.wire.items():
         if w.path.payload == "HDR" and values.get(name) is not None:
@@ -136,11 +135,15 @@ def payloads(spec: MessageSpec, values: Mapping[str, Any], *, bound: Bound | Non
         fields.update(w.fixed)
         out.append(Payload(str(path.payload), fields))
     out.extend(extra)
-    rank = {p: i for i, p in enumerate(layout.order)}
-    missing = {p.name for p in out} - set(rank)
-    if missing:
-        raise UsageError(f"{spec.name}: payloads {sorted(missing)} are not in its layout")
-    return sorted(out, key=lambda p: rank[p.name])
+    return sorted(out, key=lambda p: rank(layout, p))
+
+
+def rank(layout: Layout, payload: Payload) -> int:
+    """The place of ``payload`` in the layout's order (the first entry that matches it)."""
+    for i, entry in enumerate(layout.order):
+        if resolve(entry).matches(payload.name, payload.fields):
+            return i
+    raise UsageError(f"{layout.data_type}: a {payload.name} payload is not in its layout")
 
 
 def covered(integrity: Integrity, raw: bytes, message: Message, value_octets: int, *,

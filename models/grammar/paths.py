@@ -16,6 +16,7 @@ is written ``transport:NAME`` and is resolved to a :class:`GrammarPath` with ``p
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -63,6 +64,7 @@ def _info(payload: str, name: str, text: str) -> FieldInfo:
     raise GrammarPathError(f"{text}: payload {payload} has no field {name!r}")
 
 
+@functools.cache
 def resolve(text: str) -> GrammarPath:
     """Resolve ``text`` against the grammar (see module docstring)."""
     if text.startswith("transport:"):

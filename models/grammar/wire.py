@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mckm.models.grammar.namespaces import TS_TYPE
-from mckm.models.grammar.paths import GrammarPath, resolve, value_named
+from mckm.models.grammar.paths import GrammarPath, GrammarPathError, resolve, value_named
+from mckm.models.grammar.registry import BY_NAME
 
 #: RFC 3830 6.6: NTP-UTC and NTP are 64-bit NTP, whole seconds in the high 32 bits;
 #: RFC 6043 6.3: NTP-UTC-32 is the whole seconds alone.
@@ -64,6 +65,8 @@ def _seconds(fields: Any) -> int | None:
 
 URI_TEXT = Converter("URI text", "RFC 3830 6.7: ID Data of a URI is its UTF-8 text", _text,
                      lambda text: str(text).encode("utf-8"))
+UTF8_TEXT = Converter("UTF-8 text", "RFC 6043 6.5: an ID Data read as text (a B-TID)", _text,
+                      lambda text: str(text).encode("utf-8"))
 NTP_SECONDS = Converter("NTP seconds", "RFC 3830 6.6; RFC 6043 6.3", _seconds,
                         lambda s: {"ts_type": _NTP_UTC, "ts_value": int(s) << 32})
 OCTETS = Converter("octets", "opaque octets", lambda v: bytes(v) if isinstance(
@@ -148,11 +151,18 @@ class Layout:
     the integrity value covers."""
 
     data_type: str
-    order: tuple[str, ...]
+    order: tuple[str, ...]  # payload names, or paths with a role selector (RANDR[rand_role=..])
     copies: tuple[str, ...] = ()
     integrity: Integrity | None = None
     hdr: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        for entry in self.order:  # GrammarPathError at import for an unknown payload or role
+            resolve(entry)
+        for name in (*self.copies, *self.hdr):
+            if name not in {i.name for i in BY_NAME["HDR"].spec.infos}:
+                raise GrammarPathError(f"{self.data_type}: HDR has no field {name!r}")
 
-__all__ = ["NTP_SECONDS", "OCTETS", "UINT", "URI_TEXT", "Converter", "Integrity", "Layout",
-           "OnPath", "Wire", "bound", "transport", "wire"]
+
+__all__ = ["NTP_SECONDS", "OCTETS", "UINT", "URI_TEXT", "UTF8_TEXT", "Converter", "Integrity",
+           "Layout", "OnPath", "Wire", "bound", "transport", "wire"]

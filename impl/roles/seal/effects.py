@@ -39,8 +39,10 @@ from mckm.impl.roles.seal.imessage import (
 )
 from mckm.impl.roles.seal.keystore import KeyRecord, KeyStore
 from mckm.impl.roles.seal.replay import ReplayCache
+from mckm.models.grammar.namespaces import S_TYPE
 from mckm.models.policy import PURPOSES, decode_key_id, encode_key_id, purpose_of
-from mckm.models.procedures.seal_key_distribution import ECCSI_SIGNATURE, I_MESSAGE
+from mckm.models.policy.key_id import RANDOM_BITS
+from mckm.models.procedures.seal_key_distribution import I_MESSAGE
 
 KEY_OCTETS = 16  # 128-bit keys (SAKKE parameter set 1 carries n = 128 bits)
 RAND_OCTETS = 16  # RFC 3830 6.11: at least 128 bits
@@ -75,8 +77,8 @@ def new_sk_id(ctx: EffectContext) -> None:
     sk_id = ctx.params.get("sk_id")
     if sk_id is None:
         random = ctx.params.get("random")
-        sk_id = encode_key_id(purpose, secrets.randbits(28) if random is None else int(random),
-                              layout)
+        bits = secrets.randbits(RANDOM_BITS) if random is None else int(random)
+        sk_id = encode_key_id(purpose, bits, layout)
     elif decode_key_id(int(sk_id), layout)[0] != purpose:
         raise UsageError(f"SK-ID {int(sk_id):08x} does not carry purpose {ctx.params['purpose']}")
     ctx.scratch["sk_id"] = int(sk_id)
@@ -121,7 +123,7 @@ def sign(ctx: EffectContext) -> None:
         return f.sign(portion, uid_i, None if j is None else int(j))
 
     raw, _ = seal(header(I_MESSAGE, values), payloads(I_MESSAGE, values, bound=BOUND),
-                  Payload("SIGN", ECCSI_SIGNATURE.write(b"")), "signature", SIGNATURE_OCTETS,
+                  Payload("SIGN", {"s_type": S_TYPE.ECCSI}), "signature", SIGNATURE_OCTETS,
                   signature)
     ctx.set_field("sign", raw[-SIGNATURE_OCTETS:])
     ctx.set_field("raw", raw)

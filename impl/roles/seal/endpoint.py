@@ -27,6 +27,7 @@ from mckm.impl.roles.seal.imessage import IdForm, IMessageView
 from mckm.impl.roles.seal.keystore import KeyRecord, KeyStore, MemoryKeyStore
 from mckm.impl.roles.seal.replay import ReplayCache
 from mckm.models.policy import PURPOSES, encode_key_id
+from mckm.models.policy.key_id import RANDOM_BITS
 from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.seal_key_distribution import PROCEDURE
 
@@ -121,7 +122,7 @@ class GroupManagementServer(SealUser):
         (GMK-ID, member URI -> I_MESSAGE)."""
         gmk = secrets.token_bytes(KEY_OCTETS) if gmk is None else gmk
         if gmk_id is None:
-            gmk_id = encode_key_id(PURPOSES.by_name("GMK").value, secrets.randbits(28))
+            gmk_id = encode_key_id(PURPOSES.by_name("GMK").value, secrets.randbits(RANDOM_BITS))
         out = {}
         for member in members:
             raw, sk_id = self.send(member, "GMK", now=now, id_form=id_form, key=gmk,

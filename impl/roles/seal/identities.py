@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from mckm.impl.crypto import uid as uids
 from mckm.impl.errors import UsageError
+from mckm.models.grammar.namespaces import SAKKE_ID_SCHEME
 
 if TYPE_CHECKING:
     from mckm.impl.roles.kms.model import KmsCertificate
 
 #: RFC 6509 4.2 / TS 33.180 F.2.1 SAKKE ID scheme values (codec namespace SAKKE_ID_SCHEME).
 TEL_URI_MONTHLY = 1
-MCX_HASHED_UID = 2
+MCX_HASHED_UID = SAKKE_ID_SCHEME.MCX_HASHED_UID_3GPP
 DEFAULT_ID_SCHEME = MCX_HASHED_UID
 
 

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from mckm.impl.errors import PolicyError
 from mckm.impl.redact import Secret, fingerprint
+from mckm.models.grammar.namespaces import ERROR_NO
 from mckm.models.policy import PURPOSES
 
 
@@ -54,7 +55,7 @@ def check_collision(old: KeyRecord | None, new: KeyRecord) -> None:
     """Refuse a different key under an SK-ID already held (the same key again is accepted)."""
     if old is not None and (old.key != new.key or old.purpose != new.purpose):
         raise PolicyError(f"a different key is already held under SK-ID {new.sk_id:08x}",
-                          requirement="REQ-SEAL-KD-12", mikey_error=12)
+                          requirement="REQ-SEAL-KD-12", mikey_error=ERROR_NO.UNSPECIFIED_ERROR)
 
 
 class MemoryKeyStore:

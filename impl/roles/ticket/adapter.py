@@ -2,11 +2,10 @@
 
 :class:`TicketView` is the engine's message (``name``, ``get(field)``) for one message of
 ``mckm.models.procedures.mikey_ticket.MESSAGES``: it decodes the octets once (``MalformedMessage``,
-MIKEY error 12, if they do not) and maps each abstract field to its payload as the spec's
-``paths`` say: ``t`` = T (NTP seconds), ``randri``/``randrr`` = RANDR by role, ``idri``/
-``idrr``/``idrkms`` = IDR ID Data by role (UTF-8), ``idrpsk`` = the B-TID in IDRpsk, ``tp`` =
-the TP payload octets, ``ticket`` = :class:`TicketBlob`, ``kemac`` = :class:`KemacBlob`, ``v`` =
-V's Verification data.  A field the message does not carry reads as None (the engine refuses it).
+MIKEY error 12, if they do not) and reads them with the generic :class:`~mckm.impl.engine.wire.
+WireView`, by the spec's ``wire`` declarations.  This module binds the converters the specs
+leave to the role: ``ticket`` = :class:`TicketBlob`, ``kemac`` = :class:`KemacBlob`, ``tp`` =
+the TP payload octets.  A field the message does not carry reads as None (the engine refuses it).
 
 The name depends on the data type and the link: RESOLVE_INIT_PSK / RESOLVE_RESP are the model's
 ``RESOLVE_INIT`` / ``RESOLVE_RESP`` on Ua and ``RESOLVE_INIT_ZK`` / ``RESOLVE_RESP_ZK`` on Zk.
@@ -28,7 +27,7 @@ from functools import cached_property
 from typing import Any
 
 from mckm.impl.codec import Message, Payload, decode
-from mckm.impl.engine.messages import FieldsView
+from mckm.impl.engine.wire import Bound, WireView
 from mckm.impl.errors import DecodeError, PolicyError, UsageError
 from mckm.impl.roles.ticket import messages as M
 from mckm.impl.roles.ticket.base_ticket import encode_payload
@@ -38,8 +37,6 @@ from mckm.models.policy.ticket_policy import TicketPolicy
 from mckm.models.procedures.mikey_ticket import MESSAGES
 
 SPEC = {m.name: m for m in MESSAGES}
-_NTP_TYPES = (0, 1)  # NTP-UTC, NTP: 64-bit, seconds in the high 32 bits (RFC 3830 6.6)
-_NTP_UTC_32 = 3
 
 #: (data type, on Zk?) -> model message name
 _NAMES = {
@@ -113,22 +110,50 @@ class KemacBlob:
         return f"KemacBlob({len(self.octets)} octets, enciphered={self.enciphered})"
 
 
-class TicketView(FieldsView):
+def _ticket(values: tuple[Any, ...], view: WireView) -> TicketBlob | None:
+    p = values[0]
+    return None if p is None else TicketBlob(_octets(view.message, p), p)
+
+
+def _kemac(values: tuple[Any, ...], view: WireView) -> KemacBlob | None:
+    p = values[0]
+    if p is None:
+        return None
+    assert isinstance(view, TicketView)
+    return KemacBlob(_octets(view.message, p), p.fields["encr_alg"] != ENCR_NULL, view)
+
+
+def _payload_octets(values: tuple[Any, ...], view: WireView) -> bytes | None:
+    return None if values[0] is None else _octets(view.message, values[0])
+
+
+def _fields_of(payload: Payload) -> dict[str, Any]:
+    return dict(payload.fields)
+
+
+#: the converters the ticket specs leave to the role (runtime objects)
+BOUND: Bound = {"TICKET": (_ticket, _fields_of), "KEMAC": (_kemac, _fields_of),
+                "payload octets": (_payload_octets, None)}
+
+
+class TicketView(WireView):
     """One MIKEY-TICKET message as the model reads it (see module docstring)."""
 
-    __slots__ = ("_verified", "answers", "msg", "name", "raw", "zk")
+    __slots__ = ("_verified", "answers", "msg", "zk")
 
     def __init__(self, name: str, msg: M.TicketMessage, *, answers: M.TicketMessage | None = None,
                  zk: ZkLink | None = None) -> None:
         if name not in SPEC:
             raise UsageError(f"{name!r} is not a MIKEY-TICKET model message")
-        self.name = name
         self.msg = msg
-        self.raw = msg.raw
         self.answers = answers
         self.zk = zk
         self._verified: dict[bytes | None, M.TicketMessage] = {}
-        self._fields = {f: self._read(f) for f in SPEC[name].fields}
+        context: dict[str, Any] = {}
+        if zk is not None:
+            context = {"zk_from": zk.peer, "zk_to": zk.addressed_to,
+                       "nds": ZkTag.of(msg.raw, zk.peer if zk.authenticated else None)}
+        super().__init__(SPEC[name], msg.message, msg.raw, bound=BOUND, context=context)
 
     @classmethod
     def decode(cls, raw: bytes, *, zk: ZkLink | None = None,
@@ -192,44 +217,6 @@ class TicketView(FieldsView):
         init = _as(M.TransferInit, ans)
         return M.verify_transfer_resp(M.read_transfer_resp(raw, init, dec), init, mpk=key)
 
-    # -- field readers (MessageSpec.paths)
-    def _read(self, name: str) -> Any:
-        m = self.msg
-        if name == "t":
-            ts = m.message.get("T")
-            if ts is None:
-                return None
-            kind, value = int(ts.fields["ts_type"]), int(ts.fields["ts_value"])
-            return value >> 32 if kind in _NTP_TYPES else value if kind == _NTP_UTC_32 else None
-        if name in ("randri", "randrr"):
-            return m.rand(M.RANDRI if name == "randri" else M.RANDRR)
-        if name in ("idri", "idrr", "idrkms", "idrpsk"):
-            role = {"idri": M.IDRI, "idrr": M.IDRR, "idrkms": M.IDRKMS, "idrpsk": M.IDRPSK}[name]
-            ident = m.identity(role)
-            return None if ident is None else _utf8(ident.id_data)
-        if name == "tp":
-            tp = m.message.get("TP")
-            return None if tp is None else _octets(m.message, tp)
-        if name == "ticket":
-            return None if m.ticket is None else TicketBlob(_octets(m.message, m.ticket),
-                                                            m.ticket)
-        if name == "kemac":
-            k = m.message.get("KEMAC")
-            return None if k is None else KemacBlob(_octets(m.message, k),
-                                                    k.fields["encr_alg"] != ENCR_NULL, self)
-        if name == "v":
-            v = m.message.get("V")
-            return None if v is None else bytes(v.fields["ver_data"])
-        if self.zk is None:
-            return None
-        if name == "zk_from":
-            return self.zk.peer
-        if name == "zk_to":
-            return self.zk.addressed_to
-        if name == "nds":
-            return ZkTag.of(self.raw, self.zk.peer if self.zk.authenticated else None)
-        return None
-
 
 def _octets(message: Message, payload: Payload) -> bytes:
     """``encode_payload(payload)`` (its octets with Next Payload 0), cut from the octets it was
@@ -252,13 +239,6 @@ def _const(key: bytes | None) -> Any:
 
 def _as(kind: type[Any], msg: M.TicketMessage) -> Any:
     return msg if isinstance(msg, kind) else kind(msg.message, msg.raw, msg.kemac)
-
-
-def _utf8(data: bytes) -> str | None:
-    try:
-        return bytes(data).decode("utf-8") or None
-    except UnicodeDecodeError:
-        return None
 
 
 __all__ = ["KemacBlob", "TicketBlob", "TicketView", "ZkLink", "ZkTag"]

@@ -41,6 +41,7 @@ from mckm.impl.roles.ticket.base_ticket import (
 from mckm.impl.roles.ticket.facts import TicketFacts
 from mckm.impl.roles.ticket.policy_data import policy_fields, policy_of
 from mckm.impl.roles.ticket.protection import AES_CM_256, ENCR_NULL, HMAC_SHA_256_256, MAC_NULL
+from mckm.models.grammar.namespaces import TS_TYPE
 from mckm.models.policy.ticket_policy import UNBOUNDED_END, ReusableTicketStore, TicketPolicy
 from mckm.models.procedures.expr import Env
 from mckm.models.procedures.mikey_ticket import VAR_WRITES
@@ -48,7 +49,7 @@ from mckm.models.procedures.mikey_ticket import VAR_WRITES
 PRF = int(PrfFunc.PRF_HMAC_SHA_256)
 ENCR, MAC = AES_CM_256, HMAC_SHA_256_256  # 256-bit profile (RFC 6043 6.2)
 KEY_OCTETS, RAND_OCTETS, SPI_OCTETS = 32, 16, 4
-NTP_UTC = 0
+NTP_UTC = TS_TYPE.NTP_UTC
 DEFAULT_VALIDITY = 3600
 
 

@@ -18,12 +18,13 @@ the ticket is resolved (RFC 6043 4.2.2.2): ``read_transfer_init`` then ``verify_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from mckm.impl.codec import Message, Payload, decode, decode_key_data, encode, encode_key_data
 from mckm.impl.codec.engine import SUPPORTED_VERSION, decode_chain, encode_chain
+from mckm.impl.engine.wire import covered, rank, seal
 from mckm.impl.errors import DecodeError, EncodeError, PolicyError, UsageError
 from mckm.impl.roles.ticket.base_ticket import MPK_KEY_TYPE, initiator_data_tail
 from mckm.impl.roles.ticket.keys import (
@@ -47,7 +48,9 @@ from mckm.impl.roles.ticket.protection import (
     timestamp64,
     verify_mac,
 )
-from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE, DATA_TYPE, ID_ROLE, RAND_ROLE
+from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE, DATA_TYPE, ID_ROLE, ID_TYPE, RAND_ROLE
+from mckm.models.grammar.wire import Integrity
+from mckm.models.procedures.mikey_ticket import MESSAGES
 
 REQUEST_INIT_PSK = DATA_TYPE.value_of("REQUEST_INIT_PSK")
 REQUEST_RESP = DATA_TYPE.value_of("REQUEST_RESP")
@@ -59,7 +62,7 @@ ERROR = DATA_TYPE.value_of("Error")
 IDRI, IDRR, IDRKMS, IDRPSK = (ID_ROLE.value_of(n) for n in ("IDRi", "IDRr", "IDRkms", "IDRpsk"))
 RANDRI, RANDRR, RANDRKMS = (RAND_ROLE.value_of(n) for n in ("RANDRi", "RANDRr", "RANDRkms"))
 EMPTY_MAP = CS_ID_MAP_TYPE.value_of("Empty map")
-_BYTE_STRING = 2  # RFC 6043 6.5 ID Type "byte string" (B-TID, TPK identifiers)
+_BYTE_STRING = ID_TYPE.BYTE_STRING  # RFC 6043 6.5 (B-TID, TPK identifiers)
 
 
 class MalformedMessage(DecodeError):
@@ -236,21 +239,35 @@ def _hdr(data_type: int, *, csb_id: int, prf_func: int, v: int, n_cs: int = 0,
                            "cs_id_map_type": map_type, "cs_id_map_info": map_info})
 
 
-def _copied_hdr(init: TicketMessage, data_type: int, *, keep_map: bool = True) -> Payload:
-    """RFC 6043 4.2.1.5 / 4.2.3.5: version, PRF func, CSB ID, #CS and map copied; V = 0."""
-    h = init.hdr
-    if keep_map:
-        return _hdr(data_type, csb_id=h["csb_id"], prf_func=h["prf_func"], v=0, n_cs=h["n_cs"],
-                    map_type=h["cs_id_map_type"], map_info=h["cs_id_map_info"])
-    return _hdr(data_type, csb_id=h["csb_id"], prf_func=h["prf_func"], v=0)
+#: data type -> the layout its model spec declares: what V covers and what a response copies
+_LAYOUTS = {DATA_TYPE.value_of(m.layout.data_type): m.layout for m in MESSAGES if m.layout}
+
+
+def _copied_hdr(init: TicketMessage, data_type: int) -> Payload:
+    """A response's HDR: the fields its layout copies from the initial message; V = 0."""
+    copied = {name: init.hdr[name] for name in _LAYOUTS[data_type].copies}
+    return Payload("HDR", {**_hdr(data_type, csb_id=0, prf_func=init.prf_func, v=0).fields,
+                           **copied})
 
 
 def _check_copied_hdr(resp: TicketMessage, init: TicketMessage, clause: str) -> None:
-    for name in ("version", "prf_func", "csb_id"):
+    for name in _LAYOUTS[resp.data_type].copies:
         if resp.hdr[name] != init.hdr[name]:
             raise PolicyError(f"{resp.message.data_type_name}: HDR {name} {resp.hdr[name]} differs"
                               f" from the initial message's {init.hdr[name]}", requirement=clause,
                               mikey_error=UNSPECIFIED)
+
+
+def _mac_input(raw: bytes, message: Message, *, ids: Sequence[bytes] = (),
+               request: bytes | None = None) -> bytes:
+    """What V covers, as the message's layout declares it (RFC 6043 5.5 Table 5.2); an Error
+    message's V covers the message alone (5.4)."""
+    layout = _LAYOUTS.get(message.data_type)
+    integrity = layout.integrity if layout and layout.integrity else Integrity("V")
+    ticket = message.get("TICKET")
+    return covered(integrity, raw, message, len(message.payloads[-1].fields["ver_data"]),
+                   ids=dict(zip(integrity.append_ids, ids, strict=True)), request=request,
+                   initiator_data_tail=initiator_data_tail(ticket.fields) if ticket else 0)
 
 
 def _t(ts_type: int, ts_value: int) -> Payload:
@@ -259,6 +276,14 @@ def _t(ts_type: int, ts_value: int) -> Payload:
 
 def _randr(role: int, rand: bytes) -> Payload:
     return Payload("RANDR", {"rand_role": role, "rand": rand})
+
+
+def _optional(*, idrr: Identity | None = None, randrr: bytes | None = None,
+              randrkms: bytes | None = None) -> list[Payload]:
+    """The optional IDRr, RANDRr and RANDRkms of a response that are given."""
+    out = [] if idrr is None else [idrr.payload(IDRR)]
+    out += [_randr(role, r) for role, r in ((RANDRR, randrr), (RANDRKMS, randrkms)) if r]
+    return out
 
 
 def _encode(hdr: Payload, payloads: Sequence[Payload]) -> bytes:
@@ -270,34 +295,15 @@ def _encode(hdr: Payload, payloads: Sequence[Payload]) -> bytes:
 
 
 def _seal(hdr: Payload, payloads: list[Payload], mac_alg: int, auth_key: bytes | None,
-          covered: Callable[[bytes, Message], bytes]) -> tuple[bytes, Message]:
-    """Encode with a zero tag, compute the tag over ``covered(raw)``, put it in place; return
-    the octets and their decoded message (decoded once: the tag changes no length)."""
-    mac_len = mac_octets(mac_alg)
-    v = Payload("V", {"auth_alg": mac_alg, "ver_data": bytes(mac_len)})
-    draft = _encode(hdr, [*payloads, v])
-    message = decode(draft)
-    tag = bytes(compute_mac(mac_alg, auth_key, covered(draft, message)))
-    raw = bytes(draft[: len(draft) - mac_len] + tag)
-    message.payloads[-1].fields["ver_data"] = tag
-    return raw, replace(message, raw=raw)
-
-
-def _portion(raw: bytes, message: Message) -> bytes:
-    """The message up to the V's Verification data (RFC 3830 6.9, RFC 6043 5.5)."""
-    mac_len = len(message.payloads[-1].fields["ver_data"])
-    return raw[: len(raw) - mac_len]
-
-
-def _transfer_init_portion(raw: bytes, message: Message) -> bytes:
-    """TRANSFER_INIT without the TICKET's Initiator Data length and Initiator Data (5.5)."""
-    portion = _portion(raw, message)
-    ticket = message.get("TICKET")
-    if ticket is None:  # a CSB-update TRANSFER_INIT carries no TICKET (5.2)
-        return portion
-    span = next(s for s in message.layout if s.payload == "TICKET")
-    end = span.offset + span.length
-    return portion[: end - initiator_data_tail(ticket.fields)] + portion[end:]
+          covers: Callable[[bytes, Message], bytes]) -> tuple[bytes, Message]:
+    """Encode with V last and its MAC over ``covers(raw, decoded)`` (engine ``wire.seal``)."""
+    v = Payload("V", {"auth_alg": mac_alg})
+    try:
+        return seal(hdr, payloads, v, "ver_data", mac_octets(mac_alg),
+                    lambda raw, m: bytes(compute_mac(mac_alg, auth_key, covers(raw, m))))
+    except EncodeError as exc:
+        raise UsageError(f"cannot build {DATA_TYPE.name_of(hdr.fields['data_type'])}: {exc}") \
+            from exc
 
 
 def _id_bytes(sent: Identity | None, known: Identity | None, role: str, what: str) -> bytes:
@@ -363,6 +369,57 @@ def _protection_of(inkey: bytes | None) -> Protection:
     return Protection.PROTECTED if inkey is not None else Protection.UNPROTECTED
 
 
+def _purpose(data_type: int) -> LabelPurpose:
+    """A response's keys are derived with the response label (RFC 6043 5.1.2)."""
+    integrity = _LAYOUTS[data_type].integrity
+    return LabelPurpose.RESPONSE if integrity and integrity.append_request else \
+        LabelPurpose.INITIAL
+
+
+def _build(hdr: Payload, body: Sequence[Payload], *, key: bytes | None, mac_alg: int,
+           request: TicketMessage | None = None, randri: bytes | None = None,
+           randrr: bytes | None = None, kemac_keys: Sequence[Payload] = (),
+           encr_alg: int = ENCR_NULL) -> tuple[bytes, Message]:
+    """Any ticket message by its layout: the payloads in the layout's order, a KEMAC of
+    ``kemac_keys`` under the message keys of ``key`` (RFC 6043 5.1.2), V over what the layout
+    says it covers: the message's own ID Data of the declared roles, or the ``request``."""
+    data_type = int(hdr.fields["data_type"])
+    layout = _LAYOUTS[data_type]
+    mkeys = _keys(key, None, hdr=hdr, purpose=_purpose(data_type), randri=randri, randrr=randrr,
+                  encr_alg=encr_alg, mac_alg=mac_alg)
+    body = list(body)
+    if kemac_keys:
+        t = next(p for p in body if p.name == "T")
+        body.append(_kemac(kemac_keys, mkeys, encr_alg=encr_alg, csb_id=hdr.fields["csb_id"],
+                           t=t))
+    body.sort(key=lambda p: rank(layout, p))
+    roles = layout.integrity.append_ids if layout.integrity else ()
+    ids = [next(bytes(p.fields["id_data"]) for p in body
+                if p.name == "IDR" and p.fields["id_role"] == ID_ROLE.value_of(r)) for r in roles]
+    return _seal(hdr, body, mac_alg, mkeys.auth_key, lambda r, m: _mac_input(
+        r, m, ids=ids, request=None if request is None else request.raw))
+
+
+def _check(msg: TicketMessage, *, key: bytes | None, request: TicketMessage | None = None,
+           known: Mapping[str, Identity | None] | None = None, randri: bytes | None = None,
+           randrr: bytes | None = None, clause: str = "RFC 6043 5.5") -> None:
+    """Check V by the message's layout: the copied HDR fields against ``request``, then the
+    MAC under ``key`` (None: the NULL MAC of an unprotected message) over what V covers; an
+    omitted identity is the one ``known`` (role name -> Identity) says (REQ-TKT-MSG-04)."""
+    layout = _LAYOUTS[msg.data_type]
+    if request is not None and layout.copies:
+        _check_copied_hdr(msg, request, clause)
+    roles = layout.integrity.append_ids if layout.integrity else ()
+    what = msg.message.data_type_name
+    ids = [_id_bytes(msg.identity(ID_ROLE.value_of(r)), (known or {}).get(r), r, what)
+           for r in roles]
+    mkeys = _keys(key, msg, hdr=msg.message.hdr, purpose=_purpose(msg.data_type), randri=randri,
+                  randrr=randrr, encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
+    _verify(msg, mkeys, _mac_input(msg.raw, msg.message, ids=ids,
+                                   request=None if request is None else request.raw),
+            _protection_of(key))
+
+
 # --------------------------------------------------------------------------------------------
 # Ticket Request (RFC 6043 4.2.1)
 
@@ -372,15 +429,12 @@ def build_request_init_psk(*, csb_id: int, prf_func: int, ts: tuple[int, int], r
                            idrpsk: bytes | None, psk: bytes, mac_alg: int) -> RequestInit:
     """REQUEST_INIT_PSK = HDR, T, RANDRi, IDRi, IDRkms, TP, [IDRpsk], V (4.2.1.2); HDR V = 1,
     #CS 0, Empty map (4.2.1.1); IDRi and IDRkms always sent (REQ-TKT-MSG-04)."""
-    hdr = _hdr(REQUEST_INIT_PSK, csb_id=csb_id, prf_func=prf_func, v=1)
     body = [_t(*ts), _randr(RANDRI, randri), idri.payload(IDRI), idrkms.payload(IDRKMS),
             Payload("TP", dict(tp))]
     if idrpsk is not None:
         body.append(Identity(_BYTE_STRING, idrpsk).payload(IDRPSK))
-    mkeys = _keys(psk, None, hdr=hdr, purpose=LabelPurpose.INITIAL, randri=randri, randrr=None,
-                  encr_alg=ENCR_NULL, mac_alg=mac_alg)
-    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
-                        lambda r, m: _portion(r, m) + idri.id_data + idrkms.id_data)
+    hdr = _hdr(REQUEST_INIT_PSK, csb_id=csb_id, prf_func=prf_func, v=1)
+    raw, sealed = _build(hdr, body, key=psk, mac_alg=mac_alg, randri=randri)
     return RequestInit(sealed, raw)
 
 
@@ -389,14 +443,9 @@ def parse_request_init_psk(raw: bytes, *, psk_for: Callable[[bytes | None], byte
                            decoded: Message | None = None) -> RequestInit:
     """KMS side of 4.2.1.4: decode, check IDRkms, find the PSK by IDRpsk, check V."""
     msg = RequestInit(_decode(raw, REQUEST_INIT_PSK, decoded), raw)
-    what = "REQUEST_INIT_PSK"
-    id_kms = _id_bytes(msg.identity(IDRKMS), kms_identity, "KMS", what)
-    id_i = _id_bytes(msg.identity(IDRI), initiator_identity, "initiator", what)
     psk_id = msg.identity(IDRPSK)
-    mkeys = _keys(psk_for(psk_id.id_data if psk_id else None), msg, hdr=msg.message.hdr,
-                  purpose=LabelPurpose.INITIAL, randri=msg.rand(RANDRI), randrr=None,
-                  encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
-    _verify(msg, mkeys, _portion(raw, msg.message) + id_i + id_kms, Protection.PROTECTED)
+    _check(msg, key=psk_for(psk_id.id_data if psk_id else None), randri=msg.rand(RANDRI),
+           known={"IDRkms": kms_identity, "IDRi": initiator_identity})
     return msg
 
 
@@ -404,15 +453,9 @@ def build_request_resp(init: RequestInit, *, ts: tuple[int, int], idrkms: Identi
                        ticket: Payload, keys: Sequence[Payload], psk: bytes, encr_alg: int,
                        mac_alg: int) -> RequestResp:
     """REQUEST_RESP = HDR, T, IDRkms, TICKET, KEMAC, V (4.2.1.5); keys = MPKi, [MPKr], keys."""
-    hdr = _copied_hdr(init, REQUEST_RESP)
-    randri = init.rand(RANDRI)
-    mkeys = _keys(psk, init, hdr=hdr, purpose=LabelPurpose.RESPONSE, randri=randri, randrr=None,
-                  encr_alg=encr_alg, mac_alg=mac_alg)
-    t = _t(*ts)
-    body = [t, idrkms.payload(IDRKMS), ticket,
-            _kemac(keys, mkeys, encr_alg=encr_alg, csb_id=init.csb_id, t=t)]
-    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
-                        lambda r, m: _portion(r, m) + init.raw)
+    raw, sealed = _build(_copied_hdr(init, REQUEST_RESP), [_t(*ts), idrkms.payload(IDRKMS), ticket],
+                         key=psk, mac_alg=mac_alg, request=init, randri=init.rand(RANDRI),
+                         kemac_keys=keys, encr_alg=encr_alg)
     return RequestResp(sealed, raw)
 
 
@@ -420,13 +463,10 @@ def parse_request_resp(raw: bytes, init: RequestInit, *, psk: bytes,
                        decoded: Message | None = None) -> RequestResp:
     """Initiator side of 4.2.1.6: check V (covers REQUEST_RESP || REQUEST_INIT), open KEMAC."""
     msg = RequestResp(_decode(raw, REQUEST_RESP, decoded), raw)
-    _check_copied_hdr(msg, init, "RFC 6043 4.2.1.5")
     randri = init.rand(RANDRI)
-    mkeys = _keys(psk, msg, hdr=msg.message.hdr, purpose=LabelPurpose.RESPONSE, randri=randri,
-                  randrr=None, encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
-    _verify(msg, mkeys, _portion(raw, msg.message) + init.raw, Protection.PROTECTED)
-    kemac = _open_kemac(msg, psk, LabelPurpose.RESPONSE, randri, None)
-    return RequestResp(msg.message, raw, kemac)
+    _check(msg, key=psk, request=init, randri=randri, clause="RFC 6043 4.2.1.5")
+    return RequestResp(msg.message, raw, _open_kemac(msg, psk, LabelPurpose.RESPONSE, randri,
+                                                     None))
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,19 +521,17 @@ def build_transfer_init(*, csb_id: int, prf_func: int, ts: tuple[int, int], rand
     if forking and mpkr is None:
         raise UsageError("key forking (I flag) needs MPKr for the Initiator Data (RFC 6043 6.10)")
     ticket = Payload("TICKET", {**ticket.fields, "initiator_data": b""})
-    mkeys = _keys(mpki, None, hdr=hdr, purpose=LabelPurpose.INITIAL, randri=randri, randrr=None,
-                  encr_alg=encr_alg, mac_alg=mac_alg)
-    t = _t(*ts)
-    body = [t, _randr(RANDRI, randri), idri.payload(IDRI), idrr.payload(IDRR), *sps, ticket]
-    if kemac_keys:
-        body.append(_kemac(kemac_keys, mkeys, encr_alg=encr_alg, csb_id=csb_id, t=t))
-    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
-                        lambda r, m: _transfer_init_portion(r, m) + idri.id_data + idrr.id_data)
+    body = [_t(*ts), _randr(RANDRI, randri), idri.payload(IDRI), idrr.payload(IDRR), *sps,
+            ticket]
+    raw, sealed = _build(hdr, body, key=mpki, mac_alg=mac_alg, randri=randri,
+                         kemac_keys=kemac_keys, encr_alg=encr_alg)
+    body = sealed.payloads[:-1]
     if forking:
         assert mpkr is not None
         tag = raw[len(raw) - mac_octets(mac_alg):]
-        ticket.fields["initiator_data"] = _initiator_data(tag, mac_alg, mpkr,
-                                                          ticket.fields["prf_func"])
+        sent = next(p for p in body if p.name == "TICKET")
+        sent.fields["initiator_data"] = _initiator_data(tag, mac_alg, mpkr,
+                                                        ticket.fields["prf_func"])
         raw = _encode(hdr, [*body, Payload("V", {"auth_alg": mac_alg, "ver_data": tag})])
     return TransferInit(decode(raw) if forking else sealed, raw)
 
@@ -512,15 +550,9 @@ def verify_transfer_init(msg: TransferInit, *, mpki: bytes, responder_identity: 
                          initiator_identity: Identity | None = None) -> TransferInit:
     """Responder after RESOLVE_RESP (4.2.3.6): check V with MPKi; with key forking check that
     V's MAC equals Vi's; open a KEMAC if one is present."""
-    what = "TRANSFER_INIT"
-    id_i = _id_bytes(msg.identity(IDRI), initiator_identity, "initiator", what)
-    sent_r = msg.identity(IDRR)
-    id_r = sent_r.id_data if sent_r is not None else responder_identity.id_data
     randri = msg.rand(RANDRI)
-    mkeys = _keys(mpki, msg, hdr=msg.message.hdr, purpose=LabelPurpose.INITIAL, randri=randri,
-                  randrr=None, encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
-    _verify(msg, mkeys, _transfer_init_portion(msg.raw, msg.message) + id_i + id_r,
-            Protection.PROTECTED)
+    _check(msg, key=mpki, randri=randri,
+           known={"IDRi": initiator_identity, "IDRr": msg.identity(IDRR) or responder_identity})
     ticket = msg.ticket
     if ticket is not None and ticket.fields["i"]:
         try:
@@ -549,21 +581,10 @@ def build_transfer_resp(init: TransferInit, *, ts: tuple[int, int], mpk: bytes, 
     n_cs, map_type, map_info = cs_map or (h["n_cs"], h["cs_id_map_type"], h["cs_id_map_info"])
     hdr = _hdr(TRANSFER_RESP, csb_id=h["csb_id"], prf_func=h["prf_func"], v=0, n_cs=n_cs,
                map_type=map_type, map_info=map_info)
-    mkeys = _keys(mpk, init, hdr=hdr, purpose=LabelPurpose.RESPONSE, randri=init.rand(RANDRI),
-                  randrr=randrr, encr_alg=encr_alg, mac_alg=mac_alg)
-    t = _t(*ts)
-    body: list[Payload] = [t]
-    if randrr is not None:
-        body.append(_randr(RANDRR, randrr))
-    if idrr is not None:
-        body.append(idrr.payload(IDRR))
-    if randrkms is not None:
-        body.append(_randr(RANDRKMS, randrkms))
-    body.extend(sps)
-    if kemac_keys:
-        body.append(_kemac(kemac_keys, mkeys, encr_alg=encr_alg, csb_id=h["csb_id"], t=t))
-    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
-                        lambda r, m: _portion(r, m) + init.raw)
+    body = [_t(*ts), *sps, *_optional(idrr=idrr, randrr=randrr, randrkms=randrkms)]
+    raw, sealed = _build(hdr, body, key=mpk, mac_alg=mac_alg, request=init,
+                         randri=init.rand(RANDRI), randrr=randrr, kemac_keys=kemac_keys,
+                         encr_alg=encr_alg)
     return TransferResp(sealed, raw)
 
 
@@ -579,9 +600,7 @@ def read_transfer_resp(raw: bytes, init: TransferInit, decoded: Message | None =
 def verify_transfer_resp(msg: TransferResp, init: TransferInit, *, mpk: bytes) -> TransferResp:
     """Initiator (4.2.2.4): check V (covers TRANSFER_RESP || TRANSFER_INIT) with MPKi or MPKr'."""
     randri, randrr = init.rand(RANDRI), msg.rand(RANDRR)
-    mkeys = _keys(mpk, msg, hdr=msg.message.hdr, purpose=LabelPurpose.RESPONSE, randri=randri,
-                  randrr=randrr, encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
-    _verify(msg, mkeys, _portion(msg.raw, msg.message) + init.raw, Protection.PROTECTED)
+    _check(msg, key=mpk, request=init, randri=randri, randrr=randrr, clause="RFC 6043 4.2.2.3")
     kemac = None
     if msg.message.get("KEMAC") is not None:
         kemac = _open_kemac(msg, mpk, LabelPurpose.RESPONSE, randri, randrr)
@@ -604,10 +623,7 @@ def build_resolve_init_psk(*, csb_id: int, prf_func: int, ts: tuple[int, int], r
     body = [_t(*ts), _randr(RANDRR, randrr), idrr.payload(IDRR), idrkms.payload(IDRKMS), ticket]
     if idrpsk is not None:
         body.append(Identity(_BYTE_STRING, idrpsk).payload(IDRPSK))
-    mkeys = _keys(psk, None, hdr=hdr, purpose=LabelPurpose.INITIAL, randri=None, randrr=randrr,
-                  encr_alg=ENCR_NULL, mac_alg=mac_alg)
-    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
-                        lambda r, m: _portion(r, m) + idrr.id_data + idrkms.id_data)
+    raw, sealed = _build(hdr, body, key=psk, mac_alg=mac_alg, randrr=randrr)
     return ResolveInit(sealed, raw)
 
 
@@ -617,14 +633,10 @@ def parse_resolve_init_psk(raw: bytes, *, psk_for: Callable[[bytes | None], byte
     """KMS side of 4.2.3.4.  ``psk_for`` maps IDRpsk (the B-TID) to the PSK (Ks_NAF); pass None
     for a message received on Zk, which must then carry the NULL MAC (REQ-TKT-MSG-12)."""
     msg = ResolveInit(_decode(raw, RESOLVE_INIT_PSK, decoded), raw)
-    what = "RESOLVE_INIT_PSK"
-    id_kms = _id_bytes(msg.identity(IDRKMS), kms_identity, "KMS", what)
-    id_r = _id_bytes(msg.identity(IDRR), responder_identity, "responder", what)
     psk_id = msg.identity(IDRPSK)
     psk = psk_for(psk_id.id_data if psk_id else None) if psk_for is not None else None
-    mkeys = _keys(psk, msg, hdr=msg.message.hdr, purpose=LabelPurpose.INITIAL, randri=None,
-                  randrr=msg.rand(RANDRR), encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
-    _verify(msg, mkeys, _portion(raw, msg.message) + id_r + id_kms, _protection_of(psk))
+    _check(msg, key=psk, randrr=msg.rand(RANDRR),
+           known={"IDRkms": kms_identity, "IDRr": responder_identity})
     return msg
 
 
@@ -639,19 +651,10 @@ def build_resolve_resp(init: ResolveInit, *, ts: tuple[int, int], idrkms: Identi
         raise UsageError("an unprotected RESOLVE_RESP uses NULL encryption and the NULL MAC")
     if psk is not None and mac_alg == MAC_NULL:
         raise UsageError("a RESOLVE_RESP protected with a PSK needs a MAC algorithm")
-    hdr = _copied_hdr(init, RESOLVE_RESP)
-    randrr = init.rand(RANDRR)
-    mkeys = _keys(psk, init, hdr=hdr, purpose=LabelPurpose.RESPONSE, randri=None, randrr=randrr,
-                  encr_alg=encr_alg, mac_alg=mac_alg)
-    t = _t(*ts)
-    body = [t, idrkms.payload(IDRKMS),
-            _kemac(keys, mkeys, encr_alg=encr_alg, csb_id=init.csb_id, t=t)]
-    if idrr is not None:
-        body.append(idrr.payload(IDRR))
-    if randrkms is not None:
-        body.append(_randr(RANDRKMS, randrkms))
-    raw, sealed = _seal(hdr, body, mac_alg, mkeys.auth_key,
-                        lambda r, m: _portion(r, m) + init.raw)
+    body = [_t(*ts), idrkms.payload(IDRKMS), *_optional(idrr=idrr, randrkms=randrkms)]
+    raw, sealed = _build(_copied_hdr(init, RESOLVE_RESP), body, key=psk, mac_alg=mac_alg,
+                         request=init, randrr=init.rand(RANDRR), kemac_keys=keys,
+                         encr_alg=encr_alg)
     return ResolveResp(sealed, raw)
 
 
@@ -660,7 +663,6 @@ def parse_resolve_resp(raw: bytes, init: ResolveInit, *, psk: bytes | None,
     """Responder (4.2.3.6) or KMS_R on Zk (``psk=None``, seed 002 step 11): check V (covers
     RESOLVE_RESP || RESOLVE_INIT) and open the KEMAC."""
     msg = ResolveResp(_decode(raw, RESOLVE_RESP, decoded), raw)
-    _check_copied_hdr(msg, init, "RFC 6043 4.2.3.5")
     randrr = init.rand(RANDRR)
     protection = _protection_of(psk)
     kemac_payload = msg.message.get("KEMAC")
@@ -669,9 +671,7 @@ def parse_resolve_resp(raw: bytes, init: ResolveInit, *, psk: bytes | None,
         raise PolicyError("a RESOLVE_RESP on Zk must carry its KEMAC unencrypted (NULL): the "
                           "KMS-to-KMS messages are protected by Zk, not by a shared key",
                           requirement="REQ-TKT-MSG-12", mikey_error=UNSPECIFIED)
-    mkeys = _keys(psk, msg, hdr=msg.message.hdr, purpose=LabelPurpose.RESPONSE, randri=None,
-                  randrr=randrr, encr_alg=ENCR_NULL, mac_alg=msg.v.fields["auth_alg"])
-    _verify(msg, mkeys, _portion(raw, msg.message) + init.raw, protection)
+    _check(msg, key=psk, request=init, randrr=randrr, clause="RFC 6043 4.2.3.5")
     kemac = _open_kemac(msg, psk, LabelPurpose.RESPONSE, None, randrr)
     return ResolveResp(msg.message, raw, kemac)
 
@@ -693,7 +693,7 @@ def build_error(failed: TicketMessage | Payload, *, ts: tuple[int, int], errors:
     if mac_alg is None:
         raw = _encode(hdr, body)
         return ErrorMessage(decode(raw), raw)
-    raw, sealed = _seal(hdr, body, mac_alg, auth_key, _portion)
+    raw, sealed = _seal(hdr, body, mac_alg, auth_key, _mac_input)
     return ErrorMessage(sealed, raw)
 
 
@@ -701,6 +701,6 @@ def parse_error(raw: bytes, *, auth_key: bytes | None = None) -> ErrorMessage:
     """Decode an Error message; if ``auth_key`` is given, a V must be present and correct."""
     msg = ErrorMessage(_decode(raw, ERROR), raw)
     if auth_key is not None:
-        _verify(msg, MessageKeys(None, auth_key), _portion(raw, msg.message),
+        _verify(msg, MessageKeys(None, auth_key), _mac_input(raw, msg.message),
                 Protection.PROTECTED)
     return msg

@@ -70,7 +70,8 @@ def _text(p: Payload) -> str:
 
 def _seconds(p: Payload) -> int:
     value = int(p.fields["ts_value"])
-    return value >> _NTP_FRACTION_BITS if p.fields["ts_type"] in (0, 1) else value
+    ntp64 = p.fields["ts_type"] in (TS_TYPE.NTP_UTC, TS_TYPE.NTP)
+    return value >> _NTP_FRACTION_BITS if ntp64 else value
 
 
 def policy_of(fields: Mapping[str, Any], *, initiator: str = "") -> TicketPolicy:

@@ -59,6 +59,7 @@ from mckm.impl.transport.ticket_http import (
     TicketHttpResponse,
     status_for,
 )
+from mckm.models.grammar.namespaces import ERROR_NO
 from mckm.models.policy.trust import TrustRelation
 
 #: HTTP status when KMS_I or the BSF cannot be reached or fails the TLS handshake (project
@@ -296,7 +297,7 @@ class KmsService:
         peer = self.peers.get(to)
         if peer is None or peer.zk is None:
             raise PolicyError(f"no Zk address configured for {to!r}", requirement="REQ-TKT-16",
-                              mikey_error=14, http_status=UPSTREAM_FAILED)
+                              mikey_error=ERROR_NO.INVALID_TICKET, http_status=UPSTREAM_FAILED)
         host, port = peer.zk
         with self._clients_lock:
             clients = self._zk_clients.get(to)
