@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
+from mckm.impl.codec.decoder import decode as decode_bytes
 from mckm.impl.codec.describe import describe as describe_text
-from mckm.impl.codec.engine import decode as decode_bytes
-from mckm.impl.codec.engine import encode as encode_message
+from mckm.impl.codec.encoder import encode as encode_message
 from mckm.impl.codec.jsonform import message_from_json, message_to_json
 from mckm.impl.errors import MckmError
 

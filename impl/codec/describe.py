@@ -87,7 +87,7 @@ def describe(name: str) -> str:
     if spec is not None and not key.isdigit():
         blocks = [_text_table(s) for s in all_structs(spec.spec)]
         if spec.name == "SAKKE":
-            blocks.append(rule_text(BY_DATA_TYPE[26]))
+            blocks.append(rule_text(BY_DATA_TYPE[DATA_TYPE.SAKKE]))
         return "\n\n".join(blocks)
     for rule in BY_DATA_TYPE.values():
         if key == str(rule.data_type) or key.upper() == rule.name.upper():

@@ -79,13 +79,13 @@ class Message:
     def signed_portion(self) -> bytes:
         """The octets the SIGN payload's signature covers: everything before the signature
         field, including SIGN's own 2-octet S type / length header (RFC 3830 5.2, 6.5)."""
-        from mckm.impl.codec.engine import signed_portion
+        from mckm.impl.codec.portions import signed_portion
 
         raw = self.raw if self.raw is not None else _encode(self)
         return bytes(signed_portion(raw))
 
 
 def _encode(message: Message) -> bytes:
-    from mckm.impl.codec.engine import encode
+    from mckm.impl.codec.encoder import encode
 
     return bytes(encode(message))

@@ -7,7 +7,7 @@ are ordinary (NULL encryption, fixed octets); what varies per data type comes fr
 
 from __future__ import annotations
 
-from mckm.impl.codec.engine import encode_chain, encode_key_data
+from mckm.impl.codec.chains import encode_chain, encode_key_data
 from mckm.impl.codec.model import Message, Payload
 from mckm.models.grammar.messages import RULES, MessageRule
 

@@ -14,7 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mckm.bench.codec import I_MESSAGE
-from mckm.impl.codec import decode, encode, engine
+from mckm.impl.codec import decode, encode
+from mckm.impl.codec.payload_build import FAST_BUILD
+from mckm.impl.codec.payload_parse import FAST_PARSE
 from mckm.impl.errors import DecodeError, EncodeError
 from tests.codec.samples import sample_messages
 
@@ -24,14 +26,14 @@ SAMPLES = [I_MESSAGE] + [encode(m) for optional in (True, False)
 
 @contextmanager
 def construct_only() -> Iterator[None]:
-    parse, build = dict(engine._FAST_PARSE), dict(engine._FAST_BUILD)
-    engine._FAST_PARSE.update(dict.fromkeys(parse))
-    engine._FAST_BUILD.update(dict.fromkeys(build))
+    parse, build = dict(FAST_PARSE), dict(FAST_BUILD)
+    FAST_PARSE.update(dict.fromkeys(parse))
+    FAST_BUILD.update(dict.fromkeys(build))
     try:
         yield
     finally:
-        engine._FAST_PARSE.update(parse)
-        engine._FAST_BUILD.update(build)
+        FAST_PARSE.update(parse)
+        FAST_BUILD.update(build)
 
 
 def outcome(data: bytes) -> tuple[Any, ...]:
@@ -46,8 +48,8 @@ def outcome(data: bytes) -> tuple[Any, ...]:
 
 
 def test_every_payload_has_a_generated_parser_and_builder() -> None:
-    assert [n for n, f in engine._FAST_PARSE.items() if f is None] == []
-    assert [n for n, f in engine._FAST_BUILD.items() if f is None] == []
+    assert [n for n, f in FAST_PARSE.items() if f is None] == []
+    assert [n for n, f in FAST_BUILD.items() if f is None] == []
 
 
 @pytest.mark.parametrize("index", range(len(SAMPLES)))

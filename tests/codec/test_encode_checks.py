@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from mckm.impl.codec import Message, encode, engine
+from mckm.impl.codec import Message, encode
 from mckm.impl.codec.codegen import CheckFailed
+from mckm.impl.codec.payload_build import FAST_BUILD
 from mckm.impl.errors import EncodeError
 from tests.codec.samples import sample_messages
 
@@ -33,14 +34,14 @@ def _refuse(*_: object) -> None:
 
 @contextmanager
 def without_checked_builders() -> Iterator[None]:
-    saved = dict(engine._FAST_BUILD)
+    saved = dict(FAST_BUILD)
     for name, pair in saved.items():
         if pair is not None:
-            engine._FAST_BUILD[name] = (_refuse, pair[1])
+            FAST_BUILD[name] = (_refuse, pair[1])
     try:
         yield
     finally:
-        engine._FAST_BUILD.update(saved)
+        FAST_BUILD.update(saved)
 
 
 def outcome(message: Message) -> tuple[str, object]:
@@ -66,7 +67,7 @@ def mutations() -> Iterator[tuple[str, Message]]:
 
 
 def test_every_payload_has_a_checked_builder() -> None:
-    assert [n for n, pair in engine._FAST_BUILD.items() if pair is None] == []
+    assert [n for n, pair in FAST_BUILD.items() if pair is None] == []
 
 
 def test_checked_builders_give_the_same_octets_and_errors_as_field_problem() -> None:

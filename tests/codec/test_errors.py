@@ -83,14 +83,14 @@ def test_i_message_requires_sign_as_last_on_decode() -> None:
 
 
 def encode_unchecked(m: Message) -> bytes:
-    from mckm.impl.codec import engine
+    from mckm.impl.codec import encoder
 
-    original = engine.presence_problem
-    engine.presence_problem = lambda _m: None  # type: ignore[assignment]
+    original = encoder.presence_problem
+    encoder.presence_problem = lambda _m: None  # type: ignore[assignment]
     try:
         return encode(m)
     finally:
-        engine.presence_problem = original
+        encoder.presence_problem = original
 
 
 def test_v_must_be_last() -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mckm.impl.codec.engine import _converter
+from mckm.impl.codec.grammars import converter
 from mckm.impl.codec.strategies import fields_strategy
 from mckm.models.grammar.dsl import StructSpec
 from mckm.models.grammar.registry import BY_NAME, structures
@@ -51,7 +51,7 @@ def test_compiled_equals_interpreted(spec: StructSpec) -> None:
         assert compiled.build(obj) == built
         parsed = spec.grammar.parse(built)
         assert _norm(compiled.parse(built)) == _norm(parsed)  # every field, derived ones too
-        assert _converter(spec)(parsed) == fields  # the parse gives back what was built
+        assert converter(spec)(parsed) == fields  # the parse gives back what was built
         stream = io.BytesIO(built + b"\xff")
         spec.grammar.parse_stream(stream)
         assert stream.tell() == len(built)  # consumes exactly its own octets
@@ -82,10 +82,10 @@ def test_fields_strategy_respects_widths(data: st.DataObject) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=24))
 def test_sp_params_check_agrees_with_the_sp_param_grammar(params: bytes) -> None:
-    from mckm.impl.codec.engine import _sp_param_list, sp_params_problem
+    from mckm.impl.codec.policy_params import sp_param_list, sp_params_problem
 
     try:
-        _sp_param_list(params)
+        sp_param_list(params)
         parses = True
     except ValueError:
         parses = False

@@ -17,7 +17,7 @@ from mckm.impl.codec import (
     signed_portion,
     sp_params,
 )
-from mckm.impl.codec.engine import decode_chain, encode_chain
+from mckm.impl.codec.chains import decode_chain, encode_chain
 from mckm.impl.codec.model import Payload
 from mckm.impl.codec.strategies import fields_strategy, message_strategy
 from mckm.models.grammar.messages import RULES, MessageRule

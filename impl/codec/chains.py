@@ -1,0 +1,109 @@
+"""Payload chains inside payloads: Key data sub-payloads and the RFC 6043 inner chains.
+
+* The plaintext of KEMAC's encrypted data is a chain of Key data sub-payloads (RFC 3830 6.2,
+  6.13): Next Payload 20 (Key data) between them, 0 after the last.
+* TP Data, Ticket Data and Initiator Data carry "First Payload octet, then MIKEY payloads"
+  (RFC 6043 6.10).
+
+Decoding raises :class:`~mckm.impl.errors.DecodeError` and nothing else; encoding raises
+:class:`~mckm.impl.errors.EncodeError`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from mckm.impl.codec.grammars import CONVERT, LAST, MAX_PAYLOADS, context
+from mckm.impl.codec.model import Payload
+from mckm.impl.codec.payload_build import build_one, payload_number
+from mckm.impl.codec.payload_parse import parse_one
+from mckm.impl.errors import DecodeError, EncodeError
+from mckm.models.grammar.registry import BY_NAME, BY_NUMBER
+from mckm.models.grammar.rfc3830 import KEY_DATA
+
+
+def decode_key_data(plaintext: bytes) -> list[Payload]:
+    """Parse a chain of Key data sub-payloads (Next Payload 20 between them, 0 at the end)."""
+    try:
+        data = bytes(plaintext)
+        stream = io.BytesIO(data)
+        ctx = context()
+        out: list[Payload] = []
+        while True:
+            if len(out) >= MAX_PAYLOADS:
+                raise DecodeError("too many Key data sub-payloads", offset=stream.tell())
+            raw = parse_one(KEY_DATA, data, stream, ctx)
+            out.append(Payload("KEY_DATA", CONVERT["KEY_DATA"](raw)))
+            if raw["next_payload"] == LAST:
+                break
+            if raw["next_payload"] != KEY_DATA.number:
+                raise DecodeError(f"Key data sub-payload followed by type {raw['next_payload']}"
+                                  " (only 20 or 0 allowed)", offset=stream.tell(),
+                                  payload="KEY_DATA", field="next_payload")
+        if stream.tell() != len(data):
+            raise DecodeError(f"{len(data) - stream.tell()} trailing octets after Key data",
+                              offset=stream.tell(), payload="KEY_DATA")
+        return out
+    except DecodeError:
+        raise
+    except Exception as exc:
+        raise DecodeError(f"internal decoder failure: {exc}") from exc
+
+
+def encode_key_data(keys: Sequence[Payload]) -> bytes:
+    """Build a Key data sub-payload chain (the plaintext that KEMAC encrypts)."""
+    if not keys:
+        raise EncodeError("a KEMAC carries at least one Key data sub-payload")
+    out = bytearray()
+    for index, key in enumerate(keys):
+        if key.name != "KEY_DATA":
+            raise EncodeError(f"entry {index} is {key.name}, not KEY_DATA")
+        following = KEY_DATA.number if index + 1 < len(keys) else LAST
+        build_one(KEY_DATA, key, following or LAST, out)
+    return bytes(out)
+
+
+def decode_chain(octets: bytes) -> list[Payload]:
+    """Parse "First Payload octet, then MIKEY payloads" (RFC 6043 6.10 TP/Ticket/Initiator
+    Data).  Raises DecodeError for anything else."""
+    try:
+        data = bytes(octets)
+        if not data:
+            raise DecodeError("empty payload chain: the First Payload octet is missing",
+                              offset=0)
+        stream = io.BytesIO(data)
+        stream.seek(1)
+        ctx = context()
+        out: list[Payload] = []
+        next_type = data[0]
+        while next_type != LAST:
+            spec = BY_NUMBER.get(next_type)
+            if spec is None or len(out) >= MAX_PAYLOADS:
+                raise DecodeError(f"unknown or too many payloads (type {next_type})",
+                                  offset=stream.tell())
+            raw = parse_one(spec, data, stream, ctx)
+            out.append(Payload(spec.name, CONVERT[spec.name](raw)))
+            if spec.terminal:
+                break
+            next_type = raw["next_payload"]
+        if stream.tell() != len(data):
+            raise DecodeError(f"{len(data) - stream.tell()} trailing octets in payload chain",
+                              offset=stream.tell())
+        return out
+    except DecodeError:
+        raise
+    except Exception as exc:
+        raise DecodeError(f"internal decoder failure: {exc}") from exc
+
+
+def encode_chain(payloads: Sequence[Payload]) -> bytes:
+    """Build "First Payload octet, then the payloads" (RFC 6043 6.10)."""
+    out = bytearray([payload_number(payloads[0].name) if payloads else LAST])
+    for index, payload in enumerate(payloads):
+        spec = BY_NAME.get(payload.name)
+        if spec is None or spec.number is None:
+            raise EncodeError(f"entry {index}: {payload.name!r} is not a payload")
+        following = payloads[index + 1].name if index + 1 < len(payloads) else None
+        build_one(spec, payload, payload_number(following), out)
+    return bytes(out)
