@@ -12,8 +12,9 @@ from mckm.models.procedures.mikey_ticket import ONE_DOMAIN as TICKET_ONE_KMS
 from mckm.models.procedures.mikey_ticket import TWO_DOMAINS as TICKET_TWO_KMS
 from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.seal_key_distribution import PROCEDURE as SEAL
+from mckm.models.procedures.skm_s import PROCEDURE as SKMS
 
-PROCEDURES: tuple[Procedure, ...] = (SEAL, TICKET_ONE_KMS, TICKET_TWO_KMS)
+PROCEDURES: tuple[Procedure, ...] = (SEAL, TICKET_ONE_KMS, TICKET_TWO_KMS, SKMS)
 
 
 def _cell(text: str) -> str:

@@ -7,13 +7,14 @@ module below and add its :class:`Procedure` objects to :data:`PROCEDURES`.
 
 from __future__ import annotations
 
-from mckm.models.procedures import mikey_ticket, seal_key_distribution
+from mckm.models.procedures import mikey_ticket, seal_key_distribution, skm_s
 from mckm.models.procedures.model import Procedure
 
 #: All procedure models, in the order the site presents them.
 PROCEDURES: tuple[Procedure, ...] = (
     seal_key_distribution.PROCEDURE,
     *mikey_ticket.PROCEDURES,
+    skm_s.PROCEDURE,
 )
 
 

@@ -33,6 +33,7 @@ from typing import Any, Protocol, cast
 import z3
 
 from mckm.models.procedures.expr import (
+    And,
     Env,
     Eq,
     Expr,
@@ -180,6 +181,23 @@ class Given(Expr):
 
     def to_text(self) -> str:
         return f"given({self.field.to_text()})"
+
+
+@dataclass(frozen=True)
+class IsTime(Expr):
+    """A field holds a time (an integer number of seconds), as an optional time field must."""
+
+    field: Expr
+
+    def to_python(self, env: Env) -> bool:
+        value = self.field.to_python(env)
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    def to_z3(self, z: Z3Reading) -> Any:
+        return z3.BoolVal(True)  # the z3 reading is typed: a time field is an Int
+
+    def to_text(self) -> str:
+        return f"time({self.field.to_text()})"
 
 
 @dataclass(frozen=True)
@@ -418,31 +436,30 @@ def _g(name: str, expr: Expr, req: str, reason: str, status: int | None,
 G_POST = _g("post", In(Field("method"), Self("methods")), "REQ-SKMS-02",
             "KMS requests are POST (TS 33.180 D.2.1)", 405, "wrong-method")
 G_TOKEN = _g("token-valid", TokenValid(TOKEN, Now()), "REQ-SKMS-20",
-             "no valid IdMS access token", 401, "tampered", "bad-token")
+             "no valid IdMS access token", 401, "bad-token")
 G_SCOPE = _g("token-scope", In(Self("scope"), TokenScopes(TOKEN)), "REQ-SKMS-21",
              "the access token does not grant the KMS scope", 403, "wrong-scope")
 G_ENROLLED = _g("enrolled", Enrolled(SUBJECT), "REQ-SKMS-21",
                 "the token's MC ID is not enrolled at this KMS (no TrK)", 403, "not-enrolled")
 G_PATH_USER = _g("path-user-is-subject", absent_or(Field("path_user"), SUBJECT), "REQ-SKMS-22",
-                 "the user URI in the path is not the token's MC ID", 403, "tampered",
-                 "other-user")
+                 "the user URI in the path is not the token's MC ID", 403, "other-user")
 G_BODY_USER = _g("body-user-is-subject", absent_or(Field("body_user"), SUBJECT),
-                 "REQ-SKMS-22", "the KmsRequest names another user", 403, "tampered",
-                 "other-user")
+                 "REQ-SKMS-22", "the KmsRequest names another user", 403, "other-user")
 G_BODY_KMS = _g("body-for-this-kms", absent_or(Field("body_kms"), Self("uri")), "REQ-SKMS-22",
-                "the KmsRequest is for another KMS", 403, "tampered", "misaddressed")
+                "the KmsRequest is for another KMS", 403, "misaddressed")
 G_BODY_URL = _g("body-url-is-request-url", absent_or(Field("body_url"), Field("url")),
                 "REQ-SKMS-24", "the KmsRequest's ClientReqUrl is not the resource posted to",
-                403, "tampered", "misaddressed")
+                403, "misaddressed")
 G_BODY_TIME = _g("body-time-recent",
                  Implies(Given(Field("body_time")),
-                         Within(Field("body_time"), Now(), Policy("request_window"))),
+                         And(IsTime(Field("body_time")),
+                             Within(Field("body_time"), Now(), Policy("request_window")))),
                  "REQ-SKMS-24", "the KmsRequest's Time is outside the request window", 403,
-                 "tampered", "stale")
+                 "stale")
 G_BODY_SIGNED = _g("request-signed-by-user",
                    Implies(Eq(Field("body"), Lit(BODY_SIGNED)), RequestSignedBy(Msg(), SUBJECT)),
                    "REQ-SKMS-25", "the SignedKmsRequest's signature does not verify with the "
-                   "user's InK", 403, "tampered", "forged-signature")
+                   "user's InK", 403, "forged-signature")
 G_PERIODS = _g("periods-in-certificate", PeriodsAllowed(Field("time"), Now()), "REQ-SKMS-13",
                "the key period is outside the KMS certificate validity", 403, "bad-period")
 G_CERT_KNOWN = _g("certificate-known", In(Field("cert_kms"), Self("certificates")),
@@ -492,7 +509,8 @@ def _exchange(first: int, resource: str, text: str, extra: tuple[Guard, ...],
              effects=("client.build_request",)),
         Step(n[1], "kms", "receive", request, peer="client", source="listening",
              target=f"{resource}-accepted", requirement=requirement, text=text,
-             guards=(*REQUEST_GUARDS, *extra), effects=("skms.identify", *kms_effects)),
+             guards=(*REQUEST_GUARDS, *extra), effects=("skms.identify", *kms_effects),
+             implements=("REQ-SKMS-03", "REQ-SKMS-26")),
         Step(n[2], "kms", "send", response, peer="client", source=f"{resource}-accepted",
              target="answered", requirement=requirement, auto=True,
              text="Answer with a SignedKmsResponse: schema-valid (D.3.5), TrK-ID and "

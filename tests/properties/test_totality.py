@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 from mckm.impl.engine import DictMessage, StepRefused
 from mckm.impl.errors import MckmError
 from mckm.models.procedures.model import Procedure
+from tests.kms import skms_world
 from tests.properties import seal_world, toy_model
 
 ANY_VALUE = st.one_of(st.none(), st.integers(-2, 2**33), st.text(max_size=6),
                       st.binary(max_size=6), st.booleans(), st.sets(st.integers(), max_size=2))
 
-SCENARIOS = {"toy": toy_model.scenario, "seal": seal_world.scenario}
+SCENARIOS = {"toy": toy_model.scenario, "seal": seal_world.scenario, "skms": skms_world.scenario}
 
 
 def _machines_in_every_state(name: str, params: dict[str, Any]) -> list[Any]:

@@ -44,7 +44,7 @@ class ClientFacts:
         return verdict.element
 
     def response_signed_by(self, message: Any, key_id: Any) -> bool:
-        if key_id != self.transport.ink_id:
+        if key_id != self.transport.ink_id or message.get("signature_id") != key_id:
             return False
         signed = self._signed(message)
         # the fields the guards read next must be those of the signed element
@@ -102,8 +102,14 @@ def _build_request(ctx: EffectContext) -> None:
     and the path options ``user_uri``, ``ntp_time``, ``cache_num``, ``kms_uri``."""
     p = ctx.params
     resource = next(k for k, (req, _) in skm_s.RESOURCES.items() if req == ctx.step.message)
-    path = resource_path(resource, p.get("user_uri"), p.get("ntp_time"), p.get("cache_num"),
-                         p.get("kms_uri"))
+    if resource == "keyprov":
+        path = resource_path(resource, p.get("user_uri"), p.get("ntp_time"))
+    elif resource == "certcache":
+        path = resource_path(resource, cache_num=p.get("cache_num"))
+    elif resource == "cert":
+        path = resource_path(resource, kms_uri=p.get("kms_uri", ctx.var("kms_uri")))
+    else:
+        path = resource_path(resource)
     url = p["base_url"] + path
     facts = _facts(ctx)
     body = b""
