@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -83,14 +84,9 @@ def test_i_message_requires_sign_as_last_on_decode() -> None:
 
 
 def encode_unchecked(m: Message) -> bytes:
-    from mckm.impl.codec import encoder
-
-    original = encoder.presence_problem
-    encoder.presence_problem = lambda _m: None  # type: ignore[assignment]
-    try:
+    """``encode`` with the presence rules switched off, to build messages that break them."""
+    with patch("mckm.impl.codec.encoder.presence_problem", lambda _m: None):
         return encode(m)
-    finally:
-        encoder.presence_problem = original
 
 
 def test_v_must_be_last() -> None:
