@@ -200,3 +200,31 @@ def test_wrong_method_is_405_with_allow(live: Live) -> None:
         response.read()
     finally:
         client.close()
+
+
+def test_the_model_client_provisions_over_https_and_refuses_a_tampered_answer(
+        live: Live) -> None:
+    from mckm.impl.engine import StepRefused
+    from mckm.impl.roles.kms.client import ProvisioningClient
+    from mckm.models.procedures import skm_s
+
+    a = live.role.algorithms
+    checks = messages.KeyChecks(live.role.certificate, a.uid, a.validate_ssk, a.validate_rsk)
+    client = ProvisioningClient(ALICE, KMS_URI, live.alice, live.server.base_url, checks)
+    http = live.client()
+    try:
+        request = client.request("keyprov", token=http.token, now=int(time.time()),
+                                 body=skm_s.BODY_SIGNED)
+        status, answer = http.post(request.path, request.body)
+        assert status == 200, answer
+        emitted = client.response("keyprov", answer, now=int(time.time()))
+        current = live.role.current_periods()
+        assert [k.period_no for k in emitted["key_sets"]] == list(current)
+        client.request("keyprov", token=http.token, now=int(time.time()))
+        tampered = answer.replace(b"<KeyPeriodNo>", b"<KeyPeriodNo>1", 1)
+        with pytest.raises(StepRefused) as refused:
+            client.response("keyprov", tampered, now=int(time.time()))
+        assert (refused.value.guard, refused.value.requirement) == ("signed-with-ink",
+                                                                    "REQ-SKMS-33")
+    finally:
+        http.close()
