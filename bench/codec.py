@@ -10,7 +10,7 @@ import construct as c
 
 from mckm.bench.registry import benchmark
 from mckm.impl.codec import decode, encode
-from mckm.impl.codec.engine import _context
+from mckm.impl.codec.grammars import context
 from mckm.models.grammar.registry import BY_NAME
 
 #: Streamwide test vector 1 (shared/reference/vendor_vectors.json), a GMK I_MESSAGE.
@@ -57,6 +57,6 @@ def decode_interpreted_setup() -> Callable[[], object]:
 
     def run() -> object:
         stream = io.BytesIO(I_MESSAGE)
-        return [g._parsereport(stream, c.Container(_context()), "(bench)") for g in grammars]
+        return [g._parsereport(stream, c.Container(context()), "(bench)") for g in grammars]
 
     return run

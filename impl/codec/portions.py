@@ -9,6 +9,7 @@ identities or the initial message as RFC 6043 Table 5.2 says).
 from __future__ import annotations
 
 from mckm.impl.codec.decoder import decode
+from mckm.impl.codec.model import Message
 from mckm.impl.errors import DecodeError
 
 
@@ -27,8 +28,13 @@ def mac_portion(raw: bytes) -> bytes:
 
 
 def _before(raw: bytes, payload: str) -> bytes:
-    """``raw`` up to and including the first 2 octets of its ``payload`` payload."""
-    message = decode(raw)
+    return portion_before(decode(raw), raw, payload)
+
+
+def portion_before(message: Message, raw: bytes, payload: str) -> bytes:
+    """``raw`` (which ``message`` was decoded from) up to and including the first 2 octets of
+    its ``payload`` payload: the S type / Signature len of SIGN, the Next payload / Auth alg of
+    V."""
     for span in message.layout:
         if span.payload == payload:
             return raw[: span.offset + 2]

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mckm.impl.codec import Message, Payload, decode, encode
+from mckm.impl.codec.portions import portion_before
 from mckm.impl.engine.messages import FieldsView
 from mckm.impl.errors import UsageError
 from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE, DATA_TYPE, PRF_FUNC
@@ -146,14 +147,15 @@ def rank(layout: Layout, payload: Payload) -> int:
     raise UsageError(f"{layout.data_type}: a {payload.name} payload is not in its layout")
 
 
-def covered(integrity: Integrity, raw: bytes, message: Message, value_octets: int, *,
+def covered(integrity: Integrity, raw: bytes, message: Message, *,
             ids: Mapping[str, bytes] | None = None, request: bytes | None = None,
             initiator_data_tail: int = 0) -> bytes:
-    """The octets the integrity value covers (RFC 3830 5.2, 6.9; RFC 6043 5.5 Table 5.2):
-    ``raw`` without its last ``value_octets`` (the value is last), less the TICKET's Initiator
-    Data (its last ``initiator_data_tail`` octets) when declared, then the ID Data of the
-    declared roles (``ids``: role name -> ID Data) or the initial message."""
-    portion = raw[: len(raw) - value_octets]
+    """The octets the integrity value covers (RFC 3830 5.2, 6.9; RFC 6043 5.5 Table 5.2): the
+    codec's portion before the value (``portion_before``; ``message`` decoded from ``raw``),
+    less the TICKET's Initiator Data (its last ``initiator_data_tail`` octets) when declared,
+    then the ID Data of the declared roles (``ids``: role name -> ID Data) or the initial
+    message."""
+    portion = portion_before(message, raw, integrity.payload)
     if integrity.skip_initiator_data and initiator_data_tail:
         span = next((s for s in message.layout if s.payload == "TICKET"), None)
         if span is not None:

@@ -45,7 +45,8 @@ class Converter:
         return self.read is None
 
 
-def _text(data: Any) -> str | None:
+def utf8_text(data: Any) -> str | None:
+    """Octets as UTF-8 text; None for no octets, empty or not UTF-8."""
     if not isinstance(data, bytes | bytearray):
         return None
     try:
@@ -63,9 +64,9 @@ def _seconds(fields: Any) -> int | None:
     return value if kind == _NTP_UTC_32 else None
 
 
-URI_TEXT = Converter("URI text", "RFC 3830 6.7: ID Data of a URI is its UTF-8 text", _text,
+URI_TEXT = Converter("URI text", "RFC 3830 6.7: ID Data of a URI is its UTF-8 text", utf8_text,
                      lambda text: str(text).encode("utf-8"))
-UTF8_TEXT = Converter("UTF-8 text", "RFC 6043 6.5: an ID Data read as text (a B-TID)", _text,
+UTF8_TEXT = Converter("UTF-8 text", "RFC 6043 6.5: an ID Data read as text (a B-TID)", utf8_text,
                       lambda text: str(text).encode("utf-8"))
 NTP_SECONDS = Converter("NTP seconds", "RFC 3830 6.6; RFC 6043 6.3", _seconds,
                         lambda s: {"ts_type": _NTP_UTC, "ts_value": int(s) << 32})
@@ -165,4 +166,4 @@ class Layout:
 
 
 __all__ = ["NTP_SECONDS", "OCTETS", "UINT", "URI_TEXT", "UTF8_TEXT", "Converter", "Integrity",
-           "Layout", "OnPath", "Wire", "bound", "transport", "wire"]
+           "Layout", "OnPath", "Wire", "bound", "transport", "utf8_text", "wire"]

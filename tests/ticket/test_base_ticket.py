@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mckm.impl.codec import Payload
-from mckm.impl.codec.engine import decode_chain
+from mckm.impl.codec.chains import decode_chain
 from mckm.impl.crypto.mikey_prf import PrfFunc
 from mckm.impl.errors import PolicyError, VerifyError
 from mckm.impl.roles.ticket import base_ticket as B

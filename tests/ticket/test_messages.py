@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mckm.impl.codec import decode, encode
-from mckm.impl.codec.engine import decode_chain, encode_chain
+from mckm.impl.codec.chains import decode_chain, encode_chain
 from mckm.impl.codec.model import Message, Payload
 from mckm.impl.crypto.mikey_prf import PrfFunc
 from mckm.impl.errors import DecodeError, PolicyError, VerifyError

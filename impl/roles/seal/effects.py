@@ -119,7 +119,7 @@ def sign(ctx: EffectContext) -> None:
     assert integrity is not None
 
     def signature(raw: bytes, message: Message) -> bytes:
-        portion = covered(integrity, raw, message, SIGNATURE_OCTETS)
+        portion = covered(integrity, raw, message)
         return f.sign(portion, uid_i, None if j is None else int(j))
 
     raw, _ = seal(header(I_MESSAGE, values), payloads(I_MESSAGE, values, bound=BOUND),

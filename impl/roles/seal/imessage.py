@@ -24,7 +24,7 @@ from mckm.impl.codec import Message, decode
 from mckm.impl.engine.wire import Bound, WireView, covered
 from mckm.impl.errors import MckmError
 from mckm.models.grammar.namespaces import SAKKE_PARAMS
-from mckm.models.grammar.wire import OnPath
+from mckm.models.grammar.wire import OnPath, utf8_text
 from mckm.models.procedures.seal_key_distribution import I_MESSAGE
 
 NAME = I_MESSAGE.name
@@ -57,7 +57,7 @@ UidOf = Callable[[str, int], bytes]  # (uri, NTP time of T) -> UID
 def _identity(signalled: str) -> Callable[[tuple[Any, ...], WireView], Any]:
     def read(values: tuple[Any, ...], view: WireView) -> str | None:
         uri_octets, uid = values
-        uri = _text(uri_octets)
+        uri = utf8_text(uri_octets)
         if uid is None:
             return uri
         uid = bytes(uid)
@@ -76,13 +76,6 @@ def _identity(signalled: str) -> Callable[[tuple[Any, ...], WireView], Any]:
 def _write_identity(value: Any) -> Any:
     """A URI is written in IDRi/IDRr; a UID (octets) in role 8/9 (TS 33.180 E.1)."""
     return OnPath(1, bytes(value)) if isinstance(value, bytes) else str(value).encode("utf-8")
-
-
-def _text(data: Any) -> str | None:
-    try:
-        return bytes(data).decode("utf-8") or None if data is not None else None
-    except UnicodeDecodeError:
-        return None
 
 
 def _sakke(values: tuple[Any, ...], _view: WireView) -> SakkeBlob | None:
@@ -123,10 +116,8 @@ class IMessageView(WireView):
     @property
     def signed_portion(self) -> bytes:
         """What SIGN covers, as the spec's ``Integrity`` declares (RFC 3830 5.2)."""
-        sign = self.message.get("SIGN")
-        length = len(sign.fields["signature"]) if sign is not None else 0
         assert I_MESSAGE.layout is not None and I_MESSAGE.layout.integrity is not None
-        return covered(I_MESSAGE.layout.integrity, self.raw, self.message, length)
+        return covered(I_MESSAGE.layout.integrity, self.raw, self.message)
 
     def __repr__(self) -> str:
         return f"IMessageView({len(self.raw)} octets, csb_id={self._fields['csb_id']!r})"

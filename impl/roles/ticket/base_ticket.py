@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mckm.impl.codec import decode_key_data, encode_key_data
-from mckm.impl.codec.engine import decode_chain, encode_chain
+from mckm.impl.codec.chains import decode_chain, encode_chain
 from mckm.impl.codec.model import Payload
 from mckm.impl.errors import DecodeError, PolicyError, UsageError, VerifyError
 from mckm.impl.redact import Secret

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mckm.impl.codec import Message, Payload, decode, decode_key_data, encode, encode_key_data
-from mckm.impl.codec.engine import SUPPORTED_VERSION, decode_chain, encode_chain
+from mckm.impl.codec.chains import decode_chain, encode_chain
+from mckm.impl.codec.grammars import SUPPORTED_VERSION
 from mckm.impl.engine.wire import covered, rank, seal
 from mckm.impl.errors import DecodeError, EncodeError, PolicyError, UsageError
 from mckm.impl.roles.ticket.base_ticket import MPK_KEY_TYPE, initiator_data_tail
@@ -265,8 +266,8 @@ def _mac_input(raw: bytes, message: Message, *, ids: Sequence[bytes] = (),
     layout = _LAYOUTS.get(message.data_type)
     integrity = layout.integrity if layout and layout.integrity else Integrity("V")
     ticket = message.get("TICKET")
-    return covered(integrity, raw, message, len(message.payloads[-1].fields["ver_data"]),
-                   ids=dict(zip(integrity.append_ids, ids, strict=True)), request=request,
+    return covered(integrity, raw, message, ids=dict(zip(integrity.append_ids, ids, strict=True)),
+                   request=request,
                    initiator_data_tail=initiator_data_tail(ticket.fields) if ticket else 0)
 
 
@@ -590,11 +591,9 @@ def build_transfer_resp(init: TransferInit, *, ts: tuple[int, int], mpk: bytes, 
 
 def read_transfer_resp(raw: bytes, init: TransferInit, decoded: Message | None = None
                        ) -> TransferResp:
-    """Initiator: decode and check the copied HDR; the modifier (IDRr, RANDRkms) is then read
-    to fork MPKr before ``verify_transfer_resp``."""
-    msg = TransferResp(_decode(raw, TRANSFER_RESP, decoded), raw)
-    _check_copied_hdr(msg, init, "RFC 6043 4.2.2.3")
-    return msg
+    """Initiator: decode; the modifier (IDRr, RANDRkms) is then read to fork MPKr before
+    ``verify_transfer_resp`` checks the copied HDR and V."""
+    return TransferResp(_decode(raw, TRANSFER_RESP, decoded), raw)
 
 
 def verify_transfer_resp(msg: TransferResp, init: TransferInit, *, mpk: bytes) -> TransferResp:

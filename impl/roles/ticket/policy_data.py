@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mckm.impl.codec import Payload
-from mckm.impl.codec.engine import decode_chain, encode_chain
+from mckm.impl.codec.chains import decode_chain, encode_chain
 from mckm.impl.errors import DecodeError, PolicyError
 from mckm.impl.roles.ticket.base_ticket import BASE_SUBTYPE, BASE_VERSION, MIKEY_BASE_TICKET
 from mckm.impl.roles.ticket.protection import INVALID_TPPAR
