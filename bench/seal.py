@@ -17,9 +17,9 @@ import time
 from mckm.bench.registry import Operation, benchmark
 from mckm.impl.crypto import eccsi, sakke
 from mckm.impl.crypto.uid import unix_to_ntp
+from mckm.impl.engine.replay import ReplayCache
 from mckm.impl.redact import Secret
 from mckm.impl.roles.seal import Community, SealUser, UserKeys
-from mckm.impl.roles.seal.replay import ReplayCache
 
 ALICE, BOB = "sip:alice@example.org", "sip:bob@example.org"
 _MESSAGES = 16

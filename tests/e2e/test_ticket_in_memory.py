@@ -312,7 +312,7 @@ def test_error_reply_carries_the_refusal_number() -> None:
 
 def test_kms_replay_cache_entries_expire_with_what_the_model_refuses_anyway(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from mckm.impl.roles.seal import replay
+    from mckm.impl.engine import replay
 
     w = world(bob_kms=KMS_A)
     kms_a = w.kms[KMS_A]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mckm.impl.roles.seal.replay import RETAIN, ReplayCache
+from mckm.impl.engine.replay import RETAIN, ReplayCache
 
 WINDOW = 300
 

@@ -26,6 +26,7 @@ from typing import Any
 from mckm.impl.codec import Message, Payload
 from mckm.impl.crypto import mckeys
 from mckm.impl.engine import EffectContext, EffectRegistry
+from mckm.impl.engine.replay import ReplayCache
 from mckm.impl.engine.wire import covered, header, payloads, seal
 from mckm.impl.errors import UsageError
 from mckm.impl.redact import Secret
@@ -38,7 +39,6 @@ from mckm.impl.roles.seal.imessage import (
     SakkeBlob,
 )
 from mckm.impl.roles.seal.keystore import KeyRecord, KeyStore
-from mckm.impl.roles.seal.replay import ReplayCache
 from mckm.models.grammar.namespaces import S_TYPE
 from mckm.models.policy import PURPOSES, decode_key_id, encode_key_id, purpose_of
 from mckm.models.policy.key_id import RANDOM_BITS

@@ -19,13 +19,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mckm.impl.engine import EffectRegistry, Emit, RoleMachine, Send
+from mckm.impl.engine.replay import ReplayCache
 from mckm.impl.errors import UsageError
 from mckm.impl.roles.seal.effects import KEY_OCTETS, registry
 from mckm.impl.roles.seal.facts import SealFacts, UserKeys
 from mckm.impl.roles.seal.identities import Community
 from mckm.impl.roles.seal.imessage import IdForm, IMessageView
 from mckm.impl.roles.seal.keystore import KeyRecord, KeyStore, MemoryKeyStore
-from mckm.impl.roles.seal.replay import ReplayCache
 from mckm.models.policy import PURPOSES, encode_key_id
 from mckm.models.policy.key_id import RANDOM_BITS
 from mckm.models.procedures.model import Procedure

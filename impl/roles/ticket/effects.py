@@ -26,9 +26,9 @@ from typing import Any
 from mckm.impl.codec import Payload
 from mckm.impl.crypto.mikey_prf import PrfFunc
 from mckm.impl.engine import EffectContext, EffectRegistry
+from mckm.impl.engine.replay import ReplayCache
 from mckm.impl.errors import UsageError
 from mckm.impl.redact import Secret
-from mckm.impl.roles.seal.replay import ReplayCache
 from mckm.impl.roles.ticket import messages as M
 from mckm.impl.roles.ticket.adapter import TicketBlob, TicketView, ZkLink
 from mckm.impl.roles.ticket.base_ticket import (
@@ -183,7 +183,7 @@ def replay_expiry(ctx: EffectContext, view: TicketView) -> int:
 def remember_rand(ctx: EffectContext) -> None:
     """Add the initial message's RAND (RANDRi of REQUEST_INIT and TRANSFER_INIT, RANDRr of
     RESOLVE_INIT) to the replay cache (RFC 3830 5.4); a KMS also keeps the request it serves.
-    The cache (``seal.replay.ReplayCache``, window 0) holds each RAND until its
+    The cache (``engine.replay.ReplayCache``, window 0) holds each RAND until its
     :func:`replay_expiry` and always the ``RETAIN`` latest-expiring ones."""
     view = _view(ctx)
     rand = view.get("randrr") if view.name.startswith("RESOLVE_INIT") else view.get("randri")

@@ -24,10 +24,10 @@ from typing import Any
 
 from mckm.impl.codec import decode
 from mckm.impl.engine import Emit, RoleMachine, Send
+from mckm.impl.engine.replay import ReplayCache
 from mckm.impl.errors import DecodeError, MckmError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf
-from mckm.impl.roles.seal.replay import ReplayCache
 from mckm.impl.roles.ticket import messages as M
 from mckm.impl.roles.ticket.adapter import TicketBlob, TicketView, ZkLink
 from mckm.impl.roles.ticket.effects import DEFAULT_VALIDITY, TicketKeys, registry

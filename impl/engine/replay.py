@@ -1,4 +1,4 @@
-"""The receiver's replay cache (RFC 3830 5.4): RANDs of accepted I_MESSAGEs within the window.
+"""A receiver's replay cache (RFC 3830 5.4): RANDs of accepted messages (SEAL and ticket roles).
 
 RFC 3830 5.4 asks a receiver to keep the messages it accepted for as long as their timestamp
 is inside its allowed clock skew, and to refuse a message already seen.  The model's guard is
