@@ -30,6 +30,7 @@ from mckm.impl.errors import MckmError, UsageError, VerifyError
 from mckm.models.policy.key_id import SK_ID, id_bits
 from mckm.models.procedures.expr import Env, Facts, MessageView
 from mckm.models.procedures.model import Guard, Procedure, Step
+from mckm.models.procedures.verdict import Verdict
 
 # --------------------------------------------------------------------------- actions
 
@@ -321,13 +322,17 @@ class RoleMachine:
 
     def _check_guards(self, step: Step, env: Env) -> None:
         for guard in step.guards:
-            if not self._holds(step, guard, env):
-                raise self._refuse(step, guard.reason, guard.requirement, guard.mikey_error,
-                                   guard.name)
+            result = self._holds(step, guard, env)
+            if not result:
+                reason, error = guard.reason, guard.mikey_error
+                if isinstance(result, Verdict):  # the fact says why (models/procedures/verdict)
+                    reason = f"{reason}: {result.reason}" if result.reason else reason
+                    error = error if error is not None else result.error
+                raise self._refuse(step, reason, guard.requirement, error, guard.name)
 
-    def _holds(self, step: Step, guard: Guard, env: Env) -> bool:
+    def _holds(self, step: Step, guard: Guard, env: Env) -> Any:
         try:
-            return bool(guard.expr.to_python(env))
+            return guard.expr.to_python(env)
         except MckmError as exc:  # a crypto fact that cannot even be evaluated: a refusal
             raise self._refuse(step, f"{guard.reason} ({exc})", guard.requirement,
                                guard.mikey_error, guard.name) from exc
