@@ -13,6 +13,9 @@ itself (a refusal carries the error number; sending it is the role adapter's bus
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 from mckm.models.grammar.namespaces import ERROR_NO, PRF_FUNC, S_TYPE
 from mckm.models.grammar.wire import (
     NTP_SECONDS,
@@ -30,6 +33,7 @@ from mckm.models.procedures.expr import (
     And,
     EncryptedTo,
     Eq,
+    Expr,
     Field,
     In,
     Msg,
@@ -81,11 +85,32 @@ REQUIREMENTS = {
                       "authorised for the receiver's groups (seed 004 6.Y.1).",
 }
 
-#: RFC 6509 4.3: the ECCSI signature (r || s || PVT) of SIGN with S type ECCSI.
+#: RFC 6509 4.3: the ECCSI signature (r || s || PVT) of SIGN with S type ECCSI, 129 octets for
+#: P-256 (RFC 6507 3.3), which the builder reserves before it signs.
 ECCSI_SIGNATURE = Converter(
     "ECCSI signature", "RFC 6509 4.3",
     lambda f: bytes(f["signature"]) if f.get("s_type") == S_TYPE.value_of("ECCSI") else None,
     lambda sig: {"s_type": S_TYPE.value_of("ECCSI"), "signature": bytes(sig)})
+ECCSI_SIGNATURE_OCTETS = 129
+
+
+class SakkePayload(NamedTuple):
+    """The ``sakke`` field: SAKKE parameter set, ID scheme and the encapsulated data R || H
+    (RFC 6509 4.2; public, but shown by length only)."""
+
+    params: int
+    id_scheme: int
+    data: bytes
+
+    def __repr__(self) -> str:
+        return f"SakkePayload(params={self.params}, id_scheme={self.id_scheme}, " \
+               f"{len(self.data)} B)"
+
+
+SAKKE_PAYLOAD = Converter(
+    "SAKKE payload", "RFC 6509 4.2",
+    lambda f: SakkePayload(int(f["sakke_params"]), int(f["id_scheme"]), bytes(f["sakke_data"])),
+    lambda p: {"sakke_params": p.params, "id_scheme": p.id_scheme, "sakke_data": p.data})
 _URI = {"id_type": "URI"}
 
 I_MESSAGE = MessageSpec.on_wire(
@@ -108,7 +133,7 @@ I_MESSAGE = MessageSpec.on_wire(
                      fixed=_URI),
         "idrkmsi": wire("ident", "IDR[id_role=IDRkmsi].id_data", conv=URI_TEXT, fixed=_URI),
         "idrkmsr": wire("ident", "IDR[id_role=IDRkmsr].id_data", conv=URI_TEXT, fixed=_URI),
-        "sakke": wire("blob", "SAKKE", conv=bound("SAKKE payload", "RFC 6509 4.2")),
+        "sakke": wire("blob", "SAKKE", conv=SAKKE_PAYLOAD),
         "sign": wire("blob", "SIGN", conv=ECCSI_SIGNATURE),
     },
     optional=("idrkmsr",),
@@ -116,6 +141,19 @@ I_MESSAGE = MessageSpec.on_wire(
 
 T = Field("t")
 KEY_PERIOD_OF_T = PeriodOf(T)
+#: who signs (REQ-SEAL-KD-05, -10) and who K is encrypted to (REQ-SEAL-KD-04, -11): the step 1
+#: effects sign and encapsulate with these, the step 2 guards check them
+INITIATOR_UID = Uid(Field("idri"), KEY_PERIOD_OF_T)
+RECEIVER_UID = Uid(Field("idrr"), KEY_PERIOD_OF_T)
+
+#: what step 1 writes into each I_MESSAGE field (figure 6.Y.2-1), evaluated in order over the
+#: initiator's variables (``peer``: the receiver's URI, ``peer_kms``: its SKM-S) and the fields
+#: before it; ``seal.new_key`` writes CSB-ID and RAND, ``seal.encapsulate_key`` the SAKKE
+#: payload and ``seal.sign`` the SIGN (RFC 6509 2.1)
+SEND_WRITES: Mapping[str, Expr] = {
+    "t": Now(), "idri": Self("uri"), "idrr": Self("peer"), "idrkmsi": Self("kms_uri"),
+    "idrkmsr": Self("peer_kms"),
+}
 
 RECEIVER_GUARDS = (
     Guard("addressed", Eq(Field("idrr"), Self("uri")), "REQ-SEAL-KD-06",
@@ -128,10 +166,10 @@ RECEIVER_GUARDS = (
           "T is outside the replay window", INVALID_TS, ("stale",)),
     Guard("not-replayed", NotIn(Field("rand"), Self("replay_cache")), "REQ-SEAL-KD-09",
           "this I_MESSAGE was already accepted (replay)", INVALID_TS, ("replay",)),
-    Guard("signed-by-initiator", SignedBy(Msg(), Uid(Field("idri"), KEY_PERIOD_OF_T)),
+    Guard("signed-by-initiator", SignedBy(Msg(), INITIATOR_UID),
           "REQ-SEAL-KD-10", "the signature is not valid for UID(IDRi, period(T))",
           AUTH_FAILURE, ("tampered",)),
-    Guard("encrypted-to-receiver", EncryptedTo(Field("sakke"), Uid(Field("idrr"), KEY_PERIOD_OF_T)),
+    Guard("encrypted-to-receiver", EncryptedTo(Field("sakke"), RECEIVER_UID),
           "REQ-SEAL-KD-11", "the SAKKE payload is not encrypted to UID(IDRr, period(T))",
           AUTH_FAILURE, ("tampered",)),
     Guard("known-purpose", In(Purpose(Field("csb_id")), Self("accepted_purposes")),
@@ -157,7 +195,8 @@ PROCEDURE = Procedure(
     clause=CLAUSE,
     roles=(
         Role("initiator", initial="idle", final=("sent",),
-             vars={"uri": "ident", "purposes": "set[int]"}),
+             vars={"uri": "ident", "kms_uri": "ident", "purposes": "set[int]",
+                   "peer": "ident", "peer_kms": "ident"}),
         Role("receiver", initial="waiting", final=("keyed",),
              vars={"uri": "ident", "period": "int", "trusted_kms": "set[ident]",
                    "replay_cache": "set[blob]", "accepted_purposes": "set[int]",
@@ -171,15 +210,15 @@ PROCEDURE = Procedure(
                   "in IDRi and the receiver's in IDRr; encrypt K to UID(IDRr, period(T)) and sign "
                   "with UID(IDRi, period(T)) (figure 6.Y.2-1).",
              guards=SENDER_GUARDS, implements=("REQ-SEAL-KD-03", "REQ-SEAL-KD-04"),
-             effects=("seal.new_key", "seal.new_sk_id", "seal.fill_header",
-                      "seal.encapsulate_key", "seal.sign", "seal.remember_sent_key")),
+             effects=("seal.new_key", "seal.fill_header", "seal.encapsulate_key", "seal.sign",
+                      "seal.remember_sent_key")),
         Step("2", "receiver", "receive", "I_MESSAGE", peer="initiator", source="waiting",
              target="keyed", requirement="REQ-SEAL-KD-01",
              text="Check addressing, SKM-S, key period and freshness; convert IDRi to a UID and "
                   "verify the signature; decrypt K with the own UID key; extract the SK-ID "
                   "(figure 6.Y.2-2).",
              guards=RECEIVER_GUARDS,
-             effects=("seal.remember_rand", "seal.decapsulate_key", "seal.store_key")),
+             effects=("seal.remember_rand", "seal.store_key")),
     ),
     requirements=REQUIREMENTS,
     unexpected=Refusal("REQ-SEAL-KD-13", UNSPECIFIED),

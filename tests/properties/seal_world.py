@@ -3,8 +3,9 @@
 ``SymbolicFacts`` is Dolev-Yao in code: a UID is the tuple ``("uid", uri, period)``; a signature
 is ``("sig", uid, digest of every other field)``, which only ``sign`` makes; a SAKKE payload is
 ``("sakke", uid, handle)`` whose key sits in a vault that only ``decapsulate`` with the same
-UID opens.  The effects named by the model (``seal.*``) are implemented here on top of it; the
-real ones (ECCSI, SAKKE, TS 33.180 UID) will live in ``impl/roles`` and replace these.
+UID opens.  The effects named by the model (``seal.*``) are implemented here on top of it (the
+field writes and the replay cache by the engine's generic effects, from the model); the real
+ones (ECCSI, SAKKE, TS 33.180 UID) live in ``impl/roles/seal``.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 from hypothesis import strategies as st
 
 from mckm.impl.engine import EffectContext, EffectRegistry, RoleMachine, Send
+from mckm.impl.engine.sending import field_writer
 from mckm.impl.redact import Secret
 from mckm.models.policy import PURPOSES, encode_key_id, purpose_of
 from mckm.models.procedures.model import Procedure
-from mckm.models.procedures.seal_key_distribution import PROCEDURE
+from mckm.models.procedures.seal_key_distribution import PROCEDURE, SEND_WRITES
 from tests.properties.generator import Attack, Run, Scenario, play
 
 PERIOD = 2592000  # TS 33.179 F.2.1 example key period (s)
@@ -74,20 +76,10 @@ def _facts(ctx: EffectContext) -> SymbolicFacts:
 
 def new_key(ctx: EffectContext) -> None:
     ctx.scratch["key"] = Secret(ctx.params["key"] + ctx.params.get("run", 0).to_bytes(4, "big"))
-
-
-def new_sk_id(ctx: EffectContext) -> None:
     purpose = PURPOSES.by_name(ctx.params["purpose"]).value
     ctx.set_field("csb_id", encode_key_id(purpose, ctx.params["random"],
                                           ctx.policy["key_id_layout"]))
-
-
-def fill_header(ctx: EffectContext) -> None:
-    ctx.set_field("t", ctx.now)
     ctx.set_field("rand", ctx.params["rand"] + ctx.params.get("run", 0).to_bytes(4, "big"))
-    ctx.set_field("idri", ctx.var("uri"))
-    ctx.set_field("idrr", ctx.params["to"])
-    ctx.set_field("idrkmsi", ctx.var("kms_uri"))
 
 
 def encapsulate_key(ctx: EffectContext) -> None:
@@ -112,30 +104,26 @@ def remember_rand(ctx: EffectContext) -> None:
     ctx.set_var("replay_cache", ctx.var("replay_cache") | {ctx.message.get("rand")})
 
 
-def decapsulate_key(ctx: EffectContext) -> None:
-    assert ctx.message is not None
-    f = _facts(ctx)
-    ctx.scratch["key"] = f.decapsulate(ctx.message.get("sakke"),
-                                       f.uid(ctx.var("uri"), ctx.var("period")))
-
-
 def store_key(ctx: EffectContext) -> None:
     assert ctx.message is not None
+    f = _facts(ctx)
+    key = f.decapsulate(ctx.message.get("sakke"), f.uid(ctx.var("uri"), ctx.var("period")))
     sk_id = ctx.message.get("csb_id")
-    ctx.set_var("keys", {**ctx.var("keys", {}), sk_id: ctx.scratch["key"]})
-    ctx.emit("key", (sk_id, ctx.scratch["key"]))
+    ctx.set_var("keys", {**ctx.var("keys", {}), sk_id: key})
+    ctx.emit("key", (sk_id, key))
 
 
 EFFECTS = EffectRegistry({
-    "seal.new_key": new_key, "seal.new_sk_id": new_sk_id, "seal.fill_header": fill_header,
+    "seal.new_key": new_key, "seal.fill_header": field_writer(SEND_WRITES),
     "seal.encapsulate_key": encapsulate_key, "seal.sign": sign,
     "seal.remember_sent_key": remember_sent_key, "seal.remember_rand": remember_rand,
-    "seal.decapsulate_key": decapsulate_key, "seal.store_key": store_key,
+    "seal.store_key": store_key,
 })
 
 
-def initiator_vars(uri: str = USERS[0]) -> dict[str, Any]:
-    return {"uri": uri, "kms_uri": KMS, "purposes": PURPOSES.values()}
+def initiator_vars(uri: str = USERS[0], peer: str = USERS[1]) -> dict[str, Any]:
+    return {"uri": uri, "kms_uri": KMS, "purposes": PURPOSES.values(), "peer": peer,
+            "peer_kms": KMS}
 
 
 def receiver_vars(uri: str, now: int, facts: SymbolicFacts) -> dict[str, Any]:

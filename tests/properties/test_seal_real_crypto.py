@@ -44,7 +44,8 @@ def scenario() -> Scenario:
         fresh = {**b.receiver_vars, "period": b.facts.period_of(int(params["now"])),
                  "key_store": None}
         rvars = stores.setdefault(BOB, fresh) if shared else fresh
-        return {"initiator": RoleMachine(PROCEDURE, "initiator", vars=dict(a.initiator_vars),
+        ivars = {**a.initiator_vars, "peer": params["to"], "peer_kms": a.community.kms_uri}
+        return {"initiator": RoleMachine(PROCEDURE, "initiator", vars=ivars,
                                          facts=a.facts, effects=effects,
                                          message_factory=a._outgoing),
                 "receiver": RoleMachine(PROCEDURE, "receiver", vars=rvars, facts=b.facts,

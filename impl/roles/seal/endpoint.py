@@ -2,10 +2,10 @@
 
 :class:`SealUser` runs the model's two roles with :class:`mckm.impl.engine.RoleMachine`, one
 machine per I_MESSAGE, over role variables that persist between messages (replay cache, key
-store).  ``send`` returns the encoded I_MESSAGE; ``receive`` decodes, adapts
-(:class:`IMessageView`) and feeds it, and returns the stored :class:`KeyRecord` or raises a
-``MckmError`` (``DecodeError`` for a malformed message, ``StepRefused`` naming the step,
-guard, requirement and MIKEY error for a refused one).
+store).  ``send`` returns the encoded I_MESSAGE; ``receive`` decodes and reads it through the
+model's spec (:func:`.imessage.read_imessage`), feeds it, and returns the stored
+:class:`KeyRecord` or raises a ``MckmError`` (``DecodeError`` for a malformed message,
+``StepRefused`` naming the step, guard, requirement and MIKEY error for a refused one).
 
 :class:`GroupManagementServer` is the SGM-S of seed 004 6.Y.1: a user of the same SKM-S
 (which provisions and so authorises it) that sends one GMK, under one GMK-ID, to each member
@@ -20,11 +20,12 @@ from typing import Any
 
 from mckm.impl.engine import EffectRegistry, Emit, RoleMachine, Send
 from mckm.impl.engine.replay import ReplayCache
+from mckm.impl.engine.wire import WireView
 from mckm.impl.errors import UsageError
 from mckm.impl.roles.seal.effects import KEY_OCTETS, registry
 from mckm.impl.roles.seal.facts import SealFacts, UserKeys
 from mckm.impl.roles.seal.identities import Community
-from mckm.impl.roles.seal.imessage import IdForm, IMessageView
+from mckm.impl.roles.seal.imessage import IdForm, read_imessage
 from mckm.impl.roles.seal.keystore import KeyRecord, KeyStore, MemoryKeyStore
 from mckm.models.policy import PURPOSES, encode_key_id
 from mckm.models.policy.key_id import RANDOM_BITS
@@ -50,7 +51,8 @@ class SealUser:
         self.effects = effects
         purposes = (PURPOSES.values() if accepted_purposes is None
                     else frozenset(PURPOSES.by_name(p).value for p in accepted_purposes))
-        self.initiator_vars: dict[str, Any] = {"uri": uri, "purposes": PURPOSES.values()}
+        self.initiator_vars: dict[str, Any] = {"uri": uri, "kms_uri": community.kms_uri,
+                                               "purposes": PURPOSES.values()}
         self.receiver_vars: dict[str, Any] = {
             "uri": uri, "period": None,
             "trusted_kms": frozenset(trusted_kms or (community.kms_uri,)),
@@ -64,30 +66,33 @@ class SealUser:
 
     # -- initiator
     def send(self, to: str, purpose: str, *, now: int, id_form: IdForm = IdForm.UID,
-             **params: Any) -> tuple[bytes, int]:
-        """Distribute a key to ``to``: returns (I_MESSAGE octets, SK-ID) (step 1)."""
-        machine = RoleMachine(self.procedure, "initiator", vars=self.initiator_vars,
-                              facts=self.facts, effects=self.effects,
-                              message_factory=self._outgoing)
+             kms_r: str | None = None, **params: Any) -> tuple[bytes, int]:
+        """Distribute a key to ``to`` (whose SKM-S is ``kms_r``, default the own): returns
+        (I_MESSAGE octets, SK-ID) (step 1)."""
+        run_vars = {**self.initiator_vars, "peer": to, "peer_kms": kms_r or self.community.kms_uri}
+        machine = RoleMachine(self.procedure, "initiator", vars=run_vars, facts=self.facts,
+                              effects=self.effects, message_factory=self._outgoing)
         actions = machine.send("I_MESSAGE", now=now, params={
-            "to": to, "purpose": purpose, "id_form": id_form.value, **params})
+            "purpose": purpose, "id_form": id_form.value, **params})
+        self.initiator_vars.update((k, v) for k, v in run_vars.items() if k not in ("peer",
+                                                                                    "peer_kms"))
         sent = next(a for a in actions if isinstance(a, Send))
         sk_id = next(a.value[0] for a in actions if isinstance(a, Emit) and a.name == "key")
-        assert isinstance(sent.message, IMessageView)
+        assert isinstance(sent.message, WireView)
         return sent.message.raw, int(sk_id)
 
-    def _outgoing(self, name: str, fields: Mapping[str, Any]) -> IMessageView:
+    def _outgoing(self, name: str, fields: Mapping[str, Any]) -> WireView:
         raw = fields.get("raw")
         if name != "I_MESSAGE" or not isinstance(raw, bytes):
             raise UsageError("the SEAL initiator effects did not produce an encoded I_MESSAGE")
-        return IMessageView.from_bytes(raw, uid_of=self._uid_at, initiator_uri=fields["idri"],
-                                       responder_uri=fields["idrr"])
+        return read_imessage(raw, uid_of=self._uid_at, initiator_uri=fields["idri"],
+                             responder_uri=fields["idrr"])
 
     # -- receiver
-    def view(self, raw: bytes, *, sender_uri: str | None = None) -> IMessageView:
-        """Decode and adapt a received I_MESSAGE (DecodeError if malformed)."""
-        return IMessageView.from_bytes(raw, uid_of=self._uid_at, initiator_uri=sender_uri,
-                                       responder_uri=self.uri)
+    def view(self, raw: bytes, *, sender_uri: str | None = None) -> WireView:
+        """Decode and read a received I_MESSAGE (DecodeError if malformed)."""
+        return read_imessage(raw, uid_of=self._uid_at, initiator_uri=sender_uri,
+                             responder_uri=self.uri)
 
     def receive(self, raw: bytes, *, now: int, sender_uri: str | None = None,
                 period: int | None = None) -> KeyRecord:
