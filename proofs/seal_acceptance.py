@@ -24,7 +24,7 @@ from typing import Any
 
 import z3
 
-from mckm.impl.engine import DictMessage, EffectRegistry, RoleMachine
+from mckm.impl.engine import EffectRegistry, RoleMachine
 from mckm.models.procedures.expr import (
     And,
     EncryptedTo,
@@ -47,13 +47,14 @@ from mckm.models.procedures.expr import (
 from mckm.models.procedures.model import Procedure, Step
 from mckm.models.procedures.mutants import Mutant, mutants
 from mckm.models.procedures.seal_key_distribution import PROCEDURE
+from mckm.proofs.replay import ModelFacts, concretize
 from mckm.proofs.result import MutantResult, ProofResult, counterexample, describe, timed
 
 ASSUMPTION = "Dolev-Yao crypto predicates"
 
-#: step number -> property name -> statement
-PROPERTIES: dict[str, dict[str, Expr]] = {
-    "2": {
+#: the step, by (role, message) -> property name -> statement
+PROPERTIES: dict[tuple[str, str], dict[str, Expr]] = {
+    ("receiver", "I_MESSAGE"): {
         "accepted I_MESSAGE is signed by UID(IDRi, current period) and encrypted to own UID":
             And(SignedBy(Msg(), Uid(Field("idri"), Self("period"))),
                 EncryptedTo(Field("sakke"), Uid(Self("uri"), Self("period")))),
@@ -68,7 +69,7 @@ PROPERTIES: dict[str, dict[str, Expr]] = {
             Not(And(Eq(Purpose(Field("csb_id")), Policy("group_key_purpose")),
                     Not(In(Field("idri"), Self("group_servers"))))),
     },
-    "1": {
+    ("initiator", "I_MESSAGE"): {
         "sent I_MESSAGE carries the sender's own URI in IDRi": Eq(Field("idri"), Self("uri")),
         "sent SK-ID has a registered purpose": In(Purpose(Field("csb_id")), Self("purposes")),
     },
@@ -84,11 +85,12 @@ def _goal_check(procedure: Procedure, model_step: Step, prop: Expr
 
 
 def check(procedure: Procedure) -> dict[tuple[str, str], tuple[z3.ModelRef | None, Z3Reading]]:
+    """(step number, property) -> counterexample or None, and the step's z3 reading."""
     out = {}
-    for number, props in PROPERTIES.items():
-        step = procedure.step(number)
+    for (role, message), props in PROPERTIES.items():
+        step = procedure.step_for(role, message)
         for name, prop in props.items():
-            out[(number, name)] = _goal_check(procedure, step, prop)
+            out[(step.number, name)] = _goal_check(procedure, step, prop)
     return out
 
 
@@ -109,66 +111,9 @@ def prove() -> list[ProofResult]:
 # --------------------------------------------------------------------------- replay
 
 
-class ModelFacts:
-    """Facts read off a z3 counterexample, so the runtime sees the same world z3 found."""
-
-    def __init__(self, model: z3.ModelRef, z: Z3Reading) -> None:
-        self.model, self.z = model, z
-
-    def _elem(self, sort: z3.SortRef, name: str) -> Any:
-        for e in self.model.get_universe(sort) or []:
-            if str(e) == name:
-                return e
-        return z3.Const(name, sort)
-
-    def uid(self, identity: str, period: int) -> Any:
-        value = self.model.eval(self.z.uid(self._elem(self.z.Ident, identity), period),
-                                model_completion=True)
-        return str(value)
-
-    def period_of(self, time: int) -> int:
-        value = self.model.eval(self.z.period_of(time), model_completion=True)
-        return int(value.as_long())
-
-    def signed_by(self, message: Any, uid: Any) -> bool:
-        return bool(z3.is_true(self.model.eval(self.z.signed_by(self.z.msg,
-                                                           self._elem(self.z.UID, uid)),
-                                          model_completion=True)))
-
-    def encrypted_to(self, blob: Any, uid: Any) -> bool:
-        return bool(z3.is_true(self.model.eval(
-            self.z.encrypted_to(self._elem(self.z.Blob, blob), self._elem(self.z.UID, uid)),
-            model_completion=True)))
-
-
-def _value(model: z3.ModelRef, term: Any) -> Any:
-    v = model.eval(term, model_completion=True)
-    return v.as_long() if z3.is_int_value(v) else str(v)
-
-
-def concretize(model: z3.ModelRef, z: Z3Reading, step: Step, procedure: Procedure
-               ) -> tuple[DictMessage, dict[str, Any], int]:
-    """The counterexample as a message, the role's variables and the time."""
-    fields = {n: _value(model, c) for n, c in z.fields.items()}
-    role_vars: dict[str, Any] = {}
-    for name, type_name in procedure.role(step.role).vars.items():
-        const = z.vars[name]
-        if type_name.startswith("set["):
-            elem = type_name[4:-1]
-            candidates = ([model.eval(c, model_completion=True) for n, c in z.fields.items()
-                           if z.field_types[n] == elem] if elem != "int" else
-                          [z3.IntVal(i) for i in range(64)])
-            role_vars[name] = frozenset(
-                _value(model, c) for c in candidates
-                if z3.is_true(model.eval(z3.Select(const, c), model_completion=True)))
-        else:
-            role_vars[name] = _value(model, const)
-    return DictMessage(step.message, fields), role_vars, int(_value(model, z.now))
-
-
 def replay(mutant: Mutant, number: str, model: z3.ModelRef, z: Z3Reading) -> dict[str, Any]:
     """Run a counterexample through the runtime: the mutant's role machine accepts it, the
-    model's refuses it.  Returns what each did."""
+    model's refuses it.  Returns what each did.  ``number`` is a key of :func:`check`."""
     step = mutant.procedure.step(number)
     message, role_vars, now = concretize(model, z, step, mutant.procedure)
     facts = ModelFacts(model, z)
@@ -182,3 +127,6 @@ def replay(mutant: Mutant, number: str, model: z3.ModelRef, z: Z3Reading) -> dic
         except Exception as exc:
             outcome[label] = exc
     return outcome
+
+
+__all__ = ["PROPERTIES", "ModelFacts", "check", "concretize", "prove", "replay"]

@@ -33,7 +33,6 @@ from typing import Any
 import z3
 
 from mckm.impl.engine import EffectRegistry, RoleMachine
-from mckm.models.policy.ticket_policy import TERM_TYPES
 from mckm.models.procedures.expr import Expr, Field, Msg, Self, Z3Reading
 from mckm.models.procedures.mikey_ticket import (
     ONE_DOMAIN,
@@ -49,23 +48,24 @@ from mckm.models.procedures.mikey_ticket import (
 )
 from mckm.models.procedures.model import Procedure, Step
 from mckm.models.procedures.mutants import Mutant, drop_guard_mutants, drop_when_mutants
+from mckm.proofs.replay import ModelFacts, concretize
 from mckm.proofs.result import MutantResult, ProofResult, counterexample, describe, timed
-from mckm.proofs.seal_acceptance import concretize
 
 MAX_KMS = 4
 ASSUMPTION = f"1..{MAX_KMS} KMSs, any trust relation and user assignment; Dolev-Yao"
 
-#: (procedure name, step, guard) of the issue's five mutants, made by drop_guard_mutants
-REQUIRED_MUTANTS = (
-    (ONE_DOMAIN.name, "4-6", "uss-match"),
-    (TWO_DOMAINS.name, "4-5", "uss-match"),
-    (TWO_DOMAINS.name, "8-9", "trusted-source"),
-    (TWO_DOMAINS.name, "8-9", "zk-authenticated"),
-    (TWO_DOMAINS.name, "6-7", "forward-to-issuer"),
-    (ONE_DOMAIN.name, "8", "own-kms-protected"),
-    (TWO_DOMAINS.name, "12r", "own-kms-protected"),
-    (ONE_DOMAIN.name, "1r", None),  # the reuse branch taken without its store lookup
-    (TWO_DOMAINS.name, "1r", None),
+#: (procedure, (role, message) of the step, guard) of the required mutants, made by
+#: drop_guard_mutants; a guard of None is the step's branch taken without its ``when``
+REQUIRED_MUTANTS: tuple[tuple[Procedure, tuple[str, str], str | None], ...] = (
+    (ONE_DOMAIN, ("kms", "RESOLVE_INIT"), "uss-match"),
+    (TWO_DOMAINS, ("kms_r", "RESOLVE_INIT"), "uss-match"),
+    (TWO_DOMAINS, ("kms_i", "RESOLVE_INIT_ZK"), "trusted-source"),
+    (TWO_DOMAINS, ("kms_i", "RESOLVE_INIT_ZK"), "zk-authenticated"),
+    (TWO_DOMAINS, ("kms_r", "RESOLVE_INIT_ZK"), "forward-to-issuer"),
+    (ONE_DOMAIN, ("responder", "RESOLVE_RESP"), "own-kms-protected"),
+    (TWO_DOMAINS, ("responder", "RESOLVE_RESP"), "own-kms-protected"),
+    (ONE_DOMAIN, ("responder", "TRANSFER_INIT"), None),  # reuse without its store lookup
+    (TWO_DOMAINS, ("responder", "TRANSFER_INIT"), None),
 )
 
 
@@ -94,8 +94,7 @@ class Hop:
                       *(self.f(n) == other.f(n) for n in self.z.fields))
 
 
-def hop(procedure: Procedure, number: str, tag: str) -> Hop:
-    step = procedure.step(number)
+def hop(procedure: Procedure, step: Step, tag: str) -> Hop:
     z = procedure.z3_reading(step)
     z.fields = {n: z3.Const(f"{tag}.{n}", z.sort(t)) for n, t in z.field_types.items()}
     z.vars = {n: z3.Const(f"{tag}.self.{n}", z.sort(t)) for n, t in z.var_types.items()}
@@ -119,13 +118,17 @@ class Chain:
     def __init__(self, procedure: Procedure) -> None:
         self.procedure = procedure
         self.two = procedure.name == TWO_DOMAINS.name
+        kms_r = "kms_r" if self.two else "kms"  # the responder's KMS
+        steps = {"in": procedure.step_for(kms_r, "RESOLVE_INIT")}
         if self.two:
-            numbers = {"in": "4-5", "fwd": "6-7", "zin": "8-9", "zout": "10", "back": "11",
-                       "out": "12", "resp": "12r"}
-        else:
-            numbers = {"in": "4-6", "out": "7", "resp": "8"}
-        numbers["reuse"] = "1r"
-        self.h = {k: hop(procedure, n, k) for k, n in numbers.items()}
+            steps |= {"fwd": procedure.step_for("kms_r", "RESOLVE_INIT_ZK"),
+                      "zin": procedure.step_for("kms_i", "RESOLVE_INIT_ZK"),
+                      "zout": procedure.step_for("kms_i", "RESOLVE_RESP_ZK"),
+                      "back": procedure.step_for("kms_r", "RESOLVE_RESP_ZK")}
+        steps |= {"out": procedure.step_for(kms_r, "RESOLVE_RESP"),
+                  "resp": procedure.step_for("responder", "RESOLVE_RESP"),
+                  "reuse": procedure.step_for("responder", "TRANSFER_INIT", branch=True)}
+        self.h = {k: hop(procedure, step, k) for k, step in steps.items()}
 
     def kms_r_steps(self) -> list[str]:
         return ["in", "fwd", "back", "out"] if self.two else ["in", "out"]
@@ -249,7 +252,7 @@ def reuse_only_of_accepted(c: Chain) -> tuple[list[Any], Any]:
         writes = {v: e for name in step.effects for v, e in VAR_WRITES.get(name, {}).items()}
         if "reusable" not in writes:
             continue
-        h = hop(c.procedure, step.number, f"w{step.number}")
+        h = hop(c.procedure, step, f"w{step.number}")
         hyps += [inv(h.v("reusable")), *h.guards()]
         if step.message == "RESOLVE_RESP":
             hyps.append(z3.Implies(z3.And(h.guards()), accepted(h.v("ticket"))))
@@ -290,10 +293,12 @@ def check(procedure: Procedure, prop: Property) -> tuple[z3.ModelRef | None, Cha
 
 
 def required_mutants() -> list[Mutant]:
+    wanted = {(proc.name, proc.step_for(role, message, branch=guard is None).number, guard)
+              for proc, (role, message), guard in REQUIRED_MUTANTS}
     out = []
     for proc in (ONE_DOMAIN, TWO_DOMAINS):
         for m in [*drop_guard_mutants(proc), *drop_when_mutants(proc)]:
-            if (proc.name, m.step, m.guard) in REQUIRED_MUTANTS:
+            if (proc.name, m.step, m.guard) in wanted:
                 out.append(Mutant(f"{proc.name} {m.name}", m.kind, m.procedure, m.step, m.guard))
     assert len(out) == len(REQUIRED_MUTANTS), "a required mutant is missing from the model"
     return out
@@ -325,82 +330,8 @@ def prove() -> list[ProofResult]:
 # --------------------------------------------------------------------------- replay
 
 
-class TicketModelFacts:
-    """The ticket facts as a z3 counterexample interprets them, for the runtime."""
-
-    def __init__(self, model: z3.ModelRef, z: Z3Reading) -> None:
-        self.model, self.z = model, z
-
-    def _elem(self, sort: z3.SortRef, name: Any) -> Any:
-        for e in self.model.get_universe(sort) or []:
-            if str(e) == str(name):
-                return e
-        return z3.Const(str(name), sort)
-
-    def _ev(self, term: Any) -> Any:
-        v = self.model.eval(term, model_completion=True)
-        return v.as_long() if z3.is_int_value(v) else str(v)
-
-    def _true(self, term: Any) -> bool:
-        return bool(z3.is_true(self.model.eval(term, model_completion=True)))
-
-    def naf_key(self, btid: Any, naf_id: str) -> Any:
-        z = self.z
-        return self._ev(z3.Function("NafKey", z.Blob, z.Ident, z.Blob)(
-            self._elem(z.Blob, btid), self._elem(z.Ident, naf_id)))
-
-    def _msg(self, message: Any) -> Any:
-        """The step's own message is ``z.msg``; a message kept in a role variable (the model
-        value concretized to its name) is that element."""
-        return self._elem(self.z.Msg, message) if isinstance(message, str) else self.z.msg
-
-    def mac_by(self, message: Any, key: Any) -> bool:
-        z = self.z
-        return self._true(z3.Function("MacBy", z.Msg, z.Blob, z3.BoolSort())(
-            self._msg(message), self._elem(z.Blob, key)))
-
-    def mpki_of(self, kemac: Any, key: Any) -> Any:
-        z = self.z
-        return self._ev(z3.Function("MpkiOf", z.Blob, z.Blob, z.Blob)(
-            self._elem(z.Blob, kemac), self._elem(z.Blob, key)))
-
-    def stored_mpki(self, store: Any, ticket: Any) -> Any:
-        z = self.z  # the store a replayed step reads is the role's own variable
-        return self._ev(z3.Function("StoredMpki", z.sort("set[blob]"), z.Blob, z.Blob)(
-            z.vars["reusable"], self._elem(z.Blob, ticket)))
-
-    def kemac_for(self, kemac: Any, key: Any) -> bool:
-        z = self.z
-        return self._true(z3.Function("KemacFor", z.Blob, z.Blob, z3.BoolSort())(
-            self._elem(z.Blob, kemac), self._elem(z.Blob, key)))
-
-    def uss_has(self, btid: Any, identity: str) -> bool:
-        z = self.z
-        return self._true(z3.Function("UssHas", z.Blob, z.Ident, z3.BoolSort())(
-            self._elem(z.Blob, btid), self._elem(z.Ident, identity)))
-
-    def nds_from(self, message: Any, peer: str) -> bool:
-        z = self.z
-        return self._true(z3.Function("NdsFrom", z.Msg, z.Ident, z3.BoolSort())(
-            self._msg(message), self._elem(z.Ident, peer)))
-
-    def ticket_sealed_by(self, ticket: Any, kms: str) -> bool:
-        z = self.z
-        return self._true(z3.Function("TicketSealedBy", z.Blob, z.Ident, z3.BoolSort())(
-            self._elem(z.Blob, ticket), self._elem(z.Ident, kms)))
-
-    def ticket_authorises(self, ticket: Any, identity: str) -> bool:
-        z = self.z
-        return self._true(z3.Function("TicketFor", z.Blob, z.Ident, z3.BoolSort())(
-            self._elem(z.Blob, ticket), self._elem(z.Ident, identity)))
-
-    def ticket_term(self, ticket: Any, attr: str) -> Any:
-        z = self.z
-        return self._ev(z3.Function(f"TP.{attr}", z.Blob, z.sort(TERM_TYPES[attr]))(
-            self._elem(z.Blob, ticket)))
-
-    def trusted(self, a: str, b: str) -> bool:
-        return self._true(self.z.trust(self._elem(self.z.Ident, a), self._elem(self.z.Ident, b)))
+#: the ticket facts as a z3 counterexample interprets them (generated from the declarations)
+TicketModelFacts = ModelFacts
 
 
 def replay(mutant: Mutant, model: z3.ModelRef, chain: Chain) -> dict[str, Any]:
@@ -408,7 +339,7 @@ def replay(mutant: Mutant, model: z3.ModelRef, chain: Chain) -> dict[str, Any]:
     it; the model's refuses it (a dropped guard) or takes another step (a dropped when)."""
     h = next(x for x in chain.h.values() if x.step.number == mutant.step)
     message, role_vars, now = concretize(model, h.z, h.step, mutant.procedure)
-    facts = TicketModelFacts(model, h.z)
+    facts = ModelFacts(model, h.z)
     noop = EffectRegistry({e: (lambda ctx: None) for s in mutant.procedure.steps
                            for e in s.effects})
     outcome: dict[str, Any] = {}

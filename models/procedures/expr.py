@@ -2,7 +2,8 @@
 
 A guard is a small expression over the received message (``Field``), the role's own variables
 (``Self``), the procedure's policy values (``Policy``), the local clock (``Now``) and the crypto
-facts (``SignedBy``, ``EncryptedTo``, ``Uid``, ``PeriodOf``).  Each node has
+facts (``SignedBy``, ``EncryptedTo``, ``Uid``, ``PeriodOf``: :class:`Apply` nodes of the
+predicates declared once in :mod:`mckm.models.procedures.predicates`).  Each node has
 
 - ``to_python(env)``: evaluated by the runtime (:mod:`mckm.impl.engine`) against a message, the
   role's state and a :class:`Facts` object (the real crypto, or a fake in the tests);
@@ -24,11 +25,20 @@ import abc
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import z3
 
 from mckm.models.policy.key_id import PURPOSE_FIELD, SK_ID, id_bits, purpose_of, slots
+from mckm.models.procedures.predicates import (
+    ENCRYPTED_TO,
+    PERIOD_OF,
+    SIGNED_BY,
+    TRUSTED,
+    UID,
+    Predicate,
+    SakkeFacts,
+)
 
 # --------------------------------------------------------------------------- runtime side
 
@@ -44,21 +54,9 @@ class MessageView(Protocol):
 
 
 class Facts(Protocol):
-    """The facts object of a role: any object.  Each family of guard terms reads it through its
-    own protocol: :class:`SakkeFacts` here, ``mikey_ticket.TicketFacts`` for the tickets."""
-
-
-class SakkeFacts(Protocol):
-    """Crypto and key-period facts the MIKEY-SAKKE terms ask (real: ECCSI/SAKKE/UID; tests: a
-    fake)."""
-
-    def uid(self, identity: str, period: int) -> Any: ...
-
-    def period_of(self, time: int) -> int: ...
-
-    def signed_by(self, message: MessageView, uid: Any) -> bool: ...
-
-    def encrypted_to(self, blob: Any, uid: Any) -> bool: ...
+    """The facts object of a role: any object.  Each family of predicates reads it through the
+    protocol its declarations make (:mod:`mckm.models.procedures.predicates`: ``SakkeFacts``,
+    ``TicketFacts``)."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +69,6 @@ class Env:
     now: int
     facts: Facts
     trusted: Callable[[str, str], bool] = lambda a, b: False
-
-
-def _sakke(env: Env) -> SakkeFacts:
-    return cast(SakkeFacts, env.facts)
 
 
 # --------------------------------------------------------------------------- z3 side
@@ -99,11 +93,12 @@ class Z3Reading:
         self.policy = dict(policy)
         self.msg = z3.Const("msg", self.Msg)
         self.now = z3.Int("now")
-        self.uid = z3.Function("Uid", self.Ident, z3.IntSort(), self.UID)
-        self.period_of = z3.Function("PeriodOf", z3.IntSort(), z3.IntSort())
-        self.signed_by = z3.Function("SignedBy", self.Msg, self.UID, z3.BoolSort())
-        self.encrypted_to = z3.Function("EncryptedTo", self.Blob, self.UID, z3.BoolSort())
-        self.trust = z3.Function("Trust", self.Ident, self.Ident, z3.BoolSort())
+        # the declared predicates' functions (models/procedures/predicates.py)
+        self.uid = UID.function(self)
+        self.period_of = PERIOD_OF.function(self)
+        self.signed_by = SIGNED_BY.function(self)
+        self.encrypted_to = ENCRYPTED_TO.function(self)
+        self.trust = TRUSTED.function(self)
         self.fields = {n: z3.Const(f"field.{n}", self.sort(t)) for n, t in field_types.items()}
         self.vars = {n: z3.Const(f"self.{n}", self.sort(t)) for n, t in var_types.items()}
 
@@ -267,39 +262,6 @@ class Msg(Expr):
 
 
 @dataclass(frozen=True)
-class Uid(Expr):
-    """The MIKEY-SAKKE UID of ``identity`` for key period ``period`` (TS 33.180 F.2.1)."""
-
-    identity: Expr
-    period: Expr
-
-    def to_python(self, env: Env) -> Any:
-        return _sakke(env).uid(self.identity.to_python(env), self.period.to_python(env))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return z.uid(self.identity.to_z3(z), self.period.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"UID({self.identity.to_text()}, {self.period.to_text()})"
-
-
-@dataclass(frozen=True)
-class PeriodOf(Expr):
-    """The key period number containing time ``time`` (KMS certificate period and offset)."""
-
-    time: Expr
-
-    def to_python(self, env: Env) -> Any:
-        return _sakke(env).period_of(self.time.to_python(env))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return z.period_of(self.time.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"period({self.time.to_text()})"
-
-
-@dataclass(frozen=True)
 class Purpose(Expr):
     """The purpose value of a key id, read with the policy's key-id layout."""
 
@@ -410,55 +372,36 @@ class Inserted(Expr):
                 f"{self.flag.to_text()}")
 
 
-@dataclass(frozen=True)
-class SignedBy(Expr):
-    """``message`` carries a valid signature made with ``uid``'s signing key (ECCSI, RFC 6507)."""
+@dataclass(frozen=True, repr=False)
+class Apply(Expr):
+    """A declared crypto, BSF or trust predicate applied to its arguments: its three readings
+    are the declaration's (:mod:`mckm.models.procedures.predicates`)."""
 
-    message: Expr
-    uid: Expr
+    predicate: Predicate
+    args: tuple[Expr, ...]
+    param: str | None = None
 
-    def to_python(self, env: Env) -> bool:
-        return bool(_sakke(env).signed_by(self.message.to_python(env), self.uid.to_python(env)))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return z.signed_by(self.message.to_z3(z), self.uid.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"SignedBy({self.message.to_text()}, {self.uid.to_text()})"
-
-
-@dataclass(frozen=True)
-class EncryptedTo(Expr):
-    """``blob`` decapsulates with ``uid``'s decryption key (SAKKE, RFC 6508)."""
-
-    blob: Expr
-    uid: Expr
-
-    def to_python(self, env: Env) -> bool:
-        return bool(_sakke(env).encrypted_to(self.blob.to_python(env), self.uid.to_python(env)))
+    def to_python(self, env: Env) -> Any:
+        values = [a.to_python(env) for a in self.args]
+        return self.predicate.answer(env, values if self.param is None else [*values, self.param])
 
     def to_z3(self, z: Z3Reading) -> Any:
-        return z.encrypted_to(self.blob.to_z3(z), self.uid.to_z3(z))
+        return self.predicate.function(z, self.param)(*(a.to_z3(z) for a in self.args))
 
     def to_text(self) -> str:
-        return f"EncryptedTo({self.blob.to_text()}, {self.uid.to_text()})"
+        return self.predicate.render([a.to_text() for a in self.args], self.param)
+
+    def __repr__(self) -> str:
+        args = [repr(a) for a in self.args] + ([repr(self.param)] if self.param else [])
+        return f"{self.predicate.python_name}({', '.join(args)})"
 
 
-@dataclass(frozen=True)
-class Trusted(Expr):
-    """KMS ``a`` trusts KMS ``b`` (``mckm.models.policy.trust``); for inter-KMS steps."""
-
-    a: Expr
-    b: Expr
-
-    def to_python(self, env: Env) -> bool:
-        return bool(env.trusted(self.a.to_python(env), self.b.to_python(env)))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return z.trust(self.a.to_z3(z), self.b.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"trusts({self.a.to_text()}, {self.b.to_text()})"
+# The predicates' public names: each is its declaration, called to build an Apply node.
+Uid = UID
+PeriodOf = PERIOD_OF
+SignedBy = SIGNED_BY
+EncryptedTo = ENCRYPTED_TO
+Trusted = TRUSTED
 
 
 @dataclass(frozen=True)
@@ -512,3 +455,34 @@ class TrueExpr(Expr):
 def field_names(expr: Expr) -> set[str]:
     """Message fields an expression reads."""
     return {n.name for n in expr.walk() if isinstance(n, Field)}
+
+
+__all__ = [
+    "And",
+    "Apply",
+    "EncryptedTo",
+    "Env",
+    "Eq",
+    "Expr",
+    "Facts",
+    "Field",
+    "In",
+    "Inserted",
+    "MessageView",
+    "Msg",
+    "Not",
+    "NotIn",
+    "Now",
+    "PeriodOf",
+    "Policy",
+    "Purpose",
+    "SakkeFacts",
+    "Self",
+    "SignedBy",
+    "TrueExpr",
+    "Trusted",
+    "Uid",
+    "Within",
+    "Z3Reading",
+    "field_names",
+]

@@ -167,6 +167,26 @@ class Procedure:
                 return s
         raise KeyError(f"{self.name}: no step {number!r}")
 
+    def step_for(self, role: str, message: str, action: Action | None = None, *,
+                 branch: bool = False, source: str | None = None) -> Step:
+        """The one step in which ``role`` sends or receives ``message``: code and proofs name
+        steps by role and message, never by the clause's numbering.
+
+        ``action`` is needed only if the role both sends and receives ``message``; ``source``
+        only if the role does so in several states.  In a table cell with branches (module
+        docstring), the step without ``when`` is the default; ``branch=True`` selects the step
+        with a ``when`` instead (there must be exactly one)."""
+        found = [s for s in self.steps if s.role == role and s.message == message
+                 and (action is None or s.action == action)
+                 and (source is None or s.source == source)
+                 and (s.when is not None) == branch]
+        if len(found) != 1:
+            what = f"{role} {action or 'sends or receives'} {message}" + (
+                f" in state {source}" if source else "") + (" (branch)" if branch else "")
+            raise KeyError(f"{self.name}: {len(found)} steps where {what}"
+                           + (": give action or source" if found else ""))
+        return found[0]
+
     def steps_of(self, role: str) -> tuple[Step, ...]:
         return tuple(s for s in self.steps if s.role == role)
 

@@ -45,6 +45,6 @@ def test_cli_json_and_exit_status() -> None:
 def test_pages_render_from_the_model() -> None:
     pages = render_pages()
     page = pages["model-seal-key-distribution"]
-    for g in PROCEDURE.step("2").guards:
+    for g in PROCEDURE.step_for("receiver", "I_MESSAGE").guards:
         assert g.name in page and g.requirement in page
     assert "| property | assumption |" in pages["proofs"]

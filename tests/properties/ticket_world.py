@@ -5,7 +5,9 @@ fields)``, made only by ``mac``; a KEMAC is ``("kemac", key, handle)`` whose key
 a ticket is ``("ticket", policy, handle, seal)`` with ``seal = ("tpk", kms, digest)``; a Zk
 message carries ``nds = ("nds", sender, digest)`` made by the sending KMS's NDS/IP association.
 The BSF maps a B-TID to its USS.  Effects that only store values are run from the model's
-``VAR_WRITES``; the real effects will live in ``impl/roles/ticket``.
+``VAR_WRITES``; the real effects will live in ``impl/roles/ticket``.  The facts methods answer
+the predicates declared in ``models/procedures/predicates.py`` (``tests/proofs/test_predicates``
+checks that they answer every one).
 
 Topologies: one KMS (alice and bob at ``KMS_A``) and two KMSs (alice at ``KMS_A``, bob at
 ``KMS_B``, with ``KMS_A``/``KMS_B`` trusting each other); ``KMS_C`` is a third KMS nobody trusts.
@@ -351,6 +353,7 @@ PARAMS = st.fixed_dictionaries({
 def scenario(procedure: Procedure = TWO_DOMAINS) -> Scenario:
     world = TicketWorld()
     shared: dict[str, dict[str, Any]] = {}
+    reuse = procedure.step_for("responder", "TRANSFER_INIT", branch=True)  # seed step 1 -> 10
 
     def reset() -> None:
         shared.clear()
@@ -401,7 +404,7 @@ def scenario(procedure: Procedure = TWO_DOMAINS) -> Scenario:
         target = reuser(run)
         if target is not None and data.draw(st.booleans(), label="reused at the responder"):
             d = delivery(run, "responder", "TRANSFER_INIT")
-            return Attack(target, d.message, d.now + late, "expired", procedure.step("1r"))
+            return Attack(target, d.message, d.now + late, "expired", reuse)
         kms = resolving_kms(procedure)
         target = prefix_machine(run, kms, "RESOLVE_INIT")
         d = delivery(run, kms, "RESOLVE_INIT")
@@ -418,8 +421,7 @@ def scenario(procedure: Procedure = TWO_DOMAINS) -> Scenario:
         field = data.draw(st.sampled_from(["t", "randri", "idri"]), label="field changed")
         value = {"t": d.message.get("t") + 1, "randri": b"forged",
                  "idri": CAROL}[field]
-        return Attack(target, d.message.replace(**{field: value}), d.now, "tampered",
-                      procedure.step("1r"))
+        return Attack(target, d.message.replace(**{field: value}), d.now, "tampered", reuse)
 
     def tampered_ticket(scn: Scenario, run: Run, data: st.DataObject) -> Attack | None:
         """The responder (or KMS_R, which cannot check it) passes on a TICKET whose policy was

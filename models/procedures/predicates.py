@@ -1,0 +1,283 @@
+"""The crypto, BSF and trust predicates of the models: each declared once, here.
+
+A guard asks the crypto through predicates in the Dolev-Yao style: ``MacBy(m, k)`` is true iff
+``m``'s V payload verifies under the keys of ``k``, and the proofs assume nothing else about it.
+One :class:`Predicate` declaration per predicate gives every reading of it:
+
+- the expression node: calling the declaration, ``MAC_BY(Msg(), key)``, builds an
+  :class:`~mckm.models.procedures.expr.Apply` node (the public names ``MacBy``, ``SignedBy``...
+  are the declarations themselves);
+- the runtime reading: ``to_python`` asks the role's facts object the method named ``fact``
+  (``Trust`` asks the procedure's trust relation, ``Env.trusted``); a ``bool`` predicate returns
+  the facts' :class:`~mckm.models.procedures.verdict.Verdict` unchanged, or a plain answer as
+  ``bool``;
+- the z3 reading: :meth:`Predicate.function`, an uninterpreted function with the same name and
+  sorts wherever it is built (z3 identifies functions by both);
+- the docs reading: ``text``, formatted with the arguments' texts;
+- the facts protocol: :func:`facts_protocol` makes the ``typing.Protocol`` of a family
+  (:data:`SakkeFacts`, :data:`TicketFacts`) and :func:`missing_facts` checks an implementation
+  against the declarations (the real facts, the symbolic worlds and the proofs' replay facts are
+  all checked by ``tests/proofs/test_predicates.py``);
+- the counterexample replay: ``mckm.proofs.replay.ModelFacts`` answers every declared fact by
+  evaluating :meth:`Predicate.function` in a z3 model.
+
+Argument types are the model's type names (``msg``, ``blob``, ``ident``, ``uid``, ``int``,
+``set[blob]``; see :class:`~mckm.models.procedures.expr.Z3Reading`), the result is ``bool`` or a
+type name.  ``TicketTerm`` has a static parameter (the policy attribute): it names one function
+per attribute, ``TP.<attr>``, with the attribute's type (``ticket_policy.TERM_TYPES``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+import z3
+
+from mckm.models.policy.ticket_policy import TERM_TYPES
+from mckm.models.procedures.verdict import Verdict
+
+if TYPE_CHECKING:
+    from mckm.models.procedures.expr import Apply, Env, Expr, Z3Reading
+
+
+@dataclass(frozen=True, eq=False)
+class Predicate:
+    """One crypto, BSF or trust predicate (see module docstring).  Compared by identity: each
+    declaration is the one object of its predicate."""
+
+    name: str  # the z3 function's name
+    args: tuple[tuple[str, str], ...]  # (argument name, type name), in order
+    result: str  # "bool" or a type name; with ``param``, the default of ``results``
+    fact: str  # the facts method that answers it
+    text: str  # str.format template over the argument names (and ``param``)
+    clause: str
+    doc: str = ""
+    node: str = ""  # the public Python name, when it is not ``name``
+    param: str | None = None  # a static (non-expression) argument, passed to the fact last
+    results: Mapping[str, str] = field(default_factory=dict)  # param value -> result type
+    source: Literal["facts", "trust"] = "facts"
+
+    @property
+    def python_name(self) -> str:
+        return self.node or self.name
+
+    def __call__(self, *args: Expr | str, **param: str) -> Apply:
+        """The expression node applying this predicate to ``args``; a static parameter is
+        given last or by name (``TicketTerm(TICKET, "tre")``)."""
+        from mckm.models.procedures.expr import Apply, Expr  # expr imports this module
+
+        given = list(args)
+        if self.param is not None and self.param not in param and len(given) > len(self.args):
+            param = {self.param: str(given.pop())}
+        if set(param) != ({self.param} if self.param is not None else set()):
+            raise TypeError(f"{self.python_name}: static parameter {self.param!r} expected")
+        exprs = tuple(a for a in given if isinstance(a, Expr))
+        if len(exprs) != len(given) or len(exprs) != len(self.args):
+            raise TypeError(f"{self.python_name} takes {len(self.args)} expressions")
+        return Apply(self, exprs, param.get(self.param) if self.param is not None else None)
+
+    def result_type(self, param: str | None = None) -> str:
+        return self.results.get(param, self.result) if param is not None else self.result
+
+    def function(self, z: Z3Reading, param: str | None = None) -> z3.FuncDeclRef:
+        """The uninterpreted z3 function (one per ``param`` value)."""
+        name = self.name if param is None else f"{self.name}.{param}"
+        result = self.result_type(param)
+        out = z3.BoolSort() if result == "bool" else z.sort(result)
+        return z3.Function(name, *(z.sort(t) for _, t in self.args), out)
+
+    def answer(self, env: Env, values: list[Any]) -> Any:
+        """The runtime reading: the facts' answer (a Verdict unchanged; a plain bool as bool)."""
+        if self.source == "trust":
+            got = env.trusted(*values)
+        else:
+            got = getattr(env.facts, self.fact)(*values)
+        if self.result_type() == "bool" and not isinstance(got, Verdict):
+            return bool(got)
+        return got
+
+    def render(self, texts: list[str], param: str | None) -> str:
+        names = {n: t for (n, _), t in zip(self.args, texts, strict=True)}
+        if self.param is not None:
+            names[self.param] = param or ""
+        return self.text.format(**names)
+
+    def fact_arity(self) -> int:
+        return len(self.args) + (self.param is not None)
+
+
+def predicate(name: str, *args: tuple[str, str], result: str, fact: str, text: str,
+              clause: str, doc: str = "", **more: Any) -> Predicate:
+    """Declare a predicate (keyword form of :class:`Predicate`)."""
+    return Predicate(name, tuple(args), result, fact, text, clause, doc, **more)
+
+
+# --------------------------------------------------------------------------- MIKEY-SAKKE
+
+UID = predicate(
+    "Uid", ("identity", "ident"), ("period", "int"), result="uid", fact="uid",
+    text="UID({identity}, {period})", clause="TS 33.180 F.2.1; RFC 6509 4.1",
+    doc="The MIKEY-SAKKE UID of ``identity`` for key period ``period``.")
+PERIOD_OF = predicate(
+    "PeriodOf", ("time", "int"), result="int", fact="period_of", text="period({time})",
+    clause="TS 33.180 F.2.1 (UserKeyPeriod, UserKeyOffset)",
+    doc="The key period number containing time ``time`` (KMS certificate period and offset).")
+SIGNED_BY = predicate(
+    "SignedBy", ("message", "msg"), ("uid", "uid"), result="bool", fact="signed_by",
+    text="SignedBy({message}, {uid})", clause="RFC 6507 5.2; RFC 6509 4.2",
+    doc="``message`` carries a valid ECCSI signature made with ``uid``'s signing key.")
+ENCRYPTED_TO = predicate(
+    "EncryptedTo", ("blob", "blob"), ("uid", "uid"), result="bool", fact="encrypted_to",
+    text="EncryptedTo({blob}, {uid})", clause="RFC 6508 6.2.2; RFC 6509 4.2",
+    doc="``blob`` decapsulates (SAKKE) with ``uid``'s decryption key.")
+
+# --------------------------------------------------------------------------- trust between KMSs
+
+TRUSTED = predicate(
+    "Trust", ("a", "ident"), ("b", "ident"), result="bool", fact="trusted",
+    text="trusts({a}, {b})", clause="TS 33.328 6.2.3.8 (seed 002); mckm.models.policy.trust",
+    doc="KMS ``a`` trusts KMS ``b`` (the procedure's trust relation, not the facts).",
+    node="Trusted", source="trust")
+
+# --------------------------------------------------------------------------- MIKEY-TICKET
+
+NAF_KEY = predicate(
+    "NafKey", ("btid", "blob"), ("naf", "ident"), result="blob", fact="naf_key",
+    text="NafKey({btid}, {naf})", clause="TS 33.220 4.5.2; RFC 6043 4.2.1 (IDRpsk)",
+    doc="The GBA NAF key Ks_NAF of bootstrap ``btid`` for the NAF (KMS) ``naf``: the PSK of "
+        "the Ua exchanges; a key reference, never key material.")
+MAC_BY = predicate(
+    "MacBy", ("message", "msg"), ("key", "blob"), result="bool", fact="mac_by",
+    text="MacBy({message}, {key})", clause="RFC 6043 5.1.2, 5.5",
+    doc="``message``'s V payload verifies with the auth_key derived from ``key`` (the MAC "
+        "covers the message, the identities, and for a response the request).")
+KEMAC_FOR = predicate(
+    "KemacFor", ("kemac", "blob"), ("key", "blob"), result="bool", fact="kemac_for",
+    text="KemacFor({kemac}, {key})", clause="RFC 6043 4.2.3.5",
+    doc="The KEMAC is enciphered with the encr_key derived from ``key``.")
+USS_HAS = predicate(
+    "UssHas", ("btid", "blob"), ("identity", "ident"), result="bool", fact="uss_has",
+    text="USS({btid}) has {identity}", clause="seed 002 B.2.2.2 step 5; TS 33.220 4.4.9 (Zn)",
+    doc="The USS the BSF returns for ``btid`` lists a public user identity that, converted to "
+        "a KMS user identity, equals ``identity``.")
+NDS_FROM = predicate(
+    "NdsFrom", ("message", "msg"), ("peer", "ident"), result="bool", fact="nds_from",
+    text="NdsFrom({message}, {peer})", clause="TS 33.210; seed 002 4.2.4, B.2.2.3 steps 8, 11",
+    doc="``message`` arrived over Zk in an NDS/IP security association whose authenticated "
+        "peer is ``peer``.")
+TICKET_SEALED_BY = predicate(
+    "TicketSealedBy", ("ticket", "blob"), ("kms", "ident"), result="bool",
+    fact="ticket_sealed_by", text="SealedBy({ticket}, {kms})", clause="RFC 6043 Appendix A",
+    doc="The Ticket Data verifies with the ticket protection key of KMS ``kms``: it issued the "
+        "ticket and can resolve it.")
+TICKET_FOR = predicate(
+    "TicketFor", ("ticket", "blob"), ("identity", "ident"), result="bool",
+    fact="ticket_authorises", text="{identity} in IDRr({ticket})", clause="RFC 6043 6.10 (TP)",
+    doc="``identity`` is one of the ticket policy's authorised responders (TP Data (IDRr)).")
+TICKET_TERM = predicate(
+    "TP", ("ticket", "blob"), result="int", fact="ticket_term", text="TP({ticket}).{attr}",
+    clause="RFC 6043 6.10; mckm.models.policy.ticket_policy", node="TicketTerm", param="attr",
+    results=TERM_TYPES,
+    doc="An attribute of the ticket's granted policy (``ticket_policy.TERM_TYPES``).")
+MPKI_OF = predicate(
+    "MpkiOf", ("kemac", "blob"), ("key", "blob"), result="blob", fact="mpki_of",
+    text="MPKi({kemac}, {key})", clause="RFC 6043 4.2.3.5",
+    doc="MPKi carried in ``kemac``, opened with the keys derived from ``key``: the key of the "
+        "Ticket Transfer exchange; a key reference, never key material.")
+STORED_MPKI = predicate(
+    "StoredMpki", ("store", "set[blob]"), ("ticket", "blob"), result="blob", fact="stored_mpki",
+    text="MPKi stored with {ticket} in {store}", clause="RFC 6043 5.3",
+    doc="MPKi kept with ``ticket`` in the reusable-ticket store ``store``.")
+
+SAKKE_PREDICATES = (UID, PERIOD_OF, SIGNED_BY, ENCRYPTED_TO)
+TICKET_PREDICATES = (NAF_KEY, MAC_BY, KEMAC_FOR, USS_HAS, NDS_FROM, TICKET_SEALED_BY, TICKET_FOR,
+                     TICKET_TERM, MPKI_OF, STORED_MPKI)
+PREDICATES = (*SAKKE_PREDICATES, TRUSTED, *TICKET_PREDICATES)
+#: facts method -> its declaration
+BY_FACT: Mapping[str, Predicate] = {p.fact: p for p in PREDICATES}
+
+
+# --------------------------------------------------------------------------- facts protocols
+
+
+def _stub(p: Predicate) -> Callable[..., Any]:
+    names = [n for n, _ in p.args] + ([p.param] if p.param else [])
+
+    def method(self: Any, *args: Any) -> Any: ...
+
+    method.__name__ = p.fact
+    method.__doc__ = f"{p.doc} ({p.clause})"
+    method.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+    return method
+
+
+def facts_protocol(name: str, predicates: tuple[Predicate, ...], doc: str) -> type:
+    """A runtime-checkable ``Protocol`` with one method per predicate answered by the facts."""
+    body: dict[str, Any] = {p.fact: _stub(p) for p in predicates if p.source == "facts"}
+    body.update(__doc__=doc, __module__=__name__)
+    return runtime_checkable(type(name, (Protocol,), body))
+
+
+def missing_facts(impl: object, predicates: tuple[Predicate, ...]) -> list[str]:
+    """What ``impl`` (a facts class or object) lacks to answer ``predicates``: a method per
+    fact, callable with the declared number of arguments."""
+    problems = []
+    for p in predicates:
+        if p.source != "facts":
+            continue
+        method = getattr(impl, p.fact, None)
+        if not callable(method):
+            problems.append(f"{p.fact}: missing")
+            continue
+        given = [None] * (p.fact_arity() + (isinstance(impl, type)))
+        try:
+            inspect.signature(method).bind(*given)
+        except TypeError as exc:
+            problems.append(f"{p.fact}: {exc}")
+        except ValueError:  # no signature (a builtin): accept
+            pass
+    return problems
+
+
+SakkeFacts = facts_protocol(
+    "SakkeFacts", SAKKE_PREDICATES,
+    "Crypto and key-period facts the MIKEY-SAKKE terms ask (real: ECCSI/SAKKE/UID in "
+    "impl/roles/seal; tests: tests/properties/seal_world.py; proofs: the replay's ModelFacts).")
+TicketFacts = facts_protocol(
+    "TicketFacts", TICKET_PREDICATES,
+    "What the ticket guards ask of a role's facts (real: codec, KDFs, BSF over Zn, NDS/IP in "
+    "impl/roles/ticket; tests: tests/properties/ticket_world.py; proofs: the replay's "
+    "ModelFacts).")
+
+__all__ = [
+    "BY_FACT",
+    "ENCRYPTED_TO",
+    "KEMAC_FOR",
+    "MAC_BY",
+    "MPKI_OF",
+    "NAF_KEY",
+    "NDS_FROM",
+    "PERIOD_OF",
+    "PREDICATES",
+    "SAKKE_PREDICATES",
+    "SIGNED_BY",
+    "STORED_MPKI",
+    "TICKET_FOR",
+    "TICKET_PREDICATES",
+    "TICKET_SEALED_BY",
+    "TICKET_TERM",
+    "TRUSTED",
+    "UID",
+    "USS_HAS",
+    "Predicate",
+    "SakkeFacts",
+    "TicketFacts",
+    "facts_protocol",
+    "missing_facts",
+    "predicate",
+]
