@@ -173,6 +173,27 @@ def covered(integrity: Integrity, raw: bytes, message: Message, *,
     return portion + tail
 
 
+def id_data(message: Message, roles: Sequence[str]) -> dict[str, bytes]:
+    """The ID Data of the IDR payloads of ``roles`` (ID Role names) that ``message`` carries
+    once each: what an :class:`Integrity` with ``append_ids`` appends (RFC 6043 5.5)."""
+    out = {}
+    for role in roles:
+        value = _at(message, resolve(f"IDR[id_role={role}].id_data"))
+        if value is not None:
+            out[role] = bytes(value)
+    return out
+
+
+def copies_differ(spec: MessageSpec, message: Message, request: Message) -> str | None:
+    """The first HDR field the layout says a response copies from its request and that differs
+    (RFC 6043 4.2.1.5, 4.2.3.5), as text; None when every copy is faithful."""
+    for name in _layout(spec).copies:
+        if message.hdr.fields.get(name) != request.hdr.fields.get(name):
+            return (f"HDR {name} is {message.hdr.fields.get(name)!r}, the initial message's is "
+                    f"{request.hdr.fields.get(name)!r}")
+    return None
+
+
 def seal(hdr: Payload, body: Sequence[Payload], last: Payload, value_field: str,
          value_octets: int, tag: Callable[[bytes, Message], bytes]) -> tuple[bytes, Message]:
     """Encode ``hdr``, ``body`` and the integrity payload ``last`` with a zero value of
@@ -190,4 +211,5 @@ def seal(hdr: Payload, body: Sequence[Payload], last: Payload, value_field: str,
     return raw, decoded
 
 
-__all__ = ["Bound", "WireView", "covered", "header", "payloads", "seal"]
+__all__ = ["Bound", "WireView", "copies_differ", "covered", "header", "id_data", "payloads",
+           "seal"]

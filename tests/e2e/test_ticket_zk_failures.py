@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-from mckm.impl.roles.ticket import messages as M
 from mckm.impl.roles.ticket.loopback import Loopback, start_loopback
 from mckm.impl.roles.ticket.server import ntp_now
 from mckm.impl.roles.ticket.ue_http import fetch_ticket, resolve_ticket
+from mckm.impl.roles.ticket.wire import error_numbers
 from mckm.impl.transport.ticket_http import HttpRefusal
 
 KMS_A, KMS_B = "kms.a.example", "kms.b.example"
@@ -52,7 +52,7 @@ def test_zk_failure_is_502_with_an_error_message_and_kms_r_recovers(fault: str) 
             _resolve(world)
         refusal = exc.value
         assert refusal.status == UPSTREAM_FAILED
-        assert M.parse_error(refusal.body).errors  # an RFC 6043 5.4 Error message
+        assert error_numbers(refusal.body)  # an RFC 6043 5.4 Error message
         assert any(f"{KMS_B} -> {KMS_A} Zk:" in line for line in hops), hops
         # the same KMS_R, with the Zk link repaired, serves the next resolve
         service.set_peer(good)

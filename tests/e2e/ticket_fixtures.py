@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
-from mckm.impl.roles.ticket.adapter import ZkLink
 from mckm.impl.roles.ticket.endpoints import Initiator, Kms, Responder
+from mckm.impl.roles.ticket.wire import ZkLink
 from mckm.models.policy.trust import TrustRelation
 
 NOW = 3_900_000_000  # NTP seconds (2023)

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from mckm.impl.engine import RoleMachine, StepRefused
 from mckm.impl.errors import DecodeError, PolicyError
 from mckm.impl.redact import Secret
-from mckm.impl.roles.ticket.adapter import TicketView, ZkLink
 from mckm.impl.roles.ticket.effects import registry
 from mckm.impl.roles.ticket.endpoints import error_reply, view_factory
 from mckm.impl.roles.ticket.facts import TicketFacts
 from mckm.impl.roles.ticket.protection import INVALID_DT
+from mckm.impl.roles.ticket.wire import TicketView, ZkLink
 from mckm.models.policy.ticket_policy import ReusableTicketStore
 from mckm.models.procedures.mikey_ticket import ONE_DOMAIN, PROCEDURES, TWO_DOMAINS
 from mckm.models.procedures.model import Procedure

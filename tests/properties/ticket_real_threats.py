@@ -26,11 +26,9 @@ from collections.abc import Callable
 from hypothesis import strategies as st
 
 from mckm.impl.engine import RoleMachine, Send
-from mckm.impl.roles.ticket import messages as M
-from mckm.impl.roles.ticket.adapter import TicketBlob, TicketView, ZkLink
-from mckm.impl.roles.ticket.effects import MAC, PRF, RAND_OCTETS
+from mckm.impl.roles.ticket.effects import PRF, RAND_OCTETS
 from mckm.impl.roles.ticket.facts import naf_id
-from mckm.impl.roles.ticket.protection import MAC_NULL
+from mckm.impl.roles.ticket.wire import PayloadBlob, TicketView, ZkLink, build
 from mckm.models.procedures.mikey_ticket import ONE_DOMAIN
 from mckm.models.procedures.model import Step
 from tests.e2e.ticket_fixtures import BOB, CAROL, KMS_A, KMS_B, KMS_C, TRUST, context
@@ -91,7 +89,7 @@ def _honest_resolve_init(scn: Scenario, run: Run, transfer_init: TicketView, now
 def _flip_ticket_data(view: TicketView, bit: int) -> bytes:
     """The octets of ``view`` with bit ``bit`` (mod its size) of the TICKET payload's Ticket
     Data flipped (RFC 6043 6.10: opaque to all but the issuing KMS)."""
-    raw, ticket = bytes(view.raw), view.msg.ticket
+    raw, ticket = bytes(view.raw), view.message.get("TICKET")
     assert ticket is not None
     data = bytes(ticket.fields["ticket_data"])
     at = raw.find(data)
@@ -101,7 +99,7 @@ def _flip_ticket_data(view: TicketView, bit: int) -> bytes:
     return raw[:octet] + bytes([raw[octet] ^ (0x80 >> bit % 8)]) + raw[octet + 1:]
 
 
-def _zk(view: TicketView, link: ZkLink, answers: M.TicketMessage | None = None) -> TicketView:
+def _zk(view: TicketView, link: ZkLink, answers: TicketView | None = None) -> TicketView:
     """The octets of a real Zk message received on another ``link``."""
     return TicketView.decode(view.raw, zk=link, answers=answers, expect=view.name)
 
@@ -109,12 +107,11 @@ def _zk(view: TicketView, link: ZkLink, answers: M.TicketMessage | None = None) 
 def wrong_responder(scn: Scenario, run: Run, data: st.DataObject) -> Attack | None:
     d = _delivery(run, _resolver(scn), "RESOLVE_INIT")
     ticket = d.message.get("ticket")
-    assert isinstance(ticket, TicketBlob)
+    assert isinstance(ticket, PayloadBlob)
     if not _one(scn) and data.draw(st.booleans(), label="KMS_R forwards for carol"):
-        built = M.build_resolve_init_psk(
-            csb_id=1, prf_func=PRF, ts=(0, run.now << 32), randrr=bytes(RAND_OCTETS),
-            idrr=M.Identity.uri(CAROL), idrkms=M.Identity.uri(KMS_A), ticket=ticket.payload,
-            idrpsk=None, psk=None, mac_alg=MAC_NULL)
+        built = build("RESOLVE_INIT_ZK", {"t": run.now, "randrr": bytes(RAND_OCTETS),
+                                          "idrr": CAROL, "idrkms": KMS_A, "ticket": ticket},
+                      inkey=None, hdr={"csb_id": 1, "prf_func": PRF})
         view = TicketView.decode(built.raw, zk=ZkLink(KMS_B, True, KMS_A),
                                  expect="RESOLVE_INIT_ZK")
         target = _kms(scn, run, "kms_i", view.name, run.now)
@@ -122,11 +119,10 @@ def wrong_responder(scn: Scenario, run: Run, data: st.DataObject) -> Attack | No
     kms = KMS_A if _one(scn) else KMS_B
     claim = data.draw(st.sampled_from([CAROL, BOB]), label="IDRr claimed by carol")
     carol = context(CAROL)
-    built = M.build_resolve_init_psk(
-        csb_id=2, prf_func=PRF, ts=(0, run.now << 32),
-        randrr=data.draw(st.binary(min_size=RAND_OCTETS, max_size=RAND_OCTETS), label="RANDRr"),
-        idrr=M.Identity.uri(claim), idrkms=M.Identity.uri(kms), ticket=ticket.payload,
-        idrpsk=carol.b_tid.encode(), psk=carol.ue_ks_naf(naf_id(kms)), mac_alg=MAC)
+    rand = data.draw(st.binary(min_size=RAND_OCTETS, max_size=RAND_OCTETS), label="RANDRr")
+    built = build("RESOLVE_INIT", {"t": run.now, "randrr": rand, "idrr": claim, "idrkms": kms,
+                                   "ticket": ticket, "idrpsk": carol.b_tid},
+                  inkey=carol.ue_ks_naf(naf_id(kms)), hdr={"csb_id": 2, "prf_func": PRF})
     view = TicketView.decode(built.raw, expect="RESOLVE_INIT")
     return Attack(_kms(scn, run, d.to, view.name, run.now), view, run.now, "wrong-responder",
                   d.step)

@@ -1,215 +1,176 @@
-"""MIKEY-TICKET messages (RFC 6043 4.2, 5.4, 5.5; seed 002 B.2.2.2 / B.2.2.3): every builder and
-parser round trip through the codec, the one-KMS and two-KMS resolve, key forking, refusals."""
+"""MIKEY-TICKET messages built and checked by their model specs (``impl/roles/ticket/wire``):
+round trips through the codec, V coverage recomputed by hand from RFC 6043 5.5 Table 5.2, the
+message keys of 5.1.2, Zk's NULL MAC (seed 002 B.2.2.3), refusals with their MIKEY errors."""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 import pytest
 
 from mckm.impl.codec import decode, encode
-from mckm.impl.codec.chains import decode_chain, encode_chain
-from mckm.impl.codec.model import Message, Payload
-from mckm.impl.crypto.mikey_prf import PrfFunc
-from mckm.impl.errors import DecodeError, PolicyError, VerifyError
+from mckm.impl.errors import DecodeError, MckmError, PolicyError, VerifyError
+from mckm.impl.redact import Secret
 from mckm.impl.roles.ticket import base_ticket as B
-from mckm.impl.roles.ticket import messages as M
-from mckm.impl.roles.ticket.keys import ForkConstant, LabelPurpose, fork_key, message_keys
-from mckm.impl.roles.ticket.protection import compute_mac
+from mckm.impl.roles.ticket.base_ticket import TicketKeys
+from mckm.impl.roles.ticket.keys import LabelPurpose, message_keys
+from mckm.impl.roles.ticket.wire import (
+    PayloadBlob,
+    TicketView,
+    ZkLink,
+    build,
+    build_error,
+    error_numbers,
+)
+from mckm.models.grammar.namespaces import DATA_TYPE, ERROR_NO, MAC_ALG
+from mckm.models.procedures.mikey_ticket import MESSAGES
 
-from .world import ALICE, BOB, KMS_I, KMS_R, PSK_I, PSK_R, TPK, policy, ticket
+from .world import ALICE, BOB, KMS_I, KMS_R, PSK_I, PSK_R, policy, ticket
 
-RI, RR, RKMS = bytes(range(32)), bytes(range(50, 82)), bytes(range(90, 122))
-
-
-def request_init() -> M.RequestInit:
-    return M.build_request_init_psk(csb_id=0x11, prf_func=1, ts=(0, 1 << 40), randri=RI,
-                                    idri=ALICE, idrkms=KMS_I, tp=policy(), idrpsk=b"btid-a",
-                                    psk=PSK_I, mac_alg=2)
-
-
-def issued(**flags: int) -> tuple[Payload, bytes, bytes]:
-    t = ticket(**flags)
-    mpki, mpkr = B.open_ticket(t, lambda _: TPK).mpki_mpkr(1)
-    return t, mpki, mpkr
-
-
-def resolve_init(t: Payload, *, psk: bytes | None = PSK_R,
-                 kms: M.Identity = KMS_R) -> M.ResolveInit:
-    return M.build_resolve_init_psk(csb_id=0x22, prf_func=1, ts=(0, 2 << 40), randrr=RR, idrr=BOB,
-                                    idrkms=kms, ticket=t, idrpsk=b"btid-b" if psk else None,
-                                    psk=psk, mac_alg=2 if psk else 0)
+RI, RR = bytes(range(16)), bytes(range(50, 66))
+NOW = 3_900_000_000
+KEYS = TicketKeys(Secret(bytes(range(100, 132))), Secret(bytes(range(140, 172))))
+TP = PayloadBlob.of(B.Payload("TP", policy()))
 
 
-def test_request_exchange_round_trip() -> None:
+def request_init(**values: object) -> TicketView:
+    return build("REQUEST_INIT", {"t": NOW, "randri": RI, "idri": ALICE, "idrkms": KMS_I,
+                                  "tp": TP, "idrpsk": "btid-a", **values},
+                 inkey=PSK_I, hdr={"csb_id": 0x11, "prf_func": 1})
+
+
+def resolve_init(inkey: bytes | None = PSK_R) -> TicketView:
+    name = "RESOLVE_INIT" if inkey else "RESOLVE_INIT_ZK"
+    values = {"t": NOW, "randrr": RR, "idrr": BOB, "idrkms": KMS_R,
+              "ticket": PayloadBlob.of(ticket()), "idrpsk": "btid-b" if inkey else None}
+    return build(name, values, inkey=inkey, hdr={"csb_id": 0x22, "prf_func": 1},
+                 zk=None if inkey else ZkLink(KMS_R, True, KMS_I))
+
+
+def received(view: TicketView, **kw: object) -> TicketView:
+    return TicketView.decode(view.raw, expect=view.name, **kw)  # type: ignore[arg-type]
+
+
+def test_every_spec_builds_and_reads_back_its_fields() -> None:
     init = request_init()
-    assert init.hdr["v"] == 1 and init.hdr["n_cs"] == 0 and init.hdr["cs_id_map_type"] == 1
     assert encode(decode(init.raw)) == init.raw
-    seen: list[bytes | None] = []
-    got = M.parse_request_init_psk(init.raw, psk_for=lambda i: seen.append(i) or PSK_I,
-                                   kms_identity=KMS_I)
-    assert seen == [b"btid-a"] and got.identity(M.IDRI) == ALICE
-    t, mpki, _mpkr = issued()
-    resp = M.build_request_resp(got, ts=(0, 3 << 40), idrkms=KMS_I, ticket=t,
-                                keys=[B.mpk_key(mpki, b"\0\0\0\1"), *B.open_ticket(
-                                    t, lambda _: TPK).session_keys], psk=PSK_I, encr_alg=3,
-                                mac_alg=2)
-    assert resp.hdr["v"] == 0 and resp.csb_id == init.csb_id
-    back = M.parse_request_resp(resp.raw, init, psk=PSK_I)
-    assert back.kemac is not None and back.kemac.mpki == mpki and back.kemac.mpkr is None
-    assert back.ticket == t
-    assert "redacted" in repr(back.kemac)
+    back = received(init)
+    assert {f: back.get(f) for f in ("t", "randri", "idri", "idrkms", "tp", "idrpsk")} == {
+        "t": NOW, "randri": RI, "idri": ALICE, "idrkms": KMS_I, "tp": TP, "idrpsk": "btid-a"}
+    hdr = back.message.hdr.fields  # RFC 6043 4.2.1.1: V = 1, #CS 0, the Empty map
+    assert (hdr["v"], hdr["n_cs"], hdr["csb_id"]) == (1, 0, 0x11)
+    assert back.verify(PSK_I) is None  # no KEMAC
+    names = {m.name for m in MESSAGES}
+    assert names == {"REQUEST_INIT", "REQUEST_RESP", "TRANSFER_INIT", "TRANSFER_RESP",
+                     "RESOLVE_INIT", "RESOLVE_INIT_ZK", "RESOLVE_RESP", "RESOLVE_RESP_ZK"}
 
 
-def test_one_kms_resolve_and_transfer() -> None:
-    t, mpki, _ = issued()
-    ti = M.build_transfer_init(csb_id=0x33, prf_func=1, ts=(0, 4 << 40), randri=RI, idri=ALICE,
-                               idrr=BOB, ticket=t, mpki=mpki, mac_alg=2)
-    assert ti.hdr["v"] == t.fields["f"]
-    seen = M.read_transfer_init(ti.raw)
-    ri = resolve_init(seen.ticket)  # type: ignore[arg-type]
-    kms_view = M.parse_resolve_init_psk(ri.raw, psk_for=lambda _: PSK_R, kms_identity=KMS_R)
-    opened = B.open_ticket(kms_view.ticket, lambda _: TPK)  # type: ignore[arg-type]
-    rr = M.build_resolve_resp(kms_view, ts=(0, 5 << 40), idrkms=KMS_R,
-                              keys=[B.mpk_key(mpki, b"\0\0\0\1"), *opened.session_keys],
-                              psk=PSK_R, encr_alg=3, mac_alg=2)
-    got = M.parse_resolve_resp(rr.raw, ri, psk=PSK_R)
-    assert got.kemac is not None and got.kemac.mpki == mpki
-    checked = M.verify_transfer_init(seen, mpki=got.kemac.mpki, responder_identity=BOB)
-    tr = M.build_transfer_resp(checked, ts=(0, 6 << 40), mpk=mpki, mac_alg=2, randrr=RR, idrr=BOB)
-    M.verify_transfer_resp(M.read_transfer_resp(tr.raw, ti), ti, mpk=mpki)
-    with pytest.raises(VerifyError):  # wrong MPK
-        M.verify_transfer_init(seen, mpki=bytes(32), responder_identity=BOB)
+def test_request_resp_copies_the_header_and_carries_the_keys() -> None:
+    init = received(request_init())
+    t = PayloadBlob.of(ticket())
+    resp = build("REQUEST_RESP", {"t": NOW + 1, "idrkms": KMS_I, "ticket": t}, inkey=PSK_I,
+                 answers=init, kemac=KEYS)
+    back = received(resp, answers=init)
+    assert back.get("ticket") == t and back.get("kemac").enciphered
+    assert back.message.hdr.fields["csb_id"] == 0x11 and back.message.hdr.fields["v"] == 0
+    got = back.verify(PSK_I)
+    assert got is not None and got.mpki == KEYS.mpki and got.tgk == KEYS.tgk
+    with pytest.raises(VerifyError) as exc:  # another PSK (5.5): Auth failure
+        received(resp, answers=init).verify(PSK_R)
+    assert exc.value.mikey_error == ERROR_NO.AUTH_FAILURE
+    other = received(request_init(randri=RR))  # a response to another request
+    with pytest.raises(MckmError):
+        received(resp, answers=other).verify(PSK_I)
 
 
-def test_two_kms_resolve_with_zk_null_mac_and_reencoding() -> None:
-    t, mpki, _ = issued()
-    ua = resolve_init(t)
-    at_r = M.parse_resolve_init_psk(ua.raw, psk_for=lambda _: PSK_R, kms_identity=KMS_R)
-    # step 6: KMS_R -> KMS_I, TICKET and IDRr reused, not integrity protected (NULL MAC)
-    zk = M.build_resolve_init_psk(csb_id=0x44, prf_func=1, ts=(0, 7 << 40), randrr=RKMS,
-                                  idrr=at_r.identity(M.IDRR), idrkms=KMS_I,  # type: ignore[arg-type]
-                                  ticket=at_r.ticket, idrpsk=None, psk=None, mac_alg=0)  # type: ignore[arg-type]
-    assert zk.v.fields == {"auth_alg": 0, "ver_data": b""} and not zk.protected
-    at_i = M.parse_resolve_init_psk(zk.raw, psk_for=None, kms_identity=KMS_I)
-    with pytest.raises(PolicyError) as err:  # a NULL MAC is never accepted on Ua
-        M.parse_resolve_init_psk(zk.raw, psk_for=lambda _: PSK_R, kms_identity=KMS_I)
-    assert err.value.mikey_error == 3
-    opened = B.open_ticket(at_i.ticket, lambda _: TPK)  # type: ignore[arg-type]
-    keys = [B.mpk_key(mpki, b"\0\0\0\1"), *opened.session_keys]
-    zr = M.build_resolve_resp(at_i, ts=(0, 8 << 40), idrkms=KMS_I, keys=keys, psk=None,
-                              encr_alg=0, mac_alg=0)
-    assert zr.message.get("KEMAC").fields["encr_alg"] == 0  # type: ignore[union-attr]
-    inner = M.parse_resolve_resp(zr.raw, zk, psk=None)
-    assert inner.kemac is not None
-    # step 12: KMS_R re-encodes and protects for the responder
-    outer = M.build_resolve_resp(at_r, ts=(0, 9 << 40), idrkms=KMS_R, keys=inner.kemac.keys,
-                                 psk=PSK_R, encr_alg=3, mac_alg=2)
-    got = M.parse_resolve_resp(outer.raw, ua, psk=PSK_R)
-    assert got.kemac is not None and got.kemac.keys == tuple(keys)
-    with pytest.raises(PolicyError):  # a protected answer is not taken as the Zk one
-        M.parse_resolve_resp(outer.raw, zk, psk=None)
-
-
-def test_key_forking_initiator_data_and_modifier() -> None:
-    t, mpki, mpkr = issued(i=1)
-    ti = M.build_transfer_init(csb_id=0x55, prf_func=1, ts=(0, 1 << 40), randri=RI, idri=ALICE,
-                               idrr=BOB, ticket=t, mpki=mpki, mpkr=mpkr, mac_alg=2)
-    tk = ti.ticket
-    assert tk is not None and tk.fields["initiator_data"][0] == 9
-    assert M.verify_initiator_data(tk, mpkr) == ti.v.fields["ver_data"]  # KMS, 4.2.3.4
-    with pytest.raises(VerifyError):
-        M.verify_initiator_data(tk, bytes(32))
-    seen = M.verify_transfer_init(M.read_transfer_init(ti.raw), mpki=mpki, responder_identity=BOB)
-    mpkr_f = fork_key(mpkr, ForkConstant.MPKR_PRIME, id_data=BOB.id_data, randrkms=RKMS,
-                      prf_func=PrfFunc.PRF_HMAC_SHA_256)
-    tr = M.build_transfer_resp(seen, ts=(0, 2 << 40), mpk=mpkr_f, mac_alg=2, randrr=RR, idrr=BOB,
-                               randrkms=RKMS)
-    got = M.read_transfer_resp(tr.raw, ti)
-    fork = fork_key(mpkr, ForkConstant.MPKR_PRIME, id_data=got.identity(M.IDRR).id_data,  # type: ignore[union-attr]
-                    randrkms=got.rand(M.RANDRKMS) or b"", prf_func=PrfFunc.PRF_HMAC_SHA_256)
-    M.verify_transfer_resp(got, ti, mpk=fork)
-    with pytest.raises(VerifyError):
-        M.verify_transfer_resp(got, ti, mpk=mpkr)
-    # a different Vi in the Initiator Data is refused by the responder (4.2.3.6)
-    _vi, vr = decode_chain(tk.fields["initiator_data"])
-    forged = Payload("TICKET", {**tk.fields, "initiator_data": encode_chain(
-        [Payload("V", {"auth_alg": 2, "ver_data": bytes(32)}), vr])})
-    msg = decode(ti.raw)
-    raw = encode(Message(msg.hdr, [forged if p.name == "TICKET" else p for p in msg.payloads]))
-    with pytest.raises(PolicyError, match="Vi"):
-        M.verify_transfer_init(M.read_transfer_init(raw), mpki=mpki, responder_identity=BOB)
-
-
-def test_transfer_init_mac_covers_everything_but_initiator_data() -> None:
-    t, mpki, mpkr = issued(i=1)
-    ti = M.build_transfer_init(csb_id=0x55, prf_func=1, ts=(0, 1 << 40), randri=RI, idri=ALICE,
-                               idrr=BOB, ticket=t, mpki=mpki, mpkr=mpkr, mac_alg=1)
-    raw = bytearray(ti.raw)
-    raw[20] ^= 0x01  # inside RANDRi
-    with pytest.raises((VerifyError, DecodeError)):
-        M.verify_transfer_init(M.read_transfer_init(bytes(raw)), mpki=mpki,
-                               responder_identity=BOB)
-
-
-def test_refusals_with_mikey_error_numbers() -> None:
+def test_v_covers_what_table_5_2_says_recomputed_by_hand() -> None:
+    """REQUEST_INIT: HMAC-SHA-256 under the initial-message auth_key of the PSK (5.1.2) over
+    the message up to the MAC || ID Data(IDRi) || ID Data(IDRkms); a response: over the
+    response up to its MAC || the whole initial message."""
     init = request_init()
-    with pytest.raises(PolicyError) as err:  # wrong identity
-        M.parse_request_init_psk(init.raw, psk_for=lambda _: PSK_I, kms_identity=KMS_R)
-    assert err.value.mikey_error == 7
-    with pytest.raises(VerifyError) as verr:  # wrong MAC (wrong PSK)
-        M.parse_request_init_psk(init.raw, psk_for=lambda _: PSK_R, kms_identity=KMS_I)
-    assert verr.value.mikey_error == 0
-    with pytest.raises(PolicyError) as err:  # wrong data type
-        M.parse_resolve_init_psk(init.raw, psk_for=lambda _: PSK_I, kms_identity=KMS_I)
-    assert err.value.mikey_error == 11
-    tampered = bytearray(init.raw)
-    tampered[-1] ^= 0x80
+    auth = message_keys(PSK_I, csb_id=0x11, purpose=LabelPurpose.INITIAL, randri=RI,
+                        randrr=None, encr_alg=0, mac_alg=MAC_ALG.HMAC_SHA_256_256,
+                        prf_func=1).auth_key  # type: ignore[arg-type]
+    assert auth is not None
+    body = init.raw[:-32]
+    assert init.raw[-32:] == hmac.new(auth, body + ALICE.encode() + KMS_I.encode(),
+                                      hashlib.sha256).digest()
+    resp = build("REQUEST_RESP", {"t": NOW, "idrkms": KMS_I, "ticket": PayloadBlob.of(ticket())},
+                 inkey=PSK_I, answers=init, kemac=KEYS)
+    auth_r = message_keys(PSK_I, csb_id=0x11, purpose=LabelPurpose.RESPONSE, randri=RI,
+                          randrr=None, encr_alg=0, mac_alg=MAC_ALG.HMAC_SHA_256_256,
+                          prf_func=1).auth_key  # type: ignore[arg-type]
+    assert auth_r is not None
+    assert resp.raw[-32:] == hmac.new(auth_r, resp.raw[:-32] + init.raw, hashlib.sha256).digest()
+
+
+def test_transfer_init_v_leaves_out_the_initiator_data() -> None:
+    """RFC 6043 5.5: TRANSFER_INIT's MAC does not cover the TICKET's Initiator Data."""
+    fields = dict(ticket(i=1).fields)
+    view = build("TRANSFER_INIT", {"t": NOW, "randri": RI, "idri": ALICE, "idrr": BOB,
+                                   "ticket": PayloadBlob.of(B.Payload("TICKET", fields))},
+                 inkey=bytes(32), hdr={"csb_id": 5, "prf_func": 1})
+    assert received(view).verify(bytes(32)) is None
+    with_data = {**fields, "initiator_data": b"\x55" * 12}
+    again = build("TRANSFER_INIT", {"t": NOW, "randri": RI, "idri": ALICE, "idrr": BOB,
+                                    "ticket": PayloadBlob.of(B.Payload("TICKET", with_data))},
+                  inkey=bytes(32), hdr={"csb_id": 5, "prf_func": 1})
+    assert again.raw[-32:] == view.raw[-32:]  # same MAC: the Initiator Data is not covered
+    flipped = bytearray(view.raw)
+    flipped[view.raw.index(RI)] ^= 1  # inside RANDRi: covered
     with pytest.raises(VerifyError):
-        M.parse_request_init_psk(bytes(tampered), psk_for=lambda _: PSK_I, kms_identity=KMS_I)
-    for bad in (init.raw[:-5], _without_randr(init.raw)):  # truncated; RANDRi missing
-        with pytest.raises(M.MalformedMessage) as merr:
-            M.parse_request_init_psk(bad, psk_for=lambda _: PSK_I, kms_identity=KMS_I)
-        assert merr.value.mikey_error == 12
+        TicketView.decode(bytes(flipped), expect="TRANSFER_INIT").verify(bytes(32))
 
 
-def _without_randr(raw: bytes) -> bytes:
-    """Cut the RANDR payload out of the octets and relink (the codec refuses to encode it)."""
-    msg = decode(raw)
-    span = next(s for s in msg.layout if s.payload == "RANDR")
-    out = bytearray(raw[: span.offset] + raw[span.offset + span.length:])
-    # the payload before RANDR is T; its Next Payload octet is the first octet of its span
-    t_span = next(s for s in msg.layout if s.payload == "T")
-    out[t_span.offset] = raw[span.offset]  # RANDR's own Next Payload (IDR)
-    return bytes(out)
+def test_zk_messages_carry_the_null_mac_and_a_clear_kemac() -> None:
+    """Seed 002 B.2.2.3 steps 6-11: no MIKEY protection on Zk; a protected message is not
+    taken for an unprotected one, nor the reverse (REQ-TKT-MSG-12)."""
+    link = ZkLink(KMS_R, True, KMS_I)
+    zk_init = received(resolve_init(None), zk=link)
+    assert zk_init.message.get("V").fields["auth_alg"] == MAC_ALG.NULL  # type: ignore[union-attr]
+    assert zk_init.verify(None) is None
+    with pytest.raises(PolicyError):
+        received(resolve_init(None), zk=link).verify(PSK_R)
+    with pytest.raises(PolicyError):
+        received(resolve_init()).verify(None)
+    answer = build("RESOLVE_RESP_ZK", {"t": NOW, "idrkms": KMS_I, "idrr": BOB}, inkey=None,
+                   answers=zk_init, kemac=KEYS, zk=ZkLink(KMS_I, True, KMS_R))
+    back = received(answer, zk=ZkLink(KMS_I, True, KMS_R), answers=zk_init)
+    assert not back.get("kemac").enciphered
+    keys = back.verify(None)
+    assert keys is not None and keys.tgk == KEYS.tgk
 
 
-def test_omitted_identity_uses_known_one_or_is_refused() -> None:
-    """RFC 6043 5.5 appends Identity_i even when IDRi is left out (4.2.1.2 MAY): the MAC is
-    computed here independently over message || ID Data(i) || ID Data(kms)."""
+def test_refusals_name_their_mikey_error() -> None:
     init = request_init()
-    msg = decode(init.raw)
-    without = [p for p in msg.payloads if not (p.name == "IDR" and p.fields["id_role"] == M.IDRI)]
-    raw = encode(Message(msg.hdr, without))
-    mkeys = message_keys(PSK_I, csb_id=0x11, purpose=LabelPurpose.INITIAL, randri=RI,
-                         randrr=None, encr_alg=0, mac_alg=2, prf_func=PrfFunc.PRF_HMAC_SHA_256)
-    tag = compute_mac(2, mkeys.auth_key, raw[:-32] + ALICE.id_data + KMS_I.id_data)
-    raw = raw[:-32] + tag
-    with pytest.raises(PolicyError) as err:
-        M.parse_request_init_psk(raw, psk_for=lambda _: PSK_I, kms_identity=KMS_I)
-    assert err.value.mikey_error == 7
-    M.parse_request_init_psk(raw, psk_for=lambda _: PSK_I, kms_identity=KMS_I,
-                             initiator_identity=ALICE)
-    with pytest.raises(VerifyError):
-        M.parse_request_init_psk(raw, psk_for=lambda _: PSK_I, kms_identity=KMS_I,
-                                 initiator_identity=BOB)
+    with pytest.raises(PolicyError) as wrong_type:
+        TicketView.decode(init.raw, expect="RESOLVE_INIT")
+    assert wrong_type.value.mikey_error == ERROR_NO.INVALID_DT
+    with pytest.raises(DecodeError) as garbage:
+        TicketView.decode(init.raw[:-3], expect="REQUEST_INIT")
+    assert garbage.value.mikey_error == ERROR_NO.UNSPECIFIED_ERROR  # type: ignore[attr-defined]
+    resp = build("REQUEST_RESP", {"t": NOW, "idrkms": KMS_I, "ticket": PayloadBlob.of(ticket())},
+                 inkey=PSK_I, answers=received(init), kemac=KEYS)
+    message = decode(resp.raw)
+    message.get("KEMAC").fields["mac_alg"] = MAC_ALG.HMAC_SHA_256_256  # type: ignore[union-attr]
+    message.get("KEMAC").fields["mac"] = bytes(32)  # type: ignore[union-attr]
+    with pytest.raises(MckmError):  # 4.2.1.5: the KEMAC's MAC is NULL, V carries the MAC
+        TicketView.decode(bytes(encode(message)), answers=received(init)).verify(PSK_I)
+    for bit in range(0, 8 * len(init.raw), 13):  # every covered octet matters
+        flipped = bytearray(init.raw)
+        flipped[bit // 8] ^= 0x80 >> bit % 8
+        with pytest.raises(MckmError):
+            TicketView.decode(bytes(flipped), expect="REQUEST_INIT").verify(PSK_I)
 
 
 def test_error_message() -> None:
+    """RFC 6043 5.4: HDR (version, PRF, CSB ID of the failed message; V = 0), T, ERR."""
     init = request_init()
-    plain = M.build_error(init, ts=(0, 9), errors=[0, 7])
-    got = M.parse_error(plain.raw)
-    assert got.errors == (0, 7) and got.csb_id == init.csb_id and got.hdr["v"] == 0
-    key = bytes(32)
-    signed = M.build_error(init, ts=(0, 9), errors=[14], mac_alg=2, auth_key=key)
-    assert M.parse_error(signed.raw, auth_key=key).errors == (14,)
-    with pytest.raises(VerifyError):
-        M.parse_error(signed.raw, auth_key=bytes(range(32)))
+    raw = build_error(decode(init.raw), now=NOW, errors=[ERROR_NO.INVALID_ID,
+                                                         ERROR_NO.AUTH_FAILURE])
+    message = decode(raw)
+    assert message.data_type == DATA_TYPE.ERROR and message.hdr.fields["csb_id"] == 0x11
+    assert error_numbers(raw) == (ERROR_NO.INVALID_ID, ERROR_NO.AUTH_FAILURE)
+    with pytest.raises(DecodeError):
+        error_numbers(init.raw)

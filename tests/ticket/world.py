@@ -6,12 +6,9 @@ from typing import Any
 
 from mckm.impl.codec import Payload
 from mckm.impl.roles.ticket import base_ticket as B
-from mckm.impl.roles.ticket.messages import Identity
 
-ALICE = Identity.uri("sip:alice@a.example.org")
-BOB = Identity.uri("sip:bob@b.example.org")
-KMS_I = Identity.uri("kms.a.example.org")
-KMS_R = Identity.uri("kms.b.example.org")
+ALICE, BOB = "sip:alice@a.example.org", "sip:bob@b.example.org"
+KMS_I, KMS_R = "kms.a.example.org", "kms.b.example.org"
 PSK_I, PSK_R, TPK = bytes(range(32)), bytes(range(32, 64)), bytes(range(64, 96))
 MPK = bytes(range(96, 128))
 

@@ -12,7 +12,7 @@ after issuing (``issued``), and picks the procedure by the ticket's TP Data IDRk
 ``ONE_DOMAIN`` role ``kms``; another KMS: ``TWO_DOMAINS`` role ``kms_r``, which returns a
 :class:`Forward` for the HTTPS adapter to send over Zk and hand back with :meth:`Kms.complete`.
 The Zk transport facts (peer KMS, authenticated or not, KMS addressed) come in a
-:class:`~mckm.impl.roles.ticket.adapter.ZkLink` from the caller.  A KMS's replay cache (RANDRi /
+:class:`~mckm.impl.roles.ticket.wire.ZkLink` from the caller.  A KMS's replay cache (RANDRi /
 RANDRr served) and a responder's reusable-ticket store persist across runs.
 """
 
@@ -28,11 +28,10 @@ from mckm.impl.engine.replay import ReplayCache
 from mckm.impl.errors import DecodeError, MckmError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf
-from mckm.impl.roles.ticket import messages as M
-from mckm.impl.roles.ticket.adapter import TicketBlob, TicketView, ZkLink
 from mckm.impl.roles.ticket.effects import DEFAULT_VALIDITY, TicketKeys, registry
 from mckm.impl.roles.ticket.facts import TicketFacts
 from mckm.impl.roles.ticket.protection import UNSPECIFIED
+from mckm.impl.roles.ticket.wire import PayloadBlob, TicketView, ZkLink, build_error
 from mckm.models.policy.ticket_policy import ReusableTicketStore
 from mckm.models.policy.trust import TrustRelation
 from mckm.models.procedures.mikey_ticket import ONE_DOMAIN, TWO_DOMAINS
@@ -45,9 +44,9 @@ def view_factory(name: str, fields: Mapping[str, Any]) -> TicketView:
     """The engine's message factory for the ticket effects: the view of the message they
     built (fields ``built``, ``answers``, ``zk``)."""
     built = fields.get("built")
-    if not isinstance(built, M.TicketMessage):
+    if not isinstance(built, TicketView) or built.name != name:
         raise UsageError(f"the ticket effects did not build {name}")
-    return TicketView(name, built, answers=fields.get("answers"), zk=fields.get("zk"))
+    return built
 
 
 def _sent(actions: list[Any]) -> TicketView:
@@ -126,7 +125,7 @@ class Initiator(_Ue):
         timestamp and RANDRi): T1 again from ``granted``; the TRANSFER_INIT to send."""
         last = self._run()
         ticket = last.vars.get("ticket")
-        if not last.done or not isinstance(ticket, TicketBlob) or not ticket.policy.reusable:
+        if not last.done or not isinstance(ticket, PayloadBlob) or not ticket.policy.reusable:
             raise UsageError("only a completed transfer of a reusable ticket (J flag) is offered "
                              "again (RFC 6043 5.3)")
         m = self._machine(ONE_DOMAIN, "initiator", dict(last.vars), state="granted")
@@ -261,7 +260,7 @@ class Kms(_Party):
     def issuer_of(view: TicketView) -> str | None:
         """The KMS a message's TICKET names (TP Data IDRkms): which procedure runs."""
         ticket = view.get("ticket")
-        if not isinstance(ticket, TicketBlob):
+        if not isinstance(ticket, PayloadBlob):
             return None  # the engine refuses the missing TICKET
         try:
             return ticket.policy.kms
@@ -277,9 +276,7 @@ def error_reply(raw: bytes, error: MckmError, *, now: int) -> bytes | None:
     except DecodeError:
         return None
     number = getattr(error, "mikey_error", None)
-    built = M.build_error(M.TicketMessage(failed, bytes(raw)), ts=(0, now << 32),
-                          errors=[UNSPECIFIED if number is None else int(number)])
-    return built.raw
+    return build_error(failed, now=now, errors=[UNSPECIFIED if number is None else int(number)])
 
 
 __all__ = ["Forward", "Initiator", "Kms", "Responder", "ResponderStep", "error_reply",

@@ -37,10 +37,9 @@ from mckm.impl.crypto.uid import unix_to_ntp
 from mckm.impl.errors import MckmError, PolicyError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, NafKeyAnswer, UserSecuritySettings
-from mckm.impl.roles.ticket import messages as M
-from mckm.impl.roles.ticket.adapter import ZkLink
 from mckm.impl.roles.ticket.effects import DEFAULT_VALIDITY
 from mckm.impl.roles.ticket.endpoints import Forward, Kms, error_reply
+from mckm.impl.roles.ticket.wire import ZkLink, error_numbers
 from mckm.impl.store.private import create_private
 from mckm.impl.transport.https_bsf import BsfClient, bsf_endpoint
 from mckm.impl.transport.https_kms import TlsIdentity
@@ -180,7 +179,7 @@ def _zk_refusal(to: str, answer: TicketHttpResponse) -> PolicyError:
     number: int | None = None
     if answer.content_type.split(";")[0].strip() == MIKEY_CONTENT_TYPE:
         try:
-            errors = M.parse_error(answer.body).errors
+            errors = error_numbers(answer.body)
             number = int(errors[0]) if errors else None
         except MckmError:
             number = None
@@ -484,7 +483,7 @@ def refusal_text(error: HttpRefusal) -> str:
     """One line for a KMS refusal the UE received: status and MIKEY error numbers (if any)."""
     if error.content_type.split(";")[0].strip() == MIKEY_CONTENT_TYPE:
         try:
-            return f"HTTP {error.status}, MIKEY error {list(M.parse_error(error.body).errors)}"
+            return f"HTTP {error.status}, MIKEY error {list(error_numbers(error.body))}"
         except MckmError:
             pass
     return f"HTTP {error.status}: {error.reason}"

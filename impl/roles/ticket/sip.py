@@ -13,7 +13,6 @@ from __future__ import annotations
 import secrets
 
 from mckm.impl.errors import DecodeError
-from mckm.impl.roles.ticket import messages as M
 from mckm.impl.transport.sdp_mikey import (
     SipMessage,
     mikey_for_media,
@@ -23,6 +22,7 @@ from mckm.impl.transport.sdp_mikey import (
     sip_answer,
     sip_invite,
 )
+from mckm.models.grammar.namespaces import DATA_TYPE
 
 MEDIA_PORT = 49_170  # the SRTP port offered (any; the media plane is not run here)
 
@@ -50,7 +50,7 @@ def transfer_init_of(raw: bytes) -> tuple[SipMessage, bytes]:
     if not message.start.startswith("INVITE "):
         raise DecodeError("a TRANSFER_INIT comes in an INVITE", offset=0, payload="SIP",
                           field="start-line")
-    return message, _mikey(message, M.TRANSFER_INIT, "TRANSFER_INIT")
+    return message, _mikey(message, DATA_TYPE.TRANSFER_INIT, "TRANSFER_INIT")
 
 
 def transfer_resp_of(raw: bytes) -> bytes:
@@ -60,7 +60,7 @@ def transfer_resp_of(raw: bytes) -> bytes:
     if status is None or not 180 <= status < 300:
         raise DecodeError(f"a TRANSFER_RESP comes in a 18x or 2xx response, not {message.start!r}",
                           offset=0, payload="SIP", field="start-line")
-    return _mikey(message, M.TRANSFER_RESP, "TRANSFER_RESP")
+    return _mikey(message, DATA_TYPE.TRANSFER_RESP, "TRANSFER_RESP")
 
 
 def _mikey(message: SipMessage, data_type: int, name: str) -> bytes:
