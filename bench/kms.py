@@ -1,9 +1,10 @@
 """KMS (SKM-S) benchmarks: user key sets provisioned per second over real HTTPS.
 
 ``skms-provision-https``: each operation enrols a new user at the KMS (in process), sends one
-``POST /keyprov/<uri>/<time>`` with an IdMS access token on a kept-alive TLS connection, and
-the client verifies the InK signature and unwraps the SSK and RSK with the TrK.  The server
-issues a fresh key set (ECCSI SSK+PVT, SAKKE RSK) and stores it in SQLite each time.  The
+``POST /keyprov/<uri>/<time>`` with an IdMS access token on a kept-alive TLS connection, built
+and checked by the model's client (``ProvisioningClient``: the SKM-S model's client steps, whose
+guards verify the InK signature and the addressing and unwrap the SSK and RSK with the TrK).
+The server issues a fresh key set (ECCSI SSK+PVT, SAKKE RSK) and stores it in SQLite each time.  The
 client's validation of the keys (a pairing for the RSK) is client cost and is not timed.
 The server thread is a daemon, so it never outlives the process.
 """
@@ -23,9 +24,10 @@ from mckm.bench.registry import Operation, benchmark
 from mckm.impl.crypto import uid
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import standard
+from mckm.impl.roles.kms.client import ProvisioningClient
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig
 from mckm.impl.roles.kms.role import KmsRole
-from mckm.impl.roles.kms.service import KmsService, resource_path
+from mckm.impl.roles.kms.service import KmsService
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
 from mckm.impl.transport.https_kms import KmsClient, KmsHttpsServer, make_tls_identity
 
@@ -50,12 +52,15 @@ def provision_https() -> Operation:
         transport = role.enrol(user)
         token = access_token.issue(idm, subject=user, scopes=(KMS_SCOPE,),
                                    issued_at=int(time.time()), lifetime=600)
-        path = resource_path("keyprov", user, when)
-        status, body = client.post(path, token=token)
+        model_client = ProvisioningClient(user, role.config.kms_uri, transport,
+                                          server.base_url, accept_all)
+        now = int(time.time())
+        request = model_client.request("keyprov", token=token, now=now,
+                                       options={"user_uri": user, "ntp_time": when})
+        status, body = client.post(request.path, request.body, token=token)
         if status != 200:
             raise RuntimeError(f"KMS answered {status}: {body[:200]!r}")
-        return messages.read_response(body, transport, user_uri=user, kms_uri=role.config.kms_uri,
-                                      client_req_url=server.base_url + path, checks=accept_all)
+        return model_client.response("keyprov", body, now=now)["key_sets"]
 
     return op
 

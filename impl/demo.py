@@ -2,8 +2,9 @@
 
 It starts an SKM-S (the KMS role) over HTTPS on 127.0.0.1 in this process, enrols two users and
 a group management server (SGM-S), provisions each over HTTPS with an IdMS access token (KMS
-Initialize and KeyProvision, TS 33.180 D.2/D.3: the response signature is checked, the keys
-unwrapped and validated), then runs the SEAL procedure model on the engine: Alice sends Bob a
+Initialize and KeyProvision, TS 33.180 D.2/D.3, through the SKM-S model's client: the response
+signature is checked, the keys unwrapped and validated by its guards), then runs the SEAL
+procedure model on the engine: Alice sends Bob a
 private-call key (PCK) and the SGM-S distributes one group master key (GMK) to both, each in a
 MIKEY-SAKKE I_MESSAGE.  It prints what each side holds: SK-ID, purpose and a key fingerprint,
 never a key.  Then it runs the MIKEY-TICKET exchange across two KMS domains (TS 33.328 B.2.2.3)
@@ -18,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -27,9 +28,10 @@ from mckm.impl.crypto.uid import unix_to_ntp
 from mckm.impl.redact import fingerprint
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import standard
+from mckm.impl.roles.kms.client import ProvisioningClient
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
-from mckm.impl.roles.kms.service import KmsService, resource_path
+from mckm.impl.roles.kms.service import KmsService
 from mckm.impl.roles.seal import Community, GroupManagementServer, SealUser, UserKeys
 from mckm.impl.roles.ticket.demo import two_domain_exchange
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
@@ -54,24 +56,33 @@ def _provision(role: KmsRole, server: KmsHttpsServer, idm: ec.EllipticCurvePriva
     """KMS Initialize and KeyProvision over HTTPS (TS 33.180 D.2), then a SEAL end point."""
     token = access_token.issue(idm, subject=user, scopes=(KMS_SCOPE,),
                                issued_at=int(time.time()), lifetime=300)
-    client = KmsClient(server.host, server.port, server.identity.ca_pem, token)
+    http = KmsClient(server.host, server.port, server.identity.ca_pem, token)
+    algorithms = role.algorithms
+
+    def exchange(client: ProvisioningClient, resource: str,
+                 options: dict[str, str] | None = None) -> dict[str, Any]:
+        """One request of the model's client over HTTPS; its answer through the client's step
+        (signature, addressing, TrK, key validation: the SKM-S model's guards)."""
+        now = int(time.time())
+        request = client.request(resource, token=token, now=now, options=options)
+        status, body = http.post(request.path, request.body)
+        if status != 200:
+            raise click.ClickException(f"the KMS answered {status}: {body.decode()[:200]}")
+        return client.response(resource, body, now=now)
+
     try:
-        init_path = resource_path("init")
-        _, body = client.post(init_path)
-        init = messages.read_response(body, transport, user_uri=user, kms_uri=KMS_URI,
-                                      client_req_url=client.base_url + init_path)
-        cert = init.certificates[0]
-        algorithms = role.algorithms
+        init = exchange(ProvisioningClient(user, KMS_URI, transport, server.base_url), "init")
+        cert = init["certificates"][0]
         checks = messages.KeyChecks(cert, algorithms.uid, algorithms.validate_ssk,
                                     algorithms.validate_rsk)
-        prov_path = resource_path("keyprov", user)
-        _, body = _timed(f"{user}: KeyProvision over HTTPS (2 periods)",
-                         lambda: client.post(prov_path))
-        prov = messages.read_response(body, transport, user_uri=user, kms_uri=KMS_URI,
-                                      client_req_url=client.base_url + prov_path, checks=checks)
+        prov = _timed(f"{user}: KeyProvision over HTTPS (2 periods)",
+                      lambda: exchange(ProvisioningClient(user, KMS_URI, transport,
+                                                          server.base_url, checks),
+                                       "keyprov", {"user_uri": user}))
     finally:
-        client.close()
-    keys = [UserKeys(k.user_uri, k.period_no, k.uid, k.ssk, k.pvt, k.rsk) for k in prov.key_sets]
+        http.close()
+    keys = [UserKeys(k.user_uri, k.period_no, k.uid, k.ssk, k.pvt, k.rsk)
+            for k in prov["key_sets"]]
     click.echo(f"  {user}: key periods {[k.period_no for k in keys]}, UID "
                f"{keys[0].uid.hex()[:16]}… (TS 33.180 F.2.1)")
     community = Community.from_certificate(cert)

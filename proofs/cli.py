@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import click
 
-from mckm.proofs import seal_acceptance, sk_id, ticket_trust
+from mckm.proofs import seal_acceptance, sk_id, skm_s, ticket_trust
 from mckm.proofs.result import ProofResult, survivors
 
 #: family name -> prove() of its module
@@ -16,6 +16,7 @@ FAMILIES: dict[str, Callable[[], list[ProofResult]]] = {
     "sk-id": sk_id.prove,
     "seal-acceptance": seal_acceptance.prove,
     "ticket-trust": ticket_trust.prove,
+    "skm-s": skm_s.prove,
 }
 
 

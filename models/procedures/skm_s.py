@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
+from urllib.parse import unquote
 
 import z3
 
@@ -40,6 +41,7 @@ from mckm.models.procedures.expr import (
     Field,
     In,
     Msg,
+    Not,
     Now,
     Policy,
     Self,
@@ -82,7 +84,8 @@ REQUIREMENTS = {
     "REQ-SKMS-22": "A user URI in the path and a KmsRequest's UserUri are the token's MC ID, "
                    "and the KmsRequest's KmsUri is this KMS (D.2.2); otherwise 403.",
     "REQ-SKMS-23": "The HTTPS log names method, resource and status only: never a token, a "
-                   "header, a body or a user URI.",
+                   "header, a body or a user URI; a request whose URL carries its bearer token "
+                   "(RFC 6750 5.3: logs and proxies record URLs) is refused (400).",
     "REQ-SKMS-24": "A KmsRequest's ClientReqUrl is the resource URI the request was posted to "
                    "and its Time is within the request window of the KMS clock (D.2.2); "
                    "otherwise 403.",
@@ -109,7 +112,8 @@ REQUIREMENTS = {
                    "KMS writes validates against it.",
     "REQ-SKMS-40": "The store holds the community secrets, the TrK and InK of every user and "
                    "every issued SSK and RSK: it is created owner-only (0600) and a store that "
-                   "others can read is refused.",
+                   "others can read is refused: at start, and for every request while it is "
+                   "so (503).",
 }
 
 
@@ -136,6 +140,10 @@ class SkmsFacts(Protocol):
 
     def key_sets_valid(self, message: Any) -> bool: ...
 
+    def store_private(self) -> Any: ...
+
+    def key_id(self, kind: str, kms: Any, user: Any) -> Any: ...
+
 
 def _facts(env: Env) -> SkmsFacts:
     return cast(SkmsFacts, env.facts)
@@ -145,8 +153,9 @@ def _fn(name: str, *sorts: Any) -> Any:
     return z3.Function(name, *sorts)
 
 
-def _absent(z: Z3Reading) -> Any:
-    return z3.Const("absent", z.Blob)
+def _absent(term: Any) -> Any:
+    """The z3 value of an absent optional field of ``term``'s sort."""
+    return z3.Const("absent", term.sort())
 
 
 @dataclass(frozen=True)
@@ -177,7 +186,8 @@ class Given(Expr):
         return self.field.to_python(env) not in (ABSENT, None)
 
     def to_z3(self, z: Z3Reading) -> Any:
-        return self.field.to_z3(z) != _absent(z)
+        term = self.field.to_z3(z)
+        return term != _absent(term)
 
     def to_text(self) -> str:
         return f"given({self.field.to_text()})"
@@ -207,8 +217,10 @@ class Implies(Expr):
     when: Expr
     then: Expr
 
-    def to_python(self, env: Env) -> bool:
-        return (not self.when.to_python(env)) or bool(self.then.to_python(env))
+    def to_python(self, env: Env) -> Any:
+        if not self.when.to_python(env):
+            return True
+        return self.then.to_python(env)  # a fact's Verdict keeps its reason
 
     def to_z3(self, z: Z3Reading) -> Any:
         return z3.Implies(self.when.to_z3(z), self.then.to_z3(z))
@@ -230,8 +242,8 @@ class TokenValid(Expr):
     token: Expr
     now: Expr
 
-    def to_python(self, env: Env) -> bool:
-        return bool(_facts(env).token_valid(self.token.to_python(env), self.now.to_python(env)))
+    def to_python(self, env: Env) -> Any:
+        return _facts(env).token_valid(self.token.to_python(env), self.now.to_python(env))
 
     def to_z3(self, z: Z3Reading) -> Any:
         return _fn("TokenValid", z.Blob, z3.IntSort(), z3.BoolSort())(self.token.to_z3(z),
@@ -280,8 +292,8 @@ class Enrolled(Expr):
 
     user: Expr
 
-    def to_python(self, env: Env) -> bool:
-        return bool(_facts(env).enrolled(self.user.to_python(env)))
+    def to_python(self, env: Env) -> Any:
+        return _facts(env).enrolled(self.user.to_python(env))
 
     def to_z3(self, z: Z3Reading) -> Any:
         return _fn("Enrolled", z.Blob, z3.BoolSort())(self.user.to_z3(z))
@@ -297,9 +309,9 @@ class RequestSignedBy(Expr):
     message: Expr
     user: Expr
 
-    def to_python(self, env: Env) -> bool:
-        return bool(_facts(env).request_signed_by(self.message.to_python(env),
-                                                  self.user.to_python(env)))
+    def to_python(self, env: Env) -> Any:
+        return _facts(env).request_signed_by(self.message.to_python(env),
+                                                  self.user.to_python(env))
 
     def to_z3(self, z: Z3Reading) -> Any:
         return _fn("RequestSignedBy", z.Msg, z.Blob, z3.BoolSort())(self.message.to_z3(z),
@@ -317,9 +329,9 @@ class PeriodsAllowed(Expr):
     time: Expr
     now: Expr
 
-    def to_python(self, env: Env) -> bool:
-        return bool(_facts(env).periods_allowed(self.time.to_python(env),
-                                                self.now.to_python(env)))
+    def to_python(self, env: Env) -> Any:
+        return _facts(env).periods_allowed(self.time.to_python(env),
+                                                self.now.to_python(env))
 
     def to_z3(self, z: Z3Reading) -> Any:
         return _fn("PeriodsAllowed", z.Blob, z3.IntSort(), z3.BoolSort())(self.time.to_z3(z),
@@ -336,9 +348,9 @@ class ResponseSignedBy(Expr):
     message: Expr
     key_id: Expr
 
-    def to_python(self, env: Env) -> bool:
-        return bool(_facts(env).response_signed_by(self.message.to_python(env),
-                                                   self.key_id.to_python(env)))
+    def to_python(self, env: Env) -> Any:
+        return _facts(env).response_signed_by(self.message.to_python(env),
+                                                   self.key_id.to_python(env))
 
     def to_z3(self, z: Z3Reading) -> Any:
         return _fn("ResponseSignedBy", z.Msg, z.Ident, z3.BoolSort())(self.message.to_z3(z),
@@ -354,14 +366,88 @@ class KeySetsValid(Expr):
 
     message: Expr
 
-    def to_python(self, env: Env) -> bool:
-        return bool(_facts(env).key_sets_valid(self.message.to_python(env)))
+    def to_python(self, env: Env) -> Any:
+        return _facts(env).key_sets_valid(self.message.to_python(env))
 
     def to_z3(self, z: Z3Reading) -> Any:
         return _fn("KeySetsValid", z.Msg, z3.BoolSort())(self.message.to_z3(z))
 
     def to_text(self) -> str:
         return f"KeySetsValid({self.message.to_text()})"
+
+
+@dataclass(frozen=True)
+class StorePrivate(Expr):
+    """The KMS's store (database and journal files) is readable by its owner only
+    (REQ-SKMS-40): a fact of the KMS's own state, read at every request."""
+
+    def to_python(self, env: Env) -> Any:
+        return _facts(env).store_private()
+
+    def to_z3(self, z: Z3Reading) -> Any:
+        return z3.Bool("StorePrivate")
+
+    def to_text(self) -> str:
+        return "store_private()"
+
+
+@dataclass(frozen=True)
+class Mentions(Expr):
+    """``text`` carries ``secret`` (verbatim or percent-encoded); an absent secret is in no
+    text (RFC 6750 5.3: a URL is logged, so a bearer token must not travel in one)."""
+
+    text: Expr
+    secret: Expr
+
+    def to_python(self, env: Env) -> bool:
+        secret, text = self.secret.to_python(env), self.text.to_python(env)
+        if not isinstance(secret, str) or not secret or not isinstance(text, str):
+            return False
+        return secret in text or secret in unquote(text)
+
+    def to_z3(self, z: Z3Reading) -> Any:
+        return _fn("Mentions", z.Ident, z.Blob, z3.BoolSort())(self.text.to_z3(z),
+                                                              self.secret.to_z3(z))
+
+    def to_text(self) -> str:
+        return f"mentions({self.text.to_text()}, {self.secret.to_text()})"
+
+
+@dataclass(frozen=True)
+class UriText(Expr):
+    """The URI a token or body field names, as an identity (the token's ``sub`` claim is the
+    MC ID's URI, TS 33.180 B.2.2); z3: ``AsUri`` from the field sort to identities."""
+
+    value: Expr
+
+    def to_python(self, env: Env) -> Any:
+        return self.value.to_python(env)
+
+    def to_z3(self, z: Z3Reading) -> Any:
+        return _fn("AsUri", z.Blob, z.Ident)(self.value.to_z3(z))
+
+    def to_text(self) -> str:
+        return f"uri({self.value.to_text()})"
+
+
+@dataclass(frozen=True)
+class KeyId(Expr):
+    """The id of the ``kind`` key ("TrK" or "InK") that ``user`` shares with KMS ``kms``
+    (D.1: provisioned at enrolment, one pair per user and KMS); z3: ``TrkOf`` / ``InkOf``."""
+
+    kind: str
+    kms: Expr
+    user: Expr
+
+    def to_python(self, env: Env) -> Any:
+        return _facts(env).key_id(self.kind, self.kms.to_python(env), self.user.to_python(env))
+
+    def to_z3(self, z: Z3Reading) -> Any:
+        return _fn(f"{self.kind.capitalize()}Of", z.Ident, z.Ident, z.Ident)(
+            self.kms.to_z3(z), self.user.to_z3(z))
+
+    def to_text(self) -> str:
+        return f"{self.kind}({self.kms.to_text()}, {self.user.to_text()})"
 
 
 # --------------------------------------------------------------------------- messages
@@ -376,10 +462,12 @@ _REQUEST_FIELDS = {
     "path_user": ("blob", "path option: the percent-decoded user URI (absent: '')"),
     "body": ("int", "body: 0 none, 1 KmsRequest, 2 SignedKmsRequest (D.3.5.1)"),
     "body_user": ("blob", "KmsRequest/UserUri (absent: '')"),
-    "body_kms": ("blob", "KmsRequest/KmsUri (absent: '')"),
-    "body_url": ("blob", "KmsRequest/ClientReqUrl (absent: '')"),
-    "body_time": ("blob", "KmsRequest/Time, Unix seconds (absent: '')"),
+    "body_kms": ("ident", "KmsRequest/KmsUri (absent: None)"),
+    "body_url": ("ident", "KmsRequest/ClientReqUrl (absent: None)"),
+    "body_time": ("time", "KmsRequest/Time, Unix seconds (absent: None)"),
 }
+#: request fields a message may lack (no KmsRequest body): None, which the engine allows
+_REQUEST_OPTIONAL = frozenset({"body_kms", "body_url", "body_time"})
 _RESPONSE_FIELDS = {
     "user_uri": ("ident", "SignedKmsResponse/KmsResponse/UserUri"),
     "kms_uri": ("ident", "KmsResponse/KmsUri"),
@@ -394,7 +482,8 @@ _GRAMMAR = "kms_xml: TS 33.180 D.3.5 (HTTP request line and Authorization header
 def _msg(name: str, clause: str, fields: dict[str, tuple[str, str]]) -> MessageSpec:
     return MessageSpec(name=name, grammar=_GRAMMAR, clause=clause,
                        fields={k: t for k, (t, _) in fields.items()},
-                       paths={k: p for k, (_, p) in fields.items()})
+                       paths={k: p for k, (_, p) in fields.items()},
+                       optional=_REQUEST_OPTIONAL & fields.keys())
 
 
 INIT_REQUEST = _msg("INIT_REQUEST", "TS 33.180 D.2.3, D.2.2", _REQUEST_FIELDS)
@@ -435,6 +524,12 @@ def _g(name: str, expr: Expr, req: str, reason: str, status: int | None,
 
 G_POST = _g("post", In(Field("method"), Self("methods")), "REQ-SKMS-02",
             "KMS requests are POST (TS 33.180 D.2.1)", 405, "wrong-method")
+G_STORE_PRIVATE = _g("store-private", StorePrivate(), "REQ-SKMS-40",
+                     "the KMS store is readable by others: no secret is served from it", 503,
+                     "exposed-store")
+G_TOKEN_NOT_IN_URL = _g("token-not-in-url", Not(Mentions(Field("url"), TOKEN)), "REQ-SKMS-23",
+                        "the request URL carries the bearer token (RFC 6750 5.3)", 400,
+                        "token-in-url")
 G_TOKEN = _g("token-valid", TokenValid(TOKEN, Now()), "REQ-SKMS-20",
              "no valid IdMS access token", 401, "bad-token")
 G_SCOPE = _g("token-scope", In(Self("scope"), TokenScopes(TOKEN)), "REQ-SKMS-21",
@@ -465,8 +560,8 @@ G_PERIODS = _g("periods-in-certificate", PeriodsAllowed(Field("time"), Now()), "
 G_CERT_KNOWN = _g("certificate-known", In(Field("cert_kms"), Self("certificates")),
                   "REQ-SKMS-04", "the KMS certificate is not available", 404, "unknown-cert")
 
-REQUEST_GUARDS = (G_POST, G_TOKEN, G_SCOPE, G_ENROLLED, G_PATH_USER, G_BODY_USER, G_BODY_KMS,
-                  G_BODY_URL, G_BODY_TIME, G_BODY_SIGNED)
+REQUEST_GUARDS = (G_POST, G_STORE_PRIVATE, G_TOKEN_NOT_IN_URL, G_TOKEN, G_SCOPE, G_ENROLLED,
+                  G_PATH_USER, G_BODY_USER, G_BODY_KMS, G_BODY_URL, G_BODY_TIME, G_BODY_SIGNED)
 
 G_ANSWERS = _g("answers-requester", Eq(Field("user_uri"), Self("subject")), "REQ-SKMS-22",
                "the response must be addressed to the token's MC ID", None)
@@ -487,6 +582,23 @@ G_KEYS = _g("key-sets-valid", KeySetsValid(Msg()), "REQ-SKMS-34",
             "a key set is not this client's or does not validate", None, "tampered")
 
 RESPONSE_GUARDS = (G_SIGNED, G_FOR_ME, G_FROM_KMS, G_MY_URL, G_MY_TRK)
+
+# --------------------------------------------------------------------------- writes
+
+#: what the KMS's effects write into its variables (the proofs carry them from the receiving
+#: step to the answer; ``tests/kms`` checks the runtime writes exactly this)
+VAR_WRITES: dict[str, dict[str, Expr]] = {
+    "skms.identify": {"subject": UriText(SUBJECT), "request_url": Field("url")},
+}
+#: the KmsResponse fields the KMS's answer effects write (D.3.1, D.3.5.3), from its variables;
+#: the whole KmsResponse is signed with the InK named by Signature-ID (D.1)
+RESPONSE_WRITES: dict[str, Expr] = {
+    "user_uri": Self("subject"),
+    "kms_uri": Self("uri"),
+    "client_req_url": Self("request_url"),
+    "trk_id": KeyId("TrK", Self("uri"), Self("subject")),
+    "signature_id": KeyId("InK", Self("uri"), Self("subject")),
+}
 
 # --------------------------------------------------------------------------- steps
 
@@ -562,6 +674,16 @@ PROCEDURE = Procedure(
         "KmsError responses (refusals are text/plain with the requirement id)",
     ),
 )
+
+def step_of(procedure: Procedure, role: str, action: str, message: str) -> Step:
+    """The step in which ``role`` does ``action`` (send / receive) with ``message``: steps are
+    named by role and message, not by number."""
+    found = [s for s in procedure.steps
+             if (s.role, s.action, s.message) == (role, action, message)]
+    if len(found) != 1:
+        raise KeyError(f"{procedure.name}: {len(found)} steps {role} {action} {message}")
+    return found[0]
+
 
 #: the HTTP status of a refusal that no guard made: a field missing or ill-typed
 FIELD_REFUSAL_STATUS = 400

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mckm.impl.engine import DictMessage, EffectContext, EffectRegistry, Emit, RoleMachine, Send
-from mckm.impl.errors import UsageError, VerifyError
+from mckm.impl.errors import DecodeError, UsageError, VerifyError
 from mckm.impl.roles.kms import messages
 from mckm.impl.roles.kms.model import TransportKeys, UserKeySet
 from mckm.impl.roles.kms.service import HttpRequest, decode_request, resource_path
-from mckm.models.grammar.kms_xml import NS
 from mckm.models.procedures import skm_s
+from mckm.models.procedures.model import Procedure
+from mckm.models.procedures.verdict import YES, Verdict
 
 
 @dataclass
@@ -34,44 +35,58 @@ class ClientFacts:
     _key_sets: dict[bytes, tuple[UserKeySet, ...]] = field(default_factory=dict)
 
     def _signed(self, message: Any) -> Any:
+        """The KmsResponse element the InK signature covers; a Verdict saying why not."""
         document = message.get("document")
         if not isinstance(document, bytes):
-            raise VerifyError("no response document", clause=messages.CLAUSE)
+            return Verdict.no("no response document")
         root = messages.parse_document(document)
         verdict = messages.check_signature(
             root, "KmsResponse", {self.transport.ink_id: self.transport.ink.reveal()})
-        if not verdict.holds:
-            raise VerifyError(verdict.reason, clause=messages.CLAUSE)
-        return verdict.element
+        return verdict.element if verdict.holds else Verdict.no(verdict.reason)
 
-    def response_signed_by(self, message: Any, key_id: Any) -> bool:
+    def response_signed_by(self, message: Any, key_id: Any) -> Verdict:
         if key_id != self.transport.ink_id or message.get("signature_id") != key_id:
-            return False
+            return Verdict.no(f"Signature-ID {message.get('signature_id')!r} is not this "
+                              "client's InK")
         signed = self._signed(message)
+        if isinstance(signed, Verdict):
+            return signed
         # the fields the guards read next must be those of the signed element
-        return bool(messages.child_text(signed, "UserUri") == message.get("user_uri")
-                    and messages.child_text(signed, "KmsUri") == message.get("kms_uri")
-                    and messages.child_text(signed, "ClientReqUrl")
-                    == message.get("client_req_url"))
+        if (messages.child_text(signed, "UserUri"), messages.child_text(signed, "KmsUri"),
+                messages.child_text(signed, "ClientReqUrl")) != (
+                message.get("user_uri"), message.get("kms_uri"), message.get("client_req_url")):
+            return Verdict.no("the fields read are not those of the signed KmsResponse")
+        return YES
+
+    def signed_body(self, message: Any) -> Any:
+        """The KmsMessage child of the verified KmsResponse (after the guard
+        ``signed-with-ink`` held)."""
+        signed = self._signed(message)
+        if isinstance(signed, Verdict):
+            raise UsageError("the response signature is checked by the guard before this")
+        return messages.message_body(signed)
 
     def key_sets(self, message: Any) -> tuple[UserKeySet, ...]:
+        """The key sets of a verified KmsKeyProv, read and validated once per document
+        (a DecodeError or VerifyError says why one does not validate)."""
         document = message.get("document")
         if document not in self._key_sets:
             if self.checks is None:
-                raise VerifyError("no KMS certificate to check key sets with",
-                                  clause=messages.CLAUSE)
-            signed = self._signed(message)
-            body = signed.find(f"{{{NS}}}KmsMessage/{{{NS}}}KmsKeyProv")
-            sets = () if body is None else tuple(
-                messages.read_key_set(e, self.user_uri, self.transport, self.checks)
-                for e in messages.children(body, "KmsKeySet"))
+                raise UsageError("a keyprov client needs KeyChecks (the KMS certificate)")
+            body = self.signed_body(message)
+            sets = tuple(messages.read_key_set(e, self.user_uri, self.transport, self.checks)
+                         for e in messages.children(body, "KmsKeySet"))
             self._key_sets[document] = sets
         return self._key_sets[document]
 
-    def key_sets_valid(self, message: Any) -> bool:
-        """Every key set reads and validates (a failure raises with its reason)."""
-        self.key_sets(message)
-        return True
+    def key_sets_valid(self, message: Any) -> Verdict:
+        """Every key set is this client's, unwraps under its TrK and validates (RFC 6507
+        5.1.2, RFC 6508 6.1.2); the verdict names the first that does not."""
+        try:
+            self.key_sets(message)
+        except (VerifyError, DecodeError) as exc:
+            return Verdict.no(str(exc))
+        return YES
 
 
 def _facts(ctx: EffectContext) -> ClientFacts:
@@ -116,11 +131,8 @@ def _accept(ctx: EffectContext) -> None:
     document = ctx.message.get("document")
     if ctx.step.message == "KEYPROV_RESPONSE":
         ctx.emit("key_sets", facts.key_sets(ctx.message))
-    else:
-        body = messages.read_response(document, facts.transport, user_uri=facts.user_uri,
-                                      kms_uri=ctx.var("kms_uri"),
-                                      client_req_url=ctx.var("request_url"))
-        ctx.emit("certificates", body.certificates)
+    else:  # KmsInit or KmsCertCache: read, the guards have checked
+        ctx.emit("certificates", messages.certificates_of(facts.signed_body(ctx.message)))
     ctx.emit("answered", hashlib.sha256(document).hexdigest())
 
 
@@ -129,10 +141,12 @@ CLIENT_EFFECTS = EffectRegistry({"client.build_request": _build_request,
 
 
 def client_machine(user_uri: str, kms_uri: str, transport: TransportKeys,
-                   checks: messages.KeyChecks | None) -> RoleMachine:
-    """A ``client`` machine for one request/response."""
+                   checks: messages.KeyChecks | None,
+                   procedure: Procedure = skm_s.PROCEDURE) -> RoleMachine:
+    """A ``client`` machine for one request/response (of a mutant of the model only in the
+    tests that replay the proofs' counterexamples)."""
     return RoleMachine(
-        skm_s.PROCEDURE, "client",
+        procedure, "client",
         vars={"uri": user_uri, "kms_uri": kms_uri, "ink_id": transport.ink_id,
               "trk_id": transport.trk_id, "request_url": ""},
         facts=ClientFacts(user_uri, transport, checks), effects=CLIENT_EFFECTS,
@@ -149,12 +163,13 @@ class ProvisioningClient:
     transport: TransportKeys
     base_url: str
     checks: messages.KeyChecks | None = None
+    procedure: Procedure = skm_s.PROCEDURE
     _machine: RoleMachine | None = None
 
     def request(self, resource: str, *, token: str, now: int, body: int = skm_s.BODY_NONE,
                 options: Mapping[str, Any] | None = None) -> HttpRequest:
         self._machine = client_machine(self.user_uri, self.kms_uri, self.transport,
-                                       self.checks)
+                                       self.checks, self.procedure)
         request_name, _ = skm_s.RESOURCES[resource]
         params = {"base_url": self.base_url, "token": token, "body": body, **(options or {})}
         actions = self._machine.send(request_name, now=now, params=params)
@@ -168,7 +183,7 @@ class ProvisioningClient:
     def response(self, resource: str, document: bytes, *, now: int) -> dict[str, Any]:
         """Feed the response octets to the client step; the emitted values by name."""
         if self._machine is None:
-            raise VerifyError("no request is outstanding", clause=messages.CLAUSE)
+            raise UsageError("no request is outstanding: call request() first")
         from mckm.impl.roles.kms.service import decode_response
 
         _, response_name = skm_s.RESOURCES[resource]

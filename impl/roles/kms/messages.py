@@ -40,7 +40,7 @@ from typing import Any, cast
 from lxml import etree
 
 from mckm.impl.crypto import keywrap
-from mckm.impl.errors import DecodeError, VerifyError
+from mckm.impl.errors import DecodeError, UsageError, VerifyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms.model import KmsCertificate, TransportKeys, UserKeySet
 from mckm.models.grammar import kms_xml
@@ -198,7 +198,7 @@ def build_response(header: ResponseHeader, transport: TransportKeys, *,
     """A SignedKmsResponse carrying exactly one of KmsInit, KmsKeyProv or KmsCertCache,
     schema-valid (D.3.5) and signed with the InK."""
     if sum(x is not None for x in (init, key_sets, cert_cache)) != 1:
-        raise ValueError("a KmsMessage carries exactly one response type")
+        raise UsageError("a KmsMessage carries exactly one response type")
     root = etree.Element(qname("SignedKmsResponse"), nsmap=NSMAP)
     response = _sub(root, "KmsResponse")
     response.set("Version", RESPONSE_VERSION)
@@ -236,7 +236,7 @@ def build_request(user_uri: str, kms_uri: str, time: float, client_req_url: str,
     """A KmsRequest (D.2.2), or with ``signed`` a SignedKmsRequest signed with the InK; with
     ``transport`` the TrK-ID and Signature-ID extensions are included (D.3.5.3)."""
     if signed and transport is None:
-        raise ValueError("a signed request needs the user's transport keys")
+        raise UsageError("a signed request needs the user's transport keys")
     request = etree.Element(qname("KmsRequest"), nsmap=NSMAP)
     request.set("Version", REQUEST_VERSION)
     request.set("Id", REQUEST_ID)
@@ -543,6 +543,21 @@ def read_key_set(element: Any, user_uri: str, transport: TransportKeys,
         ssk=Secret(ssk), pvt=pvt, rsk=Secret(rsk))
 
 
+def message_body(response: Any) -> Any:
+    """The one KmsInit, KmsKeyProv or KmsCertCache of a KmsResponse's KmsMessage (D.3.1)."""
+    message = children(response, "KmsMessage")
+    bodies = [e for e in (message[0] if message else ()) if isinstance(e.tag, str)]
+    if len(bodies) != 1 or etree.QName(bodies[0]).namespace != NS:
+        raise DecodeError("KmsMessage must carry one KmsInit, KmsKeyProv or KmsCertCache",
+                          payload=PAYLOAD, field="KmsMessage")
+    return bodies[0]
+
+
+def certificates_of(body: Any) -> tuple[KmsCertificate, ...]:
+    """The KMS certificates of a KmsInit or KmsCertCache (D.3.2)."""
+    return tuple(_certificates(body))
+
+
 @dataclass(frozen=True)
 class KmsResponse:
     """A verified response: its addressing and the one message it carried."""
@@ -611,7 +626,7 @@ def read_response(data: bytes, transport: TransportKeys, *, user_uri: str, kms_u
         certs = tuple(_certificates(body))
     elif kind == "KmsKeyProv":
         if checks is None:
-            raise ValueError("reading key sets needs KeyChecks")
+            raise UsageError("reading key sets needs KeyChecks")
         sets = tuple(read_key_set(e, user_uri, transport, checks)
                      for e in children(body, "KmsKeySet"))
     else:  # KmsCertCache: the schema allows nothing else here

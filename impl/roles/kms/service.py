@@ -24,7 +24,9 @@ DecodeError (400).  The effects below compute and store; they never refuse.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,13 +40,15 @@ from mckm.impl.engine import (
     Send,
     StepRefused,
 )
-from mckm.impl.errors import DecodeError, MckmError, PolicyError, UsageError, VerifyError
+from mckm.impl.errors import DecodeError, MckmError, PolicyError, UsageError
 from mckm.impl.roles.kms import messages
 from mckm.impl.roles.kms.access_token import AccessToken, TokenVerifier
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsCertificate, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.models.grammar.kms_xml import EXT_NS
 from mckm.models.procedures import skm_s
+from mckm.models.procedures.model import Procedure
+from mckm.models.procedures.verdict import YES, Verdict
 
 BASE_PATH = "/keymanagement/identity/v1"
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -147,8 +151,8 @@ def resource_path(kind: str, user_uri: str | None = None, ntp_time: int | None =
 def _read_body(body: bytes) -> dict[str, Any]:
     """The KmsRequest fields of a request body (D.2.2), schema-validated (REQ-SKMS-26)."""
     absent = skm_s.ABSENT
-    out: dict[str, Any] = {"body": skm_s.BODY_NONE, "body_user": absent, "body_kms": absent,
-                           "body_url": absent, "body_time": absent, "_document": b""}
+    out: dict[str, Any] = {"body": skm_s.BODY_NONE, "body_user": absent, "body_kms": None,
+                           "body_url": None, "body_time": None, "_document": b""}
     if not body.strip():
         return out
     root = messages.parse_document(body, REQUEST_PAYLOAD)
@@ -225,36 +229,47 @@ class KmsFacts:
     verifier: TokenVerifier
     _claims: dict[str, AccessToken] = field(default_factory=dict)
 
-    def _token(self, token: Any) -> AccessToken:
-        if not isinstance(token, str) or not token:
-            raise PolicyError("an IdMS access token is required (Authorization: Bearer ...)",
-                              requirement="REQ-SKMS-20", http_status=401)
-        if token not in self._claims:
-            self._claims[token] = self.verifier.verify(token, self.role.clock())
-        return self._claims[token]
+    _refused: dict[str, str] = field(default_factory=dict)
 
-    def token_valid(self, token: Any, now: int) -> bool:
-        return self._token(token).expires > now
+    def _token(self, token: Any) -> AccessToken | None:
+        """The verified claims of ``token``, or None (the reason kept for the verdict)."""
+        if not isinstance(token, str) or not token:
+            return None
+        if token not in self._claims and token not in self._refused:
+            try:
+                self._claims[token] = self.verifier.verify(token, self.role.clock())
+            except PolicyError as exc:  # the verifier's reason becomes the guard's verdict
+                self._refused[token] = str(exc)
+        return self._claims.get(token)
+
+    def token_valid(self, token: Any, now: int) -> Verdict:
+        claims = self._token(token)
+        if claims is None:
+            return Verdict.no(self._refused.get(str(token), "an IdMS access token is required "
+                                                "(Authorization: Bearer ...)"))
+        return YES if claims.expires > now else Verdict.no("the access token has expired")
 
     def token_scopes(self, token: Any) -> frozenset[str]:
-        return self._token(token).scopes
+        claims = self._token(token)
+        return frozenset() if claims is None else claims.scopes
 
     def token_subject(self, token: Any) -> str:
-        return self._token(token).subject
+        claims = self._token(token)
+        return "" if claims is None else claims.subject
 
     def enrolled(self, user: Any) -> bool:
         return isinstance(user, str) and self.role.transport_keys(user) is not None
 
-    def request_signed_by(self, message: Any, user: Any) -> bool:
+    def request_signed_by(self, message: Any, user: Any) -> Verdict:
         keys = self.role.transport_keys(user) if isinstance(user, str) else None
         document = message.get("_document") if hasattr(message, "get") else None
-        if keys is None or not isinstance(document, bytes) or not document:
-            return False
+        if keys is None:
+            return Verdict.no("the user has no InK at this KMS")
+        if not isinstance(document, bytes) or not document:
+            return Verdict.no("no SignedKmsRequest body")
         verdict = messages.check_signature(messages.parse_document(document, REQUEST_PAYLOAD),
                                            "KmsRequest", {keys.ink_id: keys.ink.reveal()})
-        if not verdict.holds:
-            raise VerifyError(verdict.reason, clause="TS 33.180 D.2.2")
-        return True
+        return YES if verdict.holds else Verdict.no(verdict.reason)
 
     def periods(self, time: Any, now: int) -> tuple[int, ...]:
         """The key periods a keyprov asks for (REQ-SKMS-10)."""
@@ -263,12 +278,37 @@ class KmsFacts:
             return current, current + 1
         return (self.role.period_at(self.role.algorithms.ntp64_to_unix(int(time))),)
 
-    def periods_allowed(self, time: Any, now: int) -> bool:
+    def periods_allowed(self, time: Any, now: int) -> Verdict:
         try:
             periods = self.periods(time, now)
         except (MckmError, ValueError, TypeError):
-            return False  # a time before the first key period
-        return all(self.role.period_allowed(p) for p in periods)
+            return Verdict.no("the time is before the first key period")
+        if all(self.role.period_allowed(p) for p in periods):
+            return YES
+        return Verdict.no(f"key periods {list(periods)} are not all inside the certificate")
+
+    def key_id(self, kind: str, kms: Any, user: Any) -> str | None:
+        """The id of the TrK or InK ``user`` shares with this KMS (None: not enrolled)."""
+        keys = self.role.transport_keys(user) if kms == self.role.config.kms_uri else None
+        if keys is None:
+            return None
+        return keys.trk_id if kind == "TrK" else keys.ink_id
+
+    def store_private(self) -> Verdict:
+        """The store's database file and its journals are owner-only (REQ-SKMS-40): a file
+        made readable by others while the KMS runs stops it serving (the store refuses such a
+        file at open, ``mckm.impl.store.private``)."""
+        path = self.role.store.path
+        if path == ":memory:":
+            return YES
+        for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+            try:
+                mode = stat.S_IMODE(os.stat(name).st_mode)
+            except FileNotFoundError:
+                continue
+            if mode & 0o077:
+                return Verdict.no(f"{os.path.basename(name)} has mode {mode:o}, not 600")
+        return YES
 
 
 def _facts(ctx: EffectContext) -> KmsFacts:
@@ -353,10 +393,12 @@ def kms_vars(certificate: KmsCertificate) -> dict[str, Any]:
             "certificates": frozenset({certificate.kms_uri}), "subject": "", "request_url": ""}
 
 
-def kms_machine(role: KmsRole, verifier: TokenVerifier) -> RoleMachine:
-    """A fresh ``kms`` machine of the SKM-S model: one per request (the server keeps no
-    per-client state besides its store)."""
-    return RoleMachine(skm_s.PROCEDURE, "kms", vars=kms_vars(role.certificate),
+def kms_machine(role: KmsRole, verifier: TokenVerifier,
+                procedure: Procedure = skm_s.PROCEDURE) -> RoleMachine:
+    """A fresh ``kms`` machine of the SKM-S model (or of a mutant of it, for the tests and the
+    proofs' replays): one per request (the server keeps no per-client state besides its
+    store)."""
+    return RoleMachine(procedure, "kms", vars=kms_vars(role.certificate),
                        facts=KmsFacts(role, verifier), effects=KMS_EFFECTS,
                        message_factory=lambda name, fields: decode_response(
                            name, fields["document"]))
@@ -379,12 +421,14 @@ class KmsService:
     role: KmsRole
     verifier: TokenVerifier
     base_url: str
+    #: the model run per request (a mutant only in tests)
+    procedure: Procedure = skm_s.PROCEDURE
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """The response to ``request``: the model's answer, or its refusal as an HTTP status."""
         try:
             message = decode_request(request, self.base_url)
-            machine = kms_machine(self.role, self.verifier)
+            machine = kms_machine(self.role, self.verifier, self.procedure)
             actions = machine.feed(message, now=int(self.role.clock()))
         except StepRefused as exc:
             return _error(exc, skm_s.http_status(exc.step, exc.guard))
