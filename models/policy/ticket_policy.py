@@ -74,10 +74,12 @@ class ReusableTicketStore:
         entry = self.entries.get(ticket)
         return None if entry is None else entry[1]
 
-    def with_entry(self, ticket: Any, policy: TicketPolicy, keys: Any) -> ReusableTicketStore:
-        """A copy with ``ticket`` stored (if its policy is reusable): effects stage copies."""
+    def with_entry(self, ticket: Any, keys: Any, policy: TicketPolicy | None = None
+                   ) -> ReusableTicketStore:
+        """A copy with ``ticket`` stored with ``keys`` if its ``policy`` (default: the ticket's
+        ``policy``) is reusable: the model's write ``Inserted(reusable, ticket, J, keys)``."""
         copy = ReusableTicketStore(dict(self.entries))
-        copy.store(ticket, policy, keys)
+        copy.store(ticket, policy if policy is not None else ticket.policy, keys)
         return copy
 
     def lookup(self, ticket: Any, now: int) -> Any | None:

@@ -352,15 +352,23 @@ class NotIn(Expr):
 @dataclass(frozen=True)
 class Inserted(Expr):
     """``collection`` with ``item`` added if ``flag`` is non-zero (an effect's write, in
-    ``VAR_WRITES``: e.g. a reusable ticket joining the responder's store)."""
+    ``VAR_WRITES``: e.g. a reusable ticket joining the responder's store).  With ``value``, a
+    keyed store keeps it with the item (its ``with_entry``; a plain set keeps the item only,
+    and the z3 reading is the set of items)."""
 
     collection: Expr
     item: Expr
     flag: Expr
+    value: Expr | None = None
 
     def to_python(self, env: Env) -> Any:
         current = self.collection.to_python(env)
-        return current | {self.item.to_python(env)} if self.flag.to_python(env) else current
+        if not self.flag.to_python(env):
+            return current
+        item = self.item.to_python(env)
+        if self.value is not None and hasattr(current, "with_entry"):
+            return current.with_entry(item, self.value.to_python(env))
+        return current | {item}
 
     def to_z3(self, z: Z3Reading) -> Any:
         current = self.collection.to_z3(z)

@@ -191,10 +191,15 @@ STORED_MPKI = predicate(
     "StoredMpki", ("store", "set[blob]"), ("ticket", "blob"), result="blob", fact="stored_mpki",
     text="MPKi stored with {ticket} in {store}", clause="RFC 6043 5.3",
     doc="MPKi kept with ``ticket`` in the reusable-ticket store ``store``.")
+ZK_KEYS = predicate(
+    "ZkKeys", ("message", "msg"), result="bool", fact="zk_keys", text="ZkKeys({message})",
+    clause="seed 002 B.2.2.3 steps 10-11; RFC 6043 4.2.3.5, 5.4",
+    doc="``message`` answers the request it answers (HDR copied), unprotected (V with the NULL "
+        "MAC), with a clear KEMAC that carries MPKi and one TGK: keys a KMS can re-encipher.")
 
 SAKKE_PREDICATES = (UID, PERIOD_OF, SIGNED_BY, ENCRYPTED_TO)
 TICKET_PREDICATES = (NAF_KEY, MAC_BY, KEMAC_FOR, USS_HAS, NDS_FROM, TICKET_SEALED_BY, TICKET_FOR,
-                     TICKET_TERM, MPKI_OF, STORED_MPKI)
+                     TICKET_TERM, MPKI_OF, STORED_MPKI, ZK_KEYS)
 PREDICATES = (*SAKKE_PREDICATES, TRUSTED, *TICKET_PREDICATES)
 #: facts method -> its declaration
 BY_FACT: Mapping[str, Predicate] = {p.fact: p for p in PREDICATES}

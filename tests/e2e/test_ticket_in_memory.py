@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mckm.impl.codec import decode, encode
+from mckm.impl.codec import Payload, decode, encode
 from mckm.impl.crypto.mikey_prf import PrfFunc, TgkConstant
 from mckm.impl.engine import StepRefused
 from mckm.impl.errors import DecodeError, MckmError
@@ -18,10 +18,12 @@ from mckm.impl.roles.ticket.endpoints import Forward, Kms, error_reply
 from mckm.impl.roles.ticket.facts import naf_id
 from mckm.impl.roles.ticket.keys import session_key
 from mckm.impl.roles.ticket.policy_data import policy_fields, policy_of
-from mckm.impl.roles.ticket.wire import PayloadBlob, build, error_numbers
+from mckm.impl.roles.ticket.wire import PayloadBlob, TicketView, build, error_numbers
 from mckm.models.grammar.namespaces import DATA_TYPE, ID_ROLE
+from mckm.models.policy.ticket_policy import TicketPolicy
 from mckm.models.procedures.mikey_ticket import ONE_DOMAIN, TWO_DOMAINS
 from tests.e2e.ticket_fixtures import (
+    ALICE,
     BOB,
     CAROL,
     KMS_A,
@@ -348,3 +350,39 @@ def test_views_cut_payload_octets_as_the_encoder_writes_them() -> None:
         value = view[field]
         octets = value.octets
         assert octets == encode_payload(decode(raw).get(payload)), name  # type: ignore[arg-type]
+
+
+def test_kms_grants_only_a_desired_policy_that_names_it() -> None:
+    """REQ-TKT-25 (RFC 6043 4.2.1.4, 6.10): Alice, with her valid NAF key, asks KMS_A for a
+    ticket whose desired TP Data names KMS_B: Invalid TPpar, nothing remembered."""
+    w = world(bob_kms=KMS_A)
+    alice = context(ALICE)
+    tp = policy_fields(TicketPolicy(kms=KMS_B, initiator=ALICE, responders=frozenset({BOB})),
+                       prf_func=1)
+    raw = build("REQUEST_INIT", {"t": NOW, "randri": b"r" * 16, "idri": ALICE, "idrkms": KMS_A,
+                                 "tp": PayloadBlob.of(Payload("TP", tp)), "idrpsk": alice.b_tid},
+                inkey=alice.ue_ks_naf(naf_id(KMS_A)), hdr={"csb_id": 3, "prf_func": 1}).raw
+    kms_a = w.kms[KMS_A]
+    _refused(lambda: kms_a.receive_request(raw, now=NOW), kms_a, step="Q2",
+             guard="desired-policy", requirement="REQ-TKT-25", error=15)
+
+
+def test_zk_answer_must_carry_the_keys_in_clear_for_the_forwarded_request() -> None:
+    """Seed 002 B.2.2.3 step 11 (REQ-TKT-20): KMS_I's answer, re-encoded with an enciphered
+    KEMAC and a real MAC, or answering another request, gives KMS_R no keys to re-encipher."""
+    w = world()
+    fwd = w.kms[KMS_B].receive_resolve(_to_resolve(w), now=NOW)
+    assert isinstance(fwd, Forward)
+    ans = w.kms[KMS_A].receive_zk_resolve(fwd.octets, link(KMS_B, KMS_A), now=NOW)
+    request = TicketView.decode(fwd.octets, zk=link(KMS_B, KMS_A))
+    answer = TicketView.decode(ans, zk=link(KMS_A, KMS_B), answers=request)
+    keys = answer.verify(None)
+    values = {"t": NOW, "idrkms": KMS_A, "idrr": BOB}
+    enciphered = build("RESOLVE_RESP_ZK", values, inkey=bytes(32), answers=request, kemac=keys)
+    other = TicketView.decode(fwd.octets[:4] + b"\x00\x00\x00\x09" + fwd.octets[8:],
+                              zk=link(KMS_B, KMS_A))  # another CSB ID (HDR octets 4-7)
+    misdirected = build("RESOLVE_RESP_ZK", values, inkey=None, answers=other, kemac=keys)
+    for raw in (enciphered.raw, misdirected.raw):
+        _refused(lambda raw=raw: w.kms[KMS_B].complete(fwd, raw, link(KMS_A, KMS_B), now=NOW),  # type: ignore[misc]
+                 None, step="11", guard="zk-keys-clear", requirement="REQ-TKT-20", error=12)
+    assert isinstance(w.kms[KMS_B].complete(fwd, ans, link(KMS_A, KMS_B), now=NOW), bytes)

@@ -85,7 +85,14 @@ class TicketWorld:
         return _policy_of(ticket).authorises(identity)
 
     def ticket_term(self, ticket: Any, attr: str) -> Any:
+        if isinstance(ticket, tuple) and len(ticket) == 4 and ticket[0] == "tp" and attr == "kms":
+            return ticket[3]  # a desired policy names its KMS
         return _policy_of(ticket).term(attr)
+
+    def zk_keys(self, message: Any) -> bool:
+        kemac = message.get("kemac")
+        return (isinstance(kemac, tuple) and len(kemac) == 2 and kemac[0] == "clear"
+                and kemac[1] in self.vault)
 
     def mpki_of(self, kemac: Any, key: Any) -> Any:
         return ("mpk", kemac[2]) if self.kemac_for(kemac, key) else None
@@ -148,7 +155,8 @@ def build_request(ctx: EffectContext) -> None:
     w = _w(ctx)
     f = {"t": ctx.now, "randri": _unique(ctx, "randri"), "idri": ctx.var("uri"),
          "idrkms": ctx.var("kms_uri"),
-         "tp": ("tp", frozenset({ctx.var("peer")}), int(ctx.params.get("reusable", 0))),
+         "tp": ("tp", frozenset({ctx.var("peer")}), int(ctx.params.get("reusable", 0)),
+                ctx.var("kms_uri")),
          "idrpsk": ctx.var("btid")}
     f["v"] = w.mac(f, w.naf_key(ctx.var("btid"), ctx.var("kms_uri")))
     for k, v in f.items():
@@ -260,7 +268,7 @@ def open_kemac(ctx: EffectContext) -> None:
 def store_reusable(ctx: EffectContext) -> None:
     ticket = ctx.var("ticket")
     ctx.set_var("reusable", ctx.var("reusable").with_entry(
-        ticket, _policy_of(ticket), (ctx.var("keys"), ctx.var("handle"))))
+        ticket, (ctx.var("keys"), ctx.var("handle")), _policy_of(ticket)))
 
 
 def reuse_keys(ctx: EffectContext) -> None:

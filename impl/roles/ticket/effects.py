@@ -24,15 +24,16 @@ from mckm.impl.codec import Payload
 from mckm.impl.crypto.mikey_prf import PrfFunc
 from mckm.impl.engine import EffectContext, EffectRegistry
 from mckm.impl.engine.replay import ReplayCache
+from mckm.impl.engine.sending import value
 from mckm.impl.redact import Secret
 from mckm.impl.roles.ticket.base_ticket import TGK, TicketContents, TicketKeys, mpk_key, seal_ticket
 from mckm.impl.roles.ticket.facts import TicketFacts
 from mckm.impl.roles.ticket.policy_data import policy_fields
-from mckm.impl.roles.ticket.wire import ENCR, MAC, PayloadBlob, TicketView, ZkLink, build
+from mckm.impl.roles.ticket.wire import ENCR, MAC, SPEC, PayloadBlob, TicketView, ZkLink, build
 from mckm.models.grammar.namespaces import TS_TYPE
-from mckm.models.policy.ticket_policy import UNBOUNDED_END, ReusableTicketStore, TicketPolicy
+from mckm.models.policy.ticket_policy import UNBOUNDED_END, TicketPolicy
 from mckm.models.procedures.expr import Env
-from mckm.models.procedures.mikey_ticket import VAR_WRITES
+from mckm.models.procedures.mikey_ticket import SENDS, VAR_WRITES
 
 PRF = int(PrfFunc.PRF_HMAC_SHA_256)
 KEY_OCTETS, RAND_OCTETS = 32, 16
@@ -57,19 +58,39 @@ def _send(ctx: EffectContext, inkey: bytes | None, *, answers: TicketView | None
           kemac: TicketKeys | None = None, zk: ZkLink | None = None,
           hdr: dict[str, Any] | None = None, **values: Any) -> TicketView:
     """Build the step's message from ``values`` (T = now); an initial message gets a CSB ID
-    (parameter ``csb_id`` or random) and the PRF; its RAND is ``rand`` or random."""
+    (parameter ``csb_id`` or random), the PRF and fresh RANDs (parameter ``rand`` or random)."""
     if answers is None:
-        csb_id = ctx.params.get("csb_id")
+        csb_id, rand = ctx.params.get("csb_id"), ctx.params.get("rand")
         hdr = {"csb_id": secrets.randbits(32) if csb_id is None else int(csb_id),
                "prf_func": PRF, **(hdr or {})}
-        rand = ctx.params.get("rand")
-        for name in ("randri", "randrr"):
-            if values.get(name, 0) is None:
+        for name, w in SPEC[ctx.step.message].wire.items():
+            if w.path.payload == "RANDR" and values.get(name) is None:
                 values[name] = secrets.token_bytes(RAND_OCTETS) if rand is None else bytes(rand)
     view = build(ctx.step.message, {"t": ctx.now, **values}, inkey=inkey, hdr=hdr,
                  answers=answers, kemac=kemac, zk=zk)
     ctx.set_field("built", view)
     return view
+
+
+def _sender(name: str) -> Callable[[EffectContext], None]:
+    """An effect that builds what ``SENDS[name]`` declares (the inkey of a ticket's keys is
+    its MPKi); the HDR V flag of a TRANSFER_INIT is its ticket's F flag (RFC 6043 4.2.2.1)."""
+    sent = SENDS[name]
+
+    def effect(ctx: EffectContext) -> None:
+        def v(expr: Any) -> Any:
+            return None if expr is None else value(ctx, expr)
+        fields: dict[str, Any] = {f: v(e) for f, e in sent.fields.items()}
+        key, zk_to = v(sent.inkey), v(sent.zk_to)
+        hdr = {"v": fields["ticket"].payload.fields["f"]} if ctx.step.message == "TRANSFER_INIT" \
+            else None
+        view = _send(ctx, None if key is None else _facts(ctx).key_bytes(key), hdr=hdr,
+                     answers=v(sent.answers), kemac=v(sent.kemac),
+                     zk=None if zk_to is None else ZkLink(ctx.var("uri"), True, zk_to),
+                     **fields)
+        if sent.keep:
+            ctx.set_var(sent.keep, view)
+    return effect
 
 
 def _writer(name: str) -> Callable[[EffectContext], None]:
@@ -90,8 +111,8 @@ def build_request(ctx: EffectContext) -> None:
     wanted = TicketPolicy(kms=kms, initiator=uri, responders=frozenset({ctx.var("peer")}),
                           reusable=int(ctx.params.get("reusable", 0)))
     tp = PayloadBlob.of(Payload("TP", policy_fields(wanted, prf_func=PRF)))
-    ctx.set_var("request_init", _send(ctx, _ks_naf(ctx, btid, kms), randri=None, idri=uri,
-                                      idrkms=kms, tp=tp, idrpsk=btid))
+    ctx.set_var("request_init", _send(ctx, _ks_naf(ctx, btid, kms), idri=uri, idrkms=kms,
+                                      tp=tp, idrpsk=btid))
 
 
 def store_ticket(ctx: EffectContext) -> None:
@@ -100,19 +121,6 @@ def store_ticket(ctx: EffectContext) -> None:
     keys = _view(ctx).verify(_ks_naf(ctx, ctx.var("btid"), ctx.var("kms_uri")))
     ctx.set_var("keys", keys)
     ctx.set_var("mpki", keys.mpki if keys else None)
-
-
-def build_transfer_init(ctx: EffectContext) -> None:
-    """T1: TRANSFER_INIT with the TICKET, V from MPKi; HDR V = the ticket's F flag (4.2.2.1)."""
-    ticket: PayloadBlob = ctx.var("ticket")
-    ctx.set_var("transfer_init", _send(
-        ctx, ctx.var("keys").mpki.reveal(), hdr={"v": ticket.payload.fields["f"]}, randri=None,
-        idri=ctx.var("uri"), idrr=ctx.var("peer"), ticket=ticket))
-
-
-def accept(ctx: EffectContext) -> None:
-    """T2: the Transfer exchange verified: the ticket's keys are in use."""
-    ctx.emit("key", ctx.var("keys"))
 
 
 # --------------------------------------------------------------------------- KMS
@@ -173,13 +181,6 @@ def issue_ticket(ctx: EffectContext) -> None:
     ctx.emit("key", keys)
 
 
-def build_request_resp(ctx: EffectContext) -> None:
-    """Q3: REQUEST_RESP with the TICKET and the KEMAC (MPKi, TGK) under Ks_NAF (4.2.1.5)."""
-    uri = ctx.var("uri")
-    _send(ctx, _ks_naf(ctx, ctx.var("btid"), uri), answers=ctx.var("received_init"),
-          kemac=ctx.var("keys"), idrkms=uri, ticket=ctx.var("ticket"))
-
-
 def open_ticket(ctx: EffectContext) -> None:
     """Resolve: the keys of the base ticket this KMS's TPK opens (guard issued-here: it opens
     and carries MPKi and one TGK; RFC 6043 A.2)."""
@@ -188,29 +189,6 @@ def open_ticket(ctx: EffectContext) -> None:
     tgk = next(k for k in contents.session_keys if k.fields["key_type"] == TGK)
     mpki = contents.mpki_mpkr(int(ticket.payload.fields["prf_func"]))[0]
     ctx.set_var("keys", TicketKeys(Secret(mpki), Secret(bytes(tgk.fields["key_data"]))))
-
-
-def build_resolve_resp(ctx: EffectContext) -> None:
-    """Steps 7 / 12: RESOLVE_RESP to the responder, KEMAC under its Ks_NAF (4.2.3.5)."""
-    uri = ctx.var("uri")
-    _send(ctx, _ks_naf(ctx, ctx.var("btid"), uri), answers=ctx.var("received_init"),
-          kemac=ctx.var("keys"), idrkms=uri, idrr=ctx.var("requester"))
-
-
-def build_zk_request(ctx: EffectContext) -> None:
-    """Steps 6-7: a new RESOLVE_INIT_PSK for the issuing KMS, IDRr and TICKET reused, NULL MAC
-    (the Zk link protects it; REQ-TKT-MSG-12)."""
-    uri, issuer = ctx.var("uri"), ctx.var("issuer")
-    ctx.set_var("zk_request", _send(ctx, None, zk=ZkLink(uri, True, issuer), randrr=None,
-                                    idrr=ctx.var("requester"), idrkms=issuer,
-                                    ticket=ctx.var("ticket")))
-
-
-def build_zk_resp(ctx: EffectContext) -> None:
-    """Step 10: RESOLVE_RESP to the asking KMS, KEMAC not enciphered, NULL MAC."""
-    uri = ctx.var("uri")
-    _send(ctx, None, answers=ctx.var("received_init"), kemac=ctx.var("keys"),
-          zk=ZkLink(uri, True, ctx.var("peer")), idrkms=uri, idrr=ctx.var("requester"))
 
 
 def take_zk_keys(ctx: EffectContext) -> None:
@@ -223,24 +201,9 @@ def take_zk_keys(ctx: EffectContext) -> None:
 
 # --------------------------------------------------------------------------- responder
 
-def build_resolve_init(ctx: EffectContext) -> None:
-    """Steps 2-3: RESOLVE_INIT_PSK to the own KMS, B-TID in IDRpsk, MAC under Ks_NAF."""
-    uri, kms, btid = ctx.var("uri"), ctx.var("kms_uri"), ctx.var("btid")
-    ctx.set_var("resolve_init", _send(ctx, _ks_naf(ctx, btid, kms), randrr=None, idrr=uri,
-                                      idrkms=kms, ticket=ctx.var("ticket"), idrpsk=btid))
-
-
 def open_kemac(ctx: EffectContext) -> None:
     """Step 8 / 12r: MPKi and the TGK of the KEMAC (guards own-kms-protected, kemac-readable)."""
     ctx.set_var("keys", _view(ctx).verify(_ks_naf(ctx, ctx.var("btid"), ctx.var("kms_uri"))))
-
-
-def store_reusable(ctx: EffectContext) -> None:
-    """Step 8: keep a ticket whose policy has the J flag, with its keys (seed B.2.2.2)."""
-    ticket: PayloadBlob = ctx.var("ticket")
-    held = ctx.var("reusable")
-    store = held if isinstance(held, ReusableTicketStore) else ReusableTicketStore()
-    ctx.set_var("reusable", store.with_entry(ticket, ticket.policy, ctx.var("keys")))
 
 
 def reuse_keys(ctx: EffectContext) -> None:
@@ -250,30 +213,28 @@ def reuse_keys(ctx: EffectContext) -> None:
 
 
 def build_transfer_resp(ctx: EffectContext) -> None:
-    """Steps 9-10: TRANSFER_RESP, V from MPKi (4.2.2.3); the keys are now in use."""
-    keys: TicketKeys = ctx.var("keys")
-    _send(ctx, keys.mpki.reveal(), answers=ctx.var("offer"), idrr=ctx.var("uri"))
-    ctx.emit("key", keys)
+    """Steps 9-10: TRANSFER_RESP (SENDS), and the keys are in use."""
+    _sender("ticket.responder.build_transfer_resp")(ctx)
+    emit_keys(ctx)
+
+
+def emit_keys(ctx: EffectContext) -> None:
+    """Steps 9-10 / T2: the Transfer exchange is done; the ticket's keys are in use."""
+    ctx.emit("key", ctx.var("keys"))
 
 
 EFFECTS: dict[str, Callable[[EffectContext], None]] = {
     **{name: _writer(name) for name in VAR_WRITES},
+    **{name: _sender(name) for name in SENDS},
     "ticket.initiator.build_request": build_request,
     "ticket.initiator.store_ticket": store_ticket,
-    "ticket.initiator.build_transfer_init": build_transfer_init,
-    "ticket.initiator.accept": accept,
+    "ticket.initiator.accept": emit_keys,
     "ticket.kms.remember_rand": remember_rand,
     "ticket.kms.issue_ticket": issue_ticket,
-    "ticket.kms.build_request_resp": build_request_resp,
     "ticket.kms.open_ticket": open_ticket,
-    "ticket.kms.build_resolve_resp": build_resolve_resp,
-    "ticket.kms.build_zk_request": build_zk_request,
-    "ticket.kms.build_zk_resp": build_zk_resp,
     "ticket.kms.take_zk_keys": take_zk_keys,
     "ticket.responder.remember_rand": remember_rand,
-    "ticket.responder.build_resolve_init": build_resolve_init,
     "ticket.responder.open_kemac": open_kemac,
-    "ticket.responder.store_reusable": store_reusable,
     "ticket.responder.reuse_keys": reuse_keys,
     "ticket.responder.build_transfer_resp": build_transfer_resp,
 }

@@ -13,7 +13,8 @@
 * ``ticket_sealed_by(ticket, kms)``: ``kms`` is this KMS, its TPK opens the base ticket and the
   Ticket Data carries MPK and one TGK (RFC 6043 Appendix A); a UE or another KMS cannot tell.
 * ``ticket_authorises`` / ``ticket_term``: the TICKET's (or TP's) Ticket Policy.
-* ``stored_mpki(store, ticket)``: the MPKi kept with a reusable ticket (else None).
+* ``stored_mpki(store, ticket)``: the MPKi kept with a reusable ticket (else None);
+  ``zk_keys(message)``: an unprotected Zk answer whose clear KEMAC carries the ticket's keys.
 
 Each truth-valued fact answers a :class:`~mckm.models.procedures.verdict.Verdict`: when it does
 not hold, the reason (the message layer's error) and its MIKEY error.  The BSF lookup needs the
@@ -106,6 +107,8 @@ class TicketFacts:
     def key_bytes(self, key: Any) -> bytes:
         if isinstance(key, NafKeyRef):
             return self.ks_naf(key)
+        if isinstance(key, TicketKeys):  # a ticket's keys protect its Transfer by MPKi (5.1.2)
+            return key.mpki.reveal()
         if isinstance(key, Secret) and isinstance(key.reveal(), bytes):
             return bytes(key.reveal())
         raise UsageError(f"not a key reference: {type(key).__name__}")
@@ -140,6 +143,13 @@ class TicketFacts:
             return None
         keys = kemac.view.verify(self.key_bytes(key))
         return None if keys is None else keys.mpki
+
+    def zk_keys(self, message: Any) -> Verdict:
+        if not isinstance(message, TicketView):
+            return Verdict.no("not a MIKEY-TICKET message")
+        if message.get("kemac") is None:
+            return Verdict.no("the answer carries no KEMAC")
+        return _verdict(lambda: message.verify(None))
 
     def uss_has(self, btid: Any, identity: str) -> Verdict:
         if self.bsf is None or not isinstance(btid, str):

@@ -16,8 +16,8 @@ leave to the role:
 
 A message is named by its data type and link (Zk specs are those with transport fields); a
 response is read with the request it ``answers``: its V covers it and its HDR copies fields of
-it (a response that does not verify).  Octets that do not decode are :class:`MalformedMessage`
-(MIKEY error 12); another data type than expected is error 11.  Zk messages carry the transport facts
+it (else it does not verify).  Octets that do not decode are :class:`MalformedMessage` (MIKEY
+error 12); another data type than expected is error 11.  Zk messages carry the transport facts
 of a :class:`ZkLink` (TS 33.210 NDS/IP): ``zk_from``, ``zk_to`` and ``nds``.
 """
 

@@ -103,6 +103,7 @@ from mckm.models.procedures.mikey_ticket.requirements import (
     REQUIREMENTS,
     UNSPECIFIED,
 )
+from mckm.models.procedures.mikey_ticket.sends import SENDS, Sent
 from mckm.models.procedures.mikey_ticket.steps import steps
 from mckm.models.procedures.mikey_ticket.terms import (
     AtMost,
@@ -174,6 +175,7 @@ __all__ = [
     "PROCEDURES",
     "REQUIREMENTS",
     "REUSABLE",
+    "SENDS",
     "TICKET",
     "TWO_DOMAINS",
     "UNSPECIFIED",
@@ -184,6 +186,7 @@ __all__ = [
     "MpkiOf",
     "NafKey",
     "NdsFrom",
+    "Sent",
     "StoredMpki",
     "TicketFacts",
     "TicketFor",

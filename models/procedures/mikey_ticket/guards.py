@@ -10,6 +10,7 @@ from mckm.models.procedures.mikey_ticket.requirements import (
     INVALID_TICKET,
     INVALID_TPPAR,
     INVALID_TS,
+    UNSPECIFIED,
 )
 from mckm.models.procedures.mikey_ticket.terms import (
     AtMost,
@@ -23,6 +24,7 @@ from mckm.models.procedures.mikey_ticket.terms import (
     TicketSealedBy,
     TicketTerm,
     UssHas,
+    ZkKeys,
 )
 from mckm.models.procedures.model import Guard
 
@@ -43,6 +45,9 @@ G_REQ_USS = guard("uss-match", UssHas(Field("idrpsk"), Field("idri")), "REQ-TKT-
                   "IDRi is not in the USS of the B-TID", INVALID_ID, "wrong-user")
 G_REQ_KMS = guard("addressed-kms", Eq(Field("idrkms"), Self("uri")), "REQ-TKT-02",
                   "IDRkms is not this KMS", INVALID_ID, "misaddressed")
+G_REQ_POLICY = guard("desired-policy", Eq(TicketTerm(Field("tp"), "kms"), Self("uri")),
+                     "REQ-TKT-25", "the desired Ticket Policy does not name this KMS",
+                     INVALID_TPPAR, "wrong-policy")
 G_REQ_FRESH = guard("fresh", NotIn(Field("randri"), Self("replay_cache")), "REQ-TKT-11",
                     "RANDRi already served (replay)", INVALID_TS, "replay")
 # initiator receiving REQUEST_RESP (4.2.1.6)
@@ -147,4 +152,7 @@ G_BACK_FROM = guard("from-asked-kms", Eq(Field("zk_from"), Self("issuer")), "REQ
                     "the answer is not from the KMS that was asked", INVALID_ID, "untrusted-kms")
 G_BACK_FOR = guard("answers-forwarded", Eq(Field("idrr"), Self("requester")), "REQ-TKT-20",
                    "the answer is for another responder", INVALID_ID, "misaddressed")
+G_BACK_KEYS = guard("zk-keys-clear", ZkKeys(MSG), "REQ-TKT-20",
+                    "the answer does not carry the ticket's keys in a clear KEMAC under the NULL "
+                    "MAC, answering the forwarded request", UNSPECIFIED, "tampered")
 

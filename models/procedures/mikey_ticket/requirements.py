@@ -66,5 +66,7 @@ REQUIREMENTS = {
                   "while the ticket is valid (seed B.2.2.2 steps 1 and 8; RFC 6043 5.3).",
     "REQ-TKT-24": "The responder refuses a TRANSFER_INIT whose RANDRi it already accepted "
                   "(replay): Invalid TS (RFC 3830 5.4; RFC 6043 5.3: a reuse has a new RANDRi).",
+    "REQ-TKT-25": "The KMS grants a ticket only for a desired Ticket Policy it can read whose TP "
+                  "Data names it (IDRkms); else Invalid TPpar (RFC 6043 4.2.1.4, 6.10).",
 }
 

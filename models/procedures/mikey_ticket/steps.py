@@ -10,6 +10,7 @@ from mckm.models.procedures.mikey_ticket.guards import (
     G_BACK_AUTH,
     G_BACK_FOR,
     G_BACK_FROM,
+    G_BACK_KEYS,
     G_FWD_IDRR,
     G_FWD_TICKET,
     G_FWD_TO,
@@ -22,6 +23,7 @@ from mckm.models.procedures.mikey_ticket.guards import (
     G_REQ_FRESH,
     G_REQ_KMS,
     G_REQ_MAC,
+    G_REQ_POLICY,
     G_REQ_USS,
     G_RES_FOR,
     G_RES_FRESH,
@@ -73,7 +75,7 @@ def steps(kms_i: str, kms_r: str) -> tuple[Step, ...]:
         Step("Q2", kms_i, "receive", "REQUEST_INIT", "initiator", "ready", "granting",
              "REQ-TKT-01", "Fetch NAF key and USS from the BSF by B-TID; verify the MAC, IDRi "
              "against the USS, IDRkms and freshness (RFC 6043 4.2.1.4).",
-             guards=(G_REQ_MAC, G_REQ_KMS, G_REQ_FRESH, G_REQ_USS),
+             guards=(G_REQ_MAC, G_REQ_KMS, G_REQ_FRESH, G_REQ_USS, G_REQ_POLICY),
              effects=("ticket.kms.remember_rand", "ticket.kms.issue_ticket")),
         Step("Q3", kms_i, "send", "REQUEST_RESP", "initiator", "granting", "issued",
              "REQ-TKT-01", "Return the TICKET (granted policy, Ticket Data sealed with the TPK) "
@@ -165,7 +167,7 @@ def steps(kms_i: str, kms_r: str) -> tuple[Step, ...]:
             Step("11", kms_r, "receive", "RESOLVE_RESP_ZK", kms_i, "forwarded", "relaying",
                  "REQ-TKT-20", "Check the NDS/IP source is the KMS asked and the answer is for "
                  "the forwarded request (step 11).",
-                 guards=(G_BACK_AUTH, G_BACK_FROM, G_BACK_FOR),
+                 guards=(G_BACK_AUTH, G_BACK_FROM, G_BACK_FOR, G_BACK_KEYS),
                  effects=("ticket.kms.take_zk_keys",)),
             Step("12", kms_r, "send", "RESOLVE_RESP", "responder", "relaying", "resolved",
                  "REQ-TKT-13", "Re-encode KMS_I's payloads in a new RESOLVE_RESP: encipher the "

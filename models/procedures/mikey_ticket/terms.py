@@ -23,6 +23,7 @@ from mckm.models.procedures.predicates import (
     TICKET_SEALED_BY,
     TICKET_TERM,
     USS_HAS,
+    ZK_KEYS,
     TicketFacts,
 )
 
@@ -36,6 +37,7 @@ TicketFor = TICKET_FOR
 TicketTerm = TICKET_TERM
 MpkiOf = MPKI_OF
 StoredMpki = STORED_MPKI
+ZkKeys = ZK_KEYS
 
 
 @dataclass(frozen=True)
@@ -56,4 +58,4 @@ class AtMost(Expr):
 
 
 __all__ = ["AtMost", "KemacFor", "MacBy", "MpkiOf", "NafKey", "NdsFrom", "StoredMpki",
-           "TicketFacts", "TicketFor", "TicketSealedBy", "TicketTerm", "UssHas"]
+           "TicketFacts", "TicketFor", "TicketSealedBy", "TicketTerm", "UssHas", "ZkKeys"]

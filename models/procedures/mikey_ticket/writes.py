@@ -17,8 +17,7 @@ VAR_WRITES: Mapping[str, Mapping[str, Expr]] = {
     "ticket.kms.remember_zk_request": {"requester": Field("idrr"), "peer": Field("zk_from"),
                                        "ticket": TICKET},
     "ticket.responder.remember_ticket": {"ticket": TICKET, "offer": MSG},
-    "ticket.responder.store_reusable": {"reusable": Inserted(REUSABLE, Self("ticket"),
-                                                             TicketTerm(Self("ticket"),
-                                                                        "reusable"))},
+    "ticket.responder.store_reusable": {"reusable": Inserted(
+        REUSABLE, Self("ticket"), TicketTerm(Self("ticket"), "reusable"), Self("keys"))},
     "ticket.initiator.store_ticket": {"ticket": TICKET},
 }
