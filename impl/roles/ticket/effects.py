@@ -1,10 +1,8 @@
 """The effects named by the MIKEY-TICKET models (``ticket.*``), on the real message layer.
 
-Effects that store values are run from the model's ``VAR_WRITES`` (one home).  A sending effect
-states the model field values of its message and the inkey that protects it; ``wire.build``
-writes the octets by the message's spec, and the step's guards then check the view it sets as
-the field ``built``.  Receiving effects take keys that the step's guards have verified.  No
-effect refuses: every refusal is a guard of the model.
+Most effects are the model's: ``VAR_WRITES`` (what a receive stores) and ``SENDS`` (what a send
+writes), evaluated here; ``wire.build`` writes the octets and the step's guards check the view
+set as the field ``built``.  Receiving effects take keys the guards verified; none refuses.
 
 Role variables added to the model's: ``request_init`` / ``transfer_init`` (initiator),
 ``resolve_init`` / ``keys`` (responder), ``keys`` / ``zk_request`` (KMS); ``keys`` is a

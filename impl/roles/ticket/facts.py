@@ -1,26 +1,12 @@
-"""The real facts the MIKEY-TICKET guards ask (``mikey_ticket.TicketFacts``), for one party.
+"""The real facts the MIKEY-TICKET guards ask, for one party (a UE or a KMS).
 
-* ``naf_key(btid, naf)`` -> :class:`NafKeyRef`, a reference: key material is fetched only inside
-  a fact - a KMS from the BSF over Zn (``Bsf.lookup``, TS 33.220 4.5.3), a UE from its own
-  bootstrapping context (Ks_NAF, TS 33.220 B.3).  NAF_Id = the KMS URI (UTF-8).
-* ``mac_by(message, key)``: the message verifies under ``key`` (a NafKeyRef, or a ``Secret``
-  MPKi): V's MAC and, if it carries one, its KEMAC (``TicketView.verify``, RFC 6043 5.1.2, 5.5).
-* ``kemac_for(kemac, key)``: the KEMAC is enciphered (not NULL) and opens under ``key``'s keys;
-  ``mpki_of(kemac, key)``: the MPKi it then carries (else None).
-* ``uss_has(btid, identity)``: the BSF's USS for ``btid`` lists ``identity`` (the public identity
-  taken as the KMS user identity unchanged: the conversion of seed 002 step 5 is the identity).
-* ``nds_from(message, peer)``: the Zk transport authenticated ``peer`` for these very octets.
-* ``ticket_sealed_by(ticket, kms)``: ``kms`` is this KMS, its TPK opens the base ticket and the
-  Ticket Data carries MPK and one TGK (RFC 6043 Appendix A); a UE or another KMS cannot tell.
-* ``ticket_authorises`` / ``ticket_term``: the TICKET's (or TP's) Ticket Policy.
-* ``stored_mpki(store, ticket)``: the MPKi kept with a reusable ticket (else None);
-  ``zk_keys(message)``: an unprotected Zk answer whose clear KEMAC carries the ticket's keys.
-
-Each truth-valued fact answers a :class:`~mckm.models.procedures.verdict.Verdict`: when it does
-not hold, the reason (the message layer's error) and its MIKEY error.  The BSF lookup needs the
-time: the end point runs each step inside :meth:`TicketFacts.step`, which sets ``clock`` and,
-for that step only, asks the BSF once per (B-TID, NAF), opens each base ticket once and derives
-each MIKEY key once (``keys.one_step``).
+What each fact means is declared once, with its predicate (``models/procedures/predicates``);
+here it is answered with the message layer (``wire.TicketView.verify``), the BSF over Zn
+(TS 33.220 4.5.3; a UE: its own bootstrapping context, B.3) and the KMS's TPK (RFC 6043 A).
+A truth-valued fact answers a :class:`~mckm.models.procedures.verdict.Verdict` with the reason
+and MIKEY error when it does not hold.  Key material never leaves a fact: ``naf_key`` is a
+:class:`NafKeyRef`.  The end point runs each step inside :meth:`TicketFacts.step`, which sets
+``clock`` and, for that step only, keeps the BSF answers, opened tickets and derived keys.
 """
 
 from __future__ import annotations

@@ -1,24 +1,13 @@
 """The MIKEY-TICKET messages of the model on the wire: read, built and checked by their specs.
 
-Each message of ``mikey_ticket.MESSAGES`` declares where its fields live, its payload order, the
+Each spec of ``mikey_ticket.MESSAGES`` declares where its fields live, the payload order, the
 HDR fields a response copies and what V covers (RFC 6043 4.2, 5.5 Table 5.2); the generic view
-and builder (``mckm.impl.engine.wire``) read those declarations.  This module adds what the specs
-leave to the role:
-
-* the converters bound by name: ``TICKET`` and ``payload octets`` (TP) read as a
-  :class:`PayloadBlob`, ``KEMAC`` as a :class:`KemacBlob`;
-* the protection of RFC 6043 5.1.2: V's MAC and the KEMAC's encryption under the message keys
-  of an inkey (the PSK = Ks_NAF, or MPKi), with the RANDs of the exchange; on Zk (seed 002
-  B.2.2.3) no inkey: the NULL MAC and a clear KEMAC;
-* :meth:`TicketView.verify`, what the facts ``MacBy`` / ``KemacFor`` / ``MpkiOf`` ask: V verifies
-  under the inkey's auth_key and the KEMAC (if any) opens to MPKi and one TGK;
-* the Error message (RFC 6043 5.4).
-
-A message is named by its data type and link (Zk specs are those with transport fields); a
-response is read with the request it ``answers``: its V covers it and its HDR copies fields of
-it (else it does not verify).  Octets that do not decode are :class:`MalformedMessage` (MIKEY
-error 12); another data type than expected is error 11.  Zk messages carry the transport facts
-of a :class:`ZkLink` (TS 33.210 NDS/IP): ``zk_from``, ``zk_to`` and ``nds``.
+and builder (``mckm.impl.engine.wire``) read it.  Here is what the specs leave to the role: the
+bound converters (TICKET and TP as a :class:`PayloadBlob`, the KEMAC as a :class:`KemacBlob`),
+the protection of RFC 6043 5.1.2 (V's MAC and the KEMAC under the message keys of an inkey, or
+on Zk - seed 002 B.2.2.3 - the NULL MAC and a clear KEMAC), :meth:`TicketView.verify`, which the
+facts ask, the Zk transport facts of a :class:`ZkLink` (TS 33.210) and the Error message (5.4).
+Octets that do not decode are :class:`MalformedMessage` (error 12); another data type, 11.
 """
 
 from __future__ import annotations
