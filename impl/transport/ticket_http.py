@@ -193,6 +193,11 @@ def parse_request(method: str, target: str, headers: Mapping[str, str], body: by
     return TicketHttpRequest(requesttype, body, reference_point, peer)
 
 
+#: HTTP status when KMS_I or the BSF cannot be reached or fails the TLS handshake (project
+#: decision: a gateway error, the role never decided).
+UPSTREAM_FAILED = 502
+
+
 def status_for(error: MckmError) -> int:
     """The HTTP status of an error raised while handling a request (REQ-TKT-HTTP-06)."""
     if isinstance(error, PolicyError):

@@ -23,15 +23,15 @@ from typing import IO
 
 import pytest
 
-from mckm.impl.roles.ticket.loopback import BSF_DOMAIN, fresh_context
-from mckm.impl.roles.ticket.server import (
+from mckm.impl.roles.ticket.config import (
     BsfServerConfig,
     KmsServerConfig,
     PeerConfig,
     contexts_to_json,
-    ntp_now,
     write_private,
 )
+from mckm.impl.roles.ticket.loopback import BSF_DOMAIN, fresh_context
+from mckm.impl.roles.ticket.server import ntp_now
 from mckm.impl.transport.https_ticket import DomainCa, make_domain_ca
 
 A, B, C = "kms.a.example", "kms.b.example", "kms.c.example"

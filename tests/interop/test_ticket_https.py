@@ -20,7 +20,7 @@ import pytest
 from mckm.impl.errors import DecodeError, EncodeError, PolicyError, VerifyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
-from mckm.impl.roles.ticket.server import ZkPool
+from mckm.impl.roles.ticket.zk import ZkPool
 from mckm.impl.transport.https_bsf import BsfClient, bsf_endpoint
 from mckm.impl.transport.https_kms import make_tls_identity
 from mckm.impl.transport.https_ticket import (

@@ -41,7 +41,7 @@ SITES = {
     "impl/roles/ticket/policy_data.py:policy_of": FACT,  # TicketTerm / TicketFor
     **{f"impl/roles/ticket/protection.py:{f}": FACT for f in (
         "mac_octets", "require_encr_alg", "require_mac_alg", "timestamp64", "verify_mac")},
-    "impl/roles/ticket/server.py:lookup": FACT,  # the BSF over Zn, under NafKey / UssHas
+    "impl/roles/ticket/zn.py:lookup": FACT,  # the BSF over Zn, under NafKey / UssHas
     "impl/roles/ticket/server.py:_clients": TRANSPORT,  # no Zk address for the peer KMS
     "impl/roles/ticket/server.py:_forward": TRANSPORT,  # the Zk request failed
     "impl/roles/ticket/wire.py:_verify": FACT,  # MacBy / KemacFor / MpkiOf / ZkKeys

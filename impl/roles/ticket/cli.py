@@ -1,7 +1,7 @@
 """``mckm ticket``: run a MIKEY-TICKET KMS or the BSF over HTTPS, and drive one UE's side.
 
-``kms-serve`` / ``bsf-serve`` read a JSON config (:class:`~.server.KmsServerConfig`,
-:class:`~.server.BsfServerConfig`), listen, write the ready file and print ``ready {ports}``,
+``kms-serve`` / ``bsf-serve`` read a JSON config (:class:`~.config.KmsServerConfig`,
+:class:`~.config.BsfServerConfig`), listen, write the ready file and print ``ready {ports}``,
 and run until SIGTERM/SIGINT.  ``ue-initiator`` / ``ue-responder`` run one UE over Ua and talk
 to the other UE through stdin/stdout lines ``TRANSFER_INIT <hex>`` and ``TRANSFER_RESP <hex>``,
 the hex being the SIP message that carries it (an INVITE whose SDP offer has the TRANSFER_INIT
@@ -20,17 +20,14 @@ import click
 
 from mckm.impl.errors import MckmError
 from mckm.impl.roles.ticket import sip
-from mckm.impl.roles.ticket.endpoints import Initiator, Responder
-from mckm.impl.roles.ticket.server import (
+from mckm.impl.roles.ticket.config import (
     BsfServerConfig,
     KmsServerConfig,
     context_of,
     contexts_from_json,
-    ntp_now,
-    refusal_text,
-    serve_bsf,
-    serve_kms,
 )
+from mckm.impl.roles.ticket.endpoints import Initiator, Responder
+from mckm.impl.roles.ticket.server import ntp_now, refusal_text, serve_bsf, serve_kms
 from mckm.impl.roles.ticket.ue_http import fetch_ticket, keys_fingerprint, resolve_ticket
 from mckm.impl.transport.https_ticket import TicketHttpClient
 from mckm.impl.transport.ticket_http import HttpRefusal

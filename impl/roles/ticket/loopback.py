@@ -14,14 +14,9 @@ from dataclasses import dataclass, replace
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
 from mckm.impl.roles.ticket.endpoints import Initiator, Kms, Responder
-from mckm.impl.roles.ticket.server import (
-    KmsService,
-    Observer,
-    RemoteBsf,
-    ZkPeer,
-    ntp_now,
-    trust_of,
-)
+from mckm.impl.roles.ticket.server import KmsService, Observer, ntp_now
+from mckm.impl.roles.ticket.zk import ZkPeer, trust_of
+from mckm.impl.roles.ticket.zn import RemoteBsf
 from mckm.impl.transport.https_bsf import BsfClient, bsf_endpoint
 from mckm.impl.transport.https_ticket import (
     DomainCa,

@@ -1,16 +1,13 @@
 """A MIKEY-TICKET KMS as a network service: the sans-IO :class:`~.endpoints.Kms` role behind its
-Ua and Zk HTTPS endpoints (TS 33.328 Annex A, seed 002 4.2.4), a Zn client to the BSF, and the
-locks the role needs; plus the BSF Zn service and the JSON files that configure both.
+Ua and Zk HTTPS endpoints (TS 33.328 Annex A, seed 002 4.2.4) with its Zk peers (:mod:`.zk`) and
+its Zn client (:mod:`.zn`), and the locks the role needs; plus the BSF Zn service.  Their
+configuration files are :mod:`.config`.
 
-* Each KMS domain's TLS CA is named after the KMS URI (``make_domain_ca(kms_uri)``), so the Zk
-  peer's verified domain *is* the peer KMS URI: ``ZkLink(peer=request.peer.domain, ...)``.
+* The Zk peer's verified TLS domain is the peer KMS URI: ``ZkLink(peer=request.peer.domain, ...)``.
 * The role keeps a replay cache and the server runs a thread per connection: every role call
   holds :attr:`KmsService.lock`.  A two-KMS resolve (TWO_DOMAINS steps 4-12) takes the lock for
   ``receive_resolve``, releases it for the Zk round trip to KMS_I, and takes it again for
   ``complete``.
-* Zn: :class:`RemoteBsf` asks the BSF over mutual TLS and keeps each NafKeyAnswer until its key
-  lifetime ends (project decision: a NAF may use Ks_NAF for its lifetime, TS 33.220 4.5.3
-  *recalled*), so the two lookups a resolve makes (NAF key, USS) cost one round trip per B-TID.
 * A refusal is answered with the RFC 6043 5.4 Error message and the refusal's HTTP status
   (REQ-TKT-HTTP-06); KMS_I's refusal over Zk reaches the responder with KMS_I's MIKEY error.
 * Time is NTP seconds from the wall clock (:func:`ntp_now`).
@@ -22,25 +19,30 @@ SIGINT, writing a ready file (JSON: the bound ports) once listening; ``mckm tick
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from mckm.impl.crypto.uid import unix_to_ntp
-from mckm.impl.errors import MckmError, PolicyError, UsageError
-from mckm.impl.redact import Secret
-from mckm.impl.roles.bsf import BootstrapContext, Bsf, NafKeyAnswer, UserSecuritySettings
-from mckm.impl.roles.ticket.effects import DEFAULT_VALIDITY
+from mckm.impl.errors import MckmError, PolicyError
+from mckm.impl.roles.bsf import Bsf
+from mckm.impl.roles.ticket.config import (
+    BsfServerConfig,
+    KmsServerConfig,
+    address,
+    contexts_from_json,
+    tls_identity,
+    write_ready,
+)
 from mckm.impl.roles.ticket.endpoints import Forward, Kms, error_reply
 from mckm.impl.roles.ticket.wire import ZkLink, error_numbers
-from mckm.impl.store.private import create_private
+from mckm.impl.roles.ticket.zk import ZkPeer, ZkPool, trust_of, zk_refusal
+from mckm.impl.roles.ticket.zn import RemoteBsf
 from mckm.impl.transport.https_bsf import BsfClient, bsf_endpoint
 from mckm.impl.transport.https_kms import TlsIdentity
 from mckm.impl.transport.https_ticket import (
@@ -52,6 +54,7 @@ from mckm.impl.transport.https_ticket import (
 )
 from mckm.impl.transport.ticket_http import (
     MIKEY_CONTENT_TYPE,
+    UPSTREAM_FAILED,
     HttpRefusal,
     RequestType,
     TicketHttpRequest,
@@ -59,11 +62,6 @@ from mckm.impl.transport.ticket_http import (
     status_for,
 )
 from mckm.models.grammar.namespaces import ERROR_NO
-from mckm.models.policy.trust import TrustRelation
-
-#: HTTP status when KMS_I or the BSF cannot be reached or fails the TLS handshake (project
-#: decision: a gateway error, the role never decided).
-UPSTREAM_FAILED = 502
 
 Observer = Callable[[str], None]
 
@@ -71,155 +69,6 @@ Observer = Callable[[str], None]
 def ntp_now() -> int:
     """Wall-clock time in NTP seconds (the roles' ``now``)."""
     return unix_to_ntp(int(time.time()))
-
-
-def _address(text: str) -> tuple[str, int]:
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit():
-        raise UsageError(f"address {text!r} is not host:port")
-    return host, int(port)
-
-
-def write_private(path: Path, data: bytes, what: str) -> Path:
-    """Write ``data`` (key material) to ``path``, owner-only."""
-    create_private(path, what)
-    path.write_bytes(data)
-    return path
-
-
-def write_ready(path: Path, ports: Mapping[str, int]) -> None:
-    """Write the ready file atomically (readers never see half a file)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(dict(ports)))
-    os.replace(tmp, path)
-
-
-# -- bootstrapping contexts (provisioned to the BSF and to each UE) ---------------------------
-
-def contexts_to_json(contexts: Iterable[BootstrapContext]) -> str:
-    """The provisioning file of ``contexts`` (holds Ks: write it owner-only)."""
-    return json.dumps([{"b_tid": c.b_tid, "ks": c.ks.reveal().hex(), "rand": c.rand.hex(),
-                        "impi": c.impi, "expires_at": c.expires_at,
-                        "public_identities": list(c.uss.public_identities)} for c in contexts])
-
-
-def contexts_from_json(text: str) -> list[BootstrapContext]:
-    try:
-        return [BootstrapContext(b_tid=str(o["b_tid"]), ks=Secret(bytes.fromhex(o["ks"])),
-                                 rand=bytes.fromhex(o["rand"]), impi=str(o["impi"]),
-                                 expires_at=float(o["expires_at"]),
-                                 uss=UserSecuritySettings(tuple(o["public_identities"])))
-                for o in json.loads(text)]
-    except (ValueError, KeyError, TypeError) as error:
-        raise UsageError(f"malformed bootstrapping contexts file: {error!r}") from None
-
-
-def context_of(contexts: Iterable[BootstrapContext], uri: str) -> BootstrapContext:
-    """The context whose USS lists ``uri``."""
-    for c in contexts:
-        if uri in c.uss.public_identities:
-            return c
-    raise UsageError(f"no bootstrapping context for {uri!r}")
-
-
-# -- Zn client with a per-B-TID cache ---------------------------------------------------------
-
-class RemoteBsf(Bsf):
-    """The KMS (NAF) view of a BSF reached over Zn; answers cached until their lifetime ends."""
-
-    def __init__(self, client: BsfClient) -> None:
-        super().__init__()
-        self._client = client
-        self._cache: dict[tuple[str, bytes], NafKeyAnswer] = {}
-        self._lock = threading.Lock()
-        self.lookups = 0  # Zn round trips made
-
-    def provision(self, context: BootstrapContext) -> None:
-        raise UsageError("a remote BSF is provisioned at the BSF, not at the KMS")
-
-    def lookup(self, b_tid: str, naf_id: bytes, *, now: float) -> NafKeyAnswer:
-        key = (b_tid, bytes(naf_id))
-        with self._lock:
-            answer = self._cache.get(key)
-            if answer is not None and now < answer.expires_at:
-                return answer
-            try:
-                answer = self._client.lookup(b_tid, naf_id)
-            except (OSError, ssl.SSLError) as error:
-                raise PolicyError(f"the BSF could not be reached over Zn: "
-                                  f"{type(error).__name__}", requirement="TS 33.220 4.5.3",
-                                  http_status=UPSTREAM_FAILED) from None
-            self.lookups += 1
-            if now >= answer.expires_at:
-                raise PolicyError(f"the BSF answered an expired context for {b_tid!r}",
-                                  requirement="TS 33.220 4.5.3", http_status=404)
-            self._cache[key] = answer
-            return answer
-
-    def close(self) -> None:
-        self._client.close()
-
-
-# -- the KMS service --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ZkPeer:
-    """Another KMS: its URI (= its TLS domain), where its Zk endpoint listens (needed only to
-    forward resolves to it), and its TLS CA.  ``trusted`` puts the pair into this KMS's
-    TrustRelation; a peer with ``trusted=False`` passes TLS but the role refuses it."""
-
-    uri: str
-    ca_pem: bytes = field(repr=False)
-    zk: tuple[str, int] | None = None
-    trusted: bool = True
-
-
-def _zk_refusal(to: str, answer: TicketHttpResponse) -> PolicyError:
-    """KMS_I's refusal as a PolicyError carrying KMS_I's MIKEY error (if it sent one)."""
-    number: int | None = None
-    if answer.content_type.split(";")[0].strip() == MIKEY_CONTENT_TYPE:
-        try:
-            errors = error_numbers(answer.body)
-            number = int(errors[0]) if errors else None
-        except MckmError:
-            number = None
-    return PolicyError(f"{to} refused the resolve over Zk with HTTP {answer.status}",
-                       requirement="REQ-TKT-HTTP-06", mikey_error=number,
-                       http_status=answer.status)
-
-
-class ZkPool:
-    """Kept-alive Zk clients to one peer KMS, lent to one handler thread at a time; at most
-    ``idle`` are kept open between requests (so short-lived Ua connections, each with its own
-    thread, do not leave Zk connections behind)."""
-
-    def __init__(self, factory: Callable[[], TicketHttpClient], idle: int = 8) -> None:
-        self._factory, self._max_idle = factory, idle
-        self._idle: list[TicketHttpClient] = []
-        self._lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def client(self) -> Iterator[TicketHttpClient]:
-        with self._lock:
-            client = self._idle.pop() if self._idle else None
-        if client is None:
-            client = self._factory()
-        try:
-            yield client
-        except BaseException:
-            client.close()
-            raise
-        with self._lock:
-            if len(self._idle) < self._max_idle:
-                self._idle.append(client)
-                return
-        client.close()
-
-    def close(self) -> None:
-        with self._lock:
-            clients, self._idle = self._idle, []
-        for client in clients:
-            client.close()
 
 
 class KmsService:
@@ -322,7 +171,7 @@ class KmsService:
         self._say(f"{self.kms.uri} -> {forward.to} Zk ticketresolve RESOLVE_INIT "
                   f"({len(forward.octets)} octets) -> {answer.status}, {len(answer.body)} octets")
         if answer.status != 200 or answer.content_type.split(";")[0] != MIKEY_CONTENT_TYPE:
-            raise _zk_refusal(forward.to, answer)
+            raise zk_refusal(forward.to, answer)
         assert peer is not None  # set by the mutual-TLS connect
         with self.lock:
             return self.kms.complete(forward, answer.body,
@@ -354,91 +203,12 @@ class KmsService:
         self.stop()
 
 
-def trust_of(uri: str, peers: Iterable[ZkPeer]) -> TrustRelation:
-    """This KMS's TrustRelation: mutual pairs with each trusted peer."""
-    return TrustRelation.of([(uri, p.uri) for p in peers if p.trusted], mutual=True)
-
-
-# -- configuration files ----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PeerConfig:
-    uri: str
-    ca_file: str
-    zk: str | None = None  # "host:port"
-    trusted: bool = True
-
-
-@dataclass(frozen=True)
-class KmsServerConfig:
-    """One KMS process: its URI (= TLS domain), its TLS certificate and key (issued by its
-    domain CA), the BSF's Zn address and CA, its Zk peers, ports and the ready file."""
-
-    uri: str
-    cert_file: str
-    key_file: str
-    ca_file: str
-    bsf: str  # "host:port"
-    bsf_domain: str
-    bsf_ca_file: str
-    peers: tuple[PeerConfig, ...] = ()
-    host: str = "127.0.0.1"
-    ua_port: int = 0
-    zk_port: int = 0
-    ready_file: str | None = None
-    tpk_file: str | None = None  # 32 octets; None: a fresh TPK for this run
-    validity: int = DEFAULT_VALIDITY
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1)
-
-    @classmethod
-    def from_json(cls, text: str) -> KmsServerConfig:
-        try:
-            obj = json.loads(text)
-            obj["peers"] = tuple(PeerConfig(**p) for p in obj.get("peers", ()))
-            return cls(**obj)
-        except (ValueError, TypeError) as error:
-            raise UsageError(f"malformed KMS config: {error}") from None
-
-
-@dataclass(frozen=True)
-class BsfServerConfig:
-    """The BSF process: its TLS identity, the NAF (KMS) domains it serves and their CAs, the
-    provisioned contexts file, port and ready file."""
-
-    domain: str
-    cert_file: str
-    key_file: str
-    ca_file: str
-    naf_ca_files: dict[str, str]
-    contexts_file: str
-    host: str = "127.0.0.1"
-    port: int = 0
-    ready_file: str | None = None
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1)
-
-    @classmethod
-    def from_json(cls, text: str) -> BsfServerConfig:
-        try:
-            return cls(**json.loads(text))
-        except (ValueError, TypeError) as error:
-            raise UsageError(f"malformed BSF config: {error}") from None
-
-
-def _identity(cert_file: str, key_file: str, ca_file: str) -> TlsIdentity:
-    return TlsIdentity(Path(cert_file).read_bytes(), Path(key_file).read_bytes(),
-                       Path(ca_file).read_bytes())
-
-
 def build_kms(config: KmsServerConfig, observer: Observer | None = None) -> KmsService:
     """The service a config describes (not started)."""
-    identity = _identity(config.cert_file, config.key_file, config.ca_file)
+    identity = tls_identity(config.cert_file, config.key_file, config.ca_file)
     peers = [ZkPeer(p.uri, Path(p.ca_file).read_bytes(),
-                    _address(p.zk) if p.zk else None, p.trusted) for p in config.peers]
-    bsf_host, bsf_port = _address(config.bsf)
+                    address(p.zk) if p.zk else None, p.trusted) for p in config.peers]
+    bsf_host, bsf_port = address(config.bsf)
     bsf = RemoteBsf(BsfClient(bsf_host, bsf_port, trust=DomainTrust(
         {config.bsf_domain: Path(config.bsf_ca_file).read_bytes()}), identity=identity,
         expect_domain=config.bsf_domain))
@@ -473,7 +243,7 @@ def serve_bsf(config: BsfServerConfig, on_ready: Callable[[str], None] = print) 
     for context in contexts_from_json(Path(config.contexts_file).read_text()):
         bsf.provision(context)
     trust = DomainTrust({d: Path(f).read_bytes() for d, f in config.naf_ca_files.items()})
-    identity = _identity(config.cert_file, config.key_file, config.ca_file)
+    identity = tls_identity(config.cert_file, config.key_file, config.ca_file)
     with bsf_endpoint(bsf, identity, trust, host=config.host, port=config.port,
                       clock=lambda: float(ntp_now())) as endpoint:
         _run_until_signalled(config.ready_file, {"port": endpoint.port}, on_ready)
@@ -489,7 +259,4 @@ def refusal_text(error: HttpRefusal) -> str:
     return f"HTTP {error.status}: {error.reason}"
 
 
-__all__ = ["BsfServerConfig", "KmsServerConfig", "KmsService", "PeerConfig", "RemoteBsf",
-           "ZkPeer", "ZkPool", "build_kms", "context_of", "contexts_from_json", "contexts_to_json",
-           "ntp_now", "refusal_text", "serve_bsf", "serve_kms", "trust_of", "write_private",
-           "write_ready"]
+__all__ = ["KmsService", "build_kms", "ntp_now", "refusal_text", "serve_bsf", "serve_kms"]
