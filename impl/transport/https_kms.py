@@ -2,7 +2,8 @@
 
 The server is Python's ``ThreadingHTTPServer`` with TLS (``ssl``, TLS 1.2 or later) in a daemon
 thread; it only moves bytes to and from :class:`~mckm.impl.roles.kms.service.KmsService`.
-Its log names the method, the resource and the status: never a token, a header or a body.
+Its log names the method, the resource and the status: never a token, a header, a body, a
+path option or a query (REQ-SKMS-23); the query string is handed to the model with the path.
 The TLS identity is a private CA and a server certificate made with ``cryptography`` at start
 (or read from files).  The client side (:class:`KmsClient`) keeps one HTTP/1.1 connection.
 """
@@ -28,6 +29,7 @@ from cryptography.x509.oid import NameOID
 
 from mckm.impl.roles.kms.service import BASE_PATH, HttpRequest, KmsService
 from mckm.impl.transport.tls_server import TlsHttpServer
+from mckm.models.procedures import skm_s
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +133,16 @@ def client_context(ca_pem: bytes) -> ssl.SSLContext:
 
 
 def _resource_for_log(path: str) -> str:
-    """The resource name only: user URIs and times in the path are not logged."""
+    """The D.2 resource a path names, or a fixed text (REQ-SKMS-23): user URIs and times in
+    the path, and whatever a client typed as an unknown resource (a token, a user URI), are
+    not logged."""
     base: str = BASE_PATH
     if path.startswith(base + "/"):
-        return base + "/" + path[len(base) + 1:].split("/")[0]
-    return "(other)"
+        name = path[len(base) + 1:].split("/")[0]
+        if name in skm_s.RESOURCES:
+            return base + "/" + name
+        return base + "/(not served)"
+    return "(not a KMS path)"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -158,11 +165,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         body = self.rfile.read(int(length_text))
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")  # the query goes to the model, not the log
         headers = {k.lower(): v for k, v in self.headers.items()}
-        response = self.service.handle(HttpRequest(self.command, path, headers, body))
-        self._reply(response.status, response.body, response.content_type, response.headers)
+        response = self.service.handle(HttpRequest(self.command, path, headers, body, query))
+        # logged before the reply, so the line exists once the client has its answer
         log.info("%s %s -> %d", self.command, _resource_for_log(path), response.status)
+        self._reply(response.status, response.body, response.content_type, response.headers)
 
     def _reply(self, status: int, body: bytes, content_type: str,
                headers: tuple[tuple[str, str], ...]) -> None:

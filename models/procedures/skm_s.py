@@ -457,8 +457,10 @@ BODY_NONE, BODY_PLAIN, BODY_SIGNED = 0, 1, 2
 
 _REQUEST_FIELDS = {
     "method": ("ident", "HTTP method"),
-    "url": ("ident", "HTTP: the resource URI the request is posted to (scheme, host, path)"),
-    "token": ("blob", "HTTP Authorization: Bearer <token> (absent: '')"),
+    "url": ("ident", "HTTP: the resource URI the request is posted to (scheme, host, path, "
+                     "?query)"),
+    "token": ("blob", "the bearer token: URI query access_token (RFC 6750 2.3), else HTTP "
+                      "Authorization: Bearer <token> (absent: '')"),
     "path_user": ("blob", "path option: the percent-decoded user URI (absent: '')"),
     "body": ("int", "body: 0 none, 1 KmsRequest, 2 SignedKmsRequest (D.3.5.1)"),
     "body_user": ("blob", "KmsRequest/UserUri (absent: '')"),

@@ -1,5 +1,6 @@
-"""The KMS over real HTTPS on 127.0.0.1: two users provisioned and validated; every refusal a
-clear HTTP error with nothing stored; no token in the server log."""
+"""The KMS over real HTTPS on 127.0.0.1: two users provisioned by the model's client and
+validated by its guards; every refusal a clear HTTP error with nothing stored; no token in the
+server log."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -15,11 +17,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from mckm.impl.crypto import uid
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import standard
+from mckm.impl.roles.kms.client import ProvisioningClient
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.impl.roles.kms.service import KmsService, resource_path
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
 from mckm.impl.transport.https_kms import KmsClient, KmsHttpsServer, make_tls_identity
+from mckm.models.procedures import skm_s
 
 ALICE = "sip:alice@example.org"
 BOB = "tel:+447700900123"
@@ -57,51 +61,41 @@ def kms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     store.close()
 
 
-def _checks(role: KmsRole) -> messages.KeyChecks:
-    a = role.algorithms
-    return messages.KeyChecks(role.certificate, a.uid, a.validate_ssk, a.validate_rsk)
+def _provision(kms: Deployment, http: KmsClient, user: str, resource: str,
+               checks: messages.KeyChecks | None = None, **options: Any) -> dict[str, Any]:
+    """One request of the model's client (TS 33.180 D.2) over HTTPS; what it accepts (D.3)."""
+    client = ProvisioningClient(user, KMS_URI, kms.users[user], http.base_url, checks)
+    request = client.request(resource, token=http.token, now=int(time.time()),
+                             body=skm_s.BODY_SIGNED, options=options)
+    status, body = http.post(request.path, request.body)
+    assert status == 200, body
+    return client.response(resource, body, now=int(time.time()))
 
 
 @pytest.mark.parametrize("user", [ALICE, BOB])
 def test_two_users_are_provisioned_over_https(kms: Deployment, user: str) -> None:
-    client = kms.client(user)
+    http = kms.client(user)
     try:
-        path = resource_path("init")
-        status, body = client.post(path)
-        assert status == 200
-        init = messages.read_response(body, kms.users[user], user_uri=user, kms_uri=KMS_URI,
-                                      client_req_url=client.base_url + path)
-        certificate = init.certificates[0]
+        (certificate,) = _provision(kms, http, user, "init")["certificates"]
         assert certificate.pub_auth_key == kms.role.keys.kpak
         assert certificate.pub_enc_key == kms.role.keys.z_pub
 
-        path = resource_path("keyprov", user)
-        status, body = client.post(path)  # same keep-alive connection
-        assert status == 200
         a = kms.role.algorithms
         checks = messages.KeyChecks(certificate, a.uid, a.validate_ssk, a.validate_rsk)
-        read = messages.read_response(body, kms.users[user], user_uri=user, kms_uri=KMS_URI,
-                                      client_req_url=client.base_url + path, checks=checks)
+        # the same keep-alive connection
+        read = _provision(kms, http, user, "keyprov", checks, user_uri=user)["key_sets"]
         now_period = kms.role.current_periods()[0]
-        assert [k.period_no for k in read.key_sets] == [now_period, now_period + 1]
+        assert [k.period_no for k in read] == [now_period, now_period + 1]
 
-        status, again = client.post(path)
-        reread = messages.read_response(again, kms.users[user], user_uri=user,
-                                        kms_uri=KMS_URI, client_req_url=client.base_url + path,
-                                        checks=checks)
-        assert [(k.ssk, k.rsk) for k in reread.key_sets] == [
-            (k.ssk, k.rsk) for k in read.key_sets]
+        reread = _provision(kms, http, user, "keyprov", checks, user_uri=user)["key_sets"]
+        assert [(k.ssk, k.rsk) for k in reread] == [(k.ssk, k.rsk) for k in read]
 
         when = uid.unix_to_ntp(int(time.time()) + 3 * 86400) << 32
-        path = resource_path("keyprov", user, when)
-        status, body = client.post(path)
-        assert status == 200
-        one = messages.read_response(body, kms.users[user], user_uri=user, kms_uri=KMS_URI,
-                                     client_req_url=client.base_url + path, checks=checks)
-        assert len(one.key_sets) == 1
-        assert one.key_sets[0].valid_from <= time.time() + 3 * 86400 < one.key_sets[0].valid_to
+        (one,) = _provision(kms, http, user, "keyprov", checks, user_uri=user,
+                            ntp_time=when)["key_sets"]
+        assert one.valid_from <= time.time() + 3 * 86400 < one.valid_to
     finally:
-        client.close()
+        http.close()
 
 
 def test_refusals_are_clear_and_store_nothing(kms: Deployment,

@@ -1,6 +1,7 @@
-"""The client reader takes every form the D.3.5 schema allows (TS 33.180 Table D.3.3.2-1,
-D.3.2.2): optional certificate and key-set fields absent, a wrapped PVT, UserID in hex as well as
-base64, dateTimes without a zone; and still refuses what its policy refuses."""
+"""The model's client (``ProvisioningClient``: the codec ``decode_response`` then the client step's
+guards) takes every form the D.3.5 schema allows (TS 33.180 Table D.3.3.2-1, D.3.2.2): optional
+certificate and key-set fields absent, a wrapped PVT, UserID in hex as well as base64, dateTimes
+without a zone; and still refuses what its guards refuse (``key-sets-valid``, REQ-SKMS-34)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,22 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from mckm.impl.errors import DecodeError, VerifyError
+from mckm.impl.engine import StepRefused
+from mckm.impl.errors import DecodeError
 from mckm.impl.roles.kms import messages
 from mckm.impl.roles.kms.algorithms import standard
+from mckm.impl.roles.kms.client import ProvisioningClient
 from mckm.impl.roles.kms.model import KmsConfig, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
+from mckm.impl.roles.kms.service import decode_response, resource_path
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
 from mckm.models.grammar import kms_xml
 from mckm.models.grammar.kms_xml import DS, NS, XSI
+from mckm.models.procedures import skm_s
 
 NOW = 1_700_000_000.0
 ALICE = "sip:alice@example.org"
-URL = "https://kms/keymanagement/identity/v1/keyprov"
+BASE_URL = "https://kms"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +46,8 @@ def _edited(kms: tuple[KmsRole, TransportKeys], edit: Callable[[Any], None],
             kind: str = "keyprov") -> bytes:
     """A response built by the KMS, edited, re-signed with the InK, schema-checked."""
     role, transport = kms
-    header = messages.ResponseHeader(ALICE, role.certificate.kms_uri, NOW, URL)
+    header = messages.ResponseHeader(ALICE, role.certificate.kms_uri, NOW,
+                                     BASE_URL + resource_path(kind))
     if kind == "keyprov":
         xml = messages.build_response(header, transport, key_sets=(
             role.certificate, role.key_sets(ALICE, role.current_periods())))
@@ -56,12 +62,23 @@ def _edited(kms: tuple[KmsRole, TransportKeys], edit: Callable[[Any], None],
     return bytes(etree.tostring(root))
 
 
-def _read(kms: tuple[KmsRole, TransportKeys], xml: bytes) -> messages.KmsResponse:
+def _read(kms: tuple[KmsRole, TransportKeys], xml: bytes,
+          kind: str = "keyprov") -> dict[str, Any]:
+    """What the model's client hands out for ``xml`` as the answer to its ``kind`` request
+    (the codec reads it first: every form here is schema-valid)."""
     role, transport = kms
+    decode_response(skm_s.RESOURCES[kind][1], xml)
     a = role.algorithms
     checks = messages.KeyChecks(role.certificate, a.uid, a.validate_ssk, a.validate_rsk)
-    return messages.read_response(xml, transport, user_uri=ALICE, kms_uri="kms.example.org",
-                                  client_req_url=URL, checks=checks)
+    client = ProvisioningClient(ALICE, "kms.example.org", transport, BASE_URL, checks)
+    client.request(kind, token="", now=int(NOW))
+    return client.response(kind, xml, now=int(NOW))
+
+
+def _refused(kms: tuple[KmsRole, TransportKeys], xml: bytes) -> StepRefused:
+    with pytest.raises(StepRefused) as refused:
+        _read(kms, xml)
+    return refused.value
 
 
 def _drop(parent: Any, *names: str) -> None:
@@ -73,9 +90,8 @@ def _drop(parent: Any, *names: str) -> None:
 def test_key_sets_without_optional_fields(kms: tuple[KmsRole, TransportKeys]) -> None:
     xml = _edited(kms, lambda r: _drop(r.find(f".//{_q('KmsKeyProv')}"), "CertUri", "Issuer",
                                        "ValidFrom", "ValidTo", "Revoked"))
-    read = _read(kms, xml)
     role = kms[0]
-    for key_set in read.key_sets:
+    for key_set in _read(kms, xml)["key_sets"]:
         stored = role.store.key_sets(ALICE, [key_set.period_no])[key_set.period_no]
         assert (key_set.valid_from, key_set.valid_to) == (stored.valid_from, stored.valid_to)
         assert key_set.ssk == stored.ssk
@@ -87,7 +103,7 @@ def test_certificate_without_optional_fields(kms: tuple[KmsRole, TransportKeys])
         _drop(certificate, "CertUri", "Issuer", "ValidFrom", "ValidTo", "Revoked",
               "ParameterSet")
         del certificate.attrib["Role"]
-    (certificate,) = _read(kms, _edited(kms, edit, "init")).certificates
+    (certificate,) = _read(kms, _edited(kms, edit, "init"), "init")["certificates"]
     assert (certificate.cert_uri, certificate.issuer, certificate.valid_from,
             certificate.parameter_set, certificate.revoked, certificate.role) == (
         None, None, None, None, False, None)
@@ -101,8 +117,7 @@ def test_hex_user_id_and_zoneless_times(kms: tuple[KmsRole, TransportKeys]) -> N
         for name in ("ValidFrom", "ValidTo"):
             for element in response.iter(_q(name)):
                 element.text = element.text.rstrip("Z")
-    read = _read(kms, _edited(kms, edit))
-    assert len(read.key_sets) == 2
+    assert len(_read(kms, _edited(kms, edit))["key_sets"]) == 2
 
 
 def test_a_wrapped_pvt_is_read(kms: tuple[KmsRole, TransportKeys]) -> None:
@@ -120,10 +135,10 @@ def test_a_wrapped_pvt_is_read(kms: tuple[KmsRole, TransportKeys]) -> None:
             data = etree.SubElement(encrypted, f"{{{kms_xml.XENC}}}CipherData")
             etree.SubElement(data, f"{{{kms_xml.XENC}}}CipherValue").text = (
                 base64.b64encode(wrapped).decode())
-    read = _read(kms, _edited(kms, edit))
+    read = _read(kms, _edited(kms, edit))["key_sets"]
     role = kms[0]
-    assert [k.pvt for k in read.key_sets] == [
-        role.store.key_sets(ALICE, [k.period_no])[k.period_no].pvt for k in read.key_sets]
+    assert [k.pvt for k in read] == [
+        role.store.key_sets(ALICE, [k.period_no])[k.period_no].pvt for k in read]
 
 
 def test_a_secret_key_in_clear_is_refused(kms: tuple[KmsRole, TransportKeys]) -> None:
@@ -139,22 +154,29 @@ def test_a_secret_key_in_clear_is_refused(kms: tuple[KmsRole, TransportKeys]) ->
         ssk.remove(encrypted)
         ssk.set(f"{{{XSI}}}type", "KeyContentType")
         ssk.text = keywrap.unwrap(transport.trk.reveal(), wrapped).hex()
-    with pytest.raises(VerifyError, match="not protected by the TrK"):
-        _read(kms, _edited(kms, edit))
+    refused = _refused(kms, _edited(kms, edit))
+    assert (refused.guard, refused.requirement) == ("key-sets-valid", "REQ-SKMS-34")
+    assert "not protected by the TrK" in str(refused)
 
 
 def test_a_revoked_key_set_is_refused(kms: tuple[KmsRole, TransportKeys]) -> None:
     def edit(response: Any) -> None:
         next(response.iter(_q("Revoked"))).text = "true"
-    with pytest.raises(VerifyError, match="revoked"):
-        _read(kms, _edited(kms, edit))
+    refused = _refused(kms, _edited(kms, edit))
+    assert (refused.guard, refused.requirement) == ("key-sets-valid", "REQ-SKMS-34")
+    assert "revoked" in str(refused)
 
 
 def test_a_response_that_breaks_the_schema_is_refused_before_its_signature(
         kms: tuple[KmsRole, TransportKeys]) -> None:
     role, transport = kms
-    header = messages.ResponseHeader(ALICE, role.certificate.kms_uri, NOW, URL)
+    header = messages.ResponseHeader(ALICE, role.certificate.kms_uri, NOW,
+                                     BASE_URL + resource_path("init"))
     xml = messages.build_response(header, transport, init=role.certificate)
     broken = xml.replace(b"<KmsUri>", b"<Issuer>x</Issuer><KmsUri>", 1)
     with pytest.raises(DecodeError, match="line 2: Element 'Issuer': This element is not expected"):
-        _read(kms, broken)
+        decode_response("INIT_RESPONSE", broken)
+    client = ProvisioningClient(ALICE, "kms.example.org", transport, BASE_URL)
+    client.request("init", token="", now=int(NOW))
+    with pytest.raises(DecodeError, match="line 2: Element 'Issuer'"):
+        client.response("init", broken, now=int(NOW))

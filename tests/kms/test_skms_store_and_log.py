@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -19,7 +20,7 @@ from mckm.impl.roles.kms.algorithms import standard
 from mckm.impl.roles.kms.client import ProvisioningClient
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
-from mckm.impl.roles.kms.service import KmsService, resource_path
+from mckm.impl.roles.kms.service import BASE_PATH, KmsService, resource_path
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
 from mckm.impl.transport.https_kms import KmsClient, KmsHttpsServer, make_tls_identity
 from mckm.models.procedures import skm_s
@@ -147,3 +148,47 @@ def test_the_log_names_method_resource_and_status_only(live: Live,
     assert "-> 400" in text and "-> 401" in text
     for secret in (token, ALICE, "alice", "Bearer", live.alice.ink_id, live.alice.trk_id):
         assert secret not in text
+
+
+def test_an_unknown_resource_is_logged_and_refused_without_echoing_it(
+        live: Live, caplog: pytest.LogCaptureFixture) -> None:
+    """REQ-SKMS-23: ``POST .../v1/<token or user URI>`` (a resource the model does not serve,
+    404 by the engine) is logged with a fixed text; neither the log nor the refusal repeats
+    what the client typed."""
+    token = live.token()
+    typed = (token, ALICE, quote(ALICE, safe=""))
+    with caplog.at_level(logging.DEBUG):
+        for segment in typed:
+            status, body = live.post(f"{BASE_PATH}/{segment}/x", b"", token)
+            assert status == 404 and b"REQ-SKMS-02" in body, body
+            assert segment.encode() not in body and b"alice" not in body, body
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert text.count(f"POST {BASE_PATH}/(not served) -> 404") == len(typed), text
+    for secret in (*typed, "alice"):
+        assert secret not in text
+
+
+@pytest.mark.parametrize(("query", "in_header"), [
+    *[(q, h) for q in ("access_token={token}", "x=1&access_token={token}",
+                       "access_token={other}") for h in (True, False)],
+    ("t={token}", True),  # not RFC 6750's parameter, but the URL carries the header's token
+])
+def test_a_token_in_the_query_reaches_the_guard_and_is_refused_400(
+        live: Live, caplog: pytest.LogCaptureFixture, query: str, in_header: bool) -> None:
+    """REQ-SKMS-23 (RFC 6750 2.3, 5.3): the query is part of the request URL the model reads;
+    an ``access_token`` query parameter is the request's bearer token, so the guard
+    ``token-not-in-url`` refuses it (400) with or without an Authorization header, and so it
+    does any token the URL carries.  The refusal and the log do not repeat the token."""
+    token, other = live.token(), live.token()
+    url = resource_path("keyprov") + "?" + query.format(token=quote(token, safe=""),
+                                                        other=quote(other, safe=""))
+    header = token if in_header else ""
+    with caplog.at_level(logging.DEBUG):
+        status, body = live.post(url, b"", header)
+    assert status == 400 and b"token-not-in-url" in body and b"REQ-SKMS-23" in body, body
+    assert token.encode() not in body and other.encode() not in body
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"POST {BASE_PATH}/keyprov -> 400" in text
+    assert token not in text and other not in text and "access_token" not in text
+    # the same octets on the model without the guard: served (the guard is what refuses)
+    assert live.post(url, b"", header, without("token-not-in-url"))[0] == 200

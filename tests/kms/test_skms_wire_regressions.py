@@ -14,14 +14,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
+from mckm.impl.engine import StepRefused
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import standard
+from mckm.impl.roles.kms.client import ProvisioningClient
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.impl.roles.kms.service import KmsService, resource_path
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
 from mckm.impl.transport.https_kms import KmsClient, KmsHttpsServer, make_tls_identity
 from mckm.models.grammar import kms_xml
+from mckm.models.procedures import skm_s
 
 ALICE = "sip:alice@example.org"
 KMS_URI = "kms.example.org"
@@ -180,12 +183,17 @@ def test_request_for_another_url_or_stale_time_is_refused(live: Live) -> None:
 
 
 def test_cert_request_returns_the_root_certificate_or_404(live: Live) -> None:
-    status, body = _post(live, resource_path("cert", kms_uri=KMS_URI))
-    assert status == 200
-    read = messages.read_response(body, live.alice, user_uri=ALICE, kms_uri=KMS_URI,
-                                  client_req_url=live.server.base_url
-                                  + resource_path("cert", kms_uri=KMS_URI))
-    assert read.certificates == (live.role.certificate,)
+    client = ProvisioningClient(ALICE, KMS_URI, live.alice, live.server.base_url)
+    http = live.client()
+    try:
+        request = client.request("cert", token=http.token, now=int(time.time()),
+                                 options={"kms_uri": KMS_URI})
+        status, body = http.post(request.path, request.body)
+    finally:
+        http.close()
+    assert status == 200, body
+    emitted = client.response("cert", body, now=int(time.time()))
+    assert emitted["certificates"] == (live.role.certificate,)
     status, body = _post(live, resource_path("cert", kms_uri="kms.other.org"))
     assert status == 404 and b"certificate-known" in body
 
@@ -204,10 +212,6 @@ def test_wrong_method_is_405_with_allow(live: Live) -> None:
 
 def test_the_model_client_provisions_over_https_and_refuses_a_tampered_answer(
         live: Live) -> None:
-    from mckm.impl.engine import StepRefused
-    from mckm.impl.roles.kms.client import ProvisioningClient
-    from mckm.models.procedures import skm_s
-
     a = live.role.algorithms
     checks = messages.KeyChecks(live.role.certificate, a.uid, a.validate_ssk, a.validate_rsk)
     client = ProvisioningClient(ALICE, KMS_URI, live.alice, live.server.base_url, checks)

@@ -1,5 +1,6 @@
 """The KMS / SKM-S role without sockets: key periods, re-provisioning, persistence, atomicity,
-the D.3 XML (TrK wrap, InK signature, client-side validation) and the D.2 request checks."""
+the D.3 XML read by the model's client (TrK wrap, InK signature, its guards REQ-SKMS-32..34)
+and the D.2 request checks."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -15,10 +17,11 @@ from lxml import etree
 
 from mckm.impl.crypto import uid
 from mckm.impl.engine import StepRefused
-from mckm.impl.errors import DecodeError, UsageError, VerifyError
+from mckm.impl.errors import DecodeError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import IbcAlgorithms, standard
+from mckm.impl.roles.kms.client import ProvisioningClient
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.impl.roles.kms.service import (
@@ -27,17 +30,21 @@ from mckm.impl.roles.kms.service import (
     KmsService,
     Resource,
     decode_request,
+    decode_response,
     kms_machine,
     parse_path,
     resource_path,
 )
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
 from mckm.models.procedures import skm_s
+from mckm.models.procedures.model import Procedure
+from mckm.models.procedures.mutants import drop_guard_mutants
 
 NOW = 1_700_000_000.0  # 2023-11-14, inside key period 44448 of 30 days (offset 0)
 ALICE = "sip:alice@example.org"
 BOB = "sip:bob@example.org"
 CONFIG = KmsConfig("kms.example.org", period=2592000, offset=0)
+BASE_URL = "https://kms"
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +65,34 @@ def checks(kms: KmsRole) -> messages.KeyChecks:
     return messages.KeyChecks(kms.certificate, a.uid, a.validate_ssk, a.validate_rsk)
 
 
-def header(kms: KmsRole, user: str) -> messages.ResponseHeader:
-    return messages.ResponseHeader(user, kms.certificate.kms_uri, NOW, "https://kms/x")
+def header(kms: KmsRole, user: str, resource: str = "keyprov") -> messages.ResponseHeader:
+    """The addressing of an answer to the model client's request for ``resource``."""
+    return messages.ResponseHeader(user, kms.certificate.kms_uri, NOW,
+                                   BASE_URL + resource_path(resource))
+
+
+def client_without(resource: str, guard: str) -> Procedure:
+    """The model with ``guard`` dropped at the client's receipt of ``resource``'s answer."""
+    step = skm_s.step_of(skm_s.PROCEDURE, "client", "receive", skm_s.RESOURCES[resource][1])
+    return next(m.procedure for m in drop_guard_mutants(skm_s.PROCEDURE)
+                if m.step == step.number and m.guard == guard)
+
+
+def answer(kms: KmsRole, transport: TransportKeys, resource: str, document: bytes,
+           procedure: Procedure = skm_s.PROCEDURE) -> dict[str, Any]:
+    """The model's client (TS 33.180 D.2/D.3) asks ``resource`` and is answered with
+    ``document``: what it hands out, or StepRefused / DecodeError."""
+    client = ProvisioningClient(ALICE, CONFIG.kms_uri, transport, BASE_URL, checks(kms),
+                                procedure)
+    client.request(resource, token="", now=int(NOW))
+    return client.response(resource, document, now=int(NOW))
+
+
+def refusal(kms: KmsRole, transport: TransportKeys, resource: str,
+            document: bytes) -> StepRefused:
+    with pytest.raises(StepRefused) as refused:
+        answer(kms, transport, resource, document)
+    return refused.value
 
 
 # -- key periods and re-provisioning ----------------------------------------------------------
@@ -203,11 +236,9 @@ def test_keyprov_xml_round_trip_unwraps_and_validates(role: KmsRole) -> None:
     xml = messages.build_response(header(role, ALICE), transport,
                                   key_sets=(role.certificate, sets))
     assert b"Secret(" not in xml and format(sets[0].ssk.reveal(), "X") not in xml.decode()
-    read = messages.read_response(xml, transport, user_uri=ALICE, kms_uri=CONFIG.kms_uri,
-                                  client_req_url="https://kms/x", checks=checks(role))
-    assert read.kind == "KmsKeyProv"
+    read = answer(role, transport, "keyprov", xml)["key_sets"]
     assert [(k.period_no, k.ssk, k.rsk, k.pvt, k.uid, k.valid_from, k.valid_to)
-            for k in read.key_sets] == [
+            for k in read] == [
         (k.period_no, k.ssk, k.rsk, k.pvt, k.uid, k.valid_from, k.valid_to) for k in sets]
     root = etree.fromstring(xml)
     methods = root.findall(f".//{{{messages.XENC}}}EncryptionMethod")
@@ -217,14 +248,13 @@ def test_keyprov_xml_round_trip_unwraps_and_validates(role: KmsRole) -> None:
 
 def test_init_and_certcache_round_trip(role: KmsRole) -> None:
     transport = role.enrol(ALICE)
-    xml = messages.build_response(header(role, ALICE), transport, init=role.certificate)
-    read = messages.read_response(xml, transport, user_uri=ALICE, kms_uri=CONFIG.kms_uri,
-                                  client_req_url="https://kms/x")
-    assert read.certificates == (role.certificate,)
-    xml = messages.build_response(header(role, ALICE), transport, cert_cache=(0, ()))
-    read = messages.read_response(xml, transport, user_uri=ALICE, kms_uri=CONFIG.kms_uri,
-                                  client_req_url="https://kms/x")
-    assert read.kind == "KmsCertCache" and read.cache_num == 0 and read.certificates == ()
+    xml = messages.build_response(header(role, ALICE, "init"), transport, init=role.certificate)
+    assert answer(role, transport, "init", xml)["certificates"] == (role.certificate,)
+    xml = messages.build_response(header(role, ALICE, "certcache"), transport,
+                                  cert_cache=(0, ()))
+    assert decode_response("CERTCACHE_RESPONSE", xml).get("client_req_url") == (
+        BASE_URL + resource_path("certcache"))
+    assert answer(role, transport, "certcache", xml)["certificates"] == ()
 
 
 def _keyprov(role: KmsRole) -> tuple[bytes, TransportKeys]:
@@ -235,30 +265,52 @@ def _keyprov(role: KmsRole) -> tuple[bytes, TransportKeys]:
     return xml, transport
 
 
-def _read(role: KmsRole, xml: bytes, transport: TransportKeys) -> messages.KmsResponse:
-    return messages.read_response(xml, transport, user_uri=ALICE, kms_uri=CONFIG.kms_uri,
-                                  client_req_url="https://kms/x", checks=checks(role))
-
-
 @pytest.mark.parametrize("edit", [
     lambda x: x.replace(ALICE.encode(), b"sip:mallory@example.org", 1),
     lambda x: x.replace(b"<KeyPeriodNo>", b"<KeyPeriodNo>1", 1),
     lambda x: x.replace(b"Revoked>false<", b"Revoked>true<", 1),
 ])
 def test_a_tampered_response_is_refused(role: KmsRole, edit: object) -> None:
+    """REQ-SKMS-33: the InK signature is checked first; a changed octet is a digest mismatch."""
     xml, transport = _keyprov(role)
     assert callable(edit)
-    with pytest.raises(VerifyError, match="digest"):
-        _read(role, edit(xml), transport)
+    refused = refusal(role, transport, "keyprov", edit(xml))
+    assert (refused.guard, refused.requirement) == ("signed-with-ink", "REQ-SKMS-33")
+    assert "digest mismatch" in str(refused)
 
 
 def test_wrong_ink_or_trk_is_refused(role: KmsRole) -> None:
     xml, transport = _keyprov(role)
     other = Secret(bytes(32))
-    with pytest.raises(VerifyError, match="InK"):
-        _read(role, xml, dataclasses.replace(transport, ink=other))
-    with pytest.raises(VerifyError):
-        _read(role, xml, dataclasses.replace(transport, trk=other))
+    refused = refusal(role, dataclasses.replace(transport, ink=other), "keyprov", xml)
+    assert (refused.guard, refused.requirement) == ("signed-with-ink", "REQ-SKMS-33")
+    assert "HMAC-SHA256 under the InK" in str(refused)
+    refused = refusal(role, dataclasses.replace(transport, trk=other), "keyprov", xml)
+    assert (refused.guard, refused.requirement) == ("key-sets-valid", "REQ-SKMS-34")
+
+
+@pytest.mark.parametrize(("guard", "requirement", "user", "kms_uri", "url", "trk_id"), [
+    ("addressed", "REQ-SKMS-34", BOB, None, None, None),
+    ("from-my-kms", "REQ-SKMS-34", ALICE, "kms.other.org", None, None),
+    ("for-my-request", "REQ-SKMS-34", ALICE, None, BASE_URL + "/elsewhere", None),
+    ("under-my-trk", "REQ-SKMS-32", ALICE, None, None, "other-trk"),
+])
+def test_a_signed_answer_for_another_request_is_refused_by_its_guard(
+        role: KmsRole, guard: str, requirement: str, user: str, kms_uri: str | None,
+        url: str | None, trk_id: str | None) -> None:
+    """REQ-SKMS-32/34 (D.3.1, D.3.5.3): a KmsInit signed with this client's InK but addressed
+    to another user, from another KMS, for another URL or under another TrK is refused by
+    that guard; the same octets are accepted by the model without it."""
+    transport = role.enrol(ALICE)
+    at = header(role, user, "init")
+    at = dataclasses.replace(at, kms_uri=kms_uri or at.kms_uri,
+                             client_req_url=url or at.client_req_url)
+    keys = dataclasses.replace(transport, trk_id=trk_id or transport.trk_id)
+    xml = messages.build_response(at, keys, init=role.certificate)
+    refused = refusal(role, transport, "init", xml)
+    assert (refused.guard, refused.requirement) == (guard, requirement)
+    accepted = answer(role, transport, "init", xml, client_without("init", guard))
+    assert accepted["certificates"] == (role.certificate,)
 
 
 def test_signature_wrapping_is_refused(role: KmsRole) -> None:
@@ -267,7 +319,7 @@ def test_signature_wrapping_is_refused(role: KmsRole) -> None:
     copy = etree.fromstring(etree.tostring(root[0]))
     root.insert(0, copy)
     with pytest.raises(DecodeError, match="line 1: Element 'KmsResponse'"):
-        _read(role, etree.tostring(root), transport)
+        answer(role, transport, "keyprov", etree.tostring(root))
 
 
 def test_keys_that_do_not_validate_are_refused(role: KmsRole,
@@ -279,16 +331,15 @@ def test_keys_that_do_not_validate_are_refused(role: KmsRole,
     xml = messages.build_response(header(role, ALICE), transport,
                                   key_sets=(role.certificate, sets))
     role.algorithms = algorithms
-    with pytest.raises(VerifyError):
-        _read(role, xml, transport)
+    refused = refusal(role, transport, "keyprov", xml)
+    assert (refused.guard, refused.requirement) == ("key-sets-valid", "REQ-SKMS-34")
 
 
 def test_malformed_xml_is_a_decode_error(role: KmsRole) -> None:
     transport = role.enrol(ALICE)
     for data in (b"<SignedKmsResponse", b'<!DOCTYPE x [<!ENTITY a "b">]><x/>', b"<other/>"):
         with pytest.raises(DecodeError):
-            messages.read_response(data, transport, user_uri=ALICE, kms_uri=CONFIG.kms_uri,
-                                   client_req_url="u")
+            answer(role, transport, "init", data)
 
 
 # -- the D.2 request handling -----------------------------------------------------------------

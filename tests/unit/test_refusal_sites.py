@@ -31,7 +31,6 @@ SITES = {
     "impl/roles/bsf.py:lookup": FACT,  # UssHas / NafKey facts
     "impl/roles/kms/messages.py:read_key_set": FACT,  # key-sets-valid
     "impl/roles/kms/messages.py:unwrap_key": FACT,  # key-sets-valid
-    "impl/roles/kms/messages.py:read_response": OPEN,  # unused by the runtime; tests still call it
     "impl/roles/seal/facts.py:_derive": FACT,  # EncryptedTo
     "impl/roles/seal/keystore.py:check_collision": OPEN,  # a held SK-ID with another key
     "impl/roles/ticket/base_ticket.py:check_base_ticket_type": FACT,  # TicketSealedBy
@@ -85,4 +84,4 @@ def test_effects_and_end_points_refuse_nothing() -> None:
 
 def test_open_refusal_sites_are_the_known_ones() -> None:
     assert {s for s, kind in SITES.items() if kind == OPEN} == {
-        "impl/roles/kms/messages.py:read_response", "impl/roles/seal/keystore.py:check_collision"}
+        "impl/roles/seal/keystore.py:check_collision"}

@@ -58,12 +58,14 @@ REQUEST_PAYLOAD = "KmsRequest"
 
 @dataclass(frozen=True)
 class HttpRequest:
-    """What the transport hands the role: method, path (no query), lower-cased headers, body."""
+    """What the transport hands the role: method, path, lower-cased headers, body, and the
+    query string (without ``?``; part of the request URL the model reads, RFC 3986 3.4)."""
 
     method: str
     path: str
     headers: Mapping[str, str]
     body: bytes = b""
+    query: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def parse_path(path: str) -> Resource:
     if name not in skm_s.RESOURCES:
         return Resource(name)
     if any(not option for option in options):
-        raise _bad_path(f"empty path segment in {path!r}")
+        raise _bad_path("empty path segment")  # the path is not echoed: it may hold secrets
     if name == "init":
         if options:
             raise _bad_path("/init takes no options")
@@ -175,18 +177,42 @@ def _read_body(body: bytes) -> dict[str, Any]:
     return out
 
 
+def _query_token(query: str) -> str | None:
+    """The ``access_token`` URI query parameter (RFC 6750 2.3), percent-decoded, or None."""
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if unquote(name) == "access_token":
+            return unquote(value)
+    return None
+
+
+def _bearer_token(request: HttpRequest) -> str:
+    """The bearer token the request presents (RFC 6750 2): an ``access_token`` query parameter
+    if there is one (2.3; the URL then mentions it, and the guard ``token-not-in-url`` refuses
+    it, REQ-SKMS-23), else the ``Authorization: Bearer`` credentials (2.1), else absent."""
+    in_query = _query_token(request.query) if request.query else None
+    if in_query:
+        return in_query
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else skm_s.ABSENT
+
+
+#: the message name of a request for a resource the model does not serve: fixed, because the
+#: path segment may be anything a client typed (a token, a user URI) and the refusal names it
+NOT_SERVED = "not served: unknown resource"
+
+
 def decode_request(request: HttpRequest, base_url: str) -> DictMessage:
     """The model message of an HTTP request: its name from the resource, its fields from the
-    request line, the bearer token and the KmsRequest body (a DecodeError if they break the
-    D.2 path syntax or the D.3.5 schema)."""
+    request URL (with its query), the bearer token and the KmsRequest body (a DecodeError if
+    they break the D.2 path syntax or the D.3.5 schema)."""
     resource = parse_path(request.path)
     names = skm_s.RESOURCES.get(resource.kind)
-    authorization = request.headers.get("authorization", "")
-    scheme, _, token = authorization.partition(" ")
+    query = "?" + request.query if request.query else ""
     fields: dict[str, Any] = {
         "method": request.method or "?",
-        "url": base_url + request.path,
-        "token": token.strip() if scheme.lower() == "bearer" else skm_s.ABSENT,
+        "url": base_url + request.path + query,
+        "token": _bearer_token(request),
         "path_user": resource.user_uri if resource.user_uri is not None else skm_s.ABSENT,
         **_read_body(request.body),
     }
@@ -197,7 +223,7 @@ def decode_request(request: HttpRequest, base_url: str) -> DictMessage:
                                else skm_s.ABSENT)
     elif resource.kind == "cert":
         fields["cert_kms"] = resource.kms_uri
-    return DictMessage(names[0] if names else f"not served: {resource.kind or 'other'}", fields)
+    return DictMessage(names[0] if names else NOT_SERVED, fields)
 
 
 def decode_response(name: str, document: bytes) -> DictMessage:
