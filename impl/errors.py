@@ -59,6 +59,11 @@ class VerifyError(MckmError):
         super().__init__(f"{reason} ({clause})" if clause else reason)
 
 
+class StoreError(MckmError):
+    """A store refused a write that would break its own integrity, or failed: a local fault, not
+    a protocol decision (a model guard refuses such a message first); nothing is kept."""
+
+
 class PolicyError(MckmError):
     """A requirement of the specification was not met; names the requirement id or clause."""
 

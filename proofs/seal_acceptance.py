@@ -32,6 +32,7 @@ from mckm.models.procedures.expr import (
     Expr,
     Field,
     In,
+    KeyFits,
     Msg,
     Not,
     NotIn,
@@ -65,6 +66,9 @@ PROPERTIES: dict[tuple[str, str], dict[str, Expr]] = {
                 NotIn(Field("rand"), Self("replay_cache"))),
         "accepted SK-ID has an accepted purpose":
             In(Purpose(Field("csb_id")), Self("accepted_purposes")),
+        "an accepted key fits the receiver's store under its id, K being for its own UID":
+            KeyFits(Self("key_store"), Msg(), Uid(Self("uri"), Self("period")),
+                    Purpose(Field("csb_id"))),
         "an accepted group key comes from an authorised SGM-S":
             Not(And(Eq(Purpose(Field("csb_id")), Policy("group_key_purpose")),
                     Not(In(Field("idri"), Self("group_servers"))))),

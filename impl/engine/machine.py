@@ -26,7 +26,7 @@ from typing import Any
 
 from mckm.impl.engine.messages import DictMessage
 from mckm.impl.engine.refusal import StepRefused
-from mckm.impl.errors import MckmError, UsageError, VerifyError
+from mckm.impl.errors import MckmError, UsageError
 from mckm.models.policy.key_id import SK_ID, id_bits
 from mckm.models.procedures.expr import Env, Facts, MessageView
 from mckm.models.procedures.model import Guard, Procedure, Step
@@ -270,16 +270,10 @@ class RoleMachine:
                              policy=self.procedure.policy, now=now, facts=self.facts)
 
     def _run_effects(self, step: Step, ctx: EffectContext) -> None:
+        """Effects compute and store; they never refuse (every refusal is a guard's): an error
+        one raises is a fault (UsageError, StoreError) and leaves the machine as it was."""
         for name in step.effects:
-            try:
-                self.effects[name](ctx)
-            except StepRefused:
-                raise
-            except (VerifyError, MckmError) as exc:
-                if isinstance(exc, UsageError):
-                    raise
-                raise self._refuse(step, f"effect {name}: {exc}", step.requirement,
-                                   exc.mikey_error, None) from exc
+            self.effects[name](ctx)
 
     def _commit(self, taken: list[tuple[Step, EffectContext]], actions: list[Action], now: int
                 ) -> list[Action]:

@@ -32,6 +32,7 @@ import z3
 from mckm.models.policy.key_id import PURPOSE_FIELD, SK_ID, id_bits, purpose_of, slots
 from mckm.models.procedures.predicates import (
     ENCRYPTED_TO,
+    KEY_FITS,
     PERIOD_OF,
     SIGNED_BY,
     TRUSTED,
@@ -408,6 +409,7 @@ class Apply(Expr):
 Uid = UID
 PeriodOf = PERIOD_OF
 SignedBy = SIGNED_BY
+KeyFits = KEY_FITS
 EncryptedTo = ENCRYPTED_TO
 Trusted = TRUSTED
 
@@ -476,6 +478,7 @@ __all__ = [
     "Field",
     "In",
     "Inserted",
+    "KeyFits",
     "MessageView",
     "Msg",
     "Not",

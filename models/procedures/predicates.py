@@ -133,6 +133,12 @@ ENCRYPTED_TO = predicate(
     "EncryptedTo", ("blob", "blob"), ("uid", "uid"), result="bool", fact="encrypted_to",
     text="EncryptedTo({blob}, {uid})", clause="RFC 6508 6.2.2; RFC 6509 4.2",
     doc="``blob`` decapsulates (SAKKE) with ``uid``'s decryption key.")
+KEY_FITS = predicate(
+    "KeyFits", ("store", "set[blob]"), ("message", "msg"), ("uid", "uid"), ("purpose", "int"),
+    result="bool", fact="key_fits", text="KeyFits({store}, {message}, {uid}, {purpose})",
+    clause="TS 33.434 6.Y.2 (seed 004: stored by SK-ID); TS 33.180 5.2.3, F.1.3",
+    doc="The K that ``message`` carries for ``uid`` can be stored by its id (the SK-ID, for a "
+        "GMK the GMK-ID): ``store`` holds nothing under it, or the same key of ``purpose``.")
 
 # --------------------------------------------------------------------------- trust between KMSs
 
@@ -197,7 +203,7 @@ ZK_KEYS = predicate(
     doc="``message`` answers the request it answers (HDR copied), unprotected (V with the NULL "
         "MAC), with a clear KEMAC that carries MPKi and one TGK: keys a KMS can re-encipher.")
 
-SAKKE_PREDICATES = (UID, PERIOD_OF, SIGNED_BY, ENCRYPTED_TO)
+SAKKE_PREDICATES = (UID, PERIOD_OF, SIGNED_BY, ENCRYPTED_TO, KEY_FITS)
 TICKET_PREDICATES = (NAF_KEY, MAC_BY, KEMAC_FOR, USS_HAS, NDS_FROM, TICKET_SEALED_BY, TICKET_FOR,
                      TICKET_TERM, MPKI_OF, STORED_MPKI, ZK_KEYS)
 PREDICATES = (*SAKKE_PREDICATES, TRUSTED, *TICKET_PREDICATES)
@@ -263,6 +269,7 @@ __all__ = [
     "BY_FACT",
     "ENCRYPTED_TO",
     "KEMAC_FOR",
+    "KEY_FITS",
     "MAC_BY",
     "MPKI_OF",
     "NAF_KEY",

@@ -36,6 +36,7 @@ from mckm.models.procedures.expr import (
     Expr,
     Field,
     In,
+    KeyFits,
     Msg,
     Not,
     NotIn,
@@ -83,6 +84,9 @@ REQUIREMENTS = {
     "REQ-SEAL-KD-13": "A message the procedure does not expect in the current state is refused.",
     "REQ-SEAL-KD-14": "A group key (GMK purpose) is accepted only from an SGM-S that the SKM-S "
                       "authorised for the receiver's groups (seed 004 6.Y.1).",
+    "REQ-SEAL-KD-15": "The receiver stores K by its SK-ID (a GMK by its GMK-ID) and refuses an "
+                      "I_MESSAGE whose id it already holds with another key or purpose: an id "
+                      "names one key (seed 004 6.Y.2; TS 33.180 5.2.3).",
 }
 
 #: RFC 6509 4.3: the ECCSI signature (r || s || PVT) of SIGN with S type ECCSI, 129 octets for
@@ -180,6 +184,9 @@ RECEIVER_GUARDS = (
                   Not(In(Field("idri"), Self("group_servers"))))),
           "REQ-SEAL-KD-14", "a group key (GMK) from a sender that is not an authorised SGM-S",
           AUTH_FAILURE, ("unauthorised-group-key",)),
+    Guard("key-fits", KeyFits(Self("key_store"), Msg(), RECEIVER_UID, Purpose(Field("csb_id"))),
+          "REQ-SEAL-KD-15", "another key is already held under this key id", UNSPECIFIED,
+          ("key-id-collision",)),
 )
 
 SENDER_GUARDS = (
@@ -200,7 +207,7 @@ PROCEDURE = Procedure(
         Role("receiver", initial="waiting", final=("keyed",),
              vars={"uri": "ident", "period": "int", "trusted_kms": "set[ident]",
                    "replay_cache": "set[blob]", "accepted_purposes": "set[int]",
-                   "group_servers": "set[ident]"}),
+                   "group_servers": "set[ident]", "key_store": "set[blob]"}),
     ),
     messages=(I_MESSAGE,),
     steps=(

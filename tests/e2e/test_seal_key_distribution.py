@@ -126,3 +126,19 @@ def test_wrong_key_period_is_refused() -> None:
     alice.add_keys(kms().keys(ALICE, late))
     raw, _ = alice.send(BOB, "PCK", now=late)
     _refused(bob, raw, guard="current-period", error=1)  # bob's clock: NOW
+
+
+def test_a_second_key_under_a_held_sk_id_is_refused_by_the_model(tmp_path) -> None:
+    """REQ-SEAL-KD-15: Carol (a valid user) sends Bob another key under the SK-ID Bob holds
+    from Alice: the guard key-fits refuses it and the stored key stays; the same key again
+    (a retransmission with a new RAND) fits."""
+    alice, carol = _user(ALICE), _user(CAROL)
+    bob = _user(BOB, store=SqliteKeyStore(tmp_path / "keys.db"))
+    raw, sk_id = alice.send(BOB, "PCK", now=NOW)
+    held = bob.receive(raw, now=NOW, sender_uri=ALICE)
+    clash, _ = carol.send(BOB, "PCK", now=NOW, sk_id=sk_id)
+    _refused(bob, clash, guard="key-fits", sender=CAROL, error=12)
+    key = alice.initiator_vars["sent_keys"][sk_id].reveal()
+    again, _ = alice.send(BOB, "PCK", now=NOW, sk_id=sk_id, key=key)
+    assert bob.receive(again, now=NOW, sender_uri=ALICE).key == held.key
+    assert [r.key for r in SqliteKeyStore(tmp_path / "keys.db").all()] == [held.key]

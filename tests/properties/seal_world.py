@@ -50,6 +50,9 @@ class SymbolicFacts:
         return (isinstance(blob, tuple) and len(blob) == 3 and blob[0] == "sakke"
                 and blob[1] == uid and blob[2] in self._vault)
 
+    def key_fits(self, store: Any, message: Any, uid: Any, purpose: Any) -> bool:
+        return store is None or message.get("csb_id") not in store  # a store of held ids
+
     # -- operations (what effects do)
     def sign(self, fields: Mapping[str, Any], uid: Any) -> tuple[Any, ...]:
         return ("sig", uid, self._digest(fields))
@@ -129,7 +132,7 @@ def initiator_vars(uri: str = USERS[0], peer: str = USERS[1]) -> dict[str, Any]:
 def receiver_vars(uri: str, now: int, facts: SymbolicFacts) -> dict[str, Any]:
     return {"uri": uri, "period": facts.period_of(now), "trusted_kms": frozenset({KMS}),
             "replay_cache": frozenset(), "accepted_purposes": PURPOSES.values(),
-            "group_servers": frozenset({USERS[0]})}
+            "group_servers": frozenset({USERS[0]}), "key_store": None}
 
 
 def machines(procedure: Procedure, facts: SymbolicFacts, receiver: dict[str, Any]

@@ -31,8 +31,7 @@ SITES = {
     "impl/roles/bsf.py:lookup": FACT,  # UssHas / NafKey facts
     "impl/roles/kms/messages.py:read_key_set": FACT,  # key-sets-valid
     "impl/roles/kms/messages.py:unwrap_key": FACT,  # key-sets-valid
-    "impl/roles/seal/facts.py:_derive": FACT,  # EncryptedTo
-    "impl/roles/seal/keystore.py:check_collision": OPEN,  # a held SK-ID with another key
+    "impl/roles/seal/keyring.py:decapsulate": FACT,  # EncryptedTo / KeyFits
     "impl/roles/ticket/base_ticket.py:check_base_ticket_type": FACT,  # TicketSealedBy
     "impl/roles/ticket/base_ticket.py:open_ticket": FACT,  # TicketSealedBy
     "impl/roles/ticket/keys.py:prf_func_of": FACT,  # MacBy (the HDR's PRF)
@@ -82,6 +81,5 @@ def test_effects_and_end_points_refuse_nothing() -> None:
     assert roles == set()
 
 
-def test_open_refusal_sites_are_the_known_ones() -> None:
-    assert {s for s, kind in SITES.items() if kind == OPEN} == {
-        "impl/roles/seal/keystore.py:check_collision"}
+def test_no_refusal_site_is_left_open() -> None:
+    assert {s for s, kind in SITES.items() if kind == OPEN} == set()

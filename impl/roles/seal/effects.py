@@ -20,7 +20,7 @@ from mckm.impl.errors import UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.seal.facts import SAKKE_PARAMS_1, SealFacts
 from mckm.impl.roles.seal.imessage import BOUND, IdForm
-from mckm.impl.roles.seal.keystore import KeyRecord, KeyStore
+from mckm.impl.roles.seal.keystore import KeyRecord, KeyStore, stored_sk_id
 from mckm.models.policy import PURPOSES, decode_key_id, encode_key_id, purpose_of
 from mckm.models.policy.key_id import RANDOM_BITS
 from mckm.models.procedures import seal_key_distribution as model
@@ -58,20 +58,20 @@ def new_key(ctx: EffectContext) -> None:
 
 def encapsulate_key(ctx: EffectContext) -> None:
     f = _facts(ctx)
-    data = f.encapsulate(ctx.scratch["key"].reveal(), value(ctx, model.RECEIVER_UID))
+    data = f.ring.encapsulate(ctx.scratch["key"].reveal(), value(ctx, model.RECEIVER_UID))
     ctx.set_field("sakke", model.SakkePayload(SAKKE_PARAMS_1, f.community.id_scheme, data))
 
 
 def sign(ctx: EffectContext) -> None:
     """Write the I_MESSAGE by its spec and sign what SIGN covers (RFC 6509 2.1, 4.3); the UID
     form puts UID(IDRi) and UID(IDRr) in IDR roles 8 / 9 (TS 33.180 E.1)."""
-    f, values, j = _facts(ctx), dict(ctx.fields), ctx.params.get("j")
+    ring, values, j = _facts(ctx).ring, dict(ctx.fields), ctx.params.get("j")
     uid_i = value(ctx, model.INITIATOR_UID)
     if IdForm(ctx.params.get("id_form", IdForm.UID.value)) is IdForm.UID:
         values["idri"], values["idrr"] = uid_i, value(ctx, model.RECEIVER_UID)
     octets = model.ECCSI_SIGNATURE_OCTETS
     raw = build_sealed(model.I_MESSAGE, values, bound=BOUND, octets=octets,
-                       tag=lambda portion: f.sign(portion, uid_i, None if j is None else int(j)))
+                       tag=lambda portion: ring.sign(portion, uid_i, None if j is None else int(j)))
     ctx.set_field("sign", raw[-octets:])
     ctx.set_field("raw", raw)
 
@@ -83,15 +83,14 @@ def remember_sent_key(ctx: EffectContext) -> None:
 
 
 def store_key(ctx: EffectContext) -> None:
-    """K with the own UID's RSK (REQ-SEAL-KD-11), stored by SK-ID; a GMK by its GMK-ID =
-    GUK-ID XOR the own salt (TS 33.180 5.2.3)."""
-    m, f = ctx.message, _facts(ctx)
+    """K with the own UID's RSK (guard encrypted-to-receiver), stored by its id (guard
+    key-fits: the SK-ID, a GMK by its GMK-ID, TS 33.180 5.2.3)."""
+    m = ctx.message
     assert m is not None
-    key = f.decapsulate(m.get("sakke"), f.uid(ctx.var("uri"), ctx.var("period")))
+    key = _facts(ctx).ring.decapsulate(m.get("sakke").data, value(ctx, model.RECEIVER_UID))
     csb_id = int(m.get("csb_id"))
     purpose = purpose_of(csb_id, ctx.policy["key_id_layout"])
-    sk_id = csb_id if purpose != GMK else mckeys.guk_id_to_gmk_id(csb_id, key.reveal(),
-                                                                  str(ctx.var("uri")))
+    sk_id = stored_sk_id(csb_id, purpose, key, str(ctx.var("uri")))
     record = KeyRecord(sk_id, purpose, key, csb_id, str(m.get("idri")), int(ctx.var("period")))
     store: KeyStore | None = ctx.var("key_store")
     if store is not None:

@@ -4,7 +4,8 @@
 the GUK-ID of the CSB-ID, TS 33.180 5.2.3), the purpose, the CSB-ID it travelled under, the
 peer and the key period.  :class:`MemoryKeyStore` keeps them in a dict;
 :class:`mckm.impl.store.sqlite_keys.SqliteKeyStore` in SQLite.  ``put`` is all or nothing and
-refuses a second, different key under an id already held (REQ-SEAL-KD-12 keeps ids unique).
+never holds a second, different key under an id (the model's guard ``key-fits`` refuses such a
+message, REQ-SEAL-KD-15; ``put`` checks it again as the store's own integrity).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from mckm.impl.errors import PolicyError
+from mckm.impl.crypto import mckeys
+from mckm.impl.errors import StoreError
 from mckm.impl.redact import Secret, fingerprint
-from mckm.models.grammar.namespaces import ERROR_NO
 from mckm.models.policy import PURPOSES
+
+_GMK = PURPOSES.by_name("GMK").value
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,19 @@ class KeyStore(Protocol):
     def all(self) -> list[KeyRecord]: ...
 
 
+def stored_sk_id(csb_id: int, purpose: int, key: Secret[bytes], own_uri: str) -> int:
+    """The id a received key is stored by: its SK-ID = the CSB-ID; for a GMK the GMK-ID =
+    GUK-ID XOR the receiver's salt (TS 33.180 5.2.3, F.1.3)."""
+    if purpose != _GMK:
+        return csb_id
+    return mckeys.guk_id_to_gmk_id(csb_id, key.reveal(), own_uri)
+
+
 def check_collision(old: KeyRecord | None, new: KeyRecord) -> None:
-    """Refuse a different key under an SK-ID already held (the same key again is accepted)."""
+    """The store's own integrity: never a different key under an id already held (the guard
+    ``key-fits``, REQ-SEAL-KD-15, refuses such a message first; the transaction rolls back)."""
     if old is not None and (old.key != new.key or old.purpose != new.purpose):
-        raise PolicyError(f"a different key is already held under SK-ID {new.sk_id:08x}",
-                          requirement="REQ-SEAL-KD-12", mikey_error=ERROR_NO.UNSPECIFIED_ERROR)
+        raise StoreError(f"a different key is already held under SK-ID {new.sk_id:08x}")
 
 
 class MemoryKeyStore:
