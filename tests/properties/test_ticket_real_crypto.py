@@ -16,7 +16,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from mckm.impl.engine import EffectRegistry, RoleMachine, StepRefused
-from mckm.impl.errors import DecodeError, PolicyError
+from mckm.impl.errors import DecodeError, MckmError, PolicyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.ticket.effects import registry
 from mckm.impl.roles.ticket.endpoints import error_reply, view_factory
@@ -127,6 +127,8 @@ def _threat_check(procedure: Procedure, threat: str, examples: int) -> Any:
             attack.machine.feed(attack.message, now=attack.now)
         except StepRefused as exc:
             check_refusal(scn, attack, exc)
+        except MckmError as exc:  # an effect's fault: no guard of the model refused it
+            raise AssertionError(f"{threat} not refused by the model: {exc}") from exc
         else:
             raise AssertionError(f"{threat} accepted: {attack.message!r}")
         assert (attack.machine.state, dict(attack.machine.vars)) == before
