@@ -164,15 +164,19 @@ class RoleMachine:
         effects: EffectRegistry,
         trusted: Callable[[str, str], bool] = lambda a, b: False,
         message_factory: Callable[[str, Mapping[str, Any]], MessageView] = DictMessage,
+        start: str | None = None,
     ) -> None:
         self.procedure = procedure
         self.role = procedure.role(role)
+        if start is not None and start != self.role.initial and start not in self.role.resumes:
+            raise UsageError(f"{procedure.name}/{role}: a run starts in {self.role.initial!r} "
+                             f"or a state the model resumes in, not {start!r}")
         self.vars = vars
         self.facts = facts
         self.effects = effects
         self.trusted = trusted
         self.message_factory = message_factory
-        self.state = self.role.initial
+        self.state = start or self.role.initial
         self._table = procedure.table(role)
         missing = effects.missing(procedure, role)
         if missing:

@@ -112,12 +112,15 @@ class Step:
 
 @dataclass(frozen=True)
 class Role:
-    """A role: its initial state, final states and typed variables (what ``Self(...)`` reads)."""
+    """A role: its initial state, final states and typed variables (what ``Self(...)`` reads).
+    ``resumes`` names the other states a run of the role may start in, each with the reason
+    (e.g. a KMS that keeps no per-ticket state starts a resolve where issuing left off)."""
 
     name: str
     initial: str
     final: tuple[str, ...]
     vars: Mapping[str, str] = field(default_factory=dict)
+    resumes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -263,6 +266,10 @@ class Procedure:
                 unknown = {n.name for n in expr.walk() if isinstance(n, Self)} - role_vars
                 if unknown:
                     problems.append(f"{where} {what}: unknown role vars {sorted(unknown)}")
+        for r in self.roles:
+            unknown = set(r.resumes) - set(self.states(r.name)) if r.name in names else set()
+            if unknown:
+                problems.append(f"role {r.name}: resumes unknown states {sorted(unknown)}")
         if self.unexpected.requirement not in self.requirements:
             problems.append("unexpected-message requirement is not declared")
         if problems:

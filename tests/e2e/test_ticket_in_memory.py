@@ -386,3 +386,17 @@ def test_zk_answer_must_carry_the_keys_in_clear_for_the_forwarded_request() -> N
         _refused(lambda raw=raw: w.kms[KMS_B].complete(fwd, raw, link(KMS_A, KMS_B), now=NOW),  # type: ignore[misc]
                  None, step="11", guard="zk-keys-clear", requirement="REQ-TKT-20", error=12)
     assert isinstance(w.kms[KMS_B].complete(fwd, ans, link(KMS_A, KMS_B), now=NOW), bytes)
+
+
+def test_a_run_starts_only_where_the_model_lets_it() -> None:
+    """A KMS resolve starts in ``issued`` and a reuse in ``granted`` because the model's roles
+    say so (``Role.resumes``); any other start is the caller's error."""
+    from mckm.impl.engine import RoleMachine
+    from mckm.impl.errors import UsageError
+    from mckm.impl.roles.ticket.effects import registry
+
+    kms = ONE_DOMAIN.role("kms")
+    assert set(kms.resumes) == {"issued"} and set(ONE_DOMAIN.role("responder").resumes) == set()
+    with pytest.raises(UsageError):
+        RoleMachine(ONE_DOMAIN, "kms", vars={}, facts=None, effects=registry(),  # type: ignore[arg-type]
+                    start="granting")

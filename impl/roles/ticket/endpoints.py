@@ -70,11 +70,8 @@ class _Party:
 
     def _machine(self, procedure: Procedure, role: str, vars: MutableMapping[str, Any],
                  state: str | None = None) -> RoleMachine:
-        m = RoleMachine(procedure, role, vars=vars, facts=self.facts, effects=_EFFECTS,
-                        trusted=self.trust.trusts, message_factory=view_factory)
-        if state is not None:
-            m.state = state
-        return m
+        return RoleMachine(procedure, role, vars=vars, facts=self.facts, effects=_EFFECTS,
+                           trusted=self.trust.trusts, message_factory=view_factory, start=state)
 
     def _feed(self, machine: RoleMachine, view: TicketView, now: int) -> list[Any]:
         with self.facts.step(now):

@@ -10,7 +10,10 @@ from mckm.models.procedures.mikey_ticket.requirements import CLAUSE, REQUIREMENT
 from mckm.models.procedures.mikey_ticket.steps import KMS_VARS, UE_VARS, steps
 from mckm.models.procedures.model import Procedure, Refusal, Role
 
-_INITIATOR = Role("initiator", "idle", ("done",), {**UE_VARS, "peer": "ident", "mpki": "blob"})
+_INITIATOR = Role("initiator", "idle", ("done",), {**UE_VARS, "peer": "ident", "mpki": "blob"},
+                  {"granted": "a reusable ticket (J flag) is offered again in a new Ticket "
+                              "Transfer (RFC 6043 5.3)"})
+_RESOLVES = {"issued": "a KMS keeps no per-ticket state: a resolve starts where issuing ends"}
 _RESPONDER = Role("responder", "idle", ("answered",),
                   {**UE_VARS, "reusable": "set[blob]", "offer": "msg",
                    "replay_cache": "set[blob]"})
@@ -26,7 +29,7 @@ ONE_DOMAIN = Procedure(
     name="mikey-ticket-one-kms",
     title="MIKEY-TICKET request, transfer and resolve through one KMS",
     clause=CLAUSE,
-    roles=(_INITIATOR, Role("kms", "ready", ("resolved",), KMS_VARS), _RESPONDER),
+    roles=(_INITIATOR, Role("kms", "ready", ("resolved",), KMS_VARS, _RESOLVES), _RESPONDER),
     messages=tuple(m for m in MESSAGES if not m.name.endswith("_ZK")),
     steps=steps("kms", "kms"),
     requirements=REQUIREMENTS,
@@ -40,7 +43,7 @@ TWO_DOMAINS = Procedure(
     name="mikey-ticket-two-kms",
     title="MIKEY-TICKET resolve across two KMS domains (hop-by-hop trust over Zk)",
     clause=CLAUSE,
-    roles=(_INITIATOR, Role("kms_i", "ready", ("resolved",), KMS_VARS), _RESPONDER,
+    roles=(_INITIATOR, Role("kms_i", "ready", ("resolved",), KMS_VARS, _RESOLVES), _RESPONDER,
            Role("kms_r", "ready", ("resolved",), KMS_VARS)),
     messages=MESSAGES,
     steps=steps("kms_i", "kms_r"),
