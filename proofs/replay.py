@@ -6,8 +6,8 @@ and facts that answer every declared predicate as the counterexample does.
 evaluated in the model on the z3 terms of ``x`` and ``y``.  Values go back to terms by type: an
 element of an uninterpreted sort by its name, an int as itself, the step's own message as the
 reading's ``msg`` (a message kept in a role variable by its name), a set as the z3 array it was
-read from (:class:`ModelSet`).  So the engine sees exactly the world z3 found, for every proof
-family.
+read from (:class:`ModelSet`; a set-valued fact answers one too).  So the engine sees exactly
+the world z3 found, for every proof family.
 """
 
 from __future__ import annotations
@@ -60,9 +60,19 @@ class ModelFacts:
         values = args[:-1] if pred.param is not None else args
         terms = [self.term(t, v) for (_, t), v in zip(pred.args, values, strict=True)]
         got = self.model.eval(pred.function(self.z, param)(*terms), model_completion=True)
-        if pred.result_type(param) == "bool":
+        result = pred.result_type(param)
+        if result == "bool":
             return bool(z3.is_true(got))
+        if result.startswith("set["):
+            return self.members(result[4:-1], got)
         return got.as_long() if z3.is_int_value(got) else str(got)
+
+    def members(self, elem: str, array: Any) -> ModelSet:
+        """A set-valued answer: the elements of the model (ints 0..63) the array holds."""
+        candidates = ([z3.IntVal(i) for i in range(64)] if elem in ("int", "time", "key_id")
+                      else self.model.get_universe(self.z.sort(elem)) or [])
+        return ModelSet((value(self.model, c) for c in candidates if z3.is_true(
+            self.model.eval(z3.Select(array, c), model_completion=True))), array)
 
     def term(self, type_name: str, v: Any) -> Any:
         """The z3 term a runtime value of ``type_name`` stands for."""

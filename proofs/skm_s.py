@@ -50,6 +50,9 @@ from mckm.models.procedures import skm_s
 from mckm.models.procedures.expr import Expr, Field, In, Msg, Now, Self, Z3Reading
 from mckm.models.procedures.model import Procedure, Step
 from mckm.models.procedures.mutants import Mutant, drop_guard_mutants
+from mckm.models.procedures.predicates import INK_OF, TRK_OF
+from mckm.proofs.replay import ModelFacts
+from mckm.proofs.replay import concretize as replay_concretize
 from mckm.proofs.result import MutantResult, ProofResult, counterexample, describe, timed
 
 PROCEDURE = skm_s.PROCEDURE
@@ -104,8 +107,8 @@ class World:
         self.procedure = procedure
         self.h = {tag: hop(procedure, tag) for tag in HOPS}
         z = self.h["client"].z
-        self.ink = z3.Function("InkOf", z.Ident, z.Ident, z.Ident)
-        self.trk = z3.Function("TrkOf", z.Ident, z.Ident, z.Ident)
+        self.ink = INK_OF.function(z)
+        self.trk = TRK_OF.function(z)
         self.leaked = z3.Function("Leaked", z.Ident, z3.BoolSort())
 
     # -- the roles ---------------------------------------------------------------------------
@@ -316,115 +319,36 @@ def prove() -> list[ProofResult]:
 # --------------------------------------------------------------------------- replay
 
 
-class SkmsModelFacts:
-    """The SKM-S facts as a z3 counterexample interprets them (``skm_s.SkmsFacts``), so the
-    engine sees the world z3 found."""
+class SkmsModelFacts(ModelFacts):
+    """The declared facts read off the counterexample (``ModelFacts``), with the SKM-S's absent
+    optional field: a runtime ``ABSENT`` or None is the z3 constant ``absent`` of the
+    argument's sort, as ``skm_s.Given`` reads it."""
 
-    def __init__(self, model: z3.ModelRef, z: Z3Reading) -> None:
-        self.model, self.z = model, z
-
-    def _elem(self, sort: z3.SortRef, name: Any) -> Any:
-        for e in self.model.get_universe(sort) or []:
-            if str(e) == str(name):
-                return e
-        return z3.Const(str(name), sort)
-
-    def _true(self, term: Any) -> bool:
-        return bool(z3.is_true(self.model.eval(term, model_completion=True)))
-
-    def _ev(self, term: Any) -> Any:
-        return _value(self.model, term)
-
-    def _fn(self, name: str, *sorts: Any) -> Any:
-        return z3.Function(name, *sorts)
-
-    def token_valid(self, token: Any, now: int) -> bool:
-        z = self.z
-        return self._true(self._fn("TokenValid", z.Blob, z3.IntSort(), z3.BoolSort())(
-            self._elem(z.Blob, token), z3.IntVal(now)))
-
-    def token_scopes(self, token: Any) -> Any:
-        z = self.z
-        scopes = self._fn("TokenScopes", z.Blob, z3.ArraySort(z.Ident, z3.BoolSort()))(
-            self._elem(z.Blob, token))
-        facts = self
-
-        class Scopes:
-            def __contains__(self, scope: object) -> bool:
-                return facts._true(z3.Select(scopes, facts._elem(z.Ident, scope)))
-
-        return Scopes()
-
-    def token_subject(self, token: Any) -> Any:
-        z = self.z
-        return self._ev(self._fn("TokenSubject", z.Blob, z.Blob)(self._elem(z.Blob, token)))
-
-    def enrolled(self, user: Any) -> bool:
-        z = self.z
-        return self._true(self._fn("Enrolled", z.Blob, z3.BoolSort())(self._elem(z.Blob, user)))
-
-    def request_signed_by(self, message: Any, user: Any) -> bool:
-        z = self.z
-        return self._true(self._fn("RequestSignedBy", z.Msg, z.Blob, z3.BoolSort())(
-            z.msg, self._elem(z.Blob, user)))
-
-    def periods_allowed(self, time: Any, now: int) -> bool:
-        z = self.z
-        return self._true(self._fn("PeriodsAllowed", z.Blob, z3.IntSort(), z3.BoolSort())(
-            self._elem(z.Blob, time), z3.IntVal(now)))
-
-    def response_signed_by(self, message: Any, key_id: Any) -> bool:
-        z = self.z
-        return self._true(self._fn("ResponseSignedBy", z.Msg, z.Ident, z3.BoolSort())(
-            z.msg, self._elem(z.Ident, key_id)))
-
-    def key_sets_valid(self, message: Any) -> bool:
-        z = self.z
-        return self._true(self._fn("KeySetsValid", z.Msg, z3.BoolSort())(z.msg))
-
-    def store_private(self) -> bool:
-        return self._true(z3.Bool("StorePrivate"))
-
-    def key_id(self, kind: str, kms: Any, user: Any) -> Any:
-        z = self.z
-        return self._ev(self._fn(f"{kind.capitalize()}Of", z.Ident, z.Ident, z.Ident)(
-            self._elem(z.Ident, kms), self._elem(z.Ident, user)))
-
-
-def _value(model: z3.ModelRef, term: Any, absent: Any = "no") -> Any:
-    """``term``'s value in ``model``; ``absent`` is what an absent optional field reads as."""
-    v = model.eval(term, model_completion=True)
-    if absent != "no" and z3.is_true(model.eval(term == z3.Const("absent", v.sort()),
-                                                model_completion=True)):
-        return absent
-    return v.as_long() if z3.is_int_value(v) else str(v)
+    def term(self, type_name: str, v: Any) -> Any:
+        if v is None or (v == skm_s.ABSENT and type_name in ("blob", "ident")):
+            return z3.Const("absent", self.z.sort(type_name))
+        return super().term(type_name, v)
 
 
 def concretize(model: z3.ModelRef, h: Hop) -> tuple[DictMessage, dict[str, Any], int]:
-    """The hop's message, role variables and time in the counterexample (an absent optional
-    field as the runtime writes it; a set variable as the elements z3 put in it)."""
+    """The hop's message, role variables and time in the counterexample
+    (``replay.concretize``), with the two readings of the SKM-S model that are not facts: an
+    absent optional field as the runtime writes it (None, or ``ABSENT`` for a blob), and
+    ``Mentions(url, token)`` as a URL that carries the token."""
+    message, role_vars, now = replay_concretize(model, h.z, h.step, PROCEDURE)
     spec = PROCEDURE.message(h.step.message)
-    fields = {}
+    fields = dict(message.items())
     for n, c in h.z.fields.items():
-        absent = (None if n in spec.optional else
-                  skm_s.ABSENT if h.z.field_types[n] == "blob" else "no")
-        fields[n] = _value(model, c, absent)
-    if "url" in fields and fields.get("token"):  # Mentions(url, token) read off the model
-        mentions = z3.Function("Mentions", h.z.Ident, h.z.Blob, z3.BoolSort())
-        if z3.is_true(model.eval(mentions(h.f("url"), h.f("token")), model_completion=True)):
+        absent = z3.is_true(model.eval(c == z3.Const("absent", c.sort()), model_completion=True))
+        if absent and n in spec.optional:
+            fields[n] = None
+        elif absent and h.z.field_types[n] == "blob":
+            fields[n] = skm_s.ABSENT
+    if "url" in fields and fields.get("token"):
+        mentions = skm_s.Mentions(Field("url"), Field("token")).to_z3(h.z)
+        if z3.is_true(model.eval(mentions, model_completion=True)):
             fields["url"] = f"{fields['url']}/{fields['token']}"
-    role_vars: dict[str, Any] = {}
-    for name, type_name in h.z.var_types.items():
-        const = h.z.vars[name]
-        if type_name.startswith("set["):
-            candidates = [model.eval(c, model_completion=True) for n, c in h.z.fields.items()
-                          if h.z.field_types[n] == type_name[4:-1]]
-            role_vars[name] = frozenset(
-                _value(model, c) for c in candidates
-                if z3.is_true(model.eval(z3.Select(const, c), model_completion=True)))
-        else:
-            role_vars[name] = _value(model, const)
-    return DictMessage(h.step.message, fields), role_vars, int(_value(model, h.z.now))
+    return DictMessage(h.step.message, fields), role_vars, now
 
 
 def replay(key: tuple[str, str, str, str], prop: Property) -> dict[str, Any]:

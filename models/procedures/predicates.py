@@ -15,16 +15,18 @@ One :class:`Predicate` declaration per predicate gives every reading of it:
   sorts wherever it is built (z3 identifies functions by both);
 - the docs reading: ``text``, formatted with the arguments' texts;
 - the facts protocol: :func:`facts_protocol` makes the ``typing.Protocol`` of a family
-  (:data:`SakkeFacts`, :data:`TicketFacts`) and :func:`missing_facts` checks an implementation
-  against the declarations (the real facts, the symbolic worlds and the proofs' replay facts are
-  all checked by ``tests/proofs/test_predicates.py``);
+  (:data:`SakkeFacts`, :data:`TicketFacts`, :data:`SkmsKmsFacts`, :data:`SkmsClientFacts`) and
+  :func:`missing_facts` checks an implementation against the declarations (the real facts,
+  the symbolic worlds and the proofs' replay facts are all checked by
+  ``tests/proofs/test_predicates.py``);
 - the counterexample replay: ``mckm.proofs.replay.ModelFacts`` answers every declared fact by
   evaluating :meth:`Predicate.function` in a z3 model.
 
 Argument types are the model's type names (``msg``, ``blob``, ``ident``, ``uid``, ``int``,
 ``set[blob]``; see :class:`~mckm.models.procedures.expr.Z3Reading`), the result is ``bool`` or a
-type name.  ``TicketTerm`` has a static parameter (the policy attribute): it names one function
-per attribute, ``TP.<attr>``, with the attribute's type (``ticket_policy.TERM_TYPES``).
+type name (``set[ident]`` for ``TokenScopes``; ``StorePrivate`` takes no argument).
+``TicketTerm`` has a static parameter (the policy attribute): it names one function per
+attribute, ``TP.<attr>``, with the attribute's type (``ticket_policy.TERM_TYPES``).
 """
 
 from __future__ import annotations
@@ -203,10 +205,70 @@ ZK_KEYS = predicate(
     doc="``message`` answers the request it answers (HDR copied), unprotected (V with the NULL "
         "MAC), with a clear KEMAC that carries MPKi and one TGK: keys a KMS can re-encipher.")
 
+# --------------------------------------------------------------------------- SKM-S (TS 33.180 D)
+
+TOKEN_VALID = predicate(
+    "TokenValid", ("token", "blob"), ("now", "int"), result="bool", fact="token_valid",
+    text="TokenValid({token}, {now})", clause="RFC 6750; RFC 7519; TS 33.180 B.2.2",
+    doc="The bearer ``token`` is an IdMS access token: signature, audience and lifetime at "
+        "``now``.")
+TOKEN_SCOPES = predicate(
+    "TokenScopes", ("token", "blob"), result="set[ident]", fact="token_scopes",
+    text="scopes({token})", clause="TS 33.180 B.2.2 (scope)",
+    doc="The scopes a (valid) access token grants.")
+TOKEN_SUBJECT = predicate(
+    "TokenSubject", ("token", "blob"), result="blob", fact="token_subject",
+    text="subject({token})", clause="TS 33.180 B.2.2 (sub: the MC ID)",
+    doc="The MC ID a (valid) access token is for (its subject).")
+ENROLLED = predicate(
+    "Enrolled", ("user", "blob"), result="bool", fact="enrolled", text="enrolled({user})",
+    clause="TS 33.180 D.1", doc="``user`` is enrolled at this KMS: it has a TrK and an InK.")
+REQUEST_SIGNED_BY = predicate(
+    "RequestSignedBy", ("message", "msg"), ("user", "blob"), result="bool",
+    fact="request_signed_by", text="SignedByInK({message}, {user})", clause="TS 33.180 D.2.2",
+    doc="The SignedKmsRequest in ``message`` verifies with the InK of ``user``.")
+PERIODS_ALLOWED = predicate(
+    "PeriodsAllowed", ("time", "blob"), ("now", "int"), result="bool", fact="periods_allowed",
+    text="periods({time}, {now}) in certificate", clause="TS 33.180 F.2.1, D.3.2.2",
+    doc="The key periods a keyprov asks for (the one holding ``time``, or the current and "
+        "next at ``now``) overlap the KMS certificate's validity.")
+STORE_PRIVATE = predicate(
+    "StorePrivate", result="bool", fact="store_private", text="store_private()",
+    clause="mckm REQ-SKMS-40",
+    doc="The KMS's store (database and journal files) is readable by its owner only: a fact "
+        "of the KMS's own state, read at every request.")
+INK_OF = predicate(
+    "InkOf", ("kms", "ident"), ("user", "ident"), result="ident", fact="ink_of",
+    text="InK({kms}, {user})", clause="TS 33.180 D.1, D.3.5.3 (Signature-ID)",
+    doc="The id of the InK ``user`` shares with KMS ``kms`` (provisioned at enrolment, one per "
+        "user and KMS).")
+TRK_OF = predicate(
+    "TrkOf", ("kms", "ident"), ("user", "ident"), result="ident", fact="trk_of",
+    text="TrK({kms}, {user})", clause="TS 33.180 D.1, D.3.5.3 (TrK-ID)",
+    doc="The id of the TrK ``user`` shares with KMS ``kms`` (provisioned at enrolment, one per "
+        "user and KMS).")
+RESPONSE_SIGNED_BY = predicate(
+    "ResponseSignedBy", ("message", "msg"), ("key_id", "ident"), result="bool",
+    fact="response_signed_by", text="SignedByInK({message}, {key_id})",
+    clause="TS 33.180 D.1, D.3.1",
+    doc="The SignedKmsResponse in ``message`` verifies with the InK named ``key_id``, and the "
+        "fields read are those of the signed KmsResponse.")
+KEY_SETS_VALID = predicate(
+    "KeySetsValid", ("message", "msg"), result="bool", fact="key_sets_valid",
+    text="KeySetsValid({message})", clause="TS 33.180 D.3.3.2; RFC 6507 5.1.2; RFC 6508 6.1.2",
+    doc="Every KmsKeySet of ``message`` is this client's, unwraps under its TrK and "
+        "validates.")
+
 SAKKE_PREDICATES = (UID, PERIOD_OF, SIGNED_BY, ENCRYPTED_TO, KEY_FITS)
 TICKET_PREDICATES = (NAF_KEY, MAC_BY, KEMAC_FOR, USS_HAS, NDS_FROM, TICKET_SEALED_BY, TICKET_FOR,
                      TICKET_TERM, MPKI_OF, STORED_MPKI, ZK_KEYS)
-PREDICATES = (*SAKKE_PREDICATES, TRUSTED, *TICKET_PREDICATES)
+#: what the KMS's guards and answer writes ask (impl/roles/kms/service.py KmsFacts)
+SKMS_KMS_PREDICATES = (TOKEN_VALID, TOKEN_SCOPES, TOKEN_SUBJECT, ENROLLED, REQUEST_SIGNED_BY,
+                       PERIODS_ALLOWED, STORE_PRIVATE, INK_OF, TRK_OF)
+#: what the client's guards ask (impl/roles/kms/client.py ClientFacts)
+SKMS_CLIENT_PREDICATES = (RESPONSE_SIGNED_BY, KEY_SETS_VALID)
+SKMS_PREDICATES = (*SKMS_KMS_PREDICATES, *SKMS_CLIENT_PREDICATES)
+PREDICATES = (*SAKKE_PREDICATES, TRUSTED, *TICKET_PREDICATES, *SKMS_PREDICATES)
 #: facts method -> its declaration
 BY_FACT: Mapping[str, Predicate] = {p.fact: p for p in PREDICATES}
 
@@ -264,30 +326,55 @@ TicketFacts = facts_protocol(
     "What the ticket guards ask of a role's facts (real: codec, KDFs, BSF over Zn, NDS/IP in "
     "impl/roles/ticket; tests: tests/properties/ticket_world.py; proofs: the replay's "
     "ModelFacts).")
+SkmsKmsFacts = facts_protocol(
+    "SkmsKmsFacts", SKMS_KMS_PREDICATES,
+    "What the SKM-S KMS's guards ask (real: the IdMS token verifier, the store, the D.2.2 "
+    "signature check, the F.2.1 periods in impl/roles/kms/service.py; tests: the real role on "
+    "an in-memory store, tests/kms/skms_world.py; proofs: the replay's ModelFacts).")
+SkmsClientFacts = facts_protocol(
+    "SkmsClientFacts", SKMS_CLIENT_PREDICATES,
+    "What the SKM-S client's guards ask (real: the D.1 signature and the key-set checks in "
+    "impl/roles/kms/client.py; proofs: the replay's ModelFacts).")
 
 __all__ = [
     "BY_FACT",
     "ENCRYPTED_TO",
+    "ENROLLED",
+    "INK_OF",
     "KEMAC_FOR",
     "KEY_FITS",
+    "KEY_SETS_VALID",
     "MAC_BY",
     "MPKI_OF",
     "NAF_KEY",
     "NDS_FROM",
+    "PERIODS_ALLOWED",
     "PERIOD_OF",
     "PREDICATES",
+    "REQUEST_SIGNED_BY",
+    "RESPONSE_SIGNED_BY",
     "SAKKE_PREDICATES",
     "SIGNED_BY",
+    "SKMS_CLIENT_PREDICATES",
+    "SKMS_KMS_PREDICATES",
+    "SKMS_PREDICATES",
     "STORED_MPKI",
+    "STORE_PRIVATE",
     "TICKET_FOR",
     "TICKET_PREDICATES",
     "TICKET_SEALED_BY",
     "TICKET_TERM",
+    "TOKEN_SCOPES",
+    "TOKEN_SUBJECT",
+    "TOKEN_VALID",
+    "TRK_OF",
     "TRUSTED",
     "UID",
     "USS_HAS",
     "Predicate",
     "SakkeFacts",
+    "SkmsClientFacts",
+    "SkmsKmsFacts",
     "TicketFacts",
     "facts_protocol",
     "missing_facts",

@@ -16,8 +16,9 @@ refuse) and answers with the ``*_RESPONSE`` (an automatic send); the client chec
 (the signature, its addressing, the keys) and accepts it.  A request for a resource the KMS does
 not serve is a message the table does not have: refused as unexpected (404).
 
-Crypto and store facts are predicates in the Dolev-Yao style (python via the role's facts, z3 as
-uninterpreted functions, text), as in :mod:`mckm.models.procedures.mikey_ticket`.
+Crypto, token and store facts are predicates in the Dolev-Yao style, each declared once in
+:mod:`mckm.models.procedures.predicates` (``SKMS_PREDICATES``: python via the role's facts, z3 as
+uninterpreted functions, text); ``Mentions`` and ``UriText`` are computed here.
 
 Leaves out: D.2.7 lookup and D.2.8 redirect upload (404: not served), KmsResponse encryption with
 AES-128-GCM (D.3.1 "may"), new TrK / InK delivery (KmsInitTkIkType, KmsKeyProvTkIkType: TrK and
@@ -28,7 +29,7 @@ cache is empty), and error responses as a KmsError element (refusals are text/pl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any
 from urllib.parse import unquote
 
 import z3
@@ -49,6 +50,21 @@ from mckm.models.procedures.expr import (
     Z3Reading,
 )
 from mckm.models.procedures.model import Guard, MessageSpec, Procedure, Refusal, Role, Step
+from mckm.models.procedures.predicates import (
+    ENROLLED,
+    INK_OF,
+    KEY_SETS_VALID,
+    PERIODS_ALLOWED,
+    REQUEST_SIGNED_BY,
+    RESPONSE_SIGNED_BY,
+    SKMS_PREDICATES,
+    STORE_PRIVATE,
+    TOKEN_SCOPES,
+    TOKEN_SUBJECT,
+    TOKEN_VALID,
+    TRK_OF,
+    facts_protocol,
+)
 
 CLAUSE = "TS 33.180 Annex D (D.1, D.2, D.3), 5.1, F.2.1; TS 33.434 6.Y (seed 004)"
 
@@ -120,37 +136,27 @@ REQUIREMENTS = {
 # --------------------------------------------------------------------------- SKM-S terms
 
 
-class SkmsFacts(Protocol):
-    """What the SKM-S guards ask of a role's facts (real: the IdMS token verifier, the store,
-    the D.1 signature check, the F.2.1 period arithmetic; tests may substitute)."""
+#: what the SKM-S guards ask of a role's facts, generated from the declarations
+#: (:mod:`mckm.models.procedures.predicates`, ``SKMS_PREDICATES``): the KMS answers the
+#: ``SkmsKmsFacts`` part (``impl/roles/kms/service.py``), the client the ``SkmsClientFacts``
+#: part (``impl/roles/kms/client.py``), the proofs' replay every fact (``ModelFacts``)
+SkmsFacts = facts_protocol(
+    "SkmsFacts", SKMS_PREDICATES,
+    "What the SKM-S guards ask of a role's facts (TS 33.180 Annex D): the union of "
+    "SkmsKmsFacts and SkmsClientFacts.")
 
-    def token_valid(self, token: Any, now: int) -> bool: ...
-
-    def token_scopes(self, token: Any) -> Any: ...
-
-    def token_subject(self, token: Any) -> Any: ...
-
-    def enrolled(self, user: Any) -> bool: ...
-
-    def request_signed_by(self, message: Any, user: Any) -> bool: ...
-
-    def periods_allowed(self, time: Any, now: int) -> bool: ...
-
-    def response_signed_by(self, message: Any, key_id: Any) -> bool: ...
-
-    def key_sets_valid(self, message: Any) -> bool: ...
-
-    def store_private(self) -> Any: ...
-
-    def key_id(self, kind: str, kms: Any, user: Any) -> Any: ...
-
-
-def _facts(env: Env) -> SkmsFacts:
-    return cast(SkmsFacts, env.facts)
-
-
-def _fn(name: str, *sorts: Any) -> Any:
-    return z3.Function(name, *sorts)
+# the declared predicates' public names (each is its declaration, called to build a node)
+TokenValid = TOKEN_VALID
+TokenScopes = TOKEN_SCOPES
+TokenSubject = TOKEN_SUBJECT
+Enrolled = ENROLLED
+RequestSignedBy = REQUEST_SIGNED_BY
+PeriodsAllowed = PERIODS_ALLOWED
+ResponseSignedBy = RESPONSE_SIGNED_BY
+KeySetsValid = KEY_SETS_VALID
+StorePrivate = STORE_PRIVATE
+InkOf = INK_OF
+TrkOf = TRK_OF
 
 
 def _absent(term: Any) -> Any:
@@ -235,163 +241,6 @@ def absent_or(field: Expr, value: Expr) -> Expr:
 
 
 @dataclass(frozen=True)
-class TokenValid(Expr):
-    """The bearer ``token`` is an IdMS access token: signature, audience and lifetime at
-    ``now`` (RFC 6750, RFC 7519; TS 33.180 B.2.2)."""
-
-    token: Expr
-    now: Expr
-
-    def to_python(self, env: Env) -> Any:
-        return _facts(env).token_valid(self.token.to_python(env), self.now.to_python(env))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return _fn("TokenValid", z.Blob, z3.IntSort(), z3.BoolSort())(self.token.to_z3(z),
-                                                                      self.now.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"TokenValid({self.token.to_text()}, {self.now.to_text()})"
-
-
-@dataclass(frozen=True)
-class TokenScopes(Expr):
-    """The scopes a (valid) token grants."""
-
-    token: Expr
-
-    def to_python(self, env: Env) -> Any:
-        return _facts(env).token_scopes(self.token.to_python(env))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return _fn("TokenScopes", z.Blob, z3.ArraySort(z.Ident, z3.BoolSort()))(
-            self.token.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"scopes({self.token.to_text()})"
-
-
-@dataclass(frozen=True)
-class TokenSubject(Expr):
-    """The MC ID a (valid) token is for (its subject)."""
-
-    token: Expr
-
-    def to_python(self, env: Env) -> Any:
-        return _facts(env).token_subject(self.token.to_python(env))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return _fn("TokenSubject", z.Blob, z.Blob)(self.token.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"subject({self.token.to_text()})"
-
-
-@dataclass(frozen=True)
-class Enrolled(Expr):
-    """``user`` is enrolled at this KMS: it has a TrK and an InK (D.1)."""
-
-    user: Expr
-
-    def to_python(self, env: Env) -> Any:
-        return _facts(env).enrolled(self.user.to_python(env))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return _fn("Enrolled", z.Blob, z3.BoolSort())(self.user.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"enrolled({self.user.to_text()})"
-
-
-@dataclass(frozen=True)
-class RequestSignedBy(Expr):
-    """The SignedKmsRequest in ``message`` verifies with the InK of ``user`` (D.2.2)."""
-
-    message: Expr
-    user: Expr
-
-    def to_python(self, env: Env) -> Any:
-        return _facts(env).request_signed_by(self.message.to_python(env),
-                                                  self.user.to_python(env))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return _fn("RequestSignedBy", z.Msg, z.Blob, z3.BoolSort())(self.message.to_z3(z),
-                                                                    self.user.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"SignedByInK({self.message.to_text()}, {self.user.to_text()})"
-
-
-@dataclass(frozen=True)
-class PeriodsAllowed(Expr):
-    """The key periods a keyprov asks for (the one holding ``time``, or the current and next
-    at ``now``) overlap the KMS certificate's validity (F.2.1, D.3.2.2)."""
-
-    time: Expr
-    now: Expr
-
-    def to_python(self, env: Env) -> Any:
-        return _facts(env).periods_allowed(self.time.to_python(env),
-                                                self.now.to_python(env))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return _fn("PeriodsAllowed", z.Blob, z3.IntSort(), z3.BoolSort())(self.time.to_z3(z),
-                                                                          self.now.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"periods({self.time.to_text()}, {self.now.to_text()}) in certificate"
-
-
-@dataclass(frozen=True)
-class ResponseSignedBy(Expr):
-    """The SignedKmsResponse in ``message`` verifies with the InK named ``key_id`` (D.1)."""
-
-    message: Expr
-    key_id: Expr
-
-    def to_python(self, env: Env) -> Any:
-        return _facts(env).response_signed_by(self.message.to_python(env),
-                                                   self.key_id.to_python(env))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return _fn("ResponseSignedBy", z.Msg, z.Ident, z3.BoolSort())(self.message.to_z3(z),
-                                                                      self.key_id.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"SignedByInK({self.message.to_text()}, {self.key_id.to_text()})"
-
-
-@dataclass(frozen=True)
-class KeySetsValid(Expr):
-    """Every KmsKeySet of ``message`` is this client's, unwraps under its TrK and validates."""
-
-    message: Expr
-
-    def to_python(self, env: Env) -> Any:
-        return _facts(env).key_sets_valid(self.message.to_python(env))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return _fn("KeySetsValid", z.Msg, z3.BoolSort())(self.message.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"KeySetsValid({self.message.to_text()})"
-
-
-@dataclass(frozen=True)
-class StorePrivate(Expr):
-    """The KMS's store (database and journal files) is readable by its owner only
-    (REQ-SKMS-40): a fact of the KMS's own state, read at every request."""
-
-    def to_python(self, env: Env) -> Any:
-        return _facts(env).store_private()
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return z3.Bool("StorePrivate")
-
-    def to_text(self) -> str:
-        return "store_private()"
-
-
-@dataclass(frozen=True)
 class Mentions(Expr):
     """``text`` carries ``secret`` (verbatim or percent-encoded); an absent secret is in no
     text (RFC 6750 5.3: a URL is logged, so a bearer token must not travel in one)."""
@@ -406,8 +255,8 @@ class Mentions(Expr):
         return secret in text or secret in unquote(text)
 
     def to_z3(self, z: Z3Reading) -> Any:
-        return _fn("Mentions", z.Ident, z.Blob, z3.BoolSort())(self.text.to_z3(z),
-                                                              self.secret.to_z3(z))
+        return z3.Function("Mentions", z.Ident, z.Blob, z3.BoolSort())(self.text.to_z3(z),
+                                                                      self.secret.to_z3(z))
 
     def to_text(self) -> str:
         return f"mentions({self.text.to_text()}, {self.secret.to_text()})"
@@ -424,30 +273,16 @@ class UriText(Expr):
         return self.value.to_python(env)
 
     def to_z3(self, z: Z3Reading) -> Any:
-        return _fn("AsUri", z.Blob, z.Ident)(self.value.to_z3(z))
+        return z3.Function("AsUri", z.Blob, z.Ident)(self.value.to_z3(z))
 
     def to_text(self) -> str:
         return f"uri({self.value.to_text()})"
 
 
-@dataclass(frozen=True)
-class KeyId(Expr):
+def KeyId(kind: str, kms: Expr, user: Expr) -> Expr:
     """The id of the ``kind`` key ("TrK" or "InK") that ``user`` shares with KMS ``kms``
-    (D.1: provisioned at enrolment, one pair per user and KMS); z3: ``TrkOf`` / ``InkOf``."""
-
-    kind: str
-    kms: Expr
-    user: Expr
-
-    def to_python(self, env: Env) -> Any:
-        return _facts(env).key_id(self.kind, self.kms.to_python(env), self.user.to_python(env))
-
-    def to_z3(self, z: Z3Reading) -> Any:
-        return _fn(f"{self.kind.capitalize()}Of", z.Ident, z.Ident, z.Ident)(
-            self.kms.to_z3(z), self.user.to_z3(z))
-
-    def to_text(self) -> str:
-        return f"{self.kind}({self.kms.to_text()}, {self.user.to_text()})"
+    (D.1: provisioned at enrolment, one pair per user and KMS): ``TrkOf`` / ``InkOf``."""
+    return {"TrK": TRK_OF, "InK": INK_OF}[kind](kms, user)
 
 
 # --------------------------------------------------------------------------- messages
@@ -598,8 +433,8 @@ RESPONSE_WRITES: dict[str, Expr] = {
     "user_uri": Self("subject"),
     "kms_uri": Self("uri"),
     "client_req_url": Self("request_url"),
-    "trk_id": KeyId("TrK", Self("uri"), Self("subject")),
-    "signature_id": KeyId("InK", Self("uri"), Self("subject")),
+    "trk_id": TRK_OF(Self("uri"), Self("subject")),
+    "signature_id": INK_OF(Self("uri"), Self("subject")),
 }
 
 # --------------------------------------------------------------------------- steps

@@ -9,13 +9,18 @@ from typing import Any
 import pytest
 import z3
 
+from mckm.impl.roles.kms.client import ClientFacts
+from mckm.impl.roles.kms.service import KmsFacts
 from mckm.impl.roles.seal.facts import SealFacts
 from mckm.impl.roles.ticket.facts import TicketFacts as RealTicketFacts
-from mckm.models.procedures import expr, mikey_ticket, predicates
+from mckm.models.procedures import expr, mikey_ticket, predicates, skm_s
 from mckm.models.procedures.expr import Apply, Env, Field, Msg, Self, Z3Reading
 from mckm.models.procedures.predicates import (
     PREDICATES,
     SAKKE_PREDICATES,
+    SKMS_CLIENT_PREDICATES,
+    SKMS_KMS_PREDICATES,
+    SKMS_PREDICATES,
     TICKET_PREDICATES,
     Predicate,
     missing_facts,
@@ -30,6 +35,8 @@ IMPLEMENTATIONS: list[tuple[str, object, tuple[Predicate, ...]]] = [
     ("seal_world SymbolicFacts", SymbolicFacts, SAKKE_PREDICATES),
     ("impl TicketFacts", RealTicketFacts, TICKET_PREDICATES),
     ("ticket_world TicketWorld", TicketWorld, TICKET_PREDICATES),
+    ("impl KmsFacts", KmsFacts, SKMS_KMS_PREDICATES),
+    ("impl ClientFacts", ClientFacts, SKMS_CLIENT_PREDICATES),
 ]
 
 
@@ -69,6 +76,12 @@ def test_generated_protocols_have_one_method_per_declared_fact() -> None:
                           (predicates.TicketFacts, TICKET_PREDICATES)):
         assert {p.fact for p in family} <= set(vars(proto))
         assert missing_facts(proto, family) == []
+    for proto, family in ((predicates.SkmsKmsFacts, SKMS_KMS_PREDICATES),
+                          (predicates.SkmsClientFacts, SKMS_CLIENT_PREDICATES),
+                          (skm_s.SkmsFacts, SKMS_PREDICATES)):
+        assert {p.fact for p in family} <= set(vars(proto))
+        assert missing_facts(proto, family) == []
+    assert missing_facts(ClientFacts, SKMS_KMS_PREDICATES) != []  # the families do differ
     assert mikey_ticket.TicketFacts is predicates.TicketFacts
     assert expr.SakkeFacts is predicates.SakkeFacts
     assert isinstance(TicketWorld(), predicates.TicketFacts)
@@ -89,6 +102,44 @@ def test_one_z3_function_per_predicate() -> None:
     assert len(names) == sum(len(p.results) if p.param else 1 for p in PREDICATES)
     assert a.signed_by.eq(predicates.SIGNED_BY.function(a))
     assert a.trust.eq(predicates.TRUSTED.function(a))
+
+
+def test_the_skm_s_functions_keep_their_z3_names_and_sorts() -> None:
+    """The declarations build the functions the hand-written SKM-S nodes built (the proofs'
+    terms and the replay read the same symbols), and the public names are the declarations."""
+    z = _reading()
+    ident, blob, msg, int_, bool_ = z.Ident, z.Blob, z.Msg, z3.IntSort(), z3.BoolSort()
+    expected = {
+        "TokenValid": (blob, int_, bool_), "TokenScopes": (blob, z3.ArraySort(ident, bool_)),
+        "TokenSubject": (blob, blob), "Enrolled": (blob, bool_),
+        "RequestSignedBy": (msg, blob, bool_), "PeriodsAllowed": (blob, int_, bool_),
+        "ResponseSignedBy": (msg, ident, bool_), "KeySetsValid": (msg, bool_),
+        "StorePrivate": (bool_,), "InkOf": (ident, ident, ident), "TrkOf": (ident, ident, ident),
+    }
+    assert {p.name for p in SKMS_PREDICATES} == set(expected)
+    for p in SKMS_PREDICATES:
+        assert p.function(z).eq(z3.Function(p.name, *expected[p.name])), p.name
+        assert getattr(skm_s, p.name) is p
+    assert skm_s.StorePrivate().to_z3(z).eq(z3.Bool("StorePrivate"))
+    assert skm_s.KeyId("TrK", Self("uri"), Field("m")) == predicates.TRK_OF(Self("uri"),
+                                                                            Field("m"))
+    assert skm_s.G_SCOPE.expr.to_text() == "self.scope in scopes(token)"
+
+
+def test_the_replay_facts_answer_a_set_valued_fact_as_a_set() -> None:
+    z = _reading()
+    scopes = predicates.TOKEN_SCOPES.function(z)
+    token, granted, other = (z3.Const(n, s) for n, s in (("t", z.Blob), ("g", z.Ident),
+                                                          ("o", z.Ident)))
+    solver = z3.Solver()
+    solver.add(z3.Select(scopes(token), granted), z3.Not(z3.Select(scopes(token), other)))
+    assert solver.check() == z3.sat
+    model = solver.model()
+    facts = ModelFacts(model, z)
+    got = facts.token_scopes(str(model.eval(token, model_completion=True)))
+    assert isinstance(got, frozenset)
+    assert str(model.eval(granted, model_completion=True)) in got
+    assert str(model.eval(other, model_completion=True)) not in got
 
 
 def test_public_names_build_the_declared_nodes() -> None:

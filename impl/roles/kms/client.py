@@ -26,8 +26,8 @@ from mckm.models.procedures.verdict import YES, Verdict
 
 @dataclass
 class ClientFacts:
-    """The facts the client's guards read: the client side of ``skm_s.SkmsFacts``
-    (``response_signed_by``, ``key_sets_valid``); the KMS side is ``service.KmsFacts``."""
+    """The facts the client's guards read: the ``SkmsClientFacts`` protocol generated from
+    the declarations (``SKMS_CLIENT_PREDICATES``); the KMS side is ``service.KmsFacts``."""
 
     user_uri: str
     transport: TransportKeys

@@ -249,7 +249,8 @@ def decode_response(name: str, document: bytes) -> DictMessage:
 
 @dataclass
 class KmsFacts:
-    """The facts the KMS's guards read (``skm_s.SkmsFacts``) for one request."""
+    """The facts the KMS's guards and answer writes read for one request: the
+    ``SkmsKmsFacts`` protocol generated from the declarations (``SKMS_KMS_PREDICATES``)."""
 
     role: KmsRole
     verifier: TokenVerifier
@@ -313,12 +314,20 @@ class KmsFacts:
             return YES
         return Verdict.no(f"key periods {list(periods)} are not all inside the certificate")
 
-    def key_id(self, kind: str, kms: Any, user: Any) -> str | None:
-        """The id of the TrK or InK ``user`` shares with this KMS (None: not enrolled)."""
-        keys = self.role.transport_keys(user) if kms == self.role.config.kms_uri else None
-        if keys is None:
+    def _keys(self, kms: Any, user: Any) -> TransportKeys | None:
+        if kms != self.role.config.kms_uri or not isinstance(user, str):
             return None
-        return keys.trk_id if kind == "TrK" else keys.ink_id
+        return self.role.transport_keys(user)
+
+    def ink_of(self, kms: Any, user: Any) -> str | None:
+        """The id of the InK ``user`` shares with this KMS (None: not enrolled; D.1)."""
+        keys = self._keys(kms, user)
+        return None if keys is None else keys.ink_id
+
+    def trk_of(self, kms: Any, user: Any) -> str | None:
+        """The id of the TrK ``user`` shares with this KMS (None: not enrolled; D.1)."""
+        keys = self._keys(kms, user)
+        return None if keys is None else keys.trk_id
 
     def store_private(self) -> Verdict:
         """The store's database file and its journals are owner-only (REQ-SKMS-40): a file
