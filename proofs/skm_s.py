@@ -24,7 +24,7 @@ other KMS may be compromised; the victim's client and its KMS are honest.  Crypt
 Rows of two kinds (kept apart, DESIGN.md): **protocol** rows compose the client's and the KMS's
 steps under the attacker (agreement of the client with a KMS run; transport-key binding; origin
 of a served signed request); **regression** rows check that one step's guards still imply what
-its requirements say (REQ-SKMS-22/23/32/34/40): they cannot find an attack.  Every row is
+its requirements say (REQ-SKMS-22/23/32/34/36/40): they cannot find an attack.  Every row is
 checked for non-vacuity (its hypotheses and its goal are satisfiable together), and each
 names the mutants (from ``mckm.models.procedures.mutants``) it must kill.
 
@@ -132,6 +132,7 @@ class World:
         out = [*k.guards(), *s.guards(), k.z.now <= s.z.now]
         out += [s.v(n) == (k(writes[n]) if n in writes else k.v(n)) for n in s.z.vars]
         out += [s.f(n) == s(e) for n, e in skm_s.RESPONSE_WRITES.items()]
+        out.append(s.f("answer") == skm_s.ANSWERS[s.step.message])
         out.append(s(skm_s.ResponseSignedBy(Msg(), skm_s.RESPONSE_WRITES["signature_id"])))
         return out
 
@@ -175,7 +176,12 @@ class World:
         return out
 
     def domain(self) -> list[Any]:
-        return [d for h in self.h.values() for d in h.z.domain()]
+        """The readings' range facts, and an answer is one of the kinds the codec reads
+        (``skm_s.ANSWER_*``)."""
+        kinds = range(skm_s.ANSWER_NONE, skm_s.ANSWER_OTHER + 1)
+        return [*(d for h in self.h.values() for d in h.z.domain()),
+                *(z3.Or([h.f("answer") == k for k in kinds])
+                  for h in self.h.values() if "answer" in h.z.fields)]
 
 
 Property = Callable[[World], tuple[list[Any], Any]]
@@ -222,12 +228,13 @@ def signed_request_is_the_users(w: World) -> tuple[list[Any], Any]:
 
 def client_checks_addressing(w: World) -> tuple[list[Any], Any]:
     """Regression (client step): an accepted answer names this client, its KMS, its request
-    URL and its TrK, and its key sets validate (REQ-SKMS-32, REQ-SKMS-34)."""
+    URL and its TrK, is a KmsKeyProv with no KmsError, and its key sets validate (REQ-SKMS-32,
+    REQ-SKMS-34, REQ-SKMS-36)."""
     c = w.h["client"]
     goal = z3.And(*(c.f(f) == c.v(v) for f, v in (("user_uri", "uri"), ("kms_uri", "kms_uri"),
                                                     ("client_req_url", "request_url"),
                                                     ("trk_id", "trk_id"))),
-                  c(skm_s.KeySetsValid(Msg())))
+                  c.f("answer") == skm_s.ANSWER_KEYPROV, c(skm_s.KeySetsValid(Msg())))
     return c.guards(), goal
 
 
@@ -260,10 +267,11 @@ PROPERTIES: dict[str, Row] = {
         Row(keys_under_own_trk, "protocol", ((*_C, "signed-with-ink"),)),
     "a signed request with a bad signature is never served":
         Row(signed_request_is_the_users, "protocol", ((*_K, "request-signed-by-user"),)),
-    "the client's answer step checks user, KMS, request URL, TrK-ID and the key sets":
+    "the client's answer step checks user, KMS, request URL, TrK-ID, the answer kind and the "
+    "key sets":
         Row(client_checks_addressing, "regression",
             ((*_C, "addressed"), (*_C, "from-my-kms"), (*_C, "for-my-request"),
-             (*_C, "under-my-trk"), (*_C, "key-sets-valid"))),
+             (*_C, "under-my-trk"), (*_C, "answers-my-request"), (*_C, "key-sets-valid"))),
     "the KMS serves only from an owner-only store and never a token-in-URL request":
         Row(kms_refuses_exposure, "regression", ((*_K, "store-private"),
                                                  (*_K, "token-not-in-url"))),

@@ -23,7 +23,8 @@ uninterpreted functions, text); ``Mentions`` and ``UriText`` are computed here.
 Leaves out: D.2.7 lookup and D.2.8 redirect upload (404: not served), KmsResponse encryption with
 AES-128-GCM (D.3.1 "may"), new TrK / InK delivery (KmsInitTkIkType, KmsKeyProvTkIkType: TrK and
 InK are provisioned at enrolment), external KMS certificates (a single-KMS deployment: the
-cache is empty), and error responses as a KmsError element (refusals are text/plain).
+cache is empty), and error responses as a KmsError element (the KMS's refusals are text/plain;
+a client refuses a response carrying a KmsError: REQ-SKMS-36).
 """
 
 from __future__ import annotations
@@ -126,6 +127,10 @@ REQUIREMENTS = {
     "REQ-SKMS-35": "KMS XML is parsed without DTDs, entity expansion or network access, and "
                    "validated against the D.3.5 schema before it is used; every document the "
                    "KMS writes validates against it.",
+    "REQ-SKMS-36": "The client accepts a response only if it is the answer its request asked "
+                   "for (D.2, D.3.1): a KmsMessage carrying KmsInit for init, KmsKeyProv for "
+                   "keyprov, KmsCertCache for certcache and cert, and no KmsError beside it; "
+                   "a KmsError answers no request.",
     "REQ-SKMS-40": "The store holds the community secrets, the TrK and InK of every user and "
                    "every issued SSK and RSK: it is created owner-only (0600) and a store that "
                    "others can read is refused: at start, and for every request while it is "
@@ -290,6 +295,14 @@ def KeyId(kind: str, kms: Expr, user: Expr) -> Expr:
 #: a KmsRequest body: none, a KmsRequest, or a SignedKmsRequest (D.2.2)
 BODY_NONE, BODY_PLAIN, BODY_SIGNED = 0, 1, 2
 
+#: what a KmsResponse answers (D.3.1, D.3.5.1 KMSMessage): nothing (no KmsMessage, no
+#: KmsError), the one KmsInit / KmsKeyProv / KmsCertCache of its KmsMessage, a KmsError (with or
+#: without a KmsMessage), or other KmsMessage content (the ##other slot of the choice)
+ANSWER_NONE, ANSWER_INIT, ANSWER_KEYPROV, ANSWER_CERTCACHE, ANSWER_ERROR, ANSWER_OTHER = range(6)
+#: the KmsMessage child's element name -> the answer it is
+ANSWER_ELEMENTS = {"KmsInit": ANSWER_INIT, "KmsKeyProv": ANSWER_KEYPROV,
+                   "KmsCertCache": ANSWER_CERTCACHE}
+
 _REQUEST_FIELDS = {
     "method": ("ident", "HTTP method"),
     "url": ("ident", "HTTP: the resource URI the request is posted to (scheme, host, path, "
@@ -311,6 +324,9 @@ _RESPONSE_FIELDS = {
     "client_req_url": ("ident", "KmsResponse/ClientReqUrl"),
     "trk_id": ("ident", "KmsResponse/ext:TrK-ID (D.3.5.3)"),
     "signature_id": ("ident", "KmsResponse/ext:Signature-ID (D.3.5.3)"),
+    "answer": ("int", "KmsResponse/KmsMessage/* and KmsResponse/KmsError: 0 neither, 1 KmsInit, "
+                      "2 KmsKeyProv, 3 KmsCertCache, 4 a KmsError (with or without KmsMessage), "
+                      "5 other KmsMessage content"),
     "document": ("blob", "the SignedKmsResponse octets"),
 }
 _GRAMMAR = "kms_xml: TS 33.180 D.3.5 (HTTP request line and Authorization header)"
@@ -338,6 +354,10 @@ CERTCACHE_RESPONSE = _msg("CERTCACHE_RESPONSE", "TS 33.180 D.3.1, D.3.2 (KmsCert
                           _RESPONSE_FIELDS)
 CERT_RESPONSE = _msg("CERT_RESPONSE", "TS 33.180 D.2.6, D.3.1 (KmsCertCache, one certificate)",
                      _RESPONSE_FIELDS)
+
+#: the answer each response must be (D.2.3-D.2.6, D.3.1); what the KMS's answer effect writes
+ANSWERS = {"INIT_RESPONSE": ANSWER_INIT, "KEYPROV_RESPONSE": ANSWER_KEYPROV,
+           "CERTCACHE_RESPONSE": ANSWER_CERTCACHE, "CERT_RESPONSE": ANSWER_CERTCACHE}
 
 MESSAGES = (INIT_REQUEST, KEYPROV_REQUEST, CERTCACHE_REQUEST, CERT_REQUEST,
             INIT_RESPONSE, KEYPROV_RESPONSE, CERTCACHE_RESPONSE, CERT_RESPONSE)
@@ -420,6 +440,14 @@ G_KEYS = _g("key-sets-valid", KeySetsValid(Msg()), "REQ-SKMS-34",
 
 RESPONSE_GUARDS = (G_SIGNED, G_FOR_ME, G_FROM_KMS, G_MY_URL, G_MY_TRK)
 
+
+def answers_my_request(response: str) -> Guard:
+    """The client's guard that ``response`` is the answer its request asked for, with no
+    KmsError (REQ-SKMS-36; D.2.3-D.2.6, D.3.1)."""
+    kind = next(k for k, v in ANSWER_ELEMENTS.items() if v == ANSWERS[response])
+    return _g("answers-my-request", Eq(Field("answer"), Lit(ANSWERS[response])), "REQ-SKMS-36",
+              f"the response is not a {kind} without KmsError", None, "wrong-answer")
+
 # --------------------------------------------------------------------------- writes
 
 #: what the KMS's effects write into its variables (the proofs carry them from the receiving
@@ -427,8 +455,9 @@ RESPONSE_GUARDS = (G_SIGNED, G_FOR_ME, G_FROM_KMS, G_MY_URL, G_MY_TRK)
 VAR_WRITES: dict[str, dict[str, Expr]] = {
     "skms.identify": {"subject": UriText(SUBJECT), "request_url": Field("url")},
 }
-#: the KmsResponse fields the KMS's answer effects write (D.3.1, D.3.5.3), from its variables;
-#: the whole KmsResponse is signed with the InK named by Signature-ID (D.1)
+#: the KmsResponse fields the KMS's answer effects write (D.3.1, D.3.5.3), from its variables
+#: (and ``answer``: :data:`ANSWERS` of the response); the whole KmsResponse is signed with the
+#: InK named by Signature-ID (D.1)
 RESPONSE_WRITES: dict[str, Expr] = {
     "user_uri": Self("subject"),
     "kms_uri": Self("uri"),
@@ -468,8 +497,10 @@ def _exchange(first: int, resource: str, text: str, extra: tuple[Guard, ...],
              implements=("REQ-SKMS-33", "REQ-SKMS-35", *implements)),
         Step(n[3], "client", "receive", response, peer="kms", source=f"{resource}-asked",
              target="done", requirement="REQ-SKMS-34",
-             text="Verify the InK signature, then the addressing, then the content; accept.",
-             guards=(*RESPONSE_GUARDS, *client_extra), effects=("client.accept",),
+             text="Verify the InK signature, then the addressing, then that it is the answer "
+                  "asked for (no KmsError), then the content; accept.",
+             guards=(*RESPONSE_GUARDS, answers_my_request(response), *client_extra),
+             effects=("client.accept",),
              implements=("REQ-SKMS-35",)),
     )
 
@@ -508,7 +539,8 @@ PROCEDURE = Procedure(
         "AES-128-GCM encryption of the KmsMessage (D.3.1 'may')",
         "new TrK / InK in KmsInitTkIkType / KmsKeyProvTkIkType (provisioned at enrolment)",
         "external KMS certificates (single KMS: the cache is empty)",
-        "KmsError responses (refusals are text/plain with the requirement id)",
+        "KmsError responses from the KMS (refusals are text/plain with the requirement id; "
+        "a client refuses a response that carries one, REQ-SKMS-36)",
     ),
 )
 

@@ -1,29 +1,39 @@
 """The KMS over real HTTPS on 127.0.0.1: two users provisioned by the model's client and
 validated by its guards; every refusal a clear HTTP error with nothing stored; no token in the
-server log."""
+server log; an answer of the wrong kind, or with a KmsError, refused by the client (REQ-SKMS-36)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from mckm.impl.crypto import uid
+from mckm.impl.engine import StepRefused
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import standard
 from mckm.impl.roles.kms.client import ProvisioningClient
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
-from mckm.impl.roles.kms.service import KmsService, resource_path
+from mckm.impl.roles.kms.service import (
+    HttpRequest,
+    HttpResponse,
+    KmsService,
+    decode_response,
+    resource_path,
+)
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
 from mckm.impl.transport.https_kms import KmsClient, KmsHttpsServer, make_tls_identity
 from mckm.models.procedures import skm_s
+from mckm.models.procedures.model import Procedure
+from mckm.models.procedures.mutants import drop_guard_mutants
 
 ALICE = "sip:alice@example.org"
 BOB = "tel:+447700900123"
@@ -132,3 +142,81 @@ def test_refusals_are_clear_and_store_nothing(kms: Deployment,
         assert "carol" not in caplog.text
     finally:
         client.close()
+
+
+@dataclass
+class WrongAnswerKms(KmsService):
+    """A KMS that answers with what ``answer`` says (``build_response`` keywords) instead of
+    its own KmsMessage: addressed to the request and signed with the user's InK, which every
+    KMS holds (D.1), so only the client's guard ``answers-my-request`` can refuse it."""
+
+    answer: dict[str, Any] = field(default_factory=dict)
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        response = super().handle(request)
+        if response.status != 200:
+            return response
+        sent = decode_response("INIT_RESPONSE", response.body)
+        keys = self.role.transport_keys(sent["user_uri"])
+        assert keys is not None
+        at = messages.ResponseHeader(sent["user_uri"], sent["kms_uri"], self.role.clock(),
+                                     sent["client_req_url"])
+        return dataclasses.replace(response, body=messages.build_response(at, keys,
+                                                                          **self.answer))
+
+
+@pytest.fixture(scope="module")
+def wrong_kms(tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[tuple[Deployment, WrongAnswerKms]]:
+    store = SqliteKmsStore(os.path.join(tmp_path_factory.mktemp("kms"), "kms.db"))
+    role = KmsRole.open(store, KmsConfig(KMS_URI), standard())
+    users = {ALICE: role.enrol(ALICE)}
+    idm = ec.generate_private_key(ec.SECP256R1())
+    service = WrongAnswerKms(role, access_token.TokenVerifier(idm.public_key()), "")
+    server = KmsHttpsServer(service, make_tls_identity("127.0.0.1"))
+    service.base_url = server.base_url
+    with server:
+        yield Deployment(server, role, idm, users), service
+    store.close()
+
+
+@pytest.mark.parametrize(("resource", "answer"), [
+    ("keyprov", "init"), ("keyprov", "key_sets+error"), ("init", "init+error"),
+    ("init", "error")])
+def test_a_wrong_answer_over_https_is_refused_by_the_client(
+        wrong_kms: tuple[Deployment, WrongAnswerKms], resource: str, answer: str) -> None:
+    """REQ-SKMS-36 over real HTTPS: a keyprov answered with a KmsInit, or an answer carrying a
+    KmsError (beside its KmsMessage or alone), is refused by the client's guard
+    ``answers-my-request``; the model without it accepts the same octets."""
+    kms, service = wrong_kms
+    role = kms.role
+    kinds: dict[str, Any] = {
+        "init": role.certificate, "error": (500, "KMS failure"),
+        "key_sets": (role.certificate, role.key_sets(ALICE, role.current_periods()[:1]))}
+    service.answer = {k: kinds[k] for k in answer.split("+")}
+    a = role.algorithms
+    checks = messages.KeyChecks(role.certificate, a.uid, a.validate_ssk, a.validate_rsk)
+    http = kms.client(ALICE)
+
+    def ask(procedure: Procedure) -> tuple[ProvisioningClient, bytes]:
+        client = ProvisioningClient(ALICE, KMS_URI, kms.users[ALICE], http.base_url, checks,
+                                    procedure)
+        request = client.request(resource, token=http.token, now=int(time.time()),
+                                 body=skm_s.BODY_SIGNED)
+        status, body = http.post(request.path, request.body)
+        assert status == 200, body
+        return client, body
+
+    try:
+        client, body = ask(skm_s.PROCEDURE)
+        with pytest.raises(StepRefused) as refused:
+            client.response(resource, body, now=int(time.time()))
+        assert (refused.value.guard, refused.value.requirement) == (
+            "answers-my-request", "REQ-SKMS-36")
+        step = skm_s.step_of(skm_s.PROCEDURE, "client", "receive", skm_s.RESOURCES[resource][1])
+        without = next(m.procedure for m in drop_guard_mutants(skm_s.PROCEDURE)
+                       if (m.step, m.guard) == (step.number, "answers-my-request"))
+        client, body = ask(without)
+        assert "answered" in client.response(resource, body, now=int(time.time()))
+    finally:
+        http.close()

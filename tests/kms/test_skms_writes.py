@@ -37,5 +37,6 @@ def test_the_kms_writes_what_the_model_declares(body: int) -> None:
     answered = Env(answer, kms.vars, policy, NOW, facts)
     for name, expr in skm_s.RESPONSE_WRITES.items():
         assert answer.get(name) == expr.to_python(answered), name
+    assert answer.get("answer") == skm_s.ANSWERS["KEYPROV_RESPONSE"] == skm_s.ANSWER_KEYPROV
     assert answer.get("user_uri") == user
     assert answer.get("signature_id") == w.transport[user].ink_id

@@ -52,6 +52,18 @@ def test_counterexample_replays_through_the_engine(name: str, key: tuple[str, ..
     assert (refusal.step, refusal.guard) == (mutant.step, mutant.guard), refusal
 
 
+def test_the_answer_kind_counterexample_is_a_kind_the_codec_reads() -> None:
+    """The ``answers-my-request`` counterexample's ``answer`` lies in the domain the codec
+    reads (``World.domain``), not an arbitrary int, and is not the KmsKeyProv asked for."""
+    key = ("client", "receive", "KEYPROV_RESPONSE", "answers-my-request")
+    name = next(n for n, k in ROWS if k == key)
+    outcome = skm_s.replay(key, skm_s.PROPERTIES[name].prop)
+    got = outcome["message"].get("answer")
+    assert got in range(model.ANSWER_NONE, model.ANSWER_OTHER + 1)
+    assert got != model.ANSWER_KEYPROV
+    assert outcome["model"].guard == "answers-my-request"
+
+
 def test_the_rows_name_steps_by_role_and_message() -> None:
     for row in skm_s.PROPERTIES.values():
         for role, action, message, guard in row.kills:

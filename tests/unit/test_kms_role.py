@@ -313,6 +313,58 @@ def test_a_signed_answer_for_another_request_is_refused_by_its_guard(
     assert accepted["certificates"] == (role.certificate,)
 
 
+ERROR = (500, "the KMS failed")
+
+
+@pytest.mark.parametrize(("resource", "body", "gap"), [
+    ("keyprov", "init", {"key_sets": 0}),
+    ("keyprov", "key_sets+error", {"key_sets": 1}),
+    ("init", "init+error", {"certificates": 0}),
+    ("init", "error", {"certificates": 0}),
+    ("certcache", "init", {"certificates": 1}),
+    ("cert", "key_sets", {"certificates": 0}),
+])
+def test_an_answer_of_another_kind_or_with_a_kms_error_is_refused_by_its_guard(
+        role: KmsRole, resource: str, body: str, gap: dict[str, Any]) -> None:
+    """REQ-SKMS-36 (D.2.3-D.2.6, D.3.1): a response signed with this client's InK and
+    addressed to its request is refused by ``answers-my-request`` when it is not the answer
+    asked for, or carries a KmsError; the model without that guard accepts the same octets
+    (a keyprov answered with no key sets, a KmsError taken for an answer) and its effects
+    raise nothing."""
+    transport = role.enrol(ALICE)
+    kinds: dict[str, Any] = {
+        "init": role.certificate, "error": ERROR, "key_sets": (
+            role.certificate, role.key_sets(ALICE, role.current_periods()[:1]) if
+            resource == "keyprov" else ())}
+    at = header(role, ALICE, resource)
+    if resource == "cert":
+        at = dataclasses.replace(at, client_req_url=BASE_URL + resource_path(
+            "cert", kms_uri=CONFIG.kms_uri))
+    xml = messages.build_response(at, transport, **{k: kinds[k] for k in body.split("+")})
+    refused = refusal(role, transport, resource, xml)
+    assert (refused.guard, refused.requirement) == ("answers-my-request", "REQ-SKMS-36")
+    accepted = answer(role, transport, resource, xml,
+                      client_without(resource, "answers-my-request"))
+    ((name, count),) = gap.items()
+    assert len(accepted[name]) == count and "answered" in accepted
+
+
+def test_the_answer_read_is_the_signed_one(role: KmsRole) -> None:
+    """The ``answer`` field the guard reads is checked against the signed KmsResponse by
+    ``signed-with-ink`` (REQ-SKMS-33): a message whose field was changed is refused there."""
+    transport = role.enrol(ALICE)
+    xml = messages.build_response(header(role, ALICE, "init"), transport, init=role.certificate)
+    assert decode_response("INIT_RESPONSE", xml).get("answer") == skm_s.ANSWER_INIT
+    client = ProvisioningClient(ALICE, CONFIG.kms_uri, transport, BASE_URL, checks(role))
+    client.request("init", token="", now=int(NOW))
+    machine = client._machine
+    assert machine is not None
+    forged = decode_response("INIT_RESPONSE", xml).replace(answer=skm_s.ANSWER_ERROR)
+    with pytest.raises(StepRefused) as refused:
+        machine.feed(forged, now=int(NOW))
+    assert refused.value.guard == "signed-with-ink"
+
+
 def test_signature_wrapping_is_refused(role: KmsRole) -> None:
     xml, transport = _keyprov(role)
     root = etree.fromstring(xml)

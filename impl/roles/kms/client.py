@@ -3,8 +3,10 @@
 :class:`ProvisioningClient` builds a request (:func:`~.service.decode_request` reads it back into
 the model's message, so what the client sends is what the KMS decodes), and accepts a response
 only through the model's client step: the guards verify the InK signature, the addressing and
-the TrK-ID (REQ-SKMS-32..34), and for key sets unwrap and validate every key before the
-``client.accept`` effect hands anything out.  No sockets: the caller moves the bytes.
+the TrK-ID (REQ-SKMS-32..34), that the response is the answer the request asked for with no
+KmsError (REQ-SKMS-36), and for key sets unwrap and validate every key before the
+``client.accept`` effect hands anything out (effects refuse nothing).  No sockets: the caller
+moves the bytes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from mckm.impl.engine import DictMessage, EffectContext, EffectRegistry, Emit, R
 from mckm.impl.errors import DecodeError, UsageError, VerifyError
 from mckm.impl.roles.kms import messages
 from mckm.impl.roles.kms.model import TransportKeys, UserKeySet
-from mckm.impl.roles.kms.service import HttpRequest, decode_request, resource_path
+from mckm.impl.roles.kms.service import HttpRequest, answer_of, decode_request, resource_path
 from mckm.models.procedures import skm_s
 from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.verdict import YES, Verdict
@@ -32,7 +34,7 @@ class ClientFacts:
     user_uri: str
     transport: TransportKeys
     checks: messages.KeyChecks | None
-    _key_sets: dict[bytes, tuple[UserKeySet, ...]] = field(default_factory=dict)
+    _key_sets: dict[bytes, tuple[UserKeySet, ...] | Verdict] = field(default_factory=dict)
 
     def _signed(self, message: Any) -> Any:
         """The KmsResponse element the InK signature covers; a Verdict saying why not."""
@@ -53,40 +55,43 @@ class ClientFacts:
             return signed
         # the fields the guards read next must be those of the signed element
         if (messages.child_text(signed, "UserUri"), messages.child_text(signed, "KmsUri"),
-                messages.child_text(signed, "ClientReqUrl")) != (
-                message.get("user_uri"), message.get("kms_uri"), message.get("client_req_url")):
+                messages.child_text(signed, "ClientReqUrl"), answer_of(signed)) != (
+                message.get("user_uri"), message.get("kms_uri"), message.get("client_req_url"),
+                message.get("answer")):
             return Verdict.no("the fields read are not those of the signed KmsResponse")
         return YES
 
-    def signed_body(self, message: Any) -> Any:
-        """The KmsMessage child of the verified KmsResponse (after the guard
-        ``signed-with-ink`` held)."""
-        signed = self._signed(message)
-        if isinstance(signed, Verdict):
-            raise UsageError("the response signature is checked by the guard before this")
-        return messages.message_body(signed)
-
-    def key_sets(self, message: Any) -> tuple[UserKeySet, ...]:
-        """The key sets of a verified KmsKeyProv, read and validated once per document
-        (a DecodeError or VerifyError says why one does not validate)."""
+    def _read_key_sets(self, message: Any) -> tuple[UserKeySet, ...] | Verdict:
+        """The key sets of a signed KmsKeyProv, read and validated once per document, or the
+        verdict saying why not."""
         document = message.get("document")
         if document not in self._key_sets:
             if self.checks is None:
                 raise UsageError("a keyprov client needs KeyChecks (the KMS certificate)")
-            body = self.signed_body(message)
-            sets = tuple(messages.read_key_set(e, self.user_uri, self.transport, self.checks)
-                         for e in messages.children(body, "KmsKeySet"))
-            self._key_sets[document] = sets
+            signed = self._signed(message)
+            if isinstance(signed, Verdict):
+                self._key_sets[document] = signed
+                return signed
+            try:
+                body = messages.message_body(signed)
+                self._key_sets[document] = tuple(
+                    messages.read_key_set(e, self.user_uri, self.transport, self.checks)
+                    for e in messages.children(body, "KmsKeySet"))
+            except (VerifyError, DecodeError) as exc:
+                self._key_sets[document] = Verdict.no(str(exc))
         return self._key_sets[document]
 
     def key_sets_valid(self, message: Any) -> Verdict:
         """Every key set is this client's, unwraps under its TrK and validates (RFC 6507
         5.1.2, RFC 6508 6.1.2); the verdict names the first that does not."""
-        try:
-            self.key_sets(message)
-        except (VerifyError, DecodeError) as exc:
-            return Verdict.no(str(exc))
-        return YES
+        got = self._read_key_sets(message)
+        return got if isinstance(got, Verdict) else YES
+
+    def key_sets(self, message: Any) -> tuple[UserKeySet, ...]:
+        """The validated key sets of ``message`` (none if they do not validate: a model
+        without the guard ``key-sets-valid`` hands out nothing it could not check)."""
+        got = self._read_key_sets(message)
+        return () if isinstance(got, Verdict) else got
 
 
 def _facts(ctx: EffectContext) -> ClientFacts:
@@ -125,14 +130,16 @@ def _build_request(ctx: EffectContext) -> None:
 
 
 def _accept(ctx: EffectContext) -> None:
-    """Hand out what the verified response carries; the outcome is the document's digest."""
+    """Hand out what the verified response carries (the guards checked it is the answer asked
+    for, REQ-SKMS-36): the key sets the guard ``key-sets-valid`` read, or the certificates
+    the codec read; the outcome is the document's digest.  Refuses nothing."""
     assert ctx.message is not None
     facts = _facts(ctx)
     document = ctx.message.get("document")
     if ctx.step.message == "KEYPROV_RESPONSE":
         ctx.emit("key_sets", facts.key_sets(ctx.message))
-    else:  # KmsInit or KmsCertCache: read, the guards have checked
-        ctx.emit("certificates", messages.certificates_of(facts.signed_body(ctx.message)))
+    else:  # KmsInit or KmsCertCache
+        ctx.emit("certificates", ctx.message.get("_certificates") or ())
     ctx.emit("answered", hashlib.sha256(document).hexdigest())
 
 

@@ -194,10 +194,14 @@ def _extensions(parent: Any, transport: TransportKeys) -> None:
 def build_response(header: ResponseHeader, transport: TransportKeys, *,
                    init: KmsCertificate | None = None,
                    key_sets: tuple[KmsCertificate, Sequence[UserKeySet]] | None = None,
-                   cert_cache: tuple[int, Sequence[KmsCertificate]] | None = None) -> bytes:
-    """A SignedKmsResponse carrying exactly one of KmsInit, KmsKeyProv or KmsCertCache,
-    schema-valid (D.3.5) and signed with the InK."""
-    if sum(x is not None for x in (init, key_sets, cert_cache)) != 1:
+                   cert_cache: tuple[int, Sequence[KmsCertificate]] | None = None,
+                   error: tuple[int, str] | None = None) -> bytes:
+    """A SignedKmsResponse carrying one of KmsInit, KmsKeyProv or KmsCertCache, schema-valid
+    (D.3.5) and signed with the InK.  ``error`` (ErrorCode, ErrorMsg) adds a KmsError after
+    the KmsMessage, or alone when no message type is given (D.3.1; the mckm KMS never sends
+    one, its refusals are text/plain: this is for clients' tests)."""
+    count = sum(x is not None for x in (init, key_sets, cert_cache))
+    if count > 1 or (count == 0 and error is None):
         raise UsageError("a KmsMessage carries exactly one response type")
     root = etree.Element(qname("SignedKmsResponse"), nsmap=NSMAP)
     response = _sub(root, "KmsResponse")
@@ -207,7 +211,7 @@ def build_response(header: ResponseHeader, transport: TransportKeys, *,
     _sub(response, "KmsUri", header.kms_uri)
     _sub(response, "Time", xsd_datetime(header.time))
     _sub(response, "ClientReqUrl", header.client_req_url)
-    message = _sub(response, "KmsMessage")
+    message = _sub(response, "KmsMessage") if count else None
     if init is not None:
         body = _sub(message, "KmsInit")
         body.set("Version", RESPONSE_VERSION)
@@ -225,6 +229,10 @@ def build_response(header: ResponseHeader, transport: TransportKeys, *,
         body.set("CacheNum", str(number))
         for cert in certs:
             _certificate(body, cert)
+    if error is not None:
+        kms_error = _sub(response, "KmsError")
+        _sub(kms_error, "ErrorCode", str(error[0]))
+        _sub(kms_error, "ErrorMsg", error[1])
     _extensions(response, transport)
     sign(root, response, RESPONSE_ID, transport.ink.reveal(), transport.ink_id)
     kms_xml.validate(root, "SignedKmsResponse")
@@ -541,6 +549,21 @@ def read_key_set(element: Any, user_uri: str, transport: TransportKeys,
         valid_from=start if valid_from is None else parse_datetime(valid_from, "ValidFrom"),
         valid_to=end if valid_to is None else parse_datetime(valid_to, "ValidTo"),
         ssk=Secret(ssk), pvt=pvt, rsk=Secret(rsk))
+
+
+def answer_element(response: Any) -> str | None:
+    """What a KmsResponse answers (D.3.1): ``"KmsError"`` if it carries one (beside a
+    KmsMessage or not), else the local name of its KmsMessage's one KMS-namespace child, ``""``
+    without a KmsMessage, None for other KmsMessage content (another namespace, or none)."""
+    if children(response, "KmsError"):
+        return "KmsError"
+    message = children(response, "KmsMessage")
+    if not message:
+        return ""
+    bodies = [e for e in message[0] if isinstance(e.tag, str)]
+    if len(bodies) != 1 or etree.QName(bodies[0]).namespace != NS:
+        return None
+    return str(etree.QName(bodies[0]).localname)
 
 
 def message_body(response: Any) -> Any:

@@ -226,13 +226,29 @@ def decode_request(request: HttpRequest, base_url: str) -> DictMessage:
     return DictMessage(names[0] if names else NOT_SERVED, fields)
 
 
+def answer_of(response: Any) -> int:
+    """The model's ``answer`` field of a KmsResponse element (``skm_s.ANSWER_*``, D.3.1)."""
+    element = messages.answer_element(response)
+    if element == "KmsError":
+        return skm_s.ANSWER_ERROR
+    if element == "":
+        return skm_s.ANSWER_NONE
+    return skm_s.ANSWER_ELEMENTS.get(element or "", skm_s.ANSWER_OTHER)
+
+
 def decode_response(name: str, document: bytes) -> DictMessage:
     """The model message of a SignedKmsResponse (D.3.1): schema-validated; its fields are read
-    from the KmsResponse element (the client's guards verify the signature over it)."""
+    from the KmsResponse element (the client's guards verify the signature over it), with what
+    it answers and, for a KmsInit or KmsCertCache, its certificates (``_certificates``: a
+    certificate that does not read is this codec's DecodeError)."""
     root = messages.parse_document(document)
     if root.tag != messages.qname("SignedKmsResponse"):
         raise DecodeError("the response is not a SignedKmsResponse", payload=messages.PAYLOAD)
     response = messages.child(root, "KmsResponse")
+    answer = answer_of(response)
+    certificates: tuple[KmsCertificate, ...] = ()
+    if answer in (skm_s.ANSWER_INIT, skm_s.ANSWER_CERTCACHE):
+        certificates = messages.certificates_of(messages.message_body(response))
     return DictMessage(name, {
         "user_uri": messages.child_text(response, "UserUri"),
         "kms_uri": messages.child_text(response, "KmsUri"),
@@ -240,7 +256,9 @@ def decode_response(name: str, document: bytes) -> DictMessage:
         "trk_id": messages.optional_text(response, "TrK-ID", EXT_NS) or skm_s.ABSENT,
         "signature_id": messages.optional_text(response, "Signature-ID", EXT_NS)
         or skm_s.ABSENT,
+        "answer": answer,
         "document": document,
+        "_certificates": certificates,
     })
 
 
