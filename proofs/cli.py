@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import click
 
+from mckm.impl.cli import EXIT_REFUSED, EXIT_STATUS, BoundaryCommand
 from mckm.proofs import seal_acceptance, sk_id, skm_s, ticket_trust
 from mckm.proofs.result import ProofResult, survivors
 
@@ -52,13 +53,12 @@ def summary(results: dict[str, list[ProofResult]]) -> tuple[bool, list[str]]:
     return ok, notes
 
 
-@click.command("prove")
+@click.command("prove", cls=BoundaryCommand, epilog=(
+    "A property with a counterexample or a surviving mutant is a finding. " + EXIT_STATUS))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Output format.")
 def prove(fmt: str) -> None:
-    """Prove the models' invariants with z3 and check that every mutant is killed.
-
-    Exit status 1 if a property has a counterexample or a mutant survives."""
+    """Prove the models' invariants with z3 and check that every mutant is killed."""
     results = run_all()
     ok, notes = summary(results)
     if fmt == "json":
@@ -69,4 +69,4 @@ def prove(fmt: str) -> None:
         for note in notes:
             click.echo(note)
     if not ok:
-        sys.exit(1)
+        sys.exit(EXIT_REFUSED)

@@ -8,7 +8,7 @@ from typing import Literal
 
 import click
 
-from mckm.impl.errors import UsageError
+from mckm.impl.cli import BoundaryCommand, reading
 from mckm.impl.lint.engine import lint_paths, select_rules
 from mckm.impl.lint.ignore import DEFAULT_NAME, load_ignore
 from mckm.impl.lint.model import Finding
@@ -23,7 +23,8 @@ def _epilog() -> str:
         "",
         "\b",
         "Output: file:line:col: severity rule-id: message [suggestion]",
-        "Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error.",
+        "Exit status: 0 clean; 1 findings (errors, or warnings with --strict); 2 a usage or",
+        "input error (an option, a rule id or a file that cannot be used), one line on stderr.",
         f"Ignore file (default ./{DEFAULT_NAME}): lines 'rule-id [file-glob[:line] | /regex/]"
         " [# reason]'.",
     ]
@@ -35,7 +36,9 @@ def _exit_code(findings: list[Finding], strict: bool) -> int:
     return 1 if any(f.severity in bad for f in findings) else 0
 
 
-@click.command(epilog=_epilog(), context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(
+    cls=BoundaryCommand, epilog=_epilog(), context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
     "--format",
@@ -77,13 +80,12 @@ def lint(
     numbering, placeholders, references, cross-references, message names and flows, term
     spellings, abbreviations, misspellings, revision residue, brackets and quotes, requirement
     ids, list labels and requirements inside NOTEs."""
-    try:
-        rules = select_rules(select, disable)
-        ignore = load_ignore(ignore_file)
-        findings = lint_paths(files, rules, stage, ignore)
-    except UsageError as exc:
-        click.echo(f"mckm lint: {exc}", err=True)
-        sys.exit(2)
+    rules = select_rules(select, disable)
+    ignore = load_ignore(ignore_file)
+    findings: list[Finding] = []
+    for path in files:
+        with reading(path):  # a .docx whose XML does not parse raises lxml's SyntaxError
+            findings.extend(lint_paths([path], rules, stage, ignore))
     if fmt == "json":
         click.echo(json.dumps([f.to_json() for f in findings], indent=2, ensure_ascii=False))
     else:

@@ -1,7 +1,8 @@
 """Conformance-vector kinds: what each kind takes, what it produces, how to run and make one.
 
 A vector file is ``{"vectors": [{"kind": ..., <fields>}, ...]}``.  Binary fields are hex strings
-(points uncompressed, 04 || x || y; identities are the exact octets that are hashed); URIs are
+(points uncompressed, 04 || x || y; identities are the exact octets that are hashed); scalars
+are hex numbers of any length, as the RFCs print them (``"0x34567"`` or 64 digits); URIs are
 text; periods are integers.  Each kind below names its input fields, its expected (output)
 fields, the clause it checks, a ``run`` that computes the outputs from the inputs with mckm's own
 implementation, and a ``make`` that draws fresh inputs from a seeded RNG.  Later issues add kinds
@@ -15,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FieldType = Literal["hex", "text", "int", "bool"]
+FieldType = Literal["hex", "scalar", "text", "int", "bool"]
 Values = dict[str, Any]
 
 
@@ -77,8 +78,8 @@ def _eccsi_sign(v: Mapping[str, Any]) -> Values:
     from mckm.impl.crypto import eccsi
 
     signature = eccsi.sign(
-        v["message"], identity=v["identity"], ssk=int.from_bytes(v["ssk"], "big"),
-        pvt=v["pvt"], kpak=v["kpak"], j=int.from_bytes(v["j"], "big"),
+        v["message"], identity=v["identity"], ssk=v["ssk"], pvt=v["pvt"], kpak=v["kpak"],
+        j=v["j"],
     )
     return {"signature": signature}
 
@@ -99,8 +100,8 @@ def _eccsi_sign_make(rng: random.Random) -> Values:
 
     kpak, identity, ssk, pvt = _eccsi_keys(rng)
     values: Values = {
-        "kpak": kpak, "identity": identity, "ssk": ssk.to_bytes(32, "big"), "pvt": pvt,
-        "j": rng.randrange(1, int(P256.order)).to_bytes(32, "big"),
+        "kpak": kpak, "identity": identity, "ssk": ssk, "pvt": pvt,
+        "j": rng.randrange(1, int(P256.order)),
         "message": _rand_bytes(rng, rng.randint(0, 64)),
     }
     values.update(_eccsi_sign(values))
@@ -127,8 +128,8 @@ def _eccsi_verify_make(rng: random.Random) -> Values:
 
 kind(Kind(
     "eccsi-sign", "RFC 6507 5.2.1",
-    inputs=(Field("kpak", "hex"), Field("identity", "hex"), Field("ssk", "hex"),
-            Field("pvt", "hex"), Field("j", "hex"), Field("message", "hex")),
+    inputs=(Field("kpak", "hex"), Field("identity", "hex"), Field("ssk", "scalar"),
+            Field("pvt", "hex"), Field("j", "scalar"), Field("message", "hex")),
     outputs=(Field("signature", "hex"),),
     run=_eccsi_sign, make=_eccsi_sign_make,
 ))

@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -17,6 +18,8 @@ from typing import Any
 from mckm.impl.errors import MckmError
 from mckm.impl.vectors import kinds_mikey_sakke  # noqa: F401  (registers mikey-sakke-process)
 from mckm.impl.vectors.kinds import KINDS, Field, Kind
+
+_SCALAR = re.compile(r"(0[xX])?[0-9a-fA-F]+")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,11 @@ def _parse(f: Field, raw: Any) -> Any:
             return bytes.fromhex(raw)
         except ValueError:
             raise ValueError(f"field {f.name!r} is not valid hex") from None
+    if f.type == "scalar":  # any length, as the RFCs print them: "0x34567", spaces allowed
+        digits = "".join(raw.split()) if isinstance(raw, str) else ""
+        if not _SCALAR.fullmatch(digits):
+            raise ValueError(f"field {f.name!r} must be a hex number (0x allowed)")
+        return int(digits, 16)
     if f.type == "text":
         if not isinstance(raw, str):
             raise ValueError(f"field {f.name!r} must be a string")
@@ -60,6 +68,9 @@ def _parse(f: Field, raw: Any) -> Any:
 
 
 def _format(f: Field, value: Any) -> Any:
+    if f.type == "scalar":
+        digits = f"{value:x}"
+        return digits.zfill(max(64, len(digits) + len(digits) % 2))  # a P-256 scalar's 32 octets
     return value.hex() if f.type == "hex" else value
 
 
