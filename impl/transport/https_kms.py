@@ -1,7 +1,9 @@
 """HTTPS adapter of the KMS (TS 33.180 D.1: "All KMS communications are made via HTTPS").
 
-The server is Python's ``ThreadingHTTPServer`` with TLS (``ssl``, TLS 1.2 or later) in a daemon
-thread; it only moves bytes to and from :class:`~mckm.impl.roles.kms.service.KmsService`.
+The server is :class:`~mckm.impl.transport.http_server.HttpsServer` (h11 framing, TLS 1.2 or
+later, handshakes off the accept path, timeouts and connection limits of
+:class:`~mckm.impl.transport.http_server.ServerLimits`); it only moves bytes to and from
+:class:`~mckm.impl.roles.kms.service.KmsService`.
 Its log names the method, the resource and the status: never a token, a header, a body, a
 path option or a query (REQ-SKMS-23); the query string is handed to the model with the path.
 The TLS identity is a private CA and a server certificate made with ``cryptography`` at start
@@ -14,13 +16,10 @@ import datetime
 import http.client
 import ipaddress
 import logging
-import socket
 import ssl
 import tempfile
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -28,13 +27,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from mckm.impl.roles.kms.service import BASE_PATH, HttpRequest, KmsService
-from mckm.impl.transport.tls_server import TlsHttpServer
+from mckm.impl.transport.http_server import (
+    Handler,
+    HttpsServer,
+    Peer,
+    Reply,
+    Request,
+    ServerLimits,
+)
 from mckm.models.procedures import skm_s
 
 log = logging.getLogger(__name__)
-
-#: largest request body read (a KmsRequest is a few hundred octets)
-MAX_BODY = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -145,63 +148,25 @@ def _resource_for_log(path: str) -> str:
     return "(not a KMS path)"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "mckm-kms"
-    sys_version = ""
-    service: KmsService  # set on the subclass made per server
-
-    def setup(self) -> None:
-        # headers and body are separate writes: without TCP_NODELAY, Nagle's algorithm and the
-        # peer's delayed ACK add ~40 ms to every kept-alive response
-        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().setup()
-
-    def _serve(self) -> None:
-        length_text = self.headers.get("Content-Length", "0")
-        if not length_text.isdigit() or int(length_text) > MAX_BODY:
-            self._reply(413 if length_text.isdigit() else 400, b"bad Content-Length\n",
-                        "text/plain; charset=utf-8", ())
-            self.close_connection = True
-            return
-        body = self.rfile.read(int(length_text))
-        path, _, query = self.path.partition("?")  # the query goes to the model, not the log
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        response = self.service.handle(HttpRequest(self.command, path, headers, body, query))
-        # logged before the reply, so the line exists once the client has its answer
-        log.info("%s %s -> %d", self.command, _resource_for_log(path), response.status)
-        self._reply(response.status, response.body, response.content_type, response.headers)
-
-    def _reply(self, status: int, body: bytes, content_type: str,
-               headers: tuple[tuple[str, str], ...]) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_POST = do_GET = do_PUT = do_DELETE = do_HEAD = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default access log: it prints the request line (user URIs)."""
-
-    def log_error(self, format: str, *args: Any) -> None:
-        log.warning("KMS HTTP error from %s", self.client_address[0])
-
-
-class KmsHttpsServer(TlsHttpServer):
+class KmsHttpsServer(HttpsServer):
     """A running HTTPS KMS; use as a context manager or call :meth:`stop`."""
 
     def __init__(self, service: KmsService, identity: TlsIdentity, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
-        handler = type("KmsHandler", (_Handler,), {"service": service})
-        httpd = ThreadingHTTPServer((host, port), handler)
-        httpd.daemon_threads = True
-        httpd.socket = server_context(identity).wrap_socket(httpd.socket, server_side=True)
-        super().__init__(httpd, identity, host, name="kms-https")
+                 port: int = 0, *, limits: ServerLimits | None = None) -> None:
+        self.service = service
+        super().__init__(self._handler_for, server_context(identity), identity, host, port,
+                         name="kms-https", limits=limits)
+
+    def _handler_for(self, peer: Peer) -> Handler:
+        return self._answer
+
+    def _answer(self, request: Request) -> Reply:
+        path, _, query = request.target.partition("?")  # the query goes to the model, not the log
+        response = self.service.handle(HttpRequest(request.method, path, request.headers,
+                                                   request.body, query))
+        # logged before the reply, so the line exists once the client has its answer
+        log.info("%s %s -> %d", request.method, _resource_for_log(path), response.status)
+        return response
 
 
 class KmsClient:

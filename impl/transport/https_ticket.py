@@ -9,25 +9,21 @@ one from an untrusted domain fails the handshake.  A verified certificate whose 
 
 The servers only move bytes: :func:`mckm.impl.transport.ticket_http.dispatch` turns the request
 into a :class:`TicketHttpRequest` (with the verified :class:`PeerIdentity`) for the KMS role.
-Threads: one per connection; the TLS handshake runs in the connection's thread, not in the
-accept loop; TCP_NODELAY; HTTP/1.1 keep-alive; :meth:`HttpsEndpoint.stop` closes open
-connections and joins their threads.  The log names method, request type, status and peer
-domain only, never a body.
+They run on :class:`~mckm.impl.transport.http_server.HttpsServer` (h11 framing; TLS handshakes,
+timeouts and connection limits in its event loop; the role in a bounded worker pool); the peer
+of a mutual-TLS connection is identified once, when its handshake is done.  The log names
+method, request type, status and peer domain only, never a body.
 """
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import logging
 import re
-import socket
 import ssl
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, BinaryIO, cast
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -35,7 +31,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mckm.impl.errors import PolicyError, UsageError
-from mckm.impl.transport.http_head import Fields, HeadError, read_head
+from mckm.impl.transport.http_server import (
+    Handler as ConnectionHandler,
+)
+from mckm.impl.transport.http_server import (
+    HttpsServer,
+    Peer,
+    Reply,
+    Request,
+    ServerLimits,
+)
 from mckm.impl.transport.https_kms import (
     TlsIdentity,
     client_context,
@@ -47,7 +52,6 @@ from mckm.impl.transport.https_kms import (
 )
 from mckm.impl.transport.ticket_http import (
     DEFAULT_PATH,
-    MAX_BODY,
     Handler,
     PeerIdentity,
     ReferencePoint,
@@ -58,7 +62,6 @@ from mckm.impl.transport.ticket_http import (
     request_target,
     response_message,
 )
-from mckm.impl.transport.tls_server import TlsHttpServer
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +69,6 @@ log = logging.getLogger(__name__)
 DOMAIN_URI_PREFIX = "urn:mckm:kms-domain:"
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN_RE = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
-#: seconds a connection may take for its TLS handshake, and may then stay idle
-HANDSHAKE_TIMEOUT = 10.0
-IDLE_TIMEOUT = 30.0
 
 
 def _check_domain(domain: str) -> str:
@@ -182,163 +182,46 @@ App = Callable[[str, str, Mapping[str, str], bytes, PeerIdentity | None, str | N
                TicketHttpResponse]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # a buffered writer: the head and the body leave in one TLS record when the request is
-    # done (handle_one_request flushes), not as two records and two system calls
-    wbufsize = -1
-    server_version = "mckm-kms"
-    sys_version = ""
-    timeout = HANDSHAKE_TIMEOUT
-    endpoint: HttpsEndpoint  # set on the subclass made per endpoint
-
-    def setup(self) -> None:
-        # without TCP_NODELAY, Nagle's algorithm and the peer's delayed ACK can add ~40 ms to a
-        # kept-alive response that leaves in more than one segment
-        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().setup()
-        self.peer: PeerIdentity | None = None
-        self.fields = Fields([])
-        self.peer_problem: str | None = None
-        self.refused = False
-        self.endpoint._opened(self.request)
-        try:
-            self.request.do_handshake()
-        except (ssl.SSLError, OSError) as error:
-            self.refused = True
-            log.info("%s: TLS handshake with %s refused: %s", self.endpoint.name,
-                     self.client_address[0], getattr(error, "reason", None) or type(error).__name__)
-            return
-        self.request.settimeout(IDLE_TIMEOUT)
-        der = self.request.getpeercert(binary_form=True)
-        if der and self.endpoint.trust is not None:
-            try:
-                self.peer = self.endpoint.trust.identify(der)
-            except PolicyError as error:
-                self.peer_problem = error.reason
-
-    def handle(self) -> None:
-        if not self.refused:
-            super().handle()
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError):
-            super().finish()
-        self.endpoint._closed(self.request)
-
-    def parse_request(self) -> bool:
-        """The request head by :func:`~mckm.impl.transport.http_head.read_head` (strict, and
-        without the ``email`` parser of ``http.server``); a refusal is answered here."""
-        self.command = None  # type: ignore[assignment]  # as http.server does before parsing
-        self.request_version = "HTTP/1.1"  # an error answer gets a status line and fields
-        self.close_connection = True
-        raw: bytes = getattr(self, "raw_requestline", b"")  # read by handle_one_request
-        self.requestline = str(raw, "iso-8859-1").rstrip("\r\n")
-        if not self.requestline.strip():
-            return False
-        head = read_head(raw, cast(BinaryIO, self.rfile))
-        if isinstance(head, HeadError):
-            self.send_error(head.status, head.reason)
-            return False
-        self.command, self.path, self.request_version = head.method, head.target, head.version
-        self.fields = head.fields
-        self.close_connection = not head.keep_alive
-        if (head.fields.get("Expect") or "").lower() == "100-continue" \
-                and head.version == "HTTP/1.1":
-            return self.handle_expect_100()
-        return True
-
-    def _serve(self, head: bool = False) -> None:
-        length_text = self.fields.get("Content-Length") or "0"
-        if not length_text.isdigit() or int(length_text) > MAX_BODY:
-            self.close_connection = True
-            status = 413 if length_text.isdigit() else 400
-            self._reply(TicketHttpResponse.refusal(status, "missing, bad or too large "
-                                                   "Content-Length"), head)
-            return
-        body = self.rfile.read(int(length_text))
-        headers = {k.lower(): v for k, v in self.fields.items()}
-        response = self.endpoint.app(self.command, self.path, headers, body, self.peer,
-                                     self.peer_problem)
-        log.info("%s %s %s -> %d (peer %s)", self.endpoint.name, self.command,
-                 _query_for_log(self.path), response.status,
-                 self.peer.domain if self.peer else "-")
-        self._reply(response, head)
-
-    def _reply(self, response: TicketHttpResponse, head: bool) -> None:
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if not head:
-            self.wfile.write(response.body)
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST
-
-    def do_HEAD(self) -> None:
-        self._serve(head=True)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default access log (it prints the request line)."""
-
-    def log_error(self, format: str, *args: Any) -> None:
-        log.warning("%s: HTTP error from %s", self.endpoint.name, self.client_address[0])
-
-
 def _query_for_log(target: str) -> str:
     query = target.split("?", 1)[1] if "?" in target else ""
     return query[:40] if query.startswith("requesttype=") else "(other)"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False  # joined in server_close
-    block_on_close = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.warning("connection from %s ended with an error", client_address[0])
-
-
-class HttpsEndpoint(TlsHttpServer):
-    """One TLS listening socket serving ``app`` in its own thread; a context manager.
+class HttpsEndpoint(HttpsServer):
+    """One TLS listening socket serving ``app``; a context manager.
 
     With ``trust`` the endpoint requires a client certificate from one of its domain CAs
-    (mutual TLS); without it, TLS authenticates the server only.  ``stop`` also closes the
-    kept-alive connections it tracks.
+    (mutual TLS) and hands ``app`` the :class:`PeerIdentity` of each connection (or why its
+    verified certificate was not accepted); without it, TLS authenticates the server only.
     """
 
     def __init__(self, app: App, identity: TlsIdentity, *, trust: DomainTrust | None = None,
-                 host: str = "127.0.0.1", port: int = 0, name: str = "https") -> None:
-        self.app, self.trust, self.name = app, trust, name
+                 host: str = "127.0.0.1", port: int = 0, name: str = "https",
+                 limits: ServerLimits | None = None) -> None:
+        self.app, self.trust = app, trust
         context = (server_context(identity) if trust is None
                    else mutual_server_context(identity, trust))
-        handler = type("EndpointHandler", (_Handler,), {"endpoint": self})
-        httpd = _Server((host, port), handler)
-        httpd.socket = context.wrap_socket(httpd.socket, server_side=True,
-                                           do_handshake_on_connect=False)
-        self._open: set[socket.socket] = set()
-        self._lock = threading.Lock()
-        super().__init__(httpd, identity, host, name=name, poll_interval=0.05)
+        super().__init__(self._handler_for, context, identity, host, port, name=name,
+                         limits=limits)
 
-    def _opened(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._open.add(sock)
+    def _handler_for(self, connection: Peer) -> ConnectionHandler:
+        peer: PeerIdentity | None = None
+        problem: str | None = None
+        if connection.cert_der and self.trust is not None:
+            try:
+                peer = self.trust.identify(connection.cert_der)
+            except PolicyError as error:
+                problem = error.reason
 
-    def _closed(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._open.discard(sock)
+        def answer(request: Request) -> Reply:
+            response = self.app(request.method, request.target, request.headers, request.body,
+                                peer, problem)
+            log.info("%s %s %s -> %d (peer %s)", self.name, request.method,
+                     _query_for_log(request.target), response.status,
+                     peer.domain if peer else "-")
+            return response
 
-    def _close_connections(self) -> None:
-        with self._lock:
-            open_now = list(self._open)
-        for sock in open_now:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        return answer
 
 
 def ticket_app(handler: Handler, reference_point: ReferencePoint,

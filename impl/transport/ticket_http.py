@@ -36,8 +36,6 @@ METHOD = "POST"
 DEFAULT_PATH = "/"
 #: Name of the query parameter (seed 002 clause 4.2.4).
 REQUESTTYPE_PARAM = "requesttype"
-#: Largest body accepted: a RESOLVE_INIT with a ticket is a few hundred octets.
-MAX_BODY = 64 * 1024
 
 
 class RequestType(enum.Enum):

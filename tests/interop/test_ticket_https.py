@@ -292,12 +292,17 @@ def _raw(endpoint: HttpsEndpoint, ca_pem: bytes, data: bytes) -> bytes:
     return b"".join(chunks)
 
 
+RESOLVE = b"POST /?requesttype=ticketresolve HTTP/1.1\r\n"
+
+
 @pytest.mark.parametrize(("data", "status"), [
     (b"POST / extra HTTP/1.1\r\n\r\n", b"400"),
-    (b"POST /?requesttype=ticketresolve HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n", b"431"),
-    (b"POST /?requesttype=ticketresolve HTTP/1.1\r\nContent-Length: x\r\n\r\n", b"400"),
-    (b"POST /?requesttype=ticketresolve HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", b"413"),
-    (b"BREW /?requesttype=ticketresolve HTTP/1.1\r\nConnection: close\r\n\r\n", b"501"),
+    (RESOLVE + b"Host: kms\r\n" + b"X: y\r\n" * 200 + b"\r\n", b"431"),
+    (RESOLVE + b"Host: kms\r\nContent-Length: x\r\n\r\n", b"400"),
+    (RESOLVE + b"Content-Length: 0\r\n\r\n", b"400"),  # no Host (RFC 9112 3.2)
+    (RESOLVE + b"Host: kms\r\nContent-Length: 99999999\r\n\r\n", b"413"),
+    (b"BREW /?requesttype=ticketresolve HTTP/1.1\r\nHost: kms\r\nConnection: close\r\n\r\n",
+     b"501"),
 ])
 def test_malformed_requests_get_a_status_never_a_traceback(
         deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder], cas: dict[str, DomainCa],
@@ -389,8 +394,7 @@ def test_client_reconnects_once_when_the_server_closed_a_kept_alive_connection(
     ua, _, recorder = deployment
     with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
         client.send(RequestType.TICKET_RESOLVE, MSG)
-        for sock in list(ua._open):  # the server drops the idle connection
-            sock.shutdown(socket.SHUT_RDWR)
+        ua.close_idle_connections()  # the server drops the idle connection
         time.sleep(0.05)
         assert client.send(RequestType.TICKET_RESOLVE, b"again") == b"ticketresolve|none|again"
     assert len(recorder.seen) == 2
