@@ -47,10 +47,11 @@ import z3
 
 from mckm.impl.engine import DictMessage, EffectRegistry, RoleMachine
 from mckm.models.procedures import skm_s
-from mckm.models.procedures.expr import Expr, Field, In, Msg, Now, Self, Z3Reading
-from mckm.models.procedures.model import Procedure, Step
+from mckm.models.procedures.expr import Expr, Field, In, Msg, Now, Self
+from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.mutants import Mutant, drop_guard_mutants
 from mckm.models.procedures.predicates import INK_OF, TRK_OF
+from mckm.proofs.hops import Hop, hop
 from mckm.proofs.replay import ModelFacts
 from mckm.proofs.replay import concretize as replay_concretize
 from mckm.proofs.result import MutantResult, ProofResult, counterexample, describe, timed
@@ -69,35 +70,8 @@ HOPS = {
 }
 
 
-@dataclass
-class Hop:
-    """One step instance with its own symbols."""
-
-    tag: str
-    step: Step
-    z: Z3Reading
-
-    def __call__(self, expr: Expr) -> Any:
-        return expr.to_z3(self.z)
-
-    def f(self, name: str) -> Any:
-        return self.z.fields[name]
-
-    def v(self, name: str) -> Any:
-        return self.z.vars[name]
-
-    def guards(self) -> list[Any]:
-        return [g.expr.to_z3(self.z) for g in self.step.guards]
-
-
-def hop(procedure: Procedure, tag: str) -> Hop:
-    step = skm_s.step_of(procedure, *HOPS[tag])
-    z = procedure.z3_reading(step)
-    z.fields = {n: z3.Const(f"{tag}.{n}", z.sort(t)) for n, t in z.field_types.items()}
-    z.vars = {n: z3.Const(f"{tag}.self.{n}", z.sort(t)) for n, t in z.var_types.items()}
-    z.msg = z3.Const(f"{tag}.msg", z.Msg)
-    z.now = z3.Int(f"{tag}.now")
-    return Hop(tag, step, z)
+def _hop(procedure: Procedure, tag: str) -> Hop:
+    return hop(procedure, skm_s.step_of(procedure, *HOPS[tag]), tag)
 
 
 class World:
@@ -105,7 +79,7 @@ class World:
 
     def __init__(self, procedure: Procedure) -> None:
         self.procedure = procedure
-        self.h = {tag: hop(procedure, tag) for tag in HOPS}
+        self.h = {tag: _hop(procedure, tag) for tag in HOPS}
         z = self.h["client"].z
         self.ink = INK_OF.function(z)
         self.trk = TRK_OF.function(z)

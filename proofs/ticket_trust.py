@@ -27,13 +27,12 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import z3
 
 from mckm.impl.engine import EffectRegistry, RoleMachine
-from mckm.models.procedures.expr import Expr, Field, Msg, Self, Z3Reading
+from mckm.models.procedures.expr import Expr, Field, Msg, Self
 from mckm.models.procedures.mikey_ticket import (
     ONE_DOMAIN,
     TWO_DOMAINS,
@@ -46,8 +45,9 @@ from mckm.models.procedures.mikey_ticket import (
     TicketTerm,
     UssHas,
 )
-from mckm.models.procedures.model import Procedure, Step
+from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.mutants import Mutant, drop_guard_mutants, drop_when_mutants
+from mckm.proofs.hops import Hop, hop
 from mckm.proofs.replay import ModelFacts, concretize
 from mckm.proofs.result import MutantResult, ProofResult, counterexample, describe, timed
 
@@ -67,40 +67,6 @@ REQUIRED_MUTANTS: tuple[tuple[Procedure, tuple[str, str], str | None], ...] = (
     (ONE_DOMAIN, ("responder", "TRANSFER_INIT"), None),  # reuse without its store lookup
     (TWO_DOMAINS, ("responder", "TRANSFER_INIT"), None),
 )
-
-
-@dataclass
-class Hop:
-    """One step instance: its own symbols, read from the model's guards."""
-
-    tag: str
-    step: Step
-    z: Z3Reading
-
-    def __call__(self, expr: Expr) -> Any:
-        return expr.to_z3(self.z)
-
-    def f(self, name: str) -> Any:
-        return self.z.fields[name]
-
-    def v(self, name: str) -> Any:
-        return self.z.vars[name]
-
-    def guards(self) -> list[Any]:
-        return [g.expr.to_z3(self.z) for g in self.step.guards]
-
-    def same_message(self, other: Hop) -> Any:
-        return z3.And(self.z.msg == other.z.msg,
-                      *(self.f(n) == other.f(n) for n in self.z.fields))
-
-
-def hop(procedure: Procedure, step: Step, tag: str) -> Hop:
-    z = procedure.z3_reading(step)
-    z.fields = {n: z3.Const(f"{tag}.{n}", z.sort(t)) for n, t in z.field_types.items()}
-    z.vars = {n: z3.Const(f"{tag}.self.{n}", z.sort(t)) for n, t in z.var_types.items()}
-    z.msg = z3.Const(f"{tag}.msg", z.Msg)
-    z.now = z3.Int(f"{tag}.now")
-    return Hop(tag, step, z)
 
 
 def carried(a: Hop, b: Hop) -> list[Any]:
