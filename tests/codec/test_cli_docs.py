@@ -74,7 +74,7 @@ def test_describe_prints_the_grammar_table() -> None:
     rule = runner.invoke(codec, ["describe", "TRANSFER_INIT"]).output
     assert "data type 14" in rule and "last payload: V" in rule
     bad = runner.invoke(codec, ["describe", "NOPE"])
-    assert bad.exit_code == 1 and "unknown payload" in bad.output
+    assert bad.exit_code == 2 and "unknown payload" in bad.output  # a usage error (README)
 
 
 def test_docs_show_the_same_tables() -> None:
