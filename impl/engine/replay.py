@@ -8,11 +8,17 @@ but only beyond the most recent ``RETAIN`` entries: a receiver whose clock steps
 than the window (an NTP correction) would otherwise accept a replay of a message whose entry
 was pruned under the later clock.  The cache is immutable: the engine stages a new one and
 commits it only if the whole step succeeds.
+
+Concurrent receives on one receiver each stage a cache from the one committed when they
+started; :meth:`ReplayCache.onto` re-stages the entry of one that lost the race on the cache
+committed since (compare-and-commit), so no accepted RAND is lost and a RAND two of them carry is
+accepted once (spec/seal-key-distribution.md, "Concurrent receives").
 """
 
 from __future__ import annotations
 
 import heapq
+import threading
 from collections.abc import Iterator, Mapping
 
 #: entries kept whatever their age (the newest by T); older ones beyond these are pruned by age
@@ -24,11 +30,12 @@ class _Entries:
     (T, RAND) to find the oldest in O(log n) (a heap item whose T is no longer the RAND's is
     skipped)."""
 
-    __slots__ = ("heap", "map")
+    __slots__ = ("heap", "lock", "map")
 
     def __init__(self) -> None:
         self.map: dict[bytes, int] = {}
         self.heap: list[tuple[int, bytes]] = []
+        self.lock = threading.Lock()  # add and prune of concurrent stagings do not interleave
 
     def add(self, rand: bytes, t: int) -> None:
         self.map[rand] = t
@@ -93,11 +100,23 @@ class ReplayCache(Mapping[bytes, int]):
         """A cache with ``rand`` added; entries older than ``now - 2 * window`` are dropped once
         more than ``RETAIN`` entries are held (the ``RETAIN`` newest always stay)."""
         entries = self._entries
-        if self._pending is not None:  # this cache is extended, so it was committed
-            entries.add(*self._pending)
-            self._pending = None  # the same content, now shared
-        entries.prune(keep=RETAIN - 1, cutoff=now - 2 * window)  # room for the new entry
+        with entries.lock:
+            if self._pending is not None:  # this cache is extended, so it was committed
+                entries.add(*self._pending)
+                self._pending = None  # the same content, now shared
+            entries.prune(keep=RETAIN - 1, cutoff=now - 2 * window)  # room for the new entry
         return ReplayCache._of(entries, (bytes(rand), t))
+
+    def onto(self, current: ReplayCache, *, now: int, window: int) -> ReplayCache | None:
+        """Compare-and-commit: this staged cache's own entry added to ``current``, the cache
+        committed since this one was staged from an older one; None if ``current`` already
+        holds that RAND (a concurrent receive accepted it first: a replay, RFC 3830 5.4)."""
+        if self._pending is None:
+            return current
+        rand, t = self._pending
+        if rand in current:
+            return None
+        return current.with_entry(rand, t, now=now, window=window)
 
     def __repr__(self) -> str:
         return f"ReplayCache({len(self)} entries)"

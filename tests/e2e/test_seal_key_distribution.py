@@ -4,6 +4,9 @@ refusals with the model's step, guard, requirement and MIKEY error; nothing stor
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from mckm.impl.codec import decode, encode
@@ -142,3 +145,42 @@ def test_a_second_key_under_a_held_sk_id_is_refused_by_the_model(tmp_path) -> No
     again, _ = alice.send(BOB, "PCK", now=NOW, sk_id=sk_id, key=key)
     assert bob.receive(again, now=NOW, sender_uri=ALICE).key == held.key
     assert [r.key for r in SqliteKeyStore(tmp_path / "keys.db").all()] == [held.key]
+
+
+def _concurrently(bob: SealUser, messages: list[bytes]) -> list[object]:
+    """Each message received by its own thread, all released at once: the record or the
+    refusal of each."""
+    barrier = threading.Barrier(len(messages))
+
+    def receive(raw: bytes) -> object:
+        barrier.wait()
+        try:
+            return bob.receive(raw, now=NOW, sender_uri=ALICE)
+        except StepRefused as exc:
+            return exc
+
+    with ThreadPoolExecutor(len(messages)) as pool:
+        return list(pool.map(receive, messages))
+
+
+def test_concurrent_receives_keep_every_replay_cache_entry() -> None:
+    """Issue 13: receives on one receiver at the same time each commit their RAND (RFC 3830
+    5.4), so every one of those I_MESSAGEs replayed afterwards is refused by not-replayed."""
+    alice, bob = _user(ALICE), _user(BOB)
+    for _ in range(3):
+        sent = [alice.send(BOB, "PCK", now=NOW) for _ in range(6)]
+        held = _concurrently(bob, [raw for raw, _ in sent])
+        assert [getattr(r, "sk_id", r) for r in held] == [sk_id for _, sk_id in sent]
+        for raw, _ in sent:
+            _refused(bob, raw, guard="not-replayed", error=1)
+
+
+def test_one_i_message_received_twice_at_once_is_accepted_once() -> None:
+    alice, bob = _user(ALICE), _user(BOB)
+    for _ in range(3):
+        raw, sk_id = alice.send(BOB, "PCK", now=NOW)
+        held = _concurrently(bob, [raw, raw])
+        refused = [r for r in held if isinstance(r, StepRefused)]
+        assert [getattr(r, "sk_id", None) for r in held].count(sk_id) == 1, held
+        assert [r.guard for r in refused] == ["not-replayed"]
+        _refused(bob, raw, guard="not-replayed", error=1)

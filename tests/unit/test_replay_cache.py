@@ -43,3 +43,17 @@ def test_pruning_follows_time_not_insertion_order() -> None:
         cache = cache.with_entry(i.to_bytes(4, "big"), t, now=20_000, window=WINDOW)
     newest = sorted(ts, reverse=True)[:RETAIN]
     assert len(cache) == RETAIN and sorted(cache.values(), reverse=True) == newest
+
+
+def test_onto_re_stages_a_lost_race_and_refuses_a_rand_already_committed() -> None:
+    """Two receives staged from one committed cache: the second's entry goes onto the first's
+    committed cache (both kept); the same RAND staged twice is refused (None)."""
+    base = ReplayCache().with_entry(b"r0", 1000, now=1000, window=WINDOW)
+    first = base.with_entry(b"a", 1000, now=1000, window=WINDOW)
+    second = base.with_entry(b"b", 1000, now=1000, window=WINDOW)
+    merged = second.onto(first, now=1000, window=WINDOW)
+    assert merged is not None and set(merged) == {b"r0", b"a", b"b"}
+    assert base.with_entry(b"a", 1000, now=1000, window=WINDOW).onto(merged, now=1000,
+                                                                     window=WINDOW) is None
+    later = merged.with_entry(b"c", 1001, now=1001, window=WINDOW)  # commits merged
+    assert set(later) == {b"r0", b"a", b"b", b"c"}

@@ -6,6 +6,9 @@ store).  ``send`` returns the encoded I_MESSAGE; ``receive`` decodes and reads i
 model's spec (:func:`.imessage.read_imessage`), feeds it, and returns the stored
 :class:`KeyRecord` or raises a ``MckmError`` (``DecodeError`` for a malformed message,
 ``StepRefused`` naming the step, guard, requirement and MIKEY error for a refused one).
+Receives may run concurrently: each machine runs (and checks signatures, decrypts) on a snapshot
+of the receiver's variables, and only the commit of its replay-cache entry is serialised
+(:meth:`ReplayCache.onto`), so two copies of one I_MESSAGE are never both accepted.
 
 :class:`GroupManagementServer` is the SGM-S of seed 004 6.Y.1: a user of the same SKM-S
 (which provisions and so authorises it) that sends one GMK, under one GMK-ID, to each member
@@ -15,6 +18,7 @@ in its own I_MESSAGE whose CSB-ID is that member's GUK-ID (TS 33.180 5.2.3).
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -60,6 +64,7 @@ class SealUser:
             "group_servers": frozenset(group_servers),
             "key_store": self.store,
         }
+        self._commit_lock = threading.Lock()  # guards receiver_vars' snapshot and commit
 
     def add_keys(self, keys: UserKeys) -> None:
         self.facts.add_keys(keys)
@@ -100,15 +105,47 @@ class SealUser:
         is the signalling's initiator (SIP From), needed when the IDRs carry UIDs; ``period``
         defaults to the key period of ``now``."""
         message = self.view(raw, sender_uri=sender_uri)
-        run_vars = dict(self.receiver_vars)  # the current period is this run's, not kept
+        with self._commit_lock:
+            base = dict(self.receiver_vars)
+        run_vars = dict(base)  # the current period is this run's, not kept
         run_vars["period"] = self.facts.period_of(now) if period is None else period
-        machine = RoleMachine(self.procedure, "receiver", vars=run_vars, facts=self.facts,
-                              effects=self.effects)
-        actions = machine.feed(message, now=now)
-        self.receiver_vars.update((k, v) for k, v in run_vars.items() if k != "period")
+        actions = self._receiver(run_vars).feed(message, now=now)  # crypto, unserialised
+        with self._commit_lock:
+            self._commit(base, run_vars, message, now)
         record = next(a.value for a in actions if isinstance(a, Emit) and a.name == "record")
         assert isinstance(record, KeyRecord)
         return record
+
+    def _receiver(self, run_vars: dict[str, Any]) -> RoleMachine:
+        return RoleMachine(self.procedure, "receiver", vars=run_vars, facts=self.facts,
+                           effects=self.effects)
+
+    def _commit(self, base: Mapping[str, Any], run_vars: dict[str, Any], message: WireView,
+                now: int) -> None:
+        """Commit a run's variables (the lock held).  If another receive committed its replay
+        cache since ``base`` was taken, this run's entry is re-staged on that cache; if that
+        cache holds the same RAND, the model's guard ``not-replayed`` refuses this run."""
+        staged, current = run_vars["replay_cache"], self.receiver_vars["replay_cache"]
+        if isinstance(staged, ReplayCache) and isinstance(current, ReplayCache) \
+                and current is not base["replay_cache"] and staged is not current:
+            window = int(self.procedure.policy["replay_window"])
+            merged = staged.onto(current, now=now, window=window)
+            if merged is None:
+                self._refuse_replay(run_vars, current, message, now)
+            run_vars["replay_cache"] = merged
+        self.receiver_vars.update((k, v) for k, v in run_vars.items()
+                                  if k != "period" and v is not base.get(k))
+
+    def _refuse_replay(self, run_vars: Mapping[str, Any], current: ReplayCache,
+                       message: WireView, now: int) -> None:
+        """Refuse through step 2's guards on the committed cache (RFC 3830 5.4): the guards
+        before ``not-replayed`` read what this run read, so ``not-replayed`` is the one."""
+        machine = self._receiver({**run_vars, "replay_cache": current})
+        step = machine.step_for(message, now=now)
+        assert step is not None  # the run took it a moment ago
+        machine.check_guards(step, message, now=now)
+        raise UsageError(f"{self.procedure.name}: the guards of step {step.number} do not "
+                         "refuse a RAND the replay cache holds")
 
     def _uid_at(self, uri: str, t: int) -> bytes:
         return self.facts.uid(uri, self.facts.period_of(t))
