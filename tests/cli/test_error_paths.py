@@ -78,6 +78,8 @@ FILES: dict[str, str | bytes] = {
     "broken.json": "{",
     "empty-object.json": "{}",
     "garbage.pem": "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n",
+    "garbage-key.pem": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n",
+    "not-sqlite.db": "not a database\n",  # mode 0600 (files())
     "tbd.txt": "The KMS shall do TBD.\n",
     "vectors-bad-j.json": "",  # written by files()
     "kms-broken.json": "{",
@@ -136,7 +138,7 @@ ROWS: dict[str, Row] = {
     "bench: bad --format": row("bench --format xml", 2, "'--format'"),
     "demo: extra argument": row("demo x", 2, "unexpected extra argument"),
     "mckm: unknown command": row("nope", 2, "No such command 'nope'"),
-    # kms (impl/roles/kms/cli.py unchanged: these pass through the boundary of mckm.impl.cli)
+    # kms
     "kms serve: --db in a missing folder": row(
         "kms serve --db {d}/no/kms.db --kms-uri k --idm-key {d}/key.pem", 2,
         "no/kms.db: No such file or directory"),
@@ -155,6 +157,39 @@ ROWS: dict[str, Row] = {
     "kms issue-token: --idm-key in a missing folder": row(
         "kms issue-token --idm-key {d}/no/idm.pem --user sip:a@x", 2,
         "no/idm.pem: No such file or directory"),
+    "kms serve: --idm-key not PEM": row(
+        "kms serve --db {d}/k.db --kms-uri k --idm-key {d}/garbage.pem", 2,
+        "--idm-key {d}/garbage.pem: not a PEM public or unencrypted private key"),
+    "kms issue-token: --idm-key not PEM": row(
+        "kms issue-token --idm-key {d}/garbage-key.pem --user sip:a@x", 2,
+        "--idm-key {d}/garbage-key.pem: not an unencrypted PEM private key"),
+    "kms issue-token: --lifetime over the KMS's maximum": row(
+        "kms issue-token --idm-key {d}/key.pem --user sip:a@x --lifetime 86401", 2,
+        "Invalid value for '--lifetime'"),
+    "kms serve: --port out of range": row(
+        "kms serve --db {d}/k.db --kms-uri k --idm-key {d}/key.pem --port 70000", 2,
+        "Invalid value for '--port': 70000 is not in the range"),
+    "kms serve: --key-period 0": row(
+        "kms serve --db {d}/k.db --kms-uri k --idm-key {d}/key.pem --key-period 0", 2,
+        "Invalid value for '--key-period'"),
+    "kms serve: --host does not resolve": row(
+        "kms serve --db {d}/k.db --kms-uri k --idm-key {d}/key.pem --host no.such.host.invalid",
+        2, "--host no.such.host.invalid: "),
+    "kms serve: --cert not PEM": row(
+        "kms serve --db {d}/k.db --kms-uri k --idm-key {d}/key.pem --cert {d}/garbage.pem "
+        "--key {d}/key.pem", 2, "--cert {d}/garbage.pem / --key {d}/key.pem: "),
+    "kms serve: --db readable by others": row(
+        "kms serve --db {d}/tbd.txt --kms-uri k --idm-key {d}/key.pem", 2,
+        "--db {d}/tbd.txt: {d}/tbd.txt holds KMS secrets but is readable by others"),
+    "kms serve: --db not SQLite": row(
+        "kms serve --db {d}/not-sqlite.db --kms-uri k --idm-key {d}/key.pem", 2,
+        "--db {d}/not-sqlite.db: file is not a database"),
+    "kms enrol: --db not SQLite": row(
+        "kms enrol --db {d}/not-sqlite.db --user sip:a@x --out {d}/a.json --kms-uri k", 2,
+        "--db {d}/not-sqlite.db: file is not a database"),
+    "kms enrol: --out a folder": row(
+        "kms enrol --db {d}/enrol.db --user sip:b@x --out {d} --kms-uri k", 2,
+        "--out {d}: is a folder, not a file"),
     # ticket servers
     "ticket kms-serve: --config missing": row(
         "ticket kms-serve --config {d}/missing.json", 2, "'--config'"),
@@ -241,6 +276,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "cert.pem").write_bytes(identity.cert_pem)
     (d / "key.pem").write_bytes(identity.key_pem)
     (d / "key.pem").chmod(0o600)
+    (d / "not-sqlite.db").chmod(0o600)
     context = BootstrapContext(
         b_tid="t@bsf.example", ks=Secret(bytes(32)), rand=bytes(16), impi="alice",
         expires_at=time.time() + 3600, uss=UserSecuritySettings(("sip:alice@a.example",)))

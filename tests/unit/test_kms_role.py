@@ -8,6 +8,7 @@ import dataclasses
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -472,7 +473,8 @@ def test_cli_issue_token_and_enrol(tmp_path: os.PathLike[str]) -> None:
     with open(key_file, "rb") as handle:
         idm = serialization.load_pem_private_key(handle.read(), password=None)
     assert isinstance(idm, ec.EllipticCurvePrivateKey)
-    claims = access_token.TokenVerifier(idm.public_key()).verify(result.output.strip(), NOW)
+    claims = access_token.TokenVerifier(idm.public_key()).verify(result.output.strip(),
+                                                                 time.time())  # iat = now
     assert claims.subject == ALICE and KMS_SCOPE in claims.scopes
 
     db, out = os.path.join(tmp_path, "kms.db"), os.path.join(tmp_path, "alice.json")
@@ -484,4 +486,4 @@ def test_cli_issue_token_and_enrol(tmp_path: os.PathLike[str]) -> None:
         assert handle.read() not in result.output
     result = runner.invoke(kms, ["enrol", "--db", db, "--user", ALICE, "--out", out,
                                  "--kms-uri", "other.example.org"])
-    assert result.exit_code != 0 and "belongs to KMS" in result.output
+    assert result.exit_code == 2 and "belongs to KMS" in result.output  # an input error

@@ -1,26 +1,45 @@
-"""``mckm kms``: run a KMS (SKM-S) over HTTPS, enrol users, and issue demo access tokens."""
+"""``mckm kms``: run a KMS (SKM-S) over HTTPS, enrol users, and issue demo access tokens.
+
+Errors go through the boundary of :mod:`mckm.impl.cli`: each input is read inside
+``reading(option)`` (or refused with a :class:`CliError` naming it), so a bad PEM, port, host,
+certificate or store is one line naming the option, exit status 2.  ``enrol`` is all or
+nothing: the key file is written (to a temporary file beside ``--out``) before the user is
+committed, and renamed into place after.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import socket
+import sqlite3
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import click
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from mckm.impl.errors import MckmError
+from mckm.impl.cli import BoundaryGroup, CliError, reading
 from mckm.impl.roles.kms import access_token
 from mckm.impl.roles.kms.algorithms import standard
-from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig
+from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.impl.roles.kms.service import KmsService
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
-from mckm.impl.transport.https_kms import KmsHttpsServer, TlsIdentity, make_tls_identity
+from mckm.impl.transport.https_kms import (
+    KmsHttpsServer,
+    TlsIdentity,
+    make_tls_identity,
+    server_context,
+)
+
+#: what cryptography raises for a file that is not a usable PEM key (TypeError: encrypted)
+_BAD_KEY = (ValueError, TypeError, UnsupportedAlgorithm)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -33,44 +52,85 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def _load_or_create_idm_key(path: Path) -> ec.EllipticCurvePrivateKey:
     if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except _BAD_KEY as exc:
+            raise CliError(f"--idm-key {path}: not an unencrypted PEM private key") from exc
         if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise click.UsageError(f"{path} is not an EC private key")
+            raise CliError(f"--idm-key {path}: not an EC private key")
         return key
     key = ec.generate_private_key(ec.SECP256R1())
-    _write_private(path, key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    with reading(f"--idm-key {path}"):
+        _write_private(path, key.private_bytes(serialization.Encoding.PEM,
+                                               serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
     return key
 
 
 def _idm_public_key(path: Path) -> ec.EllipticCurvePublicKey:
     data = path.read_bytes()
-    if b"PRIVATE KEY" in data:
-        private = serialization.load_pem_private_key(data, password=None)
-        if isinstance(private, ec.EllipticCurvePrivateKey):
-            return private.public_key()
-    else:
-        public = serialization.load_pem_public_key(data)
-        if isinstance(public, ec.EllipticCurvePublicKey):
-            return public
-    raise click.UsageError(f"{path} holds no P-256 IdMS key")
+    try:
+        if b"PRIVATE KEY" in data:
+            private = serialization.load_pem_private_key(data, password=None)
+            if isinstance(private, ec.EllipticCurvePrivateKey):
+                return private.public_key()
+        else:
+            public = serialization.load_pem_public_key(data)
+            if isinstance(public, ec.EllipticCurvePublicKey):
+                return public
+    except _BAD_KEY as exc:
+        raise CliError(f"--idm-key {path}: not a PEM public or unencrypted private key") \
+            from exc
+    raise CliError(f"--idm-key {path}: holds no P-256 IdMS key")
 
 
-@click.group("kms")
+def _open_role(db_path: Path, config: KmsConfig) -> tuple[SqliteKmsStore, KmsRole]:
+    """The store at ``--db`` and the KMS role on it; a store that cannot be used (readable by
+    others, not SQLite, another KMS's) is an input error naming --db."""
+    with reading(f"--db {db_path}"):
+        try:
+            store = SqliteKmsStore(db_path)
+        except sqlite3.Error as exc:
+            raise CliError(f"--db {db_path}: {exc}") from exc
+        try:
+            return store, KmsRole.open(store, config, standard())
+        except BaseException:
+            store.close()
+            raise
+
+
+def _tls_identity(host: str, cert_file: Path | None, key_file: Path | None,
+                  ca_out: Path | None) -> TlsIdentity:
+    """``--cert``/``--key`` (checked by loading them into a TLS context), or a fresh test CA."""
+    if (cert_file is None) != (key_file is None):
+        raise click.UsageError("--cert and --key go together")
+    if cert_file is not None and key_file is not None:
+        identity = TlsIdentity(cert_file.read_bytes(), key_file.read_bytes(), b"")
+        with reading(f"--cert {cert_file} / --key {key_file}"):
+            server_context(identity)
+        return identity
+    identity = make_tls_identity(host)
+    if ca_out is not None:
+        with reading(f"--ca-out {ca_out}"):
+            ca_out.write_bytes(identity.ca_pem)
+    return identity
+
+
+@click.group("kms", cls=BoundaryGroup)
 def kms() -> None:
     """The KMS / SKM-S of TS 33.180 Annex D (TS 33.434 6.Y): key provisioning over HTTPS."""
 
 
 @kms.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8443, show_default=True, type=int, help="0 = any free port")
+@click.option("--port", default=8443, show_default=True, type=click.IntRange(0, 65535),
+              help="0 = any free port")
 @click.option("--db", "db_path", required=True, type=click.Path(path_type=Path),
               help="SQLite store (secret; created with mode 0600)")
 @click.option("--kms-uri", required=True, help="the KMS URI, e.g. kms.example.org")
-@click.option("--key-period", default=2592000, show_default=True, type=int,
+@click.option("--key-period", default=2592000, show_default=True, type=click.IntRange(min=1),
               help="UserKeyPeriod in seconds")
-@click.option("--key-offset", default=0, show_default=True, type=int,
+@click.option("--key-offset", default=0, show_default=True, type=click.IntRange(min=0),
               help="UserKeyOffset in seconds")
 @click.option("--idm-key", required=True, type=click.Path(exists=True, path_type=Path),
               help="PEM key of the IdMS whose access tokens are accepted")
@@ -84,22 +144,18 @@ def serve(host: str, port: int, db_path: Path, kms_uri: str, key_period: int, ke
           idm_key: Path, cert_file: Path | None, key_file: Path | None,
           ca_out: Path | None) -> None:
     """Serve /keymanagement/identity/v1/{init,keyprov,certcache} over HTTPS until Ctrl-C."""
-    if (cert_file is None) != (key_file is None):
-        raise click.UsageError("--cert and --key go together")
-    if cert_file is not None and key_file is not None:
-        identity = TlsIdentity(cert_file.read_bytes(), key_file.read_bytes(), b"")
-    else:
-        identity = make_tls_identity(host)
-        if ca_out is not None:
-            ca_out.write_bytes(identity.ca_pem)
-    try:
-        store = SqliteKmsStore(db_path)
-        role = KmsRole.open(store, KmsConfig(kms_uri, key_period, key_offset), standard())
-    except MckmError as exc:
-        raise click.ClickException(str(exc)) from exc
     verifier = access_token.TokenVerifier(_idm_public_key(idm_key))
+    with reading(f"--host {host}"):
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    identity = _tls_identity(host, cert_file, key_file, ca_out)
+    store, role = _open_role(db_path, KmsConfig(kms_uri, key_period, key_offset))
     service = KmsService(role, verifier, base_url="")
-    server = KmsHttpsServer(service, identity, host, port)
+    try:
+        with reading(f"--host {host} --port {port}"):
+            server = KmsHttpsServer(service, identity, host, port)
+    except BaseException:
+        store.close()
+        raise
     service.base_url = server.base_url
     server.start()
     click.echo(f"KMS {kms_uri} listening on {server.base_url}/keymanagement/identity/v1 "
@@ -125,29 +181,63 @@ def serve(host: str, port: int, db_path: Path, kms_uri: str, key_period: int, ke
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="JSON file (mode 0600) receiving the user's TrK and InK")
 @click.option("--kms-uri", required=True)
-@click.option("--key-period", default=2592000, show_default=True, type=int)
-@click.option("--key-offset", default=0, show_default=True, type=int)
+@click.option("--key-period", default=2592000, show_default=True, type=click.IntRange(min=1))
+@click.option("--key-offset", default=0, show_default=True, type=click.IntRange(min=0))
 def enrol(db_path: Path, user_uri: str, out: Path, kms_uri: str, key_period: int,
           key_offset: int) -> None:
-    """Enrol a user: create its TrK/InK and write them for out-of-band delivery."""
+    """Enrol a user: create its TrK/InK and write them for out-of-band delivery.
+
+    All or nothing: the keys are written to a temporary file beside --out, then the user is
+    committed, then the file is renamed to --out; a failure before the commit leaves no user
+    and no file, so the enrolment can be retried."""
+    if out.is_dir():
+        raise CliError(f"--out {out}: is a folder, not a file")
+    store, role = _open_role(db_path, KmsConfig(kms_uri, key_period, key_offset))
     try:
-        store = SqliteKmsStore(db_path)
-        role = KmsRole.open(store, KmsConfig(kms_uri, key_period, key_offset), standard())
-        keys = role.enrol(user_uri)
-    except MckmError as exc:
-        raise click.ClickException(str(exc)) from exc
-    _write_private(out, json.dumps({
-        "user_uri": user_uri, "trk_id": keys.trk_id, "trk": keys.trk.reveal().hex(),
-        "ink_id": keys.ink_id, "ink": keys.ink.reveal().hex()}).encode())
-    store.close()
+        keys = role.new_transport_keys()
+        staged = _stage_keys(out, user_uri, keys)
+        try:
+            role.enrol(user_uri, keys)
+        except BaseException:
+            staged.unlink()
+            raise
+        try:
+            os.replace(staged, out)
+        except OSError as exc:  # enrolled: the keys stay where they were written
+            raise CliError(f"--out {out}: {exc.strerror}; {user_uri} is enrolled and its keys "
+                           f"are in {staged}") from exc
+    finally:
+        store.close()
     click.echo(f"enrolled {user_uri}: TrK {keys.trk_id}, InK {keys.ink_id} written to {out}")
+
+
+def _stage_keys(out: Path, user_uri: str, keys: TransportKeys) -> Path:
+    """The user's TrK and InK as JSON in a new mode-0600 file in ``out``'s folder."""
+    data = json.dumps({
+        "user_uri": user_uri, "trk_id": keys.trk_id, "trk": keys.trk.reveal().hex(),
+        "ink_id": keys.ink_id, "ink": keys.ink.reveal().hex()}).encode()
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    except OSError as exc:
+        raise CliError(f"--out {out}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        os.unlink(name)
+        raise CliError(f"--out {out}: {exc.strerror}") from exc
+    return Path(name)
 
 
 @kms.command("issue-token")
 @click.option("--idm-key", required=True, type=click.Path(path_type=Path),
               help="PEM IdMS signing key (created with mode 0600 if missing)")
 @click.option("--user", "user_uri", required=True, help="the MC ID the token is for")
-@click.option("--lifetime", default=3600, show_default=True, type=int, help="seconds")
+@click.option("--lifetime", default=3600, show_default=True,
+              type=click.IntRange(1, access_token.MAX_LIFETIME),
+              help="seconds (at most the KMS's maximum token lifetime)")
 def issue_token(idm_key: Path, user_uri: str, lifetime: int) -> None:
     """Print a demo IdMS access token (ES256 JWS) granting the KMS scope to USER."""
     key = _load_or_create_idm_key(idm_key)

@@ -80,14 +80,20 @@ class KmsRole:
 
     # -- users -------------------------------------------------------------------------------
 
-    def enrol(self, user_uri: str) -> TransportKeys:
-        """Register a user and create the TrK and InK it shares with this KMS (out of band)."""
-        if not user_uri or any(c.isspace() for c in user_uri):
-            raise UsageError(f"not a user URI: {user_uri!r}")
-        keys = TransportKeys(trk_id="trk-" + secrets.token_hex(8),
+    @staticmethod
+    def new_transport_keys() -> TransportKeys:
+        """A fresh TrK and InK (256-bit, random ids), not yet stored."""
+        return TransportKeys(trk_id="trk-" + secrets.token_hex(8),
                              trk=Secret(secrets.token_bytes(32)),
                              ink_id="ink-" + secrets.token_hex(8),
                              ink=Secret(secrets.token_bytes(32)))
+
+    def enrol(self, user_uri: str, keys: TransportKeys | None = None) -> TransportKeys:
+        """Register a user with the TrK and InK it shares with this KMS (out of band): ``keys``
+        (already delivered, e.g. written by ``mckm kms enrol``) or fresh ones; one transaction."""
+        if not user_uri or any(c.isspace() for c in user_uri):
+            raise UsageError(f"not a user URI: {user_uri!r}")
+        keys = keys if keys is not None else self.new_transport_keys()
         try:
             self.store.enrol(user_uri, keys)
         except sqlite3.IntegrityError as exc:
