@@ -24,17 +24,23 @@ from mckm.models.procedures.expr import Env, Expr
 from mckm.models.procedures.model import MessageSpec
 
 
-def value(ctx: EffectContext, expr: Expr) -> Any:
-    """``expr`` over the received message, or in a send step over the fields written so far."""
+def env_of(ctx: EffectContext) -> Env:
+    """What a model expression reads in an effect: the received message, or in a send step
+    the fields written so far; the staged variables, the policy, the clock, the facts."""
     message = ctx.message if ctx.message is not None else DictMessage(ctx.step.message,
                                                                       ctx.fields)
-    return expr.to_python(Env(message, ctx.staged_vars(), ctx.policy, ctx.now, ctx.facts))
+    return Env(message, ctx.staged_vars(), ctx.policy, ctx.now, ctx.facts)
+
+
+def value(ctx: EffectContext, expr: Expr) -> Any:
+    """``expr`` evaluated in the effect's context (:func:`env_of`)."""
+    return expr.to_python(env_of(ctx))
 
 
 def field_writer(writes: Mapping[str, Expr]) -> Effect:
     """An effect that sets each field of ``writes`` to its expression's :func:`value`."""
     def effect(ctx: EffectContext) -> None:
-        for name, expr in writes.items():
+        for name, expr in writes.items():  # a later write may read an earlier one's field
             ctx.set_field(name, value(ctx, expr))
     return effect
 
@@ -69,4 +75,4 @@ def replay_writer(rand: str = "rand", t: str = "t", var: str = "replay_cache") -
     return effect
 
 
-__all__ = ["build_sealed", "field_writer", "replay_writer", "value"]
+__all__ = ["build_sealed", "env_of", "field_writer", "replay_writer", "value"]

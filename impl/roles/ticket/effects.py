@@ -22,7 +22,7 @@ from mckm.impl.codec import Payload
 from mckm.impl.crypto.mikey_prf import PrfFunc
 from mckm.impl.engine import EffectContext, EffectRegistry
 from mckm.impl.engine.replay import ReplayCache
-from mckm.impl.engine.sending import value
+from mckm.impl.engine.sending import env_of
 from mckm.impl.redact import Secret
 from mckm.impl.roles.ticket.base_ticket import TGK, TicketContents, TicketKeys, mpk_key, seal_ticket
 from mckm.impl.roles.ticket.facts import TicketFacts
@@ -30,7 +30,6 @@ from mckm.impl.roles.ticket.policy_data import policy_fields
 from mckm.impl.roles.ticket.wire import ENCR, MAC, SPEC, PayloadBlob, TicketView, ZkLink, build
 from mckm.models.grammar.namespaces import TS_TYPE
 from mckm.models.policy.ticket_policy import UNBOUNDED_END, TicketPolicy
-from mckm.models.procedures.expr import Env
 from mckm.models.procedures.mikey_ticket import SENDS, VAR_WRITES
 
 PRF = int(PrfFunc.PRF_HMAC_SHA_256)
@@ -76,14 +75,14 @@ def _sender(name: str) -> Callable[[EffectContext], None]:
     sent = SENDS[name]
 
     def effect(ctx: EffectContext) -> None:
-        def v(expr: Any) -> Any:
-            return None if expr is None else value(ctx, expr)
-        fields: dict[str, Any] = {f: v(e) for f, e in sent.fields.items()}
-        key, zk_to = v(sent.inkey), v(sent.zk_to)
+        env = env_of(ctx)
+        fields = {f: e.to_python(env) for f, e in sent.fields.items()}
+        key, zk_to, answers, kemac = (None if e is None else e.to_python(env) for e in (
+            sent.inkey, sent.zk_to, sent.answers, sent.kemac))
         hdr = {"v": fields["ticket"].payload.fields["f"]} if ctx.step.message == "TRANSFER_INIT" \
             else None
         view = _send(ctx, None if key is None else _facts(ctx).key_bytes(key), hdr=hdr,
-                     answers=v(sent.answers), kemac=v(sent.kemac),
+                     answers=answers, kemac=kemac,
                      zk=None if zk_to is None else ZkLink(ctx.var("uri"), True, zk_to),
                      **fields)
         if sent.keep:
@@ -94,7 +93,7 @@ def _sender(name: str) -> Callable[[EffectContext], None]:
 def _writer(name: str) -> Callable[[EffectContext], None]:
     """An effect that stores what ``VAR_WRITES[name]`` says, read from the received message."""
     def effect(ctx: EffectContext) -> None:
-        env = Env(_view(ctx), ctx.staged_vars(), ctx.policy, ctx.now, ctx.facts)
+        env = env_of(ctx)
         for var, expr in VAR_WRITES[name].items():
             ctx.set_var(var, expr.to_python(env))
     return effect

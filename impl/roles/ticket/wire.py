@@ -29,6 +29,7 @@ from mckm.impl.engine.wire import (
     header,
     id_data,
     payloads,
+    rank,
     seal,
 )
 from mckm.impl.errors import DecodeError, PolicyError
@@ -210,7 +211,8 @@ class TicketView(WireView):
                               mikey_error=UNSPECIFIED)
         mac_alg = v.fields["auth_alg"]
         protection = Protection.UNPROTECTED if inkey is None else Protection.PROTECTED
-        mkeys = _keys(inkey, self.spec, self.message, self.answers, ENCR_NULL, mac_alg)
+        encr_alg = ENCR_NULL if kemac is None else kemac.fields["encr_alg"]
+        mkeys = _keys(inkey, self.spec, self.message, self.answers, encr_alg, mac_alg)
         verify_mac(mac_alg, mkeys.auth_key, _covered(self.spec, self.raw, self.message,
                                                      self.answers),
                    v.fields["ver_data"], protection=protection, what=self.name)
@@ -219,9 +221,6 @@ class TicketView(WireView):
         if kemac.fields["mac_alg"] != MAC_NULL:
             raise PolicyError("the KEMAC SHALL use the NULL MAC (the MAC is in V)",
                               requirement="RFC 6043 4.2.1.5", mikey_error=UNSPECIFIED)
-        encr_alg = kemac.fields["encr_alg"]
-        mkeys = _keys(None if encr_alg == ENCR_NULL else inkey, self.spec, self.message,
-                      self.answers, encr_alg, MAC_NULL)
         plain = decrypt_key_data(encr_alg, mkeys.kemac, csb_id=self.message.hdr.fields["csb_id"],
                                  t64=_t64(self.message), plaintext=kemac.fields["encr_data"])
         return TicketKeys.from_kemac(decode_key_data(plain))
@@ -230,9 +229,12 @@ class TicketView(WireView):
         return f"TicketView({self.name}, {len(self.raw)} octets)"
 
 
+_RAND_ROLES = {"RANDRi": RAND_ROLE.RANDRI, "RANDRr": RAND_ROLE.RANDRR}
+
+
 def _rand(message: Message, role: str, answers: TicketView | None) -> bytes | None:
     """RANDRi / RANDRr of the exchange: the message's own, else its request's."""
-    number = RAND_ROLE.value_of(role)
+    number = _RAND_ROLES[role]
     for p in message.all("RANDR"):
         if p.fields["rand_role"] == number:
             return bytes(p.fields["rand"])
@@ -283,28 +285,27 @@ def build(name: str, values: dict[str, Any], *, inkey: bytes | None,
     ``kemac``; V with the MAC under ``inkey``'s message keys - or, with no ``inkey`` (Zk), a
     clear KEMAC and the NULL MAC (RFC 6043 4.2, 5.1.2, 5.5; seed 002 B.2.2.3)."""
     spec = SPEC[name]
-    assert spec.layout is not None
-    copied = {} if answers is None else {n: answers.message.hdr.fields[n]
-                                         for n in spec.layout.copies}
+    layout = spec.layout
+    assert layout is not None
+    copied = {} if answers is None else {n: answers.message.hdr.fields[n] for n in layout.copies}
     head = header(spec, values, **(hdr or {}), **copied)
     mac_alg, encr_alg = (MAC, ENCR) if inkey is not None else (MAC_NULL, ENCR_NULL)
-    draft = Message(head, payloads(spec, values, bound=BOUND))  # HDR and RANDs, for the keys
-    extra = []
+    body = payloads(spec, values, bound=BOUND)
+    draft = Message(head, body)  # HDR and RANDs, for the keys
+    mkeys = _keys(inkey, spec, draft, answers, encr_alg if kemac else ENCR_NULL, mac_alg)
     if kemac is not None:
         spi = secrets.token_bytes(SPI_OCTETS)
         plain = encode_key_data([mpk_key(kemac.mpki.reveal(), spi), Payload("KEY_DATA", {
             "key_type": TGK, "kv": 1, "key_data": kemac.tgk.reveal(), "salt": None,
             "kv_data": {"spi": spi}})])
-        data = encrypt_key_data(encr_alg, _keys(inkey, spec, draft, answers, encr_alg,
-                                                MAC_NULL).kemac,
-                                csb_id=head.fields["csb_id"], t64=_t64(draft), plaintext=plain)
-        extra.append(Payload("KEMAC", {"encr_alg": encr_alg, "encr_data": data,
-                                       "mac_alg": MAC_NULL, "mac": b""}))
-    auth_key = _keys(inkey, spec, draft, answers, ENCR_NULL, mac_alg).auth_key
-    raw, message = seal(head, payloads(spec, values, bound=BOUND, extra=extra),
-                        Payload("V", {"auth_alg": mac_alg}), "ver_data", mac_octets(mac_alg),
-                        lambda raw, m: bytes(compute_mac(mac_alg, auth_key,
-                                                         _covered(spec, raw, m, answers))))
+        data = encrypt_key_data(encr_alg, mkeys.kemac, csb_id=head.fields["csb_id"],
+                                t64=_t64(draft), plaintext=plain)
+        body = sorted([*body, Payload("KEMAC", {"encr_alg": encr_alg, "encr_data": data,
+                                                 "mac_alg": MAC_NULL, "mac": b""})],
+                      key=lambda p: rank(layout, p))
+    raw, message = seal(head, body, Payload("V", {"auth_alg": mac_alg}), "ver_data",
+                        mac_octets(mac_alg), lambda raw, m: bytes(compute_mac(
+                            mac_alg, mkeys.auth_key, _covered(spec, raw, m, answers))))
     return TicketView(name, message, raw, answers=answers, zk=zk)
 
 
