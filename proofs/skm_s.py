@@ -48,7 +48,7 @@ import z3
 from mckm.impl.engine import DictMessage, EffectRegistry, RoleMachine
 from mckm.models.procedures import skm_s
 from mckm.models.procedures.expr import Expr, Field, In, Msg, Now, Self
-from mckm.models.procedures.model import Procedure
+from mckm.models.procedures.model import Action, Procedure
 from mckm.models.procedures.mutants import Mutant, drop_guard_mutants
 from mckm.models.procedures.predicates import INK_OF, TRK_OF
 from mckm.proofs.hops import Hop, hop
@@ -62,7 +62,7 @@ ASSUMPTION = ("network attacker (replay, redirect, any buildable message); every
 REGRESSION = "guard regression: one step's guards (cannot find an attack)"
 
 #: the hops: name -> (role, action, message)
-HOPS = {
+HOPS: dict[str, tuple[str, Action, str]] = {
     "client.req": ("client", "send", "KEYPROV_REQUEST"),
     "kms.in": ("kms", "receive", "KEYPROV_REQUEST"),
     "kms.out": ("kms", "send", "KEYPROV_RESPONSE"),
@@ -71,7 +71,7 @@ HOPS = {
 
 
 def _hop(procedure: Procedure, tag: str) -> Hop:
-    return hop(procedure, skm_s.step_of(procedure, *HOPS[tag]), tag)
+    return hop(procedure, procedure.step_for(HOPS[tag][0], HOPS[tag][2], HOPS[tag][1]), tag)
 
 
 class World:

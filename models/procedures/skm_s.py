@@ -544,16 +544,6 @@ PROCEDURE = Procedure(
     ),
 )
 
-def step_of(procedure: Procedure, role: str, action: str, message: str) -> Step:
-    """The step in which ``role`` does ``action`` (send / receive) with ``message``: steps are
-    named by role and message, not by number."""
-    found = [s for s in procedure.steps
-             if (s.role, s.action, s.message) == (role, action, message)]
-    if len(found) != 1:
-        raise KeyError(f"{procedure.name}: {len(found)} steps {role} {action} {message}")
-    return found[0]
-
-
 #: the HTTP status of a refusal that no guard made: a field missing or ill-typed
 FIELD_REFUSAL_STATUS = 400
 #: the HTTP status of an unexpected message: a resource the table does not have

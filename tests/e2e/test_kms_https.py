@@ -213,7 +213,7 @@ def test_a_wrong_answer_over_https_is_refused_by_the_client(
             client.response(resource, body, now=int(time.time()))
         assert (refused.value.guard, refused.value.requirement) == (
             "answers-my-request", "REQ-SKMS-36")
-        step = skm_s.step_of(skm_s.PROCEDURE, "client", "receive", skm_s.RESOURCES[resource][1])
+        step = skm_s.PROCEDURE.step_for("client", skm_s.RESOURCES[resource][1], "receive")
         without = next(m.procedure for m in drop_guard_mutants(skm_s.PROCEDURE)
                        if (m.step, m.guard) == (step.number, "answers-my-request"))
         client, body = ask(without)

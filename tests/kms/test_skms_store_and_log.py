@@ -33,7 +33,7 @@ KMS_URI = "kms.example.org"
 
 def without(guard: str) -> Procedure:
     """The model with ``guard`` dropped at the KMS's keyprov step."""
-    number = skm_s.step_of(skm_s.PROCEDURE, "kms", "receive", "KEYPROV_REQUEST").number
+    number = skm_s.PROCEDURE.step_for("kms", "KEYPROV_REQUEST", "receive").number
     return next(m.procedure for m in drop_guard_mutants(skm_s.PROCEDURE)
                 if m.step == number and m.guard == guard)
 

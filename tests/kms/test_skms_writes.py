@@ -31,7 +31,7 @@ def test_the_kms_writes_what_the_model_declares(body: int) -> None:
     policy = skm_s.PROCEDURE.policy
     received = Env(request, before, policy, NOW, facts)
     for effect in skm_s.PROCEDURE.step(
-            skm_s.step_of(skm_s.PROCEDURE, "kms", "receive", "KEYPROV_REQUEST").number).effects:
+            skm_s.PROCEDURE.step_for("kms", "KEYPROV_REQUEST", "receive").number).effects:
         for name, expr in skm_s.VAR_WRITES.get(effect, {}).items():
             assert kms.vars[name] == expr.to_python(received), name
     answered = Env(answer, kms.vars, policy, NOW, facts)

@@ -67,7 +67,7 @@ def test_the_answer_kind_counterexample_is_a_kind_the_codec_reads() -> None:
 def test_the_rows_name_steps_by_role_and_message() -> None:
     for row in skm_s.PROPERTIES.values():
         for role, action, message, guard in row.kills:
-            step = model.step_of(model.PROCEDURE, role, action, message)
+            step = model.PROCEDURE.step_for(role, message, action)
             assert guard in [g.name for g in step.guards]
 
 

@@ -74,7 +74,7 @@ def header(kms: KmsRole, user: str, resource: str = "keyprov") -> messages.Respo
 
 def client_without(resource: str, guard: str) -> Procedure:
     """The model with ``guard`` dropped at the client's receipt of ``resource``'s answer."""
-    step = skm_s.step_of(skm_s.PROCEDURE, "client", "receive", skm_s.RESOURCES[resource][1])
+    step = skm_s.PROCEDURE.step_for("client", skm_s.RESOURCES[resource][1], "receive")
     return next(m.procedure for m in drop_guard_mutants(skm_s.PROCEDURE)
                 if m.step == step.number and m.guard == guard)
 
