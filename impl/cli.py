@@ -150,9 +150,9 @@ def error_boundary() -> Iterator[None]:
         raise error from exc
 
 
-class BoundaryCommand(click.Command):
-    """A click command that runs inside :func:`error_boundary`; its help ends with
-    :data:`EXIT_STATUS` unless it has an epilog of its own."""
+class _Bounded(click.Command):
+    """Runs inside :func:`error_boundary`; the help ends with :data:`EXIT_STATUS` unless the
+    command has an epilog of its own."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -163,19 +163,15 @@ class BoundaryCommand(click.Command):
             return super().invoke(ctx)
 
 
-class BoundaryGroup(click.Group):
-    """A click group that runs inside :func:`error_boundary`, as do its sub-commands."""
+class BoundaryCommand(_Bounded):
+    """A click command inside the error boundary."""
+
+
+class BoundaryGroup(_Bounded, click.Group):
+    """A click group inside the error boundary, as are its sub-commands."""
 
     command_class = BoundaryCommand
     group_class = type  # sub-groups are BoundaryGroups too
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.epilog = self.epilog or EXIT_STATUS
-
-    def invoke(self, ctx: click.Context) -> Any:
-        with error_boundary():
-            return super().invoke(ctx)
 
 
 #: sub-command name -> "module:attribute" of its click command, and its one-line help.
