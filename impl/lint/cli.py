@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from typing import Literal
 
 import click
 
 from mckm.impl.cli import BoundaryCommand, reading
-from mckm.impl.lint.engine import lint_paths, select_rules
+from mckm.impl.lint.engine import lint_source, select_rules
 from mckm.impl.lint.ignore import DEFAULT_NAME, load_ignore
-from mckm.impl.lint.model import Finding
+from mckm.impl.lint.model import SEVERITIES
+from mckm.impl.lint.readers import open_source
 from mckm.impl.lint.rules import all_rules
 
 
@@ -29,11 +31,6 @@ def _epilog() -> str:
         " [# reason]'.",
     ]
     return "\n".join(lines)
-
-
-def _exit_code(findings: list[Finding], strict: bool) -> int:
-    bad = {"error", "warning"} if strict else {"error"}
-    return 1 if any(f.severity in bad for f in findings) else 0
 
 
 @click.command(
@@ -82,21 +79,26 @@ def lint(
     ids, list labels and requirements inside NOTEs."""
     rules = select_rules(select, disable)
     ignore = load_ignore(ignore_file)
-    findings: list[Finding] = []
-    for path in files:
+    sources = []
+    for path in files:  # every file checked (exists, is text, its encoding) before any output
         with reading(path):  # a .docx whose XML does not parse raises lxml's SyntaxError
-            findings.extend(lint_paths([path], rules, stage, ignore))
+            sources.append(open_source(path))
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for path, source in zip(files, sources, strict=True):
+        with reading(path):
+            for f in lint_source(source, rules, stage, ignore):  # printed as they come
+                first = not any(counts.values())
+                counts[f.severity] += 1
+                if fmt == "json":
+                    item = json.dumps(f.to_json(), indent=2, ensure_ascii=False)
+                    click.echo(("[\n" if first else ",\n") + textwrap.indent(item, "  "), nl=False)
+                else:
+                    click.echo(f.to_text())
+    total = sum(counts.values())
     if fmt == "json":
-        click.echo(json.dumps([f.to_json() for f in findings], indent=2, ensure_ascii=False))
-    else:
-        for f in findings:
-            click.echo(f.to_text())
-        if findings:
-            counts = {
-                s: sum(f.severity == s for f in findings) for s in ("error", "warning", "note")
-            }
-            summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
-            click.echo(
-                f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({summary})", err=True
-            )
-    sys.exit(_exit_code(findings, strict))
+        click.echo("\n]" if total else "[]")
+    elif total:
+        summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
+        click.echo(f"{total} finding{'s' if total != 1 else ''} ({summary})", err=True)
+    strict_bad = counts["warning"] if strict else 0
+    sys.exit(1 if counts["error"] or strict_bad else 0)

@@ -36,5 +36,8 @@ def finding(
     message: str,
     suggestion: str = "",
 ) -> Finding:
-    """A :class:`Finding` in ``doc`` (shorthand used by the rules)."""
-    return Finding(doc.path, line, max(column, 1), rule, severity, message, suggestion)
+    """A :class:`Finding` in ``doc`` at its line ``line`` (shorthand used by the rules).
+
+    Line numbers a message quotes go through :meth:`Document.at` too."""
+    where = doc.at(line)
+    return Finding(doc.path, where, max(column, 1), rule, severity, message, suggestion)

@@ -1,19 +1,19 @@
 """Run the rules over documents: select rules, collect findings, drop ignored ones, sort.
 
-The public entry points are :func:`lint_paths` and :func:`lint_document`; the CLI is a thin
-layer over them.
+The public entry points are :func:`lint_paths`, :func:`lint_source` (a stream of findings, part
+by part) and :func:`lint_document`; the CLI is a thin layer over them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from mckm.impl.errors import UsageError
 from mckm.impl.lint.context import Context
 from mckm.impl.lint.ignore import IgnoreEntry
 from mckm.impl.lint.model import Document, Finding, Stage
-from mckm.impl.lint.readers import read_document
+from mckm.impl.lint.readers import Source, iter_documents, open_source
 from mckm.impl.lint.rules import Rule, all_rules
 
 
@@ -45,14 +45,25 @@ def lint_document(
     return sorted(kept, key=lambda f: (f.line, f.column, f.rule, f.message))
 
 
+def lint_source(
+    source: Source,
+    rules: Sequence[Rule] | None = None,
+    stage: Stage = "draft",
+    ignore: Sequence[IgnoreEntry] = (),
+) -> Iterator[Finding]:
+    """Findings of one checked input (:func:`open_source`) in text order, part by part, so that
+    a large file is never held whole (see :mod:`mckm.impl.lint.readers`)."""
+    for part in iter_documents(source):
+        yield from lint_document(part, rules, stage, ignore)
+
+
 def lint_paths(
     paths: Iterable[str | Path],
     rules: Sequence[Rule] | None = None,
     stage: Stage = "draft",
     ignore: Sequence[IgnoreEntry] = (),
 ) -> list[Finding]:
-    """Read and lint each path; :class:`UsageError` if a file cannot be read."""
-    findings: list[Finding] = []
-    for path in paths:
-        findings.extend(lint_document(read_document(path), rules, stage, ignore))
-    return findings
+    """Read and lint each path; :class:`UsageError` if a file cannot be read (checked for every
+    path before any is linted)."""
+    sources = [open_source(path) for path in paths]
+    return [f for source in sources for f in lint_source(source, rules, stage, ignore)]

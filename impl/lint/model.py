@@ -48,13 +48,33 @@ class Finding:
         return f"{where}: {self.severity} {self.rule}: {self.message}{tail}"
 
 
+@dataclass(frozen=True)
+class Undecodable:
+    """A byte the file's encoding cannot decode, read as U+FFFD: where it is (``line`` counted
+    in its :class:`Document`, 1-based ``column``, byte ``offset`` from the start of the file)."""
+
+    line: int
+    column: int
+    byte: int
+    offset: int
+    encoding: str
+
+
 @dataclass
 class Document:
-    """A contribution's text: ``lines[i]`` is line ``i + 1``."""
+    """A contribution's text, or one part of a large one: ``lines[i]`` is line ``i + 1`` of
+    the part and line ``first_line + i`` of the file (see :meth:`at`)."""
 
     path: str
     lines: list[str]
+    first_line: int = 1
+    undecodable: list[Undecodable] = field(default_factory=list)
     _cache: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def at(self, number: int) -> int:
+        """The file's line number of this document's line ``number``: what findings report,
+        in their location and in their messages."""
+        return number + self.first_line - 1
 
     @property
     def text(self) -> str:

@@ -18,6 +18,7 @@ from mckm.impl.lint.model import Document, Finding
 
 #: Rule modules, in the order their findings are explained in the docs.
 MODULES: tuple[str, ...] = (
+    "encoding",
     "change_markers",
     "clause_numbering",
     "placeholder",

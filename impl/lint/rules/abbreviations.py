@@ -104,7 +104,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     d.line,
                     d.column,
                     f"{abbr} is expanded as '{d.long}' here but as '{other.long}' on "
-                    f"line {other.line}",
+                    f"line {doc.at(other.line)}",
                     other.long,
                 )
                 break

@@ -32,8 +32,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     m.line,
                     m.column,
                     f"'{m.text}' starts a change while the change opened on line "
-                    f"{open_.line} is still open (markers do not nest)",
-                    f"add an end marker before line {m.line}",
+                    f"{doc.at(open_.line)} is still open (markers do not nest)",
+                    f"add an end marker before line {doc.at(m.line)}",
                 )
             expected = last_number + 1
             if m.ordinal is not None and m.ordinal != expected:
@@ -68,7 +68,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     "error",
                     m.line,
                     m.column,
-                    f"'{m.text}' closes change {open_.ordinal} opened on line {open_.line}",
+                    f"'{m.text}' closes change {open_.ordinal} opened on line {doc.at(open_.line)}",
                     f"end of change {open_.ordinal}",
                 )
             open_ = None

@@ -45,7 +45,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     h.line,
                     h.column,
                     f"clause {h.number} appears twice in this change "
-                    f"(also line {seen[h.number].line})",
+                    f"(also line {doc.at(seen[h.number].line)})",
                     "renumber one of them",
                 )
             elif prev is not None:

@@ -92,7 +92,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         others = sorted({p[0] for p in places[1:]} - {ln})
         also = ""
         if others:
-            shown = ", ".join(str(o) for o in others[:6]) + (", ..." if len(others) > 6 else "")
+            shown = ", ".join(str(doc.at(o)) for o in others[:6])
+            shown += ", ..." if len(others) > 6 else ""
             also = f" (also on line{'s' if len(others) > 1 else ''} {shown})"
         if kinds[key] == "reference":
             yield finding(

@@ -96,7 +96,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     e.line,
                     e.column,
                     f"reference [{e.label}] is listed twice in this list "
-                    f"(also line {seen[e.label].line})",
+                    f"(also line {doc.at(seen[e.label].line)})",
                     "remove or renumber one",
                 )
             elif int(e.label) < last:

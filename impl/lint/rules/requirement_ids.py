@@ -47,7 +47,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     "error",
                     ln,
                     col,
-                    f"{_fmt(prefix, n, width)} is stated twice (also line {seen[n]})",
+                    f"{_fmt(prefix, n, width)} is stated twice (also line {doc.at(seen[n])})",
                     "give it the next free number",
                 )
             elif n < prev:

@@ -33,17 +33,22 @@ _PREFIXES = frozenset({
     "un", "mis", "bi", "tri", "uni", "mid", "over", "under", "hyper", "micro", "macro", "pseudo",
 })
 _URI = re.compile(r"(?:://|@|^www\.|\.(?:com|org|net|html?|xml|json)$)", re.I)
+_NAME_CHARS = re.compile(r"[\d_/=<>*#&+]")
 _QUOTED = re.compile(r"[\"“'‘]([A-Za-z-]+)[\"”'’]")
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     doc_defined = defined(doc)
+    glossary = ctx.glossary
     reported: set[str] = set()
+    accepted: set[str] = set()  # words defined, in the glossary or in the dictionary
     for ln, line in enumerate(doc.lines, 1):
         quoted = {m.start(1) for m in _QUOTED.finditer(line)}
         for m in _CHUNK.finditer(line):
             chunk = m.group().strip(".'’‘:")
-            if not chunk or _URI.search(chunk) or re.search(r"[\d_/=<>*#&+]", chunk):
+            if chunk in accepted:
+                continue  # one word, already accepted
+            if not chunk or _NAME_CHARS.search(chunk) or _URI.search(chunk):
                 continue
             if (
                 "." in chunk
@@ -57,9 +62,11 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 col = offset + pos
                 pos += len(part) + 1
                 word = part.strip("'’")
-                if len(word) < 3 or not word.isalpha():
+                if len(word) < 3 or word in accepted or not word.isalpha():
+                    continue  # (the checks below are filters: their order does not matter)
+                if word.lower() in reported:
                     continue
-                if any(c.isupper() for c in word[1:]):
+                if not word[1:].islower() and any(c.isupper() for c in word[1:]):
                     continue  # abbreviation or CamelCase name
                 if word[0].isupper() and not (
                     pos - len(part) - 1 == 0 and sentence_start(line, m.start())
@@ -69,9 +76,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     continue
                 if index < len(parts) - 1 and word.lower() in _PREFIXES:
                     continue
-                if word in doc_defined or ctx.glossary.knows(word) or known(word):
-                    continue
-                if word.lower() in reported:
+                if word in doc_defined or glossary.knows(word) or known(word):
+                    accepted.add(word)
                     continue
                 reported.add(word.lower())
                 fix = correction(word)

@@ -121,6 +121,9 @@ _SKIP_LINE = re.compile(
 
 
 def _abbrev_like(word: str) -> bool:
+    """Two or more capitals (a lower-case tail has none: the common case, decided fast)."""
+    if word[1:].islower():
+        return False
     return sum(c.isupper() for c in word) >= 2
 
 
@@ -154,8 +157,15 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         definition = re.match(r"^\s*[A-Z][\w /()-]{0,60}?:\s", line)
         lines.append((ln, line, list(_TOKEN.finditer(line)), definition.end() if definition else 0))
     hyphen_keys = {
-        _key(t.group()) for _, _, toks, _ in lines for t in toks if _hyphen_ok(t.group())
+        _key(g)
+        for _, _, toks, _ in lines
+        for t in toks
+        if "-" in (g := t.group()) and _hyphen_ok(g)
     }
+    # what an n-gram's first token (lower-cased, hyphens dropped) can be if the n-gram's key is
+    # a hyphen key: a prefix of one, or one with a plural s; other tokens start no n-gram
+    starts = {k[:j] for k in hyphen_keys for j in range(1, len(k) + 1)}
+    starts |= {k + "s" for k in hyphen_keys}
     spell: dict[str, Counter[str]] = {}
     spelled: dict[str, Counter[str]] = {}
     listed: set[str] = set()
@@ -164,7 +174,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     for ln, line, toks, body_from in lines:
         for i, t in enumerate(toks):
             # hyphenation: n-grams of 1..3 space-separated tokens that spell a hyphenated term
-            for n in (1, 2, 3):
+            w = t.group()
+            for n in (1, 2, 3) if w.lower().replace("-", "") in starts else ():
                 if i + n > len(toks):
                     break
                 if n > 1 and line[toks[i + n - 2].end() : toks[i + n - 1].start()] != " ":
@@ -182,12 +193,13 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 surface = surface[:-1] if _singular(surface.lower()) != surface.lower() else surface
                 spell.setdefault(key, Counter())[surface] += 1
                 first.setdefault((key, surface), (ln, t.start() + 1))
-            w = t.group()
             if w.isalpha() and w.islower():
                 alt = american(w)
                 if alt != w:
-                    spelled.setdefault(alt, Counter())[w] += 1
+                    spelled.setdefault(alt, Counter())[w] += 1  # rare: British/American
                     first.setdefault((alt, w), (ln, t.start() + 1))
+                elif (seen := spelled.get(w)) is not None and w in seen:
+                    seen[w] += 1  # the common case: a word seen before, no new Counter
                 else:
                     spelled.setdefault(w, Counter())[w] += 1
                     first.setdefault((w, w), (ln, t.start() + 1))

@@ -85,7 +85,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                             "warning",
                             ln,
                             col + 1,
-                            f"'{o[0]}' opened on line {o[1]} column {o[2]} is closed by '{ch}'",
+                            f"'{o[0]}' opened on line {doc.at(o[1])} column {o[2]} is closed "
+                            f"by '{ch}'",
                             f"close it with '{ {'(': ')', '[': ']', '{': '}'}[o[0]] }'",
                         )
                     else:

@@ -57,7 +57,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 "error",
                 ln,
                 col,
-                f"{kind} {ident} has two captions (also line {captions[(kind, ident)][0]})",
+                f"{kind} {ident} has two captions (also line {doc.at(captions[(kind, ident)][0])})",
                 "renumber one of them",
             )
             continue
