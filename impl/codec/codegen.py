@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Callable
+from types import FunctionType
 from typing import Any
 
 import construct as c
@@ -379,7 +380,35 @@ class _Gen:
     def compile(self, name: str) -> Any:
         namespace: dict[str, Any] = dict(self.consts)
         exec(compile("\n".join(self.lines), f"<mckm.codegen {name}>", "exec"), namespace)
+        made = [f for f in namespace.values()
+                if isinstance(f, FunctionType) and f.__code__.co_filename.startswith("<mckm.")]
+        _GENERATED.extend(made)
+        for hook in _HOOKS:
+            for function in made:
+                hook(function)
         return namespace[name]
+
+
+# -------------------------------------------------------------------------- instrumentation
+# The generated functions are made by ``exec``: no import hook (``atheris.instrument_imports``)
+# and no ``atheris.instrument_all`` (they belong to no module) ever sees them, so a fuzzer of the
+# codec would be blind to its fast path.  :func:`instrument` lets it see them.
+
+#: every function generated so far (parsers, builders, checkers and their helpers)
+_GENERATED: list[FunctionType] = []
+#: applied to each function generated from now on (see :func:`instrument`)
+_HOOKS: list[Callable[[FunctionType], object]] = []
+
+
+def instrument(hook: Callable[[FunctionType], object]) -> int:
+    """Apply ``hook`` to every generated function, those made so far and those made later; the
+    number it was applied to now.  ``hook`` must change the function in place (as
+    ``atheris.instrument_func`` does, replacing ``__code__``): the functions are already held by
+    the codec's tables and call each other by name.  For fuzzing only (``tests/fuzz``)."""
+    _HOOKS.append(hook)
+    for function in _GENERATED:
+        hook(function)
+    return len(_GENERATED)
 
 
 def parser(spec: StructSpec) -> Parser | None:
