@@ -14,9 +14,16 @@ TIMEOUT_MS = 10_000
 
 @dataclass
 class MutantResult:
+    """What one row did to one mutant: killed (with the counterexample, or ``not executable``
+    when the mutant refuses every run the row composes), or not; ``equivalent`` is the mark
+    that explains the mutant if no row of its family kills it (``Guard.equivalent``)."""
+
     name: str
     killed: bool
     counterexample: dict[str, str] | None = None
+    equivalent: str = ""
+    note: str = ""
+    seconds: float = 0.0
 
 
 @dataclass
@@ -32,8 +39,14 @@ class ProofResult:
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
-        out["mutants"] = [{"name": m.name, "killed": m.killed} for m in self.mutants]
+        out["mutants"] = [{"name": m.name, "killed": m.killed}
+                          | ({"equivalent": m.equivalent} if m.equivalent else {})
+                          for m in self.mutants]
         return out
+
+
+#: the note of a mutant killed because the row's composed run became impossible
+NOT_EXECUTABLE = "not executable: the mutant refuses every run the row composes"
 
 
 def counterexample(hypotheses: Sequence[Any], goal: Any) -> z3.ModelRef | None:
@@ -61,10 +74,74 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return value, time.perf_counter() - start
 
 
-def survivors(rows: Sequence[ProofResult]) -> list[str]:
-    """Mutants no row of a family killed."""
-    names: dict[str, bool] = {}
+def _unkilled(rows: Sequence[ProofResult]) -> dict[str, str]:
+    """Mutants no row of a family killed -> their equivalence mark ("" if none)."""
+    killed: dict[str, bool] = {}
+    marks: dict[str, str] = {}
     for row in rows:
         for m in row.mutants:
-            names[m.name] = names.get(m.name, False) or m.killed
-    return [n for n, killed in names.items() if not killed]
+            killed[m.name] = killed.get(m.name, False) or m.killed
+            marks[m.name] = marks.get(m.name, "") or m.equivalent
+    return {n: marks[n] for n, k in killed.items() if not k}
+
+
+def generated(rows: Sequence[ProofResult]) -> list[str]:
+    """Every mutant a family ran, in order."""
+    return list(dict.fromkeys(m.name for r in rows for m in r.mutants))
+
+
+def survivors(rows: Sequence[ProofResult]) -> list[str]:
+    """Mutants no row of a family killed and no equivalence mark explains: findings."""
+    return [n for n, mark in _unkilled(rows).items() if not mark]
+
+
+def equivalents(rows: Sequence[ProofResult]) -> dict[str, str]:
+    """Mutants no row killed, explained by the mark of their guard: name -> reason."""
+    return {n: mark for n, mark in _unkilled(rows).items() if mark}
+
+
+def check_mutant(base_formula: Any, formula: Any, solve: Callable[[], z3.ModelRef | None]
+                 ) -> tuple[bool, z3.ModelRef | None, str]:
+    """(killed, counterexample, note) of a mutant whose row formula (hypotheses and goal) is
+    ``formula``: not killed without a solver call when it is the model's ``base_formula``
+    (the mutation is outside the row's steps); killed as not executable when ``solve`` finds
+    the row's hypotheses unsatisfiable (it raises ``Vacuous``)."""
+    if formula.eq(base_formula):
+        return False, None, ""
+    try:
+        model = solve()
+    except Vacuous:
+        return True, None, NOT_EXECUTABLE
+    return model is not None, model, ""
+
+
+class Vacuous(AssertionError):
+    """A row's hypotheses are unsatisfiable: for the model a broken row, for a mutant a kill
+    (it can never complete the run the row composes)."""
+
+
+
+def run_mutant(m: Any, base: Any, dead: set[str], base_formula: Any,
+               formula: Callable[[], Any], solve: Callable[[], z3.ModelRef | None],
+               prefix: str = "") -> MutantResult:
+    """One row on one mutant ``m`` (a ``Mutant`` of ``base``, a ``Procedure``): its
+    equivalence mark, and killed or not (:func:`check_mutant`); a mutant in ``dead`` (killed
+    by an earlier row of the family) is not solved again, and ``dead`` gains this row's kill."""
+    from mckm.models.procedures.mutants import mark
+
+    name = f"{prefix}{m.name}"
+    equivalent = mark(base, m)
+    if name in dead:
+        return MutantResult(name, False, None, equivalent, "killed by an earlier row")
+    start = time.perf_counter()
+    try:
+        f = formula()
+    except Vacuous:
+        f = z3.BoolVal(False)
+    killed, model, note = check_mutant(base_formula, f, solve)
+    if killed:
+        dead.add(name)
+    result = MutantResult(name, killed, None if model is None else describe(model), equivalent,
+                          note)
+    result.seconds = time.perf_counter() - start
+    return result

@@ -47,14 +47,21 @@ import z3
 
 from mckm.impl.engine import DictMessage, EffectRegistry, RoleMachine
 from mckm.models.procedures import skm_s
-from mckm.models.procedures.expr import Expr, Field, In, Msg, Now, Self
+from mckm.models.procedures.expr import Expr, Field, In, Msg, Now, Policy, Self, Within
 from mckm.models.procedures.model import Action, Procedure
-from mckm.models.procedures.mutants import Mutant, drop_guard_mutants
+from mckm.models.procedures.mutants import Mutant, drop_guard_mutants, mutants
 from mckm.models.procedures.predicates import INK_OF, TRK_OF
 from mckm.proofs.hops import Hop, hop
 from mckm.proofs.replay import ModelFacts
 from mckm.proofs.replay import concretize as replay_concretize
-from mckm.proofs.result import MutantResult, ProofResult, counterexample, describe, timed
+from mckm.proofs.result import (
+    ProofResult,
+    Vacuous,
+    counterexample,
+    describe,
+    run_mutant,
+    timed,
+)
 
 PROCEDURE = skm_s.PROCEDURE
 ASSUMPTION = ("network attacker (replay, redirect, any buildable message); every user and KMS "
@@ -70,16 +77,21 @@ HOPS: dict[str, tuple[str, Action, str]] = {
 }
 
 
-def _hop(procedure: Procedure, tag: str) -> Hop:
-    return hop(procedure, procedure.step_for(HOPS[tag][0], HOPS[tag][2], HOPS[tag][1]), tag)
+def _hop(procedure: Procedure, tag: str, resource: str) -> Hop:
+    """The hop ``tag`` of ``HOPS`` for ``resource`` (D.2: init, keyprov, certcache, cert)."""
+    role, action, message = HOPS[tag]
+    request, response = skm_s.RESOURCES[resource]
+    message = request if message.endswith("_REQUEST") else response
+    return hop(procedure, procedure.step_for(role, message, action), tag)
 
 
 class World:
     """The hops of one KeyProvision, the key functions and the attacker's knowledge."""
 
-    def __init__(self, procedure: Procedure) -> None:
+    def __init__(self, procedure: Procedure, resource: str = "keyprov") -> None:
         self.procedure = procedure
-        self.h = {tag: _hop(procedure, tag) for tag in HOPS}
+        self.resource = resource
+        self.h = {tag: _hop(procedure, tag, resource) for tag in HOPS}
         z = self.h["client"].z
         self.ink = INK_OF.function(z)
         self.trk = TRK_OF.function(z)
@@ -208,7 +220,8 @@ def client_checks_addressing(w: World) -> tuple[list[Any], Any]:
     goal = z3.And(*(c.f(f) == c.v(v) for f, v in (("user_uri", "uri"), ("kms_uri", "kms_uri"),
                                                     ("client_req_url", "request_url"),
                                                     ("trk_id", "trk_id"))),
-                  c.f("answer") == skm_s.ANSWER_KEYPROV, c(skm_s.KeySetsValid(Msg())))
+                  c.f("answer") == skm_s.ANSWERS[c.step.message],
+                  *([c(skm_s.KeySetsValid(Msg()))] if w.resource == "keyprov" else []))
     return c.guards(), goal
 
 
@@ -219,6 +232,29 @@ def kms_refuses_exposure(w: World) -> tuple[list[Any], Any]:
     goal = z3.And(k(skm_s.StorePrivate()),
                   z3.Not(k(skm_s.Mentions(Field("url"), Field("token")))))
     return k.guards(), goal
+
+
+def kms_serves_only_the_asking_user(w: World) -> tuple[list[Any], Any]:
+    """Regression (KMS step): a request is served only when POSTed (REQ-SKMS-02) for the
+    token's enrolled user (REQ-SKMS-21), a path or KmsRequest naming no other user and no other
+    KMS, a ClientReqUrl that is the URL posted to, a Time within the model's request window
+    (REQ-SKMS-22/24); keyprov only for periods within the certificate (REQ-SKMS-13), cert only
+    for a certificate the KMS holds (REQ-SKMS-04)."""
+    k = w.h["kms.in"]
+    ref = k.z.with_policy(skm_s.PROCEDURE.policy)
+    user = skm_s.SUBJECT
+    parts: list[Expr] = [
+        In(Field("method"), Self("methods")), skm_s.Enrolled(user),
+        skm_s.absent_or(Field("path_user"), user), skm_s.absent_or(Field("body_user"), user),
+        skm_s.absent_or(Field("body_kms"), Self("uri")),
+        skm_s.absent_or(Field("body_url"), Field("url")),
+        skm_s.Implies(skm_s.Given(Field("body_time")),
+                      Within(Field("body_time"), Now(), Policy("request_window")))]
+    if w.resource == "keyprov":
+        parts.append(skm_s.PeriodsAllowed(Field("time"), Now()))
+    if w.resource == "cert":
+        parts.append(In(Field("cert_kms"), Self("certificates")))
+    return k.guards(), z3.And([e.to_z3(ref) for e in parts])
 
 
 @dataclass(frozen=True)
@@ -249,12 +285,24 @@ PROPERTIES: dict[str, Row] = {
     "the KMS serves only from an owner-only store and never a token-in-URL request":
         Row(kms_refuses_exposure, "regression", ((*_K, "store-private"),
                                                  (*_K, "token-not-in-url"))),
+    "the KMS serves only a POST for the token's enrolled user, addressed to it, posted to the "
+    "URL it names, recent; periods and certificates it can serve":
+        Row(kms_serves_only_the_asking_user, "regression", ()),
 }
+#: the resources every row is proved for (D.2.3-D.2.6); the ``kills`` keys name keyprov steps
+RESOURCES = tuple(skm_s.RESOURCES)
 
 
-def check(procedure: Procedure, prop: Property) -> tuple[z3.ModelRef | None, World]:
+def formula(procedure: Procedure, prop: Property, resource: str = "keyprov") -> Any:
+    world = World(procedure, resource)
+    hyps, goal = prop(world)
+    return z3.And(*world.domain(), *hyps, goal)
+
+
+def check(procedure: Procedure, prop: Property, resource: str = "keyprov"
+          ) -> tuple[z3.ModelRef | None, World]:
     """A counterexample of ``prop`` on ``procedure``, or None; refuses a vacuous row."""
-    world = World(procedure)
+    world = World(procedure, resource)
     hyps, goal = prop(world)
     hyps = [*world.domain(), *hyps]
     model = counterexample(hyps, goal)
@@ -262,7 +310,7 @@ def check(procedure: Procedure, prop: Property) -> tuple[z3.ModelRef | None, Wor
         solver = z3.Solver()
         solver.add(*hyps, goal)
         if solver.check() != z3.sat:
-            raise AssertionError(f"{procedure.name}: the hypotheses are vacuous")
+            raise Vacuous(f"{procedure.name}: the hypotheses are vacuous")
     return model, world
 
 
@@ -280,22 +328,37 @@ def required_mutants() -> dict[tuple[str, str, str, str], Mutant]:
     return out
 
 
-def prove() -> list[ProofResult]:
+def _solve(procedure: Procedure, prop: Property, resource: str) -> z3.ModelRef | None:
+    return check(procedure, prop, resource)[0]
+
+
+def prove(quick: bool = False) -> list[ProofResult]:
+    """Every row for every resource, each run on every generated mutant of the model
+    (``quick``: no field-swap mutants); a mutant an earlier row killed is not solved again."""
     rows: list[ProofResult] = []
-    muts = required_mutants()
+    muts = mutants(PROCEDURE, quick=quick)
+    dead: set[str] = set()
     for name, row in PROPERTIES.items():
-        (model, _), secs = timed(functools.partial(check, PROCEDURE, row.prop))
-        label = f"SKM-S ({row.kind}): {name}"
-        result = ProofResult(label, ASSUMPTION if row.kind == "protocol" else REGRESSION,
-                             model is None, secs, None if model is None else describe(model))
-        for key in row.kills:
-            m = muts[key]
-            (mm, _), ms = timed(functools.partial(check, m.procedure, row.prop))
-            result.mutants.append(MutantResult(f"skm-s {m.name}", mm is not None,
-                                               None if mm is None else describe(mm)))
-            result.seconds += ms
-        rows.append(result)
+        for resource in RESOURCES:
+            (model, _), secs = timed(functools.partial(check, PROCEDURE, row.prop, resource))
+            label = f"SKM-S ({row.kind}, {resource}): {name}"
+            result = ProofResult(label, ASSUMPTION if row.kind == "protocol" else REGRESSION,
+                                 model is None, secs, None if model is None else describe(model))
+            base = formula(PROCEDURE, row.prop, resource)
+            for m in muts:
+                result.mutants.append(run_mutant(
+                    m, PROCEDURE, dead, base,
+                    functools.partial(formula, m.procedure, row.prop, resource),
+                    functools.partial(_solve, m.procedure, row.prop, resource),
+                    "skm-s "))
+            result.seconds += sum(x.seconds for x in result.mutants)
+            rows.append(result)
     return rows
+
+
+def all_mutants(quick: bool = False) -> list[Mutant]:
+    return [Mutant(f"skm-s {m.name}", m.kind, m.procedure, m.step, m.guard)
+            for m in mutants(PROCEDURE, quick=quick)]
 
 
 # --------------------------------------------------------------------------- replay

@@ -32,7 +32,19 @@ from typing import Any
 import z3
 
 from mckm.impl.engine import EffectRegistry, RoleMachine
-from mckm.models.procedures.expr import Expr, Field, Msg, Self
+from mckm.models.procedures.expr import (
+    And,
+    Eq,
+    Expr,
+    Field,
+    In,
+    Msg,
+    Not,
+    NotIn,
+    Now,
+    Self,
+    Trusted,
+)
 from mckm.models.procedures.mikey_ticket import (
     ONE_DOMAIN,
     TWO_DOMAINS,
@@ -45,29 +57,30 @@ from mckm.models.procedures.mikey_ticket import (
     TicketTerm,
     UssHas,
 )
+from mckm.models.procedures.mikey_ticket.terms import (
+    AtMost,
+    MpkiOf,
+    StoredMpki,
+    TicketSealedBy,
+    ZkKeys,
+)
 from mckm.models.procedures.model import Procedure
-from mckm.models.procedures.mutants import Mutant, drop_guard_mutants, drop_when_mutants
+from mckm.models.procedures.mutants import Mutant, mutants
+from mckm.proofs import regression
 from mckm.proofs.hops import Hop, hop
+from mckm.proofs.regression import REGRESSION, StepKey
 from mckm.proofs.replay import ModelFacts, concretize
-from mckm.proofs.result import MutantResult, ProofResult, counterexample, describe, timed
+from mckm.proofs.result import (
+    ProofResult,
+    Vacuous,
+    counterexample,
+    describe,
+    run_mutant,
+    timed,
+)
 
 MAX_KMS = 4
 ASSUMPTION = f"1..{MAX_KMS} KMSs, any trust relation and user assignment; Dolev-Yao"
-
-#: (procedure, (role, message) of the step, guard) of the required mutants, made by
-#: drop_guard_mutants; a guard of None is the step's branch taken without its ``when``
-REQUIRED_MUTANTS: tuple[tuple[Procedure, tuple[str, str], str | None], ...] = (
-    (ONE_DOMAIN, ("kms", "RESOLVE_INIT"), "uss-match"),
-    (TWO_DOMAINS, ("kms_r", "RESOLVE_INIT"), "uss-match"),
-    (TWO_DOMAINS, ("kms_i", "RESOLVE_INIT_ZK"), "trusted-source"),
-    (TWO_DOMAINS, ("kms_i", "RESOLVE_INIT_ZK"), "zk-authenticated"),
-    (TWO_DOMAINS, ("kms_r", "RESOLVE_INIT_ZK"), "forward-to-issuer"),
-    (ONE_DOMAIN, ("responder", "RESOLVE_RESP"), "own-kms-protected"),
-    (TWO_DOMAINS, ("responder", "RESOLVE_RESP"), "own-kms-protected"),
-    (ONE_DOMAIN, ("responder", "TRANSFER_INIT"), None),  # reuse without its store lookup
-    (TWO_DOMAINS, ("responder", "TRANSFER_INIT"), None),
-)
-
 
 def carried(a: Hop, b: Hop) -> list[Any]:
     """``b`` follows ``a`` in the same role: variables as ``a``'s effects left them."""
@@ -90,7 +103,10 @@ class Chain:
             steps |= {"fwd": procedure.step_for("kms_r", "RESOLVE_INIT_ZK"),
                       "zin": procedure.step_for("kms_i", "RESOLVE_INIT_ZK"),
                       "zout": procedure.step_for("kms_i", "RESOLVE_RESP_ZK"),
-                      "back": procedure.step_for("kms_r", "RESOLVE_RESP_ZK")}
+                      "back": procedure.step_for("kms_r", "RESOLVE_RESP_ZK"),
+                      # another KMS_I run: any KMS answering any forward (a second session)
+                      "zin2": procedure.step_for("kms_i", "RESOLVE_INIT_ZK"),
+                      "zout2": procedure.step_for("kms_i", "RESOLVE_RESP_ZK")}
         steps |= {"out": procedure.step_for(kms_r, "RESOLVE_RESP"),
                   "resp": procedure.step_for("responder", "RESOLVE_RESP"),
                   "reuse": procedure.step_for("responder", "TRANSFER_INIT", branch=True)}
@@ -154,6 +170,30 @@ class Chain:
 
 
 Property = Callable[[Chain], tuple[list[Any], Any]]
+
+
+def kms_r_agrees_with_asked_kms(c: Chain) -> tuple[list[Any], Any]:
+    """Protocol (KMS_R <-> KMS_I agreement on the forward it made): KMS_R relays keys from a Zk
+    answer only if it was made by a run of the KMS that KMS_R forwarded to, answering for the
+    responder KMS_R forwarded for.  Two KMS_I runs may have made it (NDS/IP authenticates the
+    sender of each): the run that received this forward, and another run of any KMS that
+    answered any forward (its own RESOLVE_INIT_ZK from anyone it trusts).  KMS_R's steps are
+    composed by its ``VAR_WRITES``; no step's guards alone name the forward's target."""
+    h = c.h
+    fwd, back = h["fwd"], h["back"]
+
+    def made_by(out: Hop, inp: Hop, origin: list[Any]) -> Any:
+        return z3.And(out.v("uri") == back.f("zk_from"), back.same_message(out),
+                      *inp.guards(), *out.guards(), *carried(inp, out), *origin)
+
+    origin = z3.Implies(NdsFrom(Msg(), Field("zk_from")).to_z3(back.z),
+                        z3.Or(made_by(h["zout"], h["zin"], [c.origin_zin()]),
+                              made_by(h["zout2"], h["zin2"], [])))
+    hyps = [*c.role_run(["in", "fwd", "back"]), origin]
+    goal = z3.Or([z3.And(back.same_message(r), r.v("uri") == fwd.f("zk_to"),
+                         r.f("idrr") == fwd.f("idrr"))
+                  for r in (h["zout"], h["zout2"])])
+    return hyps, goal
 
 
 def responder_authenticated(c: Chain) -> tuple[list[Any], Any]:
@@ -234,6 +274,8 @@ PROPERTIES: dict[str, tuple[Property, tuple[Procedure, ...]]] = {
     "KMS_R forwards a resolve only to a KMS it trusts": (kms_r_forwards_trusted, (TWO_DOMAINS,)),
     "responder gets keys only via its own authenticating KMS and trusted hops":
         (responder_authenticated, (ONE_DOMAIN, TWO_DOMAINS)),
+    "KMS_R relays a Zk answer only from a run of the KMS it asked, for its own forward "
+    "(two KMS_I runs)": (kms_r_agrees_with_asked_kms, (TWO_DOMAINS,)),
     "KMS_I answers only a trusted KMS over authenticated Zk":
         (kms_i_answers_trusted, (TWO_DOMAINS,)),
     "keys reach only the initiator, the responder and the KMSs of the chain":
@@ -254,50 +296,194 @@ def check(procedure: Procedure, prop: Property) -> tuple[z3.ModelRef | None, Cha
     solver = z3.Solver()
     solver.add(*chain.topology(MAX_KMS), *hyps, goal)
     if solver.check() != z3.sat:
-        raise AssertionError(f"{procedure.name}: hypotheses are vacuous")
+        raise Vacuous(f"{procedure.name}: hypotheses are vacuous")
     return None, chain, MAX_KMS
 
 
-def required_mutants() -> list[Mutant]:
-    wanted = {(proc.name, proc.step_for(role, message, branch=guard is None).number, guard)
-              for proc, (role, message), guard in REQUIRED_MUTANTS}
-    out = []
-    for proc in (ONE_DOMAIN, TWO_DOMAINS):
-        for m in [*drop_guard_mutants(proc), *drop_when_mutants(proc)]:
-            if (proc.name, m.step, m.guard) in wanted:
-                out.append(Mutant(f"{proc.name} {m.name}", m.kind, m.procedure, m.step, m.guard))
-    assert len(out) == len(REQUIRED_MUTANTS), "a required mutant is missing from the model"
+def _kms(procedure: Procedure) -> str:
+    return "kms" if procedure.name == ONE_DOMAIN.name else "kms_r"
+
+
+#: regression rows (``mckm.proofs.regression``): per step, what its requirements say it
+#: checks, in words and in the model's expression language; steps by role, message, action
+_TICKET_ISSUED = Eq(TicketTerm(Field("tp"), "kms"), Self("uri"))
+_VALID_NOW = And(AtMost(TicketTerm(Field("ticket"), "trs"), Now()),
+                 AtMost(Now(), TicketTerm(Field("ticket"), "tre")))
+_OWN_NAF = NafKey(Self("btid"), Self("kms_uri"))
+
+
+def regressions(procedure: Procedure) -> dict[StepKey, dict[str, Expr]]:
+    kms_i = "kms" if procedure.name == ONE_DOMAIN.name else "kms_i"
+    kms_r = _kms(procedure)
+    resolve_in: dict[str, Expr] = {
+        "a resolve is served only for an authenticated, fresh request of a responder of the "
+        "B-TID whom the ticket authorises, addressed to this KMS, within the ticket's validity "
+        "(REQ-TKT-07..11)": And(
+            MacBy(Msg(), NafKey(Field("idrpsk"), Self("uri"))), Eq(Field("idrkms"), Self("uri")),
+            NotIn(Field("randrr"), Self("replay_cache")),
+            UssHas(Field("idrpsk"), Field("idrr")), TicketFor(Field("ticket"), Field("idrr")),
+            _VALID_NOW)}
+    if procedure.name == ONE_DOMAIN.name:
+        resolve_in["a ticket is resolved locally only if this KMS sealed it (REQ-TKT-12)"] = (
+            TicketSealedBy(Field("ticket"), Self("uri")))
+    else:
+        resolve_in["a ticket is forwarded only if another KMS, trusted, issued it "
+                   "(REQ-TKT-16)"] = And(
+            Not(Eq(TicketTerm(Field("ticket"), "kms"), Self("uri"))),
+            Trusted(Self("uri"), TicketTerm(Field("ticket"), "kms")))
+    out: dict[StepKey, dict[str, Expr]] = {
+        StepKey("initiator", "REQUEST_INIT", "send"): {
+            "REQUEST_INIT names the initiator and its own B-TID (REQ-TKT-01)":
+                And(Eq(Field("idri"), Self("uri")), Eq(Field("idrpsk"), Self("btid")))},
+        StepKey(kms_i, "REQUEST_INIT", "receive"): {
+            "a ticket is issued only on a fresh request MACed under the NAF key of a B-TID "
+            "whose USS holds IDRi, addressed to this KMS, for a policy naming it "
+            "(REQ-TKT-02/11/25)": And(
+                MacBy(Msg(), NafKey(Field("idrpsk"), Self("uri"))),
+                Eq(Field("idrkms"), Self("uri")), NotIn(Field("randri"), Self("replay_cache")),
+                UssHas(Field("idrpsk"), Field("idri")), _TICKET_ISSUED)},
+        StepKey("initiator", "REQUEST_RESP", "receive"): {
+            "the initiator takes a ticket only from its own KMS, authorising its peer "
+            "(REQ-TKT-02/03)": And(MacBy(Msg(), _OWN_NAF),
+                                   TicketFor(Field("ticket"), Self("peer")))},
+        StepKey("initiator", "TRANSFER_INIT", "send"): {
+            "TRANSFER_INIT names the intended responder (REQ-TKT-04)":
+                Eq(Field("idrr"), Self("peer"))},
+        StepKey("responder", "TRANSFER_INIT", "receive"): {
+            "the responder answers only a fresh TRANSFER_INIT addressed to it (REQ-TKT-05/24)":
+                And(Eq(Field("idrr"), Self("uri")),
+                    NotIn(Field("randri"), Self("replay_cache")))},
+        StepKey("responder", "TRANSFER_INIT", "receive", branch=True): {
+            "a stored ticket is reused only for a fresh TRANSFER_INIT addressed to the "
+            "responder, within the ticket's validity, MACed with the stored MPKi "
+            "(REQ-TKT-05/22/23/24)": And(
+                Eq(Field("idrr"), Self("uri")), NotIn(Field("randri"), Self("replay_cache")),
+                _VALID_NOW, In(Field("ticket"), Self("reusable")),
+                MacBy(Msg(), StoredMpki(Self("reusable"), Field("ticket"))))},
+        StepKey("responder", "RESOLVE_INIT", "send"): {
+            "RESOLVE_INIT names the responder, its B-TID and the ticket received (REQ-TKT-06)":
+                And(Eq(Field("idrr"), Self("uri")), Eq(Field("idrpsk"), Self("btid")),
+                    Eq(Field("ticket"), Self("ticket")))},
+        StepKey(kms_r, "RESOLVE_INIT", "receive"): resolve_in,
+        StepKey(kms_r, "RESOLVE_RESP", "send"): {
+            "RESOLVE_RESP names the requester, MACed and its KEMAC enciphered under the "
+            "requester's NAF key (REQ-TKT-13)": And(
+                Eq(Field("idrr"), Self("requester")),
+                MacBy(Msg(), NafKey(Self("btid"), Self("uri"))),
+                KemacFor(Field("kemac"), NafKey(Self("btid"), Self("uri"))))},
+        StepKey("responder", "RESOLVE_RESP", "receive"): {
+            "the responder takes keys only from its own KMS, for itself, readable under its NAF "
+            "key, that verify the TRANSFER_INIT offered (REQ-TKT-14/22)": And(
+                MacBy(Msg(), _OWN_NAF), KemacFor(Field("kemac"), _OWN_NAF),
+                Eq(Field("idrr"), Self("uri")),
+                MacBy(Self("offer"), MpkiOf(Field("kemac"), _OWN_NAF)))},
+        StepKey("responder", "TRANSFER_RESP", "send"): {
+            "TRANSFER_RESP names the responder (REQ-TKT-15)": Eq(Field("idrr"), Self("uri"))},
+        StepKey("initiator", "TRANSFER_RESP", "receive"): {
+            "the initiator accepts only its peer's answer under keys from MPKi (REQ-TKT-04)":
+                And(MacBy(Msg(), Self("mpki")), Eq(Field("idrr"), Self("peer")))},
+    }
+    if procedure.name == TWO_DOMAINS.name:
+        out |= {
+            StepKey("kms_r", "RESOLVE_INIT_ZK", "send"): {
+                "KMS_R forwards in its own name, to the issuer, the ticket and responder it "
+                "matched (REQ-TKT-16/17)": And(
+                    Eq(Field("zk_from"), Self("uri")), Eq(Field("zk_to"), Self("issuer")),
+                    Eq(Field("ticket"), Self("ticket")), Eq(Field("idrr"), Self("requester")))},
+            StepKey("kms_i", "RESOLVE_INIT_ZK", "receive"): {
+                "KMS_I resolves over Zk only a fresh, authenticated request of a trusted KMS, "
+                "addressed to it, for a ticket it sealed authorising IDRr, within its validity "
+                "(REQ-TKT-09..12/18)": And(
+                    NdsFrom(Msg(), Field("zk_from")), Trusted(Self("uri"), Field("zk_from")),
+                    Eq(Field("zk_to"), Self("uri")), TicketSealedBy(Field("ticket"), Self("uri")),
+                    TicketFor(Field("ticket"), Field("idrr")), _VALID_NOW,
+                    NotIn(Field("randrr"), Self("replay_cache")))},
+            StepKey("kms_i", "RESOLVE_RESP_ZK", "send"): {
+                "KMS_I answers in its own name the KMS that asked, for its requester "
+                "(REQ-TKT-13/17/19)": And(
+                    Eq(Field("zk_from"), Self("uri")), Eq(Field("zk_to"), Self("peer")),
+                    Eq(Field("idrr"), Self("requester")))},
+            StepKey("kms_r", "RESOLVE_RESP_ZK", "receive"): {
+                "KMS_R relays only an authenticated answer of the KMS it asked, for the "
+                "responder it forwarded for, with the keys in clear (REQ-TKT-20)": And(
+                    NdsFrom(Msg(), Field("zk_from")), Eq(Field("zk_from"), Self("issuer")),
+                    Eq(Field("idrr"), Self("requester")), ZkKeys(Msg()))},
+        }
     return out
 
 
-def _base(m: Mutant) -> Procedure:
-    return ONE_DOMAIN if m.procedure.name == ONE_DOMAIN.name else TWO_DOMAINS
+def _solve_chain(procedure: Procedure, prop: Property) -> z3.ModelRef | None:
+    return check(procedure, prop)[0]
 
 
-def prove() -> list[ProofResult]:
+def _solve_regression(procedure: Procedure, reference: Procedure, key: StepKey,
+                      statement: Expr) -> z3.ModelRef | None:
+    return regression.check(procedure, reference, key, statement)
+
+
+def _chain_formula(procedure: Procedure, prop: Property) -> Any:
+    hyps, goal = prop(Chain(procedure))
+    return z3.And(*hyps, goal)
+
+
+def prove(quick: bool = False) -> list[ProofResult]:
+    """Every property and regression row, each run on every generated mutant of its model
+    (``quick``: no field-swap mutants)."""
     rows: list[ProofResult] = []
-    muts = required_mutants()
+    muts = {p.name: mutants(p, quick=quick) for p in (ONE_DOMAIN, TWO_DOMAINS)}
+    dead: set[str] = set()
+
+    def add(row: ProofResult, proc: Procedure, base: Any, formula: Callable[[Procedure], Any],
+            solve: Callable[[Procedure], z3.ModelRef | None]) -> None:
+        for m in muts[proc.name]:
+            row.mutants.append(run_mutant(
+                m, proc, dead, base, functools.partial(formula, m.procedure),
+                functools.partial(solve, m.procedure), f"{proc.name} "))
+        row.seconds += sum(x.seconds for x in row.mutants)
+        rows.append(row)
+
     for name, (prop, procs) in PROPERTIES.items():
         for proc in procs:
             (model, _, _), secs = timed(functools.partial(check, proc, prop))
-            row = ProofResult(f"ticket {proc.name}: {name}", ASSUMPTION, model is None, secs,
-                              None if model is None else describe(model))
-            for m in muts:
-                if m.procedure.name != proc.name:
-                    continue
-                (mm, _, _), ms = timed(functools.partial(check, m.procedure, prop))
-                row.mutants.append(MutantResult(m.name, mm is not None,
-                                                None if mm is None else describe(mm)))
-                row.seconds += ms
-            rows.append(row)
+            add(ProofResult(f"ticket {proc.name}: {name}", ASSUMPTION, model is None, secs,
+                            None if model is None else describe(model)),
+                proc, _chain_formula(proc, prop),
+                functools.partial(_chain_formula, prop=prop),
+                functools.partial(_solve_chain, prop=prop))
+    for proc in (ONE_DOMAIN, TWO_DOMAINS):
+        for key, statements in regressions(proc).items():
+            for name, statement in statements.items():
+                model, secs = timed(functools.partial(regression.check, proc, proc, key,
+                                                      statement))
+
+                def reg_formula(p: Procedure, k: StepKey = key, st: Expr = statement,
+                                ref: Procedure = proc) -> Any:
+                    hyps, goal = regression.formula(p, ref, k, st)
+                    return z3.And(*hyps, goal)
+
+                add(ProofResult(f"ticket {proc.name} (regression) {key.text(proc)}: {name}",
+                                REGRESSION, model is None, secs,
+                                None if model is None else describe(model)),
+                    proc, reg_formula(proc), reg_formula,
+                    functools.partial(_solve_regression, reference=proc, key=key,
+                                      statement=statement))
     return rows
 
+
+def all_mutants(quick: bool = False) -> list[Mutant]:
+    """Every generated mutant of both ticket models, named as ``prove`` names them."""
+    return [Mutant(f"{p.name} {m.name}", m.kind, m.procedure, m.step, m.guard)
+            for p in (ONE_DOMAIN, TWO_DOMAINS) for m in mutants(p, quick=quick)]
 
 # --------------------------------------------------------------------------- replay
 
 
 #: the ticket facts as a z3 counterexample interprets them (generated from the declarations)
 TicketModelFacts = ModelFacts
+
+
+def _base(m: Mutant) -> Procedure:
+    return ONE_DOMAIN if m.procedure.name == ONE_DOMAIN.name else TWO_DOMAINS
 
 
 def replay(mutant: Mutant, model: z3.ModelRef, chain: Chain) -> dict[str, Any]:

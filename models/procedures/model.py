@@ -69,7 +69,14 @@ class Guard:
     (``replay``, ``misaddressed``, ``wrong-period``, ``stale``, ``tampered`` ...), which the
     property tests use to know which refusal to expect.  ``http_status`` is the status an HTTP
     role answers a refusal by this guard with (the SKM-S of TS 33.180 Annex D), where one
-    applies."""
+    applies.
+
+    ``equivalent`` is empty, or the one-line reason why a mutant of this guard (dropped, or
+    reading another field of the same type: :mod:`mckm.models.procedures.mutants`) that no
+    proof of ``mckm prove`` kills is not a finding, in a form a reviewer can check against the
+    model: ``implied by ...`` (another guard, a write or a grammar rule makes the check
+    redundant), ``defence in depth: ...`` or ``not modelled: ...`` (what the proofs leave out,
+    and what covers it instead).  ``mckm prove`` lists these marks apart from the kills."""
 
     name: str
     expr: Expr
@@ -78,6 +85,7 @@ class Guard:
     mikey_error: int | None = None
     detects: tuple[str, ...] = ()
     http_status: int | None = None
+    equivalent: str = ""
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,23 @@ def policy_mutants(procedure: Procedure) -> Iterator[Mutant]:
                              procedure.with_policy(**{key: layout}))
 
 
-def mutants(procedure: Procedure) -> list[Mutant]:
-    """Every mutant of ``procedure`` (drop, swap, policy), in a stable order."""
-    return [*drop_guard_mutants(procedure), *swap_field_mutants(procedure),
-            *policy_mutants(procedure)]
+def mutants(procedure: Procedure, *, quick: bool = False) -> list[Mutant]:
+    """Every mutant of ``procedure`` (drop, when, swap, policy), in a stable order; ``quick``
+    leaves out the ``swap`` mutants (the bulk of them: ``mckm prove --quick``)."""
+    return [*drop_guard_mutants(procedure), *drop_when_mutants(procedure),
+            *([] if quick else swap_field_mutants(procedure)), *policy_mutants(procedure)]
+
+
+def mark(base: Procedure, mutant: Mutant) -> str:
+    """The equivalence mark (:attr:`Guard.equivalent`) that explains ``mutant`` if no proof
+    kills it: the mark of the mutated guard in ``base``, or "" (none, or not a guard mutant)."""
+    if mutant.step is None or mutant.guard is None:
+        return ""
+    return next((g.equivalent for g in base.step(mutant.step).guards
+                 if g.name == mutant.guard), "")
+
+
+def marked_guards(procedure: Procedure) -> dict[tuple[str, str], str]:
+    """(step number, guard) -> mark, for every marked guard of ``procedure``."""
+    return {(s.number, g.name): g.equivalent for s in procedure.steps for g in s.guards
+            if g.equivalent}

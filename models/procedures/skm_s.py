@@ -29,6 +29,7 @@ a client refuses a response carrying a KmsError: REQ-SKMS-36).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -420,8 +421,13 @@ G_CERT_KNOWN = _g("certificate-known", In(Field("cert_kms"), Self("certificates"
 REQUEST_GUARDS = (G_POST, G_STORE_PRIVATE, G_TOKEN_NOT_IN_URL, G_TOKEN, G_SCOPE, G_ENROLLED,
                   G_PATH_USER, G_BODY_USER, G_BODY_KMS, G_BODY_URL, G_BODY_TIME, G_BODY_SIGNED)
 
-G_ANSWERS = _g("answers-requester", Eq(Field("user_uri"), Self("subject")), "REQ-SKMS-22",
-               "the response must be addressed to the token's MC ID", None)
+G_ANSWERS = dataclasses.replace(
+    _g("answers-requester", Eq(Field("user_uri"), Self("subject")), "REQ-SKMS-22",
+       "the response must be addressed to the token's MC ID", None),
+    equivalent="implied by RESPONSE_WRITES: the answer effect writes UserUri from subject, so "
+               "dropped it changes no response the KMS sends (defence in depth against a build "
+               "bug; the client's guard addressed checks it on receipt); a swapped read only "
+               "makes the KMS refuse its own answer, a liveness loss the safety rows do not see")
 
 # client side: what it checks before it accepts anything (REQ-SKMS-32..34)
 G_SIGNED = _g("signed-with-ink", ResponseSignedBy(Msg(), Self("ink_id")), "REQ-SKMS-33",

@@ -33,7 +33,7 @@ def test_counterexample_replays_against_the_runtime(mutant) -> None:
 
 
 def test_cli_json_and_exit_status() -> None:
-    result = CliRunner().invoke(prove, ["--format", "json"])
+    result = CliRunner().invoke(prove, ["--format", "json", "--quick"])
     assert result.exit_code == 0, result.output
     import json
 
