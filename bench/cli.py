@@ -80,7 +80,8 @@ def _timed(quick: bool, fmt: str, only: tuple[str, ...]) -> None:
         results.append(result)
         if fmt == "table":
             extra = " ".join(f"{k}={v:.2f}" for k, v in result.extra.items())
-            spread = f"{result.low:,.1f} .. {result.high:,.1f}"
+            spread = (f"{result.low:,.1f} .. {result.high:,.1f}" if result.runs > 1
+                      else "(1 run)")
             click.echo(f"{name:32} {result.ops_per_s:14,.1f}  {spread:>21}  {description}"
                        + (f" {extra}" if extra else ""))
             if result.warning:
