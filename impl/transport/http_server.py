@@ -1,23 +1,32 @@
 """The one HTTPS server of mckm: the SKM-S (TS 33.180 D.1), the ticket KMS's Ua and Zk endpoints
 (TS 33.328 Annex A) and the BSF's Zn service run on it.
 
-HTTP/1.1 parsing and framing are h11's (RFC 9112); this module keeps what the roles need around
-it and nothing else:
+HTTP/1.1 parsing and framing are h11's (RFC 9112); TLS is OpenSSL's through :mod:`ssl` on
+non-blocking sockets; readiness is Linux ``epoll``.  This module keeps what the roles need
+around them and nothing else:
 
-- **One event-loop thread per server** accepts, runs the TLS handshakes (``asyncio``'s memory-BIO
-  TLS) and reads requests.  A connection that stalls (no TLS, half a ClientHello, half a request)
-  costs a socket, never a thread, and ends at its timeout.
-- **A bounded worker pool** (``ServerLimits.workers`` threads) runs the application, one whole
-  request at a time: the roles are blocking code (locks, SQLite, a Zk round trip).  The thread
-  count of a server is at most ``1 + workers``, whatever the clients do.
+- **One acceptor thread per server** accepts and runs each TLS handshake step when its octets
+  arrive, and closes what outlives its timeout.  It never reads a request.
+- **Workers** (at most ``ServerLimits.workers`` threads) wait on one ``epoll`` set holding every
+  established connection that waits for octets (``EPOLLONESHOT``: a ready connection goes to
+  exactly one worker, no hand-over between threads).  The worker reads what has arrived,
+  feeds h11, runs the application when a request is whole (the roles are blocking code: locks,
+  SQLite, a Zk round trip) and writes the response, then reads again; when the socket has
+  nothing more it re-arms the connection and waits for the next ready one.  A connection that
+  stalls (no TLS, half a ClientHello, half a request, a response it does not read) therefore
+  costs a socket, never a thread, and ends at its timeout.  The thread count of a server is at
+  most ``1 + workers``, whatever the clients do.
 - **Limits** (:class:`ServerLimits`): connections in all and per client address (refused at
-  accept, before any TLS work), handshake, idle, read and write timeouts, head and body sizes.
+  accept, before any TLS work), handshake, idle, read and write timeouts (enforced to about
+  ``_TICK`` seconds), head and body sizes.
 - **Framing refusals** (RFC 9112 6.3, 400, connection closed): two Content-Length field lines or a
   list value (h11 merges equal values, RFC 9110 8.6 allows that; we take the other branch of that
   MAY and refuse), Content-Length together with Transfer-Encoding (RFC 9112 6.1: "ought to be
   handled as an error"), Transfer-Encoding in an HTTP/1.0 request (RFC 9112 6.1), a Content-Length
   that is not ASCII digits (h11).  A chunked body (RFC 9112 7.1) is read by h11 and held to the
   same body limit; a transfer coding other than chunked is 501 (h11, RFC 9112 6.1).
+- **Persistence** (RFC 9112 9.3): requests of a connection are answered in order, pipelined ones
+  included; ``Connection: close``, HTTP/1.0 and every refusal end the connection (h11 decides).
 - **Mutual TLS**: ``on_connect`` receives the client address and the verified client certificate
   (DER, or None) once per connection and returns the request handler of that connection, so a Zk
   or Zn handler knows its peer's verified domain without parsing the certificate per request.
@@ -30,14 +39,14 @@ and the kind of refusal.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import http
 import logging
-import queue
+import os
+import select
 import socket
 import ssl
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -54,6 +63,8 @@ log = logging.getLogger(__name__)
 KNOWN_METHODS = frozenset({b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"CONNECT", b"OPTIONS",
                            b"TRACE", b"PATCH"})
 _READ_CHUNK = 65536
+#: seconds between two looks at the deadlines (the precision of every timeout)
+_TICK = 0.05
 #: h11's refusals whose text is fixed (others may quote the client's octets: not echoed, not
 #: logged, answered with a generic reason)
 _H11_FIXED_REASONS = frozenset({
@@ -72,7 +83,7 @@ class ServerLimits:
     max_connections: int = 512
     #: connections open at once from one client IP address
     max_per_client: int = 64
-    #: threads running the application (a request is read whole before it takes one)
+    #: worker threads: each reads, runs the application and writes for one ready connection
     workers: int = 8
     #: seconds for the TLS handshake, counted from accept
     handshake_timeout: float = 10.0
@@ -142,7 +153,7 @@ class Peer:
 
 #: The application of one connection: runs in a worker thread, one request at a time.
 Handler = Callable[[Request], Reply]
-#: Called once per connection after the TLS handshake (in the event-loop thread: keep it cheap).
+#: Called once per connection after the TLS handshake (in the acceptor thread: keep it cheap).
 OnConnect = Callable[[Peer], Handler]
 
 
@@ -152,13 +163,6 @@ class _Refusal(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status, self.reason = status, reason
-
-
-@dataclass(eq=False)
-class _Conn:
-    address: str
-    task: asyncio.Task[None] | None = None
-    idle: bool = True  # waiting for the first octet of a request (safe to close on stop)
 
 
 def _framing_check(event: h11.Request, head: bytes) -> None:
@@ -179,9 +183,43 @@ def _framing_check(event: h11.Request, head: bytes) -> None:
         raise _Refusal(400, "Transfer-Encoding in an HTTP/1.0 request (RFC 9112 6.1)")
 
 
+# Where a connection is; the owner of each state is the only thread that touches its socket.
+_HANDSHAKE = 0  # in the acceptor's epoll set (owner: the acceptor)
+_ARMED = 1  # in the workers' epoll set, waiting for octets or for room to write (owner: none)
+_BUSY = 2  # a worker reads, runs the application or writes (owner: that worker)
+_CLOSED = 3
+
+
+class _Conn:
+    """One client connection and the request being read on it."""
+
+    __slots__ = ("address", "body", "close_after", "deadline", "fd", "h", "handler", "head",
+                 "out", "request", "sock", "started", "state")
+
+    def __init__(self, sock: ssl.SSLSocket, address: str, deadline: float) -> None:
+        self.sock, self.fd, self.address = sock, sock.fileno(), address
+        self.state, self.deadline = _HANDSHAKE, deadline
+        self.handler: Handler | None = None
+        self.h: h11.Connection | None = None
+        self.started: float | None = None  # when the request being read sent its first octet
+        self.head = bytearray()  # the request's octets until h11 has its head
+        self.request: h11.Request | None = None
+        self.body = bytearray()
+        self.out = b""  # response octets the socket has not taken yet
+        self.close_after = False  # close once ``out`` is written
+
+    def next_cycle(self) -> None:
+        """Forget the request answered; a pipelined one may already be in h11's buffer."""
+        assert self.h is not None
+        pipelined = self.h.trailing_data[0]
+        self.head = bytearray(pipelined)
+        self.started = time.monotonic() if pipelined else None
+        self.request, self.body = None, bytearray()
+
+
 class HttpsServer:
     """An HTTPS server on ``host``:``port`` (0: any free port, bound at construction); a
-    context manager, or :meth:`start` / :meth:`stop`."""
+    context manager, or :meth:`start` / :meth:`stop`.  Linux only (``epoll``)."""
 
     def __init__(self, on_connect: OnConnect, context: ssl.SSLContext, identity: TlsIdentity,
                  host: str = "127.0.0.1", port: int = 0, *, name: str = "https",
@@ -200,13 +238,18 @@ class HttpsServer:
             raise
         self._listener.setblocking(False)
         self.port = int(self._listener.getsockname()[1])
-        self._pool = _Workers(self.limits.workers, f"mckm-{name}-w")
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop_requested: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"mckm-{name}", daemon=True)
-        self._conns: dict[asyncio.Task[None], _Conn] = {}
+        self._lock = threading.Lock()  # guards the tables below and every state change
+        self._conns: dict[int, _Conn] = {}  # by file descriptor: every open connection
+        self._armed: dict[int, _Conn] = {}  # taking one from here is taking ownership
         self._per_client: Counter[str] = Counter()
+        self._established = 0
+        self._handshakes = select.epoll()  # the acceptor's: listener, handshakes, its wake-up
+        self._ready = select.epoll()  # the workers': established connections, their wake-up
+        self._wake_acceptor, self._wake_workers = os.eventfd(0), os.eventfd(0)
+        self._ready.register(self._wake_workers, select.EPOLLIN)  # level: wakes every worker
+        self._acceptor = threading.Thread(target=self._accept_loop, name=f"mckm-{name}",
+                                          daemon=True)
+        self._workers: list[threading.Thread] = []
         self._stopping = False
 
     @property
@@ -220,26 +263,41 @@ class HttpsServer:
 
     # -- life cycle (any thread)
     def start(self) -> Self:
-        self._thread.start()
-        self._ready.wait()
+        self._acceptor.start()
         return self
 
     def stop(self) -> None:
         """Stop accepting, close idle connections, let requests being served finish (within
-        ``limits.grace``), then join the loop thread and the workers."""
-        loop, stop = self._loop, self._stop_requested
-        if loop is not None and stop is not None and self._thread.is_alive():
-            with contextlib.suppress(RuntimeError):  # the loop already ended
-                loop.call_soon_threadsafe(stop.set)
-            self._thread.join(timeout=self.limits.grace + 5)
-        self._listener.close()
-        self._pool.shutdown()
+        ``limits.grace``), then close the rest and join every thread."""
+        with self._lock:
+            if self._stopping:
+                return
+            self._stopping = True
+        if not self._acceptor.is_alive():
+            self._listener.close()
+            self._release()
+            return
+        os.eventfd_write(self._wake_acceptor, 1)
+        self._acceptor.join()  # it closed the listener, the handshakes and the idle connections
+        ends = time.monotonic() + self.limits.grace
+        while self._conns and time.monotonic() < ends:
+            time.sleep(0.01)
+        self._close_armed(lambda conn: True)
+        os.eventfd_write(self._wake_workers, 1)
+        for worker in list(self._workers):
+            worker.join(timeout=self.limits.grace)
+        if not any(worker.is_alive() for worker in self._workers):
+            self._release()
+
+    def _release(self) -> None:
+        self._handshakes.close()
+        self._ready.close()
+        os.close(self._wake_acceptor)
+        os.close(self._wake_workers)
 
     def close_idle_connections(self) -> None:
         """Close the kept-alive connections that wait for a request (as an idle timeout does)."""
-        loop = self._loop
-        if loop is not None:
-            asyncio.run_coroutine_threadsafe(self._close_idle(), loop).result(timeout=5)
+        self._close_armed(lambda conn: conn.started is None and not conn.out)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -247,161 +305,252 @@ class HttpsServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # -- the loop thread
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        loop.set_exception_handler(self._loop_error)
-        self._loop = loop
-        try:
-            loop.run_until_complete(self._main())
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+    # -- ownership
+    def _close(self, conn: _Conn) -> None:
+        """Close a connection its caller owns (or has just taken out of ``_armed``)."""
+        with self._lock:
+            if conn.state == _CLOSED:
+                return
+            if conn.state != _HANDSHAKE:
+                self._established -= 1
+            conn.state = _CLOSED
+            del self._conns[conn.fd]
+            self._per_client[conn.address] -= 1
+            if not self._per_client[conn.address]:
+                del self._per_client[conn.address]
+        conn.sock.close()  # leaves both epoll sets with its descriptor
 
-    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
-        """asyncio's unexpected errors, by type only (no traceback, no data)."""
-        error = context.get("exception")
-        log.warning("%s: %s%s", self.name, context.get("message", "event loop error"),
-                    f" ({type(error).__name__})" if error is not None else "")
+    def _close_armed(self, which: Callable[[_Conn], bool], now: float | None = None) -> None:
+        """Close the armed connections ``which`` selects (past their deadline with ``now``)."""
+        with self._lock:
+            chosen = [conn for conn in self._armed.values()
+                      if which(conn) and (now is None or now >= conn.deadline)]
+            for conn in chosen:
+                del self._armed[conn.fd]
+        for conn in chosen:
+            self._close(conn)
 
-    async def _main(self) -> None:
-        self._stop_requested = asyncio.Event()
-        self._ready.set()
-        accepting = asyncio.get_running_loop().create_task(self._accept())
-        await self._stop_requested.wait()
-        self._stopping = True
-        accepting.cancel()
-        await self._close_idle()
-        if self._conns:
-            await asyncio.wait(list(self._conns), timeout=self.limits.grace)
-        for task in list(self._conns):
-            task.cancel()
-        if self._conns:
-            await asyncio.wait(list(self._conns), timeout=1)
-        with contextlib.suppress(asyncio.CancelledError):
-            await accepting
+    def _arm(self, conn: _Conn, writing: bool = False) -> None:
+        """Give ``conn`` back to the workers' epoll set until its socket is ready (one event,
+        to one worker); its deadline is the write, read or idle timeout."""
+        limits = self.limits
+        if writing:
+            conn.deadline = time.monotonic() + limits.write_timeout
+        elif conn.started is not None:
+            conn.deadline = conn.started + limits.read_timeout
+        elif self._stopping:
+            self._close(conn)
+            return
+        else:
+            conn.deadline = time.monotonic() + limits.idle_timeout
+        events = (select.EPOLLOUT if writing else select.EPOLLIN) | select.EPOLLONESHOT
+        with self._lock:
+            registered = conn.state != _HANDSHAKE
+            conn.state = _ARMED
+            self._armed[conn.fd] = conn
+        if registered:
+            self._ready.modify(conn.fd, events)
+        else:
+            self._ready.register(conn.fd, events)
 
-    async def _close_idle(self) -> None:
-        for conn in list(self._conns.values()):
-            if conn.idle and conn.task is not None:
-                conn.task.cancel()
+    # -- the acceptor thread
+    def _accept_loop(self) -> None:
+        listener = self._listener.fileno()
+        self._handshakes.register(listener, select.EPOLLIN)
+        self._handshakes.register(self._wake_acceptor, select.EPOLLIN)
+        next_look = time.monotonic() + _TICK
+        while not self._stopping:
+            for fd, _ in self._handshakes.poll(_TICK):
+                if fd == listener:
+                    self._accept()
+                elif (conn := self._conns.get(fd)) is not None and conn.state == _HANDSHAKE:
+                    self._handshake(conn)
+            now = time.monotonic()
+            if now >= next_look:
+                next_look = now + _TICK
+                for conn in self._handshaking(now):
+                    log.info("%s: TLS handshake with %s failed: timeout", self.name,
+                             conn.address)
+                    self._close(conn)
+                self._close_armed(lambda conn: True, now)
+        self._listener.close()
+        for conn in self._handshaking():
+            self._close(conn)
+        self.close_idle_connections()
 
-    async def _accept(self) -> None:
-        loop = asyncio.get_running_loop()
+    def _handshaking(self, now: float | None = None) -> list[_Conn]:
+        """The connections in their TLS handshake (past their deadline with ``now``)."""
+        with self._lock:  # workers remove connections meanwhile
+            return [conn for conn in self._conns.values() if conn.state == _HANDSHAKE
+                    and (now is None or now >= conn.deadline)]
+
+    def _accept(self) -> None:
         limits = self.limits
         while True:
             try:
-                sock, address = await loop.sock_accept(self._listener)
-            except OSError as error:  # EMFILE and the like: wait, do not spin
+                sock, address = self._listener.accept()
+            except BlockingIOError:
+                return
+            except OSError as error:  # EMFILE and the like: the next tick tries again
                 log.warning("%s: accept failed: %s", self.name, type(error).__name__)
-                await asyncio.sleep(0.1)
-                continue
+                time.sleep(_TICK)
+                return
             client = str(address[0])
-            if len(self._conns) >= limits.max_connections \
-                    or self._per_client[client] >= limits.max_per_client:
+            with self._lock:
+                refused = (len(self._conns) >= limits.max_connections
+                           or self._per_client[client] >= limits.max_per_client)
+                if not refused:
+                    self._per_client[client] += 1
+            if refused:
                 log.info("%s: connection from %s refused: limit reached", self.name, client)
                 sock.close()
                 continue
-            conn = _Conn(client)
-            conn.task = task = loop.create_task(self._connection(sock, conn))
-            self._conns[task] = conn
-            self._per_client[client] += 1
-            task.add_done_callback(self._forget)
-
-    def _forget(self, task: asyncio.Task[None]) -> None:
-        conn = self._conns.pop(task)
-        self._per_client[conn.address] -= 1
-        if not self._per_client[conn.address]:
-            del self._per_client[conn.address]
-
-    async def _connection(self, sock: socket.socket, conn: _Conn) -> None:
-        loop, client = asyncio.get_running_loop(), conn.address
-        writer: asyncio.StreamWriter | None = None
-        try:
-            reader = asyncio.StreamReader(limit=_READ_CHUNK, loop=loop)
-            protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
             try:
-                transport, _ = await loop.connect_accepted_socket(
-                    lambda: protocol, sock, ssl=self.context,
-                    ssl_handshake_timeout=self.limits.handshake_timeout)
-            except (OSError, TimeoutError) as error:
-                log.info("%s: TLS handshake with %s failed: %s", self.name, client,
-                         getattr(error, "reason", None) or type(error).__name__)
-                return
-            writer = asyncio.StreamWriter(transport, protocol, reader, loop)
-            ssl_object = writer.get_extra_info("ssl_object")
-            der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-            handler = self.on_connect(Peer(client, der))
-            await self._serve(reader, writer, handler, conn)
-        except (OSError, TimeoutError, asyncio.IncompleteReadError):
-            pass  # the client went away or timed out: nothing to answer
-        except asyncio.CancelledError:
-            pass  # closed by stop() or close_idle_connections()
-        except Exception as error:  # a bug here must not reach the log as a traceback
-            log.error("%s: connection from %s failed: %s", self.name, client,
-                      type(error).__name__)
-        finally:
-            if writer is not None:
-                writer.transport.abort()
-            else:
+                sock.setblocking(False)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                tls = self.context.wrap_socket(sock, server_side=True,
+                                               do_handshake_on_connect=False)
+            except OSError:
+                with self._lock:
+                    self._per_client[client] -= 1
+                    if not self._per_client[client]:
+                        del self._per_client[client]
                 sock.close()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                     handler: Handler, conn: _Conn) -> None:
-        """Requests of one connection, one after the other (RFC 9112 9.3 persistence)."""
-        limits = self.limits
-        h = h11.Connection(h11.SERVER, max_incomplete_event_size=limits.max_head)
-        loop = asyncio.get_running_loop()
-        while not self._stopping:
-            conn.idle = True
-            first = b""
-            if not h.trailing_data[0]:  # else a pipelined request is already here
-                async with asyncio.timeout(limits.idle_timeout):
-                    first = await reader.read(_READ_CHUNK)
-                if not first:
-                    return  # the client closed between requests
-            conn.idle = False
-            try:
-                async with asyncio.timeout(limits.read_timeout):
-                    request = await self._read_request(h, reader, writer, first)
-            except (h11.RemoteProtocolError, _Refusal) as error:
-                if isinstance(error, _Refusal):
-                    status, reason = error.status, error.reason
-                else:
-                    status = error.error_status_hint
-                    reason = str(error) if str(error) in _H11_FIXED_REASONS else "malformed"
-                    reason += " (h11, RFC 9112)"
-                log.info("%s: request from %s refused: %d %s", self.name, conn.address, status,
-                         reason)
-                if h.our_state in (h11.IDLE, h11.SEND_RESPONSE):
-                    await self._send(writer, h, None, SimpleReply.text(status, reason),
-                                     close=True)
-                return
-            reply = await self._pool.submit(loop, handler, request)
-            await self._send(writer, h, request.method, reply, close=self._stopping)
-            if h.our_state is not h11.DONE or h.their_state is not h11.DONE:
-                return  # h11 decided the connection ends (Connection: close, HTTP/1.0, ...)
-            h.start_next_cycle()
-
-    async def _read_request(self, h: h11.Connection, reader: asyncio.StreamReader,
-                            writer: asyncio.StreamWriter, first: bytes) -> Request:
-        """The next whole request of ``h``: what h11 holds already, then ``first``, then what
-        the client sends."""
-        limits = self.limits
-        head = bytearray(h.trailing_data[0] + first)  # the request's octets until h11 has a head
-        if first:  # (b"" would tell h11 the stream ended)
-            h.receive_data(first)
-        while True:
-            event = h.next_event()
-            if event is h11.NEED_DATA:
-                data = await reader.read(_READ_CHUNK)
-                h.receive_data(data)  # b"" is the end of the stream: h11 refuses what is cut
-                head += data
                 continue
-            break
-        if not isinstance(event, h11.Request):
-            raise h11.RemoteProtocolError("expected a request")
-        head = head[:len(head) - len(h.trailing_data[0])]
+            conn = _Conn(tls, client, time.monotonic() + limits.handshake_timeout)
+            with self._lock:
+                self._conns[conn.fd] = conn
+            self._handshakes.register(conn.fd, select.EPOLLIN)
+            self._handshake(conn)
+
+    def _handshake(self, conn: _Conn) -> None:
+        """One step of ``conn``'s TLS handshake; once done, the connection goes to the workers."""
+        try:
+            conn.sock.do_handshake()
+        except ssl.SSLWantReadError:
+            self._handshakes.modify(conn.fd, select.EPOLLIN)
+            return
+        except ssl.SSLWantWriteError:
+            self._handshakes.modify(conn.fd, select.EPOLLOUT)
+            return
+        except (OSError, ValueError) as error:  # ssl.SSLError included
+            log.info("%s: TLS handshake with %s failed: %s", self.name, conn.address,
+                     getattr(error, "reason", None) or type(error).__name__)
+            self._close(conn)
+            return
+        self._handshakes.unregister(conn.fd)
+        try:
+            conn.handler = self.on_connect(Peer(conn.address,
+                                                conn.sock.getpeercert(binary_form=True)))
+        except Exception as error:  # a bug here must not reach the log as a traceback
+            log.error("%s: connection from %s failed: %s", self.name, conn.address,
+                      type(error).__name__)
+            self._close(conn)
+            return
+        conn.h = h11.Connection(h11.SERVER, max_incomplete_event_size=self.limits.max_head)
+        with self._lock:
+            self._established += 1
+            if len(self._workers) < min(self.limits.workers, self._established):
+                worker = threading.Thread(target=self._work, daemon=True,
+                                          name=f"mckm-{self.name}-w{len(self._workers)}")
+                self._workers.append(worker)
+                worker.start()
+        # OpenSSL reads no record ahead (no read_ahead), so nothing waits in it unannounced
+        self._arm(conn)
+
+    # -- the workers
+    def _work(self) -> None:
+        wake = self._wake_workers
+        while True:
+            for fd, _ in self._ready.poll(-1, 1):
+                if fd == wake:
+                    return
+                with self._lock:
+                    conn = self._armed.pop(fd, None)
+                    if conn is not None:
+                        conn.state = _BUSY
+                if conn is None:  # closed by a timeout or stop() meanwhile
+                    continue
+                try:
+                    self._advance(conn)
+                except Exception as error:  # a bug here must not reach the log as a traceback
+                    log.error("%s: connection from %s failed: %s", self.name, conn.address,
+                              type(error).__name__)
+                    self._close(conn)
+
+    def _advance(self, conn: _Conn) -> None:
+        """Do all that ``conn``'s socket allows now: write what is pending, read, answer each
+        whole request (RFC 9112 9.3: in order), then re-arm or close it."""
+        h = conn.h
+        assert h is not None and conn.handler is not None
+        limits = self.limits
+        sock = conn.sock
+        answered = False  # a request answered in this call: the socket was read dry for it
+        while True:
+            if conn.out:
+                try:
+                    sock.sendall(conn.out)  # non-blocking: all, or SSLWantWriteError
+                except ssl.SSLWantWriteError:
+                    self._arm(conn, writing=True)  # OpenSSL resumes with the same octets
+                    return
+                except OSError:
+                    self._close(conn)
+                    return
+                conn.out = b""
+            if conn.close_after or (self._stopping and conn.started is None):
+                self._close(conn)
+                return
+            try:
+                event = h.next_event()
+                if event is h11.NEED_DATA:
+                    if answered and conn.started is None and not sock.pending():
+                        self._arm(conn)  # spare a read that would only say "nothing yet"
+                        return
+                    if conn.started is not None \
+                            and time.monotonic() > conn.started + limits.read_timeout:
+                        self._close(conn)
+                        return
+                    try:
+                        data = sock.recv(_READ_CHUNK)
+                    except ssl.SSLWantReadError:
+                        self._arm(conn)
+                        return
+                    except OSError:  # ssl.SSLError included
+                        self._close(conn)
+                        return
+                    if conn.started is None:
+                        conn.started = time.monotonic()
+                    if conn.request is None:
+                        conn.head += data
+                    h.receive_data(data)  # b"" is the end of the stream: h11 refuses what is cut
+                elif isinstance(event, h11.Request):
+                    self._check(conn, event)
+                    if h.they_are_waiting_for_100_continue:
+                        # RFC 9110 10.1.1: the client waits for 100 before it sends the body
+                        conn.out = h.send(h11.InformationalResponse(
+                            status_code=100, headers=[], reason=b"Continue")) or b""
+                elif isinstance(event, h11.Data):
+                    conn.body += event.data
+                    if len(conn.body) > limits.max_body:
+                        raise _Refusal(413, f"body over {limits.max_body} octets")
+                elif isinstance(event, h11.EndOfMessage):
+                    self._serve_request(conn, h)
+                    answered = True
+                elif isinstance(event, h11.ConnectionClosed):
+                    self._close(conn)
+                    return
+                else:
+                    raise h11.RemoteProtocolError("unexpected event")
+            except (h11.RemoteProtocolError, _Refusal) as error:
+                self._refuse(conn, h, error)
+
+    def _check(self, conn: _Conn, event: h11.Request) -> None:
+        """The limits and framing rules h11 leaves to us, on a request head h11 accepted."""
+        limits = self.limits
+        assert conn.h is not None
+        conn.request = event
+        head = conn.head[:len(conn.head) - len(conn.h.trailing_data[0])]
+        conn.head = bytearray()
         if len(head) > limits.max_head:  # h11 checks only a head still incomplete
             raise _Refusal(431, f"request head over {limits.max_head} octets (RFC 6585 5)")
         if event.http_version not in (b"1.0", b"1.1"):
@@ -414,105 +563,57 @@ class HttpsServer:
         declared = next((int(v) for n, v in event.headers if n == b"content-length"), 0)
         if declared > limits.max_body:
             raise _Refusal(413, f"body over {limits.max_body} octets")
-        body = bytearray()
-        if h.they_are_waiting_for_100_continue:
-            # RFC 9110 10.1.1: the client waits for 100 before it sends the body
-            writer.write(h.send(h11.InformationalResponse(status_code=100, headers=[],
-                                                          reason=b"Continue")) or b"")
-        while True:
-            event2 = h.next_event()
-            if event2 is h11.NEED_DATA:
-                data = await reader.read(_READ_CHUNK)
-                h.receive_data(data)
-                continue
-            if isinstance(event2, h11.Data):
-                body += event2.data
-                if len(body) > limits.max_body:
-                    raise _Refusal(413, f"body over {limits.max_body} octets")
-                continue
-            if isinstance(event2, h11.EndOfMessage):
-                break
-            raise h11.RemoteProtocolError("unexpected event")
+
+    def _serve_request(self, conn: _Conn, h: h11.Connection) -> None:
+        """Run the application on the whole request; queue its response (head and body in one
+        write, REQ-TKT-HTTP-09) and start the next cycle, or mark the connection to close."""
+        event = conn.request
+        assert event is not None and conn.handler is not None
         headers: dict[str, str] = {}
         for name, value in event.headers:
             key, text = name.decode("ascii"), value.decode("iso-8859-1")
             headers[key] = f"{headers[key]}, {text}" if key in headers else text
-        return Request(event.method.decode("ascii"), event.target.decode("iso-8859-1"),
-                       headers, bytes(body))
+        method = event.method.decode("ascii")
+        request = Request(method, event.target.decode("iso-8859-1"), headers, bytes(conn.body))
+        reply = _call(conn.handler, request)
+        conn.out += _response(h, method, reply, close=self._stopping)
+        if h.our_state is h11.DONE and h.their_state is h11.DONE:
+            h.start_next_cycle()
+            conn.next_cycle()
+        else:  # h11 decided the connection ends (Connection: close, HTTP/1.0, ...)
+            conn.close_after = True
 
-    async def _send(self, writer: asyncio.StreamWriter, h: h11.Connection, method: str | None,
-                    reply: Reply, *, close: bool) -> None:
-        """The response in one write: head and body leave together (REQ-TKT-HTTP-09)."""
-        headers = [("Content-Type", reply.content_type),
-                   ("Content-Length", str(len(reply.body))),
-                   ("Cache-Control", "no-store"), *reply.headers]
-        if close:
-            headers.append(("Connection", "close"))
-        phrase = http.HTTPStatus(reply.status).phrase if reply.status in _STATUSES else ""
-        out = h.send(h11.Response(status_code=reply.status, headers=headers,
-                                  reason=phrase.encode()))
-        if method != "HEAD":  # RFC 9110 9.3.2: a HEAD response has the fields, not the body
-            out += h.send(h11.Data(data=reply.body)) or b""
-        out += h.send(h11.EndOfMessage()) or b""
-        writer.write(out or b"")
-        async with asyncio.timeout(self.limits.write_timeout):
-            await writer.drain()
+    def _refuse(self, conn: _Conn, h: h11.Connection,
+                error: h11.RemoteProtocolError | _Refusal) -> None:
+        """Answer a refused request (if h11 still lets us) and close after the answer."""
+        if isinstance(error, _Refusal):
+            status, reason = error.status, error.reason
+        else:
+            status = error.error_status_hint
+            reason = str(error) if str(error) in _H11_FIXED_REASONS else "malformed"
+            reason += " (h11, RFC 9112)"
+        log.info("%s: request from %s refused: %d %s", self.name, conn.address, status, reason)
+        if h.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            conn.out += _response(h, None, SimpleReply.text(status, reason), close=True)
+        conn.close_after = True
+
+
+def _response(h: h11.Connection, method: str | None, reply: Reply, *, close: bool) -> bytes:
+    """The octets of ``reply`` (RFC 9112 6: Content-Length framing; no body for HEAD,
+    RFC 9110 9.3.2)."""
+    headers = [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body))),
+               ("Cache-Control", "no-store"), *reply.headers]
+    if close:
+        headers.append(("Connection", "close"))
+    phrase = http.HTTPStatus(reply.status).phrase if reply.status in _STATUSES else ""
+    out = h.send(h11.Response(status_code=reply.status, headers=headers,
+                              reason=phrase.encode())) or b""
+    if method != "HEAD":
+        out += h.send(h11.Data(data=reply.body)) or b""
+    return out + (h.send(h11.EndOfMessage()) or b"")
 
 
 _STATUSES = frozenset(int(s) for s in http.HTTPStatus)
-
-
-class _Workers:
-    """At most ``size`` threads, started when needed, running handlers one request at a time.
-
-    A plain queue and one ``call_soon_threadsafe`` per answer: about half the hand-over cost of
-    ``run_in_executor`` (two wake-ups, no ``concurrent.futures`` future in between).
-    """
-
-    def __init__(self, size: int, name: str) -> None:
-        self._size, self._name = size, name
-        self._jobs: queue.SimpleQueue[
-            tuple[Handler, Request, asyncio.AbstractEventLoop, asyncio.Future[Reply]] | None
-        ] = queue.SimpleQueue()
-        self._threads: list[threading.Thread] = []
-        self._busy = 0
-        self._lock = threading.Lock()
-
-    def submit(self, loop: asyncio.AbstractEventLoop, handler: Handler,
-               request: Request) -> asyncio.Future[Reply]:
-        future: asyncio.Future[Reply] = loop.create_future()
-        with self._lock:
-            self._busy += 1
-            if self._busy > len(self._threads) and len(self._threads) < self._size:
-                thread = threading.Thread(target=self._work, daemon=True,
-                                          name=f"{self._name}{len(self._threads)}")
-                self._threads.append(thread)
-                thread.start()
-        self._jobs.put((handler, request, loop, future))
-        return future
-
-    def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            handler, request, loop, future = job
-            reply = _call(handler, request)
-            with self._lock:
-                self._busy -= 1
-            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
-                loop.call_soon_threadsafe(_settle, future, reply)
-
-    def shutdown(self) -> None:
-        """Let queued requests run, then end and join every thread."""
-        with self._lock:
-            threads, self._size = list(self._threads), 0
-        for _ in threads:
-            self._jobs.put(None)
-        for thread in threads:
-            thread.join()
-
-
-def _settle(future: asyncio.Future[Reply], reply: Reply) -> None:
-    if not future.done():
-        future.set_result(reply)
 
 
 def _call(handler: Handler, request: Request) -> Reply:

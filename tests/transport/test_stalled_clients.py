@@ -37,6 +37,9 @@ from tests.transport.wire import (
     status_of,
     tls_connect,
 )
+from tests.transport.wire import (
+    client_context as client_context_for,
+)
 
 SAMPLES = 50
 SLACK_S = 0.025
@@ -217,3 +220,41 @@ def test_limits_defaults() -> None:
     assert (limits.handshake_timeout, limits.idle_timeout, limits.read_timeout,
             limits.write_timeout, limits.grace) == (10.0, 30.0, 10.0, 10.0, 5.0)
     assert (limits.max_head, limits.max_fields, limits.max_body) == (16384, 100, 65536)
+
+
+def _flood(tls: socket.socket, request: bytes) -> None:
+    """Pipeline ``request`` until the server stops reading (or the socket is closed)."""
+    with contextlib.suppress(OSError):
+        while True:
+            tls.sendall(request)
+
+
+def test_a_client_that_reads_no_response_costs_no_thread(identity: TlsIdentity) -> None:
+    """Responses a client leaves unread wait with their connection in the workers' epoll set,
+    not in a worker: 4 such clients against 2 workers, and a well-behaved client is still
+    served; the write timeout then closes them."""
+    import threading
+
+    request = b"POST / HTTP/1.1\r\nHost: k\r\nContent-Length: 60000\r\n\r\n" + b"x" * 60000
+    with echo_server(identity, Echo(), workers=2, write_timeout=1.5) as server:
+        flooders = []
+        for _ in range(4):
+            plain = socket.socket()
+            plain.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills at once
+            plain.settimeout(5)
+            plain.connect((server.host, server.port))
+            tls = client_context_for(identity).wrap_socket(plain, server_hostname=server.host)
+            threading.Thread(target=_flood, args=(tls, request), daemon=True).start()
+            flooders.append(tls)
+        time.sleep(0.5)  # every flooder's responses fill its socket: the server waits to write
+        started = time.monotonic()
+        assert server.open_connections == 4
+        assert one_request(server, identity) < 1
+        assert server_threads(server) <= 1 + 2
+        while server.open_connections and time.monotonic() - started < 4:
+            time.sleep(0.05)
+        closed_after = time.monotonic() - started
+        for tls in flooders:
+            tls.close()
+    print(f"write-stalled: served meanwhile, closed {closed_after:.2f} s later")
+    assert closed_after < 3
