@@ -273,12 +273,11 @@ class HttpsServer:
             if self._stopping:
                 return
             self._stopping = True
-        if not self._acceptor.is_alive():
+        if self._acceptor.is_alive():
+            os.eventfd_write(self._wake_acceptor, 1)
+            self._acceptor.join()  # it closed the listener, the handshakes, the idle connections
+        else:  # never started
             self._listener.close()
-            self._release()
-            return
-        os.eventfd_write(self._wake_acceptor, 1)
-        self._acceptor.join()  # it closed the listener, the handshakes and the idle connections
         ends = time.monotonic() + self.limits.grace
         while self._conns and time.monotonic() < ends:
             time.sleep(0.01)
