@@ -12,7 +12,8 @@ request from the worker), so Ir(0) is the cost of interpreter exit and the subtr
 it; elsewhere it counts from the start and the subtraction removes the setup.  The two children
 run at the same time (instruction counts do not depend on load); both use ``PYTHONHASHSEED=0``
 and a seeded ``os.urandom`` (:func:`mckm.bench.worker.seed_randomness`), so they build the
-same keys and the figure is repeatable whatever else the machine is doing.
+same keys and the figure repeats (to a few hundredths of a percent) whatever else the
+machine is doing.
 """
 
 from __future__ import annotations
