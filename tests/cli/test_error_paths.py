@@ -115,7 +115,8 @@ ROWS: dict[str, Row] = {
     "codec encode: stdin not JSON": row("codec encode -", 2, "stdin: Expecting", stdin="{"),
     "codec describe: unknown name": row("codec describe NOPE", 2, "NAME: unknown payload"),
     # lint
-    "lint: malformed document.xml": row("lint {d}/bad.docx", 2, "bad.docx: not a readable .docx file (Namespace prefix"),
+    "lint: malformed document.xml": row("lint {d}/bad.docx", 2,
+                                        "bad.docx: not a readable .docx file (Namespace prefix"),
     "lint: missing file": row("lint {d}/missing.txt", 2, "missing.txt: no such file"),
     "lint: unknown rule": row("lint --select nope {d}/tbd.txt", 2, "unknown rule id(s): nope"),
     "lint: bad --format": row("lint --format xml {d}/tbd.txt", 2, "'--format'"),
