@@ -178,7 +178,7 @@ class BoundaryGroup(_Bounded, click.Group):
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("mckm.impl.demo:demo", "Run the main job on the embedded defaults."),
     "vectors": ("mckm.impl.vectors.cli:vectors", "Check or make conformance vector files."),
-    "bench": ("mckm.bench.cli:bench", "Print ops/s of the crypto and codec hot paths."),
+    "bench": ("mckm.bench.cli:bench", "Print ops/s or instructions per operation of hot paths."),
     "codec": ("mckm.impl.codec.cli:codec", "Decode, encode and describe MIKEY messages."),
     "lint": ("mckm.impl.lint.cli:lint", "Check a contribution's text for inconsistencies."),
     "kms": ("mckm.impl.roles.kms.cli:kms", "Run the KMS / SKM-S over HTTPS; enrol users."),
