@@ -68,6 +68,14 @@ class ReplayCache(Mapping[bytes, int]):
         self._pending: tuple[bytes, int] | None = None
 
     @classmethod
+    def of(cls, held: object, expiry: int) -> ReplayCache:
+        """``held`` as a cache: itself, or a plain set of RANDs (a model's ``set[blob]``, as
+        the symbolic worlds keep it) whose entries last until ``expiry``."""
+        if isinstance(held, ReplayCache):
+            return held
+        return cls(dict.fromkeys(held or (), expiry))  # type: ignore[call-overload]
+
+    @classmethod
     def _of(cls, entries: _Entries, pending: tuple[bytes, int]) -> ReplayCache:
         cache = cls.__new__(cls)
         cache._entries, cache._pending = entries, pending

@@ -69,7 +69,7 @@ def replay_writer(rand: str = "rand", t: str = "t", var: str = "replay_cache") -
         assert ctx.message is not None
         when = ctx.message.get(t)
         cache = ctx.var(var)
-        cache = cache if isinstance(cache, ReplayCache) else ReplayCache(dict.fromkeys(cache, when))
+        cache = ReplayCache.of(cache, when)
         ctx.set_var(var, cache.with_entry(ctx.message.get(rand), when, now=ctx.now,
                                           window=int(ctx.policy["replay_window"])))
     return effect

@@ -223,6 +223,16 @@ def open_ticket(ticket: Payload, tpk_for: Callable[[bytes | None], bytes]) -> Ti
                           tpk_id=tpk_id, thdr_data=thdr_data, extra=extra)
 
 
+#: RFC 6043 6.2.1: the SPI of each key, 32 bits in this profile
+SPI_OCTETS = 4
+
+
+def tgk_key(tgk: bytes, spi: bytes) -> Payload:
+    """A KEY_DATA sub-payload of type TGK with its SPI (RFC 3830 6.13; RFC 6043 6.2.1)."""
+    return Payload("KEY_DATA", {"key_type": TGK, "kv": 1, "key_data": tgk, "salt": None,
+                                "kv_data": {"spi": spi}})
+
+
 def mpk_key(mpk: bytes, spi: bytes) -> Payload:
     """A KEY_DATA sub-payload of type MPK with its SPI (RFC 6043 6.2.1: every key has an SPI)."""
     return Payload("KEY_DATA", {"key_type": MPK_KEY_TYPE, "kv": 1, "key_data": mpk, "salt": None,
@@ -251,4 +261,4 @@ class TicketKeys:
 
 __all__ = ["MIKEY_BASE_TICKET", "TGK", "TicketContents", "TicketKeys", "check_base_ticket_type",
            "encode_payload", "initiator_data_tail", "mpk_key", "open_ticket", "read_ticket_data",
-           "seal_ticket"]
+           "seal_ticket", "tgk_key"]

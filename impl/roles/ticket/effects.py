@@ -24,7 +24,15 @@ from mckm.impl.engine import EffectContext, EffectRegistry
 from mckm.impl.engine.replay import ReplayCache
 from mckm.impl.engine.sending import env_of
 from mckm.impl.redact import Secret
-from mckm.impl.roles.ticket.base_ticket import TGK, TicketContents, TicketKeys, mpk_key, seal_ticket
+from mckm.impl.roles.ticket.base_ticket import (
+    SPI_OCTETS,
+    TGK,
+    TicketContents,
+    TicketKeys,
+    mpk_key,
+    seal_ticket,
+    tgk_key,
+)
 from mckm.impl.roles.ticket.facts import TicketFacts
 from mckm.impl.roles.ticket.policy_data import policy_fields
 from mckm.impl.roles.ticket.wire import ENCR, MAC, SPEC, PayloadBlob, TicketView, ZkLink, build
@@ -144,9 +152,7 @@ def remember_rand(ctx: EffectContext) -> None:
     also keeps the request it serves."""
     view = _view(ctx)
     rand = view.get("randrr") if view.name.startswith("RESOLVE_INIT") else view.get("randri")
-    held = ctx.var("replay_cache")
-    cache = held if isinstance(held, ReplayCache) else ReplayCache(
-        dict.fromkeys(held or (), UNBOUNDED_END))  # a plain set: no expiry known
+    cache = ReplayCache.of(ctx.var("replay_cache"), UNBOUNDED_END)  # a set: no expiry known
     ctx.set_var("replay_cache", cache.with_entry(rand, replay_expiry(ctx, view), now=ctx.now,
                                                  window=0))
     if ctx.step.role != "responder":
@@ -163,9 +169,8 @@ def issue_ticket(ctx: EffectContext) -> None:
                            responders=wanted.responders, trs=ctx.now,
                            tre=ctx.now + int(ctx.var("validity") or DEFAULT_VALIDITY),
                            reusable=wanted.reusable)
-    spi = secrets.token_bytes(4)
-    tgk = Payload("KEY_DATA", {"key_type": TGK, "kv": 1, "key_data": secrets.token_bytes(
-        KEY_OCTETS), "salt": None, "kv_data": {"spi": spi}})
+    spi = secrets.token_bytes(SPI_OCTETS)
+    tgk = tgk_key(secrets.token_bytes(KEY_OCTETS), spi)
     contents = TicketContents(mpk=mpk_key(secrets.token_bytes(KEY_OCTETS), spi),
                               session_keys=(tgk,), ts_type=TS_TYPE.NTP_UTC,
                               ts_value=ctx.now << 32, rand=secrets.token_bytes(RAND_OCTETS))

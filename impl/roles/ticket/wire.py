@@ -34,11 +34,12 @@ from mckm.impl.engine.wire import (
 )
 from mckm.impl.errors import DecodeError, PolicyError
 from mckm.impl.roles.ticket.base_ticket import (
-    TGK,
+    SPI_OCTETS,
     TicketKeys,
     encode_payload,
     initiator_data_tail,
     mpk_key,
+    tgk_key,
 )
 from mckm.impl.roles.ticket.keys import LabelPurpose, MessageKeys, message_keys, prf_func_of
 from mckm.impl.roles.ticket.policy_data import policy_of
@@ -69,7 +70,6 @@ _NAMES = {(DATA_TYPE.value_of(m.layout.data_type),
            any(w.path.transport for w in m.wire.values())): m.name for m in MESSAGES if m.layout}
 ERROR = DATA_TYPE.ERROR
 ENCR, MAC = AES_CM_256, HMAC_SHA_256_256  # the 256-bit profile (RFC 6043 6.2)
-SPI_OCTETS = 4
 
 
 class MalformedMessage(DecodeError):
@@ -295,9 +295,8 @@ def build(name: str, values: dict[str, Any], *, inkey: bytes | None,
     mkeys = _keys(inkey, spec, draft, answers, encr_alg if kemac else ENCR_NULL, mac_alg)
     if kemac is not None:
         spi = secrets.token_bytes(SPI_OCTETS)
-        plain = encode_key_data([mpk_key(kemac.mpki.reveal(), spi), Payload("KEY_DATA", {
-            "key_type": TGK, "kv": 1, "key_data": kemac.tgk.reveal(), "salt": None,
-            "kv_data": {"spi": spi}})])
+        plain = encode_key_data([mpk_key(kemac.mpki.reveal(), spi),
+                                 tgk_key(kemac.tgk.reveal(), spi)])
         data = encrypt_key_data(encr_alg, mkeys.kemac, csb_id=head.fields["csb_id"],
                                 t64=_t64(draft), plaintext=plain)
         body = sorted([*body, Payload("KEMAC", {"encr_alg": encr_alg, "encr_data": data,
