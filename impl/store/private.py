@@ -23,6 +23,21 @@ def create_private(path: Path, what: str) -> None:
                          f"chmod 600 it")
 
 
+def exposure(path: str) -> str | None:
+    """Why others could read the SQLite file ``path`` or its journals (the first file found
+    with a group or other bit), or None: what a store checks while it runs (REQ-SKMS-40)."""
+    if path == ":memory:":
+        return None
+    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+        try:
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            return f"{os.path.basename(name)} has mode {mode:o}, not 600"
+    return None
+
+
 def connect_private(path: str, what: str) -> sqlite3.Connection:
     """A SQLite connection (autocommit, shareable between threads under the caller's lock) on
     the owner-only file ``path``, or a private in-memory database for ``:memory:``."""

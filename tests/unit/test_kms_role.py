@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sqlite3
 import stat
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from lxml import etree
 
 from mckm.impl.crypto import uid
 from mckm.impl.engine import StepRefused
-from mckm.impl.errors import DecodeError, UsageError
+from mckm.impl.errors import DecodeError, StoreError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import IbcAlgorithms, standard
@@ -222,7 +221,7 @@ def test_store_writes_all_rows_or_none(role: KmsRole) -> None:
     good, other = role.key_sets(ALICE, role.current_periods())
     broken = dataclasses.replace(other, period_no=other.period_no + 5, uid=b"short")
     fine = dataclasses.replace(good, period_no=good.period_no + 4)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StoreError, match="CHECK constraint failed"):
         role.store.put_key_sets([fine, broken])
     assert role.store.count("key_sets") == 2
     assert role.store.key_sets(ALICE, [fine.period_no]) == {}

@@ -6,14 +6,15 @@ user with "time-limited key material associated with the VAL UE's URI".  For eac
 key set: ECCSI SSK+PVT and SAKKE RSK for the UID of (user URI, KMS URI, period, offset,
 period number).  A key set, once issued, is stored and handed out again unchanged
 (REQ-SKMS-11); the current and the next period are issued together, in one transaction
-(REQ-SKMS-12).  No I/O here apart from the store; the HTTPS adapter lives in
+(REQ-SKMS-12).  No I/O here apart from the store (any
+:class:`~mckm.impl.store.kms_store.KmsStore`: several replicas may share one, and its
+constraints decide every race between them); the HTTPS adapter lives in
 ``mckm.impl.transport.https_kms``.
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from mckm.impl.roles.kms.model import (
     TransportKeys,
     UserKeySet,
 )
-from mckm.impl.store.sqlite_kms import SqliteKmsStore
+from mckm.impl.store.kms_store import DuplicateError, KmsStore
 
 #: default certificate lifetime when none is configured: ten years
 DEFAULT_VALIDITY = 10 * 365 * 86400
@@ -40,7 +41,7 @@ class KmsRole:
 
     config: KmsConfig
     keys: CommunityKeys
-    store: SqliteKmsStore
+    store: KmsStore
     algorithms: IbcAlgorithms
     clock: Callable[[], float] = time.time
     certificate: KmsCertificate = field(init=False)
@@ -49,23 +50,18 @@ class KmsRole:
         self.certificate = KmsCertificate.of(self.config, self.keys)
 
     @classmethod
-    def open(cls, store: SqliteKmsStore, config: KmsConfig, algorithms: IbcAlgorithms,
+    def open(cls, store: KmsStore, config: KmsConfig, algorithms: IbcAlgorithms,
              clock: Callable[[], float] = time.time) -> KmsRole:
         """Load the community from ``store``, or create it there on first start.
 
         A stored community must match ``config``'s KMS URI and key period: a KMS never
-        silently changes the UIDs its users' keys are bound to.
+        silently changes the UIDs its users' keys are bound to.  Replicas starting at once on
+        one store create one community: the store keeps the first one saved
+        (``community.id`` = 1) and the others load it.
         """
         loaded = store.load_community()
         if loaded is not None:
-            stored, keys = loaded
-            if (stored.kms_uri, stored.period, stored.offset) != (
-                    config.kms_uri, config.period, config.offset):
-                raise UsageError(
-                    f"the store belongs to KMS {stored.kms_uri!r} (period {stored.period}, "
-                    f"offset {stored.offset}), not {config.kms_uri!r} ({config.period}, "
-                    f"{config.offset})")
-            return cls(stored, keys, store, algorithms, clock)
+            return cls._loaded(loaded, store, config, algorithms, clock)
         if config.period <= 0 or config.offset < 0:
             raise UsageError("the key period must be positive and the offset non-negative")
         if config.valid_to <= config.valid_from:
@@ -75,8 +71,27 @@ class KmsRole:
         ksak, kpak = algorithms.kms_keypair()
         z, z_pub = algorithms.kms_master_key()
         keys = CommunityKeys(ksak=ksak, kpak=kpak, z=z, z_pub=z_pub)
-        store.save_community(config, keys)
+        try:
+            store.save_community(config, keys)
+        except DuplicateError:  # another replica saved its community first: use that one
+            loaded = store.load_community()
+            if loaded is None:
+                raise
+            return cls._loaded(loaded, store, config, algorithms, clock)
         return cls(config, keys, store, algorithms, clock)
+
+    @classmethod
+    def _loaded(cls, loaded: tuple[KmsConfig, CommunityKeys], store: KmsStore,
+                config: KmsConfig, algorithms: IbcAlgorithms,
+                clock: Callable[[], float]) -> KmsRole:
+        stored, keys = loaded
+        if (stored.kms_uri, stored.period, stored.offset) != (
+                config.kms_uri, config.period, config.offset):
+            raise UsageError(
+                f"the store belongs to KMS {stored.kms_uri!r} (period {stored.period}, "
+                f"offset {stored.offset}), not {config.kms_uri!r} ({config.period}, "
+                f"{config.offset})")
+        return cls(stored, keys, store, algorithms, clock)
 
     # -- users -------------------------------------------------------------------------------
 
@@ -96,8 +111,11 @@ class KmsRole:
         keys = keys if keys is not None else self.new_transport_keys()
         try:
             self.store.enrol(user_uri, keys)
-        except sqlite3.IntegrityError as exc:
-            raise UsageError(f"{user_uri} is already enrolled") from exc
+        except DuplicateError as exc:
+            if "user_uri" in exc.constraint:
+                raise UsageError(f"{user_uri} is already enrolled") from exc
+            raise UsageError(f"a TrK or InK id of {user_uri} is already in use "
+                             f"({exc.constraint})") from exc
         return keys
 
     def transport_keys(self, user_uri: str) -> TransportKeys | None:
@@ -150,8 +168,9 @@ class KmsRole:
         if fresh:
             try:
                 self.store.put_key_sets(fresh)
-            except sqlite3.IntegrityError:
-                # another request stored these periods first: hand out what is stored
+            except DuplicateError:
+                # another request (or replica) stored these periods first: hand out what is
+                # stored
                 found = self.store.key_sets(user_uri, periods)
                 if len(found) != len(set(periods)):
                     raise

@@ -24,9 +24,7 @@ DecodeError (400).  The effects below compute and store; they never refuse.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -350,18 +348,10 @@ class KmsFacts:
     def store_private(self) -> Verdict:
         """The store's database file and its journals are owner-only (REQ-SKMS-40): a file
         made readable by others while the KMS runs stops it serving (the store refuses such a
-        file at open, ``mckm.impl.store.private``)."""
-        path = self.role.store.path
-        if path == ":memory:":
-            return YES
-        for name in (path, path + "-wal", path + "-shm", path + "-journal"):
-            try:
-                mode = stat.S_IMODE(os.stat(name).st_mode)
-            except FileNotFoundError:
-                continue
-            if mode & 0o077:
-                return Verdict.no(f"{os.path.basename(name)} has mode {mode:o}, not 600")
-        return YES
+        file at open, ``mckm.impl.store.private``; a database server's own access control
+        guards a PostgreSQL store)."""
+        exposed = self.role.store.exposure()
+        return YES if exposed is None else Verdict.no(exposed)
 
 
 def _facts(ctx: EffectContext) -> KmsFacts:
