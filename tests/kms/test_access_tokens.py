@@ -53,8 +53,8 @@ class Live:
 
     def token(self, *, high_s: bool = False, **times: int) -> str:
         now = int(time.time())
-        claims = {"iss": "idms", "aud": "kms", "sub": ALICE, "scope": KMS_SCOPE, "iat": now,
-                  "exp": now + 300, **times}
+        claims = {"iss": "idms", "aud": "kms", "sub": ALICE, "mcptt_id": ALICE,
+                  "scope": KMS_SCOPE, "iat": now, "exp": now + 300, **times}
         return _jws(self.idm, {k: v for k, v in claims.items() if v != -1}, high_s=high_s)
 
     def post(self, token: str) -> tuple[int, str]:

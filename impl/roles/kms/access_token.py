@@ -1,61 +1,136 @@
-"""The IdMS access token the KMS accepts: a compact JWS (RFC 7515) signed ES256 (RFC 7518 3.4).
+"""The KMS access token the KMS accepts: a JWT (RFC 7519) in a compact JWS (RFC 7515) signed
+ES256 (RFC 7518 3.4), checked with joserfc against the IdM's JWKS (RFC 7517).
 
-TS 33.180 clause 5.1 / Annex B: a client presents the access token it obtained from the IdMS
-as an OAuth 2.0 bearer token (RFC 6750) on every KMS request; the KMS checks its signature,
-its lifetime, that it names the MC ID the request is for and that it grants the KMS scope.
-The claim names are chosen here (``sub`` = MC ID, ``scope`` space-separated as in RFC 8693,
-``exp``/``iat``/``iss``/``aud`` as in RFC 7519); TS 33.180 / TS 24.482 claim names were not
-read this session (spec/skm-s.md REQ-SKMS-20).
+TS 33.180 5.1.3.1: the KM client presents an access token "scoped for key management services"
+and the KMS provisions keys "based on the MC service ID(s) present in the access token"; B.10:
+as an OAuth 2.0 bearer token (RFC 6750); B.11.2: the KMS validates it "according to IETF RFC
+7519".  Claims (spec/idm-tokens.md): ``mcptt_id`` (B.2.2.3) is the MC ID the keys are for,
+``scope`` (B.2.2.2) space-separated, ``aud`` the KMS (seed 001's "KMS access token"), ``iss``
+the IdM, ``exp``/``nbf``/``iat`` as in RFC 7519 4.1.
 
-What "valid" means here (REQ-SKMS-20, each refusal a 401 through the model's guard
-``token-valid`` with the reason below): the signature verifies and is low-S (``s <= n/2``, the
-one of the two valid ECDSA signatures strict JOSE libraries accept, so a token has one
-signature); ``exp`` (RFC 7519 4.1.4) has not passed; ``nbf`` (4.1.5) and ``iat`` (4.1.6), where
-present, are not later than now plus :data:`LEEWAY` (the IdMS's clock may run a little ahead);
-and ``exp`` is at most :data:`MAX_LIFETIME` after ``iat`` (or after now, without ``iat``) -- a
-project decision (spec/skm-s.md "Token format"), since RFC 7519 sets no maximum.
+What "valid" means here (REQ-SKMS-20, REQ-IDM-20..23; each refusal a 401 through the model's
+guard ``token-valid`` with the reason below; scope and subject are the model's 403 guards):
+
+- the header's ``alg`` is ES256 (pinned: joserfc's registry here knows no other algorithm),
+  its ``kid`` names a key of the JWKS (a JWKS of one key also takes a token without ``kid``);
+- the signature verifies (joserfc) and is low-S, ``s <= n/2``: joserfc accepts both ``(r, s)``
+  and ``(r, n - s)``, so the low-S rule is this module's (:class:`_LowSEs256`), and tokens
+  signed here are low-S;
+- ``iss`` and ``aud`` are the expected ones, ``exp`` has not passed (no leeway: TS 33.180
+  B.2.2.2 allows "not to exceed 30 seconds"), ``nbf`` and ``iat`` (where present) are not
+  later than now plus :data:`LEEWAY` (the IdM's clock may run ahead), and ``exp`` is at most
+  :data:`MAX_LIFETIME` after ``iat`` (or after now, without ``iat``) -- a project decision,
+  since RFC 7519 sets no maximum.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
+from joserfc import jws, jwt
+from joserfc.errors import (
+    ClaimError,
+    ExpiredTokenError,
+    InvalidKeyIdError,
+    JoseError,
+    MissingClaimError,
 )
+from joserfc.jwa import ESAlgorithm
+from joserfc.jwk import ECKey, KeySet
+from joserfc.jws import JWSRegistry
+from joserfc.util import urlsafe_b64decode
 
 from mckm.impl.errors import PolicyError
 
-HEADER = {"alg": "ES256", "typ": "JWT"}
+ALG = "ES256"
 REQ = "REQ-SKMS-20"
-#: seconds an ``nbf`` or ``iat`` may lie ahead of the KMS's clock (RFC 7519 4.1.5 "small leeway")
-LEEWAY = 60
+#: seconds an ``nbf`` or ``iat`` may lie ahead of the KMS's clock: TS 33.180 B.2.2.2 "small
+#: leeway ... to account for clock skew (not to exceed 30 seconds)"
+LEEWAY = 30
 #: the longest lifetime (``exp`` - ``iat``) the KMS accepts, in seconds: one day (chosen)
 MAX_LIFETIME = 86_400
 #: the order n of the P-256 group (FIPS 186-4 D.1.2.3); a low-S signature has s <= n // 2
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+#: the claim naming the MC service ID (TS 33.180 B.2.2.3 "mcptt_id")
+MC_ID_CLAIM = "mcptt_id"
+#: what the demo tokens of :func:`issue` name as issuer and audience
+DEFAULT_ISSUER = "idms"
+DEFAULT_AUDIENCE = "kms"
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+class _LowSEs256(ESAlgorithm):
+    """ES256 that signs low-S and refuses a high-S signature (``s > n/2``)."""
+
+    def __init__(self) -> None:
+        super().__init__(ALG, "P-256", 256, True)
+
+    def sign(self, msg: bytes, key: ECKey) -> bytes:
+        raw = super().sign(msg, key)
+        s = int.from_bytes(raw[32:], "big")
+        return raw[:32] + min(s, P256_ORDER - s).to_bytes(32, "big")
+
+    def verify(self, msg: bytes, sig: bytes, key: ECKey) -> bool:
+        return len(sig) == 64 and int.from_bytes(sig[32:], "big") <= P256_ORDER // 2 \
+            and super().verify(msg, sig, key)
 
 
-def _unb64url(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise _unauthorized("the access token is not base64url") from exc
+class _Es256Registry(JWSRegistry):
+    """A joserfc registry that knows ES256 only (the algorithm is pinned, RFC 8725 3.1)."""
+
+    algorithms = {ALG: _LowSEs256()}  # noqa: RUF012 (joserfc's class attribute)
+    recommended = [ALG]  # noqa: RUF012
+
+
+REGISTRY = _Es256Registry(algorithms=[ALG])
 
 
 def _unauthorized(reason: str) -> PolicyError:
     return PolicyError(reason, requirement=REQ, http_status=401)
+
+
+def signing_key(key: ec.EllipticCurvePrivateKey | ECKey, kid: str | None = None) -> ECKey:
+    """A joserfc P-256 key (``kid`` given, else its RFC 7638 thumbprint)."""
+    jwk = key if isinstance(key, ECKey) else ECKey.import_key(key)
+    if kid is not None:
+        jwk = ECKey.import_key(jwk.as_dict(private=jwk.is_private), {"kid": kid})
+    jwk.ensure_kid()
+    return jwk
+
+
+def sign(key: ec.EllipticCurvePrivateKey | ECKey, claims: dict[str, Any]) -> str:
+    """A compact JWS of ``claims`` signed ES256, low-S; a joserfc key's ``kid`` goes in the
+    header (a bare key signs without one, for a KMS that trusts that one key)."""
+    header = {"alg": ALG}
+    if isinstance(key, ECKey):
+        key.ensure_kid()
+        header["kid"] = str(key.kid)
+    else:
+        key = ECKey.import_key(key)
+    return jwt.encode(header, dict(claims), key, registry=REGISTRY)
+
+
+def issue(key: ec.EllipticCurvePrivateKey | ECKey, *, subject: str, scopes: tuple[str, ...],
+          issued_at: int, lifetime: int, issuer: str = DEFAULT_ISSUER,
+          audience: str = DEFAULT_AUDIENCE) -> str:
+    """A KMS access token for the MC ID ``subject`` (demos and tests; the IdM of
+    :mod:`mckm.impl.roles.idm` issues the real ones): ``sub`` and ``mcptt_id`` both
+    ``subject``."""
+    return sign(key, {"iss": issuer, "aud": audience, "sub": subject, MC_ID_CLAIM: subject,
+                      "scope": " ".join(scopes), "iat": issued_at,
+                      "exp": issued_at + lifetime})
+
+
+def key_set(keys: ec.EllipticCurvePublicKey | KeySet | dict[str, Any]) -> KeySet:
+    """A JWKS from one public key, a joserfc KeySet, or a JWKS document (RFC 7517 5)."""
+    if isinstance(keys, KeySet):
+        return keys
+    if isinstance(keys, dict):
+        return KeySet.import_key_set(keys)  # type: ignore[arg-type]
+    return KeySet([ECKey.import_key(keys)])
 
 
 @dataclass(frozen=True)
@@ -69,80 +144,116 @@ class AccessToken:
     audience: str
 
 
-def issue(key: ec.EllipticCurvePrivateKey, *, subject: str, scopes: tuple[str, ...],
-          issued_at: int, lifetime: int, issuer: str = "idms", audience: str = "kms") -> str:
-    """Sign a token (the IdMS side, for demos and tests), with a low-S signature."""
-    claims = {"iss": issuer, "aud": audience, "sub": subject, "scope": " ".join(scopes),
-              "iat": issued_at, "exp": issued_at + lifetime}
-    signing_input = (_b64url(json.dumps(HEADER, separators=(",", ":")).encode()) + "."
-                     + _b64url(json.dumps(claims, separators=(",", ":")).encode()))
-    r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
-    s = min(s, P256_ORDER - s)  # low-S: (r, n - s) verifies too, and is the one accepted
-    return signing_input + "." + _b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+#: where the verifier gets the IdM's keys: a fixed JWKS, or a callable given the token's
+#: ``kid`` (None when absent) that returns the JWKS to use (e.g. fetched again for a new kid)
+KeySource = KeySet | Callable[[str | None], KeySet]
+
+_CLAIM_REASONS = {
+    "iss": "the access token is from another issuer (iss)",
+    "aud": "the access token is for another audience",
+    "nbf": "the access token is not valid yet (nbf)",
+    "iat": "the access token is issued in the future (iat)",
+}
 
 
-@dataclass(frozen=True)
 class TokenVerifier:
-    """Checks tokens signed by one IdMS key (P-256) for one audience."""
+    """Checks access tokens signed by the IdM's keys (a JWKS) for one audience and issuer."""
 
-    public_key: ec.EllipticCurvePublicKey
-    audience: str = "kms"
-    leeway: int = LEEWAY
-    max_lifetime: int = MAX_LIFETIME
+    def __init__(self, keys: ec.EllipticCurvePublicKey | KeySet | dict[str, Any]
+                 | Callable[[str | None], KeySet], audience: str = DEFAULT_AUDIENCE,
+                 issuer: str = DEFAULT_ISSUER, leeway: int = LEEWAY,
+                 max_lifetime: int = MAX_LIFETIME) -> None:
+        self._keys: KeySource = keys if callable(keys) else key_set(keys)
+        self.audience, self.issuer = audience, issuer
+        self.leeway, self.max_lifetime = leeway, max_lifetime
+
+    def __repr__(self) -> str:
+        return f"TokenVerifier(aud={self.audience!r}, iss={self.issuer!r})"
+
+    def _key(self, kid: object) -> ECKey:
+        if kid is not None and not isinstance(kid, str):
+            raise _unauthorized("the access token's kid is not a string")
+        keys = self._keys(kid) if callable(self._keys) else self._keys
+        try:
+            key = keys.get_by_kid(kid, {"alg": ALG})
+        except InvalidKeyIdError as exc:
+            named = "no kid" if kid is None else "an unknown kid"
+            raise _unauthorized(f"the access token names {named} (not in the IdM's JWKS)"
+                                ) from exc
+        if not isinstance(key, ECKey) or key.curve_name != "P-256":
+            raise _unauthorized("the access token's kid is not a P-256 key")
+        return key
 
     def verify(self, token: str, now: float) -> AccessToken:
         """The token's claims, or PolicyError(http_status=401) naming what is wrong."""
-        parts = token.split(".")
-        if len(parts) != 3:
+        if token.count(".") != 2:
             raise _unauthorized("the access token is not a compact JWS (3 parts)")
         try:
-            header = json.loads(_unb64url(parts[0]))
-            claims = json.loads(_unb64url(parts[1]))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise _unauthorized("the access token header or claims are not JSON") from exc
-        if not isinstance(header, dict) or header.get("alg") != "ES256":
+            obj = jws.extract_compact(token.encode("ascii"))
+        except (JoseError, ValueError, UnicodeError) as exc:
+            raise _unauthorized("the access token's JOSE header is not JSON with an alg "
+                                "(RFC 7515 4.1.1)") from exc
+        header = obj.headers()
+        if header.get("alg") != ALG:
             raise _unauthorized("the access token must be signed ES256")
-        raw = _unb64url(parts[2])
+        try:
+            raw = urlsafe_b64decode(obj.segments["signature"])
+        except (ValueError, TypeError) as exc:
+            raise _unauthorized("the access token is not base64url") from exc
         if len(raw) != 64:
             raise _unauthorized("the ES256 signature is not 64 octets")
-        r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
-        if s > P256_ORDER // 2:
+        if int.from_bytes(raw[32:], "big") > P256_ORDER // 2:
             raise _unauthorized("the ES256 signature is not low-S (s > n/2)")
-        signature = encode_dss_signature(r, s)
+        key = self._key(header.get("kid"))
         try:
-            self.public_key.verify(signature, (parts[0] + "." + parts[1]).encode(),
-                                   ec.ECDSA(hashes.SHA256()))
-        except InvalidSignature as exc:
-            raise _unauthorized("the access token signature does not verify") from exc
+            verified = jws.validate_compact(obj, key, registry=REGISTRY)
+        except JoseError as exc:
+            raise _unauthorized(f"the access token header is refused ({exc.error})") from exc
+        if not verified:
+            raise _unauthorized("the access token signature does not verify")
+        try:
+            claims = json.loads(obj.payload)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _unauthorized("the access token header or claims are not JSON") from exc
         if not isinstance(claims, dict):
             raise _unauthorized("the access token claims are not an object")
-        subject, scope, exp = claims.get("sub"), claims.get("scope"), claims.get("exp")
-        if not isinstance(subject, str) or not isinstance(scope, str) or not isinstance(exp, int):
-            raise _unauthorized("the access token lacks sub, scope or exp")
-        if claims.get("aud") != self.audience:
-            raise _unauthorized("the access token is for another audience")
-        if exp <= now:
-            raise _unauthorized("the access token has expired")
-        self._check_times(claims, exp, now)
-        return AccessToken(subject, frozenset(scope.split()), exp, str(claims.get("iss", "")),
-                           self.audience)
+        return self._check_claims(claims, now)
 
-    def _check_times(self, claims: dict[str, object], exp: int, now: float) -> None:
-        """``nbf`` and ``iat`` not ahead of ``now`` by more than the leeway (RFC 7519 4.1.5,
-        4.1.6); ``exp`` within the maximum lifetime of ``iat`` (or of ``now``)."""
-        times: dict[str, int] = {}
+    def _check_claims(self, claims: dict[str, Any], now: float) -> AccessToken:
+        """RFC 7519 4.1 by joserfc's claims registry, then the lifetime rules of this KMS."""
+        registry = jwt.JWTClaimsRegistry(
+            now=int(now), leeway=self.leeway,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.audience},
+            exp={"essential": True}, scope={"essential": True}, mcptt_id={"essential": True})
+        try:
+            registry.validate(claims)
+        except MissingClaimError as exc:
+            raise _unauthorized(f"the access token lacks {exc.claim.replace(',', ', ')}"
+                                ) from exc
+        except ExpiredTokenError as exc:
+            raise _unauthorized("the access token has expired") from exc
+        except ClaimError as exc:
+            reason = _CLAIM_REASONS.get(exc.claim)
+            raise _unauthorized(reason or f"the access token's {exc.claim} is not valid "
+                                f"({exc.description})") from exc
+        subject, scope, exp = claims[MC_ID_CLAIM], claims["scope"], claims["exp"]
+        if not isinstance(subject, str) or not isinstance(scope, str) \
+                or not isinstance(exp, int):
+            raise _unauthorized(f"the access token's {MC_ID_CLAIM}, scope or exp has the "
+                                "wrong type")
+        if exp <= now:  # RFC 7519 4.1.4, without the leeway the registry allows
+            raise _unauthorized("the access token has expired")
         for name in ("nbf", "iat"):
-            value = claims.get(name)
-            if value is None:
-                continue
-            if not isinstance(value, int) or isinstance(value, bool):
+            if name in claims and not isinstance(claims[name], int):
                 raise _unauthorized(f"the access token's {name} is not a NumericDate")
-            times[name] = value
-        if times.get("nbf", 0) > now + self.leeway:
-            raise _unauthorized("the access token is not valid yet (nbf)")
-        if times.get("iat", 0) > now + self.leeway:
-            raise _unauthorized("the access token is issued in the future (iat)")
-        start = times.get("iat", now)
+        start = claims.get("iat", now)
         if exp - start > self.max_lifetime:
             raise _unauthorized(f"the access token lives longer than the KMS's maximum of "
                                 f"{self.max_lifetime} s")
+        return AccessToken(subject, frozenset(scope.split()), exp, claims["iss"], self.audience)
+
+
+__all__ = ["ALG", "LEEWAY", "MAX_LIFETIME", "MC_ID_CLAIM", "P256_ORDER", "REGISTRY",
+           "AccessToken", "KeySource", "TokenVerifier", "issue", "key_set", "sign",
+           "signing_key"]
