@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import tempfile
 import threading
 import time
@@ -30,7 +29,8 @@ from mckm.impl.roles.kms.algorithms import standard
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.impl.roles.kms.service import KmsService
-from mckm.impl.store.sqlite_kms import SqliteKmsStore
+from mckm.impl.store.kms_store import KmsStore
+from mckm.impl.store.open import describe, open_kms_store
 from mckm.impl.transport.https_kms import (
     KmsHttpsServer,
     TlsIdentity,
@@ -84,14 +84,17 @@ def _idm_public_key(path: Path) -> ec.EllipticCurvePublicKey:
     raise CliError(f"--idm-key {path}: holds no P-256 IdMS key")
 
 
-def _open_role(db_path: Path, config: KmsConfig) -> tuple[SqliteKmsStore, KmsRole]:
-    """The store at ``--db`` and the KMS role on it; a store that cannot be used (readable by
-    others, not SQLite, another KMS's) is an input error naming --db."""
-    with reading(f"--db {db_path}"):
-        try:
-            store = SqliteKmsStore(db_path)
-        except sqlite3.Error as exc:
-            raise CliError(f"--db {db_path}: {exc}") from exc
+#: the --db help of every ``mckm kms`` command (forms: :mod:`mckm.impl.store.open`)
+DB_HELP = ("the KMS store: a SQLite file PATH or sqlite:///PATH (secret; created with mode "
+           "0600), or postgresql://USER:PASSWORD@HOST:PORT/DB shared by several replicas")
+
+
+def _open_role(db_path: str | Path, config: KmsConfig) -> tuple[KmsStore, KmsRole]:
+    """The store at ``--db`` (a path or a URL, :func:`open_kms_store`) and the KMS role on it;
+    a store that cannot be used (readable by others, not SQLite, a server that cannot be
+    reached, another KMS's) is an input error naming --db, never with a URL's password."""
+    with reading(f"--db {describe(str(db_path))}"):
+        store = open_kms_store(str(db_path))
         try:
             return store, KmsRole.open(store, config, standard())
         except BaseException:
@@ -125,8 +128,7 @@ def kms() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8443, show_default=True, type=click.IntRange(0, 65535),
               help="0 = any free port")
-@click.option("--db", "db_path", required=True, type=click.Path(path_type=Path),
-              help="SQLite store (secret; created with mode 0600)")
+@click.option("--db", "db_path", required=True, metavar="URL|PATH", help=DB_HELP)
 @click.option("--kms-uri", required=True, help="the KMS URI, e.g. kms.example.org")
 @click.option("--key-period", default=2592000, show_default=True, type=click.IntRange(min=1),
               help="UserKeyPeriod in seconds")
@@ -140,7 +142,7 @@ def kms() -> None:
               help="PEM server key (with --cert)")
 @click.option("--ca-out", type=click.Path(path_type=Path),
               help="where to write the generated CA certificate for clients")
-def serve(host: str, port: int, db_path: Path, kms_uri: str, key_period: int, key_offset: int,
+def serve(host: str, port: int, db_path: str, kms_uri: str, key_period: int, key_offset: int,
           idm_key: Path, cert_file: Path | None, key_file: Path | None,
           ca_out: Path | None) -> None:
     """Serve /keymanagement/identity/v1/{init,keyprov,certcache} over HTTPS until Ctrl-C."""
@@ -159,7 +161,7 @@ def serve(host: str, port: int, db_path: Path, kms_uri: str, key_period: int, ke
     service.base_url = server.base_url
     server.start()
     click.echo(f"KMS {kms_uri} listening on {server.base_url}/keymanagement/identity/v1 "
-               f"(store {db_path}); Ctrl-C stops")
+               f"(store {store.location}); Ctrl-C stops")
     if ca_out is not None and identity.ca_pem:
         click.echo(f"clients trust the CA in {ca_out}")
     stop = threading.Event()
@@ -176,14 +178,14 @@ def serve(host: str, port: int, db_path: Path, kms_uri: str, key_period: int, ke
 
 
 @kms.command("enrol")
-@click.option("--db", "db_path", required=True, type=click.Path(path_type=Path))
+@click.option("--db", "db_path", required=True, metavar="URL|PATH", help=DB_HELP)
 @click.option("--user", "user_uri", required=True, help="the user's MC ID URI")
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="JSON file (mode 0600) receiving the user's TrK and InK")
 @click.option("--kms-uri", required=True)
 @click.option("--key-period", default=2592000, show_default=True, type=click.IntRange(min=1))
 @click.option("--key-offset", default=0, show_default=True, type=click.IntRange(min=0))
-def enrol(db_path: Path, user_uri: str, out: Path, kms_uri: str, key_period: int,
+def enrol(db_path: str, user_uri: str, out: Path, kms_uri: str, key_period: int,
           key_offset: int) -> None:
     """Enrol a user: create its TrK/InK and write them for out-of-band delivery.
 
