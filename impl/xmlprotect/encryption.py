@@ -17,10 +17,7 @@ that does not verify, decrypted octets that are not XML.  Nothing is returned on
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
-import re
 from collections.abc import Callable, Iterable
 from copy import deepcopy
 from dataclasses import dataclass
@@ -31,7 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from lxml import etree
 
 from mckm.impl.errors import DecodeError, PolicyError, UsageError, VerifyError
-from mckm.impl.xmlprotect import names
+from mckm.impl.xmlprotect import base64text, names
 from mckm.impl.xmlprotect.keys import Keyring, key_name, parse_key_name
 from mckm.impl.xmlprotect.parsing import (
     MAX_DOCUMENT_OCTETS,
@@ -46,7 +43,6 @@ REQ_KEY = "REQ-IKMM-04"
 REQ_REFUSE = "REQ-IKMM-05"
 #: how many layers of EncryptedData inside decrypted content are opened (super-encryption).
 MAX_LAYERS = 4
-_WHITESPACE = re.compile(rb"[ \t\r\n]+")
 
 IvSource = Callable[[], bytes]
 
@@ -106,7 +102,7 @@ def _encrypted_data(sealed: bytes, xpk_id: int | None) -> etree._Element:
         etree.SubElement(info, names.ds("KeyName")).text = key_name(xpk_id)
     cipher_data = etree.SubElement(data, names.xenc("CipherData"))
     etree.SubElement(cipher_data, names.xenc("CipherValue")).text = (
-        base64.b64encode(sealed).decode("ascii"))
+        base64text.encode(sealed))
     return data
 
 
@@ -154,7 +150,7 @@ def _open_one(root: etree._Element, data: etree._Element, where: str, keys: Keyr
                               payload=where, field="EncryptionMethod")
     xpk_id = _key_id(key_info, where, default_xpk_id)
     key = keys.keys_for(xpk_id, REQ_KEY).confidentiality.reveal()
-    sealed = _base64(cipher_value.text, where)
+    sealed = base64text.decode(cipher_value.text, payload=where, field="CipherValue")
     if len(sealed) < names.GCM_IV_OCTETS + names.GCM_TAG_OCTETS:
         raise DecodeError(f"{len(sealed)} octets, shorter than a 12-octet IV and a 16-octet "
                           "tag", payload=where, field="CipherValue")
@@ -224,14 +220,6 @@ def _key_id(key_info: etree._Element | None, where: str, default: int | None) ->
         raise PolicyError(f"{where}: ds:KeyInfo must hold one ds:KeyName with the XPK-ID, "
                           f"found {found} (TS 33.180 9.3.4.2)", requirement=REQ_KEY)
     return parse_key_name(children[0].text, where)
-
-
-def _base64(text: str | None, where: str) -> bytes:
-    raw = _WHITESPACE.sub(b"", (text or "").encode("utf-8"))
-    try:
-        return base64.b64decode(raw, validate=True)
-    except binascii.Error as exc:
-        raise DecodeError(f"not base64 ({exc})", payload=where, field="CipherValue") from None
 
 
 def _replace(data: etree._Element, fragment: etree._Element) -> None:

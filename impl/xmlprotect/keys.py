@@ -13,14 +13,13 @@ Keys are :class:`~mckm.impl.redact.Secret` and appear in no repr, log or error.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from mckm.impl.crypto.mckeys import KEY_ID_BITS, xpk_confidentiality_key, xpk_integrity_key
 from mckm.impl.errors import DecodeError, PolicyError, UsageError
 from mckm.impl.redact import Secret
+from mckm.impl.xmlprotect import base64text
 from mckm.models.policy.key_id import purpose_of
 from mckm.models.policy.key_purposes import PURPOSES
 
@@ -34,18 +33,14 @@ XPK_OCTETS = 16
 def key_name(xpk_id: int) -> str:
     """TS 33.180 9.3.4.2: the ``ds:KeyName`` of an XPK-ID, base64 of its 4 octets."""
     _check_id(xpk_id)
-    return base64.b64encode(xpk_id.to_bytes(KEY_ID_OCTETS, "big")).decode("ascii")
+    return base64text.encode(xpk_id.to_bytes(KEY_ID_OCTETS, "big"))
 
 
 def parse_key_name(text: str | None, where: str) -> int:
     """The XPK-ID a ``ds:KeyName`` names: strict base64 of exactly 4 octets."""
-    value = (text or "").strip()
-    try:
-        raw = base64.b64decode(value.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError):
-        raise DecodeError(f"{value!r} is not base64", payload=where, field="KeyName") from None
+    raw = base64text.decode(text, payload=where, field="KeyName")
     if len(raw) != KEY_ID_OCTETS:
-        raise DecodeError(f"an XPK-ID is {KEY_ID_OCTETS} octets, {value!r} holds {len(raw)}",
+        raise DecodeError(f"an XPK-ID is {KEY_ID_OCTETS} octets, {text!r} holds {len(raw)}",
                           payload=where, field="KeyName")
     return int.from_bytes(raw, "big")
 

@@ -8,6 +8,8 @@ refused before any of its content is used.  Errors name the line and column.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from mckm.impl.errors import DecodeError
@@ -16,6 +18,8 @@ from mckm.impl.errors import DecodeError
 #: smaller (RFC 3428 5: a MESSAGE over 1300 octets should use a session or congestion-controlled
 #: transport); the limit bounds what a peer can make us parse.
 MAX_DOCUMENT_OCTETS = 1 << 20
+#: a DOCTYPE declaration that made the parse fail (an external DTD the parser may not fetch).
+_DOCTYPE = re.compile(rb"<!DOCTYPE[\s>]")
 
 
 def _parser() -> etree.XMLParser:
@@ -33,6 +37,9 @@ def parse_document(data: bytes, what: str, *, limit: int = MAX_DOCUMENT_OCTETS) 
     try:
         root = etree.fromstring(bytes(data), _parser())
     except etree.XMLSyntaxError as exc:
+        if _DOCTYPE.search(bytes(data)):
+            raise DecodeError("a DTD is not allowed (no entities, no external references)",
+                              payload=what, field="DOCTYPE") from None
         line, column = exc.position
         raise DecodeError(f"not well-formed XML at line {line}, column {column}: {exc.msg}",
                           payload=what) from None

@@ -17,11 +17,8 @@ pointing at a body of the message.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
-import re
 from collections.abc import Callable, Mapping
 from copy import deepcopy
 from urllib.parse import quote, unquote
@@ -29,7 +26,7 @@ from urllib.parse import quote, unquote
 from lxml import etree
 
 from mckm.impl.errors import DecodeError, PolicyError, UsageError, VerifyError
-from mckm.impl.xmlprotect import names
+from mckm.impl.xmlprotect import base64text, names
 from mckm.impl.xmlprotect.keys import Keyring, key_name, parse_key_name
 from mckm.impl.xmlprotect.parsing import parse_document, serialize
 
@@ -42,7 +39,6 @@ CONTAINER_NS = "urn:mckm:xmlprotect:signatures"
 CONTAINER = f"{{{CONTAINER_NS}}}signatures"
 #: RFC 2392 2: characters of a Content-ID left as they are in a cid URL.
 _CID_SAFE = "!$&'()*+,;=:@-._~"
-_WHITESPACE = re.compile(r"[ \t\r\n]+")
 
 
 def cid_url(content_id: str) -> str:
@@ -68,9 +64,10 @@ def sign_reference(uri: str, body: bytes, *, xpk_id: int, keys: Keyring,
     etree.SubElement(signed_info, names.ds("SignatureMethod"), Algorithm=names.HMAC_SHA256)
     reference = etree.SubElement(signed_info, names.ds("Reference"), URI=uri)
     etree.SubElement(reference, names.ds("DigestMethod"), Algorithm=names.SHA256)
-    etree.SubElement(reference, names.ds("DigestValue")).text = _b64(hashlib.sha256(body).digest())
+    digest = hashlib.sha256(body).digest()
+    etree.SubElement(reference, names.ds("DigestValue")).text = base64text.encode(digest)
     mac = hmac.new(key, _canonical(signed_info, exclusive=True), hashlib.sha256).digest()
-    etree.SubElement(signature, names.ds("SignatureValue")).text = _b64(mac)
+    etree.SubElement(signature, names.ds("SignatureValue")).text = base64text.encode(mac)
     if key_info:
         info = etree.SubElement(signature, names.ds("KeyInfo"))
         etree.SubElement(info, names.ds("KeyName")).text = key_name(xpk_id)
@@ -241,16 +238,8 @@ def _key_id(key_info: etree._Element | None, where: str, default: int | None) ->
     return parse_key_name(children[0].text, where)
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def _unb64(text: str | None, where: str, field: str, length: int) -> bytes:
-    raw = _WHITESPACE.sub("", text or "")
-    try:
-        value = base64.b64decode(raw.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError):
-        raise DecodeError("not base64", payload=where, field=field) from None
+    value = base64text.decode(text, payload=where, field=field)
     if len(value) != length:
         raise DecodeError(f"{len(value)} octets, {length} expected", payload=where, field=field)
     return value

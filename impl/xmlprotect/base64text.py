@@ -1,0 +1,42 @@
+"""Base64 as XML Encryption and XML Signature carry it (``base64Binary``), read strictly.
+
+Whitespace between characters is allowed (xmlsec1 wraps long values over lines); otherwise the
+text must be the canonical RFC 4648 4 encoding of its octets: the alphabet, whole quanta and
+padding only at the end, zero pad bits.  Anything else is refused, so one octet string has one
+accepted spelling.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from mckm.impl.errors import DecodeError
+
+_WHITESPACE = re.compile(r"[ \t\r\n]+")
+
+
+def encode(data: bytes) -> str:
+    """RFC 4648 4 base64 of ``data``."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def decode(text: str | None, *, payload: str, field: str) -> bytes:
+    """The octets of base64 ``text``; a DecodeError naming ``payload`` and ``field`` if it is
+    not canonical base64."""
+    compact = _WHITESPACE.sub("", text or "")
+    try:
+        raw = compact.encode("ascii")
+        value = base64.b64decode(raw, validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise DecodeError(f"{_show(compact)} is not base64", payload=payload,
+                          field=field) from None
+    if base64.b64encode(value) != raw:
+        raise DecodeError(f"{_show(compact)} is not canonical base64 (RFC 4648 4)",
+                          payload=payload, field=field)
+    return value
+
+
+def _show(text: str) -> str:
+    return repr(text if len(text) <= 24 else text[:24] + "…")
