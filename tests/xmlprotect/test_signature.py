@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 
 import pytest
 from hypothesis import given
@@ -72,7 +73,7 @@ def test_any_altered_bit_of_a_body_is_refused(position: int, bit: int) -> None:
     signed = _signed()
     body = bytearray(SIGNALLING)
     body[position % len(body)] ^= 1 << bit
-    with pytest.raises(VerifyError, match="digest of 'cid:signalling@ue.example.org'"):
+    with pytest.raises(VerifyError, match=re.escape("digest of 'cid:signalling@ue.example.org'")):
         verify_bodies(signed, {**BODIES, "signalling@ue.example.org": bytes(body)}, keys=ring())
 
 
@@ -97,8 +98,8 @@ def test_an_altered_digest_value_is_refused_by_the_mac() -> None:
 
 def test_a_body_without_signature_is_refused() -> None:
     signed = sign_bodies({"signalling@ue.example.org": SIGNALLING}, xpk_id=CSK_ID, keys=ring())
-    with pytest.raises(PolicyError, match="<resource-lists@ue.example.org> carries no "
-                                          "signature") as err:
+    expected = re.escape("<resource-lists@ue.example.org> carries no signature")
+    with pytest.raises(PolicyError, match=expected) as err:
         verify_bodies(signed, BODIES, keys=ring())
     assert err.value.requirement == "REQ-IKMM-07"
 
@@ -185,7 +186,7 @@ def test_a_malformed_signature_body_is_refused(document: bytes) -> None:
 
 
 def test_malformed_base64_in_a_signature_is_refused() -> None:
-    root, signed_info = _first_signed_info()
+    root = _tree(_signed())
     root[0][1].text = "!!"
     with pytest.raises(DecodeError, match="not base64") as err:
         verify_bodies(etree.tostring(root), BODIES, keys=ring())
