@@ -177,3 +177,27 @@ def test_we_verify_what_xmlsec1_signs(xmlsec1: str, tmp_path: Path, c14n: str) -
     assert verify_bodies(done.stdout, {CID: SIGNALLING}, keys=ring()) == (CSK_ID,)
     with pytest.raises(VerifyError, match="digest"):
         verify_bodies(done.stdout, {CID: SIGNALLING + b"\n"}, keys=ring())
+
+
+def _shipped_xml_vectors() -> list[dict[str, object]]:
+    import json
+
+    from mckm.impl.vectors.runner import builtin_files
+
+    path = next(p for p in builtin_files() if p.name == "xml-protect.json")
+    vectors: list[dict[str, object]] = json.loads(path.read_text())["vectors"]
+    return vectors
+
+
+@pytest.mark.parametrize("index", range(len(_shipped_xml_vectors())))
+def test_xmlsec1_decrypts_every_shipped_xml_protect_vector(xmlsec1: str, tmp_path: Path,
+                                                           index: int) -> None:
+    """The expected outputs of impl/vectors/data/xml-protect.json, judged by xmlsec1."""
+    vector = _shipped_xml_vectors()[index]
+    key = tmp_path / "key.aes"
+    key.write_bytes(bytes.fromhex(str(vector["confidentiality_key"])))
+    path = tmp_path / "protected.xml"
+    path.write_text(str(vector["protected"]), encoding="utf-8")
+    name = key_name(int(str(vector["xpk_id"])))
+    clear = _xmlsec1_decrypt_all(xmlsec1, path, [f"--aeskey:{name}", key])
+    assert canonical(clear) == canonical(str(vector["plaintext"]).encode("utf-8"))
