@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from mckm.impl.errors import MckmError
-from mckm.impl.vectors import kinds_cms  # noqa: F401  (registers cms-kek)
-from mckm.impl.vectors import kinds_mikey_sakke  # noqa: F401  (registers mikey-sakke-process)
-from mckm.impl.vectors import kinds_xml  # noqa: F401  (registers xml-protect)
+from mckm.impl.vectors import (
+    kinds_mikey_sakke,  # noqa: F401  (registers mikey-sakke-process)
+    kinds_xml,  # noqa: F401  (registers xml-protect)
+)
 from mckm.impl.vectors.kinds import KINDS, Field, Kind
 
 _SCALAR = re.compile(r"(0[xX])?[0-9a-fA-F]+")
