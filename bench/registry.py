@@ -32,6 +32,7 @@ MODULES: tuple[str, ...] = (
     "mckm.bench.kms",
     "mckm.bench.seal",
     "mckm.bench.ticket",
+    "mckm.bench.xmlprotect",
 )
 
 #: a first timed call this much slower than the median call (and over WARMUP_FLOOR_S) means the
