@@ -17,6 +17,7 @@ from typing import Any
 
 from mckm.impl.errors import MckmError
 from mckm.impl.vectors import (
+    kinds_cms,  # noqa: F401  (registers cms-kek)
     kinds_mikey_sakke,  # noqa: F401  (registers mikey-sakke-process)
     kinds_xml,  # noqa: F401  (registers xml-protect)
 )

@@ -1,0 +1,228 @@
+"""CMS AuthEnvelopedData with a KEKRecipientInfo (impl/smime/cms.py): round trips, and every
+refusal names its field (RFC 5083 2.1/2.2, RFC 5084 3.2, RFC 5652 6.2.3, RFC 3565 2.3.2)."""
+
+from __future__ import annotations
+
+import pytest
+from asn1crypto import algos, core
+from asn1crypto import cms as asn1
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mckm.impl.errors import DecodeError, MckmError, PolicyError, UsageError, VerifyError
+from mckm.impl.redact import Secret
+from mckm.impl.smime import cms
+from tests.smime.helpers import BODY, CEK, KEY_ID, regions
+
+KEYS = {KEY_ID: CEK}
+SIGNED_DATA = "1.2.840.113549.1.7.2"
+
+
+def _edit(der: bytes, change: object) -> bytes:
+    """Re-encode ``der`` after ``change(AuthEnvelopedData)`` (asn1crypto builds the DER)."""
+    info = asn1.ContentInfo.load(der)
+    data = info["content"]
+    data.native  # noqa: B018  (parse all, so the edited value re-encodes)
+    change(data)  # type: ignore[operator]
+    inner = asn1.AuthEnvelopedData.load(data.untag().dump(force=True))
+    return bytes(asn1.ContentInfo({"content_type": "authenticated_enveloped_data",
+                                   "content": inner}).dump())
+
+
+def test_round_trip_and_structure() -> None:
+    der = cms.protect(BODY, KEY_ID, CEK)
+    opened = cms.unprotect(der, KEYS)
+    assert (opened.content, opened.content_type, opened.key_id) == (BODY, cms.ID_DATA, KEY_ID)
+    info = asn1.ContentInfo.load(der)
+    assert info["content_type"].dotted == cms.ID_CT_AUTH_ENVELOPED_DATA
+    data = info["content"]
+    assert data["version"].native == "v0"
+    kekri = data["recipient_infos"][0].chosen
+    assert data["recipient_infos"][0].name == "kekri"
+    assert kekri["version"].native == "v4"
+    assert kekri["kekid"]["key_identifier"].native == KEY_ID
+    assert kekri["key_encryption_algorithm"]["algorithm"].dotted == cms.ID_AES256_WRAP
+    assert isinstance(kekri["key_encryption_algorithm"]["parameters"], core.Void)
+    assert len(kekri["encrypted_key"].native) == 40
+    algorithm = data["auth_encrypted_content_info"]["content_encryption_algorithm"]
+    assert algorithm["algorithm"].dotted == cms.ID_AES256_GCM
+    params = cms.GCMParameters.load(algorithm["parameters"].dump())
+    assert len(params["aes_nonce"].native) == 12 and params["aes_icvlen"].native == 16
+    assert len(data["mac"].native) == 16
+    assert isinstance(data["auth_attrs"], core.Void)  # id-data: none needed (RFC 5083 2.1)
+    assert len(data["auth_encrypted_content_info"]["encrypted_content"].native) == len(BODY)
+
+
+def test_fresh_content_key_and_nonce_each_time() -> None:
+    one, two = cms.protect(BODY, KEY_ID, CEK), cms.protect(BODY, KEY_ID, CEK)
+    assert one != two
+    wrapped = [der[slice(r.start, r.stop)] for der in (one, two)
+               for r in [regions(der)["wrapped key"]]]
+    assert wrapped[0] != wrapped[1]
+    assert cms.protect(BODY, KEY_ID, CEK, content_key=bytes(32), nonce=bytes(12)) == \
+        cms.protect(BODY, KEY_ID, CEK, content_key=bytes(32), nonce=bytes(12))
+
+
+def test_lookup_by_function_and_secret_cek() -> None:
+    der = cms.protect(b"x", KEY_ID, Secret(CEK))
+    assert cms.unprotect(der, lambda key_id: Secret(CEK) if key_id == KEY_ID else None) \
+        .content == b"x"
+
+
+def test_other_content_type_carries_auth_attrs() -> None:
+    der = cms.protect(b"inner", KEY_ID, CEK, content_type=SIGNED_DATA)
+    data = asn1.ContentInfo.load(der)["content"]
+    attrs = data["auth_attrs"]
+    assert [a["type"].native for a in attrs] == ["content_type"]
+    assert attrs[0]["values"][0].dotted == SIGNED_DATA
+    assert cms.unprotect(der, KEYS).content_type == SIGNED_DATA
+    # the attributes are authenticated: another content-type value is refused by the tag
+    other = _edit(der, lambda d: d.__setitem__("auth_attrs", [
+        {"type": "content_type", "values": ["enveloped_data"]}]))
+    with pytest.raises(DecodeError, match="authAttrs"):
+        cms.unprotect(other, KEYS)
+
+
+def test_authattrs_are_the_aad() -> None:
+    """A signing-time attribute added after protection changes the AAD: the tag fails."""
+    der = cms.protect(b"inner", KEY_ID, CEK, content_type=SIGNED_DATA)
+    added = _edit(der, lambda d: d["auth_attrs"].append(
+        {"type": "signing_time", "values": [asn1.Time(name="utc_time",
+                                                      value=core.UTCTime("500101000000Z"))]}))
+    with pytest.raises(VerifyError, match="GCM tag"):
+        cms.unprotect(added, KEYS)
+
+
+def test_unknown_key_id_is_a_policy_refusal() -> None:
+    der = cms.protect(BODY, KEY_ID, CEK)
+    with pytest.raises(PolicyError, match="2c0f0a01") as caught:
+        cms.unprotect(der, {b"\x99": CEK})
+    assert caught.value.requirement == "REQ-CEK-06"
+
+
+def test_wrong_cek_is_a_verify_error() -> None:
+    der = cms.protect(BODY, KEY_ID, CEK)
+    with pytest.raises(VerifyError, match="RFC 3394"):
+        cms.unprotect(der, {KEY_ID: bytes(32)})
+
+
+def _kekri(**changes: object) -> object:
+    """A change that replaces the KEKRecipientInfo by one with ``changes`` to its fields."""
+
+    def change(data: asn1.AuthEnvelopedData) -> None:
+        kekri = data["recipient_infos"][0].chosen
+        fields = {name: kekri[name] for name in
+                  ("version", "kekid", "key_encryption_algorithm", "encrypted_key")}
+        fields.update(changes)
+        data["recipient_infos"] = [asn1.RecipientInfo("kekri",
+                                                      asn1.KEKRecipientInfo(fields))]
+
+    return change
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda d: d.__setitem__("version", 2), "AuthEnvelopedData.version"),
+    (_kekri(version=3), "recipientInfos[0].version"),
+    (_kekri(key_encryption_algorithm={"algorithm": "aes128_wrap"}),
+     "recipientInfos[0].keyEncryptionAlgorithm"),
+    (_kekri(key_encryption_algorithm={"algorithm": "aes256_wrap", "parameters": core.Null()}),
+     "recipientInfos[0].keyEncryptionAlgorithm.parameters"),
+    (_kekri(encrypted_key=bytes(48)), "recipientInfos[0].encryptedKey"),
+    (lambda d: d["auth_encrypted_content_info"].__setitem__(
+        "content_encryption_algorithm",
+        algos.EncryptionAlgorithm({"algorithm": "aes128_gcm",
+                                   "parameters": cms.GCMParameters({"aes_nonce": bytes(12),
+                                                                    "aes_icvlen": 16})})),
+     "authEncryptedContentInfo.contentEncryptionAlgorithm"),
+    (lambda d: d["auth_encrypted_content_info"].__setitem__(
+        "content_encryption_algorithm",
+        algos.EncryptionAlgorithm({"algorithm": "aes256_gcm",
+                                   "parameters": cms.GCMParameters({"aes_nonce": bytes(8),
+                                                                    "aes_icvlen": 16})})),
+     "GCMParameters.aes-nonce"),
+    (lambda d: d["auth_encrypted_content_info"].__setitem__(
+        "content_encryption_algorithm",
+        algos.EncryptionAlgorithm({"algorithm": "aes256_gcm",
+                                   "parameters": cms.GCMParameters({"aes_nonce": bytes(12)})})),
+     "GCMParameters.aes-ICVlen"),
+    (lambda d: d.__setitem__("mac", bytes(12)), "AuthEnvelopedData.mac"),
+    (lambda d: d["auth_encrypted_content_info"].__setitem__("encrypted_content", None),
+     "authEncryptedContentInfo.encryptedContent"),
+    (lambda d: d["auth_encrypted_content_info"].__setitem__("content_type", "signed_data"),
+     "AuthEnvelopedData.authAttrs"),
+    (lambda d: d.__setitem__("recipient_infos", []), "AuthEnvelopedData.recipientInfos"),
+])
+def test_each_profile_violation_names_its_field(change: object, field: str) -> None:
+    bad = _edit(cms.protect(BODY, KEY_ID, CEK), change)
+    with pytest.raises(DecodeError) as caught:
+        cms.unprotect(bad, KEYS)
+    assert caught.value.field == field, str(caught.value)
+    assert caught.value.payload == cms.PAYLOAD
+
+
+def test_trailing_octets_are_refused_with_their_offset() -> None:
+    der = cms.protect(BODY, KEY_ID, CEK)
+    with pytest.raises(DecodeError, match="2 trailing octet") as caught:
+        cms.unprotect(der + b"\x00\x00", KEYS)
+    assert caught.value.offset == len(der)
+
+
+def test_other_outer_content_type_is_refused() -> None:
+    der = bytes(asn1.ContentInfo({"content_type": "data",
+                                  "content": core.OctetString(b"x")}).dump())
+    with pytest.raises(DecodeError, match="id-ct-authEnvelopedData") as caught:
+        cms.unprotect(der, KEYS)
+    assert caught.value.field == "ContentInfo.contentType"
+
+
+@pytest.mark.parametrize("data", [b"", b"\x30", b"\x30\x80", b"\x04\x01", b"garbage",
+                                  b"\x30\x03\x06\x01\x00"])
+def test_garbage_is_a_decode_error(data: bytes) -> None:
+    with pytest.raises(DecodeError):
+        cms.unprotect(data, KEYS)
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_a_flipped_bit_in_ciphertext_tag_or_wrapped_key_is_refused(data: st.DataObject) -> None:
+    der = cms.protect(BODY, KEY_ID, CEK, content_key=bytes(range(32)), nonce=bytes(12))
+    where = regions(der)
+    name = data.draw(st.sampled_from(sorted(where)))
+    position = data.draw(st.sampled_from(where[name]))
+    bit = data.draw(st.integers(0, 7))
+    tampered = bytearray(der)
+    tampered[position] ^= 1 << bit
+    with pytest.raises(VerifyError):
+        cms.unprotect(bytes(tampered), KEYS)
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_a_flipped_bit_anywhere_is_a_named_refusal(data: st.DataObject) -> None:
+    der = cms.protect(b"Content-Type: text/plain\r\n\r\nhi", KEY_ID, CEK,
+                      content_key=bytes(range(32)), nonce=bytes(12))
+    position = data.draw(st.integers(0, len(der) - 1))
+    tampered = bytearray(der)
+    tampered[position] ^= 1 << data.draw(st.integers(0, 7))
+    with pytest.raises(MckmError) as caught:
+        cms.unprotect(bytes(tampered), KEYS)
+    assert isinstance(caught.value, DecodeError | PolicyError | VerifyError)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"cek": bytes(16)}, "256 bits"),
+    ({"key_id": b""}, "Key ID"),
+    ({"nonce": bytes(16)}, "nonce"),
+    ({"content_key": bytes(16)}, "content key"),
+    ({"content_type": "not an oid"}, "not an OID"),
+])
+def test_caller_mistakes_are_usage_errors(kwargs: dict[str, object], match: str) -> None:
+    args: dict[str, object] = {"key_id": KEY_ID, "cek": CEK} | kwargs
+    with pytest.raises(UsageError, match=match):
+        cms.protect(BODY, **args)  # type: ignore[arg-type]
+
+
+def test_no_key_material_in_reprs() -> None:
+    der = cms.protect(BODY, KEY_ID, Secret(CEK))
+    opened = cms.unprotect(der, KEYS)
+    assert BODY.hex()[:16] not in repr(opened) and "mcptt" not in repr(opened)
