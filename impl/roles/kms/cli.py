@@ -245,3 +245,48 @@ def issue_token(idm_key: Path, user_uri: str, lifetime: int) -> None:
     key = _load_or_create_idm_key(idm_key)
     click.echo(access_token.issue(key, subject=user_uri, scopes=(KMS_SCOPE,),
                                   issued_at=int(time.time()), lifetime=lifetime))
+
+
+@kms.command("rollover")
+@click.option("--db", "db_path", required=True, type=click.Path(path_type=Path),
+              help="the KMS's SQLite store (as for serve)")
+@click.option("--kms-uri", required=True)
+@click.option("--key-period", default=2592000, show_default=True, type=click.IntRange(min=1))
+@click.option("--key-offset", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--period", "period_no", type=click.IntRange(min=0),
+              help="key period number (TS 33.180 F.2.1) [default: the next one]")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="worker processes [default: one per CPU]")
+@click.option("--batch", default=128, show_default=True, type=click.IntRange(min=1),
+              help="key sets per worker task and per transaction")
+def rollover(db_path: Path, kms_uri: str, key_period: int, key_offset: int,
+             period_no: int | None, workers: int | None, batch: int) -> None:
+    """Issue the key sets (SSK+PVT, RSK) of a key period for every enrolled user lacking one.
+
+    Each batch is stored in one transaction and the store is the checkpoint: a run stopped at
+    any point (Ctrl-C, kill -9) is continued by running the command again; a key set stored
+    meanwhile by a serving KMS is kept as stored. Progress on stderr, a summary on stdout."""
+    import sys
+
+    from mckm.impl.roles.kms.rollover import ProgressLine, roll_over
+
+    if not db_path.is_file():
+        raise CliError(f"--db {db_path}: no KMS store there (mckm kms serve or enrol creates it)")
+    store, role = _open_role(db_path, KmsConfig(kms_uri, key_period, key_offset))
+    line = ProgressLine(sys.stderr)
+    try:
+        result = roll_over(role, period_no, workers=workers, batch=batch, progress=line)
+    except KeyboardInterrupt:
+        line.close()
+        stored = line.last.issued if line.last is not None else 0
+        click.echo(f"interrupted: the {stored:,} key sets stored by this run are kept; run the "
+                   "command again to continue", err=True)
+        raise click.exceptions.Exit(130) from None
+    finally:
+        store.close()
+    line.close()
+    already = result.progress.present + result.progress.kept
+    if already:
+        click.echo(f"resumed: {already:,} users already held period "
+                   f"{result.progress.period_no} (an earlier run or a serving KMS)", err=True)
+    click.echo(result.summary())
