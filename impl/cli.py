@@ -182,6 +182,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "codec": ("mckm.impl.codec.cli:codec", "Decode, encode and describe MIKEY messages."),
     "lint": ("mckm.impl.lint.cli:lint", "Check a contribution's text for inconsistencies."),
     "kms": ("mckm.impl.roles.kms.cli:kms", "Run the KMS / SKM-S over HTTPS; enrol users."),
+    "idm": ("mckm.impl.roles.idm.cli:idm", "Run the IdM (OpenID Connect, PKCE) over HTTPS."),
     "ticket": ("mckm.impl.roles.ticket.cli:ticket", "Run a MIKEY-TICKET KMS or BSF; drive a UE."),
     "prove": ("mckm.proofs.cli:prove", "Prove the models' invariants with z3 and kill mutants."),
 }

@@ -191,6 +191,15 @@ ROWS: dict[str, Row] = {
     "kms enrol: --out a folder": row(
         "kms enrol --db {d}/enrol.db --user sip:b@x --out {d} --kms-uri k", 2,
         "--out {d}: is a folder, not a file"),
+    # idm
+    "idm serve: config not JSON": row(
+        "idm serve --config {d}/broken.json", 2, "broken.json: not a readable UTF-8 JSON file"),
+    "idm serve: config without users": row(
+        "idm serve --config {d}/empty-object.json", 2, "field users: not a non-empty object"),
+    "idm hash-password: empty password": row("idm hash-password", 2, "password", stdin="\n"),
+    "idm login: IdM not reachable": row(
+        "idm login --idm https://127.0.0.1:{port} --ca {d}/ca.pem --client-id c "
+        "--redirect-uri https://c/cb --user alice", 2, "--idm https://127.0.0.1:", stdin="pw\n"),
     # ticket servers
     "ticket kms-serve: --config missing": row(
         "ticket kms-serve --config {d}/missing.json", 2, "'--config'"),

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from mckm.impl.errors import UsageError
+from mckm.impl.errors import PolicyError, UsageError
 from mckm.impl.roles.idm.role import AUTHORIZE, TOKEN, s256
 from mckm.impl.transport.https_kms import client_context
 
@@ -126,17 +126,21 @@ class IdmSession:
 
 
 def login(session: IdmSession, username: str, password: str) -> dict[str, Any]:
-    """The whole flow: the token response (UsageError naming the step that failed)."""
+    """The whole flow: the token response (PolicyError naming the step the IdM refused)."""
     answer = session.login(username, password)
     params = answer.location_params()
     if answer.status != 302 or "code" not in params:
-        raise UsageError(f"IdM login refused: HTTP {answer.status} "
-                         f"{params.get('error_description', '')}".rstrip())
+        reason = params.get("error_description") or (
+            "the user name or password is wrong" if answer.status == 401 else "no code")
+        raise PolicyError(f"IdM login refused (HTTP {answer.status}): {reason}",
+                          requirement="REQ-IDM-03", http_status=answer.status)
     if params.get("state") != session.state:  # TS 33.180 B.4.2.3: ignore such a code
-        raise UsageError("IdM login: the state of the response is not ours (B.4.2.3)")
+        raise PolicyError("IdM login: the state of the response is not ours (B.4.2.3)",
+                          requirement="REQ-IDM-02")
     tokens = session.redeem(params["code"])
     if tokens.status != 200:
-        raise UsageError(f"IdM token request refused: HTTP {tokens.status} "
-                         f"{tokens.body.decode(errors='replace')[:200]}")
+        raise PolicyError(f"IdM token request refused (HTTP {tokens.status}): "
+                          f"{tokens.body.decode(errors='replace')[:200]}",
+                          requirement="REQ-IDM-06", http_status=tokens.status)
     document: dict[str, Any] = tokens.json()
     return document
