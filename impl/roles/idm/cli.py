@@ -63,8 +63,8 @@ def serve(config_file: Path, host: str, port: int, ca_out: Path | None,
     with reading(f"--host {host} --port {port}"):
         server = IdmHttpsServer(role, identity, host, port)
     server.start()
-    click.echo(f"IdM {role.issuer} serving {len(config.users)} users, "
-               f"{len(config.clients)} clients; JWKS at {role.issuer}/jwks; Ctrl-C stops")
+    click.echo(f"IdM {role.issuer} (users: {len(config.users)}, clients: "
+               f"{len(config.clients)}); JWKS at {role.issuer}/jwks; Ctrl-C stops")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     next_rollover = time.monotonic() + rollover_every if rollover_every else float("inf")
