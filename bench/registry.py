@@ -34,6 +34,7 @@ MODULES: tuple[str, ...] = (
     "mckm.bench.seal",
     "mckm.bench.ticket",
     "mckm.bench.xmlprotect",
+    "mckm.bench.cms",
 )
 
 #: a first timed call this much slower than the median call (and over WARMUP_FLOOR_S) means the

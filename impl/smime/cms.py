@@ -143,6 +143,9 @@ def protect(content: bytes, key_id: bytes, cek: bytes | Secret[bytes], *,
         "algorithm": _AES256_GCM,
         "parameters": GCMParameters({"aes_nonce": core.OctetString(iv), "aes_icvlen": _ICV}),
     })
+    # passed on as parsed octets: a built one is re-encoded at every level above it (asn1crypto
+    # 1.5 re-checks its DEFAULT field each time), a quarter of protect's time
+    algorithm = algos.EncryptionAlgorithm.load(algorithm.dump())
     data: dict[str, Any] = {
         "version": _V0,
         "recipient_infos": cms.RecipientInfos([recipient]),
@@ -229,7 +232,7 @@ def _gcm_parameters(algorithm: Any, read: _Reader) -> tuple[bytes, int]:
     if isinstance(raw, core.Void):
         raise _bad("GCMParameters absent (RFC 5084 3.2)", where + ".parameters")
     with read.at(where + ".parameters"):
-        params = GCMParameters.load(raw.dump())
+        params = raw.parse(GCMParameters)
         nonce, icv = params["aes_nonce"].native, params["aes_icvlen"].native
     if len(nonce) != NONCE_OCTETS:
         raise _bad(f"{len(nonce)}-octet nonce, the profile requires {NONCE_OCTETS} (RFC 5084 3.2)",

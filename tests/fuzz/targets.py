@@ -18,10 +18,12 @@ http      HTTP requests as the HTTPS server reads them (h11 and the server's fra
           XML body).  The server's socket loop
           (``HttpsServer``'s private reading and writing) is not in the target
 lint      the lint readers (``impl/lint/readers.py``): ``.txt``, ``.md`` and ``.docx`` files
+cms       S/MIME (seed 001): ``smime.cms.unprotect`` (CMS AuthEnvelopedData, RFC 5083) with a
+          known and an unknown Key ID, and ``smime.mime.der_of_body_part`` / ``read_entity``
 ========  =======================================================================================
 
-The project parses no CMS (no PKCS #7 / RFC 5652 anywhere; certificates reach it only as X.509
-DER read by ``cryptography``), so there is no CMS target.
+The only CMS (RFC 5652) the project parses is seed 001's AuthEnvelopedData (``cms``); certificates
+reach it only as X.509 DER read by ``cryptography``.
 
 Inputs are mutated from valid seeds (:mod:`tests.fuzz.seeded`).  The targets import no fuzzer:
 ``tests/fuzz/fuzz.py`` runs them under atheris, ``test_fuzz_smoke.py`` runs them briefly in the
@@ -306,10 +308,49 @@ def lint(data: bytes) -> None:
         raise AssertionError("the parts of a file are not its lines")
 
 
+# ----------------------------------------------------------------------------------- CMS
+
+_CMS_KEYS = {bytes.fromhex("2c0f0a01"): bytes(range(32))}
+
+
+@cache
+def cms_seeds() -> tuple[bytes, ...]:
+    from mckm.impl.smime import cms, mime
+
+    (key_id, cek), = _CMS_KEYS.items()
+    der = mime.seal(b"<x/>", "application/vnd.3gpp.mcptt-info+xml", key_id, cek)
+    typed = cms.protect(b"inner", key_id, cek, content_type="1.2.840.113549.1.7.2")
+    return der, typed, mime.body_part(der), mime.entity("application/sdp", b"v=0\r\n")
+
+
+def cms_parsers(data: bytes) -> None:
+    """``unprotect`` returns the content or raises DecodeError, PolicyError (unknown Key ID) or
+    VerifyError (key unwrap, GCM tag); content that opens re-protects and opens the same; the
+    MIME readers return or raise DecodeError."""
+    from mckm.impl.errors import PolicyError, VerifyError
+    from mckm.impl.smime import cms, mime
+
+    raw = mutated(data, cms_seeds())
+    for keys in (_CMS_KEYS, {}):
+        try:
+            opened = cms.unprotect(raw, keys)
+        except (DecodeError, PolicyError, VerifyError):
+            continue
+        (key_id, cek), = _CMS_KEYS.items()
+        again = cms.unprotect(cms.protect(opened.content, key_id, cek,
+                                          content_type=opened.content_type), _CMS_KEYS)
+        if (again.content, again.content_type) != (opened.content, opened.content_type):
+            raise AssertionError("opened content does not re-protect to itself")
+    for reader in (mime.der_of_body_part, mime.read_entity):
+        with contextlib.suppress(DecodeError):
+            reader(raw)
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("codec", codec, codec_seeds),
     Target("sip", sip_sdp, sip_seeds),
     Target("kms-xml", kms_xml, kms_xml_seeds),
     Target("http", http, http_seeds),
     Target("lint", lint, lint_seeds),
+    Target("cms", cms_parsers, cms_seeds),
 )}
