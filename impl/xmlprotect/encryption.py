@@ -13,6 +13,10 @@ XPK-ID, the "other means" of 9.3.4.2).  It refuses, naming the ``EncryptedData``
 another algorithm, a ``KeyInfo`` that is not one ``KeyName``, an unknown XPK-ID, a
 ``CipherReference``, base64 that does not decode, a CipherValue too short for IV and tag, a tag
 that does not verify, decrypted octets that are not XML.  Nothing is returned on a refusal.
+
+:func:`encrypt_octets` / :func:`decrypt_octets` do the same for arbitrary octets (an InterKMM's
+KMM): a document whose root ``EncryptedData`` has no ``Type`` and names the octets' media type
+in ``MimeType`` (XMLENC11 3.1), with the same algorithm and ``KeyName``.
 """
 
 from __future__ import annotations
@@ -72,18 +76,53 @@ def protect(document: bytes, targets: Iterable[str], *, xpk_id: int, keys: Keyri
     cipher = AESGCM(key)
     used: set[bytes] = set()
     for element in chosen:
-        iv = iv_source()
-        if not isinstance(iv, bytes) or len(iv) != names.GCM_IV_OCTETS:
-            raise UsageError(f"an AES-GCM IV is {names.GCM_IV_OCTETS} octets (XMLENC11 5.2.4)")
-        if iv in used:
-            raise UsageError("an IV was given twice under one key (AES-GCM forbids it)")
-        used.add(iv)
-        sealed = iv + cipher.encrypt(iv, _content_octets(element), None)
+        sealed = _seal(cipher, _content_octets(element), iv_source, used)
         for child in list(element):
             element.remove(child)
         element.text = None
         element.append(_encrypted_data(sealed, xpk_id if key_info else None))
     return serialize(root)
+
+
+def _seal(cipher: AESGCM, plaintext: bytes, iv_source: IvSource, used: set[bytes]) -> bytes:
+    """IV || ciphertext || tag (XMLENC11 5.2.4) under a fresh IV, never one of ``used``."""
+    iv = iv_source()
+    if not isinstance(iv, bytes) or len(iv) != names.GCM_IV_OCTETS:
+        raise UsageError(f"an AES-GCM IV is {names.GCM_IV_OCTETS} octets (XMLENC11 5.2.4)")
+    if iv in used:
+        raise UsageError("an IV was given twice under one key (AES-GCM forbids it)")
+    used.add(iv)
+    sealed: bytes = iv + cipher.encrypt(iv, plaintext, None)
+    return sealed
+
+
+def encrypt_octets(data: bytes, mime_type: str, *, xpk_id: int, keys: Keyring,
+                   iv_source: IvSource = random_iv) -> bytes:
+    """An XML document whose root ``EncryptedData`` holds ``data``, arbitrary octets of media
+    type ``mime_type`` (XMLENC11 3.1: no ``Type``, the ``MimeType`` attribute), encrypted as
+    for element content (9.3.4.2 profile: aes128-gcm, ``KeyName`` = base64 XPK-ID)."""
+    if not isinstance(data, bytes):
+        raise UsageError("the octets to encrypt must be bytes")
+    key = keys.keys_for(xpk_id, REQ_KEY).confidentiality.reveal()
+    root = _encrypted_data(_seal(AESGCM(key), data, iv_source, set()), xpk_id, kind=None)
+    root.set("MimeType", mime_type)
+    return serialize(root)
+
+
+def decrypt_octets(document: bytes, *, keys: Keyring, default_xpk_id: int | None = None,
+                   limit: int = MAX_DOCUMENT_OCTETS) -> tuple[str | None, bytes, int]:
+    """The ``MimeType``, the octets and the XPK-ID of a document written by
+    :func:`encrypt_octets`; an ``EncryptedData`` of element or content type is refused."""
+    root = parse_document(document, "encrypted octets", limit=limit)
+    where = "EncryptedData (document element)"
+    if root.tag != names.xenc("EncryptedData"):
+        raise DecodeError(f"the document element is {root.tag}, not xenc:EncryptedData",
+                          payload="encrypted octets")
+    if root.get("Type") is not None:
+        raise PolicyError(f"{where}: Type {root.get('Type')!r}: octets are encrypted without a "
+                          "Type (XMLENC11 3.1)", requirement=REQ_REFUSE)
+    xpk_id, clear = _decrypt(root, where, keys, default_xpk_id)
+    return root.get("MimeType"), clear, xpk_id
 
 
 def _content_octets(element: etree._Element) -> bytes:
@@ -93,9 +132,11 @@ def _content_octets(element: etree._Element) -> bytes:
     return b"".join(parts)
 
 
-def _encrypted_data(sealed: bytes, xpk_id: int | None) -> etree._Element:
+def _encrypted_data(sealed: bytes, xpk_id: int | None,
+                    kind: str | None = names.TYPE_CONTENT) -> etree._Element:
     data = etree.Element(names.xenc("EncryptedData"), nsmap={None: names.XENC, "ds": names.DS})
-    data.set("Type", names.TYPE_CONTENT)
+    if kind is not None:
+        data.set("Type", kind)
     etree.SubElement(data, names.xenc("EncryptionMethod")).set("Algorithm", names.AES128_GCM)
     if xpk_id is not None:
         info = etree.SubElement(data, names.ds("KeyInfo"))
@@ -139,6 +180,27 @@ def _open_one(root: etree._Element, data: etree._Element, where: str, keys: Keyr
     if kind not in (names.TYPE_CONTENT, names.TYPE_ELEMENT):
         raise PolicyError(f"{where}: Type {kind!r} is neither #Content nor #Element",
                           requirement=REQ_REFUSE)
+    xpk_id, clear = _decrypt(data, where, keys, default_xpk_id)
+    used.append(xpk_id)
+    parent = data.getparent()
+    context = dict(parent.nsmap) if parent is not None else {}
+    fragment = parse_fragment(clear, context, where)
+    if kind == names.TYPE_ELEMENT:
+        if len(fragment) != 1 or (fragment.text or "").strip() or (fragment[0].tail or "").strip():
+            raise DecodeError("an #Element EncryptedData must decrypt to exactly one element",
+                              payload=where, field="CipherValue")
+        if parent is None:
+            return _as_root(fragment[0])
+    elif parent is None:
+        raise DecodeError("a #Content EncryptedData cannot be the document element",
+                          payload=where)
+    _replace(data, fragment)
+    return root
+
+
+def _decrypt(data: etree._Element, where: str, keys: Keyring,
+             default_xpk_id: int | None) -> tuple[int, bytes]:
+    """The XPK-ID and the plaintext of one ``EncryptedData`` (any ``Type``)."""
     method, key_info, cipher_value = _parts(data, where)
     if method is not None:
         algorithm = method.get("Algorithm")
@@ -156,25 +218,10 @@ def _open_one(root: etree._Element, data: etree._Element, where: str, keys: Keyr
                           "tag", payload=where, field="CipherValue")
     iv, body = sealed[:names.GCM_IV_OCTETS], sealed[names.GCM_IV_OCTETS:]
     try:
-        clear = AESGCM(key).decrypt(iv, body, None)
+        return xpk_id, AESGCM(key).decrypt(iv, body, None)
     except InvalidTag:
         raise VerifyError(f"{where}: the AES-GCM tag does not verify (CipherValue altered, or "
                           f"not encrypted under XPK-ID {xpk_id:#010x})", clause=CLAUSE) from None
-    used.append(xpk_id)
-    parent = data.getparent()
-    context = dict(parent.nsmap) if parent is not None else {}
-    fragment = parse_fragment(clear, context, where)
-    if kind == names.TYPE_ELEMENT:
-        if len(fragment) != 1 or (fragment.text or "").strip() or (fragment[0].tail or "").strip():
-            raise DecodeError("an #Element EncryptedData must decrypt to exactly one element",
-                              payload=where, field="CipherValue")
-        if parent is None:
-            return _as_root(fragment[0])
-    elif parent is None:
-        raise DecodeError("a #Content EncryptedData cannot be the document element",
-                          payload=where)
-    _replace(data, fragment)
-    return root
 
 
 def _parts(data: etree._Element, where: str) -> tuple[

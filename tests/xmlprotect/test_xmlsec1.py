@@ -201,3 +201,38 @@ def test_xmlsec1_decrypts_every_shipped_xml_protect_vector(xmlsec1: str, tmp_pat
     name = key_name(int(str(vector["xpk_id"])))
     clear = _xmlsec1_decrypt_all(xmlsec1, path, [f"--aeskey:{name}", key])
     assert canonical(clear) == canonical(str(vector["plaintext"]).encode("utf-8"))
+
+
+KMM = bytes(range(256)) * 3 + b"\r\n\n\r"
+
+
+def test_xmlsec1_decrypts_the_kmm_part_we_write(xmlsec1: str, tmp_path: Path) -> None:
+    """An InterKMM's KMM part: an EncryptedData of octets (no Type, a MimeType)."""
+    from mckm.impl.xmlprotect.encryption import encrypt_octets
+
+    keys = _key_files(tmp_path)
+    path = tmp_path / "kmm.xml"
+    path.write_bytes(encrypt_octets(KMM, "application/vnd.example.kmm", xpk_id=SPK_ID,
+                                    keys=ring()))
+    done = _run(xmlsec1, "--decrypt", f"--aeskey:{key_name(SPK_ID)}", keys[f"aes{SPK_ID}"],
+                path)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout == KMM
+
+
+def test_we_decrypt_octets_xmlsec1_encrypts(xmlsec1: str, tmp_path: Path) -> None:
+    from mckm.impl.xmlprotect.encryption import decrypt_octets
+
+    keys = _key_files(tmp_path)
+    (tmp_path / "kmm.bin").write_bytes(KMM)
+    (tmp_path / "template.xml").write_bytes(
+        f'<EncryptedData xmlns="{names.XENC}" xmlns:ds="{names.DS}" '
+        'MimeType="application/vnd.example.kmm">'
+        f'<EncryptionMethod Algorithm="{names.AES128_GCM}"/>'
+        f'<ds:KeyInfo><ds:KeyName>{key_name(CSK_ID)}</ds:KeyName></ds:KeyInfo>'
+        '<CipherData><CipherValue/></CipherData></EncryptedData>'.encode())
+    done = _run(xmlsec1, "--encrypt", f"--aeskey:{key_name(CSK_ID)}", keys[f"aes{CSK_ID}"],
+                "--binary-data", tmp_path / "kmm.bin", tmp_path / "template.xml")
+    assert done.returncode == 0, done.stderr.decode()
+    assert decrypt_octets(done.stdout, keys=ring()) == ("application/vnd.example.kmm", KMM,
+                                                        CSK_ID)

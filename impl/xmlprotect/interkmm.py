@@ -1,0 +1,337 @@
+"""The InterKMM body of a SIP MESSAGE (seed 000 7.8.x.3; TS 33.180 11.2.2 calls it InterSD).
+
+An InterKMM carries a non-3GPP key management message (KMM) between a 3GPP interworking UE and
+the IWF.  Its body is ``multipart/mixed`` (RFC 2046 5.1) with, in this order:
+
+1. the signalling parameters, ``application/vnd.mckm.interkmm+xml``: ``<interkmm>`` with the
+   KMF ID of the IWF (``kmf-id``) and the MCPTT ID of the interworking user (``mcptt-id``);
+2. the KMM, opaque octets of the non-3GPP system: in clear under its own media type, or
+   protected as an ``application/xenc+xml`` document whose ``EncryptedData`` holds the octets
+   and names their type in ``MimeType`` (XMLENC11 3.1);
+3. when protected, the signatures of parts 1 and 2 (TS 33.180 9.3.5),
+   ``application/vnd.mckm.signatures+xml``.
+
+Parts 1 and 2 carry a ``Content-ID`` (RFC 2045 7), which the signatures reference by ``cid:``.
+Protected (REQ-IKMM-01) means: the content of ``kmf-id`` and ``mcptt-id`` encrypted
+(9.3.4.2), the KMM encrypted, both bodies signed, all under the one XPK of the hop (CSK
+between UE and MCX server, SPK between MCX server and IWF).  The element names, the two
+``vnd.mckm`` media types and the size limits are project choices (the CT specifications TS
+24.379 / 24.283 that name these were not read); the seed names only the parameters.
+
+The body is framed here (the stdlib ``email`` generator rewrites line ends inside binary parts)
+and read with the stdlib ``email`` parser, strictly: any parser defect, a missing or extra
+part, a wrong media type, a missing or repeated Content-ID, a KMM over :data:`MAX_KMM_OCTETS`
+is refused with an error naming the part.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+from lxml import etree
+
+from mckm.impl.errors import DecodeError, PolicyError, UsageError
+from mckm.impl.xmlprotect.encryption import (
+    IvSource,
+    decrypt_octets,
+    encrypt_octets,
+    protect,
+    random_iv,
+    unprotect,
+)
+from mckm.impl.xmlprotect.keys import Keyring
+from mckm.impl.xmlprotect.names import xenc
+from mckm.impl.xmlprotect.parsing import parse_document, serialize
+from mckm.impl.xmlprotect.signature import sign_bodies, verify_bodies
+
+#: the project namespace of the signalling parameters and its elements
+NS = "urn:mckm:interkmm"
+ROOT, KMF_ID, MCPTT_ID = f"{{{NS}}}interkmm", f"{{{NS}}}kmf-id", f"{{{NS}}}mcptt-id"
+SIGNALLING_TYPE = "application/vnd.mckm.interkmm+xml"
+PROTECTED_KMM_TYPE = "application/xenc+xml"
+SIGNATURES_TYPE = "application/vnd.mckm.signatures+xml"
+#: the largest KMM carried (octets), and the largest whole body.
+MAX_KMM_OCTETS = 64 * 1024
+MAX_BODY_OCTETS = 256 * 1024
+#: the longest KMF ID or MCPTT ID (characters).
+MAX_ID_CHARS = 1024
+REQ_BODY = "REQ-IKMM-08"
+REQ_PROTECTED = "REQ-IKMM-01"
+#: RFC 6838 4.2 restricted-name, type "/" subtype
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/"
+                         r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
+_ID_TEXT = re.compile(r"[^\x00-\x1f\x7f]+")
+_POLICY = policy.HTTP
+
+
+@dataclass(frozen=True)
+class InterKmm:
+    """One InterKMM: the KMF ID of the IWF, the MCPTT ID of the interworking user, the KMM
+    octets and their media type."""
+
+    kmf_id: str
+    mcptt_id: str
+    kmm: bytes = field(repr=False)  # the non-3GPP system's message may carry its keys
+    kmm_type: str = "application/octet-stream"
+
+    def __post_init__(self) -> None:
+        for name in ("kmf_id", "mcptt_id"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not _ID_TEXT.fullmatch(value) or \
+                    len(value) > MAX_ID_CHARS or value != value.strip():
+                raise UsageError(f"{name}: 1..{MAX_ID_CHARS} characters without control "
+                                 "characters or surrounding spaces")
+        if not isinstance(self.kmm, bytes) or not self.kmm:
+            raise UsageError("kmm: the KMM is non-empty octets")
+        if len(self.kmm) > MAX_KMM_OCTETS:
+            raise UsageError(f"kmm: {len(self.kmm)} octets, over the limit of {MAX_KMM_OCTETS}")
+        problem = _kmm_type_problem(self.kmm_type)
+        if problem:
+            raise UsageError(f"kmm_type: {problem}")
+
+
+def _kmm_type_problem(value: object) -> str | None:
+    """Why ``value`` cannot be the media type of a KMM, or None."""
+    if not isinstance(value, str) or not _MEDIA_TYPE.fullmatch(value):
+        return f"{value!r} is not a media type (type/subtype, RFC 6838 4.2)"
+    top = value.split("/")[0].lower()
+    if top in ("multipart", "message"):
+        return f"{value!r}: the KMM is one opaque body, not a {top} type"
+    return None
+
+
+def _check_received_type(value: str | None, field: str) -> str:
+    problem = _kmm_type_problem(value)
+    if problem:
+        raise DecodeError(problem, payload="KMM part", field=field)
+    assert value is not None
+    return value
+
+
+@dataclass(frozen=True)
+class Protection:
+    """The hop's XPK: protect with the key ``xpk_id`` of ``keys``."""
+
+    keys: Keyring
+    xpk_id: int
+
+
+@dataclass(frozen=True)
+class Received:
+    """A parsed InterKMM; ``xpk_id`` is the XPK that protected it (None: it came in clear)."""
+
+    message: InterKmm
+    xpk_id: int | None
+
+
+def build(message: InterKmm, *, protection: Protection | None = None, host: str = "mckm.invalid",
+          iv_source: IvSource = random_iv) -> tuple[str, bytes]:
+    """The SIP ``Content-Type`` value and the body of ``message``; protected under
+    ``protection`` (REQ-IKMM-01) when given."""
+    signalling = _signalling(message)
+    ids = [f"{kind}-{secrets.token_hex(8)}@{host}" for kind in ("signalling", "kmm")]
+    parts: list[tuple[str, str | None, bytes]]
+    if protection is None:
+        parts = [(SIGNALLING_TYPE, ids[0], signalling), (message.kmm_type, ids[1], message.kmm)]
+    else:
+        keys, xpk_id = protection.keys, protection.xpk_id
+        fresh = _once(iv_source)
+        signalling = protect(signalling, (KMF_ID, MCPTT_ID), xpk_id=xpk_id, keys=keys,
+                             iv_source=fresh)
+        kmm = encrypt_octets(message.kmm, message.kmm_type, xpk_id=xpk_id, keys=keys,
+                             iv_source=fresh)
+        signatures = sign_bodies({ids[0]: signalling, ids[1]: kmm}, xpk_id=xpk_id, keys=keys)
+        parts = [(SIGNALLING_TYPE, ids[0], signalling), (PROTECTED_KMM_TYPE, ids[1], kmm),
+                 (SIGNATURES_TYPE, None, signatures)]
+    boundary = _boundary([body for _, _, body in parts])
+    out = bytearray()
+    for media_type, content_id, body in parts:
+        out += b"--" + boundary + b"\r\nContent-Type: " + media_type.encode("ascii") + b"\r\n"
+        if content_id is not None:
+            out += b"Content-ID: <" + content_id.encode("ascii") + b">\r\n"
+        out += b"\r\n" + body + b"\r\n"
+    out += b"--" + boundary + b"--\r\n"
+    return f'multipart/mixed; boundary="{boundary.decode("ascii")}"', bytes(out)
+
+
+def _once(iv_source: IvSource) -> IvSource:
+    """``iv_source`` refusing an IV it gave before: the parts share one key (XMLENC11 5.2.4)."""
+    seen: set[bytes] = set()
+
+    def fresh() -> bytes:
+        iv = iv_source()
+        if iv in seen:
+            raise UsageError("an IV was given twice under one key (AES-GCM forbids it)")
+        seen.add(iv)
+        return iv
+
+    return fresh
+
+
+def _signalling(message: InterKmm) -> bytes:
+    root = etree.Element(ROOT, nsmap={None: NS})
+    etree.SubElement(root, KMF_ID).text = message.kmf_id
+    etree.SubElement(root, MCPTT_ID).text = message.mcptt_id
+    return serialize(root)
+
+
+def _boundary(bodies: list[bytes]) -> bytes:
+    """RFC 2046 5.1.1: a boundary that occurs in no part."""
+    while True:
+        boundary = b"interkmm-" + secrets.token_hex(16).encode("ascii")
+        if not any(boundary in body for body in bodies):
+            return boundary
+
+
+def parse(content_type: str, body: bytes, *, keys: Keyring | None = None) -> Received:
+    """The InterKMM of a SIP MESSAGE with this ``Content-Type`` and body.
+
+    With ``keys`` the message must be protected (REQ-IKMM-01): signatures verified first, then
+    the signalling parameters and the KMM decrypted, all under one XPK of ``keys``.  Without
+    keys it must come in clear.
+    """
+    parts = _parts(content_type, body)
+    protected = len(parts) == 3
+    if keys is not None and not protected:
+        raise PolicyError("the InterKMM is not protected: no signature body (TS 33.180 9.3.5)",
+                          requirement=REQ_PROTECTED)
+    if keys is None and protected:
+        raise UsageError("a protected InterKMM: keys are needed to read it")
+    (_, sig_id, signalling), (kmm_type, kmm_id, kmm) = parts[0], parts[1]
+    if keys is None:
+        _check_received_type(kmm_type, "Content-Type")
+        if kmm_type == PROTECTED_KMM_TYPE:
+            raise PolicyError("an encrypted KMM without signatures", requirement=REQ_PROTECTED)
+        kmf_id, mcptt_id = _read_signalling(signalling)
+        return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(kmm), kmm_type), None)
+    if kmm_type != PROTECTED_KMM_TYPE:
+        raise PolicyError(f"the KMM part is {kmm_type}, not {PROTECTED_KMM_TYPE}: the KMM is "
+                          "not encrypted", requirement=REQ_PROTECTED)
+    used = set(verify_bodies(parts[2][2], {sig_id: signalling, kmm_id: kmm}, keys=keys))
+    opened = unprotect(_encrypted_ids(signalling), keys=keys)
+    mime_type, clear, kmm_key = decrypt_octets(kmm, keys=keys)
+    used |= {*opened.xpk_ids, kmm_key}
+    if len(used) != 1:
+        raise PolicyError("the InterKMM's parts are protected under different XPKs: "
+                          + ", ".join(f"{i:#010x}" for i in sorted(used)),
+                          requirement=REQ_PROTECTED)
+    kmm_type = _check_received_type(mime_type, "MimeType")
+    kmf_id, mcptt_id = _read_signalling(opened.document)
+    return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(clear), kmm_type), used.pop())
+
+
+def _kmm_size(kmm: bytes) -> bytes:
+    if not kmm:
+        raise DecodeError("the KMM is empty", payload="KMM part")
+    if len(kmm) > MAX_KMM_OCTETS:
+        raise DecodeError(f"{len(kmm)} octets, over the limit of {MAX_KMM_OCTETS}",
+                          payload="KMM part")
+    return kmm
+
+
+def _parts(content_type: str, body: bytes) -> list[tuple[str, str, bytes]]:
+    """(media type, Content-ID, octets) of each part, checked against the grammar."""
+    if not isinstance(body, bytes | bytearray):
+        raise DecodeError("the body must be octets", payload="InterKMM")
+    if len(body) > MAX_BODY_OCTETS:
+        raise DecodeError(f"{len(body)} octets, over the limit of {MAX_BODY_OCTETS}",
+                          payload="InterKMM")
+    if not isinstance(content_type, str) or "\r" in content_type or "\n" in content_type:
+        raise DecodeError("the Content-Type must be one header line", payload="InterKMM")
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("utf-8", "surrogateescape")
+    top = BytesParser(policy=_POLICY).parsebytes(head + bytes(body))
+    if top.get_content_type() != "multipart/mixed" or not top.get_boundary():
+        raise DecodeError(f"Content-Type {content_type!r} is not multipart/mixed with a "
+                          "boundary (RFC 2046 5.1.1)", payload="InterKMM")
+    _no_defects(top, "InterKMM")
+    payload = top.get_payload()
+    if not isinstance(payload, list) or len(payload) not in (2, 3):
+        count = len(payload) if isinstance(payload, list) else 0
+        raise DecodeError(f"{count} parts; an InterKMM has the signalling part, the KMM part "
+                          "and, when protected, the signature part", payload="InterKMM")
+    names = ("signalling part", "KMM part", "signature part")
+    parts = [_part(p, names[i]) for i, p in enumerate(payload)]
+    if parts[0][0] != SIGNALLING_TYPE:
+        raise DecodeError(f"Content-Type {parts[0][0]}, not {SIGNALLING_TYPE}",
+                          payload=names[0])
+    if len(parts) == 3 and parts[2][0] != SIGNATURES_TYPE:
+        raise DecodeError(f"Content-Type {parts[2][0]}, not {SIGNATURES_TYPE}",
+                          payload=names[2])
+    for index in (0, 1):
+        if not parts[index][1]:
+            raise DecodeError("no Content-ID (the signatures reference it)",
+                              payload=names[index], field="Content-ID")
+    if parts[0][1] == parts[1][1]:
+        raise DecodeError(f"Content-ID <{parts[0][1]}> given twice", payload=names[1],
+                          field="Content-ID")
+    return parts
+
+
+def _part(part: EmailMessage, name: str) -> tuple[str, str, bytes]:
+    _no_defects(part, name)
+    if part.is_multipart():
+        raise DecodeError("a nested multipart is not allowed", payload=name)
+    encoding = (part.get("Content-Transfer-Encoding") or "binary").strip().lower()
+    if encoding not in ("binary", "8bit", "7bit", "base64"):
+        raise DecodeError(f"Content-Transfer-Encoding {encoding!r} is not binary, 8bit, 7bit "
+                          "or base64", payload=name, field="Content-Transfer-Encoding")
+    raw = part.get("Content-ID")
+    content_id = ""
+    if raw is not None:
+        text = str(raw).strip()
+        if not (text.startswith("<") and text.endswith(">") and "@" in text[1:-1]):
+            raise DecodeError(f"Content-ID {text!r} is not <id-left@id-right> (RFC 2045 7)",
+                              payload=name, field="Content-ID")
+        content_id = text[1:-1]
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):  # pragma: no cover - a non-multipart part decodes to bytes
+        raise DecodeError("no body", payload=name)
+    _no_defects(part, name)  # base64 decoding records its defects on the part
+    return part.get_content_type(), content_id, data
+
+
+def _no_defects(message: EmailMessage, name: str) -> None:
+    if message.defects:
+        defect = message.defects[0]
+        raise DecodeError(f"MIME: {type(defect).__name__}: {defect}", payload=name)
+
+
+def _encrypted_ids(signalling: bytes) -> bytes:
+    """``signalling`` after checking that kmf-id and mcptt-id each hold one EncryptedData."""
+    root = parse_document(signalling, "signalling part")
+    for tag in (KMF_ID, MCPTT_ID):
+        element = root.find(tag)
+        children = [] if element is None else list(element)
+        if element is None or len(children) != 1 or children[0].tag != xenc("EncryptedData") \
+                or (element.text or "").strip():
+            local = etree.QName(tag).localname
+            raise PolicyError(f"{local} is not encrypted (TS 33.180 9.3.4.2)",
+                              requirement=REQ_PROTECTED)
+    return signalling
+
+
+def _read_signalling(document: bytes) -> tuple[str, str]:
+    where = "signalling part"
+    root = parse_document(document, where)
+    tags = [c.tag for c in root if isinstance(c.tag, str)]
+    if root.tag != ROOT or tags != [KMF_ID, MCPTT_ID]:
+        raise DecodeError(f"expected <interkmm xmlns=\"{NS}\"> with kmf-id, mcptt-id",
+                          payload=where, field=etree.QName(root).localname)
+    values = []
+    for tag in (KMF_ID, MCPTT_ID):
+        element = root.find(tag)
+        assert element is not None
+        local = etree.QName(tag).localname
+        if len(element):
+            raise DecodeError("text only", payload=where, field=local)
+        text = element.text or ""
+        if not _ID_TEXT.fullmatch(text) or len(text) > MAX_ID_CHARS or text != text.strip():
+            raise DecodeError(f"1..{MAX_ID_CHARS} characters without control characters or "
+                              "surrounding spaces", payload=where, field=local)
+        values.append(text)
+    return values[0], values[1]
