@@ -30,6 +30,7 @@ MODULES: tuple[str, ...] = (
     "mckm.bench.crypto_sakke",
     "mckm.bench.codec",
     "mckm.bench.kms",
+    "mckm.bench.rollover",
     "mckm.bench.idm",
     "mckm.bench.seal",
     "mckm.bench.ticket",

@@ -117,7 +117,9 @@ def roll_over(role: KmsRole, period_no: int | None = None, *, workers: int | Non
     it is sent to the workers by name).  ``progress`` is called after each stored batch.
 
     A :class:`StoreError` or an interrupt stops the run; what was stored is kept (each batch
-    is one transaction) and a new run continues from there.
+    is one transaction) and a new run continues from there.  The workers are started with
+    ``spawn``: a script that calls this guards its entry point (``if __name__ ==
+    "__main__":``), as :mod:`multiprocessing` requires.
     """
     period = role.current_periods()[1] if period_no is None else period_no
     if not role.period_allowed(period):
