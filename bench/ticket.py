@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 from mckm.bench.load import FULL, LoadBudget, load_benchmark
-from mckm.bench.registry import Result
+from mckm.bench.registry import Operation, Result, benchmark
 from mckm.impl.transport.https_kms import TlsIdentity
 from mckm.impl.transport.ticket_http import RequestType
 
@@ -198,6 +198,44 @@ def one_kms(budget: LoadBudget) -> Result:
                 "RESOLVE_INIT at KMS_R, forwarded to KMS_I over mutual-TLS Zk (load: 2nd process)")
 def two_kms(budget: LoadBudget) -> Result:
     return _as_result("ticket-resolve-two-kms", resolve_load(BOB_B, budget))
+
+
+def stub_request() -> Operation:
+    """One POST of 200 octets to a Ua endpoint whose handler echoes it (the transport alone:
+    TLS records, h11, the server's framing checks and response), on a kept-alive connection
+    from a client in this process.  The server's threads are counted too; its acceptor's
+    ticks add a few thousand instructions per operation under callgrind (its run is slow)."""
+    import atexit
+
+    from mckm.impl.transport.https_ticket import (
+        TicketHttpClient,
+        make_domain_ca,
+        ua_endpoint,
+    )
+    from mckm.impl.transport.ticket_http import TicketHttpRequest, TicketHttpResponse
+
+    def echo(request: TicketHttpRequest) -> TicketHttpResponse:
+        return TicketHttpResponse.mikey(request.body)
+
+    ca = make_domain_ca("kms-a.example")
+    endpoint = ua_endpoint(echo, ca.issue("kms")).start()
+    client = TicketHttpClient(endpoint.host, endpoint.port, ca_pem=ca.cert_pem)
+    atexit.register(endpoint.stop)
+    atexit.register(client.close)
+    body = bytes(200)
+
+    def op() -> object:
+        answer = client.post(RequestType.TICKET_RESOLVE, body)
+        if answer.status != 200 or answer.body != body:
+            raise RuntimeError(f"the stub endpoint answered {answer.status}")
+        return answer
+
+    return op
+
+
+benchmark("ticket-http-stub-request",
+          "HTTPS transport alone: one 200-octet POST echoed on a kept-alive connection "
+          "(client and server threads in one process)")(stub_request)
 
 
 def main() -> None:
