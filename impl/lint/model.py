@@ -78,7 +78,10 @@ class Document:
 
     @property
     def text(self) -> str:
-        return "\n".join(self.lines)
+        """The lines joined with ``\\n``, built once (:func:`mckm.impl.lint.scan.text`)."""
+        from mckm.impl.lint.scan import text
+
+        return text(self)
 
     def line(self, number: int) -> str:
         """Line ``number`` (1-based)."""

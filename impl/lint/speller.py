@@ -83,26 +83,34 @@ def _checker() -> Any:
     return SpellChecker(language="en", distance=2)
 
 
+@lru_cache(maxsize=1)
+def _words() -> dict[str, int]:
+    """The dictionary's words (lower case) and counts: ``w in _words()`` is ``w in checker``
+    for a lower-case ``w`` without pyspellchecker's per-call key normalisation."""
+    words: dict[str, int] = _checker().word_frequency.dictionary
+    return words
+
+
 @lru_cache(maxsize=65536)
 def known(word: str) -> bool:
     """Whether lower-case ``word`` (or a regular British respelling of it) is an English word."""
-    checker = _checker()
+    words = _words()
     w = word.lower().replace("’", "'")
-    if w in checker:
+    if w in words:
         return True
-    if w.endswith("'s") and w[:-2] in checker:
+    if w.endswith("'s") and w[:-2] in words:
         return True
     for pattern, repl in _BRITISH:
         alt = pattern.sub(repl, w)
-        if alt != w and alt in checker:
+        if alt != w and alt in words:
             return True
     for suffix, repl in _INFLECTIONS:
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             stem = w[: -len(suffix)] + repl
-            if stem in checker:
+            if stem in words:
                 return True
     for prefix in PREFIXES:
-        if w.startswith(prefix) and len(w) - len(prefix) >= 4 and w[len(prefix) :] in checker:
+        if w.startswith(prefix) and len(w) - len(prefix) >= 4 and w[len(prefix) :] in words:
             return True
     return False
 
@@ -119,14 +127,16 @@ def _by_shape() -> dict[tuple[str, int], list[tuple[str, int]]]:
     return groups
 
 
+@lru_cache(maxsize=4096)
 def correction(word: str) -> str | None:
     """A likely intended word: the most frequent one edit away (pyspellchecker's edits), else
     the most frequent common word two edits away with the same first letter."""
     from mckm.impl.lint.textutil import edit_distance
 
     checker = _checker()
+    words = _words()
     w = word.lower()
-    near = [c for c in checker.edit_distance_1(w) if c in checker and c != w]
+    near = [c for c in checker.edit_distance_1(w) if c in words and c != w]
     if near:
         best: str = max(near, key=lambda c: (checker.word_usage_frequency(c), c))
     else:
@@ -145,10 +155,10 @@ def correction(word: str) -> str | None:
 def american(word: str) -> str:
     """The regular American respelling of a British ``word`` when the dictionary knows it and
     not ``word`` itself; otherwise ``word`` (``signalling`` -> ``signaling``)."""
-    checker = _checker()
+    words = _words()
     w = word.lower()
     for pattern, repl in _BRITISH:
         alt = pattern.sub(repl, w)
-        if alt != w and alt in checker:
+        if alt != w and alt in words:
             return alt
     return word

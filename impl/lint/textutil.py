@@ -5,22 +5,41 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+_LABEL_BEFORE = re.compile(r"\s*(?:\d+[a-z]?|[a-z]|[A-Z]{1,3}\d+-\d+)[.)]?")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*")
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
-    """Levenshtein distance, cut off at ``limit + 1``."""
+    """Levenshtein distance, cut off at ``limit + 1``.
+
+    Myers' bit-parallel algorithm as Hyyrö gives it for the edit distance ("Explaining and
+    extending the bit-parallel approximate string matching algorithm of Myers", 2001): one
+    column of the dynamic-programming table per character of ``b``, held as bit vectors."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        if min(cur) > limit:
-            return limit + 1
-        prev = cur
-    return prev[-1]
+    if not a:
+        return min(len(b), limit + 1)
+    peq: dict[str, int] = {}
+    for i, c in enumerate(a):
+        peq[c] = peq.get(c, 0) | (1 << i)
+    ones = (1 << len(a)) - 1
+    high = 1 << (len(a) - 1)
+    pv, mv, score = ones, 0, len(a)
+    for c in b:
+        eq = peq.get(c, 0)
+        xv = eq | mv
+        xh = (((eq & pv) + pv) ^ pv) | eq
+        ph = mv | (~(xh | pv) & ones)
+        mh = pv & xh
+        if ph & high:
+            score += 1
+        elif mh & high:
+            score -= 1
+        ph = ((ph << 1) | 1) & ones
+        mh = (mh << 1) & ones
+        pv = mh | (~(xv | ph) & ones)
+        mv = ph & xv
+    return min(score, limit + 1)
 
 
 def nearest(name: str, candidates: Iterable[str], limit: int = 2) -> str | None:
@@ -39,7 +58,7 @@ def sentence_start(line: str, col0: int) -> bool:
     return (
         not before
         or before[-1] in ".:;!?·•-–—*"
-        or bool(re.fullmatch(r"\s*(?:\d+[a-z]?|[a-z]|[A-Z]{1,3}\d+-\d+)[.)]?", before))
+        or bool(_LABEL_BEFORE.fullmatch(before))
     )
 
 

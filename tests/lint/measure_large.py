@@ -1,13 +1,17 @@
 """Time and peak memory of ``mckm lint`` on a large generated text file (issue 13).
 
-Not collected by pytest (the default test run measures 5 MB in ``test_readers.py``); run::
+Not collected by pytest (the default test run measures 5 MB in ``test_readers.py``, the 50 MB
+run is the ``slow`` test there); run::
 
     .venv/bin/python tests/lint/measure_large.py 50      # 50 MB: prints MB, seconds, peak RSS
+    .venv/bin/python tests/lint/measure_large.py 50 /tmp/lint50.txt   # only write the text
+    /usr/bin/time -v .venv/bin/mckm lint /tmp/lint50.txt > /dev/null  # the CLI process's figures
 
-The text is the seed contributions (``tests/data/seeds/*.txt``) repeated to the size asked.  The
-linter runs in this process through the CLI's own path (``open_source`` + ``lint_source``,
-findings consumed one by one as the CLI prints them); the figures are wall-clock and CPU seconds
-and the peak resident set size (``resource.getrusage``), which must not grow with the file.
+The text is :func:`mckm.bench.lint.write_corpus`: the seed contributions and every per-rule
+sample of ``test_rules.py`` (defective and fixed), copied with varied numbers, misspellings and
+message names.  The linter runs in this process through the CLI's own path (``open_source`` +
+``lint_source``, findings consumed one by one as the CLI prints them); the figures are
+wall-clock and CPU seconds and the peak resident set size, which must not grow with the file.
 """
 
 from __future__ import annotations
@@ -18,15 +22,20 @@ import tempfile
 import time
 from pathlib import Path
 
-SEEDS = sorted((Path(__file__).parents[1] / "data" / "seeds").glob("*.txt"))
+from mckm.bench.lint import write_corpus
 
 
-def make_text(path: Path, megabytes: float) -> None:
-    """Write the seeds repeated to ``megabytes`` MB (10^6 bytes) into ``path``."""
-    seeds = b"".join(p.read_bytes() for p in SEEDS)
-    with path.open("wb") as fh:
-        for _ in range(int(megabytes * 1_000_000) // len(seeds) + 1):
-            fh.write(seeds)
+def samples() -> list[str]:
+    """The per-rule texts of ``test_rules.py``, the defective and the fixed one."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_rules import CASES
+
+    return [text for bad, _, _, good in CASES.values() for text in (bad, good)]
+
+
+def make_text(path: Path, megabytes: float) -> int:
+    """Write the corpus of ``megabytes`` MB into ``path``; its size in bytes."""
+    return write_corpus(path, megabytes, samples())
 
 
 def measure(path: Path) -> tuple[float, float, int, int]:
@@ -55,10 +64,13 @@ def peak_rss_mb() -> int:
 
 def main() -> None:
     megabytes = float(sys.argv[1]) if len(sys.argv) > 1 else 50.0
+    if len(sys.argv) > 2:
+        size = make_text(Path(sys.argv[2]), megabytes)
+        print(f"{sys.argv[2]}: {size / 1e6:.1f} MB")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "large.txt"
-        make_text(path, megabytes)
-        size = path.stat().st_size / 1e6
+        size = make_text(path, megabytes) / 1e6
         wall, cpu, findings, peak = measure(path)
     print(f"{size:.1f} MB: {wall:.1f} s wall, {cpu:.1f} s CPU, {findings} findings, "
           f"peak RSS {peak} MB")

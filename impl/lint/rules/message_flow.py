@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
 from mckm.impl.lint.rules.message_name import NAME
+from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import Label, structure
 from mckm.impl.lint.textutil import nearest
 
@@ -39,6 +40,7 @@ def _step_lines(doc: Document, steps: list[Label], i: int) -> range:
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     st = structure(doc)
     vocab = ctx.vocabulary
+    named_lines = set(lines_with(doc, ("_",)))  # every NAME and _RECEIVE match has "_"
     for clause in sorted({lb.clause for lb in st.labels}):
         steps = st.steps_of(clause)
         earlier: list[tuple[Label, list[str]]] = []
@@ -46,6 +48,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
             lines = _step_lines(doc, steps, i)
             named: list[str] = []
             for ln in lines:
+                if ln not in named_lines:
+                    continue
                 line = doc.lines[ln - 1]
                 named.extend(m.group(1) for m in NAME.finditer(line))
                 for m in _RECEIVE.finditer(line):

@@ -16,12 +16,16 @@ The vocabulary is that of ``mckm.models.grammar`` merged with ``impl/lint/data/v
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import structure
 from mckm.impl.lint.textutil import nearest
+from mckm.impl.lint.vocabulary import vocabulary
 
 ID = "message-name"
 
@@ -29,31 +33,45 @@ NAME = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![\w-])")
 _PAYLOAD = re.compile(r"(?<![\w-])([A-Z]{2,6}[a-z]{0,6}|[A-Z]|[A-Z]+_[A-Z_]+)\s+payloads?\b")
 
 
-def blocks(doc: Document) -> list[tuple[int, int]]:
-    """Line ranges read as one unit: each numbered step, otherwise each line."""
+@lru_cache(maxsize=4096)
+def _nearest_known(name: str, *, payload: bool) -> str | None:
+    """The known (payload) name within two edits of ``name``, once per name and process."""
+    vocab = vocabulary()
+    return nearest(name, vocab.payloads if payload else vocab.names, limit=2)
+
+
+def blocks(doc: Document, lines: list[int]) -> list[tuple[int, int]]:
+    """The line ranges read as one unit (each numbered step, otherwise each line) that hold one
+    of ``lines`` (ascending), in order."""
     st = structure(doc)
     starts = sorted({lb.line for lb in st.labels} | st.heading_lines | {m.line for m in st.markers})
-    out: list[tuple[int, int]] = []
-    covered: set[int] = set()
     label_lines = {lb.line for lb in st.labels if lb.kind in ("step", "number")}
-    for i, s in enumerate(starts):
-        if s not in label_lines:
-            continue
-        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(doc.lines)
-        out.append((s, end))
-        covered.update(range(s, end + 1))
-    out.extend((ln, ln) for ln in range(1, len(doc.lines) + 1) if ln not in covered)
-    return sorted(out)
+    steps = [
+        (s, starts[i + 1] - 1 if i + 1 < len(starts) else len(doc.lines))
+        for i, s in enumerate(starts)
+        if s in label_lines
+    ]
+    firsts = [s for s, _ in steps]
+    out: list[tuple[int, int]] = []
+    for ln in lines:
+        i = bisect_right(firsts, ln) - 1
+        block = steps[i] if i >= 0 and ln <= steps[i][1] else (ln, ln)
+        if not out or out[-1] != block:
+            out.append(block)
+    return out
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     vocab = ctx.vocabulary
     known = vocab.names
-    mikey = "MIKEY" in doc.text or any(m in doc.text for m in vocab.messages)
-    for first, last in blocks(doc):
+    text = doc.text
+    mikey = "MIKEY" in text or any(m in text for m in vocab.messages)
+    # every NAME match has "_", every _PAYLOAD match "payload" (see mckm.impl.lint.scan)
+    named = lines_with(doc, ("_", "payload"))
+    for first, last in blocks(doc, named):
         messages: set[str] = set()
         payload_mentions: list[tuple[int, int, str]] = []
-        for ln in range(first, last + 1):
+        for ln in named[bisect_left(named, first) : bisect_right(named, last)]:
             line = doc.lines[ln - 1]
             for m in NAME.finditer(line):
                 name = m.group(1)
@@ -61,7 +79,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     if name in vocab.structures:
                         messages.add(name)
                     continue
-                near = nearest(name, known, limit=2)
+                near = _nearest_known(name, payload=False)
                 if near is not None:
                     yield finding(
                         doc,
@@ -79,7 +97,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     payload_mentions.append((ln, m.start() + 1, m.group(1)))
         for ln, col, name in payload_mentions:
             if name not in known:
-                near = nearest(name, vocab.payloads, limit=2)
+                near = _nearest_known(name, payload=True)
                 if near is not None and "_" not in name:
                     yield finding(
                         doc, ID, "warning", ln, col, f"{name} is not a MIKEY payload name", near

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import structure
 
 ID = "placeholder"
@@ -42,6 +43,15 @@ _TBD = re.compile(
     r"|[Ff]or further study)\b"
 )
 _EDITOR = re.compile(r"\bEditor['’]?s\s+[Nn](?:ote|OTE)\b")
+#: Each pattern, and strings one of which every match of it contains (mckm.impl.lint.scan).
+_NEEDLES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (_NUMBER, tuple(f".{p}" for p in "xXyYzZ")),
+    (_SOLUTION, ("#",)),
+    (_NAMED, ("Figure", "Table", "Annex", "lause", "olution", "tep")),
+    (_REF, ("[",)),
+    (_TBD, ("TB", "FFS", "tbd", "tbc", "o be", "or further")),
+    (_EDITOR, ("Editor",)),
+)
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
@@ -49,25 +59,27 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     entry_at = {(r.line, r.column) for r in st.references}
     groups: dict[str, list[tuple[int, int, str]]] = {}
     kinds: dict[str, str] = {}
-    for ln, line in enumerate(doc.lines, 1):
-        for m in _NUMBER.finditer(line):
+    found = {pattern: set(lines_with(doc, needles)) for pattern, needles in _NEEDLES}
+    for ln in sorted(set().union(*found.values())):
+        line = doc.lines[ln - 1]
+        for m in _NUMBER.finditer(line) if ln in found[_NUMBER] else ():
             key = m.group(1)
             groups.setdefault(key, []).append((ln, m.start() + 1, m.group(0)))
             kinds[key] = "number"
-        for m in _SOLUTION.finditer(line):
+        for m in _SOLUTION.finditer(line) if ln in found[_SOLUTION] else ():
             key = "#" + m.group(1)
             groups.setdefault(key, []).append((ln, m.start() + 1, m.group(0)))
             kinds[key] = "number"
-        for m in _NAMED.finditer(line):
+        for m in _NAMED.finditer(line) if ln in found[_NAMED] else ():
             key = f"{m.group(1).capitalize()} {m.group(2)}"
             groups.setdefault(key, []).append((ln, m.start() + 1, m.group(0)))
             kinds[key] = "number"
-        for m in _REF.finditer(line):
+        for m in _REF.finditer(line) if ln in found[_REF] else ():
             if (ln, m.start() + 1) in entry_at:
                 continue
             groups.setdefault(m.group(0), []).append((ln, m.start() + 1, m.group(0)))
             kinds[m.group(0)] = "reference"
-        for m in _TBD.finditer(line):
+        for m in _TBD.finditer(line) if ln in found[_TBD] else ():
             yield finding(
                 doc,
                 ID,
@@ -77,7 +89,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 f"'{m.group(0)}' left in the text",
                 "resolve it or remove it",
             )
-        for m in _EDITOR.finditer(line):
+        for m in _EDITOR.finditer(line) if ln in found[_EDITOR] else ():
             yield finding(
                 doc,
                 ID,

@@ -19,43 +19,47 @@ from collections.abc import Iterator
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.definitions import defined
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.scan import lines_with, matches
 
 ID = "revision-residue"
 
-_DOUBLE = re.compile(r"\b([A-Za-z]+)\s+\1\b", re.I)
+# (whole-document patterns: no match crosses a line end, see mckm.impl.lint.scan)
+_DOUBLE = re.compile(r"\b([A-Za-z]++)[^\S\n]+\1\b", re.I)
 _GLUED = re.compile(r"(?<![\w-])([a-z])([A-Z]{2,}[A-Za-z]*)\b")
 _MARKUP = re.compile(
     r"\[(?:deleted|inserted|moved)[^\]]*\]|\b(?:Deleted|Inserted|Formatted|Moved \(insertion\)|"
     r"Commented \[\w+\]):|</?(?:ins|del|s|strike)>|\{[+-]{2}|[+-]{2}\}|\[[A-Z]{1,3}\d{1,3}\]",
 )
 _GAP = re.compile(r"(?<=[a-z0-9,\])])( {2,})(?=[A-Za-z(\[])")
+#: Every _MARKUP match contains one of these (see mckm.impl.lint.scan).
+_MARKUP_NEEDLES = (
+    "[", "Deleted", "Inserted", "Formatted", "Moved", "Commented", "<", "{", "+}", "-}"
+)
 _ALLOWED_DOUBLES = frozenset({"that", "had", "is"})
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     names = defined(doc) | set(ctx.glossary.abbreviations) | ctx.vocabulary.names
-    for ln, line in enumerate(doc.lines, 1):
-        for m in _DOUBLE.finditer(line):
-            a, b = line[m.start(1) : m.end(1)], line[m.end() - len(m.group(1)) : m.end()]
-            if a.lower() in _ALLOWED_DOUBLES or not (a == b or a == b.capitalize()):
-                continue
-            yield finding(
-                doc, ID, "warning", ln, m.start() + 1, f"'{m.group(1)}' twice in a row", m.group(1)
-            )
-        for m in _GLUED.finditer(line):
-            token = m.group(0)
-            if token in names or (m.group(2) not in names and not ctx.glossary.knows(m.group(2))):
-                continue
-            yield finding(
-                doc,
-                ID,
-                "warning",
-                ln,
-                m.start() + 1,
-                f"stray '{m.group(1)}' before {m.group(2)} in '{token}'",
-                m.group(2),
-            )
-        for m in _MARKUP.finditer(line):
+    for ln, col, m in matches(doc, _DOUBLE):
+        a, b = m.group(1), m.group()[-len(m.group(1)) :]
+        if a.lower() in _ALLOWED_DOUBLES or not (a == b or a == b.capitalize()):
+            continue
+        yield finding(doc, ID, "warning", ln, col + 1, f"'{a}' twice in a row", a)
+    for ln, col, m in matches(doc, _GLUED):
+        token = m.group(0)
+        if token in names or (m.group(2) not in names and not ctx.glossary.knows(m.group(2))):
+            continue
+        yield finding(
+            doc,
+            ID,
+            "warning",
+            ln,
+            col + 1,
+            f"stray '{m.group(1)}' before {m.group(2)} in '{token}'",
+            m.group(2),
+        )
+    for ln in lines_with(doc, _MARKUP_NEEDLES):
+        for m in _MARKUP.finditer(doc.lines[ln - 1]):
             yield finding(
                 doc,
                 ID,
@@ -65,7 +69,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 f"revision or comment markup '{m.group(0)}' left in the text",
                 "accept or reject the change and delete the markup",
             )
-        for m in _GAP.finditer(line):
+    for ln in lines_with(doc, ("  ",)):
+        for m in _GAP.finditer(doc.lines[ln - 1]):
             yield finding(
                 doc,
                 ID,

@@ -21,6 +21,7 @@ from mckm.impl.lint.definitions import defined
 from mckm.impl.lint.model import Document, Finding
 from mckm.impl.lint.speller import correction, known
 from mckm.impl.lint.textutil import sentence_start
+from mckm.impl.lint.vocabulary import Glossary
 
 ID = "spelling"
 
@@ -37,12 +38,48 @@ _NAME_CHARS = re.compile(r"[\d_/=<>*#&+]")
 _QUOTED = re.compile(r"[\"“'‘]([A-Za-z-]+)[\"”'’]")
 
 
+def _may_report(chunk: str, doc_defined: set[str], glossary: Glossary) -> bool:
+    """Whether a chunk (a match of _CHUNK) is reported somewhere, as :func:`check` decides it
+    except for what depends on where it stands (in quotes, at a sentence start, reported
+    before): those only ever keep a chunk from being reported."""
+    chunk = chunk.strip(".'’‘:")
+    if not chunk or _NAME_CHARS.search(chunk) or _URI.search(chunk) or "." in chunk:
+        return False
+    parts = chunk.split("-")
+    for index, part in enumerate(parts):
+        word = part.strip("'’")
+        if len(word) < 3 or not word.isalpha():
+            continue
+        if not word[1:].islower() and any(c.isupper() for c in word[1:]):
+            continue
+        if word.lower() in _LATIN or (index < len(parts) - 1 and word.lower() in _PREFIXES):
+            continue
+        if word in doc_defined or glossary.knows(word) or known(word):
+            continue
+        return True
+    return False
+
+
+def _suspect_lines(doc: Document, doc_defined: set[str], glossary: Glossary) -> list[int]:
+    """The lines with a chunk that may be reported: each distinct whitespace-separated piece of
+    the document is judged once (a chunk never spans whitespace), and :func:`check` reads only
+    these lines; the others could only add words to its ``accepted`` memo."""
+    pieces = [line.split() for line in doc.lines]
+    suspects = {
+        piece
+        for piece in set().union(*pieces)
+        if any(_may_report(c, doc_defined, glossary) for c in _CHUNK.findall(piece))
+    }
+    return [ln for ln, p in enumerate(pieces, 1) if suspects and not suspects.isdisjoint(p)]
+
+
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     doc_defined = defined(doc)
     glossary = ctx.glossary
     reported: set[str] = set()
     accepted: set[str] = set()  # words defined, in the glossary or in the dictionary
-    for ln, line in enumerate(doc.lines, 1):
+    for ln in _suspect_lines(doc, doc_defined, glossary):
+        line = doc.lines[ln - 1]
         quoted = {m.start(1) for m in _QUOTED.finditer(line)}
         for m in _CHUNK.finditer(line):
             chunk = m.group().strip(".'’‘:")

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import CLAUSE_NUM, structure
 
 ID = "step-ref"
@@ -49,7 +50,8 @@ def _numbers(text: str) -> list[tuple[str, int]]:
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     st = structure(doc)
     label_cells = {(lb.line, lb.column) for lb in st.labels}
-    for ln, line in enumerate(doc.lines, 1):
+    for ln in lines_with(doc, ("tep",)):  # every _REF match has [Ss]tep
+        line = doc.lines[ln - 1]
         for m in _REF.finditer(line):
             if (ln, m.start() + 1) in label_cells:
                 continue  # the label "Step 3a:" itself

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import lru_cache
+from itertools import chain
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
@@ -115,15 +117,15 @@ _FUNCTION = frozenset(
         "do",
     ]
 )
+_DEFINITION = re.compile(r"^\s*[A-Z][\w /()-]{0,60}?:\s")
 _SKIP_LINE = re.compile(
     r"^\s*(?:Figure|Table|\[[^\]]{1,4}\]|3GPP\s+T[SR]|IETF|ETSI|ITU|IEEE|ISO)\b"
 )
 
 
+@lru_cache(maxsize=65536)
 def _abbrev_like(word: str) -> bool:
-    """Two or more capitals (a lower-case tail has none: the common case, decided fast)."""
-    if word[1:].islower():
-        return False
+    """Two or more capitals."""
     return sum(c.isupper() for c in word) >= 2
 
 
@@ -131,6 +133,7 @@ def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and len(word) > 4 and not word.endswith("ss") else word
 
 
+@lru_cache(maxsize=65536)
 def _key(form: str) -> str:
     return _singular(form.lower().replace("-", "").replace(" ", ""))
 
@@ -150,61 +153,63 @@ def _adjectival(variants: Counter[str]) -> bool:
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     st = structure(doc)
-    lines: list[tuple[int, str, list[re.Match[str]], int]] = []
-    for ln, line in enumerate(doc.lines, 1):
-        if ln in st.heading_lines or _SKIP_LINE.match(line):
-            continue
-        definition = re.match(r"^\s*[A-Z][\w /()-]{0,60}?:\s", line)
-        lines.append((ln, line, list(_TOKEN.finditer(line)), definition.end() if definition else 0))
-    hyphen_keys = {
-        _key(g)
-        for _, _, toks, _ in lines
-        for t in toks
-        if "-" in (g := t.group()) and _hyphen_ok(g)
-    }
+    # the lines compared and their tokens, as strings: where a token stands (a match object,
+    # which the garbage collector tracks) is looked up only on the lines that need it
+    lines: list[tuple[int, str, list[str]]] = [
+        (ln, line, _TOKEN.findall(line))
+        for ln, line in enumerate(doc.lines, 1)
+        if ln not in st.heading_lines and not _SKIP_LINE.match(line)
+    ]
+    # each distinct token once: how often it occurs (British/American spellings need no more)
+    counts = Counter(chain.from_iterable(tokens for _, _, tokens in lines))
+    hyphen_keys = {_key(g) for g in counts if "-" in g and _hyphen_ok(g)}
     # what an n-gram's first token (lower-cased, hyphens dropped) can be if the n-gram's key is
     # a hyphen key: a prefix of one, or one with a plural s; other tokens start no n-gram
     starts = {k[:j] for k in hyphen_keys for j in range(1, len(k) + 1)}
     starts |= {k + "s" for k in hyphen_keys}
+    openers = {w for w in counts if w.lower().replace("-", "") in starts}
+    capitals = {w for w in counts if w.isalpha() and not w.islower()}  # may start a run
+    interesting = openers | capitals
     spell: dict[str, Counter[str]] = {}
-    spelled: dict[str, Counter[str]] = {}
+    spelled = _spellings(counts)
     listed: set[str] = set()
     caps: dict[str, Counter[str]] = {}
     first: dict[tuple[str, str], tuple[int, int]] = {}
-    for ln, line, toks, body_from in lines:
-        for i, t in enumerate(toks):
+    for ln, line, tokens in lines:
+        listing = ln in st.abbreviation_lines
+        if interesting.isdisjoint(tokens):
+            continue
+        toks = list(_TOKEN.finditer(line))  # the same tokens, with their places
+        definition = _DEFINITION.match(line)
+        body_from = definition.end() if definition else 0
+        for i in [i for i, w in enumerate(tokens) if w in interesting]:
+            t, w = toks[i], tokens[i]
             # hyphenation: n-grams of 1..3 space-separated tokens that spell a hyphenated term
-            w = t.group()
-            for n in (1, 2, 3) if w.lower().replace("-", "") in starts else ():
+            for n in (1, 2, 3) if w in openers else ():
                 if i + n > len(toks):
                     break
                 if n > 1 and line[toks[i + n - 2].end() : toks[i + n - 1].start()] != " ":
                     break
-                surface = " ".join(x.group() for x in toks[i : i + n])
+                surface = line[t.start() : toks[i + n - 1].end()]  # the tokens, one space apart
+                if n > 1 and surface.lower().replace("-", "").replace(" ", "") not in starts:
+                    break  # no longer n-gram spells a hyphen key either
                 key = _key(surface)
                 if key not in hyphen_keys:
                     continue
                 lowered = surface[1:] == surface[1:].lower()
-                if ln in st.abbreviation_lines:
+                if listing:
                     surface = surface.lower()
                     listed.add(key)  # expansions name things: open vs hyphen is a real variant
                 elif sentence_start(line, t.start()) and lowered:
                     surface = surface.lower()
                 surface = surface[:-1] if _singular(surface.lower()) != surface.lower() else surface
-                spell.setdefault(key, Counter())[surface] += 1
+                forms = spell.get(key)
+                if forms is None:
+                    forms = spell[key] = Counter()
+                forms[surface] += 1
                 first.setdefault((key, surface), (ln, t.start() + 1))
-            if w.isalpha() and w.islower():
-                alt = american(w)
-                if alt != w:
-                    spelled.setdefault(alt, Counter())[w] += 1  # rare: British/American
-                    first.setdefault((alt, w), (ln, t.start() + 1))
-                elif (seen := spelled.get(w)) is not None and w in seen:
-                    seen[w] += 1  # the common case: a word seen before, no new Counter
-                else:
-                    spelled.setdefault(w, Counter())[w] += 1
-                    first.setdefault((w, w), (ln, t.start() + 1))
-            # capitalisation of multi-word terms
-            if t.start() < body_from or not w.isalpha() or ln in st.abbreviation_lines:
+            # capitalisation of multi-word terms (a lower-case word starts none)
+            if listing or w not in capitals or t.start() < body_from:
                 continue
             if not (_abbrev_like(w) or (w[0].isupper() and not sentence_start(line, t.start()))):
                 continue
@@ -234,23 +239,61 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 form = " ".join(run)
                 key = _singular(form.lower())
                 form = form[:-1] if key != form.lower() else form
-                caps.setdefault(key, Counter())[form] += 1
+                forms = caps.get(key)
+                if forms is None:
+                    forms = caps[key] = Counter()
+                forms[form] += 1
                 first.setdefault((key, form), (ln, t.start() + 1))
-    for key, variants in sorted(spell.items()):
-        if len(variants) > 1 and (key in listed or not _adjectival(variants)):
-            yield _report(doc, key, variants, first, "hyphenation or case")
-    for key, variants in sorted(spelled.items()):
-        if len(variants) > 1:
-            yield _report(doc, key, variants, first, "spelling (British/American)")
+    # where each British/American spelling that is reported first occurs (a lower-case token:
+    # the key of one that is also a hyphenation form keeps the earlier of the two places)
+    variants = {w for forms in spelled.values() if len(forms) > 1 for w in forms}
+    for (key, w), where in _first_tokens(lines, variants, spelled).items():
+        first[(key, w)] = min(first.get((key, w), where), where)
+    for key, forms in sorted(spell.items()):
+        if len(forms) > 1 and (key in listed or not _adjectival(forms)):
+            yield _report(doc, key, forms, first, "hyphenation or case")
+    for key, forms in sorted(spelled.items()):
+        if len(forms) > 1:
+            yield _report(doc, key, forms, first, "spelling (British/American)")
     reported: list[tuple[str, ...]] = []
-    for key, variants in sorted(caps.items(), key=lambda kv: (len(kv[0].split()), kv[0])):
+    for key, forms in sorted(caps.items(), key=lambda kv: (len(kv[0].split()), kv[0])):
         words = tuple(key.split())
-        if len(variants) < 2 or key in spell:
+        if len(forms) < 2 or key in spell:
             continue
         if any(words[: len(r)] == r for r in reported):
             continue  # "MC clients within" after "MC client"
         reported.append(words)
-        yield _report(doc, key, variants, first, "capitalisation")
+        yield _report(doc, key, forms, first, "capitalisation")
+
+
+def _spellings(counts: Counter[str]) -> dict[str, Counter[str]]:
+    """American spelling -> how often each lower-case word spelled that way, British or
+    American, occurs (``signaling`` -> ``signalling`` 3, ``signaling`` 1)."""
+    spelled: dict[str, Counter[str]] = {}
+    for w, n in counts.items():
+        if w.isalpha() and w.islower():
+            spelled.setdefault(american(w), Counter())[w] += n
+    return spelled
+
+
+def _first_tokens(
+    lines: list[tuple[int, str, list[str]]],
+    words: set[str],
+    spelled: dict[str, Counter[str]],
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(American spelling, word) -> line and column of the word's first token, for ``words``."""
+    key_of = {w: key for key, forms in spelled.items() for w in forms if w in words}
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    for ln, line, tokens in lines:
+        if len(found) == len(key_of):
+            break
+        if words.isdisjoint(tokens):
+            continue
+        for t in _TOKEN.finditer(line):
+            w = t.group()
+            if w in key_of and (key_of[w], w) not in found:
+                found[(key_of[w], w)] = (ln, t.start() + 1)
+    return found
 
 
 def _report(

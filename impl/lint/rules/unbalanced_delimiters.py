@@ -15,21 +15,27 @@ from collections.abc import Iterator
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.scan import lines_with
 
 ID = "unbalanced-delimiters"
 
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 _LABEL = re.compile(r"^\s*(?:\(?[0-9]{1,3}[a-z]?|\(?[a-zA-Z]{1,2}|\(?[ivx]{1,4})\)\s")
 _URL = re.compile(r"https?://\S+")
+#: Every character the scan reacts to ("''" reads as a double quote).
+_DELIMITERS = ("(", ")", "[", "]", "{", "}", '"', "“", "”", "'")
+_DELIMITER = re.compile(r"[()\[\]{}\"“”]")
 
 
 def _paragraphs(doc: Document) -> Iterator[list[tuple[int, str]]]:
+    """Paragraphs as (line, text) lists, without the lines that hold no delimiter."""
     markdown = doc.path.lower().endswith((".md", ".markdown"))
+    if not markdown:  # a paragraph per line: only lines with a delimiter matter
+        for ln in lines_with(doc, _DELIMITERS):
+            yield [(ln, doc.lines[ln - 1])]
+        return
     block: list[tuple[int, str]] = []
     for ln, line in enumerate(doc.lines, 1):
-        if not markdown:
-            yield [(ln, line)]
-            continue
         if line.strip():
             block.append((ln, line))
         elif block:
@@ -48,8 +54,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
             if idx == 0:
                 lab = _LABEL.match(line)
                 start = lab.end() if lab else 0
-            for col in range(start, len(line)):
-                ch = line[col]
+            for d in _DELIMITER.finditer(line, start):
+                ch, col = d.group(), d.start()
                 if ch in "([{“":
                     stack.append((ch, ln, col + 1))
                 elif ch == '"':

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import CLAUSE_NUM, PLACEHOLDER_COMPONENTS, structure
 
 ID = "xref"
@@ -31,6 +32,8 @@ _CLAUSE_REF = re.compile(rf"\b(?:[Cc]lause|[Ss]ection|[Ss]ubclause|see)\s+({CLAU
 _EXTERNAL = re.compile(
     r"^\S*\s+(?:of|in|within|from)\s+(?:the\s+)?(?:\[|TS|TR|RFC|3GPP|IETF|ETSI|ITU|ISO)"
 )
+#: Every match of _REFERENCE or _CLAUSE_REF contains one of these (see mckm.impl.lint.scan).
+_NEEDLES = ("igure", "able", "lause", "ection", "see")
 _VERBS = re.compile(
     r"^\s+(?:shows|illustrates|depicts|describes|gives|lists|presents|summari[sz]es|contains|provides|is|below|above)\b"
 )
@@ -44,7 +47,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     st = structure(doc)
     numbers = {h.number for h in st.headings}
     captions: dict[tuple[str, str], tuple[int, int]] = {}
-    for ln, line in enumerate(doc.lines, 1):
+    for ln in lines_with(doc, ("Figure", "Table")):  # in every _CAPTION match
+        line = doc.lines[ln - 1]
         m = _CAPTION.match(line)
         if not m or _VERBS.match(line[m.end(2) :]):
             continue
@@ -75,7 +79,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 f"number it {here.number}-n",
             )
     referenced: set[tuple[str, str]] = set()
-    for ln, line in enumerate(doc.lines, 1):
+    for ln in lines_with(doc, _NEEDLES):
+        line = doc.lines[ln - 1]
         for m in _REFERENCE.finditer(line):
             kind, ident = m.group(1).lower(), m.group(2)
             if (kind, ident) in captions and captions[(kind, ident)] == (ln, m.start() + 1):
