@@ -236,3 +236,45 @@ def test_we_decrypt_octets_xmlsec1_encrypts(xmlsec1: str, tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr.decode()
     assert decrypt_octets(done.stdout, keys=ring()) == ("application/vnd.example.kmm", KMM,
                                                         CSK_ID)
+
+
+def test_xmlsec1_opens_a_protected_interkmm_body(xmlsec1: str, tmp_path: Path) -> None:
+    """A whole protected InterKMM, part by part: xmlsec1 verifies both signatures against the
+    parts' octets (cid: URLs mapped to files), then decrypts the parameters and the KMM."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from mckm.impl.xmlprotect.interkmm import InterKmm, Protection, build
+
+    keys = _key_files(tmp_path)
+    message = InterKmm("kmf.iwf.example.net", MC_ID, KMM, "application/vnd.example.kmm")
+    content_type, body = build(message, protection=Protection(ring(), SPK_ID))
+    top = BytesParser(policy=policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    parts = top.get_payload()
+    assert isinstance(parts, list) and len(parts) == 3
+    files, url_maps = [], []
+    for index, part in enumerate(parts):
+        path = tmp_path / f"part{index}.xml"
+        path.write_bytes(part.get_payload(decode=True))
+        files.append(path)
+        if part["Content-ID"]:
+            url_maps += [f"--url-map:cid:{str(part['Content-ID']).strip('<>')}", path]
+    for number in (1, 2):
+        done = _run(xmlsec1, "--verify", f"--hmackey:{key_name(SPK_ID)}", keys[f"hmac{SPK_ID}"],
+                    *url_maps, "--enabled-reference-uris", "remote", "--node-xpath",
+                    f"(//*[local-name()='Signature'])[{number}]", files[2])
+        assert done.returncode == 0, done.stderr.decode()
+    kmm_part = files[1].read_bytes()
+    files[1].write_bytes(kmm_part.replace(b"CipherValue>", b"CipherValue> ", 1))
+    done = _run(xmlsec1, "--verify", f"--hmackey:{key_name(SPK_ID)}", keys[f"hmac{SPK_ID}"],
+                *url_maps, "--enabled-reference-uris", "remote", "--node-xpath",
+                "(//*[local-name()='Signature'])[2]", files[2])
+    assert done.returncode != 0  # the second signature is the KMM part's
+    files[1].write_bytes(kmm_part)
+    aes = [f"--aeskey:{key_name(SPK_ID)}", keys[f"aes{SPK_ID}"]]
+    clear = _xmlsec1_decrypt_all(xmlsec1, files[0], aes)
+    root = etree.fromstring(clear)
+    assert [e.text for e in root] == ["kmf.iwf.example.net", MC_ID]
+    done = _run(xmlsec1, "--decrypt", *aes, files[1])
+    assert done.returncode == 0 and done.stdout == KMM
