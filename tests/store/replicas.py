@@ -43,7 +43,7 @@ def material(key_set: UserKeySet) -> KeyMaterial:
             key_set.pvt, key_set.rsk.reveal())
 
 
-def _cli() -> list[str]:
+def cli() -> list[str]:
     script = Path(sys.executable).with_name("mckm")
     if script.exists():
         return [str(script)]
@@ -82,7 +82,7 @@ class Deployment:
         log = self.folder / f"{name}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [*_cli(), "kms", "serve", "--db", self.target, "--port", "0",
+                [*cli(), "kms", "serve", "--db", self.target, "--port", "0",
                  "--kms-uri", KMS_URI, "--idm-key", str(self.idm_file),
                  "--ca-out", str(self.folder / f"{name}-ca.pem")],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

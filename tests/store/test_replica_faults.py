@@ -10,6 +10,7 @@ the missing ones exactly once.
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from tests.store.replicas import (
     Burst,
     Deployment,
     KeyMaterial,
+    cli,
     deploy,
     key_checks,
     material,
@@ -160,4 +162,56 @@ def test_replicas_starting_together_on_an_empty_store_share_one_community(
         finally:
             store.close()
     finally:
+        deployment.stop()
+
+
+def test_kill9_of_the_rollover_command_beside_a_serving_replica(target: str,
+                                                                tmp_path: Path) -> None:
+    """``mckm kms rollover`` issues the next period for every user while replica B serves the
+    same period to clients; the rollover is killed (-9) after its first batches and run again.
+    Every user ends with one key set for the period, and what B acknowledged is what is
+    stored, before and after the rerun."""
+    users = [f"sip:r{i:04d}@example.org" for i in range(120)]
+    deployment = deploy(tmp_path, target, users)
+    store = open_kms_store(target)
+    try:
+        b = deployment.ready(deployment.spawn("b"))
+        period = _periods(time.time()) + 1
+        at = standard().period_start(period, CONFIG.period, CONFIG.offset) + 1
+        command = [*cli(), "kms", "rollover", "--db", target, "--kms-uri", CONFIG.kms_uri,
+                   "--period", str(period)]
+        run = subprocess.Popen([*command, "--workers", "1", "--batch", "8"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        on_b = Burst(deployment, b, users[::-6], at=at).start(threads=3)
+        deadline = time.monotonic() + 60
+        while store.count("key_sets") < 24:
+            assert run.poll() is None, f"the rollover ended before the kill ({run.returncode})"
+            assert time.monotonic() < deadline, "the rollover stored nothing"
+            time.sleep(0.01)
+        run.kill()
+        assert run.wait(timeout=10) == -signal.SIGKILL
+        on_b.join()
+        assert not on_b.errors and not on_b.failed
+
+        def stored() -> dict[str, KeyMaterial]:
+            rows = {}
+            for user in users:
+                for key_set in store.key_sets(user, [period]).values():
+                    rows[user] = material(key_set)
+            assert store.count("key_sets") == len(rows)  # one row per user, none elsewhere
+            return rows
+
+        cut = stored()
+        assert 24 <= len(cut) < len(users)
+        for user, got in on_b.acknowledged.items():
+            assert got == [cut[user]], user
+
+        rerun = subprocess.run([*command, "--workers", "1"], capture_output=True, text=True,
+                               timeout=300)
+        assert rerun.returncode == 0, rerun.stderr
+        done = stored()
+        assert len(done) == len(users) and {u: done[u] for u in cut} == cut
+        assert deployment.keyprov(b, users[1], at=at) == [done[users[1]]]
+    finally:
+        store.close()
         deployment.stop()

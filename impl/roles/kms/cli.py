@@ -248,8 +248,7 @@ def issue_token(idm_key: Path, user_uri: str, lifetime: int) -> None:
 
 
 @kms.command("rollover")
-@click.option("--db", "db_path", required=True, type=click.Path(path_type=Path),
-              help="the KMS's SQLite store (as for serve)")
+@click.option("--db", "db_path", required=True, metavar="URL|PATH", help=DB_HELP)
 @click.option("--kms-uri", required=True)
 @click.option("--key-period", default=2592000, show_default=True, type=click.IntRange(min=1))
 @click.option("--key-offset", default=0, show_default=True, type=click.IntRange(min=0))
@@ -259,7 +258,7 @@ def issue_token(idm_key: Path, user_uri: str, lifetime: int) -> None:
               help="worker processes [default: one per CPU]")
 @click.option("--batch", default=128, show_default=True, type=click.IntRange(min=1),
               help="key sets per worker task and per transaction")
-def rollover(db_path: Path, kms_uri: str, key_period: int, key_offset: int,
+def rollover(db_path: str, kms_uri: str, key_period: int, key_offset: int,
              period_no: int | None, workers: int | None, batch: int) -> None:
     """Issue the key sets (SSK+PVT, RSK) of a key period for every enrolled user lacking one.
 
@@ -270,7 +269,7 @@ def rollover(db_path: Path, kms_uri: str, key_period: int, key_offset: int,
 
     from mckm.impl.roles.kms.rollover import ProgressLine, roll_over
 
-    if not db_path.is_file():
+    if "://" not in db_path and not Path(db_path).is_file():
         raise CliError(f"--db {db_path}: no KMS store there (mckm kms serve or enrol creates it)")
     store, role = _open_role(db_path, KmsConfig(kms_uri, key_period, key_offset))
     line = ProgressLine(sys.stderr)
