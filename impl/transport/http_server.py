@@ -227,17 +227,21 @@ class _Conn:
 
 class HttpsServer:
     """An HTTPS server on ``host``:``port`` (0: any free port, bound at construction); a
-    context manager, or :meth:`start` / :meth:`stop`.  Linux only (``epoll``)."""
+    context manager, or :meth:`start` / :meth:`stop`.  Linux only (``epoll``).  With
+    ``reuse_port`` its listening socket joins the ``SO_REUSEPORT`` group of that address: one
+    replica among several processes (:mod:`mckm.impl.transport.replicas`)."""
 
     def __init__(self, on_connect: OnConnect, context: ssl.SSLContext, identity: TlsIdentity,
                  host: str = "127.0.0.1", port: int = 0, *, name: str = "https",
-                 limits: ServerLimits | None = None) -> None:
+                 limits: ServerLimits | None = None, reuse_port: bool = False) -> None:
         self.on_connect, self.context, self.identity = on_connect, context, identity
         self.host, self.name = host, name
         self.limits = limits or ServerLimits()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._listener = socket.socket(family, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:  # one of several replicas on this port (mckm.impl.transport.replicas)
+            self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         try:
             self._listener.bind((host, port))
             self._listener.listen(min(socket.SOMAXCONN, 4096))

@@ -4,6 +4,7 @@ raw TLS exchanges, and a stalled client of each kind."""
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import ssl
 import threading
@@ -126,3 +127,18 @@ def p99(samples: list[float]) -> float:
 def server_threads(server: HttpsServer) -> int:
     """Threads of this server: its event-loop thread and its workers."""
     return sum(1 for t in threading.enumerate() if t.name.startswith(f"mckm-{server.name}"))
+
+
+class PidEcho(Echo):
+    """Answers 200 with the serving process's id and the body it got."""
+
+    def answer(self, request: Request) -> Reply:
+        return SimpleReply(200, b"pid:%d:" % os.getpid() + request.body,
+                           "application/octet-stream")
+
+
+def pid_echo_replica(identity: TlsIdentity, host: str, port: int) -> HttpsServer:
+    """A replica's server (``functools.partial(pid_echo_replica, identity)``): answers with
+    its process id."""
+    return HttpsServer(PidEcho().on_connect, server_context(identity), identity, host, port,
+                       name="replica", reuse_port=True)
