@@ -79,3 +79,31 @@ def verify_typical() -> Callable[[], object]:
     ring = _ring()
     signature = sign_bodies({"b@x": TYPICAL}, xpk_id=XPK_ID, keys=ring)
     return lambda: verify_bodies(signature, {"b@x": TYPICAL}, keys=ring)
+
+
+def _interkmm() -> tuple[object, object]:
+    from mckm.impl.xmlprotect.interkmm import InterKmm, Protection
+
+    message = InterKmm("kmf.iwf.example.net", "sip:mcptt-alice@example.org",
+                       bytes(range(256)) * 4, "application/vnd.example.kmm")
+    return message, Protection(_ring(), XPK_ID)
+
+
+@benchmark("interkmm-protect", "build a protected InterKMM body with a 1 KiB KMM: encrypt the "
+                               "KMF ID, MCPTT ID and KMM, sign both parts, frame")
+def interkmm_protect() -> Callable[[], object]:
+    from mckm.impl.xmlprotect.interkmm import InterKmm, Protection, build
+
+    message, protection = _interkmm()
+    assert isinstance(message, InterKmm) and isinstance(protection, Protection)
+    return lambda: build(message, protection=protection)
+
+
+@benchmark("interkmm-open", "parse that body: MIME, both signatures, decrypt parameters and KMM")
+def interkmm_open() -> Callable[[], object]:
+    from mckm.impl.xmlprotect.interkmm import InterKmm, Protection, build, parse
+
+    message, protection = _interkmm()
+    assert isinstance(message, InterKmm) and isinstance(protection, Protection)
+    content_type, body = build(message, protection=protection)
+    return lambda: parse(content_type, body, keys=protection.keys)
