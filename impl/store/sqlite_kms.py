@@ -40,7 +40,7 @@ def store_error(exc: sqlite3.Error) -> StoreError:
     text = str(exc)
     if getattr(exc, "sqlite_errorname", None) in _DUPLICATE:
         return DuplicateError(text.partition(": ")[2] or text)
-    return StoreError(f"SQLite refused the write: {text}")
+    return StoreError(f"SQLite: {text}")
 
 
 class SqliteKmsStore(KmsSql):
