@@ -184,6 +184,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kms": ("mckm.impl.roles.kms.cli:kms", "Run the KMS / SKM-S over HTTPS; enrol users."),
     "idm": ("mckm.impl.roles.idm.cli:idm", "Run the IdM (OpenID Connect, PKCE) over HTTPS."),
     "ticket": ("mckm.impl.roles.ticket.cli:ticket", "Run a MIKEY-TICKET KMS or BSF; drive a UE."),
+    "smime": ("mckm.impl.smime.cli:smime", "Protect or open a SIP body as S/MIME under a CEK."),
     "prove": ("mckm.proofs.cli:prove", "Prove the models' invariants with z3 and kill mutants."),
 }
 

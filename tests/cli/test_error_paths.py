@@ -82,6 +82,7 @@ FILES: dict[str, str | bytes] = {
     "not-sqlite.db": "not a database\n",  # mode 0600 (files())
     "tbd.txt": "The KMS shall do TBD.\n",
     "vectors-bad-j.json": "",  # written by files()
+    "cek.hex": "00" * 32,
     "kms-broken.json": "{",
     "kms-unknown-field.json": _kms_config(domain="x"),
     "kms-port.json": _kms_config(ua_port=70000),
@@ -128,6 +129,13 @@ ROWS: dict[str, Row] = {
         "vectors check {d}/not-utf8.json", 2, "not-utf8.json: not utf-8"),
     "vectors check: not JSON": row("vectors check {d}/broken.json", 2, "broken.json: Expecting"),
     "vectors check: no files": row("vectors check", 2, "give vector FILES or --builtin"),
+    "smime protect: a CEK of the wrong size": row(
+        "smime protect --key-id 01 --cek-file {d}/short.hex --content-type application/sdp "
+        "{d}/cek.hex -", 2, "--cek-file {d}/short.hex: the CEK is 32 octets (64 hex digits), "
+        "got 200"),
+    "smime unprotect: not S/MIME": row(
+        "smime unprotect --key-id 01 --cek-file {d}/cek.hex {d}/not-utf8.json -", 1,
+        "payload S/MIME body part, field headers: no empty line after the header fields"),
     "vectors check: a bad scalar": row(
         "vectors check {d}/vectors-bad-j.json", 1, "field 'j' must be a hex number",
         stream="stdout"),
