@@ -10,6 +10,7 @@ real command with the real algorithms.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -19,18 +20,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
-from mckm.impl.errors import UsageError
+from mckm.impl.errors import StoreError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms.algorithms import IbcAlgorithms, standard
 from mckm.impl.roles.kms.model import KmsConfig, UserKeySet
 from mckm.impl.roles.kms.role import KmsRole
-from mckm.impl.roles.kms.rollover import Progress, ProgressLine, roll_over
+from mckm.impl.roles.kms.rollover import Progress, ProgressLine, _Community, roll_over
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
 
 KMS_URI = "kms.example.org"
@@ -100,6 +101,12 @@ def rows_per_user(db: Path, period: int) -> dict[str, int]:
         return {str(u): int(c) for u, c in conn.execute(
             "SELECT user_uri, count(*) FROM key_sets WHERE period_no = ? GROUP BY user_uri",
             (period,))}
+
+
+def secret_forms(role: KmsRole) -> list[bytes]:
+    """KSAK and z as decimal and hex text."""
+    values = (role.keys.ksak.reveal(), role.keys.z.reveal())
+    return [form.encode() for v in values for form in (str(v), f"{v:x}", f"{v:X}")]
 
 
 def fingerprint(k: UserKeySet) -> tuple[object, ...]:
@@ -229,6 +236,67 @@ def test_a_rollover_beside_a_serving_kms_duplicates_nothing(db: Path) -> None:
     role.store.close()
 
 
+def dying_algorithms() -> IbcAlgorithms:
+    """Fast algorithms whose worker process dies at its 50th RSK."""
+    fast = fast_algorithms()
+    issued = iter(range(50))
+
+    def issue_rsk(z: int, identity: bytes) -> bytes:
+        if next(issued, None) is None:
+            os._exit(3)
+        return fast.issue_rsk(z, identity)
+
+    return dataclasses.replace(fast, issue_rsk=issue_rsk)
+
+
+def refusing_algorithms() -> IbcAlgorithms:
+    """Fast algorithms that cannot issue an RSK for the UID of user 42 (as RFC 6508 6.1.1
+    refuses z + b = 0 mod q)."""
+    fast = fast_algorithms()
+
+    def issue_rsk(z: int, identity: bytes) -> bytes:
+        if identity == fast.uid(users(43)[42], KMS_URI, CONFIG.period, CONFIG.offset, PERIOD):
+            raise UsageError("SAKKE: z_S + b = 0 mod q (RFC 6508 6.1.1)")
+        return fast.issue_rsk(z, identity)
+
+    return dataclasses.replace(fast, issue_rsk=issue_rsk)
+
+
+#: a key period inside the certificate of a KMS created now (workers import it too)
+PERIOD = standard().period_number(time.time(), CONFIG.period, CONFIG.offset) + 3
+
+
+@pytest.mark.parametrize("algorithms, error", [
+    (dying_algorithms, r"a rollover worker process died; the [\d,]+ key sets stored by this "
+                       r"run are kept: run it again to continue"),
+    (refusing_algorithms, r"cannot issue the key set of sip:user00042@example.org for period "
+                          rf"{PERIOD}: SAKKE: z_S \+ b = 0 mod q"),
+])
+def test_a_failing_worker_stops_the_run_and_keeps_whole_batches(
+        db: Path, algorithms: Callable[[], IbcAlgorithms], error: str) -> None:
+    role = enrolled(db, 200)
+    progress: list[Progress] = []
+    with pytest.raises((StoreError, UsageError), match=error):
+        roll_over(role, PERIOD, workers=2, batch=10, algorithms=algorithms,
+                  progress=progress.append)
+    held = rows_per_user(db, PERIOD)
+    assert len(held) == (progress[-1].issued if progress else 0) < 200
+    assert len(held) % 10 == 0 and set(held.values()) <= {1}
+    assert roll_over(role, PERIOD, workers=2, algorithms=fast_algorithms).progress.done == 200
+    assert rows_per_user(db, PERIOD) == dict.fromkeys(users(200), 1)
+    role.store.close()
+
+
+def test_the_community_keys_stay_out_of_reprs(db: Path) -> None:
+    role = open_role(db)
+    community = _Community.of(role.config, role.keys)
+    text = repr(community)
+    for secret in (role.keys.ksak.reveal(), role.keys.z.reveal()):
+        assert str(secret) not in text and f"{secret:x}" not in text
+    assert community.keys() == role.keys
+    role.store.close()
+
+
 def test_the_progress_line_on_a_log() -> None:
     class Log(list[str]):
         def write(self, text: str) -> None:
@@ -312,6 +380,10 @@ def test_kill_9_loses_nothing_acknowledged_and_the_rerun_completes(
     time.sleep(0.3)
     workers = children(proc.pid)
     assert workers, "no worker process"
+    for pid in workers:  # the community keys reach the workers through a pipe, not argv/env
+        exposed = Path(f"/proc/{pid}/cmdline").read_bytes() + Path(
+            f"/proc/{pid}/environ").read_bytes()
+        assert not any(s in exposed for s in secret_forms(role)), pid
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 10
@@ -355,6 +427,7 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_completes(
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and out == ""
+    assert not re.search(r"[0-9a-fA-F]{32}|\d{40}", err), err  # no key material
     assert re.search(r"interrupted: the [\d,]+ key sets stored by this run are kept", err), err
     held = rows_per_user(db, period)
     assert 0 < len(held) < n and set(held.values()) == {1}
