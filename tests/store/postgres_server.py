@@ -67,10 +67,28 @@ class PostgresServer:
                          "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'".encode())
         return self.url(name)
 
+    def _pg_ctl(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([*self._as_user, str(self._bin / "pg_ctl"), "-D",
+                               str(self.root / "data"), *args], capture_output=True, check=False)
+
+    def crash(self) -> None:
+        """Stop the server at once (``-m immediate``: clients see their connections cut)."""
+        self._pg_ctl("-m", "immediate", "-w", "stop")
+
+    def restart(self) -> None:
+        """Start the stopped server again on the same port."""
+        started = self._pg_ctl("-l", str(self.root / "log"), "-w", "-t", "30", "-o",
+                               _options(self.root, self.port), "start")
+        assert started.returncode == 0, started.stderr.decode()
+
     def stop(self) -> None:
-        subprocess.run([*self._as_user, str(self._bin / "pg_ctl"), "-D", str(self.root / "data"),
-                        "-m", "immediate", "-w", "stop"], capture_output=True, check=False)
+        self.crash()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _options(root: Path, port: int) -> str:
+    return (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c log_error_verbosity=terse -c max_connections=200")
 
 
 def start() -> PostgresServer:
@@ -101,11 +119,10 @@ def start() -> PostgresServer:
                    capture_output=True, check=True)
     for _ in range(3):  # another process may take the free port before the server binds it
         port = _free_port()
-        options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c log_error_verbosity=terse -c max_connections=200")
         started = subprocess.run(
             [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"),
-             "-w", "-t", "30", "-o", options, "start"], capture_output=True, check=False)
+             "-w", "-t", "30", "-o", _options(root, port), "start"],
+            capture_output=True, check=False)
         if started.returncode == 0:
             return PostgresServer(root, port, password, as_user, bin_dir)
     log = (root / "log").read_text(errors="replace") if (root / "log").exists() else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from mckm.impl.roles.kms.model import CommunityKeys, KmsConfig, UserKeySet
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.impl.store.kms_store import DuplicateError, KmsStore
 from mckm.impl.store.open import describe, open_kms_store
+from mckm.impl.store.postgres_kms import PostgresKmsStore
+from tests.store import postgres_server
 from tests.store.postgres_server import PostgresServer
 
 CONFIG = KmsConfig("kms.example.org", period=86400)
@@ -281,3 +284,36 @@ def test_the_cli_names_db_and_hides_the_password(postgres: PostgresServer, tmp_p
         assert store.enrolled_users(None, 10) == [ALICE]
     finally:
         store.close()
+
+
+def test_a_database_that_goes_away_is_a_store_error_and_comes_back(tmp_path: Path) -> None:
+    """The PostgreSQL server crashes under a running KMS: a request is a StoreError (one line,
+    no password; the HTTP server answers 500), nothing half-stored; once the server is back the
+    same store object serves again (the pool reconnects)."""
+    server = postgres_server.start()
+    try:
+        url = server.new_database()
+        store = PostgresKmsStore(url, connect_timeout=1)
+        try:
+            role = _role(store)
+            role.enrol(ALICE)
+            server.crash()
+            with pytest.raises(StoreError, match="PostgreSQL: ") as down:
+                role.key_sets(ALICE, role.current_periods())
+            assert server.password not in str(down.value) and "\n" not in str(down.value)
+            server.restart()
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    issued = role.key_sets(ALICE, role.current_periods())
+                    break
+                except StoreError:
+                    assert time.monotonic() < deadline, "the store did not reconnect"
+                    time.sleep(0.2)
+            assert store.count("key_sets") == 2
+            assert _key_material(store.key_sets(ALICE, role.current_periods())) == \
+                _key_material(issued)
+        finally:
+            store.close()
+    finally:
+        server.stop()
