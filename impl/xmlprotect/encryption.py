@@ -127,7 +127,7 @@ def decrypt_octets(document: bytes, *, keys: Keyring, default_xpk_id: int | None
 
 def _content_octets(element: etree._Element) -> bytes:
     """The element's content (text, child elements with their tails) as UTF-8 XML."""
-    parts = [escape(element.text or "").encode()]
+    parts = [escape(element.text or "", {"\r": "&#13;"}).encode()]
     parts.extend(etree.tostring(child, encoding="UTF-8", with_tail=True) for child in element)
     return b"".join(parts)
 

@@ -279,8 +279,10 @@ def test_key_name_round_trips(xpk_id: int) -> None:
     assert len(base64.b64decode(key_name(xpk_id))) == 4
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40))
+@given(st.text(alphabet=st.one_of(st.characters(blacklist_categories=("Cs", "Cc")),
+                                   st.sampled_from("\r\n\t")), max_size=40))
 def test_any_text_content_round_trips(text: str) -> None:
+    """Every character XML 1.0 allows, a carriage return too (sent as ``&#13;``)."""
     root = etree.fromstring(SIGNALLING)
     target = root.find(f".//{ONE[0]}")
     assert target is not None
@@ -288,3 +290,5 @@ def test_any_text_content_round_trips(text: str) -> None:
     document = etree.tostring(root, encoding="UTF-8")
     opened = unprotect(protect(document, ONE, xpk_id=CSK_ID, keys=ring()), keys=ring())
     assert canonical(opened.document) == canonical(document)
+    found = etree.fromstring(opened.document).find(f".//{ONE[0]}")
+    assert found is not None and (found.text or "") == text
