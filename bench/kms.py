@@ -11,16 +11,24 @@ The server thread is a daemon, so it never outlives the process.
 
 from __future__ import annotations
 
+import argparse
 import atexit
+import functools
 import itertools
+import json
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from mckm.bench.registry import Operation, benchmark
+from mckm.bench.load import FULL, LoadBudget, load_benchmark
+from mckm.bench.registry import Operation, Result, benchmark
+from mckm.bench.ticket import LoadResult, LoadSpec, run_load
 from mckm.impl.crypto import uid
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import standard
@@ -29,14 +37,23 @@ from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.impl.roles.kms.service import KmsService
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
-from mckm.impl.transport.https_kms import KmsClient, KmsHttpsServer, make_tls_identity
+from mckm.impl.transport.http_server import HttpsServer
+from mckm.impl.transport.https_kms import (
+    KmsClient,
+    KmsHttpsServer,
+    TlsIdentity,
+    make_tls_identity,
+)
+from mckm.impl.transport.replicas import Replicas
+
+KMS_URI = "kms.example.org"
 
 
 def provision_https() -> Operation:
     directory = tempfile.mkdtemp(prefix="mckm-bench-kms-")
     atexit.register(shutil.rmtree, directory, True)
     store = SqliteKmsStore(os.path.join(directory, "kms.db"))
-    role = KmsRole.open(store, KmsConfig("kms.example.org"), standard())
+    role = KmsRole.open(store, KmsConfig(KMS_URI), standard())
     idm = ec.generate_private_key(ec.SECP256R1())
     service = KmsService(role, access_token.TokenVerifier(idm.public_key()), "")
     server = KmsHttpsServer(service, make_tls_identity("127.0.0.1")).start()
@@ -68,3 +85,119 @@ def provision_https() -> Operation:
 benchmark("skms-provision-https",
           "SKM-S: one user key set (SSK, PVT, RSK) issued, stored and fetched over HTTPS",
           instructions=False)(provision_https)  # a server thread: counts follow the scheduler
+
+
+# -- provisioning under load -------------------------------------------------------------------
+
+def skms_replica(db: str, idm_public_pem: bytes, identity: TlsIdentity, host: str,
+                 port: int) -> HttpsServer:
+    """One SKM-S replica on the store ``db`` (a :data:`mckm.impl.transport.replicas.Build`
+    once the first three arguments are bound)."""
+    role = KmsRole.open(SqliteKmsStore(db), KmsConfig(KMS_URI), standard())
+    idm = serialization.load_pem_public_key(idm_public_pem)
+    assert isinstance(idm, ec.EllipticCurvePublicKey)
+    service = KmsService(role, access_token.TokenVerifier(idm), f"https://{host}:{port}")
+    return KmsHttpsServer(service, identity, host, port, reuse_port=True)
+
+
+@contextmanager
+def _skms(db: str, idm_public_pem: bytes, identity: TlsIdentity,
+          processes: int) -> Iterator[tuple[str, int]]:
+    """The SKM-S serving ``db``: ``processes`` replicas, or (0) a thread of this process."""
+    if processes:
+        with Replicas(functools.partial(skms_replica, db, idm_public_pem, identity),
+                      processes) as replicas:
+            yield replicas.host, replicas.port
+        return
+    role = KmsRole.open(SqliteKmsStore(db), KmsConfig(KMS_URI), standard())
+    idm = serialization.load_pem_public_key(idm_public_pem)
+    assert isinstance(idm, ec.EllipticCurvePublicKey)
+    service = KmsService(role, access_token.TokenVerifier(idm), "")
+    with KmsHttpsServer(service, identity) as server:
+        service.base_url = server.base_url
+        yield server.host, server.port
+
+
+def provision_load(budget: LoadBudget, processes: int = 2, connections: int = 4,
+                   warmup: int = 20, db_dir: str | None = None) -> LoadResult:
+    """Keyprov requests of distinct enrolled users (each answered with a freshly issued and
+    stored key set) under load; the SQLite store in a new directory under ``db_dir`` (default:
+    the temp directory).  Each key set is one commit with ``synchronous = FULL`` (an fsync),
+    so on a disk the figure is bounded by the fsync rate (one writer at a time); on a tmpfs
+    (``/dev/shm``) it measures the server."""
+    directory = tempfile.mkdtemp(prefix="mckm-bench-kms-load-", dir=db_dir)
+    try:
+        db = os.path.join(directory, "kms.db")
+        role = KmsRole.open(SqliteKmsStore(db), KmsConfig(KMS_URI), standard())
+        idm = ec.generate_private_key(ec.SECP256R1())
+        idm_pem = idm.public_key().public_bytes(serialization.Encoding.PEM,
+                                                serialization.PublicFormat.SubjectPublicKeyInfo)
+        identity = make_tls_identity("127.0.0.1")
+        accept_all = messages.KeyChecks(role.certificate, role.algorithms.uid,
+                                        lambda *_: None, lambda *_: None)
+        when = uid.unix_to_ntp(int(time.time())) << 32
+        with _skms(db, idm_pem, identity, processes) as (host, port):
+            base_url = f"https://{host}:{port}"
+            clients: list[ProvisioningClient] = []
+            requests = []
+            now = int(time.time())
+            for n in range(1 + warmup + budget.count):
+                user = f"sip:load{n}@example.org"
+                model_client = ProvisioningClient(user, KMS_URI, role.enrol(user), base_url,
+                                                  accept_all)
+                token = access_token.issue(idm, subject=user, scopes=(KMS_SCOPE,),
+                                           issued_at=now, lifetime=600)
+                request = model_client.request("keyprov", token=token, now=now,
+                                               options={"user_uri": user, "ntp_time": when})
+                clients.append(model_client)
+                requests.append((request.path, request.body,
+                                 (("Content-Type", "application/xml"),
+                                  ("Authorization", "Bearer " + token))))
+            checker = KmsClient(host, port, identity.ca_pem, token="")
+            try:  # the first answer checked by the model's client: keys issued and usable
+                path, body, headers = requests[0]
+                status, answer = checker.post(path, body, token=dict(headers)["Authorization"]
+                                              .removeprefix("Bearer "))
+            finally:
+                checker.close()
+            if status != 200 or not clients[0].response("keyprov", answer,
+                                                        now=now)["key_sets"]:
+                raise RuntimeError(f"the checked keyprov was answered {status}")
+            result = run_load(LoadSpec(host, port, (), budget.count, budget.seconds,
+                                       ca_pem=identity.ca_pem, warmup=warmup,
+                                       connections=connections, requests=tuple(requests[1:])))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    if result.errors:
+        raise RuntimeError(f"{result.errors} of {result.count} keyprov requests were refused")
+    return result
+
+
+@load_benchmark("skms-provision-load",
+                "SKM-S keyprov over HTTPS, 2 replica processes, 4 connections (load: 2nd process)")
+def provision_under_load(budget: LoadBudget) -> Result:
+    result = provision_load(budget)
+    return Result("skms-provision-load", result.per_s, 1,
+                  {"p50_ms": round(result.p50_ms, 3), "p99_ms": round(result.p99_ms, 3),
+                   "count": float(result.count)})
+
+
+def main() -> None:
+    """SKM-S keyprov under load: replica processes, connections of the load generator."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--count", type=int, default=FULL.count)
+    parser.add_argument("--seconds", type=float, default=FULL.seconds)
+    parser.add_argument("--processes", type=int, default=2,
+                        help="SKM-S replica processes (0: a server thread of this process)")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--db-dir", help="where the SQLite store goes (default: the temp "
+                        "directory; /dev/shm: no fsync cost)")
+    args = parser.parse_args()
+    result = provision_load(LoadBudget(args.count, args.seconds), args.processes,
+                            args.connections, db_dir=args.db_dir)
+    print(json.dumps({**result.as_json("skms-provision-load"), "processes": args.processes,
+                      "connections": args.connections, "db_dir": args.db_dir or "(temp)"}))
+
+
+if __name__ == "__main__":
+    main()

@@ -152,10 +152,11 @@ class KmsHttpsServer(HttpsServer):
     """A running HTTPS KMS; use as a context manager or call :meth:`stop`."""
 
     def __init__(self, service: KmsService, identity: TlsIdentity, host: str = "127.0.0.1",
-                 port: int = 0, *, limits: ServerLimits | None = None) -> None:
+                 port: int = 0, *, limits: ServerLimits | None = None,
+                 reuse_port: bool = False) -> None:
         self.service = service
         super().__init__(self._handler_for, server_context(identity), identity, host, port,
-                         name="kms-https", limits=limits)
+                         name="kms-https", limits=limits, reuse_port=reuse_port)
 
     def _handler_for(self, peer: Peer) -> Handler:
         return self._answer
