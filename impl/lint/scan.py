@@ -74,3 +74,34 @@ def lines_with(doc: Document, needles: Iterable[str]) -> list[int]:
                 break
             at = joined.find(needle, starts[line])
     return sorted(found)
+
+
+def pieces(doc: Document) -> list[list[str]]:
+    """Each line's whitespace-separated pieces (``str.split``), built once.  A pattern that
+    matches no whitespace and whose lookarounds accept whitespace as they accept a string's
+    edge finds the same matches in a piece as in its line: a rule can judge each distinct
+    piece once and read only the lines that hold a piece it cares about."""
+    cached = doc._cache.get("pieces")
+    if isinstance(cached, tuple) and cached[1] == len(doc.lines):
+        return cached[0]  # type: ignore[no-any-return]
+    split = [line.split() for line in doc.lines]
+    doc._cache["pieces"] = (split, len(doc.lines))
+    return split
+
+
+def distinct_pieces(doc: Document) -> set[str]:
+    """Every piece of :func:`pieces`, once (built once)."""
+    cached = doc._cache.get("distinct_pieces")
+    if isinstance(cached, tuple) and cached[1] == len(doc.lines):
+        return cached[0]  # type: ignore[no-any-return]
+    distinct: set[str] = set().union(*pieces(doc))
+    doc._cache["distinct_pieces"] = (distinct, len(doc.lines))
+    return distinct
+
+
+def lines_with_pieces(doc: Document, wanted: set[str]) -> list[int]:
+    """The 1-based numbers, ascending, of the lines that hold one of the pieces ``wanted``."""
+    if not wanted:
+        return []
+    return [ln for ln, split in enumerate(pieces(doc), 1) if not wanted.isdisjoint(split)]
+

@@ -15,11 +15,13 @@ upper-case English words (``NOTE``, ``MESSAGE``) are not abbreviations.  Reporte
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterator
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.definitions import ABBR, Definition, definitions
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.scan import distinct_pieces, pieces
 from mckm.impl.lint.speller import known
 from mckm.impl.lint.structure import structure
 from mckm.impl.lint.textutil import plural_stem
@@ -32,6 +34,7 @@ _GLUED = re.compile(r"^[a-z][A-Z]{2,}")
 _PLACEHOLDER = frozenset({"TBD", "TBC", "TBS", "TBA", "FFS"})
 
 
+@lru_cache(maxsize=4096)
 def _norm(long: str) -> str:
     return re.sub(r"[\s-]+", " ", long.lower()).strip()
 
@@ -81,6 +84,16 @@ def _abbreviation_shaped(token: str) -> bool:
     return upper >= 2 and upper >= lower
 
 
+def _stems(piece: str) -> Iterator[str]:
+    """The abbreviations (plural stems) used in ``piece``, as :func:`check` counts uses."""
+    for m in _USE.finditer(piece):
+        token = m.group(1)
+        if "_" in token or _SPEC_ID.match(token) or _GLUED.match(token):
+            continue
+        if _abbreviation_shaped(token.split("-")[0]):
+            yield plural_stem(token)
+
+
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     defs = definitions(doc)
     st = structure(doc)
@@ -108,20 +121,43 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     other.long,
                 )
                 break
-    # uses
+    # uses: only those of an abbreviation that is unknown or defined inline matter, and a use
+    # never spans whitespace, so each distinct piece of the text is looked at once
+    # (an unknown one is reported at its first use, one defined inline needs a use besides its
+    # definition: two uses tell; a piece is dropped once each abbreviation in it has enough)
+    known: dict[str, bool] = {}
+    inline = {d.abbr for d in defs if d.inline}
+    enough: dict[str, int] = {}
+    holders: dict[str, list[str]] = {}  # abbreviation -> the pieces that use it
+    for piece in distinct_pieces(doc):
+        for stem in _stems(piece):
+            if stem not in known:
+                known[stem] = _is_known(stem, names, ctx)
+            if not known[stem] or stem in inline:
+                enough[stem] = 2 if stem in inline else 1
+                holders.setdefault(stem, []).append(piece)
+    wanted = {piece for held in holders.values() for piece in held}
     uses: dict[str, list[tuple[int, int]]] = {}
-    for ln, line in enumerate(doc.lines, 1):
-        if ln in skip:
+    for ln, split in enumerate(pieces(doc), 1):
+        if not wanted:
+            break
+        if ln in skip or wanted.isdisjoint(split):
             continue
-        for m in _USE.finditer(line):
+        for m in _USE.finditer(doc.lines[ln - 1]):
             token = m.group(1)
             if "_" in token or _SPEC_ID.match(token) or _GLUED.match(token):
                 continue  # names, spec ids, and "bKMS" (rule revision-residue)
             if not _abbreviation_shaped(token.split("-")[0]):
                 continue
-            uses.setdefault(plural_stem(token), []).append((ln, m.start(1) + 1))
+            stem = plural_stem(token)
+            uses.setdefault(stem, []).append((ln, m.start(1) + 1))
+            if stem in enough and len(uses[stem]) == enough[stem]:
+                wanted.difference_update(holders[stem])
+                for other in holders[stem]:  # a piece that holds another wanted one stays
+                    if any(s in enough and len(uses.get(s, ())) < enough[s] for s in _stems(other)):
+                        wanted.add(other)
     for token, places in uses.items():
-        if not _is_known(token, names, ctx):
+        if not known[token]:
             ln, col = places[0]
             yield finding(
                 doc,

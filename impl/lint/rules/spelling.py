@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.definitions import defined
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.scan import distinct_pieces, lines_with_pieces
 from mckm.impl.lint.speller import correction, known
 from mckm.impl.lint.textutil import sentence_start
 from mckm.impl.lint.vocabulary import Glossary
@@ -64,13 +65,12 @@ def _suspect_lines(doc: Document, doc_defined: set[str], glossary: Glossary) -> 
     """The lines with a chunk that may be reported: each distinct whitespace-separated piece of
     the document is judged once (a chunk never spans whitespace), and :func:`check` reads only
     these lines; the others could only add words to its ``accepted`` memo."""
-    pieces = [line.split() for line in doc.lines]
     suspects = {
         piece
-        for piece in set().union(*pieces)
+        for piece in distinct_pieces(doc)
         if any(_may_report(c, doc_defined, glossary) for c in _CHUNK.findall(piece))
     }
-    return [ln for ln, p in enumerate(pieces, 1) if suspects and not suspects.isdisjoint(p)]
+    return lines_with_pieces(doc, suspects)
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:

@@ -169,7 +169,12 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     starts |= {k + "s" for k in hyphen_keys}
     openers = {w for w in counts if w.lower().replace("-", "") in starts}
     capitals = {w for w in counts if w.isalpha() and not w.islower()}  # may start a run
-    interesting = openers | capitals
+    # what may follow a run's first word (a capital not followed by one of these starts none)
+    followers = {
+        w
+        for w in counts
+        if w.isalpha() and len(w) >= 3 and w.lower() not in _FUNCTION and not _abbrev_like(w)
+    }
     spell: dict[str, Counter[str]] = {}
     spelled = _spellings(counts)
     listed: set[str] = set()
@@ -177,12 +182,19 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     first: dict[tuple[str, str], tuple[int, int]] = {}
     for ln, line, tokens in lines:
         listing = ln in st.abbreviation_lines
-        if interesting.isdisjoint(tokens):
+        if openers.isdisjoint(tokens) and (listing or capitals.isdisjoint(tokens)):
+            continue
+        starting = [
+            i
+            for i, (w, nxt) in enumerate(zip(tokens, [*tokens[1:], ""]))
+            if w in openers or (w in capitals and nxt in followers and not listing)
+        ]
+        if not starting:
             continue
         toks = list(_TOKEN.finditer(line))  # the same tokens, with their places
         definition = _DEFINITION.match(line)
         body_from = definition.end() if definition else 0
-        for i in [i for i, w in enumerate(tokens) if w in interesting]:
+        for i in starting:
             t, w = toks[i], tokens[i]
             # hyphenation: n-grams of 1..3 space-separated tokens that spell a hyphenated term
             for n in (1, 2, 3) if w in openers else ():
