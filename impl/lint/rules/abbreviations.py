@@ -15,8 +15,8 @@ upper-case English words (``NOTE``, ``MESSAGE``) are not abbreviations.  Reporte
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Iterator
+from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.definitions import ABBR, Definition, definitions
@@ -153,9 +153,9 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
             uses.setdefault(stem, []).append((ln, m.start(1) + 1))
             if stem in enough and len(uses[stem]) == enough[stem]:
                 wanted.difference_update(holders[stem])
-                for other in holders[stem]:  # a piece that holds another wanted one stays
-                    if any(s in enough and len(uses.get(s, ())) < enough[s] for s in _stems(other)):
-                        wanted.add(other)
+                for held in holders[stem]:  # a piece that holds another wanted one stays
+                    if any(s in enough and len(uses.get(s, ())) < enough[s] for s in _stems(held)):
+                        wanted.add(held)
     for token, places in uses.items():
         if not known[token]:
             ln, col = places[0]

@@ -186,7 +186,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
             continue
         starting = [
             i
-            for i, (w, nxt) in enumerate(zip(tokens, [*tokens[1:], ""]))
+            for i, (w, nxt) in enumerate(zip(tokens, [*tokens[1:], ""], strict=True))
             if w in openers or (w in capitals and nxt in followers and not listing)
         ]
         if not starting:
