@@ -127,7 +127,7 @@ def protect(content: bytes, key_id: bytes, cek: bytes | Secret[bytes], *,
     if len(iv) != NONCE_OCTETS:
         raise UsageError(f"the GCM nonce is {NONCE_OCTETS} octets (RFC 5084 3.2), got {len(iv)}")
     try:
-        oid = cms.ContentType(content_type).dotted
+        oid = ID_DATA if content_type == ID_DATA else cms.ContentType(content_type).dotted
     except ValueError:
         raise UsageError(f"content type {content_type!r} is not an OID") from None
     attrs = None if oid == ID_DATA else _auth_attrs(oid)
