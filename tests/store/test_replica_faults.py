@@ -1,5 +1,7 @@
 """Faults of KMS replicas (issue 13), on SQLite (two processes on one file) and PostgreSQL: real
-``mckm kms serve`` processes, HTTPS clients, and ``kill -9`` of one replica in the middle.
+``mckm kms serve`` processes, HTTPS clients, and ``kill -9`` of one replica in the middle of a
+provisioning burst or of a key-period rollover (both replicas issuing the same users' keys), or
+of the ``mckm kms rollover`` command beside a serving replica.
 
 After each kill: every key set a client got an HTTP 200 for is in the store unchanged; nothing
 is duplicated (one row per (user, period), each user with both periods of a provisioning or
