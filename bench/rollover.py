@@ -12,7 +12,12 @@ and the real algorithms.  It reports:
 * ``ratio``: users/s / (workers x the one-core RSK issue rate) (each key set is an RSK and an
   SSK+PVT, so 1.0 would be perfect scaling with a free SSK and free storage);
 * ``VmHWM`` (peak resident set, from ``/proc/<pid>/status``) of the parent and the largest
-  worker: with ``--users`` 10000 and 100000 they should be the same (memory flat).
+  worker: with ``--users`` 10000 and 100000 they should be the same (memory flat);
+* CPU time per key set in the workers and in the parent over the same span (``/proc/<pid>/stat``
+  and ``time.process_time``), and the CPU time of one RSK issue on one core; ``cpu_ratio`` =
+  RSK CPU / (worker + parent CPU per key set) is the ratio two otherwise idle cores would give.
+  On a shared machine the wall-clock ratio measures the scheduler as much as the code, the CPU
+  figures do not.
 
 ``python -m mckm.bench.rollover --users 100000 --workers 2`` (several sizes: ``--users 10000
 --users 100000``); ``mckm bench --only kms-rollover`` runs it as a load benchmark on
@@ -23,9 +28,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,26 +76,49 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far; 0.0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class _Sample:
+    """At one stored batch: the time, key sets issued, parent and workers' CPU seconds."""
+
+    at: float
+    issued: int
+    parent_cpu: float
+    workers_cpu: float
+
+
 @dataclass
 class _Watch:
-    """The progress callback: when the first and the last batches were stored, and the
-    workers' peak memory (sampled, and at the last batch while they are still alive)."""
+    """The progress callback: the first and the last stored batches (with CPU samples), and
+    the workers' peak memory (sampled, and at the last batch while they are still alive)."""
 
     start: float
-    first: tuple[float, int] | None = None
-    last: tuple[float, int] | None = None
+    first: _Sample | None = None
+    last: _Sample | None = None
     sampled: float = 0.0
     worker_hwm_kb: int = 0
+
+    def _sample(self, now: float, issued: int) -> _Sample:
+        workers = children(os.getpid())
+        self.worker_hwm_kb = max([self.worker_hwm_kb, *(vm_hwm_kb(pid) for pid in workers)])
+        return _Sample(now, issued, time.process_time(), sum(cpu_s(pid) for pid in workers))
 
     def __call__(self, state: Progress) -> None:
         now = time.monotonic()
         if state.issued and self.first is None:
-            self.first = (now, state.issued)
-        self.last = (now, state.issued)
-        if now - self.sampled >= SAMPLE_EVERY_S or state.done == state.users:
+            self.first = self._sample(now, state.issued)
             self.sampled = now
-            hwm = [vm_hwm_kb(pid) for pid in children(os.getpid())]
-            self.worker_hwm_kb = max([self.worker_hwm_kb, *hwm])
+        elif now - self.sampled >= SAMPLE_EVERY_S or state.done == state.users:
+            self.last = self._sample(now, state.issued)
+            self.sampled = now
 
 
 @dataclass(frozen=True)
@@ -101,10 +131,17 @@ class RolloverFigure:
     rsk_issue_per_s: float
     parent_hwm_mb: float
     worker_hwm_mb: float
+    worker_cpu_ms: float
+    parent_cpu_ms: float
+    rsk_cpu_ms: float
 
     @property
     def ratio(self) -> float:
         return self.users_per_s / (self.workers * self.rsk_issue_per_s)
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.rsk_cpu_ms / (self.worker_cpu_ms + self.parent_cpu_ms)
 
     def as_json(self) -> dict[str, float]:
         return {"users": self.users, "workers": self.workers,
@@ -113,7 +150,11 @@ class RolloverFigure:
                 "startup_s": round(self.startup_s, 2),
                 "rsk_issue_per_s_1core": round(self.rsk_issue_per_s, 1),
                 "ratio": round(self.ratio, 3), "parent_hwm_mb": round(self.parent_hwm_mb, 1),
-                "worker_hwm_mb": round(self.worker_hwm_mb, 1)}
+                "worker_hwm_mb": round(self.worker_hwm_mb, 1),
+                "worker_cpu_ms_per_user": round(self.worker_cpu_ms, 3),
+                "parent_cpu_ms_per_user": round(self.parent_cpu_ms, 3),
+                "rsk_cpu_ms_1core": round(self.rsk_cpu_ms, 3),
+                "cpu_ratio": round(self.cpu_ratio, 3)}
 
 
 def rsk_issue_rate(quick: bool = False) -> float:
@@ -121,6 +162,27 @@ def rsk_issue_rate(quick: bool = False) -> float:
     runs, seconds = (3, 0.2) if quick else (3, 1.0)
     return run_timed("sakke-rsk-issue", ("mckm.bench.crypto_sakke",), runs=runs,
                      seconds=seconds, quick=quick).ops_per_s
+
+
+def _rsk_cpu_ms(count: int) -> float:
+    """CPU milliseconds of one RSK issue (RFC 6508 6.1.1, window-10 P table, as
+    ``sakke-rsk-issue``), run in this worker process."""
+    from mckm.impl.crypto import sakke
+
+    sakke.prepare_p_table(window=10)
+    z = sakke.kms_master_key()[0].reveal()
+    sakke.issue_rsk(z, bytes(32))
+    start = time.process_time()
+    for n in range(1, count + 1):
+        sakke.issue_rsk(z, n.to_bytes(32, "big"))
+    return (time.process_time() - start) * 1000 / count
+
+
+def rsk_cpu_ms(count: int = 1000) -> float:
+    """:func:`_rsk_cpu_ms` in a fresh process (the parent's memory figure stays its own)."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(_rsk_cpu_ms, count).result()
 
 
 def measure_rollover(users: int, workers: int = WORKERS, *, quick: bool = False) -> RolloverFigure:
@@ -132,16 +194,22 @@ def measure_rollover(users: int, workers: int = WORKERS, *, quick: bool = False)
             for n in range(users):
                 role.enrol(f"sip:user{n:07d}@example.org")
             rsk = rsk_issue_rate(quick)
+            rsk_cpu = rsk_cpu_ms(300 if quick else 1000)
             watch = _Watch(time.monotonic())
             result = roll_over(role, workers=workers, progress=watch)
         finally:
             store.close()
     if result.progress.issued != users or watch.first is None or watch.last is None:
         raise RuntimeError(f"the rollover issued {result.progress.issued} of {users} key sets")
-    (t0, n0), (t1, n1) = watch.first, watch.last
-    steady = (n1 - n0) / (t1 - t0) if t1 > t0 else result.users_per_s
-    return RolloverFigure(users, workers, steady, result.users_per_s, t0 - watch.start, rsk,
-                          vm_hwm_kb() / 1024, watch.worker_hwm_kb / 1024)
+    first, last = watch.first, watch.last
+    issued = last.issued - first.issued
+    if issued <= 0 or last.at <= first.at:
+        raise RuntimeError(f"{users} users are too few to time: raise --users")
+    return RolloverFigure(
+        users, workers, issued / (last.at - first.at), result.users_per_s,
+        first.at - watch.start, rsk, vm_hwm_kb() / 1024, watch.worker_hwm_kb / 1024,
+        (last.workers_cpu - first.workers_cpu) * 1000 / issued,
+        (last.parent_cpu - first.parent_cpu) * 1000 / issued, rsk_cpu)
 
 
 @load_benchmark("kms-rollover", "mckm kms rollover: key sets (SSK, PVT, RSK) issued and "
@@ -170,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
               f"({figure.wall_users_per_s:,.0f} with the {figure.startup_s:.1f} s start-up); "
               f"1-core RSK issue {figure.rsk_issue_per_s:,.0f}/s; ratio to {figure.workers} x "
               f"RSK issue {figure.ratio:.2f}; VmHWM parent {figure.parent_hwm_mb:,.0f} MB, "
-              f"largest worker {figure.worker_hwm_mb:,.0f} MB", flush=True)
+              f"largest worker {figure.worker_hwm_mb:,.0f} MB; CPU per key set: workers "
+              f"{figure.worker_cpu_ms:.3f} ms, parent {figure.parent_cpu_ms:.3f} ms, one RSK "
+              f"{figure.rsk_cpu_ms:.3f} ms: cpu_ratio {figure.cpu_ratio:.2f}", flush=True)
     return 0
 
 

@@ -32,7 +32,10 @@ from mckm.impl.roles.kms.algorithms import IbcAlgorithms, standard
 from mckm.impl.roles.kms.model import KmsConfig, UserKeySet
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.impl.roles.kms.rollover import Progress, ProgressLine, _Community, roll_over
+from mckm.impl.store.open import open_kms_store
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
+from tests.store import postgres_server
+from tests.store.postgres_server import PostgresServer
 
 KMS_URI = "kms.example.org"
 CONFIG = KmsConfig(KMS_URI)
@@ -233,6 +236,48 @@ def test_a_rollover_beside_a_serving_kms_duplicates_nothing(db: Path) -> None:
     assert rows_per_user(db, period) == dict.fromkeys(users(400), 1)
     after = stored(db, period)
     assert served and all(fingerprint(after[u]) == fingerprint(k) for u, k in served.items())
+    role.store.close()
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    server = postgres_server.start()  # skips without the binaries, fails under CI=true
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_rollover_on_postgresql_beside_a_serving_replica(postgres: PostgresServer) -> None:
+    url = postgres.new_database()
+    role = KmsRole.open(open_kms_store(url), CONFIG, fast_algorithms())
+    for user in users(300):
+        role.enrol(user)
+    period = role.current_periods()[1]
+    served: dict[str, UserKeySet] = {}
+
+    def serve() -> None:  # a KMS replica on its own connection, provisioning users
+        replica = KmsRole.open(open_kms_store(url), CONFIG, fast_algorithms())
+        try:
+            for user in reversed(users(300)[::3]):
+                served[user] = replica.key_sets(user, [period])[0]
+        finally:
+            replica.store.close()
+
+    server = threading.Thread(target=serve)
+    server.start()
+    try:
+        result = roll_over(role, workers=2, batch=8, algorithms=fast_algorithms)
+    finally:
+        server.join()
+    assert result.progress.done == 300 and result.progress.issued <= 300
+    again = roll_over(role, workers=1, algorithms=fast_algorithms).progress
+    assert (again.issued, again.present) == (0, 300)
+    assert role.store.count("key_sets") == 300
+    for user in users(300):
+        assert list(role.store.key_sets(user, [period])) == [period]
+    for user, key_set in served.items():
+        assert fingerprint(role.store.key_sets(user, [period])[period]) == fingerprint(key_set)
     role.store.close()
 
 
