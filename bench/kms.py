@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import dataclasses
 import functools
 import itertools
 import json
 import os
+import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from cryptography.hazmat.primitives import serialization
@@ -28,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from mckm.bench.load import FULL, LoadBudget, load_benchmark
 from mckm.bench.registry import Operation, Result, benchmark
-from mckm.bench.ticket import LoadResult, LoadSpec, run_load
+from mckm.bench.ticket import LoadResult, LoadSpec, _as_result, run_load
 from mckm.impl.crypto import uid
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import standard
@@ -44,7 +46,6 @@ from mckm.impl.transport.https_kms import (
     TlsIdentity,
     make_tls_identity,
 )
-from mckm.impl.transport.replicas import Replicas
 
 KMS_URI = "kms.example.org"
 
@@ -102,12 +103,15 @@ def skms_replica(db: str, idm_public_pem: bytes, identity: TlsIdentity, host: st
 
 @contextmanager
 def _skms(db: str, idm_public_pem: bytes, identity: TlsIdentity,
-          processes: int) -> Iterator[tuple[str, int]]:
-    """The SKM-S serving ``db``: ``processes`` replicas, or (0) a thread of this process."""
+          processes: int) -> Iterator[tuple[str, int, Callable[[], float]]]:
+    """The SKM-S serving ``db``: ``processes`` replicas, or (0) a thread of this process;
+    with the CPU seconds its process(es) used so far."""
     if processes:
+        from mckm.impl.transport.replicas import Replicas
+
         with Replicas(functools.partial(skms_replica, db, idm_public_pem, identity),
                       processes) as replicas:
-            yield replicas.host, replicas.port
+            yield replicas.host, replicas.port, replicas.cpu_seconds
         return
     role = KmsRole.open(SqliteKmsStore(db), KmsConfig(KMS_URI), standard())
     idm = serialization.load_pem_public_key(idm_public_pem)
@@ -115,7 +119,12 @@ def _skms(db: str, idm_public_pem: bytes, identity: TlsIdentity,
     service = KmsService(role, access_token.TokenVerifier(idm), "")
     with KmsHttpsServer(service, identity) as server:
         service.base_url = server.base_url
-        yield server.host, server.port
+        yield server.host, server.port, _own_cpu_seconds
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def provision_load(budget: LoadBudget, processes: int = 2, connections: int = 4,
@@ -136,7 +145,7 @@ def provision_load(budget: LoadBudget, processes: int = 2, connections: int = 4,
         accept_all = messages.KeyChecks(role.certificate, role.algorithms.uid,
                                         lambda *_: None, lambda *_: None)
         when = uid.unix_to_ntp(int(time.time())) << 32
-        with _skms(db, idm_pem, identity, processes) as (host, port):
+        with _skms(db, idm_pem, identity, processes) as (host, port, cpu_seconds):
             base_url = f"https://{host}:{port}"
             clients: list[ProvisioningClient] = []
             requests = []
@@ -163,9 +172,13 @@ def provision_load(budget: LoadBudget, processes: int = 2, connections: int = 4,
             if status != 200 or not clients[0].response("keyprov", answer,
                                                         now=now)["key_sets"]:
                 raise RuntimeError(f"the checked keyprov was answered {status}")
+            cpu_before = cpu_seconds()
             result = run_load(LoadSpec(host, port, (), budget.count, budget.seconds,
                                        ca_pem=identity.ca_pem, warmup=warmup,
                                        connections=connections, requests=tuple(requests[1:])))
+            cpu = cpu_seconds() - cpu_before
+            result = dataclasses.replace(  # the servers' CPU time, whichever process they are
+                result, server_cpu_ms=1000 * cpu / (result.count + warmup))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     if result.errors:
@@ -177,9 +190,7 @@ def provision_load(budget: LoadBudget, processes: int = 2, connections: int = 4,
                 "SKM-S keyprov over HTTPS, 2 replica processes, 4 connections (load: 2nd process)")
 def provision_under_load(budget: LoadBudget) -> Result:
     result = provision_load(budget)
-    return Result("skms-provision-load", result.per_s, 1,
-                  {"p50_ms": round(result.p50_ms, 3), "p99_ms": round(result.p99_ms, 3),
-                   "count": float(result.count)})
+    return _as_result("skms-provision-load", result)
 
 
 def main() -> None:

@@ -17,18 +17,26 @@ KMS_B, which forwards each resolve to KMS_A over Zk.  A refused resolve fails th
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import math
 import multiprocessing
+import resource
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from mckm.bench.load import FULL, LoadBudget, load_benchmark
 from mckm.bench.registry import Operation, Result, benchmark
 from mckm.impl.transport.https_kms import TlsIdentity
 from mckm.impl.transport.ticket_http import RequestType
+
+if TYPE_CHECKING:
+    from mckm.impl.roles.ticket.loopback import Loopback
 
 
 @dataclass(frozen=True)
@@ -59,14 +67,21 @@ class LoadResult:
     elapsed_s: float
     p50_ms: float
     p99_ms: float
+    #: CPU seconds (user + system) the serving process spent per request during the load, when
+    #: every server of the figure runs in that process (a figure less sensitive than the rate
+    #: to what else the machine runs)
+    server_cpu_ms: float | None = None
 
     @property
     def per_s(self) -> float:
         return self.count / self.elapsed_s if self.elapsed_s else 0.0
 
     def as_json(self, name: str) -> dict[str, object]:
+        cpu = {} if self.server_cpu_ms is None else {
+            "server_cpu_ms": round(self.server_cpu_ms, 3)}
         return {"name": name, "ops_per_s": round(self.per_s, 1), "p50_ms": round(self.p50_ms, 3),
-                "p99_ms": round(self.p99_ms, 3), "count": self.count, "errors": self.errors}
+                "p99_ms": round(self.p99_ms, 3), "count": self.count, "errors": self.errors,
+                **cpu}
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -130,7 +145,10 @@ def _generate(spec: LoadSpec, out: multiprocessing.connection.Connection) -> Non
 
 
 def run_load(spec: LoadSpec) -> LoadResult:
-    """Run the load generator in a second process; it is killed past ``seconds`` + 30 s."""
+    """Run the load generator in a second process; it is killed past ``seconds`` + 30 s.
+    ``server_cpu_ms``: this process's CPU time per request (warm-up ones included) from the
+    generator's start to its answer."""
+    cpu_before = _cpu_s()
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_generate, args=(spec, send), name="mckm-ticket-load")
@@ -140,6 +158,7 @@ def run_load(spec: LoadSpec) -> LoadResult:
         if not receive.poll(spec.seconds + 30):
             raise TimeoutError("the load generator did not finish in time")
         latencies, errors, elapsed = receive.recv()
+        cpu = _cpu_s() - cpu_before
     finally:
         child.join(timeout=5)
         if child.is_alive():
@@ -147,7 +166,13 @@ def run_load(spec: LoadSpec) -> LoadResult:
             child.join()
     ordered = sorted(latencies)
     return LoadResult(len(ordered), errors, elapsed, 1000 * percentile(ordered, 0.50),
-                      1000 * percentile(ordered, 0.99))
+                      1000 * percentile(ordered, 0.99),
+                      1000 * cpu / (len(ordered) + spec.warmup) if ordered else None)
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 # -- ticket resolves through the real roles ---------------------------------------------------
@@ -157,9 +182,82 @@ ALICE, BOB_A, BOB_B = "sip:alice@a.example", "sip:bob@a.example", "sip:bob@b.exa
 WARMUP = 20
 
 
-def resolve_load(responder: str, budget: LoadBudget, connections: int = 1) -> LoadResult:
+@dataclass(frozen=True)
+class IssuerTwin:
+    """What a second process needs to run KMS_A itself (all picklable): its ticket protection
+    key, TLS identity, the CAs of KMS_B and of the BSF, and where the BSF listens."""
+
+    tpk: bytes = field(repr=False)
+    identity: TlsIdentity = field(repr=False)
+    peer_ca_pem: bytes
+    bsf: tuple[str, int]
+    bsf_ca_pem: bytes
+
+
+def _serve_issuer(twin: IssuerTwin, out: multiprocessing.connection.Connection) -> None:
+    """Child process: KMS_A (the ticket's issuer, KMS_I) with its Ua and Zk endpoints until
+    SIGTERM; sends its Zk port once listening."""
+    import signal
+
+    from mckm.impl.roles.ticket.endpoints import Kms
+    from mckm.impl.roles.ticket.loopback import BSF_DOMAIN
+    from mckm.impl.roles.ticket.server import KmsService
+    from mckm.impl.roles.ticket.zk import ZkPeer, trust_of
+    from mckm.impl.roles.ticket.zn import RemoteBsf
+    from mckm.impl.transport.https_bsf import BsfClient
+    from mckm.impl.transport.https_ticket import DomainTrust
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    peers = [ZkPeer(KMS_B, twin.peer_ca_pem)]
+    zn = BsfClient(*twin.bsf, trust=DomainTrust({BSF_DOMAIN: twin.bsf_ca_pem}),
+                   identity=twin.identity, expect_domain=BSF_DOMAIN)
+    kms = Kms(KMS_A, tpk=twin.tpk, bsf=RemoteBsf(zn), trust=trust_of(KMS_A, peers))
+    with KmsService(kms, twin.identity, peers=peers) as service:
+        assert service.zk is not None
+        out.send(service.zk.port)
+        out.close()
+        while not stop.wait(0.2):
+            pass
+
+
+@contextmanager
+def _issuer_apart(world: Loopback) -> Iterator[None]:
+    """Move KMS_A into a process of its own: the in-process KMS_A stops (one KMS_A serves),
+    a twin with its key and certificate starts, and KMS_B forwards over Zk to the twin."""
+    from mckm.impl.roles.ticket.loopback import BSF_DOMAIN
+
+    issuer = world.kms[KMS_A]
+    tpk = issuer.kms.facts.tpk
+    assert tpk is not None
+    twin = IssuerTwin(tpk.reveal(), issuer.identity, world.cas[KMS_B].cert_pem,
+                      (world.bsf.host, world.bsf.port), world.cas[BSF_DOMAIN].cert_pem)
+    issuer.stop()
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_serve_issuer, args=(twin, send), name="mckm-kms-a")
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(60):
+            raise TimeoutError("KMS_A's process did not start in time")
+        forward = world.kms[KMS_B]
+        forward.set_peer(replace(forward.peers[KMS_A], zk=("127.0.0.1", receive.recv())))
+        yield
+    finally:
+        child.terminate()
+        child.join(10)
+        if child.is_alive():
+            child.kill()
+            child.join()
+
+
+def resolve_load(responder: str, budget: LoadBudget, connections: int = 1, *,
+                 apart: bool = False) -> LoadResult:
     """Resolves of one ticket for ``responder`` (at KMS_A or KMS_B) under load, from
-    ``connections`` concurrent connections."""
+    ``connections`` concurrent connections; with ``apart`` (two KMSs) KMS_A runs in a process
+    of its own for the load, as two deployed KMSs would (each then has a core's worth of
+    interpreter), else both KMSs are threads of this process."""
     from mckm.impl.roles.ticket.loopback import start_loopback
     from mckm.impl.roles.ticket.server import ntp_now
     from mckm.impl.roles.ticket.ue_http import fetch_ticket, resolve_ticket
@@ -183,9 +281,14 @@ def resolve_load(responder: str, budget: LoadBudget, connections: int = 1) -> Lo
                                                                           now=now).octets
                          for _ in range(budget.count + WARMUP))
         service = world.kms[home]
-        result = run_load(LoadSpec(service.ua.host, service.ua.port, messages, budget.count,
-                                   budget.seconds, ca_pem=world.cas[home].cert_pem,
-                                   warmup=WARMUP, connections=connections))
+        spec = LoadSpec(service.ua.host, service.ua.port, messages, budget.count,
+                        budget.seconds, ca_pem=world.cas[home].cert_pem, warmup=WARMUP,
+                        connections=connections)
+        if apart and home != KMS_A:
+            with _issuer_apart(world):  # KMS_A's CPU is not this process's
+                result = dataclasses.replace(run_load(spec), server_cpu_ms=None)
+        else:
+            result = run_load(spec)
     if result.errors:
         raise RuntimeError(f"{result.errors} of {result.count} resolves were refused: "
                            "the figure would not be of resolves")
@@ -193,9 +296,11 @@ def resolve_load(responder: str, budget: LoadBudget, connections: int = 1) -> Lo
 
 
 def _as_result(name: str, result: LoadResult) -> Result:
+    cpu = {} if result.server_cpu_ms is None else {
+        "server_cpu_ms": round(result.server_cpu_ms, 3)}
     return Result(name, result.per_s, 1, {"p50_ms": round(result.p50_ms, 3),
                                           "p99_ms": round(result.p99_ms, 3),
-                                          "count": float(result.count)})
+                                          "count": float(result.count), **cpu})
 
 
 @load_benchmark("ticket-resolve-one-kms",
@@ -259,14 +364,18 @@ def main() -> None:
     parser.add_argument("--only", choices=["one-kms", "two-kms", "transport"], action="append")
     parser.add_argument("--connections", type=int, default=1,
                         help="concurrent connections of the load generator (default 1)")
+    parser.add_argument("--apart", action="store_true",
+                        help="two-kms: KMS_A in a process of its own (default: both KMSs in "
+                        "this process)")
     args = parser.parse_args()
     only = set(args.only or ["one-kms", "two-kms", "transport"])
     budget = LoadBudget(args.count, args.seconds)
     for key, responder in (("one-kms", BOB_A), ("two-kms", BOB_B)):
         if key in only:
-            result = resolve_load(responder, budget, args.connections)
+            result = resolve_load(responder, budget, args.connections, apart=args.apart)
             print(json.dumps({**result.as_json(f"ticket-resolve-{key}"),
-                              "connections": args.connections}))
+                              "connections": args.connections,
+                              **({"apart": True} if args.apart and key == "two-kms" else {})}))
     if "transport" not in only:
         return
 

@@ -22,6 +22,7 @@ the replicas left.  ``build`` must be picklable (a module-level function, or a
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import socket
 import threading
@@ -119,6 +120,19 @@ class Replicas:
     def alive(self) -> int:
         """Replicas running now."""
         return sum(process.is_alive() for process in self.processes)
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the running replicas have used so far (Linux
+        ``/proc/<pid>/stat``, proc(5)); for the load benchmarks' cost per request."""
+        total = 0
+        for process in self.processes:
+            try:
+                with open(f"/proc/{process.pid}/stat", "rb") as stat:
+                    fields = stat.read().rpartition(b")")[2].split()
+            except OSError:  # ended meanwhile
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM to every replica (each stops its server gracefully); one still running
