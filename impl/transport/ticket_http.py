@@ -17,9 +17,11 @@ What the sources say, and what is a project decision (``spec/ticket-http.md``):
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from urllib.parse import parse_qs, urlsplit
 
 from mckm.impl.errors import DecodeError, MckmError, PolicyError, UsageError, VerifyError
@@ -144,6 +146,19 @@ def _media_type(value: str | None) -> str:
     return (value or "").split(";", 1)[0].strip().lower()
 
 
+@functools.lru_cache(maxsize=64)
+def _split_target(target: str) -> tuple[str, Mapping[str, tuple[str, ...]]]:
+    """The path and the query parameters of a request target (RFC 3986 3.3, 3.4); a query that
+    does not parse has none.  Cached: every request of a client names the same target."""
+    parts = urlsplit(target)
+    try:
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=True,
+                         errors="strict", max_num_fields=8)
+    except (ValueError, UnicodeDecodeError):
+        query = {}
+    return parts.path, MappingProxyType({k: tuple(v) for k, v in query.items()})
+
+
 def parse_request(method: str, target: str, headers: Mapping[str, str], body: bytes, *,
                   reference_point: ReferencePoint, peer: PeerIdentity | None = None,
                   path: str = DEFAULT_PATH) -> TicketHttpRequest:
@@ -152,20 +167,15 @@ def parse_request(method: str, target: str, headers: Mapping[str, str], body: by
     ``headers`` have lower-case names.  Checks, in order: path (404), method (405), query
     (400), request type allowed on this reference point (403), content type (415), body (400).
     """
-    parts = urlsplit(target)
-    if parts.path != path:
-        raise BindingError(f"no KMS resource at {parts.path[:64]!r}",
+    target_path, query = _split_target(target)
+    if target_path != path:
+        raise BindingError(f"no KMS resource at {target_path[:64]!r}",
                            requirement="REQ-TKT-HTTP-02", http_status=404)
     if method != METHOD:
         raise BindingError(f"method {method[:16]!r} is not allowed; use POST",
                            requirement="REQ-TKT-HTTP-01", http_status=405,
                            headers=(("Allow", METHOD),))
-    try:
-        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=True,
-                         errors="strict", max_num_fields=8)
-    except (ValueError, UnicodeDecodeError):
-        query = {}
-    values = query.get(REQUESTTYPE_PARAM, [])
+    values = query.get(REQUESTTYPE_PARAM, ())
     if len(values) != 1 or len(query) != 1:
         raise BindingError("the Request-URI must carry exactly one query parameter "
                            f"{REQUESTTYPE_PARAM}=<ticketrequest|ticketresolve>",
