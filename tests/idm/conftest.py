@@ -27,10 +27,16 @@ KMS_AUD, MCPTT_AUD = "kms.example.org", "mcptt.example.org"
 SCOPES = ("openid", "3gpp:mc:ptt_service", KMS_SCOPE)
 
 
+def _hash(password: str) -> str:
+    """A cheap scrypt hash (N = 2**10) so that the many logins of the tests stay fast; the
+    configured hashes of a real IdM use N = 2**14 (``mckm idm hash-password``)."""
+    return hash_password(password, n=2**10)
+
+
 def idm_config() -> IdmConfig:
     return IdmConfig.from_json({
-        "users": {"alice": {"mcptt_id": ALICE, "password": hash_password(PASSWORDS["alice"])},
-                  "bob": {"mcptt_id": BOB, "password": hash_password(PASSWORDS["bob"])}},
+        "users": {"alice": {"mcptt_id": ALICE, "password": _hash(PASSWORDS["alice"])},
+                  "bob": {"mcptt_id": BOB, "password": _hash(PASSWORDS["bob"])}},
         "clients": {CLIENT: {"redirect_uris": [REDIRECT]}},
         "mcptt_audience": MCPTT_AUD, "kms_audience": KMS_AUD, "token_lifetime": 600,
     }, "test config")

@@ -1,14 +1,18 @@
 """Generated stateful runs on the real endpoints (IdM and KMS over HTTPS): logins with right and
 wrong passwords, codes redeemed rightly, with a wrong verifier or redirect URI, or replayed,
-key rollovers, and tokens presented to the KMS for one MC ID or another.  A model of what each
+key rollovers, forged and expired tokens, and tokens presented to the KMS for one MC ID or
+another.  A model of what each
 answer must be runs beside them: a code gives tokens at most once and only to its verifier;
 the KMS serves only a KMS access token for its own MC ID, and stores key sets only then."""
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -21,6 +25,7 @@ from hypothesis.stateful import (
 )
 
 from mckm.impl.roles.idm import client
+from mckm.impl.roles.kms import access_token
 from tests.idm.conftest import ALICE, BOB, PASSWORDS, World
 
 USERS = {"alice": ALICE, "bob": BOB}
@@ -38,7 +43,7 @@ class Code:
 @dataclass(frozen=True)
 class Token:
     value: str
-    kind: str  # kms_access_token, access_token, id_token
+    kind: str  # kms_access_token, access_token, id_token, forged, expired
     user: str
 
 
@@ -95,13 +100,38 @@ class IdmAndKms(RuleBasedStateMachine):
         assert answer.status == 200, answer.body[:200]
         return Token(answer.json()[kind], kind, USERS[code.user])
 
+    @rule(target=tokens, token=tokens)
+    def forge(self, token: Token | None) -> Token | None:
+        """The token's claims signed again by a key that is not the IdM's, under its kid."""
+        if token is None or token.kind != "kms_access_token":
+            return None
+        stranger = access_token.signing_key(ec.generate_private_key(ec.SECP256R1()),
+                                            self.world.role.keys.current_kid)
+        payload = token.value.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return Token(access_token.sign(stranger, claims), "forged", token.user)
+
+    @rule(target=tokens, user=st.sampled_from(sorted(USERS)))
+    def expired(self, user: str) -> Token:
+        """A KMS access token the IdM issued with its clock an hour back (lifetime 600 s)."""
+        self.world.role.clock = lambda: time.time() - 3600
+        try:
+            document = client.login(self.world.session(), user, PASSWORDS[user])
+        finally:
+            self.world.role.clock = time.time
+        return Token(document["kms_access_token"], "expired", USERS[user])
+
     @rule(token=tokens, asked=st.sampled_from([None, ALICE, BOB]))
     def present(self, token: Token | None, asked: str | None) -> None:
         if token is None:
             return
         before = self.world.store.count("key_sets")
         status, body = self.world.kms_post(token.value, asked)
-        if token.kind == "access_token":
+        if token.kind == "forged":
+            assert status == 401 and "signature does not verify" in body, body[:200]
+        elif token.kind == "expired":
+            assert status == 401 and "has expired" in body, body[:200]
+        elif token.kind == "access_token":
             assert status == 401 and "another audience" in body, body[:200]
         elif token.kind == "id_token":
             assert status == 401 and "lacks scope" in body, body[:200]

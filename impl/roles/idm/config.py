@@ -41,12 +41,13 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    """The stored form of ``password``: scrypt (RFC 7914) with a fresh 16-octet salt."""
+def hash_password(password: str, *, salt: bytes | None = None, n: int = SCRYPT_N) -> str:
+    """The stored form of ``password``: scrypt (RFC 7914) with a fresh 16-octet salt (``n``
+    lower than :data:`SCRYPT_N` only for tests)."""
     salt = os.urandom(16) if salt is None else salt
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P,
                             dklen=_DKLEN)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+    return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 
 
 @dataclass(frozen=True)
