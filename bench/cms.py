@@ -9,7 +9,8 @@ references measured in the same run.
   through ``cryptography``, i.e. OpenSSL's library), no ASN.1: what CMS costs on top of it.
 * ``cms-openssl-encrypt`` / ``cms-openssl-decrypt``: ``openssl cms`` on the same entity, one
   process per operation (the command a user would run; process start-up is part of the figure,
-  so it is a reference for the command, not for OpenSSL's CMS code in a long-running process).
+  so it is a reference for the command, not for OpenSSL's CMS code in a long-running process);
+  ``cms-openssl-startup`` (``openssl version``) is that start-up alone.
 """
 
 from __future__ import annotations
@@ -98,4 +99,11 @@ def openssl_decrypt_setup() -> Operation:
     command = [openssl, "cms", "-decrypt", "-inform", "DER", "-secretkey", CEK.hex(),
                "-secretkeyid", KEY_ID.hex(), "-in", str(folder / "sealed.der"),
                "-out", str(folder / "out")]
+    return lambda: subprocess.run(command, check=True, capture_output=True)
+
+
+@benchmark("cms-openssl-startup", "reference: `openssl version`, one process per operation (the "
+           "start-up part of the two openssl figures)", instructions=False)
+def openssl_startup_setup() -> Operation:
+    command = [_openssl(), "version"]
     return lambda: subprocess.run(command, check=True, capture_output=True)
