@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from mckm.impl.lint.model import Document
+from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import structure
 
 ABBR = r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
@@ -82,7 +83,8 @@ def definitions(doc: Document) -> list[Definition]:
     out: list[Definition] = []
     for abbr, (line, long) in structure(doc).abbreviations.items():
         out.append(Definition(abbr, long, line, 1, inline=False))
-    for ln, text in enumerate(doc.lines, 1):
+    for ln in lines_with(doc, ("(",)):  # every _INLINE match has "("
+        text = doc.lines[ln - 1]
         for m in _INLINE.finditer(text):
             expansion = _long_form(m.group(1), text[: m.start()])
             if expansion:

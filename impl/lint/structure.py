@@ -58,6 +58,13 @@ _NOTE = re.compile(r"^\s*NOTE(?:\s*\d+)?\s*:?(?P<body>.*)$")
 #: A reference label: a number, or a short placeholder such as ``aa``, ``xx``, ``X``.
 REF_LABEL = r"(?:\d{1,3}|[a-z]{1,3}|[xX]{1,3}|[yY]{1,2}|i\.\d{1,3})"
 _REF_ENTRY = re.compile(rf"^\s*\[({REF_LABEL})\]\s*(.*)$")
+#: How every heading line starts (_NUM_ALONE, _NUM_TITLE, _INT_DOT_TITLE, _ANNEX): a line that
+#: does not start so is not tried against each of them.
+_HEADING_START = re.compile(r"\s*[\dA-Z]")
+#: How every line with a label, a NOTE or a reference entry starts (_STEP_WORD, which ignores
+#: case, so that "S" is also "s" and "ſ"; _NUM_LABEL, _ALPHA_LABEL, _CODE_LABEL, _NOTE,
+#: _REF_ENTRY).
+_ITEM_START = re.compile(r"\s*(?:[Ss\u017f]|\d|[a-z][.)]|[A-Z]{1,3}\d|NOTE|\[)")
 
 
 @dataclass(frozen=True)
@@ -229,7 +236,7 @@ def analyse(doc: Document) -> Structure:
     # --- change markers and segments
     seg_first = 1
     for i, line in enumerate(lines):
-        found = _marker(line)
+        found = _marker(line) if "change" in line.lower() else None  # (_marker's own test)
         if found:
             kind, ordinal, text = found
             col = line.find(text) + 1 if text else 1
@@ -246,7 +253,7 @@ def analyse(doc: Document) -> Structure:
     skip_title: set[int] = set()
     for i, line in enumerate(lines):
         ln = i + 1
-        if ln in marker_lines or i in skip_title:
+        if ln in marker_lines or i in skip_title or not _HEADING_START.match(line):
             continue
         seg_no = st.segment_of_line[ln]
         m = _NUM_ALONE.match(line)
@@ -299,7 +306,7 @@ def analyse(doc: Document) -> Structure:
     # --- labels, NOTEs, reference entries
     for i, line in enumerate(lines):
         ln = i + 1
-        if ln in st.heading_lines or ln in marker_lines:
+        if ln in st.heading_lines or ln in marker_lines or not _ITEM_START.match(line):
             continue
         label = _label(line, ln, st.clause_of_line[ln], st)
         if label:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.definitions import defined
 from mckm.impl.lint.model import Document, Finding
-from mckm.impl.lint.scan import lines_with, matches
+from mckm.impl.lint.scan import distinct_pieces, lines_with, lines_with_pieces, matches
 
 ID = "revision-residue"
 
@@ -38,6 +38,12 @@ _MARKUP_NEEDLES = (
 _ALLOWED_DOUBLES = frozenset({"that", "had", "is"})
 
 
+def _stray(m: re.Match[str], names: set[str] | frozenset[str], ctx: Context) -> bool:
+    """Whether a _GLUED match is a stray letter before a name (not a name itself)."""
+    token, name = m.group(0), m.group(2)
+    return token not in names and (name in names or ctx.glossary.knows(name))
+
+
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     names = defined(doc) | set(ctx.glossary.abbreviations) | ctx.vocabulary.names
     for ln, col, m in matches(doc, _DOUBLE):
@@ -45,19 +51,24 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         if a.lower() in _ALLOWED_DOUBLES or not (a == b or a == b.capitalize()):
             continue
         yield finding(doc, ID, "warning", ln, col + 1, f"'{a}' twice in a row", a)
-    for ln, col, m in matches(doc, _GLUED):
-        token = m.group(0)
-        if token in names or (m.group(2) not in names and not ctx.glossary.knows(m.group(2))):
-            continue
-        yield finding(
-            doc,
-            ID,
-            "warning",
-            ln,
-            col + 1,
-            f"stray '{m.group(1)}' before {m.group(2)} in '{token}'",
-            m.group(2),
-        )
+    # a glued letter never spans whitespace: each distinct piece of the text is tried once
+    glued = {
+        piece
+        for piece in distinct_pieces(doc)
+        if any(_stray(m, names, ctx) for m in _GLUED.finditer(piece))
+    }
+    for ln in lines_with_pieces(doc, glued):
+        for m in _GLUED.finditer(doc.lines[ln - 1]):
+            if _stray(m, names, ctx):
+                yield finding(
+                    doc,
+                    ID,
+                    "warning",
+                    ln,
+                    m.start() + 1,
+                    f"stray '{m.group(1)}' before {m.group(2)} in '{m.group(0)}'",
+                    m.group(2),
+                )
     for ln in lines_with(doc, _MARKUP_NEEDLES):
         for m in _MARKUP.finditer(doc.lines[ln - 1]):
             yield finding(

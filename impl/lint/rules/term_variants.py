@@ -26,6 +26,7 @@ from itertools import chain
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.scan import pieces
 from mckm.impl.lint.speller import american
 from mckm.impl.lint.structure import structure
 from mckm.impl.lint.textutil import sentence_start
@@ -153,15 +154,21 @@ def _adjectival(variants: Counter[str]) -> bool:
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     st = structure(doc)
-    # the lines compared and their tokens, as strings: where a token stands (a match object,
-    # which the garbage collector tracks) is looked up only on the lines that need it
-    lines: list[tuple[int, str, list[str]]] = [
-        (ln, line, _TOKEN.findall(line))
+    # The lines compared, as their whitespace-separated pieces (a token never spans whitespace):
+    # each distinct piece is tokenised once, and where a token stands (a match object) is looked
+    # up only on the lines where a term can start.
+    split = pieces(doc)
+    lines = [
+        (ln, line, split[ln - 1])
         for ln, line in enumerate(doc.lines, 1)
         if ln not in st.heading_lines and not _SKIP_LINE.match(line)
     ]
-    # each distinct token once: how often it occurs (British/American spellings need no more)
-    counts = Counter(chain.from_iterable(tokens for _, _, tokens in lines))
+    piece_counts = Counter(chain.from_iterable(p for _, _, p in lines))
+    tokens_of = {piece: _TOKEN.findall(piece) for piece in piece_counts}
+    counts: Counter[str] = Counter()  # each distinct token, how often
+    for piece, n in piece_counts.items():
+        for token in tokens_of[piece]:
+            counts[token] += n
     hyphen_keys = {_key(g) for g in counts if "-" in g and _hyphen_ok(g)}
     # what an n-gram's first token (lower-cased, hyphens dropped) can be if the n-gram's key is
     # a hyphen key: a prefix of one, or one with a plural s; other tokens start no n-gram
@@ -175,15 +182,30 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         for w in counts
         if w.isalpha() and len(w) >= 3 and w.lower() not in _FUNCTION and not _abbrev_like(w)
     }
+    # A run goes on only over a single space: its first word ends a piece (in ends), the next
+    # starts the next piece (in leads).  A piece that is one capitalised word, first on its
+    # line after spaces or tabs only, starts a sentence, hence no run.
+    # An n-gram of one token is a term when that token's key is a hyphen key; a longer one
+    # needs a space after its first token, which then ends a piece (in open_ends).
+    whole = {p for p, t in tokens_of.items() if any(_key(w) in hyphen_keys for w in t)}
+    open_ends = {p for p, t in tokens_of.items() if t and t[-1] in openers and p.endswith(t[-1])}
+    ends = {p for p, t in tokens_of.items() if t and t[-1] in capitals and p.endswith(t[-1])}
+    leads = {p for p, t in tokens_of.items() if t and t[0] in followers and p.startswith(t[0])}
+    plain = {p for p in ends if p == tokens_of[p][-1] and not _abbrev_like(p)}
     spell: dict[str, Counter[str]] = {}
     spelled = _spellings(counts)
     listed: set[str] = set()
     caps: dict[str, Counter[str]] = {}
     first: dict[tuple[str, str], tuple[int, int]] = {}
-    for ln, line, tokens in lines:
+    for ln, line, held in lines:
         listing = ln in st.abbreviation_lines
-        if openers.isdisjoint(tokens) and (listing or capitals.isdisjoint(tokens)):
+        if (
+            whole.isdisjoint(held)
+            and not _ngram_may_start(held, tokens_of, open_ends, starts)
+            and (listing or not _run_may_start(line, held, ends, leads, plain))
+        ):
             continue
+        tokens = [t for piece in held for t in tokens_of[piece]]
         starting = [
             i
             for i, (w, nxt) in enumerate(zip(tokens, [*tokens[1:], ""], strict=True))
@@ -259,7 +281,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     # where each British/American spelling that is reported first occurs (a lower-case token:
     # the key of one that is also a hyphenation form keeps the earlier of the two places)
     variants = {w for forms in spelled.values() if len(forms) > 1 for w in forms}
-    for (key, w), where in _first_tokens(lines, variants, spelled).items():
+    for (key, w), where in _first_tokens(lines, tokens_of, variants, spelled).items():
         first[(key, w)] = min(first.get((key, w), where), where)
     for key, forms in sorted(spell.items()):
         if len(forms) > 1 and (key in listed or not _adjectival(forms)):
@@ -284,22 +306,54 @@ def _spellings(counts: Counter[str]) -> dict[str, Counter[str]]:
     spelled: dict[str, Counter[str]] = {}
     for w, n in counts.items():
         if w.isalpha() and w.islower():
-            spelled.setdefault(american(w), Counter())[w] += n
+            alt = american(w)
+            forms = spelled.get(alt)
+            if forms is None:
+                forms = spelled[alt] = Counter()
+            forms[w] += n
     return spelled
+
+
+def _ngram_may_start(
+    held: list[str], tokens_of: dict[str, list[str]], open_ends: set[str], starts: set[str]
+) -> bool:
+    """Whether an n-gram of two or more tokens may spell a hyphen key on a line of pieces
+    ``held``: the first two tokens, lower-cased and without hyphens, begin one."""
+    for k in range(len(held) - 1):
+        if held[k] in open_ends and tokens_of[held[k + 1]]:
+            two = tokens_of[held[k]][-1] + tokens_of[held[k + 1]][0]
+            if held[k + 1].startswith(tokens_of[held[k + 1]][0]) and (
+                two.lower().replace("-", "") in starts
+            ):
+                return True
+    return False
+
+
+def _run_may_start(line: str, held: list[str], ends: set[str], leads: set[str],
+                   plain: set[str]) -> bool:
+    """Whether a capitalised run may start on a line of pieces ``held`` (see :func:`check`)."""
+    for k in range(len(held) - 1):
+        if held[k] in ends and held[k + 1] in leads:
+            if k == 0 and held[0] in plain and line.lstrip(" \t").startswith(held[0]):
+                continue
+            return True
+    return False
 
 
 def _first_tokens(
     lines: list[tuple[int, str, list[str]]],
+    tokens_of: dict[str, list[str]],
     words: set[str],
     spelled: dict[str, Counter[str]],
 ) -> dict[tuple[str, str], tuple[int, int]]:
     """(American spelling, word) -> line and column of the word's first token, for ``words``."""
     key_of = {w: key for key, forms in spelled.items() for w in forms if w in words}
+    holders = {p for p, toks in tokens_of.items() if not words.isdisjoint(toks)}
     found: dict[tuple[str, str], tuple[int, int]] = {}
-    for ln, line, tokens in lines:
+    for ln, line, held in lines:
         if len(found) == len(key_of):
             break
-        if words.isdisjoint(tokens):
+        if holders.isdisjoint(held):
             continue
         for t in _TOKEN.finditer(line):
             w = t.group()
