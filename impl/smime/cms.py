@@ -196,6 +196,18 @@ class _Reader:
             raise _bad(f"does not parse: {exc}", self.field) from None
 
 
+def _integer(value: Any, field_name: str) -> Any:
+    """An INTEGER's value, refused unless its contents are the one minimal encoding (X.690
+    8.3: one or more octets, no redundant leading octet); asn1crypto reads an empty INTEGER as
+    0, which would let a changed length octet pass as version 0."""
+    native = value.native
+    canonical = type(value)(native).contents if native is not None else None
+    if value.contents != canonical:
+        raise _bad(f"INTEGER contents {value.contents.hex() or 'empty'} are not a valid "
+                   "encoding (X.690 8.3.2)", field_name)
+    return native
+
+
 def _lookup(keys: KeyLookup, key_id: bytes) -> bytes | None:
     found = keys.get(key_id) if isinstance(keys, Mapping) else keys(key_id)
     return None if found is None else _secret_bytes(found, "a CEK")
@@ -233,7 +245,8 @@ def _gcm_parameters(algorithm: Any, read: _Reader) -> tuple[bytes, int]:
         raise _bad("GCMParameters absent (RFC 5084 3.2)", where + ".parameters")
     with read.at(where + ".parameters"):
         params = raw.parse(GCMParameters)
-        nonce, icv = params["aes_nonce"].native, params["aes_icvlen"].native
+        nonce = params["aes_nonce"].native
+        icv = _integer(params["aes_icvlen"], "GCMParameters.aes-ICVlen")
     if len(nonce) != NONCE_OCTETS:
         raise _bad(f"{len(nonce)}-octet nonce, the profile requires {NONCE_OCTETS} (RFC 5084 3.2)",
                    "GCMParameters.aes-nonce")
@@ -254,7 +267,7 @@ def _content_key(recipients: Any, keys: KeyLookup, read: _Reader) -> tuple[bytes
             if choice.name != "kekri":
                 continue
             kekri = choice.chosen
-            version = kekri["version"].native
+            version = _integer(kekri["version"], f"{where}.version")
         if version != "v4":
             raise _bad(f"version {version}, KEKRecipientInfo version is {KEKRI_VERSION} "
                        "(RFC 5652 6.2.3)", f"{where}.version")
@@ -300,7 +313,7 @@ def unprotect(der: bytes, keys: KeyLookup) -> Opened:
         if not isinstance(data, cms.AuthEnvelopedData):
             raise _bad("content is not an AuthEnvelopedData", "ContentInfo.content")
     with read.at("AuthEnvelopedData.version"):
-        version = data["version"].native
+        version = _integer(data["version"], "AuthEnvelopedData.version")
     if version != "v0":
         raise _bad(f"version {version}, AuthEnvelopedData version MUST be "
                    f"{AUTH_ENVELOPED_VERSION} (RFC 5083 2.1)", "AuthEnvelopedData.version")

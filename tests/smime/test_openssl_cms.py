@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mckm.impl.errors import PolicyError, VerifyError
+from mckm.impl.errors import DecodeError, PolicyError, VerifyError
 from mckm.impl.smime import cms, mime
 from tests.conftest import require_tool
 from tests.smime.helpers import BODY, CEK, KEY_ID, XML, regions
@@ -113,3 +113,21 @@ def test_openssl_body_with_a_flipped_bit_is_refused(data: st.DataObject) -> None
     tampered[position] ^= 1 << data.draw(st.integers(0, 7))
     with pytest.raises(VerifyError):
         cms.unprotect(bytes(tampered), {KEY_ID: CEK})
+
+
+@pytest.mark.parametrize("extra", [(), ("-stream",)])
+def test_every_single_bit_flip_of_a_small_openssl_body_is_refused(extra: tuple[str, ...]) -> None:
+    """openssl's DER and streamed BER of a small entity: all 8 x len one-bit changes refused
+    with a named error (BER's freedom gives no second reading that opens)."""
+    done = _openssl("-encrypt", "-binary", "-aes-256-gcm", "-outform", "DER", "-secretkey",
+                    CEK.hex(), "-secretkeyid", KEY_ID.hex(), *extra,
+                    data=mime.entity("text/plain", b"hi"))
+    assert done.returncode == 0, done.stderr.decode()
+    der = done.stdout
+    assert mime.open_sealed(der, {KEY_ID: CEK})[1] == b"hi"
+    for position in range(len(der)):
+        for bit in range(8):
+            tampered = bytearray(der)
+            tampered[position] ^= 1 << bit
+            with pytest.raises((DecodeError, PolicyError, VerifyError)):
+                cms.unprotect(bytes(tampered), {KEY_ID: CEK})
