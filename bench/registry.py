@@ -36,6 +36,7 @@ MODULES: tuple[str, ...] = (
     "mckm.bench.ticket",
     "mckm.bench.xmlprotect",
     "mckm.bench.cms",
+    "mckm.bench.lint",
 )
 
 #: a first timed call this much slower than the median call (and over WARMUP_FLOOR_S) means the

@@ -1,22 +1,25 @@
-"""Time and peak memory of ``mckm lint`` on a large generated text file (issue 13).
+"""CPU time and peak memory of the ``mckm lint`` process on a large generated file (issue 13).
 
 Not collected by pytest (the default test run measures 5 MB in ``test_readers.py``, the 50 MB
 run is the ``slow`` test there); run::
 
     .venv/bin/python tests/lint/measure_large.py 50      # 50 MB: prints MB, seconds, peak RSS
     .venv/bin/python tests/lint/measure_large.py 50 /tmp/lint50.txt   # only write the text
-    /usr/bin/time -v .venv/bin/mckm lint /tmp/lint50.txt > /dev/null  # the CLI process's figures
+    /usr/bin/time -v .venv/bin/mckm lint /tmp/lint50.txt > /dev/null  # the same, by time(1)
 
 The text is :func:`mckm.bench.lint.write_corpus`: the seed contributions and every per-rule
 sample of ``test_rules.py`` (defective and fixed), copied with varied numbers, misspellings and
-message names.  The linter runs in this process through the CLI's own path (``open_source`` +
-``lint_source``, findings consumed one by one as the CLI prints them); the figures are
-wall-clock and CPU seconds and the peak resident set size, which must not grow with the file.
+message names.  ``mckm lint FILE`` runs in a child process (the CLI's own path, findings printed
+to a pipe and counted) that reports its own figures when it exits: user + system CPU seconds of
+the whole process (start-up included) and its peak resident set size, VmHWM, which must not
+grow with the file.
 """
 
 from __future__ import annotations
 
+import re
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,15 +41,33 @@ def make_text(path: Path, megabytes: float) -> int:
     return write_corpus(path, megabytes, samples())
 
 
-def measure(path: Path) -> tuple[float, float, int, int]:
-    """(wall s, CPU s, findings, peak RSS in MB) of linting ``path``."""
-    from mckm.impl.lint.engine import lint_source
-    from mckm.impl.lint.readers import open_source
+#: The child: ``mckm lint`` on argv[1], then its own CPU seconds and peak RSS on stderr.
+_CHILD = """
+import atexit, resource, sys
+sys.path.insert(0, {here!r})
+from measure_large import peak_rss_mb
+def report():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"figures: {{r.ru_utime + r.ru_stime:.2f}} {{peak_rss_mb()}}", file=sys.stderr)
+atexit.register(report)
+from mckm.impl.lint.cli import lint
+lint([sys.argv[1]])
+"""
 
-    wall, cpu = time.perf_counter(), time.process_time()
-    findings = sum(1 for _ in lint_source(open_source(path)))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return wall, cpu, findings, peak_rss_mb()
+
+def measure(path: Path) -> tuple[float, float, int, int]:
+    """(wall s, CPU s, findings, peak RSS in MB) of a ``mckm lint`` process on ``path``."""
+    wall = time.perf_counter()
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD.format(here=str(Path(__file__).parent)), str(path)],
+        capture_output=True, text=True, check=False,
+    )
+    wall = time.perf_counter() - wall
+    figures = re.search(r"figures: ([\d.]+) (\d+)", child.stderr)
+    if child.returncode not in (0, 1) or figures is None:
+        raise RuntimeError(f"mckm lint failed ({child.returncode}): {child.stderr[-2000:]}")
+    findings = child.stdout.count("\n")
+    return wall, float(figures.group(1)), findings, int(figures.group(2))
 
 
 def peak_rss_mb() -> int:
