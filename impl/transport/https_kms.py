@@ -166,7 +166,8 @@ class KmsHttpsServer(HttpsServer):
         response = self.service.handle(HttpRequest(request.method, path, request.headers,
                                                    request.body, query))
         # logged before the reply, so the line exists once the client has its answer
-        log.info("%s %s -> %d", request.method, _resource_for_log(path), response.status)
+        if log.isEnabledFor(logging.INFO):  # the resource is cut for the log only then
+            log.info("%s %s -> %d", request.method, _resource_for_log(path), response.status)
         return response
 
 

@@ -216,9 +216,10 @@ class HttpsEndpoint(HttpsServer):
         def answer(request: Request) -> Reply:
             response = self.app(request.method, request.target, request.headers, request.body,
                                 peer, problem)
-            log.info("%s %s %s -> %d (peer %s)", self.name, request.method,
-                     _query_for_log(request.target), response.status,
-                     peer.domain if peer else "-")
+            if log.isEnabledFor(logging.INFO):  # the query is cut for the log only then
+                log.info("%s %s %s -> %d (peer %s)", self.name, request.method,
+                         _query_for_log(request.target), response.status,
+                         peer.domain if peer else "-")
             return response
 
         return answer
