@@ -71,14 +71,18 @@ class LoadResult:
     #: every server of the figure runs in that process (a figure less sensitive than the rate
     #: to what else the machine runs)
     server_cpu_ms: float | None = None
+    #: CPU milliseconds the load generator spent per timed request (its TLS and HTTP work,
+    #: on the same machine as the servers)
+    client_cpu_ms: float | None = None
 
     @property
     def per_s(self) -> float:
         return self.count / self.elapsed_s if self.elapsed_s else 0.0
 
     def as_json(self, name: str) -> dict[str, object]:
-        cpu = {} if self.server_cpu_ms is None else {
-            "server_cpu_ms": round(self.server_cpu_ms, 3)}
+        cpu = {key: round(value, 3) for key, value in (("server_cpu_ms", self.server_cpu_ms),
+                                                       ("client_cpu_ms", self.client_cpu_ms))
+               if value is not None}
         return {"name": name, "ops_per_s": round(self.per_s, 1), "p50_ms": round(self.p50_ms, 3),
                 "p99_ms": round(self.p99_ms, 3), "count": self.count, "errors": self.errors,
                 **cpu}
@@ -115,6 +119,7 @@ def _generate(spec: LoadSpec, out: multiprocessing.connection.Connection) -> Non
     order = itertools.count(spec.warmup)
     latencies: list[float] = []
     errors = [0]
+    cpu_start = _cpu_s()
     start = time.perf_counter()
     deadline = start + spec.seconds
 
@@ -138,9 +143,10 @@ def _generate(spec: LoadSpec, out: multiprocessing.connection.Connection) -> Non
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - start
+    cpu = _cpu_s() - cpu_start
     for client in clients:
         client.close()
-    out.send((latencies, errors[0], elapsed))
+    out.send((latencies, errors[0], elapsed, cpu))
     out.close()
 
 
@@ -157,7 +163,7 @@ def run_load(spec: LoadSpec) -> LoadResult:
     try:
         if not receive.poll(spec.seconds + 30):
             raise TimeoutError("the load generator did not finish in time")
-        latencies, errors, elapsed = receive.recv()
+        latencies, errors, elapsed, client_cpu = receive.recv()
         cpu = _cpu_s() - cpu_before
     finally:
         child.join(timeout=5)
@@ -167,7 +173,8 @@ def run_load(spec: LoadSpec) -> LoadResult:
     ordered = sorted(latencies)
     return LoadResult(len(ordered), errors, elapsed, 1000 * percentile(ordered, 0.50),
                       1000 * percentile(ordered, 0.99),
-                      1000 * cpu / (len(ordered) + spec.warmup) if ordered else None)
+                      1000 * cpu / (len(ordered) + spec.warmup) if ordered else None,
+                      1000 * client_cpu / len(ordered) if ordered else None)
 
 
 def _cpu_s() -> float:
@@ -296,8 +303,9 @@ def resolve_load(responder: str, budget: LoadBudget, connections: int = 1, *,
 
 
 def _as_result(name: str, result: LoadResult) -> Result:
-    cpu = {} if result.server_cpu_ms is None else {
-        "server_cpu_ms": round(result.server_cpu_ms, 3)}
+    cpu = {key: round(value, 3) for key, value in (("server_cpu_ms", result.server_cpu_ms),
+                                                   ("client_cpu_ms", result.client_cpu_ms))
+           if value is not None}
     return Result(name, result.per_s, 1, {"p50_ms": round(result.p50_ms, 3),
                                           "p99_ms": round(result.p99_ms, 3),
                                           "count": float(result.count), **cpu})
