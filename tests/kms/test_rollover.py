@@ -316,7 +316,7 @@ PERIOD = standard().period_number(time.time(), CONFIG.period, CONFIG.offset) + 3
                        r"run are kept: run it again to continue"),
     (refusing_algorithms, r"cannot issue the key set of sip:user00042@example.org for period "
                           rf"{PERIOD}: SAKKE: z_S \+ b = 0 mod q"),
-])
+], ids=["worker-dies", "issue-refused"])
 def test_a_failing_worker_stops_the_run_and_keeps_whole_batches(
         db: Path, algorithms: Callable[[], IbcAlgorithms], error: str) -> None:
     role = enrolled(db, 200)
@@ -486,7 +486,7 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_completes(
     (("--db", "{tmp}/missing.db"), "--db {tmp}/missing.db: no KMS store there"),
     (("--period", "99999999"), "key period 99999999 is not inside the KMS certificate"),
     (("--workers", "0"), "Invalid value for '--workers'"),
-])
+], ids=["missing-store", "period-outside-certificate", "no-workers"])
 def test_errors_are_one_line(db: Path, tmp_path: Path, options: tuple[str, ...],
                              message: str) -> None:
     enrolled(db, 3).store.close()
