@@ -185,11 +185,12 @@ def _text_parts(source: TextSource, part_chars: int | None) -> Iterator[Document
                 part, size = Document(name, [], first_line=first), 0
             part.lines.append(line)
             size += len(line) + 1
-            number = len(part.lines)
-            part.undecodable.extend(
-                Undecodable(number, column, byte, offset, source.encoding.removesuffix("-sig"))
-                for column, byte, offset in bad
-            )
+            if bad:
+                number = len(part.lines)
+                part.undecodable.extend(
+                    Undecodable(number, column, byte, offset, source.encoding.removesuffix("-sig"))
+                    for column, byte, offset in bad
+                )
         yield part
 
 

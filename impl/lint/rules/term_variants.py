@@ -319,6 +319,8 @@ def _ngram_may_start(
 ) -> bool:
     """Whether an n-gram of two or more tokens may spell a hyphen key on a line of pieces
     ``held``: the first two tokens, lower-cased and without hyphens, begin one."""
+    if open_ends.isdisjoint(held):
+        return False
     for k in range(len(held) - 1):
         if held[k] in open_ends and tokens_of[held[k + 1]]:
             two = tokens_of[held[k]][-1] + tokens_of[held[k + 1]][0]
@@ -332,6 +334,8 @@ def _ngram_may_start(
 def _run_may_start(line: str, held: list[str], ends: set[str], leads: set[str],
                    plain: set[str]) -> bool:
     """Whether a capitalised run may start on a line of pieces ``held`` (see :func:`check`)."""
+    if ends.isdisjoint(held) or leads.isdisjoint(held):
+        return False
     for k in range(len(held) - 1):
         if held[k] in ends and held[k + 1] in leads:
             if k == 0 and held[0] in plain and line.lstrip(" \t").startswith(held[0]):

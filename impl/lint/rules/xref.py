@@ -33,7 +33,7 @@ _EXTERNAL = re.compile(
     r"^\S*\s+(?:of|in|within|from)\s+(?:the\s+)?(?:\[|TS|TR|RFC|3GPP|IETF|ETSI|ITU|ISO)"
 )
 #: Every match of _REFERENCE or _CLAUSE_REF contains one of these (see mckm.impl.lint.scan).
-_NEEDLES = ("igure", "able", "lause", "ection", "see")
+_NEEDLES = ("Figure", "figure", "Table", "table", "Clause", "clause", "Section", "section", "see")
 _VERBS = re.compile(
     r"^\s+(?:shows|illustrates|depicts|describes|gives|lists|presents|summari[sz]es|contains|provides|is|below|above)\b"
 )
