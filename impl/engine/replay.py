@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections.abc import Iterator, Mapping
+from typing import Protocol
 
 #: entries kept whatever their age (the newest by T); older ones beyond these are pruned by age
 RETAIN = 4096
@@ -128,3 +129,50 @@ class ReplayCache(Mapping[bytes, int]):
 
     def __repr__(self) -> str:
         return f"ReplayCache({len(self)} entries)"
+
+    @property
+    def staged(self) -> tuple[bytes, int] | None:
+        """The entry :meth:`with_entry` added and nothing has committed yet, or None."""
+        return self._pending
+
+
+class SharedReplay(Protocol):
+    """The RANDs accepted by the replicas of one MIKEY-TICKET KMS (RFC 3830 5.4: a receiver
+    refuses a message it accepted before).  :meth:`claim` is the decision: of two replicas
+    claiming one RAND, the database lets one in."""
+
+    def replay_seen(self, rand: bytes) -> bool:
+        """Whether a replica accepted ``rand`` (an expired entry not yet pruned counts: a
+        message that old is refused by its timestamp or ticket validity anyway)."""
+        ...
+
+    def replay_claim(self, rand: bytes, expires: int, now: int) -> bool:
+        """Record ``rand`` as accepted until ``expires`` (NTP seconds, as the replay cache
+        keeps them), dropping entries expired at ``now``; False if a replica holds it
+        already."""
+        ...
+
+
+class SharedReplayCache(ReplayCache):
+    """A replay cache that also holds the RANDs the other replicas of a KMS accepted: a RAND
+    is in it if this process or ``shared`` (their database) holds it.  Its endpoint claims
+    the staged entry in ``shared`` before answering (:meth:`SharedReplay.replay_claim`), so
+    of two replicas accepting one message at once the database lets one through."""
+
+    __slots__ = ("_shared",)
+    _shared: SharedReplay
+
+    @classmethod
+    def over(cls, cache: ReplayCache, shared: SharedReplay) -> SharedReplayCache:
+        """``cache``'s entries (shared, not copied), committed, with ``shared`` behind them."""
+        made = cls.__new__(cls)
+        made._entries, made._pending, made._shared = cache._entries, cache._pending, shared
+        if made._pending is not None:
+            with made._entries.lock:
+                made._entries.add(*made._pending)
+            made._pending = None
+        return made
+
+    def __contains__(self, rand: object) -> bool:
+        return super().__contains__(rand) or (
+            isinstance(rand, bytes | bytearray) and self._shared.replay_seen(bytes(rand)))

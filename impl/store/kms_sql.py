@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from mckm.impl.errors import StoreError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms.model import CommunityKeys, KmsConfig, TransportKeys, UserKeySet
-from mckm.impl.store.kms_store import TABLES
+from mckm.impl.store.kms_store import TABLES, DuplicateError
 
 Statement = tuple[str, Sequence[object]]
 
@@ -52,6 +52,9 @@ class KmsSql:
         raise NotImplementedError
 
     def _read(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
         raise NotImplementedError
 
     # -- community ---------------------------------------------------------------------------
@@ -131,6 +134,20 @@ class KmsSql:
             (k.user_uri, k.period_no, k.uid, k.valid_from, k.valid_to,
              k.ssk.reveal().to_bytes(32, "big"), k.pvt, k.rsk.reveal()),
         ) for k in key_sets])
+
+    # -- the replay cache of MIKEY-TICKET KMS replicas ---------------------------------------
+
+    def replay_seen(self, rand: bytes) -> bool:
+        return bool(self._read("SELECT 1 FROM replay WHERE rand = ?", (bytes(rand),)))
+
+    def replay_claim(self, rand: bytes, expires: int, now: int) -> bool:
+        try:
+            self._write([("DELETE FROM replay WHERE expires < ?", (now,)),
+                         ("INSERT INTO replay (rand, expires) VALUES (?, ?)",
+                          (bytes(rand), expires))])
+        except DuplicateError:
+            return False
+        return True
 
     def count(self, table: str) -> int:
         """Rows in ``table`` (for operators and tests)."""

@@ -11,7 +11,10 @@ consistent is the database's, never a process's memory:
 - ``users.user_uri``, ``users.trk_id`` and ``users.ink_id`` are unique: a user is enrolled
   once, a TrK/InK id names one key (TS 33.180 D.1);
 - ``key_sets`` has the PRIMARY KEY (user_uri, period_no): one key set per user and period
-  (REQ-SKMS-11); two replicas issuing it at once store one, and both hand out the stored one.
+  (REQ-SKMS-11); two replicas issuing it at once store one, and both hand out the stored one;
+- ``replay.rand`` is a PRIMARY KEY: the RANDs a MIKEY-TICKET KMS accepted (RFC 3830 5.4),
+  shared by its replicas, so a message one of them accepted is a replay at the others
+  (:class:`~mckm.impl.engine.replay.SharedReplay`).
 
 Every write is one transaction (REQ-SKMS-12).  A refused duplicate is :class:`DuplicateError`
 (naming the table and column, never the value), any other refused write a
@@ -24,11 +27,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from mckm.impl.engine.replay import SharedReplay
 from mckm.impl.errors import StoreError
 from mckm.impl.roles.kms.model import CommunityKeys, KmsConfig, TransportKeys, UserKeySet
 
 #: the tables of a KMS store, for :meth:`KmsStore.count`
-TABLES = ("community", "users", "key_sets")
+TABLES = ("community", "users", "key_sets", "replay")
 
 
 def schema(blob: str, text: str, bigint: str = "BIGINT") -> str:
@@ -56,6 +60,11 @@ CREATE TABLE IF NOT EXISTS key_sets (
     ssk {blob} NOT NULL CHECK (length(ssk) = 32), pvt {blob} NOT NULL, rsk {blob} NOT NULL,
     PRIMARY KEY (user_uri, period_no)
 );
+CREATE TABLE IF NOT EXISTS replay (
+    rand {blob} PRIMARY KEY CHECK (length(rand) BETWEEN 1 AND 255),
+    expires {bigint} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS replay_expires ON replay (expires);
 """
 
 
@@ -68,7 +77,7 @@ class DuplicateError(StoreError):
         super().__init__(f"{constraint}: a row with this key is already stored")
 
 
-class KmsStore(Protocol):
+class KmsStore(SharedReplay, Protocol):
     """The persistent state of one KMS community, shared by every replica that opens it."""
 
     #: where the store is, for people: a file path or a URL without its password

@@ -46,6 +46,7 @@ _CONSTRAINTS = {
     "users_trk_id_key": "users.trk_id",
     "users_ink_id_key": "users.ink_id",
     "key_sets_pkey": "key_sets.user_uri, key_sets.period_no",
+    "replay_pkey": "replay.rand",
 }
 
 

@@ -13,10 +13,11 @@ replica would be accepted; it stays one process.
 :class:`Replicas` reserves the port in the parent (a socket bound with ``SO_REUSEPORT`` but
 not listening, so it holds the port and is given no connection), starts ``processes`` spawned
 children that each build their server with ``build(host, port)`` and report ready, and stops
-them with SIGTERM, on which each stops its server gracefully (:meth:`HttpsServer.stop`).  A
-replica that dies takes only the connections it had accepted; the kernel gives new ones to
-the replicas left.  ``build`` must be picklable (a module-level function, or a
-``functools.partial`` of one with picklable arguments).
+them with SIGTERM, on which each stops its server gracefully (:meth:`HttpsServer.stop`); a
+replica whose parent is gone (killed) stops the same way.  A replica that dies takes only the
+connections it had accepted; the kernel gives new ones to the replicas left.  ``build`` must
+be picklable (a module-level function, or a ``functools.partial`` of one with picklable
+arguments).
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ def reserve_port(host: str, port: int = 0) -> socket.socket:
     return sock
 
 
-def _serve(build: Build, host: str, port: int, ready: Connection) -> None:
-    """A replica's main: build and start the server, say so, serve until SIGTERM, stop."""
+def _serve(build: Build, host: str, port: int, ready: Connection, parent: int) -> None:
+    """A replica's main: build and start the server, say so, serve until SIGTERM or until the
+    parent process is gone (killed: nobody would stop this replica), stop."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when replicas end
@@ -69,7 +71,7 @@ def _serve(build: Build, host: str, port: int, ready: Connection) -> None:
     ready.send("ready")
     ready.close()
     try:
-        while not stop.wait(0.2):
+        while not stop.wait(0.2) and os.getppid() == parent:
             pass
     finally:
         server.stop()
@@ -100,7 +102,8 @@ class Replicas:
         for number in range(self.count):
             receive, send = context.Pipe(duplex=False)
             process = context.Process(target=_serve, name=f"mckm-replica-{number}",
-                                      args=(self.build, self.host, self.port, send),
+                                      args=(self.build, self.host, self.port, send,
+                                            os.getpid()),
                                       daemon=True)
             process.start()
             send.close()

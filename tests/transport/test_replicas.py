@@ -8,7 +8,10 @@ import functools
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +20,8 @@ from mckm.impl.transport.http_server import HttpsServer
 from mckm.impl.transport.https_kms import TlsIdentity
 from mckm.impl.transport.replicas import Replicas
 from tests.transport.wire import client_context, pid_echo_replica, read_all, status_of
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def serving_pid(replicas: Replicas, identity: TlsIdentity, body: bytes = b"hi") -> int:
@@ -75,3 +80,46 @@ def test_a_replica_that_cannot_start_is_reported_and_the_others_stopped() -> Non
 def test_at_least_one_process() -> None:
     with pytest.raises(UsageError, match="at least one process"):
         Replicas(refusing_replica, 0)
+
+
+PARENT = """
+import functools, sys, time
+from mckm.impl.transport.https_kms import make_tls_identity
+from mckm.impl.transport.replicas import Replicas
+from tests.transport.wire import pid_echo_replica
+if __name__ == "__main__":
+    replicas = Replicas(functools.partial(pid_echo_replica, make_tls_identity()), 2).start()
+    print(" ".join(str(p.pid) for p in replicas.processes), flush=True)
+    time.sleep(60)
+"""
+
+
+def test_replicas_end_when_their_parent_is_killed(tmp_path: Path) -> None:
+    """A SIGKILLed parent cannot stop its replicas: they notice and stop by themselves."""
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert parent.stdout is not None
+        pids = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(pids) == 2
+        parent.kill()
+        parent.wait()
+        ends = time.monotonic() + 10
+        while any(_running(pid) for pid in pids) and time.monotonic() < ends:
+            time.sleep(0.1)
+        assert not any(_running(pid) for pid in pids)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+
+
+def _running(pid: int) -> bool:
+    """``pid`` exists and is not a zombie (an orphan is reaped by init, not by us)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except OSError:
+        return False

@@ -94,6 +94,9 @@ class KmsServerConfig:
     ready_file: str | None = None
     tpk_file: str | None = None  # 32 octets; None: a fresh TPK for this run
     validity: int = DEFAULT_VALIDITY
+    #: the store (``mckm kms --db`` forms) whose replay table replicas of this KMS share, so
+    #: one refuses a message another accepted; None: the replay cache is in this process only
+    db: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)

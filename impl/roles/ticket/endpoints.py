@@ -24,8 +24,8 @@ from typing import Any
 
 from mckm.impl.codec import decode
 from mckm.impl.engine import Emit, RoleMachine, Send
-from mckm.impl.engine.replay import ReplayCache
-from mckm.impl.errors import DecodeError, MckmError, UsageError
+from mckm.impl.engine.replay import ReplayCache, SharedReplay, SharedReplayCache
+from mckm.impl.errors import DecodeError, MckmError, StoreError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf
 from mckm.impl.roles.ticket.effects import DEFAULT_VALIDITY, TicketKeys, registry
@@ -206,26 +206,41 @@ class Kms(_Party):
     """One KMS in the roles KMS, KMS_I and KMS_R (RFC 6043 4.2.1, 4.2.3, 10; seed 002)."""
 
     def __init__(self, uri: str, *, tpk: bytes, bsf: Bsf, trust: TrustRelation | None = None,
-                 validity: int = DEFAULT_VALIDITY) -> None:
+                 validity: int = DEFAULT_VALIDITY, shared: SharedReplay | None = None) -> None:
+        """``shared``: the RANDs accepted by every replica of this KMS (their database,
+        :class:`~mckm.impl.store.kms_store.KmsStore`), or None for a single process."""
         super().__init__(TicketFacts(uri, bsf=bsf, tpk=Secret(bytes(tpk))), trust)
         self.uri = uri
         self.validity = validity
-        self.replay_cache = ReplayCache()
+        self.shared = shared
+        self.replay_cache: ReplayCache = ReplayCache() if shared is None else \
+            SharedReplayCache.over(ReplayCache(), shared)
 
     def _vars(self) -> dict[str, Any]:
         return {"uri": self.uri, "replay_cache": self.replay_cache, "requester": None,
                 "btid": None, "ticket": None, "issuer": None, "peer": None,
                 "validity": self.validity}
 
-    def _run(self, machine: RoleMachine, view: TicketView, now: int) -> list[Any]:
+    def _run(self, procedure: Procedure, role: str, view: TicketView, now: int,
+             state: str | None = None) -> tuple[RoleMachine, list[Any]]:
+        """Feed ``view`` to a new machine of ``role``, then commit the RAND it remembered.
+        With replicas, the database decides: if another replica accepted the RAND since the
+        guard 'fresh' looked, the step runs again and that guard refuses it (RFC 3830 5.4)."""
+        machine = self._machine(procedure, role, self._vars(), state)
         actions = self._feed(machine, view, now)
-        self.replay_cache = machine.vars["replay_cache"]
-        return actions
+        staged = machine.vars["replay_cache"]
+        if self.shared is not None and isinstance(staged, ReplayCache) and staged.staged:
+            if not self.shared.replay_claim(*staged.staged, now=now):
+                self._feed(self._machine(procedure, role, self._vars(), state), view, now)
+                raise StoreError("a replica accepted this RAND, but the guard let it pass")
+            staged = SharedReplayCache.over(staged, self.shared)
+        self.replay_cache = staged
+        return machine, actions
 
     def receive_request(self, raw: bytes, *, now: int) -> bytes:
         """Q2-Q3: REQUEST_INIT_PSK in, REQUEST_RESP (TICKET, KEMAC) out."""
         view = TicketView.decode(raw, expect="REQUEST_INIT")
-        return _sent(self._run(self._machine(ONE_DOMAIN, "kms", self._vars()), view, now)).raw
+        return _sent(self._run(ONE_DOMAIN, "kms", view, now)[1]).raw
 
     def receive_resolve(self, raw: bytes, *, now: int) -> bytes | Forward:
         """A responder's RESOLVE_INIT_PSK (Ua): the RESOLVE_RESP if the ticket names this KMS
@@ -233,18 +248,16 @@ class Kms(_Party):
         view = TicketView.decode(raw, expect="RESOLVE_INIT")
         issuer = self.issuer_of(view)
         if issuer == self.uri or issuer is None:
-            m = self._machine(ONE_DOMAIN, "kms", self._vars(), state="issued")
-            return _sent(self._run(m, view, now)).raw
-        m = self._machine(TWO_DOMAINS, "kms_r", self._vars())
-        out = _sent(self._run(m, view, now))
+            return _sent(self._run(ONE_DOMAIN, "kms", view, now, "issued")[1]).raw
+        m, actions = self._run(TWO_DOMAINS, "kms_r", view, now)
+        out = _sent(actions)
         assert out.zk is not None
         return Forward(out.zk.addressed_to, out.raw, m)
 
     def receive_zk_resolve(self, raw: bytes, link: ZkLink, *, now: int) -> bytes:
         """KMS_I, steps 8-10: a RESOLVE_INIT over Zk in, the unprotected RESOLVE_RESP out."""
         view = TicketView.decode(raw, zk=link, expect="RESOLVE_INIT_ZK")
-        m = self._machine(TWO_DOMAINS, "kms_i", self._vars(), state="issued")
-        return _sent(self._run(m, view, now)).raw
+        return _sent(self._run(TWO_DOMAINS, "kms_i", view, now, "issued")[1]).raw
 
     def complete(self, forward: Forward, raw: bytes, link: ZkLink, *, now: int) -> bytes:
         """KMS_R, steps 11-12: KMS_I's answer over Zk in, the responder's RESOLVE_RESP out."""

@@ -8,6 +8,9 @@ configuration files are :mod:`.config`.
   holds :attr:`KmsService.lock`.  A two-KMS resolve (TWO_DOMAINS steps 4-12) takes the lock for
   ``receive_resolve``, releases it for the Zk round trip to KMS_I, and takes it again for
   ``complete``.
+* Replicas of one KMS (the same URI and ``tpk_file``) share their replay cache through the
+  store of the config's ``db`` (a path, ``sqlite:///PATH`` or ``postgresql://...``): a RAND one
+  accepted is a replay at the others, and the database decides between two at once.
 * A refusal is answered with the RFC 6043 5.4 Error message and the refusal's HTTP status
   (REQ-TKT-HTTP-06); KMS_I's refusal over Zk reaches the responder with KMS_I's MIKEY error.
 * Time is NTP seconds from the wall clock (:func:`ntp_now`).
@@ -29,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from mckm.impl.crypto.uid import unix_to_ntp
-from mckm.impl.errors import MckmError, PolicyError
+from mckm.impl.errors import MckmError, PolicyError, UsageError
 from mckm.impl.roles.bsf import Bsf
 from mckm.impl.roles.ticket.config import (
     BsfServerConfig,
@@ -43,6 +46,8 @@ from mckm.impl.roles.ticket.endpoints import Forward, Kms, error_reply
 from mckm.impl.roles.ticket.wire import ZkLink, error_numbers
 from mckm.impl.roles.ticket.zk import ZkPeer, ZkPool, trust_of, zk_refusal
 from mckm.impl.roles.ticket.zn import RemoteBsf
+from mckm.impl.store.kms_sql import KmsSql
+from mckm.impl.store.open import describe, open_kms_store
 from mckm.impl.transport.https_bsf import BsfClient, bsf_endpoint
 from mckm.impl.transport.https_kms import TlsIdentity
 from mckm.impl.transport.https_ticket import (
@@ -195,6 +200,8 @@ class KmsService:
         bsf = self.kms.facts.bsf
         if isinstance(bsf, RemoteBsf):
             bsf.close()
+        if isinstance(self.kms.shared, KmsSql):  # the replicas' store, opened by build_kms
+            self.kms.shared.close()
 
     def __enter__(self) -> KmsService:
         return self.start()
@@ -213,8 +220,14 @@ def build_kms(config: KmsServerConfig, observer: Observer | None = None) -> KmsS
         {config.bsf_domain: Path(config.bsf_ca_file).read_bytes()}), identity=identity,
         expect_domain=config.bsf_domain))
     tpk = Path(config.tpk_file).read_bytes() if config.tpk_file else os.urandom(32)
+    shared = None
+    if config.db is not None:
+        try:
+            shared = open_kms_store(config.db)
+        except UsageError as exc:
+            raise UsageError(f"field db ({describe(config.db)}): {exc}") from exc
     kms = Kms(config.uri, tpk=tpk, bsf=bsf, trust=trust_of(config.uri, peers),
-              validity=config.validity)
+              validity=config.validity, shared=shared)
     return KmsService(kms, identity, peers=peers, host=config.host, ua_port=config.ua_port,
                       zk_port=config.zk_port, observer=observer)
 
