@@ -11,6 +11,7 @@ not reported.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from mckm.impl.lint.context import Context, finding
@@ -28,24 +29,27 @@ _RECEIVE = re.compile(
 )
 
 
-def _step_lines(doc: Document, steps: list[Label], i: int) -> range:
-    st = structure(doc)
+def _step_lines(doc: Document, steps: list[Label], i: int, bounds: list[int]) -> range:
+    """The lines of step ``i``: up to the next step, heading or change marker (``bounds``: the
+    heading and marker lines, ascending)."""
     start = steps[i].line
     end = steps[i + 1].line if i + 1 < len(steps) else len(doc.lines) + 1
-    nxt = [h.line for h in st.headings if start < h.line < end]
-    nxt += [m.line for m in st.markers if start < m.line < end]
-    return range(start, min([end, *nxt]))
+    k = bisect_right(bounds, start)
+    if k < len(bounds) and bounds[k] < end:
+        end = bounds[k]
+    return range(start, end)
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     st = structure(doc)
     vocab = ctx.vocabulary
+    bounds = sorted({h.line for h in st.headings} | {m.line for m in st.markers})
     named_lines = set(lines_with(doc, ("_",)))  # every NAME and _RECEIVE match has "_"
     for clause in sorted({lb.clause for lb in st.labels}):
         steps = st.steps_of(clause)
         earlier: list[tuple[Label, list[str]]] = []
         for i, step in enumerate(steps):
-            lines = _step_lines(doc, steps, i)
+            lines = _step_lines(doc, steps, i, bounds)
             named: list[str] = []
             for ln in lines:
                 if ln not in named_lines:

@@ -201,23 +201,20 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         listing = ln in st.abbreviation_lines
         if (
             whole.isdisjoint(held)
-            and not _ngram_may_start(held, tokens_of, open_ends, starts)
-            and (listing or not _run_may_start(line, held, ends, leads, plain))
+            and open_ends.isdisjoint(held)
+            and (listing or ends.isdisjoint(held) or leads.isdisjoint(held))
         ):
             continue
-        tokens = [t for piece in held for t in tokens_of[piece]]
-        starting = [
-            i
-            for i, (w, nxt) in enumerate(zip(tokens, [*tokens[1:], ""], strict=True))
-            if w in openers or (w in capitals and nxt in followers and not listing)
-        ]
+        starting = _starting(line, held, tokens_of, hyphen_keys, starts, listing, whole,
+                             open_ends, ends, leads, plain)
         if not starting:
             continue
         toks = list(_TOKEN.finditer(line))  # the same tokens, with their places
         definition = _DEFINITION.match(line)
         body_from = definition.end() if definition else 0
         for i in starting:
-            t, w = toks[i], tokens[i]
+            t = toks[i]
+            w = t.group()
             # hyphenation: n-grams of 1..3 space-separated tokens that spell a hyphenated term
             for n in (1, 2, 3) if w in openers else ():
                 if i + n > len(toks):
@@ -314,34 +311,50 @@ def _spellings(counts: Counter[str]) -> dict[str, Counter[str]]:
     return spelled
 
 
-def _ngram_may_start(
-    held: list[str], tokens_of: dict[str, list[str]], open_ends: set[str], starts: set[str]
-) -> bool:
-    """Whether an n-gram of two or more tokens may spell a hyphen key on a line of pieces
-    ``held``: the first two tokens, lower-cased and without hyphens, begin one."""
-    if open_ends.isdisjoint(held):
-        return False
-    for k in range(len(held) - 1):
-        if held[k] in open_ends and tokens_of[held[k + 1]]:
-            two = tokens_of[held[k]][-1] + tokens_of[held[k + 1]][0]
-            if held[k + 1].startswith(tokens_of[held[k + 1]][0]) and (
-                two.lower().replace("-", "") in starts
+def _starting(
+    line: str,
+    held: list[str],
+    tokens_of: dict[str, list[str]],
+    hyphen_keys: set[str],
+    starts: set[str],
+    listing: bool,
+    whole: set[str],
+    open_ends: set[str],
+    ends: set[str],
+    leads: set[str],
+    plain: set[str],
+) -> list[int]:
+    """The indices, ascending, of the tokens of a line of pieces ``held`` at which a term can
+    start (see :func:`check`): a token whose key is a hyphen key; the last token of a piece
+    when the next piece's first token, after a space, may continue a hyphen key (a piece in
+    ``open_ends``) or a capitalised run (a piece in ``ends``, the next in ``leads``, unless the
+    piece is one capitalised word that opens the line after spaces or tabs only)."""
+    out: set[int] = set()
+    at = 0
+    for k, piece in enumerate(held):
+        tokens = tokens_of[piece]
+        if piece in whole:
+            out.update(at + j for j, w in enumerate(tokens) if _key(w) in hyphen_keys)
+        if tokens and k + 1 < len(held):
+            after = held[k + 1]
+            head = tokens_of[after][0] if tokens_of[after] else ""
+            last = at + len(tokens) - 1
+            if (
+                piece in open_ends
+                and head
+                and after.startswith(head)
+                and (tokens[-1] + head).lower().replace("-", "") in starts
             ):
-                return True
-    return False
-
-
-def _run_may_start(line: str, held: list[str], ends: set[str], leads: set[str],
-                   plain: set[str]) -> bool:
-    """Whether a capitalised run may start on a line of pieces ``held`` (see :func:`check`)."""
-    if ends.isdisjoint(held) or leads.isdisjoint(held):
-        return False
-    for k in range(len(held) - 1):
-        if held[k] in ends and held[k + 1] in leads:
-            if k == 0 and held[0] in plain and line.lstrip(" \t").startswith(held[0]):
-                continue
-            return True
-    return False
+                out.add(last)
+            if (
+                not listing
+                and piece in ends
+                and after in leads
+                and not (k == 0 and piece in plain and line.lstrip(" \t").startswith(piece))
+            ):
+                out.add(last)
+        at += len(tokens)
+    return sorted(out)
 
 
 def _first_tokens(
