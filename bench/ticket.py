@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import itertools
 import json
 import math
 import multiprocessing
+import os
 import resource
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -37,6 +41,7 @@ from mckm.impl.transport.ticket_http import RequestType
 
 if TYPE_CHECKING:
     from mckm.impl.roles.ticket.loopback import Loopback
+    from mckm.impl.roles.ticket.server import KmsService
 
 
 @dataclass(frozen=True)
@@ -232,14 +237,8 @@ def _serve_issuer(twin: IssuerTwin, out: multiprocessing.connection.Connection) 
 def _issuer_apart(world: Loopback) -> Iterator[None]:
     """Move KMS_A into a process of its own: the in-process KMS_A stops (one KMS_A serves),
     a twin with its key and certificate starts, and KMS_B forwards over Zk to the twin."""
-    from mckm.impl.roles.ticket.loopback import BSF_DOMAIN
-
-    issuer = world.kms[KMS_A]
-    tpk = issuer.kms.facts.tpk
-    assert tpk is not None
-    twin = IssuerTwin(tpk.reveal(), issuer.identity, world.cas[KMS_B].cert_pem,
-                      (world.bsf.host, world.bsf.port), world.cas[BSF_DOMAIN].cert_pem)
-    issuer.stop()
+    twin = _twin_of(world)
+    world.kms[KMS_A].stop()
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_serve_issuer, args=(twin, send), name="mckm-kms-a")
@@ -259,12 +258,63 @@ def _issuer_apart(world: Loopback) -> Iterator[None]:
             child.join()
 
 
+def issuer_replica(twin: IssuerTwin, db: str, host: str, ua_port: int,
+                   zk_port: int) -> KmsService:
+    """One replica of KMS_A (a :data:`mckm.impl.transport.replicas.Build` once ``twin`` and
+    ``db`` are bound): the replicas share their replay cache through the store ``db``."""
+    from mckm.impl.roles.ticket.endpoints import Kms
+    from mckm.impl.roles.ticket.loopback import BSF_DOMAIN
+    from mckm.impl.roles.ticket.server import KmsService
+    from mckm.impl.roles.ticket.zk import ZkPeer, trust_of
+    from mckm.impl.roles.ticket.zn import RemoteBsf
+    from mckm.impl.store.open import open_kms_store
+    from mckm.impl.transport.https_bsf import BsfClient
+    from mckm.impl.transport.https_ticket import DomainTrust
+
+    peers = [ZkPeer(KMS_B, twin.peer_ca_pem)]
+    zn = BsfClient(*twin.bsf, trust=DomainTrust({BSF_DOMAIN: twin.bsf_ca_pem}),
+                   identity=twin.identity, expect_domain=BSF_DOMAIN)
+    kms = Kms(KMS_A, tpk=twin.tpk, bsf=RemoteBsf(zn), trust=trust_of(KMS_A, peers),
+              shared=open_kms_store(db))
+    return KmsService(kms, twin.identity, peers=peers, host=host, ua_port=ua_port,
+                      zk_port=zk_port, reuse_port=True)
+
+
+def _twin_of(world: Loopback) -> IssuerTwin:
+    from mckm.impl.roles.ticket.loopback import BSF_DOMAIN
+
+    issuer = world.kms[KMS_A]
+    tpk = issuer.kms.facts.tpk
+    assert tpk is not None
+    return IssuerTwin(tpk.reveal(), issuer.identity, world.cas[KMS_B].cert_pem,
+                      (world.bsf.host, world.bsf.port), world.cas[BSF_DOMAIN].cert_pem)
+
+
+@contextmanager
+def issuer_replicas(world: Loopback, processes: int, db: str) -> Iterator[tuple[str, int]]:
+    """KMS_A as ``processes`` replica processes on one Ua and one Zk port, sharing their
+    replay cache through the store ``db`` (the in-process KMS_A stopped, KMS_B re-pointed to
+    the replicas' Zk port); yields the Ua address."""
+    from mckm.impl.transport.replicas import Replicas
+
+    twin = _twin_of(world)
+    world.kms[KMS_A].stop()
+    with Replicas(functools.partial(issuer_replica, twin, db), processes,
+                  ports=(0, 0)) as replicas:
+        forward = world.kms[KMS_B]
+        forward.set_peer(replace(forward.peers[KMS_A], zk=(replicas.host, replicas.ports[1])))
+        yield replicas.host, replicas.ports[0]
+
+
 def resolve_load(responder: str, budget: LoadBudget, connections: int = 1, *,
-                 apart: bool = False) -> LoadResult:
+                 apart: bool = False, replicas: int = 0,
+                 db_dir: str | None = None) -> LoadResult:
     """Resolves of one ticket for ``responder`` (at KMS_A or KMS_B) under load, from
     ``connections`` concurrent connections; with ``apart`` (two KMSs) KMS_A runs in a process
     of its own for the load, as two deployed KMSs would (each then has a core's worth of
-    interpreter), else both KMSs are threads of this process."""
+    interpreter), else both KMSs are threads of this process.  With ``replicas`` (one KMS)
+    KMS_A runs as that many replica processes sharing their replay cache through a SQLite
+    store in a new directory under ``db_dir`` (each accepted RAND is one commit)."""
     from mckm.impl.roles.ticket.loopback import start_loopback
     from mckm.impl.roles.ticket.server import ntp_now
     from mckm.impl.roles.ticket.ue_http import fetch_ticket, resolve_ticket
@@ -291,7 +341,17 @@ def resolve_load(responder: str, budget: LoadBudget, connections: int = 1, *,
         spec = LoadSpec(service.ua.host, service.ua.port, messages, budget.count,
                         budget.seconds, ca_pem=world.cas[home].cert_pem, warmup=WARMUP,
                         connections=connections)
-        if apart and home != KMS_A:
+        if replicas and home == KMS_A:
+            directory = tempfile.mkdtemp(prefix="mckm-bench-replay-", dir=db_dir)
+            try:
+                with issuer_replicas(world, replicas,
+                                     os.path.join(directory, "replay.db")) as (host, port):
+                    result = dataclasses.replace(  # the replicas' CPU is not this process's
+                        run_load(dataclasses.replace(spec, host=host, port=port)),
+                        server_cpu_ms=None)
+            finally:
+                shutil.rmtree(directory, ignore_errors=True)
+        elif apart and home != KMS_A:
             with _issuer_apart(world):  # KMS_A's CPU is not this process's
                 result = dataclasses.replace(run_load(spec), server_cpu_ms=None)
         else:
@@ -372,6 +432,10 @@ def main() -> None:
     parser.add_argument("--only", choices=["one-kms", "two-kms", "transport"], action="append")
     parser.add_argument("--connections", type=int, default=1,
                         help="concurrent connections of the load generator (default 1)")
+    parser.add_argument("--replicas", type=int, default=0,
+                        help="one-kms: KMS_A as N replica processes sharing a replay store")
+    parser.add_argument("--db-dir", help="with --replicas: where the replay store goes "
+                        "(default: the temp directory; /dev/shm: no fsync cost)")
     parser.add_argument("--apart", action="store_true",
                         help="two-kms: KMS_A in a process of its own (default: both KMSs in "
                         "this process)")
@@ -380,10 +444,13 @@ def main() -> None:
     budget = LoadBudget(args.count, args.seconds)
     for key, responder in (("one-kms", BOB_A), ("two-kms", BOB_B)):
         if key in only:
-            result = resolve_load(responder, budget, args.connections, apart=args.apart)
+            result = resolve_load(responder, budget, args.connections, apart=args.apart,
+                                  replicas=args.replicas, db_dir=args.db_dir)
             print(json.dumps({**result.as_json(f"ticket-resolve-{key}"),
                               "connections": args.connections,
-                              **({"apart": True} if args.apart and key == "two-kms" else {})}))
+                              **({"apart": True} if args.apart and key == "two-kms" else {}),
+                              **({"replicas": args.replicas} if args.replicas
+                                 and key == "one-kms" else {})}))
     if "transport" not in only:
         return
 

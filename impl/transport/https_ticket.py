@@ -197,12 +197,12 @@ class HttpsEndpoint(HttpsServer):
 
     def __init__(self, app: App, identity: TlsIdentity, *, trust: DomainTrust | None = None,
                  host: str = "127.0.0.1", port: int = 0, name: str = "https",
-                 limits: ServerLimits | None = None) -> None:
+                 limits: ServerLimits | None = None, reuse_port: bool = False) -> None:
         self.app, self.trust = app, trust
         context = (server_context(identity) if trust is None
                    else mutual_server_context(identity, trust))
         super().__init__(self._handler_for, context, identity, host, port, name=name,
-                         limits=limits)
+                         limits=limits, reuse_port=reuse_port)
 
     def _handler_for(self, connection: Peer) -> ConnectionHandler:
         peer: PeerIdentity | None = None
@@ -241,20 +241,21 @@ def ticket_app(handler: Handler, reference_point: ReferencePoint,
 
 
 def ua_endpoint(handler: Handler, identity: TlsIdentity, *, host: str = "127.0.0.1",
-                port: int = 0, path: str = DEFAULT_PATH) -> HttpsEndpoint:
+                port: int = 0, path: str = DEFAULT_PATH,
+                reuse_port: bool = False) -> HttpsEndpoint:
     """The KMS's Ua endpoint (UE - KMS): server-authenticated TLS; the UE is authenticated by
-    its GBA-keyed MIKEY message, not by TLS."""
+    its GBA-keyed MIKEY message, not by TLS.  ``reuse_port``: one of a KMS's replicas."""
     return HttpsEndpoint(ticket_app(handler, ReferencePoint.UA, path), identity, host=host,
-                         port=port, name="kms-ua")
+                         port=port, name="kms-ua", reuse_port=reuse_port)
 
 
 def zk_endpoint(handler: Handler, identity: TlsIdentity, trust: DomainTrust, *,
-                host: str = "127.0.0.1", port: int = 0,
-                path: str = DEFAULT_PATH) -> HttpsEndpoint:
+                host: str = "127.0.0.1", port: int = 0, path: str = DEFAULT_PATH,
+                reuse_port: bool = False) -> HttpsEndpoint:
     """The KMS's Zk endpoint (KMS - KMS): mutual TLS with the domains of ``trust``; only
-    ``requesttype=ticketresolve``."""
+    ``requesttype=ticketresolve``.  ``reuse_port``: one of a KMS's replicas."""
     return HttpsEndpoint(ticket_app(handler, ReferencePoint.ZK, path), identity, trust=trust,
-                         host=host, port=port, name="kms-zk")
+                         host=host, port=port, name="kms-zk", reuse_port=reuse_port)
 
 
 # -- client ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ replica would be accepted; it stays one process.
 
 :class:`Replicas` reserves the port in the parent (a socket bound with ``SO_REUSEPORT`` but
 not listening, so it holds the port and is given no connection), starts ``processes`` spawned
-children that each build their server with ``build(host, port)`` and report ready, and stops
+children that each build their service with ``build(host, *ports)`` and report ready, and stops
 them with SIGTERM, on which each stops its server gracefully (:meth:`HttpsServer.stop`); a
 replica whose parent is gone (killed) stops the same way.  A replica that dies takes only the
 connections it had accepted; the kernel gives new ones to the replicas left.  ``build`` must
@@ -29,14 +29,22 @@ import socket
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Self
+from typing import Protocol, Self
 
 from mckm.impl.errors import UsageError
-from mckm.impl.transport.http_server import HttpsServer
 
-#: What a replica runs: (host, port) -> an HttpsServer bound there with ``reuse_port=True``,
-#: not started.
-Build = Callable[[str, int], HttpsServer]
+
+class Service(Protocol):
+    """What a replica runs: an :class:`~mckm.impl.transport.http_server.HttpsServer`, or a
+    service of several (a ticket KMS's Ua and Zk endpoints)."""
+
+    def start(self) -> object: ...
+    def stop(self) -> None: ...
+
+
+#: (host, port, ...) -> the service of one replica, its listening sockets bound to those ports
+#: with ``reuse_port=True``, not started.
+Build = Callable[..., Service]
 #: seconds a replica may take to build its server and start listening
 START_TIMEOUT = 60.0
 
@@ -56,14 +64,16 @@ def reserve_port(host: str, port: int = 0) -> socket.socket:
     return sock
 
 
-def _serve(build: Build, host: str, port: int, ready: Connection, parent: int) -> None:
+def _serve(build: Build, host: str, ports: tuple[int, ...], ready: Connection,
+           parent: int) -> None:
     """A replica's main: build and start the server, say so, serve until SIGTERM or until the
     parent process is gone (killed: nobody would stop this replica), stop."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when replicas end
     try:
-        server = build(host, port).start()
+        server = build(host, *ports)
+        server.start()
     except Exception as error:  # reported to the parent by type, never as a traceback
         ready.send(f"failed: {type(error).__name__}: {error}")
         ready.close()
@@ -78,16 +88,27 @@ def _serve(build: Build, host: str, port: int, ready: Connection, parent: int) -
 
 
 class Replicas:
-    """``processes`` replicas of the server ``build`` makes, on ``host``:``port`` (0: a free
-    port, known once constructed); a context manager, or :meth:`start` / :meth:`stop`."""
+    """``processes`` replicas of the service ``build`` makes, on ``host`` and ``ports`` (0: a
+    free port, known once constructed; ``port`` is the first); a context manager, or
+    :meth:`start` / :meth:`stop`."""
 
     def __init__(self, build: Build, processes: int, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 ports: tuple[int, ...] = (0,)) -> None:
         if processes < 1:
             raise UsageError(f"replicas: at least one process, not {processes}")
+        if not ports:
+            raise UsageError("replicas: at least one port")
         self.build, self.count, self.host = build, processes, host
-        self._reserved = reserve_port(host, port)
-        self.port = int(self._reserved.getsockname()[1])
+        self._reserved: list[socket.socket] = []
+        try:
+            for port in ports:
+                self._reserved.append(reserve_port(host, port))
+        except OSError:
+            for sock in self._reserved:
+                sock.close()
+            raise
+        self.ports = tuple(int(sock.getsockname()[1]) for sock in self._reserved)
+        self.port = self.ports[0]
         self.processes: list[multiprocessing.process.BaseProcess] = []
 
     @property
@@ -102,7 +123,7 @@ class Replicas:
         for number in range(self.count):
             receive, send = context.Pipe(duplex=False)
             process = context.Process(target=_serve, name=f"mckm-replica-{number}",
-                                      args=(self.build, self.host, self.port, send,
+                                      args=(self.build, self.host, self.ports, send,
                                             os.getpid()),
                                       daemon=True)
             process.start()
@@ -148,7 +169,8 @@ class Replicas:
             if process.is_alive():
                 process.kill()
                 process.join()
-        self._reserved.close()
+        for sock in self._reserved:
+            sock.close()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -157,4 +179,4 @@ class Replicas:
         self.stop()
 
 
-__all__ = ["Build", "Replicas", "reserve_port"]
+__all__ = ["Build", "Replicas", "Service", "reserve_port"]

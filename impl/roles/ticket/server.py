@@ -82,15 +82,23 @@ class KmsService:
 
     def __init__(self, kms: Kms, identity: TlsIdentity, *, peers: Iterable[ZkPeer] = (),
                  host: str = "127.0.0.1", ua_port: int = 0, zk_port: int = 0,
-                 clock: Callable[[], int] = ntp_now, observer: Observer | None = None) -> None:
+                 clock: Callable[[], int] = ntp_now, observer: Observer | None = None,
+                 reuse_port: bool = False) -> None:
+        if reuse_port and kms.shared is None:
+            raise UsageError("replicas of a KMS need a shared replay cache (config field db): "
+                             "a replay sent to another replica would be accepted (REQ-TKT-11)")
         self.kms, self.identity, self.clock, self.observer = kms, identity, clock, observer
         self.lock = threading.Lock()
         self.peers = {p.uri: p for p in peers}
-        self.ua: HttpsEndpoint = ua_endpoint(self.handle_ua, identity, host=host, port=ua_port)
+        # reuse_port: one of this KMS's replicas (mckm.impl.transport.replicas), sound only
+        # with a shared replay cache (Kms(shared=...))
+        self.ua: HttpsEndpoint = ua_endpoint(self.handle_ua, identity, host=host, port=ua_port,
+                                             reuse_port=reuse_port)
         self.zk: HttpsEndpoint | None = None
         if self.peers:
             trust = DomainTrust({p.uri: p.ca_pem for p in self.peers.values()})
-            self.zk = zk_endpoint(self.handle_zk, identity, trust, host=host, port=zk_port)
+            self.zk = zk_endpoint(self.handle_zk, identity, trust, host=host, port=zk_port,
+                                  reuse_port=reuse_port)
         self._zk_clients: dict[str, ZkPool] = {}
         self._clients_lock = threading.Lock()
 
