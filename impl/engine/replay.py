@@ -138,7 +138,7 @@ class ReplayCache(Mapping[bytes, int]):
 
 class SharedReplay(Protocol):
     """The RANDs accepted by the replicas of one MIKEY-TICKET KMS (RFC 3830 5.4: a receiver
-    refuses a message it accepted before).  :meth:`claim` is the decision: of two replicas
+    refuses a message it accepted before).  :meth:`replay_claim` decides: of two replicas
     claiming one RAND, the database lets one in."""
 
     def replay_seen(self, rand: bytes) -> bool:
