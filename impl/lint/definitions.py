@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 
 from mckm.impl.lint.model import Document
-from mckm.impl.lint.scan import lines_with
+from mckm.impl.lint.scan import matches
 from mckm.impl.lint.structure import structure
 
 ABBR = r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
-_INLINE = re.compile(rf"\(\s*({ABBR})\s*\)")
+_INLINE = re.compile(rf"\([^\S\n]*({ABBR})[^\S\n]*\)")  # one line (mckm.impl.lint.scan)
 _FUNCTION = {"of", "for", "and", "the", "to", "in", "on", "with", "a", "an", "&", "based"}
 
 
@@ -83,12 +83,11 @@ def definitions(doc: Document) -> list[Definition]:
     out: list[Definition] = []
     for abbr, (line, long) in structure(doc).abbreviations.items():
         out.append(Definition(abbr, long, line, 1, inline=False))
-    for ln in lines_with(doc, ("(",)):  # every _INLINE match has "("
-        text = doc.lines[ln - 1]
-        for m in _INLINE.finditer(text):
-            expansion = _long_form(m.group(1), text[: m.start()])
-            if expansion:
-                out.append(Definition(m.group(1), expansion, ln, m.start(1) + 1, inline=True))
+    for ln, col, m in matches(doc, _INLINE):
+        expansion = _long_form(m.group(1), doc.lines[ln - 1][:col])
+        if expansion:
+            start = col + m.start(1) - m.start()
+            out.append(Definition(m.group(1), expansion, ln, start + 1, inline=True))
     doc._cache["definitions"] = out
     return out
 

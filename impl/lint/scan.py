@@ -84,7 +84,7 @@ def pieces(doc: Document) -> list[list[str]]:
     cached = doc._cache.get("pieces")
     if isinstance(cached, tuple) and cached[1] == len(doc.lines):
         return cached[0]  # type: ignore[no-any-return]
-    split = [line.split() for line in doc.lines]
+    split = list(map(str.split, doc.lines))
     doc._cache["pieces"] = (split, len(doc.lines))
     return split
 

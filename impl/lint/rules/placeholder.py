@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
-from mckm.impl.lint.scan import lines_with
+from mckm.impl.lint.scan import lines_with, matches
 from mckm.impl.lint.structure import structure
 
 ID = "placeholder"
@@ -46,9 +46,7 @@ _EDITOR = re.compile(r"\bEditor['’]?s\s+[Nn](?:ote|OTE)\b")
 #: Each pattern, and strings one of which every match of it contains (mckm.impl.lint.scan).
 _NEEDLES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (_NUMBER, tuple(f".{p}" for p in "xXyYzZ")),
-    (_SOLUTION, ("#",)),
     (_NAMED, ("Figure", "Table", "Annex", "lause", "olution", "tep")),
-    (_REF, ("[",)),
     (_TBD, ("TB", "FFS", "tbd", "tbc", "o be", "or further")),
     (_EDITOR, ("Editor",)),
 )
@@ -66,19 +64,10 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
             key = m.group(1)
             groups.setdefault(key, []).append((ln, m.start() + 1, m.group(0)))
             kinds[key] = "number"
-        for m in _SOLUTION.finditer(line) if ln in found[_SOLUTION] else ():
-            key = "#" + m.group(1)
-            groups.setdefault(key, []).append((ln, m.start() + 1, m.group(0)))
-            kinds[key] = "number"
         for m in _NAMED.finditer(line) if ln in found[_NAMED] else ():
             key = f"{m.group(1).capitalize()} {m.group(2)}"
             groups.setdefault(key, []).append((ln, m.start() + 1, m.group(0)))
             kinds[key] = "number"
-        for m in _REF.finditer(line) if ln in found[_REF] else ():
-            if (ln, m.start() + 1) in entry_at:
-                continue
-            groups.setdefault(m.group(0), []).append((ln, m.start() + 1, m.group(0)))
-            kinds[m.group(0)] = "reference"
         for m in _TBD.finditer(line) if ln in found[_TBD] else ():
             yield finding(
                 doc,
@@ -99,6 +88,16 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 "Editor's Note left in the text",
                 "resolve and remove it before the text is under change control",
             )
+    # _SOLUTION and _REF start with a plain character: scanned whole (their keys are their own)
+    for ln, col, m in matches(doc, _SOLUTION):
+        key = "#" + m.group(1)
+        groups.setdefault(key, []).append((ln, col + 1, m.group(0)))
+        kinds[key] = "number"
+    for ln, col, m in matches(doc, _REF):
+        if (ln, col + 1) in entry_at:
+            continue
+        groups.setdefault(m.group(0), []).append((ln, col + 1, m.group(0)))
+        kinds[m.group(0)] = "reference"
     for key, places in groups.items():
         ln, col, _ = places[0]
         others = sorted({p[0] for p in places[1:]} - {ln})
