@@ -136,7 +136,7 @@ def correction(word: str) -> str | None:
     checker = _checker()
     words = _words()
     w = word.lower()
-    near = [c for c in checker.edit_distance_1(w) if c in words and c != w]
+    near = (checker.edit_distance_1(w) & words.keys()) - {w}
     if near:
         best: str = max(near, key=lambda c: (checker.word_usage_frequency(c), c))
     else:

@@ -20,11 +20,13 @@ from collections.abc import Iterator
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.scan import matches
 from mckm.impl.lint.structure import REF_LABEL, RefEntry, structure
 
 ID = "references"
 
-_CITE = re.compile(rf"\[({REF_LABEL}(?:\s*[,–-]\s*{REF_LABEL})*)\]")
+#: (one line: scanned over the whole part, see mckm.impl.lint.scan)
+_CITE = re.compile(rf"\[({REF_LABEL}(?:[^\S\n]*[,–-][^\S\n]*{REF_LABEL})*)\]")
 
 
 def _expand(group: str) -> list[str]:
@@ -55,22 +57,21 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     entries = st.references
     entry_at = {(e.line, e.column) for e in entries}
     cited: dict[str, tuple[int, int]] = {}
-    for ln, line in enumerate(doc.lines, 1):
-        for m in _CITE.finditer(line):
-            if (ln, m.start() + 1) in entry_at:
-                continue
-            for label in _expand(m.group(1)):
-                cited.setdefault(label, (ln, m.start() + 1))
-                if entries and label.isdigit() and label not in {e.label for e in entries}:
-                    yield finding(
-                        doc,
-                        ID,
-                        "error",
-                        ln,
-                        m.start() + 1,
-                        f"[{label}] is cited but the document has no entry [{label}]",
-                        "add the entry to the references or correct the number",
-                    )
+    for ln, col, m in matches(doc, _CITE):
+        if (ln, col + 1) in entry_at:
+            continue
+        for label in _expand(m.group(1)):
+            cited.setdefault(label, (ln, col + 1))
+            if entries and label.isdigit() and label not in {e.label for e in entries}:
+                yield finding(
+                    doc,
+                    ID,
+                    "error",
+                    ln,
+                    col + 1,
+                    f"[{label}] is cited but the document has no entry [{label}]",
+                    "add the entry to the references or correct the number",
+                )
     lists: dict[int, list[RefEntry]] = {}
     for e in entries:
         lists.setdefault(e.segment, []).append(e)
