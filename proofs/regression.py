@@ -21,7 +21,7 @@ import z3
 from mckm.models.procedures.expr import Expr
 from mckm.models.procedures.model import Procedure, Step
 from mckm.proofs.hops import hop
-from mckm.proofs.result import Vacuous, counterexample
+from mckm.proofs.result import Vacuous, counterexample, satisfiable
 
 #: the assumption column of every regression row
 REGRESSION = "guard regression: one step's guards (cannot find an attack)"
@@ -62,11 +62,8 @@ def check(procedure: Procedure, reference: Procedure, key: StepKey, statement: E
     together with the statement is vacuous (raises :class:`Vacuous`)."""
     hyps, goal = formula(procedure, reference, key, statement)
     model = counterexample(hyps, goal)
-    if model is None:
-        solver = z3.Solver()
-        solver.add(*hyps, goal)
-        if solver.check() != z3.sat:
-            raise Vacuous(f"{procedure.name}: {key} cannot be taken")
+    if model is None and not satisfiable(*hyps, goal):
+        raise Vacuous(f"{procedure.name}: {key} cannot be taken")
     return model
 
 

@@ -60,6 +60,7 @@ from mckm.proofs.result import (
     counterexample,
     describe,
     run_mutant,
+    satisfiable,
     timed,
 )
 
@@ -306,11 +307,8 @@ def check(procedure: Procedure, prop: Property, resource: str = "keyprov"
     hyps, goal = prop(world)
     hyps = [*world.domain(), *hyps]
     model = counterexample(hyps, goal)
-    if model is None:
-        solver = z3.Solver()
-        solver.add(*hyps, goal)
-        if solver.check() != z3.sat:
-            raise Vacuous(f"{procedure.name}: the hypotheses are vacuous")
+    if model is None and not satisfiable(*hyps, goal):
+        raise Vacuous(f"{procedure.name}: the hypotheses are vacuous")
     return model, world
 
 

@@ -76,6 +76,7 @@ from mckm.proofs.result import (
     counterexample,
     describe,
     run_mutant,
+    satisfiable,
     timed,
 )
 
@@ -293,9 +294,7 @@ def check(procedure: Procedure, prop: Property) -> tuple[z3.ModelRef | None, Cha
         model = counterexample([*chain.topology(n), *hyps], goal)
         if model is not None:
             return model, chain, n
-    solver = z3.Solver()
-    solver.add(*chain.topology(MAX_KMS), *hyps, goal)
-    if solver.check() != z3.sat:
+    if not satisfiable(*chain.topology(MAX_KMS), *hyps, goal):
         raise Vacuous(f"{procedure.name}: hypotheses are vacuous")
     return None, chain, MAX_KMS
 

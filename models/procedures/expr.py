@@ -352,19 +352,19 @@ class NotIn(Expr):
 
 @dataclass(frozen=True)
 class Inserted(Expr):
-    """``collection`` with ``item`` added if ``flag`` is non-zero (an effect's write, in
-    ``VAR_WRITES``: e.g. a reusable ticket joining the responder's store).  With ``value``, a
-    keyed store keeps it with the item (its ``with_entry``; a plain set keeps the item only,
-    and the z3 reading is the set of items)."""
+    """``collection`` with ``item`` added (if ``flag`` is given: only if it is non-zero) -- an
+    effect's write, in ``VAR_WRITES``: e.g. a RAND joining a replay cache, a reusable ticket
+    joining the responder's store.  With ``value``, a keyed store keeps it with the item (its
+    ``with_entry``; a plain set keeps the item only, and the z3 reading is the set of items)."""
 
     collection: Expr
     item: Expr
-    flag: Expr
+    flag: Expr | None = None
     value: Expr | None = None
 
     def to_python(self, env: Env) -> Any:
         current = self.collection.to_python(env)
-        if not self.flag.to_python(env):
+        if self.flag is not None and not self.flag.to_python(env):
             return current
         item = self.item.to_python(env)
         if self.value is not None and hasattr(current, "with_entry"):
@@ -373,12 +373,12 @@ class Inserted(Expr):
 
     def to_z3(self, z: Z3Reading) -> Any:
         current = self.collection.to_z3(z)
-        return z3.If(self.flag.to_z3(z) != 0, z3.Store(current, self.item.to_z3(z), True),
-                     current)
+        added = z3.Store(current, self.item.to_z3(z), True)
+        return added if self.flag is None else z3.If(self.flag.to_z3(z) != 0, added, current)
 
     def to_text(self) -> str:
-        return (f"{self.collection.to_text()} + {{{self.item.to_text()}}} if "
-                f"{self.flag.to_text()}")
+        added = f"{self.collection.to_text()} + {{{self.item.to_text()}}}"
+        return added if self.flag is None else f"{added} if {self.flag.to_text()}"
 
 
 @dataclass(frozen=True, repr=False)

@@ -36,6 +36,7 @@ from mckm.models.procedures.expr import (
     Expr,
     Field,
     In,
+    Inserted,
     KeyFits,
     Msg,
     Not,
@@ -159,6 +160,16 @@ SEND_WRITES: Mapping[str, Expr] = {
     "idrkmsr": Self("peer_kms"),
 }
 
+#: what step 2's effects store, as expressions over the accepted message: RAND joins the replay
+#: cache (``seal.remember_rand``; the runtime's ReplayCache also drops an entry once its T has
+#: left the replay window, after which guard ``timely`` refuses the message anyway) and K,
+#: named by the SAKKE payload that carries it, joins the key store (``seal.store_key``).  The
+#: attacker proofs (:mod:`mckm.proofs.attacker_seal`) carry a receiver's state across runs with it.
+VAR_WRITES: Mapping[str, Mapping[str, Expr]] = {
+    "seal.remember_rand": {"replay_cache": Inserted(Self("replay_cache"), Field("rand"))},
+    "seal.store_key": {"key_store": Inserted(Self("key_store"), Field("sakke"))},
+}
+
 RECEIVER_GUARDS = (
     Guard("addressed", Eq(Field("idrr"), Self("uri")), "REQ-SEAL-KD-06",
           "IDRr is not this receiver's URI", INVALID_ID, ("misaddressed",)),
@@ -193,7 +204,9 @@ SENDER_GUARDS = (
     Guard("registered-purpose", In(Purpose(Field("csb_id")), Self("purposes")), "REQ-SEAL-KD-02",
           "the SK-ID purpose is not a registered purpose", None),
     Guard("initiator-identity", Eq(Field("idri"), Self("uri")), "REQ-SEAL-KD-05",
-          "IDRi must be the initiator's own URI", None),
+          "IDRi must be the initiator's own URI", None,
+          equivalent="implied by the write idri = self.uri of SEND_WRITES (seal.fill_header): "
+                     "the guard checks what the step itself writes"),
 )
 
 PROCEDURE = Procedure(

@@ -1,5 +1,5 @@
-"""Every generated mutant counts: each is killed by a row of its family or explained by an
-equivalence mark in its model (``Guard.equivalent``), and every mark names a guard that exists.
+"""Every generated mutant counts: each is killed by a row of a family of its model or explained
+by an equivalence mark in its model (``Guard.equivalent``); every mark names a guard.
 
 The default run uses ``mckm prove --quick`` (drop, when and policy mutants); the field-swap
 mutants run in the ``slow`` test (``pytest -m slow tests/proofs/test_mutant_ledger.py``, or
@@ -14,7 +14,7 @@ import pytest
 from mckm.models.procedures.mutants import marked_guards, mutants
 from mckm.proofs.cli import run_all, summary
 from mckm.proofs.docs import PROCEDURES, proofs_page
-from mckm.proofs.result import ProofResult, equivalents, generated, survivors
+from mckm.proofs.result import ProofResult, equivalents, generated
 
 
 @functools.cache
@@ -24,13 +24,12 @@ def quick_run() -> dict[str, list[ProofResult]]:
 
 def _assert_ledger(results: dict[str, list[ProofResult]], quick: bool) -> None:
     for family, rows in results.items():
-        assert all(r.holds for r in rows), family
-        assert survivors(rows) == [], f"{family}: mutants neither killed nor marked"
+        assert all(r.as_expected for r in rows), family
     ran = {n for rows in results.values() for n in generated(rows)}
     for p in PROCEDURES:  # every generated mutant of every model ran (names carry a prefix)
         for m in mutants(p, quick=quick):
             assert any(n.endswith(m.name) for n in ran), (p.name, m.name)
-    ok, notes = summary(results)
+    ok, notes = summary(results)  # a survivor of one family may be killed by another of its model
     assert ok, notes
 
 
