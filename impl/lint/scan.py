@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 
 from mckm.impl.lint.model import Document
 
@@ -66,14 +67,32 @@ def lines_with(doc: Document, needles: Iterable[str]) -> list[int]:
     found: set[int] = set()
     last = len(starts)
     for needle in needles:
-        at = joined.find(needle)
+        # an ASCII needle is looked for in the text's ASCII image: one byte per character, so
+        # the offsets are the same, and a byte string is searched at memory speed
+        find: Callable[[int], int]
+        if needle.isascii() and "?" not in needle:
+            find = partial(_ascii(doc).find, needle.encode("ascii"))
+        else:
+            find = partial(joined.find, needle)
+        at = find(0)
         while at >= 0:
             line = bisect_right(starts, at)
             found.add(line)
             if line == last:
                 break
-            at = joined.find(needle, starts[line])
+            at = find(starts[line])
     return sorted(found)
+
+
+def _ascii(doc: Document) -> bytes:
+    """The joined text with every non-ASCII character as ``?`` (built once)."""
+    cached = doc._cache.get("ascii")
+    joined = text(doc)
+    if isinstance(cached, tuple) and cached[1] is joined:
+        return cached[0]  # type: ignore[no-any-return]
+    image = joined.encode("ascii", "replace")
+    doc._cache["ascii"] = (image, joined)
+    return image
 
 
 def pieces(doc: Document) -> list[list[str]]:

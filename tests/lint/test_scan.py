@@ -29,7 +29,7 @@ from mckm.impl.lint.textutil import edit_distance
 
 #: Characters that make edges tricky: word characters, hyphens, dots, the whitespace that
 #: ``str.split`` and ``\\s`` see but ``" "`` does not, quotes and brackets.
-_ALPHABET = "aAbB1-._ \t\u00a0\x0c'\"“”()[]#:"
+_ALPHABET = "aAbB1-._ \t\u00a0\x0c'\"“”()[]#:?"
 _LINES = st.lists(st.text(alphabet=_ALPHABET, max_size=14), min_size=0, max_size=8)
 
 #: Whole-part patterns as the rules write them (no match crosses a line end).
@@ -59,7 +59,7 @@ def test_whole_part_matches_are_the_per_line_matches(lines: list[str], which: in
 
 
 @settings(max_examples=300, deadline=None)
-@given(_LINES, st.lists(st.text(alphabet="aAb-[ \u00a0", min_size=1, max_size=3), max_size=4))
+@given(_LINES, st.lists(st.text(alphabet="aAb-[ ?“\u00a0", min_size=1, max_size=3), max_size=4))
 def test_prefilters_are_the_per_line_tests(lines: list[str], needles: list[str]) -> None:
     doc = Document("t.txt", lines)
     assert lines_with(doc, needles) == [
