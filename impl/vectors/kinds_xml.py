@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mckm.impl.vectors.kinds import Field, Kind, Values, kind
+from mckm.models.policy import encode_key_id
+from mckm.models.policy.key_id import RANDOM_BITS
 
 CLAUSE = "TS 33.180 9.3.3, 9.3.4.2, F.1.4; XMLENC11 5.2.4"
 IV_OCTETS = 12
@@ -77,7 +79,7 @@ def _make(rng: random.Random) -> Values:
     count = rng.choice([1, 2])
     values: Values = {
         "xpk": rng.getrandbits(128).to_bytes(16, "big"),
-        "xpk_id": (purpose << 28) | rng.getrandbits(28),
+        "xpk_id": encode_key_id(purpose, rng.getrandbits(RANDOM_BITS)),
         "mc_id": caller, "plaintext": plaintext, "targets": " ".join(targets[:count]),
         "ivs": rng.getrandbits(8 * IV_OCTETS * count).to_bytes(IV_OCTETS * count, "big"),
     }

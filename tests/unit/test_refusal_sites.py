@@ -17,6 +17,11 @@ FACT = "fact"  # under a facts method (Verdict) or a guard's predicate (engine: 
 CODEC = "codec"  # the data type names the message (RFC 3830 6.1): Invalid DT before any step
 TRANSPORT = "transport"  # a link or peer failure of the carrier, not a protocol decision
 OPEN = "open"  # a hidden refusal still to move into a guard (closing note of issue 11)
+#: a message-protection layer that no procedure model runs yet (XML protection of TS 33.180
+#: 9.3, CMS under a CEK): its refusals become the facts of the InterKMM and CEK procedures'
+#: guards when those are modelled (issues 14, 15)
+PROTECTION = "protection"
+VECTOR = "vector"  # a conformance vector that does not reproduce (mckm vectors check)
 
 SITES = {
     **{f"impl/crypto/{site}": FACT for site in (
@@ -48,6 +53,17 @@ SITES = {
     "impl/transport/https_ticket.py:_connect": TRANSPORT,
     "impl/transport/https_ticket.py:identify": TRANSPORT,  # the TLS peer is no configured KMS
     "impl/transport/ticket_http.py:response_message": TRANSPORT,
+    "impl/roles/idm/client.py:login": TRANSPORT,  # the IdM answered the login with an error
+    "impl/roles/idm/https.py:refresh": TRANSPORT,  # the IdM's JWKS cannot be fetched
+    **{f"impl/smime/cms.py:{f}": PROTECTION for f in ("_content_key", "unprotect")},
+    **{f"impl/xmlprotect/{site}": PROTECTION for site in (
+        "encryption.py:_decrypt", "encryption.py:_key_id", "encryption.py:_open_one",
+        "encryption.py:_parts", "encryption.py:decrypt_octets", "interkmm.py:_encrypted_ids",
+        "interkmm.py:parse", "keys.py:keys_for", "signature.py:_key_id",
+        "signature.py:_signed_info_parts", "signature.py:verify_bodies",
+        "signature.py:verify_signature")},
+    "impl/vectors/kinds_cms.py:_protect": VECTOR,
+    "impl/vectors/kinds_xml.py:_protect": VECTOR,
 }
 
 
