@@ -346,6 +346,52 @@ def cms_parsers(data: bytes) -> None:
             reader(raw)
 
 
+# ------------------------------------------------------------------------------- InterKMM
+
+
+@cache
+def _interkmm_keys() -> Any:
+    from mckm.impl.redact import Secret
+    from mckm.impl.xmlprotect.keys import Keyring, Xpk
+
+    return Keyring({0x2A5B3C4D: Xpk(Secret(bytes(range(16))), "sip:mcptt-alice@example.org")})
+
+
+@cache
+def interkmm_seeds() -> tuple[bytes, ...]:
+    """``Content-Type`` LF body: a protected (CSK) and a clear InterKMM."""
+    from mckm.impl.xmlprotect import interkmm
+
+    message = interkmm.InterKmm("kmf.iwf.example.net", "sip:mcptt-alice@example.org",
+                                b"\x01kmm\x00octets", "application/vnd.example.kmm")
+    out = []
+    for protection in (interkmm.Protection(_interkmm_keys(), 0x2A5B3C4D), None):
+        content_type, body = interkmm.build(message, protection=protection)
+        out.append(content_type.encode() + b"\n" + body)
+    return tuple(out)
+
+
+def interkmm_parser(data: bytes) -> None:
+    """``interkmm.parse`` (XML encryption and signatures of TS 33.180 9.3 under the keys, or
+    the clear form without) returns an InterKMM or raises DecodeError, PolicyError, VerifyError
+    or UsageError (a protected one without keys); one that opens rebuilds and opens the same."""
+    from mckm.impl.errors import PolicyError, UsageError, VerifyError
+    from mckm.impl.xmlprotect import interkmm
+
+    raw = mutated(data, interkmm_seeds())
+    head, _, body = raw.partition(b"\n")
+    content_type = head.decode("latin-1")
+    for keys in (_interkmm_keys(), None):
+        try:
+            got = interkmm.parse(content_type, body, keys=keys)
+        except (DecodeError, PolicyError, VerifyError, UsageError):
+            continue
+        protection = None if got.xpk_id is None else interkmm.Protection(keys, got.xpk_id)
+        again = interkmm.parse(*interkmm.build(got.message, protection=protection), keys=keys)
+        if again.message != got.message:
+            raise AssertionError("an InterKMM that opens does not rebuild to itself")
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("codec", codec, codec_seeds),
     Target("sip", sip_sdp, sip_seeds),
@@ -353,4 +399,5 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("http", http, http_seeds),
     Target("lint", lint, lint_seeds),
     Target("cms", cms_parsers, cms_seeds),
+    Target("interkmm", interkmm_parser, interkmm_seeds),
 )}

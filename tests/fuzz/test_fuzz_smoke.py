@@ -16,7 +16,8 @@ from tests.fuzz import targets
 from tests.fuzz.seeded import mutated
 
 #: inputs per target beyond the seeds (the KMS ones verify a token per request: fewer)
-RUNS = {"codec": 400, "sip": 400, "kms-xml": 150, "http": 60, "lint": 150, "cms": 400}
+RUNS = {"codec": 400, "sip": 400, "kms-xml": 150, "http": 60, "lint": 150, "cms": 400,
+        "interkmm": 150}
 
 
 def _inputs(name: str) -> list[bytes]:
