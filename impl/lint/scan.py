@@ -124,3 +124,20 @@ def lines_with_pieces(doc: Document, wanted: set[str]) -> list[int]:
         return []
     return [ln for ln, split in enumerate(pieces(doc), 1) if not wanted.isdisjoint(split)]
 
+
+def lines_matching_image(doc: Document, pattern: re.Pattern[bytes]) -> list[int]:
+    """The 1-based numbers, ascending, of the lines on which a bytes ``pattern`` (one that
+    matches no ``\\n``) matches the part's ASCII image (every non-ASCII character read as
+    ``?``): a prefilter for a str pattern whose every match the image pattern also matches."""
+    image = _ascii(doc)
+    starts = _index(doc)[1]
+    out: list[int] = []
+    pos, last = 0, len(starts)
+    while (m := pattern.search(image, pos)) is not None:
+        line = bisect_right(starts, m.start())
+        out.append(line)
+        if line == last:
+            break
+        pos = starts[line]
+    return out
+

@@ -14,13 +14,14 @@ from collections.abc import Iterable, Sequence
 from mckm.impl.errors import StoreError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms.model import CommunityKeys, KmsConfig, TransportKeys, UserKeySet
-from mckm.impl.store.kms_store import TABLES, DuplicateError
+from mckm.impl.store.kms_store import TABLES, CekRecord, DuplicateError
 
 Statement = tuple[str, Sequence[object]]
 
 _COMMUNITY = ("kms_uri, cert_uri, issuer, period, period_offset, valid_from, valid_to,"
               " ksak, kpak, z, z_pub")
 _KEY_SET = "period_no, uid, valid_from, valid_to, ssk, pvt, rsk"
+_CEK = "key_id, user_uri, sip_session, cek, issued, retired, notify"
 
 
 def _int_bytes(value: int) -> bytes:
@@ -148,6 +149,39 @@ class KmsSql:
         except DuplicateError:
             return False
         return True
+
+    # -- the CEKs of seed 001 (S/MIME of SIP bodies) ------------------------------------------
+
+    def cek_issue(self, record: CekRecord, retire: str | None = None) -> None:
+        if record.cek is None:
+            raise UsageError("a CEK to issue must be live")
+        statements: list[Statement] = []
+        if retire is not None:
+            statements.append(("UPDATE cek SET retired = 1, cek = NULL WHERE key_id = ?",
+                               (retire,)))
+        statements.append((
+            f"INSERT INTO cek ({_CEK}) VALUES (?, ?, ?, ?, ?, 0, ?)",
+            (record.key_id, record.user, record.session, record.cek.reveal(), record.issued,
+             record.notify)))
+        self._write(statements)
+
+    def cek_retire(self, key_id: str) -> None:
+        self._write([("UPDATE cek SET retired = 1, cek = NULL WHERE key_id = ?", (key_id,))])
+
+    def _cek(self, where: str, args: Sequence[object]) -> CekRecord | None:
+        rows = self._read(f"SELECT {_CEK} FROM cek WHERE {where}", args)
+        if not rows:
+            return None
+        key_id, user, session, cek, issued, retired, notify = rows[0]
+        secret = None if _int(retired) else Secret(_blob(cek))
+        return CekRecord(str(key_id), str(user), str(session), _int(issued), str(notify),
+                         secret)
+
+    def cek_live(self, user: str, session: str) -> CekRecord | None:
+        return self._cek("user_uri = ? AND sip_session = ? AND retired = 0", (user, session))
+
+    def cek_record(self, key_id: str) -> CekRecord | None:
+        return self._cek("key_id = ?", (key_id,))
 
     def count(self, table: str) -> int:
         """Rows in ``table`` (for operators and tests)."""

@@ -12,6 +12,9 @@ consistent is the database's, never a process's memory:
   once, a TrK/InK id names one key (TS 33.180 D.1);
 - ``key_sets`` has the PRIMARY KEY (user_uri, period_no): one key set per user and period
   (REQ-SKMS-11); two replicas issuing it at once store one, and both hand out the stored one;
+- ``cek.key_id`` is a PRIMARY KEY and (user_uri, sip_session) is unique among live rows
+  (``retired = 0``): a Key ID names one (user, session) forever, one live CEK per pair
+  (seed 001, REQ-CEK-12); a retired row keeps its Key ID with the CEK erased (REQ-CEK-17);
 - ``replay.rand`` is a PRIMARY KEY: the RANDs a MIKEY-TICKET KMS accepted (RFC 3830 5.4),
   shared by its replicas, so a message one of them accepted is a replay at the others
   (:class:`~mckm.impl.engine.replay.SharedReplay`).
@@ -25,14 +28,16 @@ so no role imports a driver.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from mckm.impl.engine.replay import SharedReplay
 from mckm.impl.errors import StoreError
+from mckm.impl.redact import Secret
 from mckm.impl.roles.kms.model import CommunityKeys, KmsConfig, TransportKeys, UserKeySet
 
 #: the tables of a KMS store, for :meth:`KmsStore.count`
-TABLES = ("community", "users", "key_sets", "replay")
+TABLES = ("community", "users", "key_sets", "replay", "cek")
 
 
 def schema(blob: str, text: str, bigint: str = "BIGINT") -> str:
@@ -65,7 +70,35 @@ CREATE TABLE IF NOT EXISTS replay (
     expires {bigint} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS replay_expires ON replay (expires);
+CREATE TABLE IF NOT EXISTS cek (
+    key_id {text} PRIMARY KEY CHECK (length(key_id) = 32),
+    user_uri {text} NOT NULL, sip_session {text} NOT NULL,
+    cek {blob} CHECK (cek IS NULL OR length(cek) = 32),
+    issued {bigint} NOT NULL,
+    retired INTEGER NOT NULL DEFAULT 0 CHECK (retired IN (0, 1)),
+    notify {text} NOT NULL DEFAULT '',
+    CHECK ((retired = 0) = (cek IS NOT NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS cek_live ON cek (user_uri, sip_session) WHERE retired = 0;
 """
+
+
+@dataclass(frozen=True)
+class CekRecord:
+    """One CEK of seed 001 as stored: its Key ID (32 hex digits), the (user, SIP session) it is
+    for, when it was issued, the client's notification URL ('' if none), and the CEK itself
+    (None once retired: only the Key ID is kept).  The CEK is a :class:`Secret`."""
+
+    key_id: str
+    user: str
+    session: str
+    issued: int
+    notify: str
+    cek: Secret[bytes] | None
+
+    @property
+    def retired(self) -> bool:
+        return self.cek is None
 
 
 class DuplicateError(StoreError):
@@ -114,6 +147,24 @@ class KmsStore(SharedReplay, Protocol):
     def put_key_sets(self, key_sets: Sequence[UserKeySet]) -> None:
         """Store ``key_sets`` in one transaction: all or none; :class:`DuplicateError` if one
         (user, period) is stored already."""
+        ...
+
+    def cek_issue(self, record: CekRecord, retire: str | None = None) -> None:
+        """Store a live CEK, and retire the CEK ``retire`` names (if given), in one
+        transaction; :class:`DuplicateError` if the Key ID exists or (user, session) has a live
+        CEK already (seed 001; REQ-CEK-12, REQ-CEK-13)."""
+        ...
+
+    def cek_retire(self, key_id: str) -> None:
+        """Retire the CEK ``key_id``: erase it, keep the Key ID (REQ-CEK-17)."""
+        ...
+
+    def cek_live(self, user: str, session: str) -> CekRecord | None:
+        """The live CEK of (user, session), or None."""
+        ...
+
+    def cek_record(self, key_id: str) -> CekRecord | None:
+        """The CEK (live or retired) stored under ``key_id``, or None."""
         ...
 
     def count(self, table: str) -> int:

@@ -47,6 +47,8 @@ _CONSTRAINTS = {
     "users_ink_id_key": "users.ink_id",
     "key_sets_pkey": "key_sets.user_uri, key_sets.period_no",
     "replay_pkey": "replay.rand",
+    "cek_pkey": "cek.key_id",
+    "cek_live": "cek.user_uri, cek.sip_session",
 }
 
 

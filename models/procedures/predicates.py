@@ -259,6 +259,32 @@ KEY_SETS_VALID = predicate(
     doc="Every KmsKeySet of ``message`` is this client's, unwraps under its TrK and "
         "validates.")
 
+# --------------------------------------------------------------------------- CEK (seed 001)
+
+CEK_LIVE_FOR = predicate(
+    "CekLiveFor", ("user", "ident"), ("session", "ident"), result="bool", fact="cek_live_for",
+    text="live_cek({user}, {session})", clause="seed 001 7.x.1, 7.x.3",
+    doc="The KMS holds a live (issued, not retired) CEK for ``user`` on SIP session "
+        "``session``.")
+CEK_IS_LIVE = predicate(
+    "CekIsLive", ("key_id", "blob"), ("user", "ident"), ("session", "ident"), result="bool",
+    fact="cek_is_live", text="{key_id} = live_key_id({user}, {session})",
+    clause="seed 001 7.x.2, 7.x.3",
+    doc="``key_id`` names the live CEK of ``user`` on ``session`` (not a retired one, not "
+        "another user's or session's).")
+CEK_ISSUED_AT = predicate(
+    "CekIssuedAt", ("key_id", "blob"), result="int", fact="cek_issued_at",
+    text="issued_at({key_id})", clause="seed 001 7.x.3 (key freshness)",
+    doc="When the KMS issued the CEK named ``key_id`` (Unix seconds).")
+CEK_KEY_ID_SEEN = predicate(
+    "CekKeyIdSeen", ("key_id", "blob"), result="bool", fact="cek_key_id_seen",
+    text="seen({key_id})", clause="seed 001 7.x.2 (a unique Key ID)",
+    doc="An SIP endpoint has held a CEK under ``key_id`` before (live or retired).")
+CEK_HELD = predicate(
+    "CekHeld", ("key_id", "blob"), ("user", "ident"), ("session", "ident"), result="bool",
+    fact="cek_held", text="held({key_id}, {user}, {session})", clause="seed 001 7.x.3",
+    doc="The SIP endpoint holds the live CEK ``key_id`` for ``user`` on ``session``.")
+
 SAKKE_PREDICATES = (UID, PERIOD_OF, SIGNED_BY, ENCRYPTED_TO, KEY_FITS)
 TICKET_PREDICATES = (NAF_KEY, MAC_BY, KEMAC_FOR, USS_HAS, NDS_FROM, TICKET_SEALED_BY, TICKET_FOR,
                      TICKET_TERM, MPKI_OF, STORED_MPKI, ZK_KEYS)
@@ -268,7 +294,14 @@ SKMS_KMS_PREDICATES = (TOKEN_VALID, TOKEN_SCOPES, TOKEN_SUBJECT, ENROLLED, REQUE
 #: what the client's guards ask (impl/roles/kms/client.py ClientFacts)
 SKMS_CLIENT_PREDICATES = (RESPONSE_SIGNED_BY, KEY_SETS_VALID)
 SKMS_PREDICATES = (*SKMS_KMS_PREDICATES, *SKMS_CLIENT_PREDICATES)
-PREDICATES = (*SAKKE_PREDICATES, TRUSTED, *TICKET_PREDICATES, *SKMS_PREDICATES)
+#: what the CEK KMS's guards ask (impl/roles/cek/service.py CekKmsFacts; with the token facts)
+CEK_KMS_PREDICATES = (TOKEN_VALID, TOKEN_SCOPES, TOKEN_SUBJECT, CEK_LIVE_FOR, CEK_IS_LIVE,
+                      CEK_ISSUED_AT)
+#: what a SIP endpoint's guards ask of a push (impl/roles/cek/endpoint.py EndpointFacts)
+CEK_ENDPOINT_PREDICATES = (CEK_KEY_ID_SEEN, CEK_HELD)
+PREDICATES: tuple[Predicate, ...] = (
+    *SAKKE_PREDICATES, TRUSTED, *TICKET_PREDICATES, *SKMS_PREDICATES, CEK_LIVE_FOR,
+    CEK_IS_LIVE, CEK_ISSUED_AT, *CEK_ENDPOINT_PREDICATES)
 #: facts method -> its declaration
 BY_FACT: Mapping[str, Predicate] = {p.fact: p for p in PREDICATES}
 
@@ -338,6 +371,13 @@ SkmsClientFacts = facts_protocol(
 
 __all__ = [
     "BY_FACT",
+    "CEK_ENDPOINT_PREDICATES",
+    "CEK_HELD",
+    "CEK_ISSUED_AT",
+    "CEK_IS_LIVE",
+    "CEK_KEY_ID_SEEN",
+    "CEK_KMS_PREDICATES",
+    "CEK_LIVE_FOR",
     "ENCRYPTED_TO",
     "ENROLLED",
     "INK_OF",

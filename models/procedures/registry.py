@@ -7,7 +7,7 @@ module below and add its :class:`Procedure` objects to :data:`PROCEDURES`.
 
 from __future__ import annotations
 
-from mckm.models.procedures import mikey_ticket, seal_key_distribution, skm_s
+from mckm.models.procedures import cek, mikey_ticket, seal_key_distribution, skm_s
 from mckm.models.procedures.model import Procedure
 
 #: All procedure models, in the order the site presents them.
@@ -15,6 +15,7 @@ PROCEDURES: tuple[Procedure, ...] = (
     seal_key_distribution.PROCEDURE,
     *mikey_ticket.PROCEDURES,
     skm_s.PROCEDURE,
+    cek.PROCEDURE,
 )
 
 

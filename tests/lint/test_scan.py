@@ -164,3 +164,17 @@ def test_parts_cut_at_every_blank_line_keep_lines_and_findings(tmp_path: Path) -
         ]
         found = [f for p in parts for f in lint_document(p, rules)]
         assert found == expected, f"parts of {part_chars} characters"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="thTH \t\u00a0\x1c\x0c\x85é1_-.", max_size=12), max_size=6))
+def test_doubled_word_prefilter_misses_no_line(lines: list[str]) -> None:
+    """revision-residue looks for doubled words on the lines its ASCII-image pattern finds:
+    those must include every line the text pattern matches (whitespace that only str patterns
+    know, non-ASCII word characters read as "?")."""
+    from mckm.impl.lint.rules.revision_residue import _DOUBLE, _DOUBLE_IMAGE
+    from mckm.impl.lint.scan import lines_matching_image
+
+    doc = Document("t.txt", lines)
+    hits = {ln for ln, _, _ in _per_line(lines, _DOUBLE)}
+    assert hits <= set(lines_matching_image(doc, _DOUBLE_IMAGE))

@@ -19,12 +19,24 @@ from collections.abc import Iterator
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.definitions import defined
 from mckm.impl.lint.model import Document, Finding
-from mckm.impl.lint.scan import distinct_pieces, lines_with, lines_with_pieces, matches
+from mckm.impl.lint.scan import (
+    distinct_pieces,
+    lines_matching_image,
+    lines_with,
+    lines_with_pieces,
+    matches,
+)
 
 ID = "revision-residue"
 
 # (whole-document patterns: no match crosses a line end, see mckm.impl.lint.scan)
 _DOUBLE = re.compile(r"\b([A-Za-z]++)[^\S\n]+\1\b", re.I)
+#: _DOUBLE on the ASCII image (mckm.impl.lint.scan): whitespace that str patterns know and bytes
+#: patterns do not (\x1c-\x1f, non-ASCII spaces, which the image shows as "?") separates too,
+#: and "?" is no word character, so every line with a _DOUBLE match has a match here.  Under
+#: IGNORECASE, [A-Za-z] also matches four non-ASCII letters (_FOLDING), which the image loses.
+_DOUBLE_IMAGE = re.compile(rb"\b([A-Za-z]++)[ \t\r\f\v\x1c-\x1f?]+\1\b", re.I)
+_FOLDING = re.compile("[\u0130\u0131\u017f\u212a]")
 _GLUED = re.compile(r"(?<![\w-])([a-z])([A-Z]{2,}[A-Za-z]*)\b")
 _MARKUP = re.compile(
     r"\[(?:deleted|inserted|moved)[^\]]*\]|\b(?:Deleted|Inserted|Formatted|Moved \(insertion\)|"
@@ -46,7 +58,15 @@ def _stray(m: re.Match[str], names: set[str] | frozenset[str], ctx: Context) -> 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     names = defined(doc) | set(ctx.glossary.abbreviations) | ctx.vocabulary.names
-    for ln, col, m in matches(doc, _DOUBLE):
+    if _FOLDING.search(doc.text):  # letters the image cannot stand for: scan the text
+        doubles = matches(doc, _DOUBLE)
+    else:
+        doubles = (
+            (ln, m.start(), m)
+            for ln in lines_matching_image(doc, _DOUBLE_IMAGE)
+            for m in _DOUBLE.finditer(doc.lines[ln - 1])
+        )
+    for ln, col, m in doubles:
         a, b = m.group(1), m.group()[-len(m.group(1)) :]
         if a.lower() in _ALLOWED_DOUBLES or not (a == b or a == b.capitalize()):
             continue
