@@ -36,6 +36,7 @@ MODULES: tuple[str, ...] = (
     "mckm.bench.ticket",
     "mckm.bench.xmlprotect",
     "mckm.bench.cms",
+    "mckm.bench.cek",
     "mckm.bench.lint",
 )
 
