@@ -52,6 +52,10 @@ from mckm.impl.xmlprotect.signature import sign_bodies, verify_bodies
 #: the project namespace of the signalling parameters and its elements
 NS = "urn:mckm:interkmm"
 ROOT, KMF_ID, MCPTT_ID = f"{{{NS}}}interkmm", f"{{{NS}}}kmf-id", f"{{{NS}}}mcptt-id"
+#: the optional replay elements (REQ-IKMM-09): a fresh message id and the sender's NTP time,
+#: signed with the part but not encrypted
+MSG_ID, SENT = f"{{{NS}}}msg-id", f"{{{NS}}}sent"
+_MSG_ID_TEXT = re.compile(r"[A-Za-z0-9._~-]{16,64}")
 SIGNALLING_TYPE = "application/vnd.mckm.interkmm+xml"
 PROTECTED_KMM_TYPE = "application/xenc+xml"
 SIGNATURES_TYPE = "application/vnd.mckm.signatures+xml"
@@ -80,8 +84,20 @@ class InterKmm:
     mcptt_id: str
     kmm: bytes = field(repr=False)  # the non-3GPP system's message may carry its keys
     kmm_type: str = "application/octet-stream"
+    #: REQ-IKMM-09: a fresh id of this message (16..64 unreserved characters) and the sender's
+    #: clock (NTP seconds); both or neither
+    msg_id: str | None = None
+    sent: int | None = None
 
     def __post_init__(self) -> None:
+        if (self.msg_id is None) != (self.sent is None):
+            raise UsageError("msg_id and sent: both or neither")
+        if self.msg_id is not None and (not isinstance(self.msg_id, str)
+                                        or not _MSG_ID_TEXT.fullmatch(self.msg_id)):
+            raise UsageError("msg_id: 16..64 characters of A-Z a-z 0-9 . _ ~ -")
+        if self.sent is not None and (isinstance(self.sent, bool) or not isinstance(
+                self.sent, int) or not 0 <= self.sent < 1 << 64):
+            raise UsageError("sent: NTP seconds, an integer in 0..2**64-1")
         for name in ("kmf_id", "mcptt_id"):
             value = getattr(self, name)
             if not isinstance(value, str) or not _ID_TEXT.fullmatch(value) or \
@@ -179,6 +195,9 @@ def _signalling(message: InterKmm) -> bytes:
     root = etree.Element(ROOT, nsmap={None: NS})
     etree.SubElement(root, KMF_ID).text = message.kmf_id
     etree.SubElement(root, MCPTT_ID).text = message.mcptt_id
+    if message.msg_id is not None:
+        etree.SubElement(root, MSG_ID).text = message.msg_id
+        etree.SubElement(root, SENT).text = str(message.sent)
     return serialize(root)
 
 
@@ -209,8 +228,9 @@ def parse(content_type: str, body: bytes, *, keys: Keyring | None = None) -> Rec
         _check_received_type(kmm_type, "Content-Type")
         if kmm_type == PROTECTED_KMM_TYPE:
             raise PolicyError("an encrypted KMM without signatures", requirement=REQ_PROTECTED)
-        kmf_id, mcptt_id = _read_signalling(signalling)
-        return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(kmm), kmm_type), None)
+        kmf_id, mcptt_id, msg_id, sent = _read_signalling(signalling)
+        return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(kmm), kmm_type, msg_id, sent),
+                        None)
     if kmm_type != PROTECTED_KMM_TYPE:
         raise PolicyError(f"the KMM part is {kmm_type}, not {PROTECTED_KMM_TYPE}: the KMM is "
                           "not encrypted", requirement=REQ_PROTECTED)
@@ -223,8 +243,9 @@ def parse(content_type: str, body: bytes, *, keys: Keyring | None = None) -> Rec
                           + ", ".join(f"{i:#010x}" for i in sorted(used)),
                           requirement=REQ_PROTECTED)
     kmm_type = _check_received_type(mime_type, "MimeType")
-    kmf_id, mcptt_id = _read_signalling(opened.document)
-    return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(clear), kmm_type), used.pop())
+    kmf_id, mcptt_id, msg_id, sent = _read_signalling(opened.document)
+    return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(clear), kmm_type, msg_id, sent),
+                    used.pop())
 
 
 def _kmm_size(kmm: bytes) -> bytes:
@@ -317,13 +338,14 @@ def _encrypted_ids(signalling: bytes) -> bytes:
     return signalling
 
 
-def _read_signalling(document: bytes) -> tuple[str, str]:
+def _read_signalling(document: bytes) -> tuple[str, str, str | None, int | None]:
     where = "signalling part"
     root = parse_document(document, where)
     tags = [c.tag for c in root if isinstance(c.tag, str)]
-    if root.tag != ROOT or tags != [KMF_ID, MCPTT_ID]:
-        raise DecodeError(f"expected <interkmm xmlns=\"{NS}\"> with kmf-id, mcptt-id",
-                          payload=where, field=etree.QName(root).localname)
+    if root.tag != ROOT or tags not in ([KMF_ID, MCPTT_ID], [KMF_ID, MCPTT_ID, MSG_ID, SENT]):
+        raise DecodeError(f"expected <interkmm xmlns=\"{NS}\"> with kmf-id, mcptt-id "
+                          "(and then msg-id, sent)", payload=where,
+                          field=etree.QName(root).localname)
     values = []
     for tag in (KMF_ID, MCPTT_ID):
         element = root.find(tag)
@@ -336,4 +358,15 @@ def _read_signalling(document: bytes) -> tuple[str, str]:
             raise DecodeError(f"1..{MAX_ID_CHARS} characters without control characters or "
                               "surrounding spaces", payload=where, field=local)
         values.append(text)
-    return values[0], values[1]
+    if len(tags) == 2:
+        return values[0], values[1], None, None
+    msg_id, sent = (root.find(t) for t in (MSG_ID, SENT))
+    assert msg_id is not None and sent is not None
+    if len(msg_id) or not _MSG_ID_TEXT.fullmatch(msg_id.text or ""):
+        raise DecodeError("16..64 characters of A-Z a-z 0-9 . _ ~ -", payload=where,
+                          field="msg-id")
+    text = sent.text or ""
+    if len(sent) or not text.isascii() or not text.isdigit() or len(text) > 20 \
+            or int(text) >= 1 << 64:
+        raise DecodeError("NTP seconds in decimal, below 2**64", payload=where, field="sent")
+    return values[0], values[1], msg_id.text, int(text)

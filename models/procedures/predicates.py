@@ -302,6 +302,40 @@ CEK_ENDPOINT_PREDICATES = (CEK_KEY_ID_SEEN, CEK_HELD)
 PREDICATES: tuple[Predicate, ...] = (
     *SAKKE_PREDICATES, TRUSTED, *TICKET_PREDICATES, *SKMS_PREDICATES, CEK_LIVE_FOR,
     CEK_IS_LIVE, CEK_ISSUED_AT, *CEK_ENDPOINT_PREDICATES)
+# --------------------------------------------------------------------------- InterKMM (seed 000)
+
+IKMM_PROTECTED = predicate(
+    "IkmmProtected", ("message", "msg"), result="bool", fact="ikmm_protected",
+    text="Protected({message})", clause="seed 000 7.8.x.3; TS 33.180 9.3.4.2, 9.3.5",
+    doc="``message``'s InterKMM body is in its protected form: the signalling parameters and "
+        "the KMM encrypted, both parts signed (a clear or half-protected body is not).")
+IKMM_OPENS = predicate(
+    "IkmmOpens", ("message", "msg"), result="bool", fact="ikmm_opens",
+    text="Opens({message})", clause="TS 33.180 9.3.5, 9.3.4.2; mckm REQ-IKMM-04..08",
+    doc="``message``'s signatures verify and its parts decrypt, all under one XPK of the "
+        "receiver's keyring for this hop (the CSKs towards UEs, the SPKs towards IWFs).")
+IKMM_XPK_OF = predicate(
+    "IkmmXpkOf", ("peer", "ident"), result="int", fact="ikmm_xpk_of",
+    text="XPK-ID({peer})", clause="TS 33.180 9.3.3 (XPK: CSK or SPK)",
+    doc="The XPK-ID of the key this role shares with ``peer``: the CSK-ID of a UE's MCPTT ID, "
+        "the SPK-ID of an IWF's KMF ID (-1: none).")
+IKMM_XPK_AVAILABLE = predicate(
+    "IkmmXpkAvailable", ("peer", "ident"), result="bool", fact="ikmm_xpk_available",
+    text="key-available({peer})", clause="TS 33.180 9.3.3; seed 000 7.8.x.3",
+    doc="This role holds a CSK or SPK for ``peer`` (an MCPTT ID or a KMF ID) to protect with.")
+IKMM_KMF_KNOWN = predicate(
+    "IkmmKmfKnown", ("kmf", "ident"), result="bool", fact="ikmm_kmf_known",
+    text="known-KMF({kmf})", clause="seed 000 7.8.x.3 (KMF ID of the IWF)",
+    doc="``kmf`` is the KMF ID of an IWF this role interworks with.")
+IKMM_AFFILIATED = predicate(
+    "IkmmAffiliated", ("user", "ident"), result="bool", fact="ikmm_affiliated",
+    text="affiliated-for-interworking({user})", clause="seed 000 7.8.x.1 (interworking UE)",
+    doc="The MC service user ``user`` is an interworking user of this MCX server: its "
+        "InterKMMs are relayed.")
+#: what the InterKMM guards ask (impl/roles/interkmm/facts.py HopFacts)
+INTERKMM_PREDICATES = (IKMM_PROTECTED, IKMM_OPENS, IKMM_XPK_OF, IKMM_XPK_AVAILABLE,
+                       IKMM_KMF_KNOWN, IKMM_AFFILIATED)
+PREDICATES = (*PREDICATES, *INTERKMM_PREDICATES)
 #: facts method -> its declaration
 BY_FACT: Mapping[str, Predicate] = {p.fact: p for p in PREDICATES}
 
@@ -380,7 +414,14 @@ __all__ = [
     "CEK_LIVE_FOR",
     "ENCRYPTED_TO",
     "ENROLLED",
+    "IKMM_AFFILIATED",
+    "IKMM_KMF_KNOWN",
+    "IKMM_OPENS",
+    "IKMM_PROTECTED",
+    "IKMM_XPK_AVAILABLE",
+    "IKMM_XPK_OF",
     "INK_OF",
+    "INTERKMM_PREDICATES",
     "KEMAC_FOR",
     "KEY_FITS",
     "KEY_SETS_VALID",
