@@ -71,7 +71,11 @@ class World:
     def post(self, resource: str, token: str, body: dict[str, str] | bytes
              ) -> tuple[int, str]:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        status, answer = self.connection().post(resource, token, raw)
+        conn = CekClient(self.kms.host, self.kms.port, self.pki.cert_pem)
+        try:
+            status, answer = conn.post(resource, token, raw)
+        finally:
+            conn.close()
         return status, answer.decode()
 
     def rows(self) -> int:
