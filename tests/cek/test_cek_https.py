@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import ssl
 import time
 from collections.abc import Callable
@@ -46,7 +47,7 @@ def test_two_users_on_one_sip_session_get_their_own_cek_and_the_server_both(
     b = _ok(bob.issue(world.kms_token("bob")))
     assert (a["user"], b["user"]) == (ALICE, BOB) and a["session"] == b["session"] == session
     assert a["key_id"] != b["key_id"] and a["cek"] != b["cek"]
-    assert alice.machine.state == bob.machine.state == "done"
+    assert alice.state == bob.state == "done"
     held = world.server.keyring.key_ids()
     assert held[a["key_id"]] == (ALICE, session) and held[b["key_id"]] == (BOB, session)
     assert world.server.keyring.cek(a["key_id"]).reveal() == alice.keyring.cek(
@@ -122,16 +123,16 @@ def test_retire_then_the_retired_key_id_is_never_accepted(world: World) -> None:
     key_id = _ok(alice.issue(token))["key_id"]
     assert key_id in world.server.keyring.key_ids()
     retired = _ok(alice.retire(token))
-    assert retired == {"user": ALICE, "session": alice.machine.vars["session"],
+    assert retired == {"user": ALICE, "session": alice.vars["session"],
                        "key_id": key_id, "retired": "true"}
-    assert key_id not in world.server.keyring.key_ids() and alice.machine.state == "left"
+    assert key_id not in world.server.keyring.key_ids() and alice.state == "left"
     record = world.store.cek_record(key_id)
     assert record is not None and record.retired and record.cek is None
     before = world.rows()
     for resource, extra in (("update", {"want": "resync"}), ("update", {"want": "new"}),
                             ("retire", {})):
         got, body = world.post(resource, token, {"user": ALICE, "session":
-                                                 alice.machine.vars["session"],
+                                                 alice.vars["session"],
                                                  "key_id": key_id, **extra})
         assert got == 409 and "retired" in body and "key-id-live" in body, body
     assert world.rows() == before
@@ -152,7 +153,7 @@ def test_an_issue_while_a_cek_is_live_is_refused(world: World) -> None:
     _ok(alice.issue(token))
     before = world.rows()
     got, body = world.post("issue", token, {"user": ALICE,
-                                            "session": alice.machine.vars["session"]})
+                                            "session": alice.vars["session"]})
     assert got == 409 and "no-live-cek" in body and world.rows() == before
 
 
@@ -184,9 +185,9 @@ def test_a_kms_started_update_reaches_both_ends(world: World) -> None:
                           KMS_ID, client=alice)
     with notify:
         first = _ok(alice.issue(world.kms_token(), notify=notify.base_url))
-        new_id = world.service.rekey(ALICE, alice.machine.vars["session"])
+        new_id = world.service.rekey(ALICE, alice.vars["session"])
     assert new_id != first["key_id"]
-    assert alice.keyring.key_ids() == {new_id: (ALICE, alice.machine.vars["session"])}
+    assert alice.keyring.key_ids() == {new_id: (ALICE, alice.vars["session"])}
     assert new_id in world.server.keyring.key_ids()
     assert first["key_id"] not in world.server.keyring.key_ids()
     assert alice.keyring.cek(new_id).reveal() == world.server.keyring.cek(  # type: ignore
@@ -271,7 +272,7 @@ def test_the_keyring_and_records_do_not_show_keys(world: World) -> None:
     alice = world.client("alice")
     answer = _ok(alice.issue(world.kms_token()))
     text = repr(world.store.cek_record(answer["key_id"])) + repr(alice.keyring) \
-        + repr(world.server.keyring) + repr(alice.machine.vars)
+        + repr(world.server.keyring) + repr(alice.vars)
     assert answer["cek"] not in text and "redacted" in text
 
 
@@ -303,3 +304,17 @@ def test_the_service_on_a_mutant_without_the_guard_stores_what_the_model_refuses
     finally:
         world.service.procedure = model.PROCEDURE
     assert got == 200 and world.rows() == before + 1, body
+
+
+def test_logs_name_no_key_token_or_key_id(world: World, caplog: pytest.LogCaptureFixture
+                                          ) -> None:
+    alice = world.client("alice")
+    token = world.kms_token()
+    with caplog.at_level(logging.DEBUG):
+        answer = _ok(alice.issue(token))
+        _ok(alice.update(token, model.WANT_NEW))
+        world.post("issue", "forged." + token, {"user": ALICE, "session": new_session()})
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/cek/v1/issue -> 200" in text and "push CEK_PUSH -> 200" in text
+    for secret in (answer["cek"], token, answer["key_id"], ALICE):
+        assert secret not in text

@@ -134,37 +134,43 @@ def server_machine(keyring: CekKeyring, kms_identity: str) -> RoleMachine:
 
 
 class CekClientRole:
-    """The MCPTT client's side for one (user, SIP session): its ``client`` machine, its
-    keyring, and the calls that move its messages (``post``: resource, token, body ->
-    status, body; the HTTPS transport, :class:`~mckm.impl.roles.cek.https.CekClient`)."""
+    """The MCPTT client's side for one (user, SIP session): its variables and keyring, a fresh
+    ``client`` machine for each exchange (started where the last one ended: ``idle`` before a
+    CEK is held, ``done`` after; a refused exchange leaves both as they were), and the calls
+    that move its messages (``post``: resource, token, body -> status, body; the HTTPS
+    transport, :class:`~mckm.impl.roles.cek.https.CekClient`)."""
 
     def __init__(self, user: str, session: str, kms_identity: str,
                  post: Callable[[str, str, bytes], tuple[int, bytes]],
                  clock: Callable[[], float]) -> None:
         self.keyring = CekKeyring()
         self.post, self.clock = post, clock
-        self.machine = RoleMachine(
-            model.PROCEDURE, "client",
-            vars={"user": user, "session": session, "kms_identity": kms_identity, "key_id": ""},
-            facts=EndpointFacts(self.keyring), effects=ENDPOINT_EFFECTS)
+        self.vars: dict[str, Any] = {"user": user, "session": session,
+                                     "kms_identity": kms_identity, "key_id": ""}
+        self.state = model.PROCEDURE.role("client").initial
         self._lock = threading.Lock()
 
     @property
     def key_id(self) -> str:
-        return str(self.machine.vars.get("key_id", ""))
+        return str(self.vars.get("key_id", ""))
+
+    def _machine(self) -> RoleMachine:
+        return RoleMachine(model.PROCEDURE, "client", vars=self.vars,
+                           facts=EndpointFacts(self.keyring), effects=ENDPOINT_EFFECTS,
+                           start=self.state)
 
     def _exchange(self, request: str, answer: str, resource: str, **params: str
                   ) -> tuple[int, bytes]:
         with self._lock:
             now = int(self.clock())
-            (send,) = [a for a in self.machine.send(request, now=now, params=params)
+            machine = self._machine()
+            (send,) = [a for a in machine.send(request, now=now, params=params)
                        if isinstance(a, Send)]
             status, body = self.post(resource, params.get("token", ""),
                                      wire.write_object(request, send.message))
-            if status == 200:
-                self.machine.feed(wire.answer_message(answer, body), now=now)
-            else:  # the run ends here: the client stays where it was
-                self.machine.state = "idle" if request == "CEK_REQUEST" else "done"
+            if status == 200:  # the answer is checked by the model before it is held
+                machine.feed(wire.answer_message(answer, body), now=now)
+                self.state = machine.state
             return status, body
 
     def issue(self, token: str, notify: str = "") -> tuple[int, bytes]:
@@ -184,4 +190,6 @@ class CekClientRole:
     def notified(self, message: DictMessage) -> None:
         """A KMS push to this client (step 13): checked by the model, then held."""
         with self._lock:
-            self.machine.feed(message, now=int(self.clock()))
+            machine = self._machine()
+            machine.feed(message, now=int(self.clock()))
+            self.state = machine.state
