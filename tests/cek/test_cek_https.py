@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
-from mckm.impl.errors import PolicyError
+from mckm.impl.errors import PolicyError, StoreError
 from mckm.impl.roles.cek.endpoint import CekKeyring
 from mckm.impl.roles.cek.https import CekPki, PushEndpoint, Pusher, mutual_client_context
 from mckm.impl.roles.cek.wire import key_id_octets
@@ -318,3 +318,15 @@ def test_logs_name_no_key_token_or_key_id(world: World, caplog: pytest.LogCaptur
     assert "/cek/v1/issue -> 200" in text and "push CEK_PUSH -> 200" in text
     for secret in (answer["cek"], token, answer["key_id"], ALICE):
         assert secret not in text
+
+
+def test_a_failing_store_is_503_and_nothing_is_pushed(world: World,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise StoreError("SQLite: database is locked")
+
+    monkeypatch.setattr(world.store, "cek_issue", broken)
+    held = world.server.keyring.key_ids()
+    got, body = world.post("issue", world.kms_token(), {"user": ALICE, "session": new_session()})
+    assert got == 503 and "REQ-CEK-13" in body and "database is locked" in body
+    assert world.server.keyring.key_ids() == held

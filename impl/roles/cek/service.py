@@ -13,7 +13,8 @@ not a protocol decision: the CEK just issued is retired (it reached no SIP endpo
 use it; a retired Key ID is never live again) and the client gets 502 naming the server's
 answer.  Two requests racing to issue a CEK for one (user, session) both pass the guard
 ``no-live-cek``; the store's unique index lets one in and the other is answered 409 as that
-guard would.
+guard would.  A store that fails (a lock held too long, a lost database server) is 503: the
+write was one transaction, so nothing of the request is stored.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any, Protocol
 from mckm.impl.engine.machine import EffectContext, EffectRegistry, RoleMachine, Send
 from mckm.impl.engine.messages import DictMessage
 from mckm.impl.engine.refusal import StepRefused
-from mckm.impl.errors import DecodeError, MckmError, PolicyError, UsageError
+from mckm.impl.errors import DecodeError, MckmError, PolicyError, StoreError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.cek import wire
 from mckm.impl.roles.kms.access_token import AccessToken, TokenVerifier
@@ -253,6 +254,8 @@ class CekService:
         except DuplicateError:  # a concurrent issue for the same (user, session) won
             guard = model.G_NONE_LIVE
             return _text(guard.http_status or 409, f"{guard.requirement}: {guard.reason}")
+        except StoreError as exc:  # the database failed: nothing was stored (one transaction)
+            return _text(503, f"REQ-CEK-13: the KMS store failed, nothing stored ({exc})")
         return self._deliver([a for a in actions if isinstance(a, Send)])
 
     def rekey(self, user: str, session: str) -> str:
