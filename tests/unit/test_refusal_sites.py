@@ -56,7 +56,9 @@ SITES = {
     "impl/roles/idm/client.py:login": TRANSPORT,  # the IdM answered the login with an error
     "impl/roles/idm/https.py:refresh": TRANSPORT,  # the IdM's JWKS cannot be fetched
     **{f"impl/smime/cms.py:{f}": PROTECTION for f in ("_content_key", "unprotect")},
-    **{f"impl/xmlprotect/{site}": PROTECTION for site in (
+    # the InterKMM guards protected / authentic (IkmmProtected, IkmmOpens: the facts of
+    # impl/roles/interkmm read a received body through interkmm.parse)
+    **{f"impl/xmlprotect/{site}": FACT for site in (
         "encryption.py:_decrypt", "encryption.py:_key_id", "encryption.py:_open_one",
         "encryption.py:_parts", "encryption.py:decrypt_octets", "interkmm.py:_encrypted_ids",
         "interkmm.py:parse", "keys.py:keys_for", "signature.py:_key_id",
