@@ -185,6 +185,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "idm": ("mckm.impl.roles.idm.cli:idm", "Run the IdM (OpenID Connect, PKCE) over HTTPS."),
     "ticket": ("mckm.impl.roles.ticket.cli:ticket", "Run a MIKEY-TICKET KMS or BSF; drive a UE."),
     "smime": ("mckm.impl.smime.cli:smime", "Protect or open a SIP body as S/MIME under a CEK."),
+    "cek": ("mckm.impl.roles.cek.cli:cek", "Serve seed 001's KMS CEKs; an MCPTT server."),
     "prove": ("mckm.proofs.cli:prove", "Prove the models' invariants with z3 and kill mutants."),
 }
 

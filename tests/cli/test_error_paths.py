@@ -136,6 +136,15 @@ ROWS: dict[str, Row] = {
     "smime unprotect: not S/MIME": row(
         "smime unprotect --key-id 01 --cek-file {d}/cek.hex {d}/not-utf8.json -", 1,
         "payload S/MIME body part, field headers: no empty line after the header fields"),
+    "cek pki: the directory exists": row(
+        "cek pki --out {d} --kms-identity https://k --server-identity https://m", 2,
+        "--out {d}: File exists"),
+    "cek serve: a JWKS over http": row(
+        "cek serve --db {d}/cek.db --pki {d} --idm-jwks http://idm --idm-ca {d}/ca.pem "
+        "--server-url https://m", 2, "--idm-jwks http://idm: not an https:// URL"),
+    "cek mcptt-server: no identity in --pki": row(
+        "cek mcptt-server --pki {d} --kms-identity https://k --port {port}", 2,
+        "--pki {d}: {d}/mcptt.pem: No such file"),
     "vectors check: a bad scalar": row(
         "vectors check {d}/vectors-bad-j.json", 1, "field 'j' must be a hex number",
         stream="stdout"),
