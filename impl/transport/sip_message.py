@@ -222,6 +222,8 @@ class SipEndpoint:
                  port: int = 0, t1: float = T1, t2: float = T2, max_body: int = MAX_BODY,
                  workers: int = 8) -> None:
         self.handler = handler
+        #: called with every message's octets as received (a capture point for tests)
+        self.tap: Callable[[bytes, str], None] | None = None
         self.t1, self.t2, self.max_body = t1, t2, max_body
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.bind((host, port))
@@ -367,6 +369,8 @@ class SipEndpoint:
         reply(octets)
 
     def _dispatch(self, raw: bytes, transport: str, reply: Callable[[bytes], None]) -> None:
+        if self.tap is not None:
+            self.tap(raw, transport)
         try:
             message = parse_message(raw, max_body=self.max_body)
         except DecodeError as exc:

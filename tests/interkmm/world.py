@@ -14,6 +14,7 @@ from mckm.impl.roles.interkmm import Directory, EndPoint, McxServer
 from mckm.impl.xmlprotect.keys import Keyring, Xpk
 
 ALICE, BOB = "sip:alice@mcx.example", "sip:bob@mcx.example"
+CAROL = "sip:carol@mcx.example"  # affiliated for interworking, but no CSK at the server
 KMF = "kmf.iwf.example"
 CSK_ALICE, CSK_BOB, SPK = 0x2A5B3C4D, 0x2B000001, 0x3123ABCD
 T1 = 0.05  # Timer T1 shortened for the tests (Timer F = 3.2 s)
@@ -40,7 +41,7 @@ def world(transport: str = "UDP") -> Iterator[World]:
     alice_keys = Keyring({CSK_ALICE: csks[CSK_ALICE]})
     bob_keys = Keyring({CSK_BOB: csks[CSK_BOB]})
     directory = Directory({ALICE: CSK_ALICE, BOB: CSK_BOB, KMF: SPK}, frozenset({KMF}),
-                          frozenset({ALICE}))
+                          frozenset({ALICE, CAROL}))
     server = McxServer(csks=csks, spks=spks, directory=directory, ues={}, iwfs={},
                        transport=transport, t1=T1).start()
     ue_dir = Directory({KMF: 0}, frozenset({KMF}))
