@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from typing import Literal
 
 import click
@@ -12,7 +11,7 @@ import click
 from mckm.impl.cli import BoundaryCommand, reading
 from mckm.impl.lint.engine import lint_source, select_rules
 from mckm.impl.lint.ignore import DEFAULT_NAME, load_ignore
-from mckm.impl.lint.model import SEVERITIES
+from mckm.impl.lint.model import SEVERITIES, Finding
 from mckm.impl.lint.readers import open_source
 from mckm.impl.lint.rules import all_rules
 
@@ -31,6 +30,16 @@ def _epilog() -> str:
         " [# reason]'.",
     ]
     return "\n".join(lines)
+
+
+def _json_item(f: Finding) -> str:
+    """``f`` as an element of the output array: what ``json.dumps(f.to_json(), indent=2)``
+    gives, indented by two spaces, written with the C encoder (``indent`` selects the pure
+    Python one) since the object is flat."""
+    fields = ",\n".join(
+        f"    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in f.to_json().items()
+    )
+    return "  {\n" + fields + "\n  }"
 
 
 @click.command(
@@ -90,8 +99,7 @@ def lint(
                 first = not any(counts.values())
                 counts[f.severity] += 1
                 if fmt == "json":
-                    item = json.dumps(f.to_json(), indent=2, ensure_ascii=False)
-                    click.echo(("[\n" if first else ",\n") + textwrap.indent(item, "  "), nl=False)
+                    click.echo(("[\n" if first else ",\n") + _json_item(f), nl=False)
                 else:
                     click.echo(f.to_text())
     total = sum(counts.values())

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mckm.impl.lint.cli import lint
 from mckm.impl.lint.docs import render_pages
@@ -100,3 +102,16 @@ def test_seeds_fast_and_real_defects_found() -> None:
         ("004", "references", 37),  # [aa] entry
     ]:
         assert expected in found, expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.integers(1, 10**6), st.text(), st.text())
+def test_json_items_are_json_dumps_indent_2(name: str, line: int, message: str, hint: str) -> None:
+    """The JSON output writes each finding with the C encoder, field by field: the same text as
+    ``json.dumps(..., indent=2, ensure_ascii=False)`` indented by two spaces."""
+    from mckm.impl.lint.cli import _json_item
+    from mckm.impl.lint.model import Finding
+
+    f = Finding(name, line, 1, "spelling", "warning", message, hint)
+    expected = json.dumps(f.to_json(), indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    assert _json_item(f) == "  " + expected

@@ -84,14 +84,17 @@ def _abbreviation_shaped(token: str) -> bool:
     return upper >= 2 and upper >= lower
 
 
-def _stems(piece: str) -> Iterator[str]:
+@lru_cache(maxsize=65536)
+def _stems(piece: str) -> tuple[str, ...]:
     """The abbreviations (plural stems) used in ``piece``, as :func:`check` counts uses."""
+    out: list[str] = []
     for m in _USE.finditer(piece):
         token = m.group(1)
         if "_" in token or _SPEC_ID.match(token) or _GLUED.match(token):
             continue
         if _abbreviation_shaped(token.split("-")[0]):
-            yield plural_stem(token)
+            out.append(plural_stem(token))
+    return tuple(out)
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.definitions import defined
@@ -50,9 +51,14 @@ _MARKUP_NEEDLES = (
 _ALLOWED_DOUBLES = frozenset({"that", "had", "is"})
 
 
-def _stray(m: re.Match[str], names: set[str] | frozenset[str], ctx: Context) -> bool:
-    """Whether a _GLUED match is a stray letter before a name (not a name itself)."""
-    token, name = m.group(0), m.group(2)
+@lru_cache(maxsize=65536)
+def _glued(piece: str) -> tuple[tuple[str, str], ...]:
+    """(token, name) of each _GLUED match in a piece (pieces recur from part to part)."""
+    return tuple((m.group(0), m.group(2)) for m in _GLUED.finditer(piece))
+
+
+def _stray(token: str, name: str, names: set[str] | frozenset[str], ctx: Context) -> bool:
+    """Whether a _GLUED match (``token``, ``name``) is a stray letter before a name."""
     return token not in names and (name in names or ctx.glossary.knows(name))
 
 
@@ -75,11 +81,11 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     glued = {
         piece
         for piece in distinct_pieces(doc)
-        if any(_stray(m, names, ctx) for m in _GLUED.finditer(piece))
+        if any(_stray(token, name, names, ctx) for token, name in _glued(piece))
     }
     for ln in lines_with_pieces(doc, glued):
         for m in _GLUED.finditer(doc.lines[ln - 1]):
-            if _stray(m, names, ctx):
+            if _stray(m.group(0), m.group(2), names, ctx):
                 yield finding(
                     doc,
                     ID,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.definitions import defined
@@ -22,7 +23,7 @@ from mckm.impl.lint.model import Document, Finding
 from mckm.impl.lint.scan import distinct_pieces, lines_with_pieces
 from mckm.impl.lint.speller import correction, known
 from mckm.impl.lint.textutil import sentence_start
-from mckm.impl.lint.vocabulary import Glossary
+from mckm.impl.lint.vocabulary import glossary as vocabulary_glossary
 
 ID = "spelling"
 
@@ -39,36 +40,40 @@ _NAME_CHARS = re.compile(r"[\d_/=<>*#&+]")
 _QUOTED = re.compile(r"[\"“'‘]([A-Za-z-]+)[\"”'’]")
 
 
-def _may_report(chunk: str, doc_defined: set[str], glossary: Glossary) -> bool:
-    """Whether a chunk (a match of _CHUNK) is reported somewhere, as :func:`check` decides it
-    except for what depends on where it stands (in quotes, at a sentence start, reported
-    before): those only ever keep a chunk from being reported."""
-    chunk = chunk.strip(".'’‘:")
-    if not chunk or _NAME_CHARS.search(chunk) or _URI.search(chunk) or "." in chunk:
-        return False
-    parts = chunk.split("-")
-    for index, part in enumerate(parts):
-        word = part.strip("'’")
-        if len(word) < 3 or not word.isalpha():
+@lru_cache(maxsize=65536)
+def _unknown(piece: str) -> tuple[str, ...]:
+    """The words of a piece's chunks that :func:`check` reports unless the document defines
+    them, as it decides them except for what depends on where a chunk stands (in quotes, at a
+    sentence start, reported before): those only ever keep a word from being reported."""
+    out: list[str] = []
+    glossary = vocabulary_glossary()
+    for raw in _CHUNK.findall(piece):
+        chunk = raw.strip(".'’‘:")
+        if not chunk or _NAME_CHARS.search(chunk) or _URI.search(chunk) or "." in chunk:
             continue
-        if not word[1:].islower() and any(c.isupper() for c in word[1:]):
-            continue
-        if word.lower() in _LATIN or (index < len(parts) - 1 and word.lower() in _PREFIXES):
-            continue
-        if word in doc_defined or glossary.knows(word) or known(word):
-            continue
-        return True
-    return False
+        parts = chunk.split("-")
+        for index, part in enumerate(parts):
+            word = part.strip("'’")
+            if len(word) < 3 or not word.isalpha():
+                continue
+            if not word[1:].islower() and any(c.isupper() for c in word[1:]):
+                continue
+            if word.lower() in _LATIN or (index < len(parts) - 1 and word.lower() in _PREFIXES):
+                continue
+            if glossary.knows(word) or known(word):
+                continue
+            out.append(word)
+    return tuple(out)
 
 
-def _suspect_lines(doc: Document, doc_defined: set[str], glossary: Glossary) -> list[int]:
-    """The lines with a chunk that may be reported: each distinct whitespace-separated piece of
+def _suspect_lines(doc: Document, doc_defined: set[str]) -> list[int]:
+    """The lines with a word that may be reported: each distinct whitespace-separated piece of
     the document is judged once (a chunk never spans whitespace), and :func:`check` reads only
     these lines; the others could only add words to its ``accepted`` memo."""
     suspects = {
         piece
         for piece in distinct_pieces(doc)
-        if any(_may_report(c, doc_defined, glossary) for c in _CHUNK.findall(piece))
+        if any(word not in doc_defined for word in _unknown(piece))
     }
     return lines_with_pieces(doc, suspects)
 
@@ -78,7 +83,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     glossary = ctx.glossary
     reported: set[str] = set()
     accepted: set[str] = set()  # words defined, in the glossary or in the dictionary
-    for ln in _suspect_lines(doc, doc_defined, glossary):
+    for ln in _suspect_lines(doc, doc_defined):
         line = doc.lines[ln - 1]
         quoted = {m.start(1) for m in _QUOTED.finditer(line)}
         for m in _CHUNK.finditer(line):

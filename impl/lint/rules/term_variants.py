@@ -125,6 +125,12 @@ _SKIP_LINE = re.compile(
 
 
 @lru_cache(maxsize=65536)
+def _tokens(piece: str) -> tuple[str, ...]:
+    """The tokens of a whitespace-separated piece (pieces recur from part to part)."""
+    return tuple(_TOKEN.findall(piece))
+
+
+@lru_cache(maxsize=65536)
 def _abbrev_like(word: str) -> bool:
     """Two or more capitals."""
     return sum(c.isupper() for c in word) >= 2
@@ -164,7 +170,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         if ln not in st.heading_lines and not _SKIP_LINE.match(line)
     ]
     piece_counts = Counter(chain.from_iterable(p for _, _, p in lines))
-    tokens_of = {piece: _TOKEN.findall(piece) for piece in piece_counts}
+    tokens_of = {piece: _tokens(piece) for piece in piece_counts}
     counts: Counter[str] = Counter()  # each distinct token, how often
     for piece, n in piece_counts.items():
         for token in tokens_of[piece]:
@@ -314,7 +320,7 @@ def _spellings(counts: Counter[str]) -> dict[str, Counter[str]]:
 def _starting(
     line: str,
     held: list[str],
-    tokens_of: dict[str, list[str]],
+    tokens_of: dict[str, tuple[str, ...]],
     hyphen_keys: set[str],
     starts: set[str],
     listing: bool,
@@ -359,7 +365,7 @@ def _starting(
 
 def _first_tokens(
     lines: list[tuple[int, str, list[str]]],
-    tokens_of: dict[str, list[str]],
+    tokens_of: dict[str, tuple[str, ...]],
     words: set[str],
     spelled: dict[str, Counter[str]],
 ) -> dict[tuple[str, str], tuple[int, int]]:
