@@ -35,6 +35,7 @@ MODULES: tuple[str, ...] = (
     "mckm.bench.seal",
     "mckm.bench.ticket",
     "mckm.bench.xmlprotect",
+    "mckm.bench.interkmm_relay",
     "mckm.bench.cms",
     "mckm.bench.cek",
     "mckm.bench.lint",
