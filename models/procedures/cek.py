@@ -44,7 +44,7 @@ from mckm.models.procedures.predicates import (
     TOKEN_SUBJECT,
     TOKEN_VALID,
 )
-from mckm.models.procedures.skm_s import Lit, UriText
+from mckm.models.procedures.skm_s import Given, Implies, Lit, UriText
 
 CLAUSE = "seed 001 (TR 33.879 7.x.1, 7.x.2, 7.x.3); RFC 6750; RFC 7519"
 
@@ -122,8 +122,9 @@ REQUIREMENTS = {
                   "TLS identity (403), and never under a Key ID it has held before (409).  "
                   "A CEK the server did not take is retired and the client gets 502.",
     "REQ-CEK-15": "An endpoint-started update names the live Key ID it holds (a retired, "
-                  "unknown or other user's Key ID is 409) and wants 'resync' or 'new'; the KMS "
-                  "answers the same CEK for 'resync' while the CEK is younger than "
+                  "unknown or other user's Key ID is 409), or none if it holds none (no live "
+                  "CEK for the user and session is 404), and wants 'resync' or 'new'; the KMS "
+                  "answers the same CEK for 'resync' of the named CEK while it is younger than "
                   "cek_refresh_age, otherwise a new CEK and Key ID, pushed to the server, the "
                   "old one retired.",
     "REQ-CEK-16": "A KMS-started update retires the live CEK of (user, session) and pushes a "
@@ -164,7 +165,9 @@ CEK_REQUEST = _msg("CEK_REQUEST", "seed 001 7.x.2 step 3b", {
     **_REQUEST_FIELDS,
     "notify": ("blob", "JSON notify: the client's HTTPS URL for KMS pushes (absent: '')")})
 UPDATE_REQUEST = _msg("UPDATE_REQUEST", "seed 001 7.x.3", {
-    **_REQUEST_FIELDS, "key_id": _KEY_FIELDS["key_id"],
+    **_REQUEST_FIELDS,
+    "key_id": ("blob", "JSON key_id: the Key ID the endpoint holds (absent: '', it holds none: "
+                       "it lost its CEK or missed a KMS push)"),
     "want": ("ident", "JSON want: 'resync' or 'new'")})
 RETIRE_REQUEST = _msg("RETIRE_REQUEST", "seed 001 7.x.3 (tear-down, log-off)", {
     **_REQUEST_FIELDS, "key_id": _KEY_FIELDS["key_id"]})
@@ -207,6 +210,11 @@ G_KEY_LIVE = _g("key-id-live", CEK_IS_LIVE(KEY_ID, USER, SESSION), "REQ-CEK-15",
                 "the Key ID is not the live CEK of this MCPTT ID and SIP session", 409,
                 "replay", "retired")
 G_KEY_LIVE_RETIRE = dataclasses.replace(G_KEY_LIVE, requirement="REQ-CEK-17")
+G_KEY_LIVE_IF_GIVEN = dataclasses.replace(
+    G_KEY_LIVE, expr=Implies(Given(KEY_ID), CEK_IS_LIVE(KEY_ID, USER, SESSION)))
+G_HAS_LIVE = _g("live-cek-exists", CEK_LIVE_FOR(USER, SESSION), "REQ-CEK-15",
+                "no live CEK for this MCPTT ID and SIP session: ask for one (issue)", 404,
+                "misaddressed")
 G_WANT = _g("want-known", In(Field("want"), Self("wants")), "REQ-CEK-15",
             "want is neither 'resync' nor 'new'", 400, "malformed")
 
@@ -273,11 +281,13 @@ STEPS = (
     # ---- endpoint-started update (7.x.3): the KMS decides, same or new
     Step("7", "kms", "receive", "UPDATE_REQUEST", peer="client", source="listening",
          target="resending", requirement="REQ-CEK-15", when=RESYNC,
-         guards=(*TOKEN_GUARDS, G_WANT, G_KEY_LIVE), effects=("cek.identify", "cek.resend"),
+         guards=(*TOKEN_GUARDS, G_WANT, G_KEY_LIVE_IF_GIVEN, G_HAS_LIVE),
+         effects=("cek.identify", "cek.resend"),
          text="resync of a CEK younger than cek_refresh_age: the same CEK and Key ID."),
     Step("8", "kms", "receive", "UPDATE_REQUEST", peer="client", source="listening",
          target="issued", requirement="REQ-CEK-15",
-         guards=(*TOKEN_GUARDS, G_WANT, G_KEY_LIVE), effects=("cek.identify", "cek.rekey"),
+         guards=(*TOKEN_GUARDS, G_WANT, G_KEY_LIVE_IF_GIVEN, G_HAS_LIVE),
+         effects=("cek.identify", "cek.rekey"),
          implements=("REQ-CEK-13",),
          text="Otherwise: retire the live CEK, issue and store a new CEK and Key ID; push it "
               "to the server (step 3) and answer (step 4)."),

@@ -330,3 +330,25 @@ def test_a_failing_store_is_503_and_nothing_is_pushed(world: World,
     got, body = world.post("issue", world.kms_token(), {"user": ALICE, "session": new_session()})
     assert got == 503 and "REQ-CEK-13" in body and "database is locked" in body
     assert world.server.keyring.key_ids() == held
+
+
+def test_a_client_that_missed_a_kms_push_gets_a_new_cek_by_a_keyless_update(
+        world: World) -> None:
+    """No notification endpoint: the KMS-started update reaches the server only; the client's
+    Key ID is retired (409), and an update naming no Key ID gives it a new CEK the server
+    holds."""
+    alice = world.client("alice")
+    token = world.kms_token()
+    first = _ok(alice.issue(token))["key_id"]
+    pushed = world.service.rekey(ALICE, alice.vars["session"])
+    got, body = world.post("update", token, {"user": ALICE, "session": alice.vars["session"],
+                                             "key_id": first, "want": "resync"})
+    assert got == 409 and "retired" in body
+    fresh = _ok((lambda: world.connection().post("update", token, json.dumps({
+        "user": ALICE, "session": alice.vars["session"], "want": "resync"}).encode()))())
+    assert fresh["key_id"] not in (first, pushed)
+    assert fresh["key_id"] in world.server.keyring.key_ids()
+    assert pushed not in world.server.keyring.key_ids()
+    got, body = world.post("update", token, {"user": ALICE, "session": new_session(),
+                                             "want": "new"})
+    assert got == 404 and "live-cek-exists" in body

@@ -51,13 +51,23 @@ def test_the_endpoints_follow_the_seed_rules(world: World) -> None:
             self.rows += 1
 
         @rule(name=USER, slot=SLOT, want=st.sampled_from(["resync", "new"]),
-              stale=st.booleans())
-        def update(self, name: str, slot: int, want: str, stale: bool) -> None:
+              stale=st.booleans(), keyless=st.booleans())
+        def update(self, name: str, slot: int, want: str, stale: bool, keyless: bool) -> None:
             pair = (USERS[name], self.sessions[slot])
             key_id = (sorted(self.retired)[0] if stale and self.retired
                       else self.live.get(pair, "0" * 32))
-            status, answer = self._post(name, "update", {"user": pair[0], "session": pair[1],
-                                                         "key_id": key_id, "want": want})
+            body = {"user": pair[0], "session": pair[1], "want": want}
+            status, answer = self._post(name, "update",
+                                        body if keyless else {**body, "key_id": key_id})
+            if keyless:  # the endpoint holds no CEK: a new one, if the pair has a live one
+                if pair not in self.live:
+                    assert status == 404 and "live-cek-exists" in answer["reason"]
+                    return
+                assert status == 200 and answer["key_id"] != self.live[pair]
+                self.retired.add(self.live[pair])
+                self.live[pair] = answer["key_id"]
+                self.rows += 1
+                return
             if self.live.get(pair) != key_id:
                 assert status == 409 and "key-id-live" in answer["reason"]
                 return

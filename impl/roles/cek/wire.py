@@ -12,7 +12,7 @@ malformed Key ID or CEK is a :class:`~mckm.impl.errors.DecodeError` naming the m
 body               members
 =================  ====================================================================
 CEK_REQUEST        user, session, [notify]
-UPDATE_REQUEST     user, session, key_id, want
+UPDATE_REQUEST     user, session, want, [key_id]
 RETIRE_REQUEST     user, session, key_id
 CEK_RESPONSE       user, session, key_id, cek
 RETIRED            user, session, key_id, retired (the string "true")
@@ -37,7 +37,7 @@ PAYLOAD = "CEK JSON body"
 #: the members each message has: (required, optional)
 MEMBERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "CEK_REQUEST": (("user", "session"), ("notify",)),
-    "UPDATE_REQUEST": (("user", "session", "key_id", "want"), ()),
+    "UPDATE_REQUEST": (("user", "session", "want"), ("key_id",)),
     "RETIRE_REQUEST": (("user", "session", "key_id"), ()),
     "CEK_RESPONSE": (("user", "session", "key_id", "cek"), ()),
     "RETIRED": (("user", "session", "key_id", "retired"), ()),
@@ -125,7 +125,7 @@ def request_message(name: str, token: str, body: bytes) -> DictMessage:
     """The model message of a client request: the bearer token and the body's members
     (``key_id``/``notify`` absent: '')."""
     members = read_object(name, body)
-    return DictMessage(name, {"token": token, "notify": "", **members})
+    return DictMessage(name, {"token": token, "notify": "", "key_id": "", **members})
 
 
 def push_message(name: str, peer: str, body: bytes) -> DictMessage:
