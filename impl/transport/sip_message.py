@@ -225,13 +225,8 @@ class SipEndpoint:
         #: called with every message's octets as received (a capture point for tests)
         self.tap: Callable[[bytes, str], None] | None = None
         self.t1, self.t2, self.max_body = t1, t2, max_body
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind((host, port))
+        self.udp, self.tcp = _bind_pair(host, port)
         self.host, self.port = self.udp.getsockname()[:2]
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind((host, self.port))
-        self.tcp.listen(64)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sip")
         self._lock = threading.Lock()
         #: server transactions: key -> (final response octets or None while running, expiry)
@@ -452,6 +447,27 @@ class SipEndpoint:
             return
         finally:
             conn.close()
+
+
+def _bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
+    """A UDP socket and a listening TCP socket on one port; with port 0, a port free for both
+    (the port the UDP bind picked may be taken for TCP: another is tried)."""
+    for _ in range(1 if port else 20):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind((host, port))
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            tcp.bind((host, udp.getsockname()[1]))
+        except OSError:
+            udp.close()
+            tcp.close()
+            if port:
+                raise
+            continue
+        tcp.listen(64)
+        return udp, tcp
+    raise OSError(f"no port on {host} free for both UDP and TCP")
 
 
 def _content_length(head: bytes) -> int | None:

@@ -95,8 +95,9 @@ REQUIREMENTS: Mapping[str, str] = {
                    "Otherwise the message is refused.",
     "REQ-IKMM-08": "An InterKMM body is multipart/mixed with the parts in this order: the "
                    "signalling parameters (application/vnd.mckm.interkmm+xml: an interkmm "
-                   "element of namespace urn:mckm:interkmm holding kmf-id, the KMF ID of the IWF, then "
-                   "mcptt-id, the interworking user's MCPTT ID, then optionally msg-id and "
+                   "element of namespace urn:mckm:interkmm holding kmf-id, the KMF ID of the "
+                   "IWF, then mcptt-id, the interworking user's MCPTT ID, then optionally "
+                   "msg-id and "
                    "sent of REQ-IKMM-09); the KMM (opaque, 1 to 65536 octets, under its own "
                    "media type, or application/xenc+xml when protected); and, when protected, "
                    "the signatures (application/vnd.mckm.signatures+xml). The first two parts "
@@ -254,7 +255,7 @@ def _relay_send(next_peer: str) -> tuple[Guard, ...]:
 
 def _originate(role: str, own_field: str, own_id: str) -> tuple[Guard, ...]:
     """An originator's send guards: its own key, its own id."""
-    return (Guard("own-key", Eq(F("xpk_id"), Self("xpk_id")), "REQ-IKMM-01",
+    return (Guard("sender-key", Eq(F("xpk_id"), Self("xpk_id")), "REQ-IKMM-01",
                   f"the {role} protects under its own key"),
             Guard("from-self", Eq(F(own_field), Self(own_id)), "REQ-IKMM-14",
                   f"the {role} sends in its own name"))

@@ -156,3 +156,20 @@ def test_concurrent_replays_are_accepted_once() -> None:
             t.join()
         assert results == [(403, "InterKMM Replayed")] * 4
         assert len(w.iwf.delivered) == 1
+
+
+def test_a_next_hop_that_never_answers_is_408_and_its_refusal_is_passed_back() -> None:
+    import socket
+
+    with world() as w:
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))
+        try:
+            w.server.ues[ALICE] = silent.getsockname()
+            outcome = w.iwf.send_kmm(KMM, peer=ALICE)  # Timer F at the server: 64*T1
+            assert (outcome.status, outcome.reason) == (408, "Request Timeout")
+        finally:
+            silent.close()
+        w.server.ues[ALICE] = w.bob.address  # Bob holds no CSK of Alice: he cannot open it
+        outcome = w.iwf.send_kmm(KMM, peer=ALICE)
+        assert (outcome.status, outcome.reason) == (403, "InterKMM Not Authentic")

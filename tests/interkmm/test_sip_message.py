@@ -4,11 +4,14 @@ absorbs retransmissions (17.2.2), 400 / 405 answers."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mckm.impl.errors import DecodeError
 from mckm.impl.transport.sdp_mikey import SipMessage
@@ -126,3 +129,20 @@ def test_tcp_carries_messages_back_to_back_on_one_connection() -> None:
             response = client.send(_request(client, "TCP"), server.address, transport="TCP")
             assert status_of(response) == (200, "TCP")
         assert server.handled == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_parsing_is_total(data: st.DataObject) -> None:
+    """Any octets, or the good message with one octet changed, cut or inserted: a message or a
+    DecodeError, nothing else."""
+    kind = data.draw(st.sampled_from(["random", "flip", "cut", "insert"]))
+    if kind == "random":
+        raw = data.draw(st.binary(max_size=400))
+    else:
+        at = data.draw(st.integers(0, len(GOOD) - 1))
+        octet = bytes([data.draw(st.integers(0, 255))])
+        raw = {"flip": GOOD[:at] + octet + GOOD[at + 1:], "cut": GOOD[:at],
+               "insert": GOOD[:at] + octet + GOOD[at:]}[kind]
+    with contextlib.suppress(DecodeError):
+        parse_message(raw)
