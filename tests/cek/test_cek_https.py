@@ -65,8 +65,9 @@ def test_the_cek_protects_sip_bodies_both_ways(world: World) -> None:
                                from_uri=ALICE, to_uri="sip:mcptt-server@example.org")
     assert mime.open_sealed(mime.der_of_sip(request), world.server.keyring.lookup) == (
         INFO, BODY, key_id_octets(key_id))
-    answer = mime.seal(b"<ok/>", INFO, key_id_octets(key_id), world.server.keyring.cek(key_id)
-                       or cek)
+    server_cek = world.server.keyring.cek(key_id)
+    assert server_cek is not None
+    answer = mime.seal(b"<ok/>", INFO, key_id_octets(key_id), server_cek)
     assert mime.open_sealed(answer, alice.keyring.lookup)[1] == b"<ok/>"
     # another user's CEK on the same server opens nothing of alice's
     bob = world.client("bob")
