@@ -166,6 +166,25 @@ ROWS: dict[str, Row] = {
         "kms serve --db {d}/k.db --kms-uri k --idm-key {d}/key.pem --port x", 2, "'--port'"),
     "kms serve: --idm-key missing": row(
         "kms serve --db {d}/k.db --kms-uri k --idm-key {d}/missing.pem", 2, "'--idm-key'"),
+    "kms serve: neither --idm-key nor --idm-jwks": row(
+        "kms serve --db {d}/k.db --kms-uri k", 2, "exactly one of --idm-key and --idm-jwks"),
+    "kms serve: both --idm-key and --idm-jwks": row(
+        "kms serve --db {d}/k.db --kms-uri k --idm-key {d}/key.pem --idm-jwks https://i/jwks",
+        2, "exactly one of --idm-key and --idm-jwks"),
+    "kms serve: --idm-jwks not https": row(
+        "kms serve --db {d}/k.db --kms-uri k --idm-jwks http://i/jwks --idm-ca {d}/cert.pem", 2,
+        "--idm-jwks http://i/jwks: not an https:// URL"),
+    "kms serve: --idm-jwks without --idm-ca": row(
+        "kms serve --db {d}/k.db --kms-uri k --idm-jwks https://i/jwks", 2, "needs --idm-ca"),
+    "kms serve: --idm-ca not a certificate": row(
+        "kms serve --db {d}/k.db --kms-uri k --idm-jwks https://i/jwks --idm-ca "
+        "{d}/garbage-key.pem", 2, "holds no PEM certificate"),
+    "kms rollover: no store at --db": row(
+        "kms rollover --db {d}/no/kms.db --kms-uri k", 2, "no/kms.db: no KMS store there"),
+    "kms rollover: --workers 0": row(
+        "kms rollover --db {d}/r.db --kms-uri k --workers 0", 2, "'--workers'"),
+    "kms rollover: --db a folder": row(
+        "kms rollover --db {d} --kms-uri k", 2, "error-paths0: no KMS store there"),
     "kms enrol: --db in a missing folder": row(
         "kms enrol --db {d}/no/kms.db --user sip:a@x --out {d}/a.json --kms-uri k", 2,
         "no/kms.db: No such file or directory"),

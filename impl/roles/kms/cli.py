@@ -16,6 +16,7 @@ import socket
 import tempfile
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import click
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from mckm.impl.cli import BoundaryGroup, CliError, reading
+from mckm.impl.roles.idm.https import JwksFetcher
 from mckm.impl.roles.kms import access_token
 from mckm.impl.roles.kms.algorithms import standard
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig, TransportKeys
@@ -119,6 +121,29 @@ def _tls_identity(host: str, cert_file: Path | None, key_file: Path | None,
     return identity
 
 
+def _verifier(idm_key: Path | None, jwks: str | None, ca: Path | None, issuer: str | None,
+              audience: str) -> access_token.TokenVerifier:
+    """The access-token check: one IdMS key (--idm-key), or the IdM's JWKS by URL."""
+    if (idm_key is None) == (jwks is None):
+        raise click.UsageError("give exactly one of --idm-key and --idm-jwks")
+    if idm_key is not None:
+        if ca is not None or issuer is not None:
+            raise click.UsageError("--idm-ca and --idm-issuer go with --idm-jwks")
+        return access_token.TokenVerifier(_idm_public_key(idm_key), audience=audience)
+    assert jwks is not None
+    url = urllib.parse.urlsplit(jwks)
+    if url.scheme != "https" or not url.hostname:
+        raise CliError(f"--idm-jwks {jwks}: not an https:// URL")
+    if ca is None:
+        raise click.UsageError("--idm-jwks needs --idm-ca (the CA of the IdM's certificate)")
+    with reading(f"--idm-ca {ca}"):
+        ca_pem = ca.read_bytes()
+    if b"-----BEGIN CERTIFICATE-----" not in ca_pem:
+        raise CliError(f"--idm-ca {ca}: holds no PEM certificate")
+    return access_token.TokenVerifier(JwksFetcher(jwks, ca_pem), audience=audience,
+                                      issuer=issuer or f"{url.scheme}://{url.netloc}")
+
+
 @click.group("kms", cls=BoundaryGroup)
 def kms() -> None:
     """The KMS / SKM-S of TS 33.180 Annex D (TS 33.434 6.Y): key provisioning over HTTPS."""
@@ -134,8 +159,18 @@ def kms() -> None:
               help="UserKeyPeriod in seconds")
 @click.option("--key-offset", default=0, show_default=True, type=click.IntRange(min=0),
               help="UserKeyOffset in seconds")
-@click.option("--idm-key", required=True, type=click.Path(exists=True, path_type=Path),
-              help="PEM key of the IdMS whose access tokens are accepted")
+@click.option("--idm-key", type=click.Path(exists=True, path_type=Path),
+              help="PEM key of the IdMS whose access tokens are accepted (or --idm-jwks)")
+@click.option("--idm-jwks", metavar="URL",
+              help="the IdM's JWKS (https://.../jwks, `mckm idm serve`): tokens are verified "
+                   "by their kid against it, fetched again for an unknown kid")
+@click.option("--idm-ca", type=click.Path(exists=True, path_type=Path),
+              help="PEM CA certificate the IdM's HTTPS certificate chains to (with --idm-jwks)")
+@click.option("--idm-issuer", metavar="URL",
+              help="the iss of accepted tokens (with --idm-jwks; default: the JWKS URL's "
+                   "origin, as `mckm idm serve` issues)")
+@click.option("--audience", default=access_token.DEFAULT_AUDIENCE, show_default=True,
+              help="the aud accepted tokens must name (this KMS)")
 @click.option("--cert", "cert_file", type=click.Path(exists=True, path_type=Path),
               help="PEM server certificate chain (default: a fresh test CA)")
 @click.option("--key", "key_file", type=click.Path(exists=True, path_type=Path),
@@ -143,10 +178,11 @@ def kms() -> None:
 @click.option("--ca-out", type=click.Path(path_type=Path),
               help="where to write the generated CA certificate for clients")
 def serve(host: str, port: int, db_path: str, kms_uri: str, key_period: int, key_offset: int,
-          idm_key: Path, cert_file: Path | None, key_file: Path | None,
+          idm_key: Path | None, idm_jwks: str | None, idm_ca: Path | None,
+          idm_issuer: str | None, audience: str, cert_file: Path | None, key_file: Path | None,
           ca_out: Path | None) -> None:
     """Serve /keymanagement/identity/v1/{init,keyprov,certcache} over HTTPS until Ctrl-C."""
-    verifier = access_token.TokenVerifier(_idm_public_key(idm_key))
+    verifier = _verifier(idm_key, idm_jwks, idm_ca, idm_issuer, audience)
     with reading(f"--host {host}"):
         socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     identity = _tls_identity(host, cert_file, key_file, ca_out)
