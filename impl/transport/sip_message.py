@@ -19,8 +19,10 @@ InterKMM relay (``mckm.impl.roles.interkmm``); it moves octets and decides nothi
   a retransmitted request is absorbed (the final response is sent again; nothing reaches the
   handler twice) for 64*T1 after the final response (Timer J).
 - Limits: one UDP datagram (65,507 octets, IPv4); over TCP headers up to 64 KiB and a body up to
-  ``max_body`` octets (1 MiB by default), beyond which the request is answered 413 (21.4.11)
-  and the connection closed.
+  ``max_body`` octets (1 MiB by default), beyond which the request is answered 413 (21.4.11):
+  a body up to 16 MiB is read past and the connection kept, a longer one closes it.
+- :meth:`SipEndpoint.close` wakes its receive loops and closes every connection, so the port
+  is free again when it returns.
 """
 
 from __future__ import annotations
@@ -44,8 +46,12 @@ log = logging.getLogger(__name__)
 MAX_UDP = 65_507  # the largest UDP payload over IPv4 (RFC 768; 65,535 - 8 - 20)
 MAX_HEADERS = 64 * 1024
 MAX_BODY = 1 << 20
+#: a TCP body over the limit but at most this long is read past (answered 413, the connection
+#: kept); a longer one closes the connection after the 413
+DISCARD_MAX = 16 << 20
 T1, T2 = 0.5, 4.0  # RFC 3261 17.1.1.1 / 17.1.2.2 defaults (seconds)
 MAGIC = "z9hG4bK"  # RFC 3261 8.1.1.7
+POLL = 0.2  # seconds a receive loop waits before it looks whether the end point is closing
 #: a request must carry these (RFC 3261 8.1.1); a response copies all but Max-Forwards
 REQUIRED = ("To", "From", "CSeq", "Call-ID", "Max-Forwards", "Via")
 _REQUEST_LINE = re.compile(r"(?P<method>[A-Za-z0-9.!%*_+`'~-]+) (?P<uri>[A-Za-z][A-Za-z0-9+.-]*:"
@@ -235,6 +241,7 @@ class SipEndpoint:
         self._client: dict[str, tuple[threading.Event, list[SipMessage], list[bool]]] = {}
         self._tcp_out: dict[tuple[str, int], tuple[socket.socket, threading.Lock]] = {}
         self._threads: list[threading.Thread] = []
+        self._accepted: set[socket.socket] = set()
         self._closed = threading.Event()
         #: requests whose handler ran (what absorbing retransmissions is checked by)
         self.handled = 0
@@ -249,7 +256,17 @@ class SipEndpoint:
 
     def close(self) -> None:
         self._closed.set()
-        for sock in (self.udp, self.tcp, *(s for s, _ in self._tcp_out.values())):
+        with self._lock:
+            streams = [*self._accepted, *(s for s, _ in self._tcp_out.values())]
+        for sock in (self.udp, self.tcp, *streams):  # wakes a blocked receive (Linux)
+            with contextlib.suppress(OSError):  # not connected, or already closed
+                sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError), socket.socket(socket.AF_INET,
+                                                         socket.SOCK_DGRAM) as waker:
+            waker.sendto(b"", self.address)  # the UDP loop wakes, sees _closed and ends
+        for thread in self._threads:
+            thread.join(timeout=2 * POLL)
+        for sock in (self.udp, self.tcp, *streams):
             with contextlib.suppress(OSError):  # already closed
                 sock.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -310,8 +327,14 @@ class SipEndpoint:
                 self._tcp_out[to] = found
             thread = threading.Thread(target=self._tcp_reader, args=(sock, to), daemon=True)
             thread.start()
-        with found[1]:
-            found[0].sendall(octets)
+        try:
+            with found[1]:
+                found[0].sendall(octets)
+        except OSError:
+            with self._lock:  # a broken connection: the next send opens a new one
+                if self._tcp_out.get(to) is found:
+                    del self._tcp_out[to]
+            raise
 
     def _on_response(self, response: SipMessage) -> None:
         branch = top_via(response).branch
@@ -383,6 +406,8 @@ class SipEndpoint:
         while not self._closed.is_set():
             try:
                 raw, peer = self.udp.recvfrom(MAX_UDP + 1)
+            except TimeoutError:
+                continue
             except OSError:
                 return
             if len(raw) > MAX_UDP:
@@ -398,9 +423,13 @@ class SipEndpoint:
         while not self._closed.is_set():
             try:
                 conn, peer = self.tcp.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self._lock:
+                self._accepted.add(conn)
             threading.Thread(target=self._tcp_reader, args=(conn, peer), daemon=True).start()
 
     def _tcp_reader(self, conn: socket.socket, peer: tuple[str, int]) -> None:
@@ -432,6 +461,14 @@ class SipEndpoint:
                                   "Content-Length")
                     answer = _salvage_response(raw, error) if length is None else \
                         _salvage_response(raw, error, 413, "Request Entity Too Large")
+                    if length is not None and length <= DISCARD_MAX:
+                        rest = _read_past(conn, buffer[end + 4:], length)
+                        if rest is None:
+                            return
+                        buffer = rest
+                        if answer is not None:
+                            reply(answer.encode())
+                        continue  # read past the body: the stream is still framed
                     if answer is not None:
                         reply(answer.encode())
                     return  # the stream cannot be framed any further: closed
@@ -447,6 +484,21 @@ class SipEndpoint:
             return
         finally:
             conn.close()
+            with self._lock:  # an outgoing connection that ended: the next send reconnects
+                if self._tcp_out.get(peer, (None,))[0] is conn:
+                    del self._tcp_out[peer]
+                self._accepted.discard(conn)
+
+
+def _read_past(conn: socket.socket, buffer: bytes, length: int) -> bytes | None:
+    """Read and drop ``length`` octets of a body (``buffer`` holds its start); what follows it,
+    or None when the stream ended first."""
+    while len(buffer) < length:
+        length -= len(buffer)
+        buffer = conn.recv(min(1 << 20, length))
+        if not buffer:
+            return None
+    return buffer[length:]
 
 
 def _bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
@@ -466,6 +518,8 @@ def _bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
                 raise
             continue
         tcp.listen(64)
+        for sock in (udp, tcp):  # the loops wake to see close() (a blocked call keeps the port)
+            sock.settimeout(POLL)
         return udp, tcp
     raise OSError(f"no port on {host} free for both UDP and TCP")
 

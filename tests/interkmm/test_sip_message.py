@@ -146,3 +146,19 @@ def test_parsing_is_total(data: st.DataObject) -> None:
                "insert": GOOD[:at] + octet + GOOD[at:]}[kind]
     with contextlib.suppress(DecodeError):
         parse_message(raw)
+
+
+def test_a_closed_tcp_connection_is_opened_again() -> None:
+    with SipEndpoint(t1=0.05) as client:
+        first = SipEndpoint(lambda r, t: (200, "first"), t1=0.05).start()
+        address = first.address
+        assert status_of(client.send(_request(client, "TCP"), address, transport="TCP")) == \
+            (200, "first")
+        first.close()
+        time.sleep(0.2)  # the client's reader sees the end of the stream
+        second = SipEndpoint(lambda r, t: (200, "second"), port=address[1], t1=0.05).start()
+        try:
+            assert status_of(client.send(_request(client, "TCP"), address,
+                                         transport="TCP")) == (200, "second")
+        finally:
+            second.close()

@@ -22,6 +22,7 @@ from typing import Any
 
 from mckm.impl.engine import DictMessage, Emit, RoleMachine, Send, StepRefused
 from mckm.impl.engine.replay import ReplayCache
+from mckm.impl.errors import UsageError
 from mckm.impl.roles.interkmm.effects import EFFECTS, Delivered
 from mckm.impl.roles.interkmm.facts import Directory, HopFacts
 from mckm.impl.roles.interkmm.view import HopMessage
@@ -82,7 +83,7 @@ class EndPoint:
                  server: tuple[str, int], directory: Directory | None = None,
                  t1: float = 0.5) -> None:
         if role not in HOP_MESSAGE:
-            raise ValueError(f"role {role!r}: ue or iwf")
+            raise UsageError(f"role {role!r}: ue or iwf")
         self.role, self.own_id, self.keys, self.server = role, own_id, keys, server
         own_var = "mcptt_id" if role == "ue" else "kmf_id"
         self.state = _Role(role, {own_var: own_id, "xpk_id": xpk_id},
