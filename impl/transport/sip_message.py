@@ -51,7 +51,7 @@ MAX_BODY = 1 << 20
 DISCARD_MAX = 16 << 20
 T1, T2 = 0.5, 4.0  # RFC 3261 17.1.1.1 / 17.1.2.2 defaults (seconds)
 MAGIC = "z9hG4bK"  # RFC 3261 8.1.1.7
-POLL = 0.2  # seconds a receive loop waits before it looks whether the end point is closing
+POLL = 0.2  # seconds close() waits for a receive loop to end
 #: a request must carry these (RFC 3261 8.1.1); a response copies all but Max-Forwards
 REQUIRED = ("To", "From", "CSeq", "Call-ID", "Max-Forwards", "Via")
 _REQUEST_LINE = re.compile(r"(?P<method>[A-Za-z0-9.!%*_+`'~-]+) (?P<uri>[A-Za-z][A-Za-z0-9+.-]*:"
@@ -261,9 +261,12 @@ class SipEndpoint:
         for sock in (self.udp, self.tcp, *streams):  # wakes a blocked receive (Linux)
             with contextlib.suppress(OSError):  # not connected, or already closed
                 sock.shutdown(socket.SHUT_RDWR)
+        # a receive blocked in another thread keeps the port: wake the loops, which see _closed
         with contextlib.suppress(OSError), socket.socket(socket.AF_INET,
                                                          socket.SOCK_DGRAM) as waker:
-            waker.sendto(b"", self.address)  # the UDP loop wakes, sees _closed and ends
+            waker.sendto(b"", self.address)
+        with contextlib.suppress(OSError), socket.create_connection(self.address, timeout=POLL):
+            pass
         for thread in self._threads:
             thread.join(timeout=2 * POLL)
         for sock in (self.udp, self.tcp, *streams):
@@ -406,8 +409,6 @@ class SipEndpoint:
         while not self._closed.is_set():
             try:
                 raw, peer = self.udp.recvfrom(MAX_UDP + 1)
-            except TimeoutError:
-                continue
             except OSError:
                 return
             if len(raw) > MAX_UDP:
@@ -423,8 +424,6 @@ class SipEndpoint:
         while not self._closed.is_set():
             try:
                 conn, peer = self.tcp.accept()
-            except TimeoutError:
-                continue
             except OSError:
                 return
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -518,8 +517,6 @@ def _bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
                 raise
             continue
         tcp.listen(64)
-        for sock in (udp, tcp):  # the loops wake to see close() (a blocked call keeps the port)
-            sock.settimeout(POLL)
         return udp, tcp
     raise OSError(f"no port on {host} free for both UDP and TCP")
 
