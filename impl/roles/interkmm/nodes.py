@@ -91,7 +91,6 @@ class EndPoint:
         self.facts = HopFacts(keys, directory or Directory())
         self.delivered: list[Delivered] = []
         self.sip = SipEndpoint(self._on_message, t1=t1)
-        self.uri = f"sip:{own_id}" if ":" not in own_id else own_id
 
     def start(self) -> EndPoint:
         self.sip.start()
@@ -114,7 +113,7 @@ class EndPoint:
         (send,) = [a for a in machine.send(HOP_MESSAGE[self.role], now=now or ntp_now(),
                                            params={"kmm": kmm, "kmm_type": kmm_type,
                                                    "peer": peer}) if isinstance(a, Send)]
-        return _relay(self.sip, send.message, self.uri, "sip:mcx-server", self.server, transport)
+        return _relay(self.sip, send.message, self.server, transport)
 
     def _on_message(self, request: SipMessage, transport: str) -> tuple[int, str]:
         procedure = model.IWF_TO_UE if self.role == "ue" else model.UE_TO_IWF
@@ -128,9 +127,16 @@ class EndPoint:
         return model.ACCEPTED[self.role]
 
 
-def _relay(sip: SipEndpoint, message: Any, from_uri: str, to_uri: str, to: tuple[str, int],
-           transport: str) -> Outcome:
-    request = message_request(uri=to_uri, from_uri=from_uri, to_uri=to_uri,
+def _sip_uri(address: tuple[str, int]) -> str:
+    return f"sip:{address[0]}:{address[1]}"
+
+
+def _relay(sip: SipEndpoint, message: Any, to: tuple[str, int], transport: str) -> Outcome:
+    """``message`` in a MESSAGE to ``to``.  The SIP addressing names the end points' SIP
+    addresses only: the KMF ID and the MCPTT ID are protected parameters of the body (seed 000
+    7.8.x.3), never in a header."""
+    to_uri = _sip_uri(to)
+    request = message_request(uri=to_uri, from_uri=_sip_uri(sip.address), to_uri=to_uri,
                               local=(sip.address[0], sip.address[1]), transport=transport,
                               content_type=message.get("content_type"), body=message.get("body"))
     try:
@@ -183,13 +189,13 @@ class McxServer:
         onward = send.message
         if side == "ue":
             peer = self.iwfs.get(onward.get("kmf_id"))
-            sip, to_uri = self.iwf_side, f"sip:iwf@{onward.get('kmf_id')}"
+            sip = self.iwf_side
         else:
             peer = self.ues.get(onward.get("mcptt_id"))
-            sip, to_uri = self.ue_side, str(onward.get("mcptt_id"))
+            sip = self.ue_side
         if peer is None:  # known to the directory, but no SIP address configured
             return 480, "Temporarily Unavailable"
-        outcome = _relay(sip, onward, "sip:mcx-server", to_uri, peer, self.transport)
+        outcome = _relay(sip, onward, peer, self.transport)
         if 200 <= outcome.status < 300:
             return model.ACCEPTED["mcx_server"]
         return outcome.status, outcome.reason
