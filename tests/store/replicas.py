@@ -78,13 +78,14 @@ class Deployment:
     checks: messages.KeyChecks | None = None
     replicas: list[Replica] = field(default_factory=list)
 
-    def spawn(self, name: str) -> Replica:
+    def spawn(self, name: str, processes: int = 1) -> Replica:
         log = self.folder / f"{name}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [*cli(), "kms", "serve", "--db", self.target, "--port", "0",
                  "--kms-uri", KMS_URI, "--idm-key", str(self.idm_file),
-                 "--ca-out", str(self.folder / f"{name}-ca.pem")],
+                 "--ca-out", str(self.folder / f"{name}-ca.pem"),
+                 "--processes", str(processes)],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
         replica = Replica(name, proc, log)

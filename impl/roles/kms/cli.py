@@ -9,6 +9,7 @@ committed, and renamed into place after.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -39,6 +41,7 @@ from mckm.impl.transport.https_kms import (
     make_tls_identity,
     server_context,
 )
+from mckm.impl.transport.replicas import Replicas
 
 #: what cryptography raises for a file that is not a usable PEM key (TypeError: encrypted)
 _BAD_KEY = (ValueError, TypeError, UnsupportedAlgorithm)
@@ -121,15 +124,37 @@ def _tls_identity(host: str, cert_file: Path | None, key_file: Path | None,
     return identity
 
 
-def _verifier(idm_key: Path | None, jwks: str | None, ca: Path | None, issuer: str | None,
-              audience: str) -> access_token.TokenVerifier:
+@dataclass(frozen=True)
+class _Tokens:
+    """How the KMS checks access tokens, in a form a spawned replica can take: one IdMS public
+    key (PEM), or the IdM's JWKS URL with the CA of its certificate."""
+
+    audience: str
+    public_pem: bytes = b""
+    jwks: str = ""
+    ca_pem: bytes = b""
+    issuer: str = ""
+
+    def verifier(self) -> access_token.TokenVerifier:
+        if self.public_pem:
+            key = serialization.load_pem_public_key(self.public_pem)
+            assert isinstance(key, ec.EllipticCurvePublicKey)
+            return access_token.TokenVerifier(key, audience=self.audience)
+        return access_token.TokenVerifier(JwksFetcher(self.jwks, self.ca_pem),
+                                          audience=self.audience, issuer=self.issuer)
+
+
+def _tokens(idm_key: Path | None, jwks: str | None, ca: Path | None, issuer: str | None,
+            audience: str) -> _Tokens:
     """The access-token check: one IdMS key (--idm-key), or the IdM's JWKS by URL."""
     if (idm_key is None) == (jwks is None):
         raise click.UsageError("give exactly one of --idm-key and --idm-jwks")
     if idm_key is not None:
         if ca is not None or issuer is not None:
             raise click.UsageError("--idm-ca and --idm-issuer go with --idm-jwks")
-        return access_token.TokenVerifier(_idm_public_key(idm_key), audience=audience)
+        public = _idm_public_key(idm_key).public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return _Tokens(audience, public_pem=public)
     assert jwks is not None
     url = urllib.parse.urlsplit(jwks)
     if url.scheme != "https" or not url.hostname:
@@ -140,8 +165,17 @@ def _verifier(idm_key: Path | None, jwks: str | None, ca: Path | None, issuer: s
         ca_pem = ca.read_bytes()
     if b"-----BEGIN CERTIFICATE-----" not in ca_pem:
         raise CliError(f"--idm-ca {ca}: holds no PEM certificate")
-    return access_token.TokenVerifier(JwksFetcher(jwks, ca_pem), audience=audience,
-                                      issuer=issuer or f"{url.scheme}://{url.netloc}")
+    return _Tokens(audience, jwks=jwks, ca_pem=ca_pem,
+                   issuer=issuer or f"{url.scheme}://{url.netloc}")
+
+
+def replica(db: str, config: KmsConfig, tokens: _Tokens, identity: TlsIdentity, host: str,
+            port: int) -> KmsHttpsServer:
+    """One SKM-S replica process of ``mckm kms serve --processes N`` on the shared store
+    ``db`` (a :data:`mckm.impl.transport.replicas.Build` once the first four are bound)."""
+    _, role = _open_role(db, config)
+    service = KmsService(role, tokens.verifier(), f"https://{host}:{port}")
+    return KmsHttpsServer(service, identity, host, port, reuse_port=True)
 
 
 @click.group("kms", cls=BoundaryGroup)
@@ -177,27 +211,39 @@ def kms() -> None:
               help="PEM server key (with --cert)")
 @click.option("--ca-out", type=click.Path(path_type=Path),
               help="where to write the generated CA certificate for clients")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="replica processes on one port (SO_REUSEPORT), sharing the store: one "
+                   "Python process serves about one core")
 def serve(host: str, port: int, db_path: str, kms_uri: str, key_period: int, key_offset: int,
           idm_key: Path | None, idm_jwks: str | None, idm_ca: Path | None,
           idm_issuer: str | None, audience: str, cert_file: Path | None, key_file: Path | None,
-          ca_out: Path | None) -> None:
+          ca_out: Path | None, processes: int) -> None:
     """Serve /keymanagement/identity/v1/{init,keyprov,certcache} over HTTPS until Ctrl-C."""
-    verifier = _verifier(idm_key, idm_jwks, idm_ca, idm_issuer, audience)
+    tokens = _tokens(idm_key, idm_jwks, idm_ca, idm_issuer, audience)
     with reading(f"--host {host}"):
         socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     identity = _tls_identity(host, cert_file, key_file, ca_out)
-    store, role = _open_role(db_path, KmsConfig(kms_uri, key_period, key_offset))
-    service = KmsService(role, verifier, base_url="")
+    config = KmsConfig(kms_uri, key_period, key_offset)
+    store, role = _open_role(db_path, config)  # the community exists before any replica
+    server: KmsHttpsServer | Replicas
     try:
-        with reading(f"--host {host} --port {port}"):
-            server = KmsHttpsServer(service, identity, host, port)
+        if processes > 1:
+            with reading(f"--host {host} --port {port}"):
+                server = Replicas(functools.partial(replica, str(db_path), config, tokens,
+                                                    identity), processes, host, (port,))
+        else:
+            service = KmsService(role, tokens.verifier(), base_url="")
+            with reading(f"--host {host} --port {port}"):
+                server = KmsHttpsServer(service, identity, host, port)
+            service.base_url = server.base_url
     except BaseException:
         store.close()
         raise
-    service.base_url = server.base_url
-    server.start()
+    with reading(f"--host {host} --port {port}"):
+        server.start()
     click.echo(f"KMS {kms_uri} listening on {server.base_url}/keymanagement/identity/v1 "
-               f"(store {store.location}); Ctrl-C stops")
+               f"(store {store.location}"
+               + (f", {processes} processes" if processes > 1 else "") + "); Ctrl-C stops")
     if ca_out is not None and identity.ca_pem:
         click.echo(f"clients trust the CA in {ca_out}")
     stop = threading.Event()
