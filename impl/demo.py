@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from mckm.impl.crypto.uid import unix_to_ntp
 from mckm.impl.redact import fingerprint
+from mckm.impl.roles.cek.demo import cek_exchange
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import standard
 from mckm.impl.roles.kms.client import ProvisioningClient
@@ -159,5 +160,7 @@ def demo() -> None:
                f"members hold the SGM-S's key: {gmk_ok}")
     click.echo("MIKEY-TICKET across two KMS domains (TS 33.328 B.2.2.3):")
     ticket_ok = two_domain_exchange(click.echo)
-    if not (pck_ok and gmk_ok and ticket_ok):
+    click.echo("KMS-managed CEKs for S/MIME-protected SIP (seed 001, TR 33.879):")
+    cek_ok = cek_exchange(click.echo)
+    if not (pck_ok and gmk_ok and ticket_ok and cek_ok):
         raise SystemExit(1)
