@@ -10,7 +10,7 @@ from collections.abc import Callable
 import click
 
 from mckm.impl.cli import EXIT_REFUSED, EXIT_STATUS, BoundaryCommand
-from mckm.proofs import attacker_seal, cek, seal_acceptance, sk_id, skm_s, ticket_trust
+from mckm.proofs import attacker_seal, cek, interkmm, seal_acceptance, sk_id, skm_s, ticket_trust
 from mckm.proofs.result import ProofResult, equivalents, generated, survivors
 
 #: family name -> prove(quick) of its module
@@ -21,13 +21,15 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
     "ticket-trust": ticket_trust.prove,
     "skm-s": skm_s.prove,
     "cek": cek.prove,
+    "interkmm": interkmm.prove,
 }
 
 
 #: family -> the model its mutants are of: a mutant that one family's rows leave alive counts
 #: as killed if another family of the same model kills it (each note says which)
 MODEL_OF: dict[str, str] = {"sk-id": "SEAL", "seal-acceptance": "SEAL", "seal-attacker": "SEAL",
-                            "ticket-trust": "MIKEY-TICKET", "skm-s": "SKM-S", "cek": "CEK"}
+                            "ticket-trust": "MIKEY-TICKET", "skm-s": "SKM-S", "cek": "CEK",
+                            "interkmm": "InterKMM"}
 
 
 def run_all(quick: bool = False) -> dict[str, list[ProofResult]]:

@@ -9,13 +9,15 @@ sequence diagram; and one page with the proof table.
 from __future__ import annotations
 
 from mckm.models.procedures.cek import PROCEDURE as CEK
+from mckm.models.procedures.interkmm import PROCEDURES as INTERKMM_PROCEDURES
 from mckm.models.procedures.mikey_ticket import ONE_DOMAIN as TICKET_ONE_KMS
 from mckm.models.procedures.mikey_ticket import TWO_DOMAINS as TICKET_TWO_KMS
 from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.seal_key_distribution import PROCEDURE as SEAL
 from mckm.models.procedures.skm_s import PROCEDURE as SKMS
 
-PROCEDURES: tuple[Procedure, ...] = (SEAL, TICKET_ONE_KMS, TICKET_TWO_KMS, SKMS, CEK)
+PROCEDURES: tuple[Procedure, ...] = (SEAL, TICKET_ONE_KMS, TICKET_TWO_KMS, SKMS, CEK,
+                                     *INTERKMM_PROCEDURES)
 
 
 def _cell(text: str) -> str:

@@ -1,0 +1,138 @@
+"""Guard regression rows of the InterKMM relay models (seed 000, ``models/procedures/interkmm``).
+
+Each row reads one step of a model (or of a mutant) through ``to_z3`` and checks that its
+guards imply what the step's requirements say, written here from REQ-IKMM-01, -09..14 in the
+model's expression language, with the model's policy.  These rows cannot find an attack
+(:mod:`mckm.proofs.regression`): they compose no steps and no attacker.  They are what makes
+every drop, policy and field-swap mutant of the two models a finding.
+
+Leaves out (not proved here): the protocol properties of issue 15 under a Dolev-Yao attacker
+(the KMM never in clear on a hop; only the UE, the MCX server and the IWF read it; the server
+cannot alter a KMM unnoticed; a replay on either hop refused).  ``tests/interkmm`` checks them
+on real sockets: each hop's captured octets, a tampered hop, a replay on each hop, a relay whose
+re-protection changes the KMM, and models with a guard dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import z3
+
+from mckm.models.procedures import interkmm
+from mckm.models.procedures.expr import And, Eq, Expr, Field, Msg, NotIn, Now, Policy, Self, Within
+from mckm.models.procedures.mikey_ticket.terms import AtMost
+from mckm.models.procedures.model import Procedure
+from mckm.models.procedures.mutants import Mutant, mutants
+from mckm.models.procedures.predicates import (
+    IKMM_AFFILIATED,
+    IKMM_KMF_KNOWN,
+    IKMM_OPENS,
+    IKMM_PROTECTED,
+    IKMM_XPK_AVAILABLE,
+    IKMM_XPK_OF,
+)
+from mckm.models.procedures.skm_s import Given
+from mckm.proofs import regression
+from mckm.proofs.regression import REGRESSION, StepKey
+from mckm.proofs.result import ProofResult, describe, run_mutant, timed
+
+F = Field
+#: every hop: within the size limit, protected, opened under the hop's keyring (REQ-IKMM-01, -10)
+OPENED = And(AtMost(F("body_octets"), Policy("max_body_octets")), IKMM_PROTECTED(Msg()),
+             IKMM_OPENS(Msg()))
+#: never accepted before and recent (REQ-IKMM-09)
+FRESH = And(Given(F("msg_id")), Given(F("sent")), Within(F("sent"), Now(), Policy("replay_window")),
+            NotIn(F("msg_id"), Self("replay_cache")))
+#: the relayed message is the received one under the next peer's key (REQ-IKMM-12)
+KEPT = And(*(Eq(F(name), Self(name)) for name in interkmm.KEPT))
+
+STATEMENTS: dict[str, dict[StepKey, dict[str, Expr]]] = {
+    interkmm.IWF_TO_UE.name: {
+        StepKey("iwf", "INTERKMM_SPK", "send"): {
+            "the IWF sends in its own name under its own SPK (REQ-IKMM-01, -14)":
+                And(Eq(F("xpk_id"), Self("xpk_id")), Eq(F("kmf_id"), Self("kmf_id")))},
+        StepKey("mcx_server", "INTERKMM_SPK", "receive"): {
+            "the server relays to a UE only what opened under the SPK of a KMF ID it knows, "
+            "fresh, for a user affiliated for interworking whose CSK it holds (REQ-IKMM-11)":
+                And(OPENED, IKMM_KMF_KNOWN(F("kmf_id")),
+                    Eq(F("xpk_id"), IKMM_XPK_OF(F("kmf_id"))), FRESH,
+                    IKMM_AFFILIATED(F("mcptt_id")), IKMM_XPK_AVAILABLE(F("mcptt_id")))},
+        StepKey("mcx_server", "INTERKMM_CSK", "send"): {
+            "the server sends the UE what it opened, under the user's CSK (REQ-IKMM-12)":
+                And(KEPT, Eq(F("xpk_id"), IKMM_XPK_OF(F("mcptt_id"))))},
+        StepKey("ue", "INTERKMM_CSK", "receive"): {
+            "the UE accepts only what opened under its CSK, for it, fresh (REQ-IKMM-14)":
+                And(OPENED, Eq(F("xpk_id"), Self("xpk_id")),
+                    Eq(F("mcptt_id"), Self("mcptt_id")), FRESH)},
+    },
+    interkmm.UE_TO_IWF.name: {
+        StepKey("ue", "INTERKMM_CSK", "send"): {
+            "the UE sends in its own name under its own CSK (REQ-IKMM-01, -14)":
+                And(Eq(F("xpk_id"), Self("xpk_id")), Eq(F("mcptt_id"), Self("mcptt_id")))},
+        StepKey("mcx_server", "INTERKMM_CSK", "receive"): {
+            "the server relays to the IWF only what opened under the CSK of the MCPTT ID it "
+            "names, fresh, from a user affiliated for interworking, for a known KMF ID whose "
+            "SPK it holds (REQ-IKMM-13)":
+                And(OPENED, Eq(F("xpk_id"), IKMM_XPK_OF(F("mcptt_id"))), FRESH,
+                    IKMM_AFFILIATED(F("mcptt_id")), IKMM_KMF_KNOWN(F("kmf_id")),
+                    IKMM_XPK_AVAILABLE(F("kmf_id")))},
+        StepKey("mcx_server", "INTERKMM_SPK", "send"): {
+            "the server sends the IWF what it opened, under the IWF's SPK (REQ-IKMM-12)":
+                And(KEPT, Eq(F("xpk_id"), IKMM_XPK_OF(F("kmf_id"))))},
+        StepKey("iwf", "INTERKMM_SPK", "receive"): {
+            "the IWF accepts only what opened under its SPK, for its KMF ID, fresh "
+            "(REQ-IKMM-14)":
+                And(OPENED, Eq(F("xpk_id"), Self("xpk_id")), Eq(F("kmf_id"), Self("kmf_id")),
+                    FRESH)},
+    },
+}
+
+
+def _solve(procedure: Procedure, reference: Procedure, key: StepKey, statement: Expr
+           ) -> z3.ModelRef | None:
+    return regression.check(procedure, reference, key, statement)
+
+
+def _formula(procedure: Procedure, reference: Procedure, key: StepKey, statement: Expr) -> Any:
+    hyps, goal = regression.formula(procedure, reference, key, statement)
+    return z3.And(*hyps, goal)
+
+
+def _prefix(procedure: Procedure) -> str:
+    return f"{procedure.name} "
+
+
+def prove(quick: bool = False) -> list[ProofResult]:
+    """Every regression row of both models, each run on every generated mutant of its model
+    (``quick``: no field-swap mutants); a mutant an earlier row killed is not solved again."""
+    rows: list[ProofResult] = []
+    for procedure in interkmm.PROCEDURES:
+        muts = mutants(procedure, quick=quick)
+        dead: set[str] = set()
+        for key, statements in STATEMENTS[procedure.name].items():
+            for name, statement in statements.items():
+                model, secs = timed(functools.partial(_solve, procedure, procedure, key,
+                                                      statement))
+                row = ProofResult(f"InterKMM {procedure.name} (regression) "
+                                  f"{key.text(procedure)}: {name}", REGRESSION, model is None,
+                                  secs, None if model is None else describe(model))
+                formula: Callable[[Procedure], Any] = functools.partial(
+                    _formula, reference=procedure, key=key, statement=statement)
+                base = formula(procedure)
+                for m in muts:
+                    row.mutants.append(run_mutant(
+                        m, procedure, dead, base, functools.partial(formula, m.procedure),
+                        functools.partial(_solve, m.procedure, procedure, key, statement),
+                        _prefix(procedure)))
+                row.seconds += sum(x.seconds for x in row.mutants)
+                rows.append(row)
+    return rows
+
+
+def all_mutants(quick: bool = False) -> list[Mutant]:
+    """Every generated mutant of both models, named as ``prove`` names them."""
+    return [Mutant(f"{_prefix(p)}{m.name}", m.kind, m.procedure, m.step, m.guard)
+            for p in interkmm.PROCEDURES for m in mutants(p, quick=quick)]
