@@ -10,7 +10,16 @@ from collections.abc import Callable
 import click
 
 from mckm.impl.cli import EXIT_REFUSED, EXIT_STATUS, BoundaryCommand
-from mckm.proofs import attacker_seal, cek, interkmm, seal_acceptance, sk_id, skm_s, ticket_trust
+from mckm.proofs import (
+    attacker_seal,
+    cek,
+    interkmm,
+    replay_invariant,
+    seal_acceptance,
+    sk_id,
+    skm_s,
+    ticket_trust,
+)
 from mckm.proofs.result import ProofResult, equivalents, generated, survivors
 
 #: family name -> prove(quick) of its module
@@ -18,6 +27,7 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
     "sk-id": sk_id.prove,
     "seal-acceptance": seal_acceptance.prove,
     "seal-attacker": attacker_seal.prove,
+    "seal-replay-cache": replay_invariant.prove,
     "ticket-trust": ticket_trust.prove,
     "skm-s": skm_s.prove,
     "cek": cek.prove,
@@ -28,6 +38,7 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
 #: family -> the model its mutants are of: a mutant that one family's rows leave alive counts
 #: as killed if another family of the same model kills it (each note says which)
 MODEL_OF: dict[str, str] = {"sk-id": "SEAL", "seal-acceptance": "SEAL", "seal-attacker": "SEAL",
+                            "seal-replay-cache": "SEAL",
                             "ticket-trust": "MIKEY-TICKET", "skm-s": "SKM-S", "cek": "CEK",
                             "interkmm": "InterKMM"}
 

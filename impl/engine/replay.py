@@ -24,6 +24,9 @@ from typing import Protocol
 
 #: entries kept whatever their age (the newest by T); older ones beyond these are pruned by age
 RETAIN = 4096
+#: an entry may be pruned once its T is this many replay windows before now: the window's guard
+#: refuses it for any clock that steps back by at most one window (proofs/replay_invariant.py)
+PRUNE_WINDOWS = 2
 
 
 class _Entries:
@@ -106,14 +109,14 @@ class ReplayCache(Mapping[bytes, int]):
         return hash(frozenset(self.items()))
 
     def with_entry(self, rand: bytes, t: int, *, now: int, window: int) -> ReplayCache:
-        """A cache with ``rand`` added; entries older than ``now - 2 * window`` are dropped once
-        more than ``RETAIN`` entries are held (the ``RETAIN`` newest always stay)."""
+        """A cache with ``rand`` added; entries older than ``now - PRUNE_WINDOWS * window`` are
+        dropped once more than ``RETAIN`` are held (the ``RETAIN`` newest always stay)."""
         entries = self._entries
         with entries.lock:
             if self._pending is not None:  # this cache is extended, so it was committed
                 entries.add(*self._pending)
                 self._pending = None  # the same content, now shared
-            entries.prune(keep=RETAIN - 1, cutoff=now - 2 * window)  # room for the new entry
+            entries.prune(keep=RETAIN - 1, cutoff=now - PRUNE_WINDOWS * window)  # room for it
         return ReplayCache._of(entries, (bytes(rand), t))
 
     def onto(self, current: ReplayCache, *, now: int, window: int) -> ReplayCache | None:
