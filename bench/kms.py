@@ -34,12 +34,12 @@ from mckm.bench.ticket import LoadResult, LoadSpec, _as_result, run_load
 from mckm.impl.crypto import uid
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import standard
+from mckm.impl.roles.kms.cli import TokenCheck, replica
 from mckm.impl.roles.kms.client import ProvisioningClient
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsConfig
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.impl.roles.kms.service import KmsService
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
-from mckm.impl.transport.http_server import HttpsServer
 from mckm.impl.transport.https_kms import (
     KmsClient,
     KmsHttpsServer,
@@ -90,17 +90,6 @@ benchmark("skms-provision-https",
 
 # -- provisioning under load -------------------------------------------------------------------
 
-def skms_replica(db: str, idm_public_pem: bytes, identity: TlsIdentity, host: str,
-                 port: int) -> HttpsServer:
-    """One SKM-S replica on the store ``db`` (a :data:`mckm.impl.transport.replicas.Build`
-    once the first three arguments are bound)."""
-    role = KmsRole.open(SqliteKmsStore(db), KmsConfig(KMS_URI), standard())
-    idm = serialization.load_pem_public_key(idm_public_pem)
-    assert isinstance(idm, ec.EllipticCurvePublicKey)
-    service = KmsService(role, access_token.TokenVerifier(idm), f"https://{host}:{port}")
-    return KmsHttpsServer(service, identity, host, port, reuse_port=True)
-
-
 @contextmanager
 def _skms(db: str, idm_public_pem: bytes, identity: TlsIdentity,
           processes: int) -> Iterator[tuple[str, int, Callable[[], float]]]:
@@ -109,7 +98,8 @@ def _skms(db: str, idm_public_pem: bytes, identity: TlsIdentity,
     if processes:
         from mckm.impl.transport.replicas import Replicas
 
-        with Replicas(functools.partial(skms_replica, db, idm_public_pem, identity),
+        tokens = TokenCheck(access_token.DEFAULT_AUDIENCE, public_pem=idm_public_pem)
+        with Replicas(functools.partial(replica, db, KmsConfig(KMS_URI), tokens, identity),
                       processes) as replicas:
             yield replicas.host, replicas.port, replicas.cpu_seconds
         return

@@ -125,7 +125,7 @@ def _tls_identity(host: str, cert_file: Path | None, key_file: Path | None,
 
 
 @dataclass(frozen=True)
-class _Tokens:
+class TokenCheck:
     """How the KMS checks access tokens, in a form a spawned replica can take: one IdMS public
     key (PEM), or the IdM's JWKS URL with the CA of its certificate."""
 
@@ -145,7 +145,7 @@ class _Tokens:
 
 
 def _tokens(idm_key: Path | None, jwks: str | None, ca: Path | None, issuer: str | None,
-            audience: str) -> _Tokens:
+            audience: str) -> TokenCheck:
     """The access-token check: one IdMS key (--idm-key), or the IdM's JWKS by URL."""
     if (idm_key is None) == (jwks is None):
         raise click.UsageError("give exactly one of --idm-key and --idm-jwks")
@@ -154,7 +154,7 @@ def _tokens(idm_key: Path | None, jwks: str | None, ca: Path | None, issuer: str
             raise click.UsageError("--idm-ca and --idm-issuer go with --idm-jwks")
         public = _idm_public_key(idm_key).public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        return _Tokens(audience, public_pem=public)
+        return TokenCheck(audience, public_pem=public)
     assert jwks is not None
     url = urllib.parse.urlsplit(jwks)
     if url.scheme != "https" or not url.hostname:
@@ -165,11 +165,11 @@ def _tokens(idm_key: Path | None, jwks: str | None, ca: Path | None, issuer: str
         ca_pem = ca.read_bytes()
     if b"-----BEGIN CERTIFICATE-----" not in ca_pem:
         raise CliError(f"--idm-ca {ca}: holds no PEM certificate")
-    return _Tokens(audience, jwks=jwks, ca_pem=ca_pem,
+    return TokenCheck(audience, jwks=jwks, ca_pem=ca_pem,
                    issuer=issuer or f"{url.scheme}://{url.netloc}")
 
 
-def replica(db: str, config: KmsConfig, tokens: _Tokens, identity: TlsIdentity, host: str,
+def replica(db: str, config: KmsConfig, tokens: TokenCheck, identity: TlsIdentity, host: str,
             port: int) -> KmsHttpsServer:
     """One SKM-S replica process of ``mckm kms serve --processes N`` on the shared store
     ``db`` (a :data:`mckm.impl.transport.replicas.Build` once the first four are bound)."""
