@@ -8,8 +8,11 @@ procedure model on the engine: Alice sends Bob a
 private-call key (PCK) and the SGM-S distributes one group master key (GMK) to both, each in a
 MIKEY-SAKKE I_MESSAGE.  It prints what each side holds: SK-ID, purpose and a key fingerprint,
 never a key.  Then it runs the MIKEY-TICKET exchange across two KMS domains (TS 33.328 B.2.2.3)
-over real HTTPS, with mutually authenticated Zk between the KMSs, and prints the hops.  It exits
-with status 1 if the two sides of any exchange do not hold the same key.
+over real HTTPS, with mutually authenticated Zk between the KMSs, and prints the hops; then seed
+001 (an IdM login, a CEK per user on one SIP session from the KMS, an S/MIME SIP body the MCPTT
+server opens, a KMS-pushed update: :mod:`mckm.impl.roles.cek.demo`) and seed 000 (an InterKMM
+each way through the MCX server over SIP, CSK and SPK hops: :mod:`mckm.impl.roles.interkmm.demo`).
+It exits with status 1 if the two sides of any exchange do not hold the same key.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from mckm.impl.crypto.uid import unix_to_ntp
 from mckm.impl.redact import fingerprint
 from mckm.impl.roles.cek.demo import cek_exchange
+from mckm.impl.roles.interkmm.demo import interkmm_exchange
 from mckm.impl.roles.kms import access_token, messages
 from mckm.impl.roles.kms.algorithms import standard
 from mckm.impl.roles.kms.client import ProvisioningClient
@@ -132,8 +136,9 @@ def _sent(holder: SealUser, sk_id: int) -> str:
 
 @click.command("demo")
 def demo() -> None:
-    """SEAL key distribution (SKM-S over HTTPS, a PCK and a GMK), then a MIKEY-TICKET exchange
-    across two KMS domains over HTTPS."""
+    """SEAL key distribution (SKM-S over HTTPS, a PCK and a GMK), a MIKEY-TICKET exchange
+    across two KMS domains over HTTPS, seed 001's CEKs for S/MIME SIP and seed 000's InterKMM
+    relay."""
     holders = _start_and_provision()
     alice, bob, sgms = holders[ALICE], holders[BOB], holders[SGMS]
     if not isinstance(sgms, GroupManagementServer):
@@ -162,5 +167,7 @@ def demo() -> None:
     ticket_ok = two_domain_exchange(click.echo)
     click.echo("KMS-managed CEKs for S/MIME-protected SIP (seed 001, TR 33.879):")
     cek_ok = cek_exchange(click.echo)
-    if not (pck_ok and gmk_ok and ticket_ok and cek_ok):
+    click.echo("InterKMM through the MCX server, CSK and SPK hops (seed 000, TR 33.880):")
+    interkmm_ok = interkmm_exchange(click.echo)
+    if not (pck_ok and gmk_ok and ticket_ok and cek_ok and interkmm_ok):
         raise SystemExit(1)
