@@ -191,6 +191,8 @@ class Burst:
     failed: list[str] = field(default_factory=list)
     #: answers other than 200 (none expected: a fault is a dead connection, never a refusal)
     errors: list[str] = field(default_factory=list)
+    #: what each failed request met (a reset, a closed connection, ...)
+    causes: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -205,9 +207,10 @@ class Burst:
                     user = queue.pop(0)
                 try:
                     got = self.deployment.keyprov(self.replica, user, self.at)
-                except (OSError, http.client.HTTPException):  # died under this request
+                except (OSError, http.client.HTTPException) as exc:  # died under this request
                     with self._lock:
                         self.failed.append(user)
+                        self.causes.append(f"{user}: {exc!r}")
                     return
                 except Exception as exc:  # a refusal, or keys the client does not accept
                     with self._lock:
@@ -224,7 +227,7 @@ class Burst:
     def wait_for(self, acknowledged: int, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while len(self.acknowledged) < acknowledged:
-            assert time.monotonic() < deadline, "the burst stalled before the kill"
+            assert time.monotonic() < deadline, f"the burst stalled: {self.causes}"
             time.sleep(0.005)
 
     def join(self) -> None:

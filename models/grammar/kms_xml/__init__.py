@@ -20,7 +20,7 @@ and the element.  The writers (``mckm.impl.roles.kms.messages``) validate what t
 from __future__ import annotations
 
 import re
-from functools import cache
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +48,21 @@ def _parser() -> Any:
                            huge_tree=False, remove_comments=True)
 
 
-@cache
+_BUILDING = threading.Lock()
+_PER_THREAD = threading.local()
+
+
 def schema() -> Any:
-    """The compiled validator of every schema in ``data/`` (built once)."""
-    return etree.XMLSchema(etree.parse(str(DRIVER), _parser()))
+    """The compiled validator of every schema in ``data/``, one per thread: libxml2 cannot
+    build two at once (concurrent first calls failed with "Document is not valid XML Schema"),
+    and a validator keeps the error log of its last run, which another thread's run would
+    overwrite.  Each is built once, under a lock."""
+    validator = getattr(_PER_THREAD, "schema", None)
+    if validator is None:
+        with _BUILDING:
+            validator = _PER_THREAD.schema = etree.XMLSchema(etree.parse(str(DRIVER),
+                                                                         _parser()))
+    return validator
 
 
 _CLARK = re.compile(r"\{([^}]*)\}")
