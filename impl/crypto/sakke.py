@@ -130,7 +130,8 @@ def p_table() -> FixedBaseTable:
 
 def prepare_p_table(window: int = 10) -> None:
     """Build the P table now with ``window`` (a KMS issuing many RSKs: 10 -> 103 rows x 512
-    points, about 2 s and 20 MB; [k]P then costs at most 103 mixed additions)."""
+    points: resident memory grew by about 100 MB and it took 0.7 s of CPU on the 2-core VM;
+    [k]P then costs at most 103 mixed additions)."""
     global _p_table
     if _p_table is not None and _p_table.window >= window:
         return
