@@ -129,3 +129,14 @@ def test_real_replay_the_not_replayed_mutant_accepts_one_send_twice() -> None:
         model.receive(raw, now=NOW + 1, sender_uri=ALICE)
     row = _row(A.INJECTIVE, "honest parties")
     assert any(m.name == mutant.name and m.killed for m in row.mutants)
+
+
+def test_secrecy_needs_the_addressing_only_against_a_compromised_ue() -> None:
+    """Not a restated guard: without ``addressed`` secrecy still holds among honest parties (the
+    honest initiator encrypts K to UID(IDRr)), but a compromised UE's message from Alice is
+    redirected to another receiver, who accepts a K the attacker can read."""
+    m = next(x for x in mutants(PROCEDURE) if x.name == "step 2: drop addressed")
+    assert A.World(m.procedure, A.ASSUMPTIONS[0]).solve(A.SECRECY) is None
+    world = A.World(m.procedure, A.ASSUMPTIONS[1])
+    model = world.solve(A.SECRECY)
+    assert model is not None and "replay of send" in " ".join(A.trace(world, model))
