@@ -57,6 +57,13 @@ class Ticketing:
 
 @pytest.fixture
 def ticketing(target: str, tmp_path: Path) -> Iterator[Ticketing]:
+    """Two `kms-serve` processes of KMS A, each on its own port."""
+    yield from _deploy(target, tmp_path, {"a1": 1, "a2": 1})
+
+
+def _deploy(target: str, tmp_path: Path, servers: dict[str, int]) -> Iterator[Ticketing]:
+    """A BSF and the `kms-serve` commands of KMS A named in ``servers``, each with its number
+    of replica processes, sharing the TPK and the store ``target``."""
     d, now = tmp_path, ntp_now()
     cas = {u: make_domain_ca(u) for u in (A, BSF_DOMAIN)}
     ca_files = {u: _ca_file(d, ca) for u, ca in cas.items()}
@@ -70,13 +77,13 @@ def ticketing(target: str, tmp_path: Path) -> Iterator[Ticketing]:
             BSF_DOMAIN, bsf_cert, bsf_key, str(ca_files[BSF_DOMAIN]), {A: str(ca_files[A])},
             str(contexts), ready_file=str(d / "bsf.ready")).to_json())
         bsf = _ready(d, "bsf", procs["bsf"])["port"]
-        for name in ("a1", "a2"):
+        for name, processes in servers.items():
             cert, key = _identity_files(d, cas[A], name)
             procs[name] = _spawn(d, name, "kms-serve", KmsServerConfig(
                 A, cert, key, str(ca_files[A]), f"127.0.0.1:{bsf}", BSF_DOMAIN,
                 str(ca_files[BSF_DOMAIN]), ready_file=str(d / f"{name}.ready"),
-                tpk_file=str(tpk), db=target).to_json())
-        ports = {name: _ready(d, name, procs[name])["ua_port"] for name in ("a1", "a2")}
+                tpk_file=str(tpk), db=target, processes=processes).to_json())
+        ports = {name: _ready(d, name, procs[name])["ua_port"] for name in servers}
         yield Ticketing(d, procs, ports, cas[A].cert_pem,
                         contexts_from_json(contexts.read_text()))
     finally:
@@ -162,3 +169,41 @@ def test_kill9_in_a_resolve_burst(ticketing: Ticketing, target: str) -> None:
     finally:
         store.close()
     assert t.procs["a2"].poll() is None and t.procs["bsf"].poll() is None
+
+
+def test_one_kms_serve_of_two_processes_refuses_replays_across_them(target: str,
+                                                                    tmp_path: Path) -> None:
+    """`processes: 2` in the config: one Ua port, two replica processes sharing the replay
+    table; each RESOLVE_INIT is resolved once and refused as a replay (MIKEY error 1) on a
+    fresh connection, which the kernel may give to either replica."""
+    deployment = _deploy(target, tmp_path, {"a2": 2})
+    t = next(deployment)
+    try:
+        for resolve_init, bob in _resolve_inits(t, 6):
+            with t.client("a2") as kms:
+                bob.receive_resolve_resp(kms.send(RequestType.TICKET_RESOLVE, resolve_init),
+                                         now=ntp_now())
+            for _ in range(3):
+                with t.client("a2") as kms:
+                    again = kms.post(RequestType.TICKET_RESOLVE, resolve_init)
+                assert again.status != 200 and error_numbers(again.body) == (REPLAY,)
+        children = Path(f"/proc/{t.procs['a2'].pid}/task/{t.procs['a2'].pid}/children")
+        assert len(children.read_text().split()) >= 2  # the replicas (and the resource tracker)
+    finally:
+        deployment.close()
+
+
+@pytest.mark.parametrize(("processes", "db", "tpk", "message"), [
+    (2, None, "tpk", "fields processes, db, tpk_file"),
+    (2, "kms.db", None, "fields processes, db, tpk_file"),
+    (0, None, None, "field processes: a positive integer"),
+])
+def test_a_config_that_cannot_replicate_is_refused_by_field(
+        processes: int, db: str | None, tpk: str | None, message: str) -> None:
+    from mckm.impl.errors import UsageError
+    from mckm.impl.roles.ticket.server import serve_kms
+
+    config = KmsServerConfig(A, "c.pem", "k.pem", "ca.pem", "127.0.0.1:1", BSF_DOMAIN, "b.pem",
+                             tpk_file=tpk, db=db, processes=processes)
+    with pytest.raises(UsageError, match=message):
+        serve_kms(config, on_ready=lambda line: None)

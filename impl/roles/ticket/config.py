@@ -97,6 +97,10 @@ class KmsServerConfig:
     #: the store (``mckm kms --db`` forms) whose replay table replicas of this KMS share, so
     #: one refuses a message another accepted; None: the replay cache is in this process only
     db: str | None = None
+    #: replica processes on the Ua (and Zk) ports (SO_REUSEPORT): more than one needs ``db``
+    #: and ``tpk_file``, so that every replica refuses the others' replays and opens their
+    #: tickets
+    processes: int = 1
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)

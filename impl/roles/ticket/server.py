@@ -22,6 +22,7 @@ SIGINT, writing a ready file (JSON: the bound ports) once listening; ``mckm tick
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -29,6 +30,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from mckm.impl.crypto.uid import unix_to_ntp
@@ -57,6 +59,7 @@ from mckm.impl.transport.https_ticket import (
     ua_endpoint,
     zk_endpoint,
 )
+from mckm.impl.transport.replicas import Replicas
 from mckm.impl.transport.ticket_http import (
     MIKEY_CONTENT_TYPE,
     UPSTREAM_FAILED,
@@ -218,8 +221,9 @@ class KmsService:
         self.stop()
 
 
-def build_kms(config: KmsServerConfig, observer: Observer | None = None) -> KmsService:
-    """The service a config describes (not started)."""
+def build_kms(config: KmsServerConfig, observer: Observer | None = None,
+              reuse_port: bool = False) -> KmsService:
+    """The service a config describes (not started); ``reuse_port``: one of its replicas."""
     identity = tls_identity(config.cert_file, config.key_file, config.ca_file)
     peers = [ZkPeer(p.uri, Path(p.ca_file).read_bytes(),
                     address(p.zk) if p.zk else None, p.trusted) for p in config.peers]
@@ -237,7 +241,15 @@ def build_kms(config: KmsServerConfig, observer: Observer | None = None) -> KmsS
     kms = Kms(config.uri, tpk=tpk, bsf=bsf, trust=trust_of(config.uri, peers),
               validity=config.validity, shared=shared)
     return KmsService(kms, identity, peers=peers, host=config.host, ua_port=config.ua_port,
-                      zk_port=config.zk_port, observer=observer)
+                      zk_port=config.zk_port, observer=observer, reuse_port=reuse_port)
+
+
+def kms_replica(config: KmsServerConfig, host: str, ua_port: int,
+                zk_port: int = 0) -> KmsService:
+    """One replica process of a KMS (a :data:`mckm.impl.transport.replicas.Build` once
+    ``config`` is bound)."""
+    return build_kms(replace(config, host=host, ua_port=ua_port, zk_port=zk_port, processes=1),
+                     reuse_port=True)
 
 
 def _run_until_signalled(ready_file: str | None, ports: Mapping[str, int],
@@ -253,9 +265,24 @@ def _run_until_signalled(ready_file: str | None, ports: Mapping[str, int],
 
 
 def serve_kms(config: KmsServerConfig, on_ready: Callable[[str], None] = print) -> None:
-    """Run one KMS until SIGTERM/SIGINT (main thread of a process)."""
-    with build_kms(config) as service:
-        _run_until_signalled(config.ready_file, service.ports, on_ready)
+    """Run one KMS until SIGTERM/SIGINT (main thread of a process), as ``config.processes``
+    replica processes when more than one."""
+    if not isinstance(config.processes, int) or config.processes < 1:
+        raise UsageError(f"field processes: a positive integer, not {config.processes!r}")
+    if config.processes == 1:
+        with build_kms(config) as service:
+            _run_until_signalled(config.ready_file, service.ports, on_ready)
+        return
+    if config.db is None or config.tpk_file is None:
+        raise UsageError("fields processes, db, tpk_file: replicas of a KMS share its replay "
+                         "cache (db) and its TPK (tpk_file), or one would accept another's "
+                         "replay (REQ-TKT-11) and refuse its tickets")
+    ports = (config.ua_port, config.zk_port) if config.peers else (config.ua_port,)
+    with Replicas(functools.partial(kms_replica, config), config.processes, config.host,
+                  ports) as replicas:
+        named = {"ua_port": replicas.ports[0],
+                 **({"zk_port": replicas.ports[1]} if config.peers else {})}
+        _run_until_signalled(config.ready_file, named, on_ready)
 
 
 def serve_bsf(config: BsfServerConfig, on_ready: Callable[[str], None] = print) -> None:
@@ -280,4 +307,5 @@ def refusal_text(error: HttpRefusal) -> str:
     return f"HTTP {error.status}: {error.reason}"
 
 
-__all__ = ["KmsService", "build_kms", "ntp_now", "refusal_text", "serve_bsf", "serve_kms"]
+__all__ = ["KmsService", "build_kms", "kms_replica", "ntp_now", "refusal_text", "serve_bsf",
+           "serve_kms"]
