@@ -43,23 +43,27 @@ def http_status(guard: Guard) -> int | None:
     return status if isinstance(status, int) else None
 
 
-def refusal_text(guard: Guard) -> str:
-    """What a refusal by ``guard`` carries: its MIKEY error, its HTTP status, or nothing."""
+def refusal_text(guard: Guard, protocol: str = "HTTP") -> str:
+    """What a refusal by ``guard`` carries: its MIKEY error, its ``protocol`` (HTTP or SIP)
+    status, or nothing."""
     status = http_status(guard)
     if guard.mikey_error is None and status is not None:
-        return f"HTTP {status}"
+        return f"{protocol} {status}"
     return error_text(guard.mikey_error)
 
 
-def guard_text(guard: Guard) -> str:
-    return f"`{guard.name}` ({refusal_text(guard)})"
+def guard_text(guard: Guard, protocol: str = "HTTP") -> str:
+    return f"`{guard.name}` ({refusal_text(guard, protocol)})"
 
 
 def refusal_kind(procedures: Sequence[Procedure]) -> str:
-    """``MIKEY error``, ``HTTP status`` or ``error``: what the guards of ``procedures`` carry."""
-    guards = [g for p in procedures for s in p.steps for g in s.guards]
-    kinds = {"MIKEY error" for g in guards if g.mikey_error is not None}
-    kinds |= {"HTTP status" for g in guards if http_status(g) is not None}
+    """``MIKEY error``, ``HTTP status``, ``SIP status`` or ``error``: what the guards of
+    ``procedures`` carry."""
+    kinds: set[str] = set()
+    for p in procedures:
+        guards = [g for s in p.steps for g in s.guards]
+        kinds |= {"MIKEY error" for g in guards if g.mikey_error is not None}
+        kinds |= {f"{p.status_protocol} status" for g in guards if http_status(g) is not None}
     return kinds.pop() if len(kinds) == 1 else "error"
 
 
@@ -89,7 +93,7 @@ def guards_for(procedures: Sequence[Procedure], rid: str) -> list[str]:
         for s in p.steps:
             for g in s.guards:
                 if g.requirement == rid:
-                    seen.setdefault((g.name, g.mikey_error), guard_text(g))
+                    seen.setdefault((g.name, g.mikey_error), guard_text(g, p.status_protocol))
         if p.unexpected.requirement == rid:
             key = ("unexpected", p.unexpected.mikey_error)
             seen.setdefault(key, f"{p.unexpected.reason} ({error_text(p.unexpected.mikey_error)})")
@@ -134,7 +138,8 @@ def _refusal_key(guard: Guard) -> tuple[int, int] | None:
 
 
 def errors_table(procedures: Sequence[Procedure]) -> str:
-    """MIKEY error (or HTTP status) | the guards that refuse with it and their requirements."""
+    """MIKEY error (or HTTP / SIP status) | the guards that refuse with it and their
+    requirements."""
     by_refusal: dict[tuple[int, int], dict[str, tuple[str, list[str]]]] = {}
     for p in procedures:
         for s in p.steps:
@@ -142,7 +147,7 @@ def errors_table(procedures: Sequence[Procedure]) -> str:
                 key = _refusal_key(g)
                 if key is not None:
                     entry = by_refusal.setdefault(key, {}).setdefault(
-                        f"`{g.name}`", (refusal_text(g), []))
+                        f"`{g.name}`", (refusal_text(g, p.status_protocol), []))
                     entry[1].append(g.requirement)
         u = p.unexpected
         if u.mikey_error is not None:

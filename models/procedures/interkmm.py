@@ -312,7 +312,7 @@ def _procedure(origin: str, destination: str) -> Procedure:
         policy=POLICY,
         outcome=f"the {destination.upper()} holds the {origin.upper()}'s KMM; each hop carried "
                 "it protected under its own key",
-        leaves_out=_LEAVES_OUT)
+        leaves_out=_LEAVES_OUT, status_protocol="SIP")
 
 
 IWF_TO_UE = _procedure("iwf", "ue")

@@ -155,6 +155,9 @@ class Procedure:
     policy: Mapping[str, Any] = field(default_factory=dict)
     outcome: str = ""
     leaves_out: tuple[str, ...] = ()
+    #: the protocol whose status codes the guards' ``http_status`` hold: HTTP for the KMSs
+    #: (TS 33.180 Annex D, TS 33.328 Annex A), SIP for a relay answering a SIP MESSAGE
+    status_protocol: str = "HTTP"
 
     def __post_init__(self) -> None:
         self.validate()

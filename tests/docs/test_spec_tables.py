@@ -68,3 +68,15 @@ def test_every_requirement_of_a_model_is_on_its_page(procedure: Procedure) -> No
     for rid, requirement in procedure.requirements.items():
         assert re.search(rf"^\| {re.escape(rid)} \| {re.escape(cell(requirement))} \|", text,
                          re.MULTILINE), f"{rid} is not a row of spec/{pages[0].name}"
+
+
+def test_status_codes_are_named_by_the_protocol_that_carries_them() -> None:
+    """The SKM-S answers over HTTP, the InterKMM relay over SIP: each table says which."""
+    from docs.spec_tables import errors_table, requirements_table
+    from mckm.models.procedures.interkmm import PROCEDURES as INTERKMM
+    from mckm.models.procedures.skm_s import PROCEDURE as SKMS
+
+    sip, http = errors_table(INTERKMM), errors_table([SKMS])
+    assert "| SIP 413 |" in sip and "HTTP" not in sip
+    assert "| HTTP 401 |" in http and "SIP" not in http
+    assert "refused by guard (SIP status)" in requirements_table(INTERKMM)
