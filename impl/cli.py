@@ -22,7 +22,9 @@ Any other exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
@@ -108,6 +110,23 @@ def _reason(exc: BaseException, subjects: list[str]) -> str:
     if is_refusal(exc):
         return f"{type(exc).__name__}: {exc}"
     return str(exc) or type(exc).__name__
+
+
+def serve_until_stopped(stop: Callable[[], None], tick: Callable[[], None] | None = None,
+                        every: float = 0.5) -> None:
+    """Block a serving command until Ctrl-C or SIGTERM (calling ``tick``, if any, every
+    ``every`` seconds), then say "stopping" and run ``stop`` (the servers' graceful stop)."""
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        while not stopped.wait(every):
+            if tick is not None:
+                tick()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        click.echo("stopping")
+        stop()
 
 
 def is_refusal(exc: BaseException) -> bool:

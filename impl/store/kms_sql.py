@@ -9,6 +9,7 @@ that is not a byte string is a :class:`~mckm.impl.errors.StoreError`.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Iterable, Sequence
 
 from mckm.impl.errors import StoreError, UsageError
@@ -42,21 +43,23 @@ def _int(value: object) -> int:
     return value
 
 
-class KmsSql:
+class KmsSql(abc.ABC):
     """The :class:`~mckm.impl.store.kms_store.KmsStore` methods over :meth:`_write` and
-    :meth:`_read`."""
+    :meth:`_read`, which each database's store implements."""
 
     location: str
 
+    @abc.abstractmethod
     def _write(self, statements: Iterable[Statement]) -> None:
         """Run ``statements`` in one transaction: all are stored or none."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _read(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        raise NotImplementedError
+        """The rows of one query."""
 
+    @abc.abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Release the connection(s)."""
 
     # -- community ---------------------------------------------------------------------------
 

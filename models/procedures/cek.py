@@ -354,17 +354,5 @@ PROCEDURE = Procedure(
     ),
 )
 
-#: the HTTP status of a refusal that no guard made: a field missing or ill-typed
-FIELD_REFUSAL_STATUS = 400
-#: the HTTP status of an unexpected message: a resource the table does not have
-UNEXPECTED_STATUS = 404
-
-
-def http_status(step: str | None, guard: str | None) -> int:
-    """The HTTP status of a refusal at ``step`` by ``guard`` (read from the model)."""
-    if step is None:
-        return UNEXPECTED_STATUS
-    for g in PROCEDURE.step(step).guards:
-        if g.name == guard and g.http_status is not None:
-            return g.http_status
-    return FIELD_REFUSAL_STATUS
+#: the HTTP status of a refusal at a step by a guard (:meth:`Procedure.http_status`)
+http_status = PROCEDURE.http_status

@@ -63,6 +63,12 @@ class MessageSpec:
                    frozenset(optional))
 
 
+#: the HTTP status of a refusal that no guard made: a field missing or ill-typed
+FIELD_REFUSAL_STATUS = 400
+#: the HTTP status of an unexpected message: a resource the table does not have
+UNEXPECTED_STATUS = 404
+
+
 @dataclass(frozen=True)
 class Guard:
     """A named check of a step.  ``detects`` tags the threats it is there to stop
@@ -180,6 +186,18 @@ class Procedure:
             if s.number == number:
                 return s
         raise KeyError(f"{self.name}: no step {number!r}")
+
+    def http_status(self, step: str | None, guard: str | None) -> int:
+        """The status an HTTP role answers a refusal at ``step`` by ``guard`` with: the
+        guard's, :data:`UNEXPECTED_STATUS` for a message the table does not expect (no such
+        resource in this state), :data:`FIELD_REFUSAL_STATUS` for a refusal no guard made (a
+        field missing or ill-typed)."""
+        if step is None:
+            return UNEXPECTED_STATUS
+        for g in self.step(step).guards:
+            if g.name == guard and g.http_status is not None:
+                return g.http_status
+        return FIELD_REFUSAL_STATUS
 
     def step_for(self, role: str, message: str, action: Action | None = None, *,
                  branch: bool = False, source: str | None = None) -> Step:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from mckm.bench.rollover import children
 from mckm.impl.errors import StoreError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms.algorithms import IbcAlgorithms, standard
@@ -368,19 +369,6 @@ def test_the_progress_line_on_a_log() -> None:
 
 def rollover_command(db: Path, *options: str) -> list[str]:
     return [*CLI, "kms", "rollover", "--db", str(db), "--kms-uri", KMS_URI, *options]
-
-
-def children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.add(int(entry.name))
-    return found
 
 
 def alive(pid: int) -> bool:

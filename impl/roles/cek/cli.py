@@ -10,14 +10,12 @@ through the boundary of :mod:`mckm.impl.cli` (one line naming the option, exit s
 from __future__ import annotations
 
 import os
-import signal
-import threading
 import urllib.parse
 from pathlib import Path
 
 import click
 
-from mckm.impl.cli import BoundaryGroup, CliError, reading
+from mckm.impl.cli import BoundaryGroup, CliError, reading, serve_until_stopped
 from mckm.impl.roles.cek.https import CekHttpsServer, CekPki, PushEndpoint, Pusher
 from mckm.impl.roles.cek.service import BASE_PATH, CekService
 from mckm.impl.roles.idm.https import JwksFetcher
@@ -49,16 +47,7 @@ def _run(server: HttpsServer, banner: str) -> None:
     """Serve until Ctrl-C or SIGTERM."""
     server.start()
     click.echo(banner)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        click.echo("stopping")
-        server.stop()
+    serve_until_stopped(server.stop)
 
 
 @click.group("cek", cls=BoundaryGroup)

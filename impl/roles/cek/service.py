@@ -28,10 +28,10 @@ from typing import Any, Protocol
 from mckm.impl.engine.machine import EffectContext, EffectRegistry, RoleMachine, Send
 from mckm.impl.engine.messages import DictMessage
 from mckm.impl.engine.refusal import StepRefused
-from mckm.impl.errors import DecodeError, MckmError, PolicyError, StoreError, UsageError
+from mckm.impl.errors import DecodeError, MckmError, StoreError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.cek import wire
-from mckm.impl.roles.kms.access_token import AccessToken, TokenVerifier
+from mckm.impl.roles.kms.access_token import AccessToken, TokenFacts, TokenVerifier
 from mckm.impl.roles.kms.model import KMS_SCOPE
 from mckm.impl.store.kms_store import CekRecord, DuplicateError, KmsStore
 from mckm.models.procedures import cek as model
@@ -62,7 +62,7 @@ class Pushes(Protocol):
 
 
 @dataclass
-class CekKmsFacts:
+class CekKmsFacts(TokenFacts):
     """The facts the ``kms`` guards read for one request (``CEK_KMS_PREDICATES``)."""
 
     store: KmsStore
@@ -70,31 +70,10 @@ class CekKmsFacts:
     clock: Callable[[], float]
     _claims: dict[str, AccessToken] = field(default_factory=dict)
     _refused: dict[str, str] = field(default_factory=dict)
+    token_required = "a KMS access token is required (Authorization: Bearer ...)"
 
-    def _token(self, token: Any) -> AccessToken | None:
-        if not isinstance(token, str) or not token:
-            return None
-        if token not in self._claims and token not in self._refused:
-            try:
-                self._claims[token] = self.verifier.verify(token, self.clock())
-            except PolicyError as exc:  # the verifier's reason becomes the guard's verdict
-                self._refused[token] = str(exc)
-        return self._claims.get(token)
-
-    def token_valid(self, token: Any, now: int) -> Verdict:
-        claims = self._token(token)
-        if claims is None:
-            return Verdict.no(self._refused.get(str(token), "a KMS access token is required "
-                                                "(Authorization: Bearer ...)"))
-        return YES if claims.expires > now else Verdict.no("the access token has expired")
-
-    def token_scopes(self, token: Any) -> frozenset[str]:
-        claims = self._token(token)
-        return frozenset() if claims is None else claims.scopes
-
-    def token_subject(self, token: Any) -> str:
-        claims = self._token(token)
-        return "" if claims is None else claims.subject
+    def token_time(self) -> float:
+        return self.clock()
 
     def cek_live_for(self, user: Any, session: Any) -> bool:
         return self.store.cek_live(str(user), str(session)) is not None

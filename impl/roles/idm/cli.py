@@ -8,16 +8,14 @@ prompt, never from the command line (which other users of the machine can read).
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import sys
-import threading
 import time
 from pathlib import Path
 
 import click
 
-from mckm.impl.cli import BoundaryGroup, CliError, reading
+from mckm.impl.cli import BoundaryGroup, CliError, reading, serve_until_stopped
 from mckm.impl.roles.idm import client
 from mckm.impl.roles.idm.config import IdmConfig, hash_password
 from mckm.impl.roles.idm.https import IdmHttpsServer
@@ -65,19 +63,14 @@ def serve(config_file: Path, host: str, port: int, ca_out: Path | None,
     server.start()
     click.echo(f"IdM {role.issuer} (users: {len(config.users)}, clients: "
                f"{len(config.clients)}); JWKS at {role.issuer}/jwks; Ctrl-C stops")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    next_rollover = time.monotonic() + rollover_every if rollover_every else float("inf")
-    try:
-        while not stop.wait(0.5):
-            if time.monotonic() >= next_rollover:
-                click.echo(f"signing key rolled over to {role.keys.rollover(time.time())}")
-                next_rollover += rollover_every or 0
-    except KeyboardInterrupt:
-        pass
-    finally:
-        click.echo("stopping")
-        server.stop()
+    next_rollover = [time.monotonic() + rollover_every if rollover_every else float("inf")]
+
+    def roll() -> None:
+        if time.monotonic() >= next_rollover[0]:
+            click.echo(f"signing key rolled over to {role.keys.rollover(time.time())}")
+            next_rollover[0] += rollover_every or 0
+
+    serve_until_stopped(server.stop, roll)
 
 
 @idm.command("hash-password")

@@ -25,6 +25,7 @@ guard ``token-valid`` with the reason below; scope and subject are the model's 4
 
 from __future__ import annotations
 
+import abc
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from joserfc.jws import JWSRegistry
 from joserfc.util import urlsafe_b64decode
 
 from mckm.impl.errors import PolicyError
+from mckm.models.procedures.verdict import YES, Verdict
 
 ALG = "ES256"
 REQ = "REQ-SKMS-20"
@@ -254,6 +256,62 @@ class TokenVerifier:
         return AccessToken(subject, frozenset(scope.split()), exp, claims["iss"], self.audience)
 
 
-__all__ = ["ALG", "LEEWAY", "MAX_LIFETIME", "MC_ID_CLAIM", "P256_ORDER", "REGISTRY",
-           "AccessToken", "KeySource", "TokenVerifier", "issue", "key_set", "sign",
-           "signing_key"]
+class TokenFacts(abc.ABC):
+    """The token predicates of a KMS's guards (``TokenValid``, ``TokenScopes``,
+    ``TokenSubject``) over one request: each token verified once by ``verifier`` at
+    :meth:`token_time`, the verifier's reason kept as the guard's verdict.  Mixed into the facts
+    dataclasses of the SKM-S and the CEK service, which declare ``verifier``, ``_claims`` and
+    ``_refused``."""
+
+    verifier: TokenVerifier
+    _claims: dict[str, AccessToken]
+    _refused: dict[str, str]
+    #: the verdict when the request carries no token
+    token_required = "an access token is required (Authorization: Bearer ...)"
+
+    @abc.abstractmethod
+    def token_time(self) -> float:
+        """Now, by the clock the tokens are checked against."""
+
+    def _token(self, token: Any) -> AccessToken | None:
+        """The verified claims of ``token``, or None (the reason kept for the verdict)."""
+        if not isinstance(token, str) or not token:
+            return None
+        if token not in self._claims and token not in self._refused:
+            try:
+                self._claims[token] = self.verifier.verify(token, self.token_time())
+            except PolicyError as exc:  # the verifier's reason becomes the guard's verdict
+                self._refused[token] = str(exc)
+        return self._claims.get(token)
+
+    def token_valid(self, token: Any, now: int) -> Verdict:
+        claims = self._token(token)
+        if claims is None:
+            return Verdict.no(self._refused.get(str(token), self.token_required))
+        return YES if claims.expires > now else Verdict.no("the access token has expired")
+
+    def token_scopes(self, token: Any) -> frozenset[str]:
+        claims = self._token(token)
+        return frozenset() if claims is None else claims.scopes
+
+    def token_subject(self, token: Any) -> str:
+        claims = self._token(token)
+        return "" if claims is None else claims.subject
+
+
+__all__ = [
+    "ALG",
+    "LEEWAY",
+    "MAX_LIFETIME",
+    "MC_ID_CLAIM",
+    "P256_ORDER",
+    "REGISTRY",
+    "AccessToken",
+    "KeySource",
+    "TokenFacts",
+    "TokenVerifier",
+    "issue",
+    "key_set",
+    "sign",
+    "signing_key",
+]

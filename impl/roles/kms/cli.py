@@ -12,10 +12,8 @@ from __future__ import annotations
 import functools
 import json
 import os
-import signal
 import socket
 import tempfile
-import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from mckm.impl.cli import BoundaryGroup, CliError, reading
+from mckm.impl.cli import BoundaryGroup, CliError, reading, serve_until_stopped
 from mckm.impl.roles.idm.https import JwksFetcher
 from mckm.impl.roles.kms import access_token
 from mckm.impl.roles.kms.algorithms import standard
@@ -246,17 +244,12 @@ def serve(host: str, port: int, db_path: str, kms_uri: str, key_period: int, key
                + (f", {processes} processes" if processes > 1 else "") + "); Ctrl-C stops")
     if ca_out is not None and identity.ca_pem:
         click.echo(f"clients trust the CA in {ca_out}")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        click.echo("stopping")
+
+    def stop() -> None:
         server.stop()
         store.close()
+
+    serve_until_stopped(stop)
 
 
 @kms.command("enrol")

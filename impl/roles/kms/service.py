@@ -38,9 +38,9 @@ from mckm.impl.engine import (
     Send,
     StepRefused,
 )
-from mckm.impl.errors import DecodeError, MckmError, PolicyError, UsageError
+from mckm.impl.errors import DecodeError, MckmError, UsageError
 from mckm.impl.roles.kms import messages
-from mckm.impl.roles.kms.access_token import AccessToken, TokenVerifier
+from mckm.impl.roles.kms.access_token import AccessToken, TokenFacts, TokenVerifier
 from mckm.impl.roles.kms.model import KMS_SCOPE, KmsCertificate, TransportKeys
 from mckm.impl.roles.kms.role import KmsRole
 from mckm.models.grammar.kms_xml import EXT_NS
@@ -264,41 +264,18 @@ def decode_response(name: str, document: bytes) -> DictMessage:
 
 
 @dataclass
-class KmsFacts:
+class KmsFacts(TokenFacts):
     """The facts the KMS's guards and answer writes read for one request: the
     ``SkmsKmsFacts`` protocol generated from the declarations (``SKMS_KMS_PREDICATES``)."""
 
     role: KmsRole
     verifier: TokenVerifier
     _claims: dict[str, AccessToken] = field(default_factory=dict)
-
     _refused: dict[str, str] = field(default_factory=dict)
+    token_required = "an IdMS access token is required (Authorization: Bearer ...)"
 
-    def _token(self, token: Any) -> AccessToken | None:
-        """The verified claims of ``token``, or None (the reason kept for the verdict)."""
-        if not isinstance(token, str) or not token:
-            return None
-        if token not in self._claims and token not in self._refused:
-            try:
-                self._claims[token] = self.verifier.verify(token, self.role.clock())
-            except PolicyError as exc:  # the verifier's reason becomes the guard's verdict
-                self._refused[token] = str(exc)
-        return self._claims.get(token)
-
-    def token_valid(self, token: Any, now: int) -> Verdict:
-        claims = self._token(token)
-        if claims is None:
-            return Verdict.no(self._refused.get(str(token), "an IdMS access token is required "
-                                                "(Authorization: Bearer ...)"))
-        return YES if claims.expires > now else Verdict.no("the access token has expired")
-
-    def token_scopes(self, token: Any) -> frozenset[str]:
-        claims = self._token(token)
-        return frozenset() if claims is None else claims.scopes
-
-    def token_subject(self, token: Any) -> str:
-        claims = self._token(token)
-        return "" if claims is None else claims.subject
+    def token_time(self) -> float:
+        return self.role.clock()
 
     def enrolled(self, user: Any) -> bool:
         return isinstance(user, str) and self.role.transport_keys(user) is not None
