@@ -118,6 +118,25 @@ CASES: dict[str, tuple[str, str, int, str]] = {
         1,
         "NOTE: The KMS can cache the key.\n",
     ),
+    # model-aware rules (issue 18); more cases in tests/lint/test_model_rules.py
+    "model-numbers": (
+        "The KMS returns MIKEY error 9 (Invalid ID).\n",
+        "'Invalid ID' is 7, not 9",
+        1,
+        "The KMS returns MIKEY error 7 (Invalid ID).\n",
+    ),
+    "model-purpose": (
+        "The GMK purpose value is 2.\n",
+        "purpose value of GMK is 0, not 2",
+        1,
+        "The GMK purpose value is 0.\n",
+    ),
+    "model-key-id": (
+        "The 4 least significant bits of the SK-ID shall indicate the purpose of the key.\n",
+        "not the 4 least significant bits",
+        1,
+        "The 4 most significant bits of the SK-ID shall indicate the purpose of the key.\n",
+    ),
 }
 
 

@@ -10,7 +10,10 @@ The vocabulary is that of ``mckm.models.grammar`` merged with ``impl/lint/data/v
   (warning, nearest suggested);
 * "the X payload" in a step or paragraph that names a message whose payload list (RFC notation)
   does not contain X, e.g. an ``IDi`` payload in a MIKEY-TICKET ``RESOLVE_INIT_PSK``, which carries
-  ``IDR`` payloads only (warning, the message's payload list suggested).
+  ``IDR`` payloads only (warning, the message's payload list suggested).  A name a procedure
+  model gives another data type is checked against that data type's grammar rule when the text
+  names it: in a MIKEY-SAKKE text the ``I_MESSAGE`` is data type SAKKE (RFC 6509 2.1, the SEAL
+  model's I_MESSAGE), which carries no KEMAC.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.model_facts import DATA_TYPES, model_messages, rule_payloads
 from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import structure
 from mckm.impl.lint.textutil import nearest
 from mckm.impl.lint.vocabulary import vocabulary
 
 ID = "message-name"
+
+DATA_TYPE_NAMES = frozenset(v.name for v in DATA_TYPES.values)
 
 NAME = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![\w-])")
 _PAYLOAD = re.compile(r"(?<![\w-])([A-Z]{2,6}[a-z]{0,6}|[A-Z]|[A-Z]+_[A-Z_]+)\s+payloads?\b")
@@ -59,6 +65,28 @@ def blocks(doc: Document, lines: list[int]) -> list[tuple[int, int]]:
         if not out or out[-1] != block:
             out.append(block)
     return out
+
+
+def _layout(msg: str, text: str, ctx: Context) -> tuple[frozenset[str], str, str]:
+    """The payloads message ``msg`` may hold, the clause and the notation that say so.
+
+    A name that a procedure model maps to another data type (``I_MESSAGE`` of the SEAL model
+    is the MIKEY-SAKKE data type ``SAKKE``, RFC 6509 2.1) takes that data type's grammar rule
+    when the text names the data type; otherwise every variant the vocabulary lists counts."""
+    vocab = ctx.vocabulary
+    if msg not in DATA_TYPE_NAMES:  # a data type's own name is its grammar rule already
+        rules = [
+            m.rule for m in model_messages().get(msg, ()) if _mentions(text, m.rule.name)
+        ]
+        if rules:
+            allowed = frozenset().union(*(rule_payloads(r) for r in rules))
+            clause = "; ".join(f"{r.clause}, data type {r.name}" for r in rules)
+            return allowed, clause, " | ".join(r.structure for r in rules)
+    return vocab.structures[msg], vocab.sources.get(msg, ""), " | ".join(vocab.notations[msg])
+
+
+def _mentions(text: str, word: str) -> bool:
+    return re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
@@ -105,13 +133,13 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 continue
             if name not in vocab.payloads or not messages:
                 continue
-            if any(name in vocab.structures[msg] for msg in messages):
+            layouts = {msg: _layout(msg, text, ctx) for msg in sorted(messages)}
+            if any(name in layouts[msg][0] for msg in layouts):
                 continue
             msg = sorted(messages)[0]
-            source = vocab.sources.get(msg, "")
-            layout = " | ".join(vocab.notations[msg])
-            kin = sorted(p for p in vocab.structures[msg] if p[:2] == name[:2])
-            hint = " or ".join(kin) if kin else nearest(name, vocab.structures[msg], limit=3)
+            allowed, source, layout = layouts[msg]
+            kin = sorted(p for p in allowed if p[:2] == name[:2])
+            hint = " or ".join(kin) if kin else nearest(name, allowed, limit=3)
             yield finding(
                 doc,
                 ID,

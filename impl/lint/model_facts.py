@@ -1,0 +1,108 @@
+"""What the model-aware lint rules read from ``models/``, each fact with the clause it cites.
+
+Nothing here states a fact: every number, name, width and step is read from the grammar
+(:mod:`mckm.models.grammar`: data types, payload types, error numbers, payload presence rules),
+the policy (:mod:`mckm.models.policy`: key purposes and the SK-ID bit layout) or the procedure
+models (:mod:`mckm.models.procedures.registry`).  The procedure models are imported on first
+use only (they pull in z3), so a document that names no MIKEY message does not pay for them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
+
+from mckm.models.grammar.dsl import Namespace, Value
+from mckm.models.grammar.messages import RULES, MessageRule
+from mckm.models.grammar.namespaces import DATA_TYPE, ERROR_NO, ID_ROLE, PAYLOAD_TYPE
+
+if TYPE_CHECKING:
+    from mckm.models.procedures.model import Procedure
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def normal(name: str) -> str:
+    """A name compared without case, spaces, hyphens or quotes ("Auth failure" = "auth-failure")."""
+    return re.sub(r"[\s\-_'\"‘’“”.]+", "", name).casefold()
+
+
+def cite(ns: Namespace, value: Value) -> str:
+    """How a finding cites one namespace value: ``Error no 7 'Invalid ID' (RFC 3830 6.12)``."""
+    return f"{ns.name} {value.value} '{value.name}' ({value.clause or ns.clause})"
+
+
+def by_name(ns: Namespace, name: str) -> Value | None:
+    """The value of ``ns`` called ``name`` (compared by :func:`normal`), or None."""
+    return _names(ns).get(normal(name))
+
+
+@cache
+def _names(ns: Namespace) -> dict[str, Value]:
+    out: dict[str, Value] = {}
+    for v in ns.values:
+        out.setdefault(normal(v.name), v)
+        if v.ident:
+            out.setdefault(normal(v.ident), v)
+    return out
+
+
+def by_number(ns: Namespace, number: int) -> Value | None:
+    return ns.by_value.get(number)
+
+
+#: The namespaces a contribution states numbers of.
+ERRORS, DATA_TYPES, PAYLOAD_TYPES = ERROR_NO, DATA_TYPE, PAYLOAD_TYPE
+
+
+def rule_payloads(rule: MessageRule) -> frozenset[str]:
+    """The payload names a grammar presence rule's notation lists (``HDR, T, [IDRi], ...``)."""
+    return frozenset(_NAME.findall(rule.structure))
+
+
+def grammar_rule(data_type: str) -> MessageRule | None:
+    """The grammar's presence rule of the data type called ``data_type`` (``SAKKE``)."""
+    for r in RULES:
+        if r.name == data_type:
+            return r
+    return None
+
+
+@dataclass(frozen=True)
+class ModelMessage:
+    """A message name as a procedure model uses it, and the grammar rule of its data type."""
+
+    name: str
+    procedure: str
+    rule: MessageRule
+
+
+@lru_cache(maxsize=1)
+def procedures() -> tuple[Procedure, ...]:
+    """Every registered procedure model (imported on first use)."""
+    from mckm.models.procedures.registry import PROCEDURES
+
+    return PROCEDURES
+
+
+@lru_cache(maxsize=1)
+def model_messages() -> dict[str, tuple[ModelMessage, ...]]:
+    """Message name -> the grammar rules the procedure models give it where the name is not a
+    data type's own (``I_MESSAGE`` in the SEAL model is data type ``SAKKE``, RFC 6509 2.1)."""
+    out: dict[str, list[ModelMessage]] = {}
+    for proc in procedures():
+        for msg in proc.messages:
+            if msg.layout is None or msg.layout.data_type == msg.name:
+                continue
+            rule = grammar_rule(msg.layout.data_type)
+            if rule is not None and all(m.rule is not rule for m in out.get(msg.name, [])):
+                out.setdefault(msg.name, []).append(ModelMessage(msg.name, proc.name, rule))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def id_role_meaning(payload: str) -> str:
+    """Who an IDR role form names, from the ID role namespace (``IDRi`` -> ``Initiator``)."""
+    v = by_name(ID_ROLE, payload)
+    return v.meaning if v is not None else ""
