@@ -206,6 +206,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "smime": ("mckm.impl.smime.cli:smime", "Protect or open a SIP body as S/MIME under a CEK."),
     "cek": ("mckm.impl.roles.cek.cli:cek", "Serve seed 001's KMS CEKs; an MCPTT server."),
     "prove": ("mckm.proofs.cli:prove", "Prove the models' invariants with z3 and kill mutants."),
+    "segy": ("mckm.impl.segy.cli:segy", "Simulate seed 003's SeGy approaches; judge its claims."),
 }
 
 
