@@ -22,6 +22,7 @@ from mckm.impl.cli import BoundaryGroup, CliError, reading
 from mckm.impl.codec.decoder import decode as decode_bytes
 from mckm.impl.codec.describe import describe as describe_text
 from mckm.impl.codec.encoder import encode as encode_message
+from mckm.impl.codec.export import export_cmd
 from mckm.impl.codec.jsonform import message_from_json, message_to_json
 from mckm.impl.errors import UsageError
 from mckm.impl.transport.sdp_mikey import mikey_for_media
@@ -83,6 +84,9 @@ def _source(source: str) -> tuple[str, bytes]:
 @click.group("codec", cls=BoundaryGroup)
 def codec() -> None:
     """Decode, encode and describe MIKEY messages (RFC 3830, 6043, 6509; TS 33.180)."""
+
+
+codec.add_command(export_cmd)
 
 
 @codec.command("decode")
