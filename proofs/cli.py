@@ -16,6 +16,7 @@ from mckm.proofs import (
     interkmm,
     replay_invariant,
     seal_acceptance,
+    segy,
     sk_id,
     skm_s,
     ticket_trust,
@@ -32,6 +33,7 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
     "skm-s": skm_s.prove,
     "cek": cek.prove,
     "interkmm": interkmm.prove,
+    "segy": segy.prove,
 }
 
 

@@ -84,6 +84,10 @@ class Approach:
     integrates: tuple[str, ...]
     clear: tuple[str, ...]
     cites: dict[str, str]
+    #: with ``in-band name`` attribution, the names an MC client accepts in band from the
+    #: SeGy's identity: those of the signer's own security domain (seed 003 7.8.5.4 D5-2: "this
+    #: only impacts its own domain"), or ``any``
+    in_band_scope: Literal["signer-domain", "any"] = "signer-domain"
 
     @property
     def host_domain(self) -> bool:

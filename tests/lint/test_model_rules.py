@@ -14,7 +14,7 @@ from mckm.models.policy.key_id import PURPOSE_BITS, RANDOM_BITS
 from mckm.models.policy.key_purposes import PURPOSES
 
 SEEDS = sorted((Path(__file__).parents[1] / "data" / "seeds").glob("*.txt"))
-MODEL_RULES = ("model-numbers", "model-purpose", "model-key-id")
+MODEL_RULES = ("model-numbers", "model-purpose", "model-key-id", "model-identity")
 
 
 def run(rules: tuple[str, ...] | str, text: str) -> list[Finding]:
@@ -120,6 +120,78 @@ def test_key_id_rule_ignores_other_bit_fields() -> None:
 # ---- the seeds: no false model findings
 
 
-def test_seeds_have_no_model_findings() -> None:
+def test_seeds_have_no_false_model_findings() -> None:
     assert len(SEEDS) == 5
-    assert lint_paths(SEEDS, select_rules(MODEL_RULES)) == []
+    found = lint_paths(SEEDS, select_rules(MODEL_RULES))
+    # the one finding is seed 002's real defect (test_seed_002_step_5_is_a_real_defect)
+    assert [(Path(f.file).name[:3], f.line, f.rule) for f in found] == [
+        ("002", 111, "model-identity")
+    ]
+
+
+# ---- a step list as a flow: what a step receives, which identity a check compares
+
+SEAL_STEPS = """6.Y.2
+Common Key Distribution Method
+1.
+The initiating entity sends the MIKEY-SAKKE I_MESSAGE to the receiving entity.
+2.
+The receiving entity converts the {field} to a UID and uses it to check the signature.
+"""
+
+
+def test_signature_checked_with_the_wrong_identity() -> None:
+    found = run("model-identity", SEAL_STEPS.format(field="recipient field (IDRr)"))
+    assert len(found) == 1, found
+    f = found[0]
+    assert f.line == 6 and "responder's identity" in f.message
+    assert "guard signed-by-initiator (REQ-SEAL-KD-10" in f.message
+    assert "seal-key-distribution" in f.message and "TS 33.434 6.Y.2" in f.message
+    assert f.suggestion == "the initiator's identity (IDRi)"
+    assert run("model-identity", SEAL_STEPS.format(field="initiator field (IDRi)")) == []
+
+
+TICKET_STEPS = """B.2.2.2.2
+Procedures
+1.
+The responder sends a RESOLVE_INIT_PSK message to the KMS.
+2.
+The KMS verifies that one of the identities in the received USS matches the identity of the {who}.
+3.
+The KMS generates the RESOLVE_RESP message and sends it to the responder.
+4.
+The responder receives the {msg} message.
+"""
+
+
+def test_uss_match_compares_the_responder() -> None:
+    found = run("model-identity", TICKET_STEPS.format(who="initiator", msg="RESOLVE_RESP"))
+    assert len(found) == 1, found
+    assert "guard uss-match (REQ-TKT-08" in found[0].message
+    assert "IDRr (Responder)" in found[0].message
+    assert run("model-identity", TICKET_STEPS.format(who="responder", msg="RESOLVE_RESP")) == []
+
+
+def test_a_step_receives_what_nobody_sent() -> None:
+    text = TICKET_STEPS.format(who="responder", msg="REQUEST_RESP")
+    found = run("message-flow", text)
+    assert len(found) == 1 and found[0].line == 10, found
+    assert "receives REQUEST_RESP, which no earlier step sends" in found[0].message
+    assert found[0].suggestion == "RESOLVE_RESP"
+
+
+def test_model_procedures_cover_every_mikey_model() -> None:
+    from mckm.impl.lint.model_facts import procedures
+    from mckm.models.procedures.registry import PROCEDURES
+
+    mikey = {p.name for p in PROCEDURES if any(m.grammar.startswith("mikey") for m in p.messages)}
+    assert mikey == {p.name for p in procedures()}
+
+
+def test_seed_002_step_5_is_a_real_defect() -> None:
+    # seed 002 B.2.2.2 step 5 matches the USS against "the public identity of the initiator";
+    # the model (and spec/mikey-ticket.md, "Differences from the seed") match IDRr
+    seed = next(p for p in SEEDS if p.name.startswith("002_"))
+    found = lint_paths([seed], select_rules(("model-identity",)))
+    assert [(f.line, f.rule) for f in found] == [(111, "model-identity")]
+    assert "uss-match" in found[0].message

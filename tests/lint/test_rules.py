@@ -137,6 +137,14 @@ CASES: dict[str, tuple[str, str, int, str]] = {
         1,
         "The 4 most significant bits of the SK-ID shall indicate the purpose of the key.\n",
     ),
+    "model-identity": (
+        "The UE sends the MIKEY-SAKKE I_MESSAGE.\nThe receiving entity checks the signature "
+        "with the UID of the responder.\n",
+        "guard signed-by-initiator",
+        2,
+        "The UE sends the MIKEY-SAKKE I_MESSAGE.\nThe receiving entity checks the signature "
+        "with the UID of the initiator.\n",
+    ),
 }
 
 

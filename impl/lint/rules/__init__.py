@@ -30,6 +30,7 @@ MODULES: tuple[str, ...] = (
     "model_numbers",
     "model_purpose",
     "model_key_id",
+    "model_identity",
     "term_variants",
     "abbreviations",
     "spelling",
