@@ -421,6 +421,142 @@ benchmark("ticket-http-stub-request",
           "(client and server threads in one process)")(stub_request)
 
 
+# -- the KMS role alone (sans-IO), for instruction counts per resolve ------------------------
+
+#: distinct RESOLVE_INIT_PSKs built by the setup; they come round again after a fresh replay
+#: cache (each would otherwise be refused as a replay)
+ROLE_MESSAGES = 256
+
+
+def _role_world(responder: str) -> tuple[dict[str, object], list[bytes], int]:
+    """KMS_A and KMS_B as sans-IO roles (a Zn answer cached as :class:`RemoteBsf` caches it,
+    from an in-process BSF), one ticket of ALICE for ``responder`` and ROLE_MESSAGES distinct
+    RESOLVE_INIT_PSKs of it for ``responder``'s KMS."""
+    from mckm.impl.roles.bsf import Bsf
+    from mckm.impl.roles.ticket.endpoints import Initiator, Kms, Responder
+    from mckm.impl.roles.ticket.loopback import fresh_context
+    from mckm.impl.roles.ticket.server import ntp_now
+    from mckm.impl.roles.ticket.zn import RemoteBsf
+    from mckm.models.policy.trust import TrustRelation
+
+    now = ntp_now()
+    home = {ALICE: KMS_A, BOB_A: KMS_A, BOB_B: KMS_B}
+    contexts = {uri: fresh_context(uri, now) for uri in home}
+    bsf = Bsf()
+    for context in contexts.values():
+        bsf.provision(context)
+
+    class _LocalZn:  # what BsfClient answers, without the socket
+        def lookup(self, b_tid: str, naf_id: bytes) -> object:
+            return bsf.lookup(b_tid, naf_id, now=now)
+
+        def close(self) -> None:
+            pass
+
+    trust = TrustRelation.of([(KMS_A, KMS_B)], mutual=True)
+    kms: dict[str, object] = {uri: Kms(uri, tpk=os.urandom(32),
+                                       bsf=RemoteBsf(_LocalZn()),  # type: ignore[arg-type]
+                                       trust=trust)
+                              for uri in (KMS_A, KMS_B)}
+    alice = Initiator(ALICE, KMS_A, contexts[ALICE])
+    issuer = kms[KMS_A]
+    assert isinstance(issuer, Kms)
+    transfer_init = alice.receive_request_resp(
+        issuer.receive_request(alice.request_ticket(responder, now=now), now=now), now=now)
+    messages = [Responder(responder, home[responder], contexts[responder])
+                .receive_transfer_init(transfer_init, now=now).octets
+                for _ in range(ROLE_MESSAGES)]
+    return kms, messages, now
+
+
+def role_resolve(responder: str) -> Operation:
+    """One RESOLVE_INIT_PSK through the KMS role(s), no transport: KMS_A alone (ONE_DOMAIN
+    steps 4-7), or KMS_B's steps 4-7, KMS_A's Zk steps 8-10 and KMS_B's 11-12 (TWO_DOMAINS);
+    the answer is checked to be a RESOLVE_RESP.  After ROLE_MESSAGES the replay caches start
+    empty again (a few instructions, once per ROLE_MESSAGES operations)."""
+    from mckm.impl.engine.replay import ReplayCache
+    from mckm.impl.roles.ticket.endpoints import Forward, Kms
+    from mckm.impl.roles.ticket.wire import TicketView, ZkLink
+
+    kms, messages, now = _role_world(responder)
+    kms_a, kms_r = kms[KMS_A], kms[KMS_B if responder == BOB_B else KMS_A]
+    assert isinstance(kms_a, Kms) and isinstance(kms_r, Kms)
+    to_a, to_b = ZkLink(KMS_B, True, KMS_A), ZkLink(KMS_A, True, KMS_B)
+    turn = itertools.cycle(range(len(messages)))
+
+    def op() -> object:
+        i = next(turn)
+        if i == 0:
+            kms_a.replay_cache, kms_r.replay_cache = ReplayCache(), ReplayCache()
+        out = kms_r.receive_resolve(messages[i], now=now)
+        if isinstance(out, Forward):
+            answer = kms_a.receive_zk_resolve(out.octets, to_a, now=now)
+            out = kms_r.complete(out, answer, to_b, now=now)
+        return TicketView.decode(out, expect="RESOLVE_RESP")
+
+    return op
+
+
+@benchmark("ticket-kms-resolve-one",
+           "KMS role alone: RESOLVE_INIT_PSK -> RESOLVE_RESP at the issuing KMS (sans-IO)")
+def role_resolve_one() -> Operation:
+    return role_resolve(BOB_A)
+
+
+@benchmark("ticket-kms-resolve-two",
+           "KMS roles alone: KMS_R steps 4-7, KMS_I Zk 8-10, KMS_R 11-12 (sans-IO)")
+def role_resolve_two() -> Operation:
+    return role_resolve(BOB_B)
+
+
+def https_resolve(responder: str) -> Operation:
+    """One RESOLVE_INIT_PSK over HTTPS to ``responder``'s KMS (the loopback world's server
+    threads; the client, a kept-alive :class:`TicketHttpClient`, in the calling thread); a
+    refusal raises.  After ROLE_MESSAGES the KMSs' replay caches start empty again.  Under
+    callgrind with ``--separate-threads=yes`` the calling thread is the client's side and the
+    others the servers' (the KMSs, the BSF's acceptor)."""
+    import atexit
+
+    from mckm.impl.engine.replay import ReplayCache
+    from mckm.impl.roles.ticket.loopback import start_loopback
+    from mckm.impl.roles.ticket.server import ntp_now
+    from mckm.impl.roles.ticket.ue_http import fetch_ticket
+
+    world = start_loopback({ALICE: KMS_A, BOB_A: KMS_A, BOB_B: KMS_B})
+    atexit.register(world.close)
+    now = ntp_now()
+    kms_i = world.ua_client(KMS_A)
+    transfer_init = fetch_ticket(world.initiator(ALICE), kms_i, responder, now=now)
+    kms_i.close()
+    messages = [world.responder(responder).receive_transfer_init(transfer_init, now=now).octets
+                for _ in range(ROLE_MESSAGES)]
+    client = world.ua_client(world.home[responder])
+    atexit.register(client.close)
+    turn = itertools.cycle(range(len(messages)))
+
+    def op() -> object:
+        i = next(turn)
+        if i == 0:
+            for service in world.kms.values():
+                with service.lock:
+                    service.kms.replay_cache = ReplayCache()
+        return client.send(RequestType.TICKET_RESOLVE, messages[i])
+
+    return op
+
+
+@benchmark("ticket-resolve-https-one", "RESOLVE_INIT -> RESOLVE_RESP at the issuing KMS over "
+           "HTTPS, client in this process (server threads)", instructions=False)
+def https_resolve_one() -> Operation:
+    return https_resolve(BOB_A)
+
+
+@benchmark("ticket-resolve-https-two", "RESOLVE_INIT at KMS_R over HTTPS, forwarded over Zk, "
+           "client in this process (server threads)", instructions=False)
+def https_resolve_two() -> Operation:
+    return https_resolve(BOB_B)
+
+
 def main() -> None:
     """Ticket resolves through one and two KMSs, and the transport alone (stub handler)."""
     from mckm.impl.transport.https_ticket import make_domain_ca, ua_endpoint

@@ -7,7 +7,10 @@ the window is refused by the window, so entries older than ``2 * window`` can be
 but only beyond the most recent ``RETAIN`` entries: a receiver whose clock steps back by more
 than the window (an NTP correction) would otherwise accept a replay of a message whose entry
 was pruned under the later clock.  The cache is immutable: the engine stages a new one and
-commits it only if the whole step succeeds.
+commits it only if the whole step succeeds.  The MIKEY-TICKET KMS's model has no T window: it
+keeps each RAND until the ticket or B-TID of its message expires, and prunes it only
+``EXPIRY_GRACE`` seconds later (:meth:`ReplayCache.with_expiring_entry`), so a clock stepping
+back by at most that much does not reopen a replay.
 
 Concurrent receives on one receiver each stage a cache from the one committed when they
 started; :meth:`ReplayCache.onto` re-stages the entry of one that lost the race on the cache
@@ -27,6 +30,11 @@ RETAIN = 4096
 #: an entry may be pruned once its T is this many replay windows before now: the window's guard
 #: refuses it for any clock that steps back by at most one window (proofs/replay_invariant.py)
 PRUNE_WINDOWS = 2
+#: seconds an entry kept until an expiry (:meth:`ReplayCache.with_expiring_entry`: the
+#: MIKEY-TICKET KMS's, whose model has no T window) stays after that expiry: a clock that
+#: steps back by at most this much finds it still held (pruning at the expiry itself would
+#: reopen the replay of a message whose ticket or B-TID is valid again under the earlier clock)
+EXPIRY_GRACE = 300
 
 
 class _Entries:
@@ -119,6 +127,18 @@ class ReplayCache(Mapping[bytes, int]):
             entries.prune(keep=RETAIN - 1, cutoff=now - PRUNE_WINDOWS * window)  # room for it
         return ReplayCache._of(entries, (bytes(rand), t))
 
+    def with_expiring_entry(self, rand: bytes, expiry: int, *, now: int) -> ReplayCache:
+        """A cache with ``rand`` held until ``expiry`` (NTP seconds: when the other guards
+        refuse its replay anyway); an entry is pruned only ``EXPIRY_GRACE`` seconds after its
+        expiry, once more than ``RETAIN`` are held."""
+        entries = self._entries
+        with entries.lock:
+            if self._pending is not None:  # this cache is extended, so it was committed
+                entries.add(*self._pending)
+                self._pending = None
+            entries.prune(keep=RETAIN - 1, cutoff=now - EXPIRY_GRACE)
+        return ReplayCache._of(entries, (bytes(rand), expiry))
+
     def onto(self, current: ReplayCache, *, now: int, window: int) -> ReplayCache | None:
         """Compare-and-commit: this staged cache's own entry added to ``current``, the cache
         committed since this one was staged from an older one; None if ``current`` already
@@ -151,8 +171,8 @@ class SharedReplay(Protocol):
 
     def replay_claim(self, rand: bytes, expires: int, now: int) -> bool:
         """Record ``rand`` as accepted until ``expires`` (NTP seconds, as the replay cache
-        keeps them), dropping entries expired at ``now``; False if a replica holds it
-        already."""
+        keeps them), dropping entries expired more than ``EXPIRY_GRACE`` seconds before
+        ``now``; False if a replica holds it already."""
         ...
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Sequence
 
+from mckm.impl.engine.replay import EXPIRY_GRACE
 from mckm.impl.errors import StoreError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.kms.model import CommunityKeys, KmsConfig, TransportKeys, UserKeySet
@@ -146,7 +147,7 @@ class KmsSql(abc.ABC):
 
     def replay_claim(self, rand: bytes, expires: int, now: int) -> bool:
         try:
-            self._write([("DELETE FROM replay WHERE expires < ?", (now,)),
+            self._write([("DELETE FROM replay WHERE expires < ?", (now - EXPIRY_GRACE,)),
                          ("INSERT INTO replay (rand, expires) VALUES (?, ?)",
                           (bytes(rand), expires))])
         except DuplicateError:

@@ -148,13 +148,14 @@ def replay_expiry(ctx: EffectContext, view: TicketView) -> int:
 
 def remember_rand(ctx: EffectContext) -> None:
     """Add the initial message's RAND (RANDRi of REQUEST_INIT and TRANSFER_INIT, RANDRr of
-    RESOLVE_INIT) to the replay cache (RFC 3830 5.4) until its :func:`replay_expiry`; a KMS
+    RESOLVE_INIT) to the replay cache (RFC 3830 5.4) until its :func:`replay_expiry` (and
+    ``EXPIRY_GRACE`` after it: a clock stepping back that much finds it still held); a KMS
     also keeps the request it serves."""
     view = _view(ctx)
     rand = view.get("randrr") if view.name.startswith("RESOLVE_INIT") else view.get("randri")
     cache = ReplayCache.of(ctx.var("replay_cache"), UNBOUNDED_END)  # a set: no expiry known
-    ctx.set_var("replay_cache", cache.with_entry(rand, replay_expiry(ctx, view), now=ctx.now,
-                                                 window=0))
+    ctx.set_var("replay_cache", cache.with_expiring_entry(rand, replay_expiry(ctx, view),
+                                                          now=ctx.now))
     if ctx.step.role != "responder":
         ctx.set_var("received_init", view)
 
