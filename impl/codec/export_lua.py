@@ -24,8 +24,12 @@ same trees the codec compiles, as :mod:`~mckm.impl.codec.codegen` does) and the
   unknown number is an error.
 
 A field, payload or value added to a grammar therefore appears in the dissector with no change
-here.  A construct the generator does not know raises :class:`~mckm.impl.errors.UsageError`
-naming the structure and field, rather than producing a dissector that silently skips it.
+here.  The one thing declared here is which octet fields hold a payload chain
+(:data:`INNER_CHAINS`: TP Data and Initiator Data, RFC 6043 6.10; an unencrypted KEMAC's Key
+data, RFC 3830 6.2), since the grammar keeps them as octets; their payloads are the grammar's.
+
+A construct the generator does not know raises :class:`~mckm.impl.errors.UsageError` naming
+the structure and field, rather than producing a dissector that silently skips it.
 
 Bad input gets an expert error of group Malformed naming the structure, field, offset and
 clause ("IDR.id_data (RFC 6043 6.6): 40 octets needed at offset 12, 9 left"), never a Lua
@@ -54,7 +58,7 @@ from mckm.models.grammar.dsl import (
     all_structs,
     ident_of,
 )
-from mckm.models.grammar.namespaces import DATA_TYPE
+from mckm.models.grammar.namespaces import DATA_TYPE, ENCR_ALG
 
 FILE_NAME = "mckm_mikey.lua"
 PROTO = "mckm_mikey"
@@ -62,6 +66,21 @@ PROTO = "mckm_mikey"
 UDP_PORT = 2269
 #: RFC 4567 3: the key management protocol identifier of MIKEY in ``a=key-mgmt``.
 KEY_MGMT_ID = "mikey"
+
+#: octet fields that hold a payload chain, which the grammar keeps as octets and
+#: :mod:`~mckm.impl.codec.chains` parses: (payload, field) -> (kind, condition).  "payloads":
+#: First Payload octet, then MIKEY payloads (RFC 6043 6.10: TP Data, Initiator Data; Ticket Data
+#: is left as octets, since it starts with a THDR the grammar has no payload for, RFC 6043 A.1).
+#: "key_data": Key data sub-payloads, Next Payload 20 between them and 0 after the last, read
+#: only when the KEMAC is not encrypted (RFC 3830 6.2, 6.13: Encr alg NULL).
+INNER_CHAINS: dict[tuple[str, str], tuple[str, tuple[str, int] | None]] = {
+    ("TP", "tp_data"): ("payloads", None),
+    ("TICKET", "tp_data"): ("payloads", None),
+    ("TICKET", "initiator_data"): ("payloads", None),
+    ("KEMAC", "encr_data"): ("key_data", ("encr_alg", int(ENCR_ALG.NULL))),
+}
+#: the payload an inner "key_data" chain is made of.
+KEY_DATA_PAYLOAD = "KEY_DATA"
 
 _INT_TYPES = {1: "uint8", 2: "uint16", 3: "uint24", 4: "uint32", 8: "uint64"}
 
@@ -280,6 +299,13 @@ class _Generator:
             seq = ""
             if info is not None and info.sub is not None:
                 seq = f", seq = {lua_str(slug(info.sub))}"
+            inner = INNER_CHAINS.get((spec.name, name))
+            if inner is not None:
+                kind, when = inner
+                seq += f", chain = {lua_str(kind)}"
+                if when is not None:
+                    seq += (f", when = function(f) return f[{lua_str(when[0])}] == {when[1]} "
+                            "end")
             return (f'{{t = "bytes", n = {lua_str(name)}, len = {size}, pf = {pf["bytes"]}, '
                     f"where = {w}{seq}}}")
         if isinstance(sc, c.Struct):
@@ -367,9 +393,13 @@ class _Generator:
             nodes = ",\n    ".join(self._struct_nodes(s))
             nxt = self._next_field(s)
             nxt_text = "nil" if nxt is None else lua_str(nxt)
+            label = next((i for i in s.infos if i.namespace is not None and i.name != nxt),
+                         None)  # the value named in the subtree's title ("IDR: IDRkms")
+            label_text = "nil" if label is None else \
+                f"{{ {lua_str(label.name)}, {self._vs(label.namespace)} }}"
             struct_lines.append(
                 f"S[{lua_str(slug(s))}] = {{ name = {lua_str(s.name)}, pf = {pf}, "
-                f"next = {nxt_text}, fields = {{\n    {nodes}\n}} }}")
+                f"next = {nxt_text}, label = {label_text}, fields = {{\n    {nodes}\n}} }}")
         chain = []
         for p in self.payloads:
             if p.number is None or p.name in self.nested_only:
@@ -377,6 +407,15 @@ class _Generator:
             terminal = "true" if p.terminal else "false"
             chain.append(f"[{p.number}] = {{ s = {lua_str(slug(p.spec))}, "
                          f"terminal = {terminal} }}")
+        chain_ns = next((i.namespace for i in self.hdr.spec.infos if i.name == "next_payload"),
+                        None)
+        first = self._declare(f"{PROTO}.first_payload", (
+            f'ProtoField.uint8("{PROTO}.first_payload", "first_payload", base.DEC, '
+            f'{self._vs(chain_ns)}, nil, "type of the first payload of an inner chain '
+            '(RFC 6043 6.10)")'))
+        key_data = next((p for p in self.payloads if p.name == KEY_DATA_PAYLOAD), None)
+        key_data_text = "nil" if key_data is None else \
+            f"{{ s = {lua_str(slug(key_data.spec))}, number = {key_data.number} }}"
         data_type = next((i for i in self.hdr.spec.infos if i.namespace is DATA_TYPE), None)
         type_vs = "nil" if data_type is None else self._vs(DATA_TYPE)
         type_field = "nil" if data_type is None else lua_str(data_type.name)
@@ -393,6 +432,7 @@ class _Generator:
             f"local HDR = {lua_str(slug(self.hdr.spec))}",
             f"local LAST = {LAST}",
             f"local CHAIN = {{ {', '.join(chain)} }}",
+            f"local FIRST_PAYLOAD, KEY_DATA = {first}, {key_data_text}",
             f"local DATA_TYPE_FIELD, DATA_TYPE_NAMES = {type_field}, {type_vs}",
             "",
             "local ALL_FIELDS = { " + ", ".join(self.field_vars) + " }",
@@ -428,7 +468,7 @@ local function need(tvb, off, n, where)
   end
 end
 
-local run, run_struct
+local run, run_struct, walk_chain, inner_chain
 
 run = function(node, tvb, off, tree, f)
   local t = node.t
@@ -453,9 +493,13 @@ run = function(node, tvb, off, tree, f)
     need(tvb, off, n, node.where)
     local item
     item = tree:add(node.pf, tvb(off, n))
+    if n == 0 then item:set_text(node.n .. ": (0 octets)") end
     if node.seq and n > 0 then
       local sub, at = tvb(off, n):tvb(), 0
       while at < n do at = run_struct(node.seq, sub, at, item) end
+    end
+    if node.chain and n > 0 and (node.when == nil or node.when(f)) then
+      inner_chain(node, tvb(off, n):tvb(), item)
     end
     return off + n
   elseif t == "struct" then
@@ -496,7 +540,51 @@ run_struct = function(name, tvb, off, tree)
     error(res, 0)
   end
   item:set_len(res - off)
+  if s.label then
+    local v = f[s.label[1]]
+    item:append_text(": " .. (s.label[2][v] or ("unassigned " .. tostring(v))))
+  end
   return res, f
+end
+
+-- RFC 3830 6.1: each payload's Next Payload names the next, 0 ends the chain, a terminal
+-- payload (SIGN) has none and is last.
+walk_chain = function(tvb, off, tree, next_type)
+  while next_type ~= LAST do
+    local entry = CHAIN[next_type]
+    if entry == nil then
+      bad(string.format("offset %d: payload type %d cannot stand in a message's chain; " ..
+                        "the rest cannot be delimited (RFC 3830 6.1)", off, next_type))
+    end
+    local fields
+    off, fields = run_struct(entry.s, tvb, off, tree)
+    if entry.terminal then break end
+    next_type = fields[S[entry.s].next]
+  end
+  return off
+end
+
+-- A chain inside an octet field (see INNER_CHAINS in impl/codec/export_lua.py).
+inner_chain = function(node, tvb, tree)
+  local off = 0
+  if node.chain == "payloads" then
+    tree:add(FIRST_PAYLOAD, tvb(0, 1))
+    off = walk_chain(tvb, 1, tree, tvb(0, 1):uint())
+  else
+    local fields
+    repeat
+      off, fields = run_struct(KEY_DATA.s, tvb, off, tree)
+      local nxt = fields[S[KEY_DATA.s].next]
+      if nxt ~= LAST and nxt ~= KEY_DATA.number then
+        bad(string.format("%s: a Key data sub-payload followed by payload type %d " ..
+                          "(RFC 3830 6.13: %d or %d)", node.where, nxt, KEY_DATA.number, LAST))
+      end
+    until nxt == LAST
+  end
+  if off ~= tvb:len() then
+    bad(string.format("%s: %d trailing octets after its payload chain", node.where,
+                      tvb:len() - off))
+  end
 end
 
 local function dissect(tvb, pinfo, tree)
@@ -515,18 +603,7 @@ local function dissect(tvb, pinfo, tree)
     else
       pinfo.cols.info:append(" (" .. label .. ")")
     end
-    local next_type = hdr[S[HDR].next]
-    while next_type ~= LAST do
-      local entry = CHAIN[next_type]
-      if entry == nil then
-        bad(string.format("offset %d: payload type %d cannot stand in a message's chain; " ..
-                          "the rest cannot be delimited (RFC 3830 6.1)", off, next_type))
-      end
-      local fields
-      off, fields = run_struct(entry.s, tvb, off, root)
-      if entry.terminal then break end
-      next_type = fields[S[entry.s].next]
-    end
+    off = walk_chain(tvb, off, root, hdr[S[HDR].next])
     if off ~= tvb:len() then
       bad(string.format("%d trailing octets after the last payload at offset %d (RFC 3830 6.1)",
                         tvb:len() - off, off))
@@ -547,5 +624,5 @@ DissectorTable.get("udp.port"):add({port}, proto)
 DissectorTable.get("key_mgmt"):add({kmpid}, proto)
 """
 
-__all__ = ["FILE_NAME", "field_name", "lua_expr", "lua_str", "render", "slug",
-           "struct_field_name"]
+__all__ = ["FILE_NAME", "INNER_CHAINS", "KEY_DATA_PAYLOAD", "field_name", "lua_expr", "lua_str",
+           "render", "slug", "struct_field_name"]

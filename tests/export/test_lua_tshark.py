@@ -29,8 +29,15 @@ from typing import Any
 import pytest
 
 from mckm.impl.codec import Message, Payload, decode, encode
-from mckm.impl.codec.chains import encode_chain, encode_key_data
-from mckm.impl.codec.export_lua import FILE_NAME, field_name, render, struct_field_name
+from mckm.impl.codec.chains import decode_chain, decode_key_data, encode_chain, encode_key_data
+from mckm.impl.codec.export_lua import (
+    FILE_NAME,
+    INNER_CHAINS,
+    PROTO,
+    field_name,
+    render,
+    struct_field_name,
+)
 from mckm.impl.codec.policy_params import sp_param_list
 from mckm.impl.transport.sdp_mikey import sdp_with_mikey, sip_invite
 from mckm.models.grammar.dsl import StructSpec
@@ -46,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VENDOR_FILES = (ROOT / "tests" / "data" / "vendor_vectors.json",
                 ROOT / "impl" / "vectors" / "data" / "mikey-sakke-vendor.json")
 ETH_IP_UDP = 14 + 20 + 8  # octets before the UDP payload in our frames
+FIRST_PAYLOAD = f"{PROTO}.first_payload"
 
 
 # -- the messages -------------------------------------------------------------------------
@@ -126,7 +134,8 @@ def _held_out() -> list[tuple[str, bytes]]:
                   P("IDR", {"id_role": 3, "id_type": 2, "id_data": b"\x00kms\xff"}),
                   P("TR", {"ts_role": 4, "ts_type": 3, "ts_value": 86_400})])}
     ticket = {**policy, "ticket_data": bytes(range(255, 155, -1)),
-              "initiator_data": bytes(range(7))}
+              "initiator_data": encode_chain([P("V", {"auth_alg": 1, "ver_data": b"i" * 20}),
+                                              P("V", {"auth_alg": 2, "ver_data": b"r" * 32})])}
     key_data = encode_key_data([
         P("KEY_DATA", {"key_type": 4, "kv": 0, "key_data": bytes(range(100, 132)),
                        "salt": None, "kv_data": None}),
@@ -282,6 +291,8 @@ class Judge:
                 assert _octets(shown) == value, where
                 if info.sub is not None:
                     self.sequence(info.sub, value, shown)
+                else:
+                    self.inner(spec, info.name, fields, shown)
             elif info.kind == "list":
                 assert [_int(x) for x in _children(element, name)] == list(value), where
             elif info.kind == "optional":
@@ -302,6 +313,26 @@ class Judge:
                 for item, shown in zip(items, found, strict=True):
                     self.struct(case, item, shown)
             self.fields += 1
+
+    def inner(self, spec: StructSpec, name: str, fields: dict[str, Any],
+              element: ET.Element) -> None:
+        """An octet field that holds a payload chain (INNER_CHAINS) against chains.py."""
+        declared = INNER_CHAINS.get((spec.name, name))
+        octets = fields[name]
+        structs = [f for f in element.findall("field") if f.get("name") != FIRST_PAYLOAD]
+        if declared is None or not octets or (
+                declared[1] is not None and fields[declared[1][0]] != declared[1][1]):
+            assert not structs, f"{spec.name}.{name}: tshark reads a chain in it"
+            return
+        if declared[0] == "payloads":
+            ours = decode_chain(octets)
+            assert _int(_one(element, FIRST_PAYLOAD)) == octets[0]
+        else:
+            ours = decode_key_data(octets)
+        assert [f.get("name") for f in structs] == \
+            [struct_field_name(BY_NAME[p.name].spec) for p in ours]
+        for payload, shown in zip(ours, structs, strict=True):
+            self.struct(BY_NAME[payload.name].spec, payload.fields, shown)
 
     def sequence(self, spec: StructSpec, octets: bytes, element: ET.Element) -> None:
         """A field whose octets are a sequence of ``spec`` (the SP policy params)."""
