@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Literal
 
 import click
 
 from mckm.impl.cli import BoundaryCommand, reading
+from mckm.impl.errors import UsageError
+from mckm.impl.lint.annotate import annotate
 from mckm.impl.lint.engine import lint_source, select_rules
 from mckm.impl.lint.ignore import DEFAULT_NAME, load_ignore
 from mckm.impl.lint.model import SEVERITIES, Finding
@@ -23,7 +26,8 @@ def _epilog() -> str:
     lines += [
         "",
         "\b",
-        "Output: file:line:col: severity rule-id: message [suggestion]",
+        "Output: file:line:col: severity rule-id: message [suggestion]; in a .docx followed by",
+        "(in clause N, at “quoted text”); --format json has the fields clause and snippet.",
         "Exit status: 0 clean; 1 findings (errors, or warnings with --strict); 2 a usage or",
         "input error (an option, a rule id or a file that cannot be used), one line on stderr.",
         f"Ignore file (default ./{DEFAULT_NAME}): lines 'rule-id [file-glob[:line] | /regex/]"
@@ -69,6 +73,15 @@ def _json_item(f: Finding) -> str:
     default=None,
     help=f"Ignore file of accepted findings (default: ./{DEFAULT_NAME} if present).",
 )
+@click.option(
+    "--annotate",
+    "annotate_to",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="OUT.docx",
+    help="Write the one .docx input to OUT.docx with each finding as a Word comment on the "
+    "offending text (tracked changes kept).",
+)
 @click.option("--select", multiple=True, metavar="RULE", help="Run only these rules (repeatable).")
 @click.option(
     "--disable", multiple=True, metavar="RULE", help="Do not run these rules (repeatable)."
@@ -79,6 +92,7 @@ def lint(
     stage: Literal["draft", "cr"],
     strict: bool,
     ignore_file: str | None,
+    annotate_to: str | None,
     select: tuple[str, ...],
     disable: tuple[str, ...],
 ) -> None:
@@ -88,6 +102,11 @@ def lint(
     ids, list labels and requirements inside NOTEs."""
     rules = select_rules(select, disable)
     ignore = load_ignore(ignore_file)
+    if annotate_to is not None and (len(files) != 1 or not files[0].lower().endswith(".docx")):
+        raise UsageError("--annotate takes exactly one input file, a .docx")
+    if annotate_to is not None and not annotate_to.lower().endswith(".docx"):
+        raise UsageError(f"--annotate {annotate_to}: the output must be a .docx file")
+    kept: list[Finding] = []
     sources = []
     for path in files:  # every file checked (exists, is text, its encoding) before any output
         with reading(path):  # a .docx whose XML does not parse raises lxml's SyntaxError
@@ -98,10 +117,14 @@ def lint(
             for f in lint_source(source, rules, stage, ignore):  # printed as they come
                 first = not any(counts.values())
                 counts[f.severity] += 1
+                kept.append(f)
                 if fmt == "json":
                     click.echo(("[\n" if first else ",\n") + _json_item(f), nl=False)
                 else:
                     click.echo(f.to_text())
+    if annotate_to is not None:
+        written = annotate(Path(files[0]), Path(annotate_to), kept)
+        click.echo(f"{annotate_to}: {written} comment{'s' if written != 1 else ''}", err=True)
     total = sum(counts.values())
     if fmt == "json":
         click.echo("\n]" if total else "[]")

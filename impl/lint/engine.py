@@ -12,6 +12,7 @@ from pathlib import Path
 from mckm.impl.errors import UsageError
 from mckm.impl.lint.context import Context
 from mckm.impl.lint.ignore import IgnoreEntry
+from mckm.impl.lint.location import locate, wants_location
 from mckm.impl.lint.model import Document, Finding, Stage
 from mckm.impl.lint.readers import Source, iter_documents, open_source
 from mckm.impl.lint.rules import Rule, all_rules
@@ -42,6 +43,8 @@ def lint_document(
     for rule in rules if rules is not None else all_rules():
         found.update(rule.check(doc, ctx))
     kept = [f for f in found if not any(e.matches(f) for e in ignore)]
+    if wants_location(doc):
+        kept = [locate(doc, f) for f in kept]
     return sorted(kept, key=lambda f: (f.line, f.column, f.rule, f.message))
 
 

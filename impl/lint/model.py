@@ -2,7 +2,8 @@
 
 Every reader (:mod:`mckm.impl.lint.readers`) turns its input into a list of lines, numbered from
 1 as an editor sees them (for ``.docx``: one line per paragraph, table cells in reading order).
-Rules report ``Finding`` objects located by line and 1-based column in that text.
+Rules report ``Finding`` objects located by line and 1-based column in that text; in a
+``.docx`` the engine adds the clause and a quoted snippet (:mod:`mckm.impl.lint.location`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class Finding:
     severity: Severity
     message: str
     suggestion: str = ""
+    #: in a .docx (:mod:`mckm.impl.lint.location`): the number of the clause heading the
+    #: finding is under, and the offending text quoted with some context
+    clause: str = ""
+    snippet: str = ""
 
     def to_json(self) -> dict[str, object]:
         """The JSON object of ``--format json``."""
@@ -39,13 +44,24 @@ class Finding:
             "severity": self.severity,
             "message": self.message,
             "suggestion": self.suggestion,
+            "clause": self.clause,
+            "snippet": self.snippet,
         }
 
+    @property
+    def where(self) -> str:
+        """Clause and quoted snippet as a person reads them (empty outside a .docx)."""
+        parts = [f"clause {self.clause}"] if self.clause else []
+        parts += [f"“{self.snippet}”"] if self.snippet else []
+        return ", at ".join(parts)
+
     def to_text(self) -> str:
-        """``file:line:col: severity rule-id: message [suggestion]``."""
+        """``file:line:col: severity rule-id: message [suggestion]``, then ``(in clause X, at
+        “snippet”)`` for a finding in a .docx."""
         tail = f" [{self.suggestion}]" if self.suggestion else ""
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.severity} {self.rule}: {self.message}{tail}"
+        located = f" (in {self.where})" if self.where else ""
+        return f"{where}: {self.severity} {self.rule}: {self.message}{tail}{located}"
 
 
 @dataclass(frozen=True)

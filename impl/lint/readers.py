@@ -37,8 +37,9 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -240,44 +241,70 @@ def markdown_prose(lines: list[str]) -> list[str]:
 
 def docx_lines(path: Path) -> list[str]:
     """Paragraph texts of a ``.docx`` with tracked changes accepted (see module docstring)."""
+    return [line.text for line in docx_body_lines(open_docx(path).element.body)]
+
+
+def open_docx(path: Path) -> Any:
+    """``path`` opened with python-docx; :class:`UsageError` if it is not a readable .docx."""
     import docx  # python-docx
     from docx.opc.exceptions import PackageNotFoundError
 
     # a damaged zip or part fails in zipfile (BadZipFile, OSError on a bad offset, EOFError,
     # NotImplementedError for an unknown compression), zlib or lxml: all mean "not a .docx"
     try:
-        body = docx.Document(str(path)).element.body
+        return docx.Document(str(path))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, OSError, EOFError,
             NotImplementedError, zlib.error, etree.LxmlError) as exc:
         raise UsageError(f"{path}: not a readable .docx file ({exc})") from exc
-    lines: list[str] = []
+
+
+@dataclass
+class DocxLine:
+    """One line of a ``.docx`` as the linter numbers it: its text, the ``w:p`` it is in and,
+    for each piece of text, the ``w:r`` run holding it with its ``(start, end)`` in ``text``
+    (what ``mckm lint --annotate`` anchors comments on)."""
+
+    paragraph: Any
+    text: str = ""
+    pieces: list[tuple[Any, int, int]] = field(default_factory=list)
+
+
+def docx_body_lines(body: Any) -> list[DocxLine]:
+    """The lines of a document body in reading order (see module docstring)."""
+    lines: list[DocxLine] = []
     for child in body.iterchildren():
         if child.tag == f"{_W}p":
-            lines.extend(_paragraph_text(child).split("\n"))
+            lines.extend(_paragraph_lines(child))
         elif child.tag == f"{_W}tbl":
             for para in child.iter(f"{_W}p"):
-                lines.extend(_paragraph_text(para).split("\n"))
+                lines.extend(_paragraph_lines(para))
     return lines
 
 
-def _paragraph_text(para: object) -> str:
+def _paragraph_lines(para: Any) -> list[DocxLine]:
+    out = [DocxLine(para)]
     parts: list[str] = []
-    _collect(para, parts)
-    return "".join(parts)
+    _collect(para, out, parts, None)
+    out[-1].text = "".join(parts)
+    return out
 
 
-def _collect(element: object, parts: list[str]) -> None:
-    for child in element:  # type: ignore[attr-defined]
+def _collect(element: Any, out: list[DocxLine], parts: list[str], run: Any) -> None:
+    for child in element:
         tag = child.tag
         if not isinstance(tag, str) or tag in _DROPPED:
             continue
-        if tag == f"{_W}t":
-            parts.append(child.text or "")
-        elif tag == f"{_W}tab":
-            parts.append("\t")
+        if tag == f"{_W}t" or tag == f"{_W}tab":
+            piece = (child.text or "") if tag == f"{_W}t" else "\t"
+            start = sum(map(len, parts))
+            parts.append(piece)
+            if run is not None and piece:
+                out[-1].pieces.append((run, start, start + len(piece)))
         elif tag in (f"{_W}br", f"{_W}cr"):
-            parts.append("\n")
+            out[-1].text = "".join(parts)
+            parts.clear()
+            out.append(DocxLine(out[-1].paragraph))
         elif tag == f"{_W}p":
             continue  # nested paragraphs (text boxes) are not part of this line
         else:
-            _collect(child, parts)
+            _collect(child, out, parts, child if tag == f"{_W}r" else run)

@@ -47,7 +47,10 @@ def test_json_format(draft: Path) -> None:
     _, out = invoke("--format", "json", str(draft))
     data = json.loads(out)
     assert isinstance(data, list) and data
-    assert set(data[0]) == {"file", "line", "column", "rule", "severity", "message", "suggestion"}
+    assert set(data[0]) == {
+        "file", "line", "column", "rule", "severity", "message", "suggestion", "clause", "snippet"
+    }
+    assert data[0]["clause"] == data[0]["snippet"] == ""  # set for .docx input only
 
 
 def test_ignore_file(draft: Path, tmp_path: Path) -> None:
