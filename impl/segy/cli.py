@@ -75,3 +75,26 @@ def simulate_cmd(users: int, groups: int, periods: int, mix_text: str, numbers: 
                 for n in points}
         for path in plot(data, plot_dir):
             click.echo(f"wrote {path}", err=True)
+
+
+@segy.command("claims")
+@click.option("--users", "-N", type=click.IntRange(10), default=100_000, show_default=True,
+              help="Users of the scaling runs (compared with N / 10).")
+@click.option("--groups", "-G", type=click.IntRange(2), default=1_000, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True)
+def claims_cmd(users: int, groups: int, fmt: str) -> None:
+    """Every advantage and disadvantage of seed 003 (A1-1 ... D5-4) with the measured number
+    or proven property that decides it, and the verdict."""
+    import json
+
+    from mckm.impl.segy.claims import judge_all, markdown
+
+    verdicts = judge_all(users, groups)
+    if fmt == "json":
+        click.echo(json.dumps([{"claim": v.claim.id, "approach": v.claim.approach,
+                                "text": v.claim.text, "evidence": v.evidence,
+                                "verdict": v.verdict, "why": v.why} for v in verdicts],
+                              indent=2))
+    else:
+        click.echo(markdown(verdicts))
