@@ -61,8 +61,9 @@ def test_kemac_in_a_psk_i_message_passes() -> None:
         ('It answers with error code 14 "Invalid TPpar".', "'Invalid TPpar' is 15", "15"),
         ("RESOLVE_RESP (data type 17) is returned.", "'RESOLVE_RESP' is 18, not 17", "18"),
         ("It is data type 26 (REQUEST_RESP).", "'REQUEST_RESP' is 13, not 26", "13"),
-        ("It is data type 26 (SAKKE_MSG).", "26 is 'SAKKE', not 'SAKKE_MSG'", "SAKKE"),
+        ("It is data type 26 (SAKKE_MSG).", "I_MESSAGE), not 'SAKKE_MSG'", "SAKKE"),
         ("The IDR payload (type 13) names the KMS.", "'IDR' is 14, not 13", "14"),
+        ("It sends the I_MESSAGE (data type 18).", "18 is 'RESOLVE_RESP'", "RESOLVE_RESP"),
         ("Otherwise MIKEY error 13 is returned.", "MIKEY error 13 is not assigned", ""),
     ],
 )
@@ -73,6 +74,12 @@ def test_wrong_numbers(text: str, words: str, suggestion: str) -> None:
     assert "RFC" in found[0].message  # the clause of the namespace value
     if suggestion:
         assert found[0].suggestion == suggestion
+
+
+@pytest.mark.parametrize("number", [0, 26])
+def test_i_message_data_types(number: int) -> None:
+    # RFC 3830 6.1 (PSK, data type 0) and RFC 6509 4.1 (MIKEY-SAKKE, 26) both name an I_MESSAGE
+    assert run("model-numbers", f"It sends the I_MESSAGE (data type {number}).") == []
 
 
 def test_numbers_read_from_the_grammar() -> None:

@@ -7,6 +7,9 @@ codec itself uses.  Reported (error), each citing the name space value and its c
 * a number and a name that disagree: "error 9 (Invalid ID)", "Invalid TS (error 7)", "data
   type 16 (RESOLVE_RESP)", "RESOLVE_RESP (data type 17)", "the IDR payload (type 13)";
 * a MIKEY error number that RFC 3830 / RFC 6043 do not assign ("MIKEY error 13").
+
+A message name that a data type's meaning names is that data type's ("I_MESSAGE (data type
+26)": RFC 6509 4.1 calls data type 26 the MIKEY-SAKKE I_MESSAGE; data type 0 is the PSK one).
 """
 
 from __future__ import annotations
@@ -87,15 +90,23 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     str(named.value),
                 )
             elif numbered is not None and _looks_named(ns, name):
+                if _word_in(name, numbered.meaning):
+                    continue  # "I_MESSAGE (data type 26)": the MIKEY-SAKKE I_MESSAGE
+                also = [v for v in ns.values if _word_in(name, v.meaning)]
+                known = f"; {name} is " + ", ".join(cite(ns, v) for v in also) if also else ""
                 yield finding(
                     doc, ID, "error", ln, name_col + 1,
-                    f"{ns.name} {number} is '{numbered.name}', not '{name}': "
-                    f"{cite(ns, numbered)}",
+                    f"{ns.name} {number} is '{numbered.name}' ({numbered.meaning}), not "
+                    f"'{name}': {cite(ns, numbered)}{known}",
                     numbered.name,
                 )
         for m in _BARE_ERROR.finditer(line):
             if m.start(1) not in seen and by_number(ERRORS, int(m.group(1))) is None:
                 yield _unassigned(doc, ln, m.start(1), int(m.group(1)))
+
+
+def _word_in(name: str, text: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
 
 
 def _looks_named(ns: Namespace, name: str) -> bool:
