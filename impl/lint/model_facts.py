@@ -19,7 +19,7 @@ from mckm.models.grammar.messages import RULES, MessageRule
 from mckm.models.grammar.namespaces import DATA_TYPE, ERROR_NO, ID_ROLE, PAYLOAD_TYPE
 
 if TYPE_CHECKING:
-    from mckm.models.procedures.model import Procedure
+    from mckm.models.procedures.model import Procedure, Step
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -120,3 +120,34 @@ def id_role_meaning(payload: str) -> str:
     """Who an IDR role form names, from the ID role namespace (``IDRi`` -> ``Initiator``)."""
     v = by_name(ID_ROLE, payload)
     return v.meaning if v is not None else ""
+
+
+def message_steps(name: str) -> list[tuple[Procedure, Step]]:
+    """The steps of the MIKEY procedure models that send or receive the message ``name`` (by its
+    model name, or the data type it is sent as: ``RESOLVE_INIT_PSK`` is ``RESOLVE_INIT``)."""
+    out: list[tuple[Procedure, Step]] = []
+    for proc in procedures():
+        names = {m.name for m in proc.messages
+                 if m.name == name or (m.layout is not None and m.layout.data_type == name)}
+        out.extend((proc, s) for s in proc.steps if s.message in names)
+    return out
+
+
+def flow_note(received: str, sent: str) -> str:
+    """What the models say of a step receiving ``received`` after one that sent ``sent``: who
+    receives ``sent`` next, and where ``received`` is sent; empty if the models know neither."""
+    parts = []
+    for proc, step in message_steps(sent):
+        if step.action == "receive":
+            parts.append(f"{sent} is received by the {step.role} at step {step.number} of "
+                         f"{proc.name}")
+            break
+    senders = [(p, s) for p, s in message_steps(received) if s.action == "send"]
+    if senders:
+        proc, step = senders[0]
+        parts.append(f"{received} is sent by the {step.role} to the {step.peer} at step "
+                     f"{step.number} of {proc.name}")
+    if not parts:
+        return ""
+    clauses = "; ".join(dict.fromkeys(p.clause for p, _ in message_steps(sent) + senders))
+    return "in the model, " + " and ".join(parts) + f" ({clauses})"

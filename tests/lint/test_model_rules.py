@@ -185,6 +185,10 @@ def test_a_step_receives_what_nobody_sent() -> None:
     assert len(found) == 1 and found[0].line == 10, found
     assert "receives REQUEST_RESP, which no earlier step sends" in found[0].message
     assert found[0].suggestion == "RESOLVE_RESP"
+    # the model: who receives what step 3 sent, where REQUEST_RESP is sent, and the clause
+    assert "RESOLVE_RESP is received by the responder at step 8 of mikey-ticket" in found[0].message
+    assert "REQUEST_RESP is sent by the kms" in found[0].message
+    assert "TS 33.328 B.2.2.2" in found[0].message
 
 
 def test_model_procedures_cover_every_mikey_model() -> None:

@@ -5,7 +5,8 @@ message``) is compared with the messages named by the earlier steps.  Reported (
 received message that no earlier step names, while earlier steps do name messages; the message
 named by the closest earlier step is suggested, e.g. step 8 receiving ``REQUEST_RESP`` right after
 step 7 sent ``RESOLVE_RESP``.  A first step that receives a message starts the procedure and is
-not reported.
+not reported.  The finding cites the MIKEY procedure models (``models/procedures``): which step
+receives the message sent before, and where the received one is sent, with their clause.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
+from mckm.impl.lint.model_facts import flow_note
 from mckm.impl.lint.rules.message_name import NAME
 from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import Label, structure
@@ -67,6 +69,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                         (e for e in reversed(earlier) if e[1]), earlier[-1]
                     )
                     near = nearest(msg, last_names, limit=8) or last_names[0]
+                    note = flow_note(msg, near)
                     yield finding(
                         doc,
                         ID,
@@ -74,7 +77,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                         ln,
                         m.start(1) + 1,
                         f"step {step.text} receives {msg}, which no earlier step sends "
-                        f"(step {last_step.text} names {', '.join(dict.fromkeys(last_names))})",
+                        f"(step {last_step.text} names {', '.join(dict.fromkeys(last_names))})"
+                        + (f"; {note}" if note else ""),
                         near,
                     )
             earlier.append((step, named))
