@@ -16,7 +16,10 @@ from mckm.impl.lint.model import Document
 from mckm.impl.lint.scan import matches
 from mckm.impl.lint.structure import structure
 
-ABBR = r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+#: An abbreviation: two capitals or more; Word's hyphens (U+2010, the non-breaking U+2011) join
+#: its parts as ``-`` does (``SGM‑S`` is ``SGM-S``).
+ABBR = r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:[-‐‑][A-Za-z0-9]+)*"
+HYPHENS = str.maketrans({"‐": "-", "‑": "-"})
 _INLINE = re.compile(rf"\([^\S\n]*({ABBR})[^\S\n]*\)")  # one line (mckm.impl.lint.scan)
 _FUNCTION = {"of", "for", "and", "the", "to", "in", "on", "with", "a", "an", "&", "based"}
 
@@ -81,13 +84,14 @@ def definitions(doc: Document) -> list[Definition]:
     if isinstance(cached, list):
         return cached
     out: list[Definition] = []
-    for abbr, (line, long) in structure(doc).abbreviations.items():
+    for abbr, line, long in structure(doc).abbreviation_entries:
         out.append(Definition(abbr, long, line, 1, inline=False))
     for ln, col, m in matches(doc, _INLINE):
         expansion = _long_form(m.group(1), doc.lines[ln - 1][:col])
         if expansion:
             start = col + m.start(1) - m.start()
-            out.append(Definition(m.group(1), expansion, ln, start + 1, inline=True))
+            abbr = m.group(1).translate(HYPHENS)
+            out.append(Definition(abbr, expansion, ln, start + 1, inline=True))
     doc._cache["definitions"] = out
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 #: Regular British -> American respellings (suffix patterns, not a word list).
@@ -91,12 +92,24 @@ def _words() -> dict[str, int]:
     return words
 
 
+@lru_cache(maxsize=1)
+def _common() -> frozenset[str]:
+    """Ordinary words the dictionary lacks and pseudo-code keywords (``data/common_words.yaml``:
+    ``app``, ``plaintext``, ``elseif``)."""
+    import yaml
+
+    path = Path(__file__).parent / "data" / "common_words.yaml"
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return frozenset(str(w).lower() for w in [*data["words"], *data.get("keywords", ())])
+
+
 @lru_cache(maxsize=65536)
 def known(word: str) -> bool:
     """Whether lower-case ``word`` (or a regular British respelling of it) is an English word."""
     words = _words()
     w = word.lower().replace("’", "'")
-    if w in words:
+    if w in words or w in _common():
         return True
     if w.endswith("'s") and w[:-2] in words:
         return True
@@ -107,7 +120,7 @@ def known(word: str) -> bool:
     for suffix, repl in _INFLECTIONS:
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             stem = w[: -len(suffix)] + repl
-            if stem in words:
+            if stem in words or stem in _common():
                 return True
     for prefix in PREFIXES:
         if w.startswith(prefix) and len(w) - len(prefix) >= 4 and w[len(prefix) :] in words:

@@ -146,6 +146,8 @@ class Structure:
     notes: list[tuple[int, int, str]] = field(default_factory=list)  # (line, col, body)
     references: list[RefEntry] = field(default_factory=list)
     abbreviations: dict[str, tuple[int, str]] = field(default_factory=dict)  # abbr -> (line, exp)
+    #: every entry of the abbreviations clauses in text order, repeats included: (abbr, line, exp)
+    abbreviation_entries: list[tuple[str, int, str]] = field(default_factory=list)
     heading_lines: set[int] = field(default_factory=set)  # lines of numbers and titles
     reference_lines: set[int] = field(default_factory=set)  # reference entries and their text
     abbreviation_lines: set[int] = field(default_factory=set)  # the abbreviations clause
@@ -409,13 +411,18 @@ def _abbreviation_clause(lines: list[str], st: Structure) -> None:
                 continue
             m = _ABBR_INLINE.match(line)
             if m and any(c.isupper() for c in m.group(1)):
-                st.abbreviations.setdefault(m.group(1), (i + 1, m.group(2).strip()))
+                _entry(st, m.group(1), i + 1, m.group(2).strip())
                 pending = None
             elif pending is not None and line.strip():
-                st.abbreviations.setdefault(pending[1], (pending[0], line.strip()))
+                _entry(st, pending[1], pending[0], line.strip())
                 pending = None
             else:
                 t = _ABBR_TOKEN.match(line)
                 if t and any(c.isupper() for c in t.group(1)):
                     pending = (i + 1, t.group(1))
             i += 1
+
+
+def _entry(st: Structure, abbr: str, line: int, expansion: str) -> None:
+    st.abbreviations.setdefault(abbr, (line, expansion))
+    st.abbreviation_entries.append((abbr, line, expansion))

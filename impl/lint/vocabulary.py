@@ -8,7 +8,10 @@
   that is missing or mid-change only narrows the vocabulary;
 * ``data/vocabulary.yaml`` (RFC 3830, RFC 6043, RFC 6509 names and payload lists).
 
-:func:`glossary` reads ``data/glossary.yaml``: 3GPP/IETF abbreviations and domain terms.
+:func:`glossary` reads ``data/glossary.yaml`` (3GPP/IETF abbreviations and domain terms of the
+specifications mckm models, with their expansions) and ``data/tr21905_abbreviations.yaml`` (the
+abbreviations of TR 21.905 clause 4, which every 3GPP specification imports by reference);
+an entry of the first wins.
 """
 
 from __future__ import annotations
@@ -116,5 +119,8 @@ def vocabulary() -> Vocabulary:
 def glossary() -> Glossary:
     """The domain glossary (computed once per process)."""
     data = _load_yaml("glossary.yaml")
-    abbreviations = {str(k): str(v) for k, v in data["abbreviations"].items()}
+    vocabulary_21905 = _load_yaml("tr21905_abbreviations.yaml")
+    source = vocabulary_21905["source"]
+    abbreviations = {str(a): source for group in vocabulary_21905["abbreviations"] for a in group}
+    abbreviations.update({str(k): str(v) for k, v in data["abbreviations"].items()})
     return Glossary(abbreviations, frozenset(str(t).lower() for t in data["terms"]))

@@ -118,6 +118,52 @@ CASES: dict[str, tuple[str, str, int, str]] = {
         1,
         "NOTE: The KMS can cache the key.\n",
     ),
+    # drafting rules and the CR cover page (issue 18); more cases in tests/lint/test_drafting.py
+    # and tests/lint/test_cover_page.py
+    "drafting-clause": (
+        "The KMS signs as given in Section 5.2.\n",
+        "'Section 5.2'",
+        1,
+        "The KMS signs as given in clause 5.2 and in section 6.1 of RFC 3830.\n",
+    ),
+    "drafting-informative": (
+        "Annex C (informative):\nFlows\nThe KMS shall sign the key.\n",
+        "'shall' in informative annex C",
+        3,
+        "Annex C (informative):\nFlows\nThe KMS signs the key.\n",
+    ),
+    "drafting-notes": (
+        "5.1\nGeneral\nNOTE 1: The KMS signs.\nNOTE 3: The UE checks.\n",
+        "NOTE 3 follows NOTE 1",
+        4,
+        "5.1\nGeneral\nNOTE 1: The KMS signs.\nNOTE 2: The UE checks.\n",
+    ),
+    "drafting-captions": (
+        "5.1\nFlows\nFigure 5.1-2 and figure 5.1-1 show it.\nFigure 5.1-2: Two\n"
+        "Figure 5.1-1: One\n",
+        "Figure 5.1-1 comes after Figure 5.1-2",
+        5,
+        "5.1\nFlows\nFigure 5.1-1 and figure 5.1-2 show it.\nFigure 5.1-1: One\n"
+        "Figure 5.1-2: Two\n",
+    ),
+    "drafting-definitions": (
+        "3.2\nAbbreviations\nKMS\tKey Management Server\nCSK\tClient-Server Key\n",
+        "not in alphabetical order: CSK after KMS",
+        4,
+        "3.2\nAbbreviations\nCSK\tClient-Server Key\nKMS\tKey Management Server\n",
+    ),
+    "cover-page": (
+        "CR-Form-v12.1\nCHANGE REQUEST\n33.180\tCR\t0123\trev\t-\tCurrent version:\t16.3.0\n"
+        "Title:\tKMS fix\nSource to WG:\tmckm\nWork item code:\tMCXSec\nDate:\t2021-12-08\n"
+        "Category:\tG\nRelease:\tRel-17\nReason for change:\tA bug.\nSummary of change:\tFixed.\n"
+        "Consequences if not approved:\tThe bug.\nClauses affected:\t5.1\n",
+        "Category 'G' is not one of F, A, B, C, D",
+        8,
+        "CR-Form-v12.1\nCHANGE REQUEST\n33.180\tCR\t0123\trev\t-\tCurrent version:\t16.3.0\n"
+        "Title:\tKMS fix\nSource to WG:\tmckm\nWork item code:\tMCXSec\nDate:\t2021-12-08\n"
+        "Category:\tF\nRelease:\tRel-17\nReason for change:\tA bug.\nSummary of change:\tFixed.\n"
+        "Consequences if not approved:\tThe bug.\nClauses affected:\t5.1\n",
+    ),
     # model-aware rules (issue 18); more cases in tests/lint/test_model_rules.py
     "model-numbers": (
         "The KMS returns MIKEY error 9 (Invalid ID).\n",

@@ -39,6 +39,12 @@ MODULES: tuple[str, ...] = (
     "requirement_ids",
     "list_labels",
     "note_normative",
+    "drafting_clause_word",
+    "drafting_informative",
+    "drafting_notes",
+    "drafting_captions",
+    "drafting_definitions",
+    "cover_page",
 )
 
 

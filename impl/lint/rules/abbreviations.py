@@ -3,9 +3,15 @@
 An abbreviation is *defined* by the document's abbreviations clause, by an inline definition
 ``Long Form (LF)``, or by the domain glossary (``impl/lint/data/glossary.yaml``, which stands in
 for TR 21.905 and the MC specifications).  Message and payload names of the vocabulary and
-upper-case English words (``NOTE``, ``MESSAGE``) are not abbreviations.  Reported:
+upper-case English words (``NOTE``, ``MESSAGE``) are not abbreviations, and neither are
+requirement and document identifiers (``REQ-SEAL-KD-03``, ``MCSEC-7.1-2``, ``S3-241234``),
+parameter names (``PDSCH-Config``) and, in Markdown, names set in italics (``*IMCS*``: 3GPP
+sets parameters and variables in italics).  Word's hyphens (U+2010, U+2011) join an
+abbreviation's parts as ``-`` does.  Reported:
 
-* an abbreviation used but defined nowhere (warning, once, at its first use);
+* an abbreviation used but defined nowhere (warning, once, at its first use), except in a CR
+  (a document with a CR cover page) that has no abbreviations clause of its own: the clauses it
+  changes use the target specification's abbreviations, which the linter cannot see;
 * an abbreviation defined with two different expansions (warning), e.g. ``IdM`` as "Identity
   Management Server" in one place and "Identity Management" in another (a long form that is the
   tail of the other, "Security Gateway" / "MC Security Gateway", is the same);
@@ -19,7 +25,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
-from mckm.impl.lint.definitions import ABBR, Definition, definitions
+from mckm.impl.lint.cover_page_fields import cover_lines, cover_page
+from mckm.impl.lint.definitions import ABBR, HYPHENS, Definition, definitions
 from mckm.impl.lint.model import Document, Finding
 from mckm.impl.lint.scan import distinct_pieces, pieces
 from mckm.impl.lint.speller import known
@@ -28,10 +35,16 @@ from mckm.impl.lint.textutil import plural_stem
 
 ID = "abbreviations"
 
-_USE = re.compile(rf"(?<![\w-])({ABBR})(?:'s|’s|s'|s)?(?![\w-])")
+_USE = re.compile(rf"(?<![\w\-‐‑])({ABBR})(?:'s|’s|s'|s)?(?![\w\-‐‑]|\.\d)")
 _SPEC_ID = re.compile(r"^(?:[A-Z]\d|R\d)")
 _GLUED = re.compile(r"^[a-z][A-Z]{2,}")
 _PLACEHOLDER = frozenset({"TBD", "TBC", "TBS", "TBA", "FFS"})
+#: A requirement or document identifier, not an abbreviation: ``REQ-SEAL-KD-03``,
+#: ``R-5.13-001``, ``MCSEC-7.1-2`` (a part of digits only), ``S3-241234``; and a parameter
+#: name with a capitalised word after a hyphen (``PDSCH-Config``, ``DMRS-DownlinkConfig``).
+_IDENTIFIER = re.compile(r"^REQ-|-\d+(?:-|$)|-[A-Z][a-z]{2,}(?:[A-Z][a-z]+)*(?:-|$)")
+#: Digits an abbreviation carries as a count or an index: ``16QAM``, ``WG1``, ``GID2``.
+_DIGITS = re.compile(r"^\d+(?=[A-Z])|(?<=[A-Z])\d+$")
 
 
 @lru_cache(maxsize=4096)
@@ -46,7 +59,8 @@ def _same(a: str, b: str) -> bool:
 
 def _is_known(token: str, names: set[str], ctx: Context) -> bool:
     stem = plural_stem(token)
-    for t in (token, stem):
+    bare = _DIGITS.sub("", stem)
+    for t in (token, stem, bare) if bare and bare != stem else (token, stem):
         if t in names or ctx.glossary.knows(t) or t in _PLACEHOLDER:
             return True
         if t.replace("-", "") in names:
@@ -84,13 +98,30 @@ def _abbreviation_shaped(token: str) -> bool:
     return upper >= 2 and upper >= lower
 
 
+def _italic(text: str, m: re.Match[str]) -> bool:
+    """The token is set in Markdown italics (``*IMCS*``, ``*NRB,i*``): a parameter's name."""
+    start = m.start(1)
+    return start > 0 and text[start - 1] in "*_" and text[start - 2 : start] != "**"
+
+
+def _skipped(token: str) -> bool:
+    """Names with ``_``, spec and tdoc ids, requirement ids, and ``bKMS`` (rule
+    revision-residue reports the stray letter)."""
+    return (
+        "_" in token
+        or bool(_SPEC_ID.match(token))
+        or bool(_GLUED.match(token))
+        or bool(_IDENTIFIER.search(token))
+    )
+
+
 @lru_cache(maxsize=65536)
 def _stems(piece: str) -> tuple[str, ...]:
     """The abbreviations (plural stems) used in ``piece``, as :func:`check` counts uses."""
     out: list[str] = []
     for m in _USE.finditer(piece):
-        token = m.group(1)
-        if "_" in token or _SPEC_ID.match(token) or _GLUED.match(token):
+        token = m.group(1).translate(HYPHENS)
+        if _skipped(token):
             continue
         if _abbreviation_shaped(token.split("-")[0]):
             out.append(plural_stem(token))
@@ -102,7 +133,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     st = structure(doc)
     names = {d.abbr for d in defs} | set(ctx.vocabulary.names)
     names |= {a.replace("-", "") for a in ctx.glossary.abbreviations}
-    skip = st.abbreviation_lines | st.reference_lines
+    skip = st.abbreviation_lines | st.reference_lines | cover_lines(doc)
+    markdown = doc.path.lower().endswith((".md", ".markdown"))
     # two expansions for one abbreviation
     by_abbr: dict[str, list[Definition]] = {}
     for d in defs:
@@ -147,9 +179,9 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         if ln in skip or wanted.isdisjoint(split):
             continue
         for m in _USE.finditer(doc.lines[ln - 1]):
-            token = m.group(1)
-            if "_" in token or _SPEC_ID.match(token) or _GLUED.match(token):
-                continue  # names, spec ids, and "bKMS" (rule revision-residue)
+            token = m.group(1).translate(HYPHENS)
+            if _skipped(token) or (markdown and _italic(doc.lines[ln - 1], m)):
+                continue  # names, spec ids, identifiers and "bKMS" (rule revision-residue)
             if not _abbreviation_shaped(token.split("-")[0]):
                 continue
             stem = plural_stem(token)
@@ -159,8 +191,9 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 for held in holders[stem]:  # a piece that holds another wanted one stays
                     if any(s in enough and len(uses.get(s, ())) < enough[s] for s in _stems(held)):
                         wanted.add(held)
+    target_list = cover_page(doc) is not None and not st.abbreviation_lines
     for token, places in uses.items():
-        if not known[token]:
+        if not known[token] and not target_list:
             ln, col = places[0]
             yield finding(
                 doc,

@@ -4,13 +4,15 @@ Within each segment of the document (the cover text, and each change between its
 numbering restarts at every marker because a change quotes fragments of another document)
 headings are compared in order.  Reported: the same clause number twice (error), a number lower
 than the one before it (warning), and a clause whose parent is missing, e.g. ``B.2.2.2`` right
-after ``B.2.1`` (warning).  Numbers with placeholders (``7.8.x``) are not compared; rule
+after ``B.2.1`` (warning; not when text marked as left out, "<omitted text>" or "Unchanged text
+omitted", stands between the two).  Numbers with placeholders (``7.8.x``) are not compared; rule
 ``placeholder`` reports those.  Gaps at one level (``7.8.1`` then ``7.8.3``) are allowed: a change
 shows only the clauses it modifies.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mckm.impl.lint.context import Context, finding
@@ -18,6 +20,15 @@ from mckm.impl.lint.model import Document, Finding
 from mckm.impl.lint.structure import Heading, structure
 
 ID = "clause-numbering"
+
+#: A line that says text was left out ("<omitted text>", "[...]", "Unchanged text omitted",
+#: "*** Next change ***" written without the word change): the clauses around it need not be
+#: adjacent, as if a change marker stood there.
+_OMISSION = re.compile(
+    r"^[\s#*<\[(]*(?:omitted\s+text|text\s+omitted|unchanged\s+(?:text|parts?|clauses?)[\w\s]*|"
+    r"\.\.\.|…)[\s>*\])]*$",
+    re.IGNORECASE,
+)
 
 
 def sort_key(parts: tuple[str, ...]) -> tuple[tuple[int, int | str], ...]:
@@ -30,6 +41,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     by_segment: dict[int, list[Heading]] = {}
     for h in st.headings:
         by_segment.setdefault(h.segment, []).append(h)
+    omissions = [ln for ln, line in enumerate(doc.lines, 1) if _OMISSION.match(line)]
     for headings in by_segment.values():
         seen: dict[str, Heading] = {}
         prev: Heading | None = None
@@ -59,7 +71,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                         f"clause {h.number} comes after clause {prev.number}",
                         "put the clauses in numerical order",
                     )
-                elif len(h.parts) > 1:
+                elif len(h.parts) > 1 and not any(prev.line < k < h.line for k in omissions):
+                    # (text left out between the two: a gap of levels is expected)
                     parent = ".".join(h.parts[:-1])
                     if (
                         parent not in seen

@@ -10,6 +10,10 @@ the entry's text on the next).  Citations are ``[n]`` anywhere else.  Reported:
 * an entry whose label is a placeholder such as ``[aa]`` (warning in draft, error in cr);
 * the same label twice in one list (error), and labels out of numerical order (warning).
 
+* a citation whose number's entry names another document (error): ``RFC 6043 [3]`` or
+  ``[3, RFC 6043]`` where entry [3] is RFC 6509 (3GPP TS/TR and IETF RFC numbers are
+  compared; an entry that names no such number is not compared).
+
 Requirement ids in brackets (``[R-5.13-001]``) are not references.
 """
 
@@ -25,6 +29,15 @@ from mckm.impl.lint.structure import REF_LABEL, RefEntry, structure
 
 ID = "references"
 
+#: A document number: an IETF RFC, or a 3GPP TS/TR (``RFC 6509``, ``TS 33.180``, ``TR 33.880``).
+_DOC = (
+    r"(?:(?P<rfc>RFC)[^\S\n]*(?P<rfcnum>\d{3,5})"
+    r"|(?:3GPP[^\S\n]+)?T[SR][^\S\n]*(?P<tsnum>\d{2}\.\d{3}(?:-\d{1,2})?))"
+)
+#: ``RFC 6043 [3]`` (a document named before its citation) and ``[3, RFC 6043]``.
+_NAMED_BEFORE = re.compile(rf"\b{_DOC}[^\S\n]*\[(?P<label>\d{{1,3}})(?:[,\]])")
+_NAMED_INSIDE = re.compile(rf"\[(?P<label>\d{{1,3}}),[^\S\n]*{_DOC}[^\]\n]{{0,40}}\]")
+_ENTRY_DOC = re.compile(_DOC)
 #: (one line: scanned over the whole part, see mckm.impl.lint.scan)
 _CITE = re.compile(rf"\[({REF_LABEL}(?:[^\S\n]*[,–-][^\S\n]*{REF_LABEL})*)\]")
 
@@ -72,6 +85,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     f"[{label}] is cited but the document has no entry [{label}]",
                     "add the entry to the references or correct the number",
                 )
+    yield from _named(doc, entries)
     lists: dict[int, list[RefEntry]] = {}
     for e in entries:
         lists.setdefault(e.segment, []).append(e)
@@ -126,3 +140,43 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 f"{'are' if len(unused) > 1 else 'is'} never cited in this document",
                 "cite them where they apply, or drop them from the change",
             )
+
+
+def _doc_key(m: re.Match[str]) -> tuple[str, str]:
+    return ("RFC", m.group("rfcnum")) if m.group("rfc") else ("3GPP", m.group("tsnum"))
+
+
+def _doc_name(key: tuple[str, str]) -> str:
+    return f"RFC {key[1]}" if key[0] == "RFC" else f"TS/TR {key[1]}"
+
+
+def _named(doc: Document, entries: list[RefEntry]) -> Iterator[Finding]:
+    """Citations that name a document whose number differs from their entry's."""
+    if not entries:
+        return
+    names: dict[str, set[tuple[str, str]]] = {}
+    for e in entries:
+        m = _ENTRY_DOC.search(e.text)
+        names.setdefault(e.label, set()).add(_doc_key(m) if m else ("", ""))
+    entry_at = {e.line for e in entries}
+    for pattern in (_NAMED_BEFORE, _NAMED_INSIDE):
+        for ln, col, m in matches(doc, pattern):
+            if ln in entry_at:
+                continue
+            listed = names.get(m.group("label"), set())
+            if len(listed) != 1 or ("", "") in listed:
+                continue  # no entry, or several lists that disagree, or an entry without number
+            (entry,) = listed
+            cited = _doc_key(m)
+            if cited != entry:
+                label = m.group("label")
+                yield finding(
+                    doc,
+                    ID,
+                    "error",
+                    ln,
+                    col + 1,
+                    f"{_doc_name(cited)} is cited as [{label}], but entry [{label}] is "
+                    f"{_doc_name(entry)}",
+                    "correct the number or the document name",
+                )

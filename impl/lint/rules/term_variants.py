@@ -25,11 +25,13 @@ from functools import lru_cache
 from itertools import chain
 
 from mckm.impl.lint.context import Context, finding
+from mckm.impl.lint.cover_page_fields import cover_lines
 from mckm.impl.lint.model import Document, Finding
 from mckm.impl.lint.scan import pieces
 from mckm.impl.lint.speller import american
 from mckm.impl.lint.structure import structure
 from mckm.impl.lint.textutil import sentence_start
+from mckm.impl.lint.vocabulary import Glossary
 
 ID = "term-variants"
 
@@ -118,6 +120,7 @@ _FUNCTION = frozenset(
         "do",
     ]
 )
+_CAMEL = re.compile(r"[a-z][A-Z]")
 _DEFINITION = re.compile(r"^\s*[A-Z][\w /()-]{0,60}?:\s")
 _SKIP_LINE = re.compile(
     r"^\s*(?:Figure|Table|\[[^\]]{1,4}\]|3GPP\s+T[SR]|IETF|ETSI|ITU|IEEE|ISO)\b"
@@ -164,10 +167,14 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     # each distinct piece is tokenised once, and where a token stands (a match object) is looked
     # up only on the lines where a term can start.
     split = pieces(doc)
+    cover = cover_lines(doc)
     lines = [
         (ln, line, split[ln - 1])
         for ln, line in enumerate(doc.lines, 1)
-        if ln not in st.heading_lines and not _SKIP_LINE.match(line)
+        if ln not in st.heading_lines
+        and ln not in cover
+        and not _SKIP_LINE.match(line)
+        and not line.lstrip().startswith("|")  # a Markdown table row: cells, not prose
     ]
     piece_counts = Counter(chain.from_iterable(p for _, _, p in lines))
     tokens_of = {piece: _tokens(piece) for piece in piece_counts}
@@ -231,8 +238,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 if n > 1 and surface.lower().replace("-", "").replace(" ", "") not in starts:
                     break  # no longer n-gram spells a hyphen key either
                 key = _key(surface)
-                if key not in hyphen_keys:
-                    continue
+                if key not in hyphen_keys or _CAMEL.search(surface):
+                    continue  # (a camelCase parameter name is no spelling of a term)
                 lowered = surface[1:] == surface[1:].lower()
                 if listing:
                     surface = surface.lower()
@@ -270,6 +277,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                     break
                 run.append(nxt)
                 following = toks[j + 1].group() if j + 1 < len(toks) else ""
+                if following[:1].isdigit() and line[toks[j].end() : toks[j + 1].start()] == " ":
+                    break  # "MCS Table 5.1.3.1-1": a capital that a number follows names it
                 joined = line[toks[j].end() : toks[j + 1].start()] == " " if following else False
                 if joined and following[:1].isupper() and not _abbrev_like(following):
                     continue  # do not cut a capitalised run in the middle
@@ -288,10 +297,10 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         first[(key, w)] = min(first.get((key, w), where), where)
     for key, forms in sorted(spell.items()):
         if len(forms) > 1 and (key in listed or not _adjectival(forms)):
-            yield _report(doc, key, forms, first, "hyphenation or case")
+            yield _report(doc, key, forms, first, "hyphenation or case", ctx.glossary)
     for key, forms in sorted(spelled.items()):
         if len(forms) > 1:
-            yield _report(doc, key, forms, first, "spelling (British/American)")
+            yield _report(doc, key, forms, first, "spelling (British/American)", ctx.glossary)
     reported: list[tuple[str, ...]] = []
     for key, forms in sorted(caps.items(), key=lambda kv: (len(kv[0].split()), kv[0])):
         words = tuple(key.split())
@@ -300,7 +309,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         if any(words[: len(r)] == r for r in reported):
             continue  # "MC clients within" after "MC client"
         reported.append(words)
-        yield _report(doc, key, forms, first, "capitalisation")
+        yield _report(doc, key, forms, first, "capitalisation", ctx.glossary)
 
 
 def _spellings(counts: Counter[str]) -> dict[str, Counter[str]]:
@@ -391,9 +400,16 @@ def _report(
     variants: Counter[str],
     first: dict[tuple[str, str], tuple[int, int]],
     what: str,
+    glossary: Glossary,
 ) -> Finding:
+    """The finding for one term: the glossary's spelling wins over the most frequent one
+    (``B-TID``, as TS 33.220 writes it, even where ``BTID`` is more frequent)."""
     ranked = sorted(variants.items(), key=lambda kv: (-kv[1], first[(key, kv[0])]))
-    top = ranked[0][0]
-    ln, col = min(first[(key, v)] for v, _ in ranked[1:])
+    listed = [v for v, _ in ranked if v in glossary.abbreviations]
+    top = listed[0] if len(listed) == 1 else ranked[0][0]
+    ln, col = min(first[(key, v)] for v, _ in ranked if v != top)
     counts = ", ".join(f"'{v}' {n}x" for v, n in ranked)
-    return finding(doc, ID, "warning", ln, col, f"one term, different {what}: {counts}", top)
+    why = f" (the glossary writes {top})" if listed and top == listed[0] else ""
+    return finding(
+        doc, ID, "warning", ln, col, f"one term, different {what}: {counts}{why}", top
+    )
