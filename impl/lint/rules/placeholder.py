@@ -42,6 +42,8 @@ _TBD = re.compile(
     r"\b(TBD|TBC|TBS|TBA|FFS|tbd|tbc|[Tt]o be (?:determined|confirmed|decided)"
     r"|[Ff]or further study)\b"
 )
+#: TBS used as a noun, not left "to be specified": after an article or before a lower-case word.
+_TBS_NOUN = re.compile(r"(?:(?<=\b[Tt]he )|(?<=\b[Aa] ))TBS\b|TBS,? [a-z]")
 _EDITOR = re.compile(r"\bEditor['’]?s\s+[Nn](?:ote|OTE)\b")
 #: Each pattern, and strings one of which every match of it contains (mckm.impl.lint.scan).
 _NEEDLES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -69,6 +71,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
             groups.setdefault(key, []).append((ln, m.start() + 1, m.group(0)))
             kinds[key] = "number"
         for m in _TBD.finditer(line) if ln in found[_TBD] else ():
+            if m.group(0) == "TBS" and _TBS_NOUN.match(line, m.start()):
+                continue  # "the TBS", "TBS determination": the transport block size (TS 38.214)
             yield finding(
                 doc,
                 ID,

@@ -26,7 +26,7 @@ from mckm.impl.lint.structure import CLAUSE_NUM, PLACEHOLDER_COMPONENTS, structu
 ID = "xref"
 
 _ID = r"((?:\d+|[A-Z])(?:\.[0-9A-Za-z]{1,2})*(?:-\d+)?|\d+)"
-_CAPTION = re.compile(rf"^\s*(Figure|Table)\s+{_ID}(?![\w-]|\.\w)\s*(?:[:.–—-]\s*\S|\s+[A-Z(])")
+_CAPTION = re.compile(rf"^[\s*|]*(Figure|Table)\s+{_ID}(?![\w-]|\.\w)\s*(?:[:.–—-]\s*\S|\s+[A-Z(])")
 _REFERENCE = re.compile(rf"\b([Ff]igure|[Tt]able)s?\s+{_ID}(?![\w.]\w)")
 _CLAUSE_REF = re.compile(rf"\b(?:[Cc]lause|[Ss]ection|[Ss]ubclause|see)\s+({CLAUSE_NUM})(?![\w-])")
 _EXTERNAL = re.compile(
@@ -79,11 +79,12 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 f"number it {here.number}-n",
             )
     referenced: set[tuple[str, str]] = set()
+    caption_lines = {ln for ln, _ in captions.values()}  # a title's own words ("MCS table 1")
     for ln in lines_with(doc, _NEEDLES):
         line = doc.lines[ln - 1]
         for m in _REFERENCE.finditer(line):
             kind, ident = m.group(1).lower(), m.group(2)
-            if (kind, ident) in captions and captions[(kind, ident)] == (ln, m.start() + 1):
+            if ln in caption_lines:
                 continue
             referenced.add((kind, ident))
             if (kind, ident) in captions or _EXTERNAL.match(line[m.end(2) :]):
