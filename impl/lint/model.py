@@ -50,17 +50,18 @@ class Finding:
 
     @property
     def where(self) -> str:
-        """Clause and quoted snippet as a person reads them (empty outside a .docx)."""
-        parts = [f"clause {self.clause}"] if self.clause else []
-        parts += [f"“{self.snippet}”"] if self.snippet else []
-        return ", at ".join(parts)
+        """Clause and quoted snippet as a person reads them: ``in clause 6.2, at “…”`` (empty
+        outside a .docx; no clause before the first heading)."""
+        parts = [f"in clause {self.clause}"] if self.clause else []
+        parts += [f"at “{self.snippet}”"] if self.snippet else []
+        return ", ".join(parts)
 
     def to_text(self) -> str:
         """``file:line:col: severity rule-id: message [suggestion]``, then ``(in clause X, at
         “snippet”)`` for a finding in a .docx."""
         tail = f" [{self.suggestion}]" if self.suggestion else ""
         where = f"{self.file}:{self.line}:{self.column}"
-        located = f" (in {self.where})" if self.where else ""
+        located = f" ({self.where})" if self.where else ""
         return f"{where}: {self.severity} {self.rule}: {self.message}{tail}{located}"
 
 
