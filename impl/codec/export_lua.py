@@ -459,7 +459,8 @@ proto.fields = ALL_FIELDS
 -- An error of the message (not of this script): carried up to the dissector, shown as an
 -- expert error of group Malformed.
 local Bad = {{}}
-local function bad(text) error(setmetatable({{ text = text }}, Bad), 0) end
+local within = ""  -- the octet field whose inner chain is being read, if any
+local function bad(text) error(setmetatable({{ text = within .. text }}, Bad), 0) end
 
 local function need(tvb, off, n, where)
   local left = tvb:len() - off
@@ -468,7 +469,7 @@ local function need(tvb, off, n, where)
   end
 end
 
-local run, run_struct, walk_chain, inner_chain
+local run, run_struct, walk_chain, inner_chain, read_inner
 
 run = function(node, tvb, off, tree, f)
   local t = node.t
@@ -566,6 +567,14 @@ end
 
 -- A chain inside an octet field (see INNER_CHAINS in impl/codec/export_lua.py).
 inner_chain = function(node, tvb, tree)
+  local outer = within
+  within = outer .. node.where .. ", offsets within it: "
+  local ok, res = pcall(function() return read_inner(node, tvb, tree) end)
+  within = outer
+  if not ok then error(res, 0) end
+end
+
+read_inner = function(node, tvb, tree)
   local off = 0
   if node.chain == "payloads" then
     tree:add(FIRST_PAYLOAD, tvb(0, 1))
@@ -576,14 +585,13 @@ inner_chain = function(node, tvb, tree)
       off, fields = run_struct(KEY_DATA.s, tvb, off, tree)
       local nxt = fields[S[KEY_DATA.s].next]
       if nxt ~= LAST and nxt ~= KEY_DATA.number then
-        bad(string.format("%s: a Key data sub-payload followed by payload type %d " ..
-                          "(RFC 3830 6.13: %d or %d)", node.where, nxt, KEY_DATA.number, LAST))
+        bad(string.format("a Key data sub-payload followed by payload type %d " ..
+                          "(RFC 3830 6.13: %d or %d)", nxt, KEY_DATA.number, LAST))
       end
     until nxt == LAST
   end
   if off ~= tvb:len() then
-    bad(string.format("%s: %d trailing octets after its payload chain", node.where,
-                      tvb:len() - off))
+    bad(string.format("%d trailing octets after the payload chain", tvb:len() - off))
   end
 end
 

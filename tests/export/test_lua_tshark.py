@@ -5,9 +5,10 @@ Every message the project has is written to pcaps twice: as a UDP datagram on po
 reads them with ``-X lua_script:mckm_mikey.lua -T pdml``.  The messages: a sample of every
 data type (with and without optional payloads, and with each CS ID map type where the data
 type allows it), every vendor I_MESSAGE (tests/data, impl/vectors), the messages the ticket
-roles exchange (one and two KMSs, Ua and Zk), and held-out messages built here with the
-project's encoder from values no sample uses (RFC 6043 types, 3GPP ticket type, GENERIC-ID
-maps of several entries, PK variants, an RFC 3830 D-H message with KV data).
+roles exchange (one and two KMSs, Ua and Zk), and held-out messages built with the project's
+encoder from values no sample uses: here (RFC 6043 types, 3GPP ticket type, GENERIC-ID maps of
+several entries, PK variants, an RFC 3830 D-H message with KV data) and the Kaitai judge's
+corpus (tests/export/corpus.py: every RFC 6043 name-space value the samples leave out).
 
 For each packet: no ``_ws.malformed``, no expert info of error or warning severity (none at
 all on the UDP ones), no Lua error; the payload subtrees are ours, in our order, at our offsets
@@ -39,6 +40,7 @@ from mckm.impl.codec.export_lua import (
     struct_field_name,
 )
 from mckm.impl.codec.policy_params import sp_param_list
+from mckm.impl.errors import DecodeError
 from mckm.impl.transport.sdp_mikey import sdp_with_mikey, sip_invite
 from mckm.models.grammar.dsl import StructSpec
 from mckm.models.grammar.messages import RULES
@@ -195,7 +197,37 @@ def _held_out() -> list[tuple[str, bytes]]:
             ("held-out D-H init (KV interval)", encode(dh_init))]
 
 
-MESSAGES = _samples() + _vendor() + _ticket_roles() + _held_out()
+def _messages() -> list[tuple[str, bytes]]:
+    """All of the above, and the Kaitai judge's held-out corpus (tests/export/corpus.py),
+    each message once."""
+    from tests.export.corpus import held_out
+
+    seen: dict[bytes, str] = {}
+    for title, raw in (*_samples(), *_vendor(), *_ticket_roles(), *_held_out(), *held_out()):
+        seen.setdefault(raw, title)
+    return [(title, raw) for raw, title in seen.items()]
+
+
+def inner_chain_problem(raw: bytes) -> str | None:
+    """``PAYLOAD.field`` of the first octet field of INNER_CHAINS that mckm's own chain
+    decoder (chains.py) refuses, or None."""
+    for payload in decode(raw).payloads:
+        for (name, field), (kind, when) in INNER_CHAINS.items():
+            octets = payload.fields.get(field) if payload.name == name else None
+            if not octets or (when is not None and payload.fields[when[0]] != when[1]):
+                continue
+            try:
+                decode_chain(octets) if kind == "payloads" else decode_key_data(octets)
+            except DecodeError:
+                return f"{name}.{field}"
+    return None
+
+
+#: every message, and apart those whose inner chain mckm's decoder refuses (then tshark must
+#: refuse it too, naming the same field).
+EVERY = _messages()
+MESSAGES = [(t, raw) for t, raw in EVERY if inner_chain_problem(raw) is None]
+BAD_INNER = [(t, raw) for t, raw in EVERY if inner_chain_problem(raw) is not None]
 
 
 # -- pcaps and tshark ---------------------------------------------------------------------
@@ -405,3 +437,20 @@ def test_every_data_type_and_payload_is_judged() -> None:
     assert {r.data_type for r in RULES} <= {m.data_type for m in decoded}
     met = {p.name for m in decoded for p in m.payloads}
     assert met == {s.payload for r in RULES for s in r.slots}
+
+
+def test_an_inner_chain_mckm_refuses_is_refused_by_the_dissector(dissector: Path,
+                                                               tmp_path: Path) -> None:
+    """Where chains.py refuses a TP Data / Initiator Data / Key data chain, tshark marks the
+    message Malformed at that field (and at nothing else)."""
+    bad_tp = build(next(r for r in RULES if r.name == "TRANSFER_INIT"))
+    ticket = bad_tp.get("TICKET")
+    assert ticket is not None
+    ticket.fields["tp_data"] = bytes([14, 3, 1, 0])  # First Payload IDR, the IDR cut short
+    cases = [*BAD_INNER, ("TP Data cut short", encode(bad_tp))]
+    (tmp_path / "x.pcap").write_bytes(_pcap([(2269, raw) for _, raw in cases]))
+    for (title, raw), packet in zip(cases, run_tshark(dissector, tmp_path / "x.pcap"),
+                                    strict=True):
+        marks = [n for n, s in _expert(packet) if n.startswith("_ws.expert")]
+        where = inner_chain_problem(raw)
+        assert len(marks) == 1 and f"{where} (" in marks[0], (title, marks)
