@@ -5,10 +5,11 @@ Every message the project has is written to pcaps twice: as a UDP datagram on po
 reads them with ``-X lua_script:mckm_mikey.lua -T pdml``.  The messages: a sample of every
 data type (with and without optional payloads, and with each CS ID map type where the data
 type allows it), every vendor I_MESSAGE (tests/data, impl/vectors), the messages the ticket
-roles exchange (one and two KMSs, Ua and Zk), and held-out messages built with the project's
-encoder from values no sample uses: here (RFC 6043 types, 3GPP ticket type, GENERIC-ID maps of
-several entries, PK variants, an RFC 3830 D-H message with KV data) and the Kaitai judge's
-corpus (tests/export/corpus.py: every RFC 6043 name-space value the samples leave out).
+roles exchange (one and two KMSs, Ua and Zk), I_MESSAGEs the SEAL initiator writes, and
+held-out messages built with the project's encoder from values no sample uses: here (RFC 6043
+types, 3GPP ticket type, GENERIC-ID maps of several entries, PK variants, an RFC 3830 D-H
+message with KV data) and the Kaitai judge's corpus (tests/export/corpus.py: every RFC 6043
+name-space value the samples leave out).
 
 For each packet: no ``_ws.malformed``, no expert info of error or warning severity (none at
 all on the UDP ones), no Lua error; the payload subtrees are ours, in our order, at our offsets
@@ -109,6 +110,20 @@ def _ticket_roles() -> list[tuple[str, bytes]]:
     return out
 
 
+def _seal() -> list[tuple[str, bytes]]:
+    """I_MESSAGEs the SEAL initiator writes (``mckm vectors`` kind mikey-sakke-process: real
+    ECCSI and SAKKE; seed 1 carries the identities as URIs, seed 2 as UIDs)."""
+    import random
+
+    from mckm.impl.vectors.kinds_mikey_sakke import MIKEY_SAKKE_PROCESS
+
+    out = []
+    for seed in (1, 2):
+        values = MIKEY_SAKKE_PROCESS.make(random.Random(seed))
+        out.append((f"SEAL initiator I_MESSAGE (seed {seed})", bytes(values["i_message"])))
+    return out
+
+
 P = Payload
 
 
@@ -203,7 +218,8 @@ def _messages() -> list[tuple[str, bytes]]:
     from tests.export.corpus import held_out
 
     seen: dict[bytes, str] = {}
-    for title, raw in (*_samples(), *_vendor(), *_ticket_roles(), *_held_out(), *held_out()):
+    for title, raw in (*_samples(), *_vendor(), *_ticket_roles(), *_seal(), *_held_out(),
+                       *held_out()):
         seen.setdefault(raw, title)
     return [(title, raw) for raw, title in seen.items()]
 
