@@ -19,6 +19,7 @@ from mckm.models.grammar.messages import RULES, MessageRule
 from mckm.models.grammar.namespaces import DATA_TYPE, ERROR_NO, ID_ROLE, PAYLOAD_TYPE
 
 if TYPE_CHECKING:
+    from mckm.impl.lint.vocabulary import Vocabulary
     from mckm.models.procedures.model import Procedure, Step
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -151,3 +152,43 @@ def flow_note(received: str, sent: str) -> str:
         return ""
     clauses = "; ".join(dict.fromkeys(p.clause for p, _ in message_steps(sent) + senders))
     return "in the model, " + " and ".join(parts) + f" ({clauses})"
+
+
+@dataclass(frozen=True)
+class PayloadLayout:
+    """The payloads a message may hold (``allowed``), the clause and notation saying so, and the
+    grammar rules when they are known exactly (``rules``; empty for a vocabulary union)."""
+
+    allowed: frozenset[str]
+    clause: str
+    notation: str
+    rules: tuple[MessageRule, ...] = ()
+
+
+#: data type names: such a name is its own grammar rule
+DATA_TYPE_NAMES = frozenset(v.name for v in DATA_TYPE.values)
+
+
+def payload_layout(msg: str, text: str, vocab: Vocabulary) -> PayloadLayout:
+    """What message ``msg`` may carry in a document whose text is ``text``.
+
+    A data type's own name is its grammar rule.  A name that a procedure model maps to another
+    data type (``I_MESSAGE`` of the SEAL model is the MIKEY-SAKKE data type ``SAKKE``, RFC 6509
+    2.1) takes that data type's rule when the text names the data type; otherwise every variant
+    the vocabulary lists counts (RFC 3830 I_MESSAGEs carry a KEMAC, the SAKKE one does not)."""
+    rules: list[MessageRule] = []
+    if msg in DATA_TYPE_NAMES:
+        rule = grammar_rule(msg)
+        rules = [rule] if rule is not None else []
+    else:
+        rules = [m.rule for m in model_messages().get(msg, ()) if _mentions(text, m.rule.name)]
+    if rules:
+        allowed = frozenset().union(*(rule_payloads(r) for r in rules))
+        clause = "; ".join(f"{r.clause}, data type {r.name}" for r in rules)
+        return PayloadLayout(allowed, clause, " | ".join(r.structure for r in rules), tuple(rules))
+    return PayloadLayout(vocab.structures.get(msg, frozenset()), vocab.sources.get(msg, ""),
+                         " | ".join(vocab.notations.get(msg, ())))
+
+
+def _mentions(text: str, word: str) -> bool:
+    return re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None

@@ -14,7 +14,8 @@ from mckm.models.policy.key_id import PURPOSE_BITS, RANDOM_BITS
 from mckm.models.policy.key_purposes import PURPOSES
 
 SEEDS = sorted((Path(__file__).parents[1] / "data" / "seeds").glob("*.txt"))
-MODEL_RULES = ("model-numbers", "model-purpose", "model-key-id", "model-identity")
+MODEL_RULES = ("model-numbers", "model-purpose", "model-key-id", "model-identity",
+               "model-payloads")
 
 
 def run(rules: tuple[str, ...] | str, text: str) -> list[Finding]:
@@ -206,3 +207,34 @@ def test_seed_002_step_5_is_a_real_defect() -> None:
     found = lint_paths([seed], select_rules(("model-identity",)))
     assert [(f.line, f.rule) for f in found] == [(111, "model-identity")]
     assert "uss-match" in found[0].message
+
+
+# ---- payload lists (RFC notation or prose) against the grammar's presence rules
+
+SAKKE_LIST = "The MIKEY-SAKKE I_MESSAGE is {payloads}."
+
+
+def test_payload_list_of_a_sakke_i_message() -> None:
+    found = run("model-payloads", SAKKE_LIST.format(
+        payloads="HDR, T, RAND, [IDRi], [IDRr], {SP}, SAKKE, KEMAC"))
+    messages = sorted(f.message for f in found)
+    assert len(found) == 2, messages
+    assert messages[0].startswith("I_MESSAGE cannot carry KEMAC (RFC 6509 2.1")
+    assert messages[1].startswith("the payload list of I_MESSAGE leaves out SIGN")
+    good = "HDR, T, RAND, [IDRi], [IDRr], [IDRkmsi], [IDRkmsr], {SP}, SAKKE, SIGN"
+    assert run("model-payloads", SAKKE_LIST.format(payloads=good)) == []
+
+
+def test_payload_list_in_prose() -> None:
+    text = "The RESOLVE_INIT_PSK carries the HDR, T, RANDRr, {who}, TICKET and V payloads."
+    found = run("model-payloads", text.format(who="IDi"))
+    assert len(found) == 1 and "RESOLVE_INIT_PSK cannot carry IDi (RFC 6043 4.2.3" in \
+        found[0].message
+    assert found[0].column == text.index("{who}") + 1
+    assert run("model-payloads", text.format(who="IDRr")) == []
+
+
+def test_a_partial_payload_list_is_not_a_layout() -> None:
+    # not starting with HDR: a subset named in prose, nothing is missing
+    assert run("model-payloads", "The I_MESSAGE carries the RAND, IDRi and SAKKE payloads, "
+                                 "in MIKEY-SAKKE.") == []

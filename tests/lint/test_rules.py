@@ -191,6 +191,12 @@ CASES: dict[str, tuple[str, str, int, str]] = {
         "The UE sends the MIKEY-SAKKE I_MESSAGE.\nThe receiving entity checks the signature "
         "with the UID of the initiator.\n",
     ),
+    "model-payloads": (
+        "The MIKEY-SAKKE I_MESSAGE is HDR, T, RAND, [IDRr], SAKKE, KEMAC, SIGN.\n",
+        "cannot carry KEMAC",
+        1,
+        "The MIKEY-SAKKE I_MESSAGE is HDR, T, RAND, [IDRr], SAKKE, SIGN.\n",
+    ),
 }
 
 

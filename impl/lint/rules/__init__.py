@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "model_purpose",
     "model_key_id",
     "model_identity",
+    "model_payloads",
     "term_variants",
     "abbreviations",
     "spelling",

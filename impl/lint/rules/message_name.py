@@ -25,15 +25,13 @@ from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
-from mckm.impl.lint.model_facts import DATA_TYPES, model_messages, rule_payloads
+from mckm.impl.lint.model_facts import payload_layout
 from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import structure
 from mckm.impl.lint.textutil import nearest
 from mckm.impl.lint.vocabulary import vocabulary
 
 ID = "message-name"
-
-DATA_TYPE_NAMES = frozenset(v.name for v in DATA_TYPES.values)
 
 NAME = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![\w-])")
 _PAYLOAD = re.compile(r"(?<![\w-])([A-Z]{2,6}[a-z]{0,6}|[A-Z]|[A-Z]+_[A-Z_]+)\s+payloads?\b")
@@ -68,25 +66,8 @@ def blocks(doc: Document, lines: list[int]) -> list[tuple[int, int]]:
 
 
 def _layout(msg: str, text: str, ctx: Context) -> tuple[frozenset[str], str, str]:
-    """The payloads message ``msg`` may hold, the clause and the notation that say so.
-
-    A name that a procedure model maps to another data type (``I_MESSAGE`` of the SEAL model
-    is the MIKEY-SAKKE data type ``SAKKE``, RFC 6509 2.1) takes that data type's grammar rule
-    when the text names the data type; otherwise every variant the vocabulary lists counts."""
-    vocab = ctx.vocabulary
-    if msg not in DATA_TYPE_NAMES:  # a data type's own name is its grammar rule already
-        rules = [
-            m.rule for m in model_messages().get(msg, ()) if _mentions(text, m.rule.name)
-        ]
-        if rules:
-            allowed = frozenset().union(*(rule_payloads(r) for r in rules))
-            clause = "; ".join(f"{r.clause}, data type {r.name}" for r in rules)
-            return allowed, clause, " | ".join(r.structure for r in rules)
-    return vocab.structures[msg], vocab.sources.get(msg, ""), " | ".join(vocab.notations[msg])
-
-
-def _mentions(text: str, word: str) -> bool:
-    return re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None
+    layout = payload_layout(msg, text, ctx.vocabulary)
+    return layout.allowed, layout.clause, layout.notation
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
