@@ -5,9 +5,10 @@ Wireshark 4.0's MIKEY dissector has no RFC 6043 data types 11-18, no TR, RANDR, 
 payloads (RFC 6043 6.4, 6.8, 6.10), no GENERIC-ID map (RFC 6043 6.1.1), no 3GPP IDR roles and
 extension types (TS 33.180 E.5, E.6, F.2.1), and reads CERT's length from the wrong octet
 (RFC 3830 6.7).  The dissector written here reads the whole message as its own protocol
-``mckm_mikey`` and registers it for UDP port 2269 (RFC 3830 7) and for SDP
-``a=key-mgmt:mikey`` (RFC 4567 3: Wireshark's SDP dissector base64-decodes the data and hands
-it to its ``key_mgmt`` dissector table under the protocol id ``mikey``).
+``mckm_mikey`` and registers it for UDP port 2269 (the IANA port of the service name
+``mikey``, where Wireshark's own MIKEY dissector listens) and for SDP ``a=key-mgmt:mikey``
+(RFC 4567: Wireshark's SDP dissector base64-decodes the data and hands it to its ``key_mgmt``
+dissector table under the protocol id ``mikey``).
 
 Nothing about a field is typed here.  The generator walks each payload's construct tree (the
 same trees the codec compiles, as :mod:`~mckm.impl.codec.codegen` does) and the
@@ -62,9 +63,9 @@ from mckm.models.grammar.namespaces import DATA_TYPE, ENCR_ALG
 
 FILE_NAME = "mckm_mikey.lua"
 PROTO = "mckm_mikey"
-#: RFC 3830 7: MIKEY's registered UDP port.
+#: the IANA port of the service name ``mikey`` (Wireshark's MIKEY dissector uses it too).
 UDP_PORT = 2269
-#: RFC 4567 3: the key management protocol identifier of MIKEY in ``a=key-mgmt``.
+#: RFC 4567: the key management protocol identifier of MIKEY in ``a=key-mgmt``.
 KEY_MGMT_ID = "mikey"
 
 #: octet fields that hold a payload chain, which the grammar keeps as octets and

@@ -1,14 +1,14 @@
 """tshark as the judge of the generated Lua dissector (``mckm_mikey.lua``).
 
 Every message the project has is written to pcaps twice: as a UDP datagram on port 2269
-(RFC 3830 7) and as ``a=key-mgmt:mikey`` in the SDP offer of a SIP INVITE (RFC 4567); tshark
-reads them with ``-X lua_script:mckm_mikey.lua -T pdml``.  The messages: a sample of every
-data type (with and without optional payloads, and with each CS ID map type where the data
-type allows it), every vendor I_MESSAGE (tests/data, impl/vectors), the messages the ticket
-roles exchange (one and two KMSs, Ua and Zk), I_MESSAGEs the SEAL initiator writes, and
-held-out messages built with the project's encoder from values no sample uses: here (RFC 6043
-types, 3GPP ticket type, GENERIC-ID maps of several entries, PK variants, an RFC 3830 D-H
-message with KV data) and the Kaitai judge's corpus (tests/export/corpus.py: every RFC 6043
+(IANA, service name mikey) and as ``a=key-mgmt:mikey`` in the SDP offer of a SIP INVITE
+(RFC 4567); tshark reads them with ``-X lua_script:mckm_mikey.lua -T pdml``.  The messages: a
+sample of every data type (with and without optional payloads, and with each CS ID map type
+where the data type allows it), every vendor I_MESSAGE (tests/data, impl/vectors), the messages
+the ticket roles exchange (one and two KMSs, Ua and Zk), I_MESSAGEs the SEAL initiator writes,
+and held-out messages built with the project's encoder from values no sample uses: here
+(RFC 6043 types, 3GPP ticket type, GENERIC-ID maps of several entries, PK variants, an RFC 3830
+D-H message with KV data) and the Kaitai judge's corpus (tests/export/corpus.py: every RFC 6043
 name-space value the samples leave out).
 
 For each packet: no ``_ws.malformed``, no expert info of error or warning severity (none at
