@@ -39,6 +39,7 @@ MODULES: tuple[str, ...] = (
     "mckm.bench.cms",
     "mckm.bench.cek",
     "mckm.bench.lint",
+    "mckm.bench.lint_seeds",
 )
 
 #: a first timed call this much slower than the median call (and over WARMUP_FLOOR_S) means the
