@@ -21,6 +21,7 @@ Directives (procedures are named as in ``mckm.models.procedures.registry``):
 - ``mckm-errors PROCEDURE...``: each MIKEY error and the guards that refuse with it.
 - ``mckm-purposes``: the key purpose table (``models/policy/data/key_purposes.yaml``).
 - ``mckm-key-id``: the SK-ID bit layout (``models/policy/key_id.SK_ID``).
+- ``mckm-segy TABLE``: seed 003's SeGy tables and plots (``mckm.impl.segy.docs.render``).
 """
 
 from __future__ import annotations
@@ -89,12 +90,25 @@ def _key_id(d: Directive) -> str:
     return spec_tables.key_id_table()
 
 
+def _segy(d: Directive) -> str:
+    """Seed 003's SeGy tables and plots (``mckm.impl.segy.docs``); plots land beside the
+    generated pages, in ``_generated/segy``."""
+    from pathlib import Path
+
+    from mckm.impl.segy.docs import render
+
+    if len(d.args) != 1:
+        raise ValueError(f"takes one table name, got {len(d.args)}")
+    return render(d.args[0], Path(__file__).parent / "_generated")
+
+
 RENDERERS: Mapping[str, Callable[[Directive], str]] = {
     "mckm-requirements": _requirements,
     "mckm-steps": _steps,
     "mckm-errors": _errors,
     "mckm-purposes": _purposes,
     "mckm-key-id": _key_id,
+    "mckm-segy": _segy,
 }
 OPTIONS: Mapping[str, frozenset[str]] = {"mckm-requirements": frozenset({"labels"})}
 

@@ -228,6 +228,21 @@ MUTANTS: dict[str, tuple[int, Callable[[Approach], Approach]]] = {
 }
 
 
+def separate_kms(a: Approach) -> Approach:
+    """``a`` with its KMS and IdM outside the SeGy (seed 003 7.8.4.3 step 1 NOTE: "extracting
+    the SeGy's KMS into a truly separate function"): the SeGy keeps its users' key sets, not
+    the master secrets."""
+    holds = tuple(h for h in a.holds if h.kind not in ("kms-master", "idm-signing-key"))
+    return dataclasses.replace(a, holds=holds, integrates=tuple(
+        x for x in a.integrates if x not in ("own_kms", "own_idm")))
+
+
+#: label -> a variant the seed itself suggests, shown beside the five approaches
+VARIANTS: dict[str, Approach] = {
+    "approach 4, KMS separate (7.8.4.3 NOTE)": separate_kms(APPROACHES[3]),
+}
+
+
 def attack(a: Approach, prop: Callable[[World], Any]) -> dict[str, str] | None:
     """A counterexample to the property on approach ``a``, or None if it holds."""
     model = counterexample([], z3.Not(prop(World(a))))

@@ -4,7 +4,8 @@ simulator's counts, the approach model or the z3 rows of :mod:`mckm.proofs.segy`
 Scaling claims compare two runs without calls (connection signalling only) at ``N / 10`` and
 ``N`` users, ``G`` groups, one key period: a count that grows by ``10 / 2`` or more is one that
 grows with the users; one that grows by at most 2 does not.  ``cheaper-per-user`` adds one
-user to ``N`` and compares the MC domain's extra messages and connections across approaches.
+user to ``N / 10`` and compares the MC domain's extra messages and connections across
+approaches.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class Evidence:
         return {n: (lo[n], hi[n]) for n in names}
 
     def marginal(self, approach: int, names: tuple[str, ...]) -> int:
-        lo, hi = self.counts(approach, self.users), self.counts(approach, self.users + 1)
+        lo, hi = self.counts(approach, self.small), self.counts(approach, self.small + 1)
         return sum(hi[n] - lo[n] for n in names)
 
 

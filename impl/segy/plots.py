@@ -26,8 +26,9 @@ def plot(sweep: Sweep, out_dir: Path, metrics: Sequence[str] = tuple(METRICS)) -
     written = []
     for metric in metrics:
         fig, ax = plt.subplots(figsize=(6, 4))
-        for a in approaches:
-            ax.plot(users, [max(sweep[n][a][metric], 0.5) for n in users], marker="o",
+        for i, a in enumerate(approaches):  # markers and dashes tell overlapping lines apart
+            ax.plot(users, [max(sweep[n][a][metric], 0.5) for n in users],
+                    marker="osD^v"[i % 5], linestyle=("-", "--", ":", "-.")[i % 4],
                     label=f"approach {a}")
         ax.set_xscale("log")
         ax.set_yscale("log")

@@ -113,7 +113,7 @@ _MC_CLIENT_HOLDS = (
     KeyHolding("gmk", "gms", "memberships", "mc", "current",
                "seed 003 7.8.1.3 step 3; TS 33.180 5.7.1"),
 )
-_CSK = KeyHolding("csk", "kms", "own-identities", "mc", "current",
+_CSK = KeyHolding("csk", "segy", "own-identities", "mc", "current",
                   "seed 003 7.8.1.3 step 4; TS 33.180 5.4 (the client makes it)")
 _SPK = KeyHolding("spk", "provisioned", "interconnection", "mc", "current",
                   "seed 003 7.8.3.3 step 4, 7.8.4.3 step 2; TS 33.180 5.5")

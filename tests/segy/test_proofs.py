@@ -63,3 +63,12 @@ def test_blast_radius():
         assert r["periods"] == ([segy.CURRENT] if n <= 3 else list(segy.PERIODS))
     assert set(radius[1]["asserts"]) == set(segy.USERS)
     assert all(radius[n]["asserts"] == list(segy.EXTERNAL) for n in (2, 3, 4, 5))
+
+
+def test_the_seeds_note_a_separate_kms_closes_the_other_periods():
+    props = dict(segy.PROPERTIES)
+    periods = props["exposes no key period but the current one"]
+    a4 = by_number(4)
+    assert segy.attack(a4, periods) is not None
+    assert segy.attack(segy.separate_kms(a4), periods) is None
+    assert segy.VARIANTS["approach 4, KMS separate (7.8.4.3 NOTE)"] == segy.separate_kms(a4)
