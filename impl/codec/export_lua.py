@@ -354,10 +354,11 @@ class _Generator:
             inner = _unwrap(sc)
             if isinstance(inner, c.Rebuild) and name.startswith("pk__"):
                 width = _unwrap(inner.subcon).length
-                parts = []
+                parts, names = [], []
                 i += 1
                 while i < len(subs) and isinstance(_unwrap(subs[i]), c.Computed):
                     sub_name = subs[i].name
+                    names.append(sub_name)
                     mask = _packed_mask(_unwrap(subs[i]).func, name, width)
                     if mask == 0:
                         raise UsageError(f"{spec.name}.{sub_name}: reads no bit of {name}")
@@ -366,8 +367,11 @@ class _Generator:
                     parts.append(f"{{n = {lua_str(sub_name)}, mask = {hex(mask)}, "
                                  f"shift = {shift}, pf = {var}}}")
                     i += 1
+                if not names:
+                    raise UsageError(f"{spec.name}.{name}: a packed word with no field")
+                where = self._where(spec, "/".join(names), infos.get(names[0]))
                 nodes.append(f'{{t = "bits", w = {width}, subs = {{ {", ".join(parts)} }}, '
-                             f"where = {self._where(spec, name, None)}}}")
+                             f"where = {where}}}")
                 continue
             if isinstance(inner, c.Rebuild):
                 sc = inner.subcon
