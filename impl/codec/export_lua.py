@@ -152,7 +152,7 @@ def _path_field(value: Any) -> str | None:
 def lua_expr(value: Any, where: str) -> _Expr:
     """Lua source of a construct ``this`` expression over the current structure's fields
     ``f`` (comparisons and ``|``/``&`` of comparisons become logical operators, of integers
-    ``bit32`` calls)."""
+    ``bit32`` calls, which Wireshark's Lua 5.2 has)."""
     if isinstance(value, bool):
         return _Expr("true" if value else "false", True)
     if isinstance(value, int):
@@ -362,10 +362,13 @@ class _Generator:
                     mask = _packed_mask(_unwrap(subs[i]).func, name, width)
                     if mask == 0:
                         raise UsageError(f"{spec.name}.{sub_name}: reads no bit of {name}")
-                    shift = (mask & -mask).bit_length() - 1
+                    low = mask & -mask
+                    if (mask // low) & (mask // low + 1):
+                        raise UsageError(f"{spec.name}.{sub_name}: its bits of {name} are not "
+                                         "contiguous")
                     var = self._uint_field(spec, sub_name, infos.get(sub_name), width, mask)
                     parts.append(f"{{n = {lua_str(sub_name)}, mask = {hex(mask)}, "
-                                 f"shift = {shift}, pf = {var}}}")
+                                 f"low = {low}, span = {mask // low + 1}, pf = {var}}}")
                     i += 1
                 if not names:
                     raise UsageError(f"{spec.name}.{name}: a packed word with no field")
@@ -489,7 +492,7 @@ run = function(node, tvb, off, tree, f)
     local range = tvb(off, node.w)
     local raw = range:uint()
     for _, s in ipairs(node.subs) do
-      f[s.n] = bit32.rshift(bit32.band(raw, s.mask), s.shift)
+      f[s.n] = math.floor(raw / s.low) % s.span  -- arithmetic: any Lua version
       tree:add(s.pf, range)
     end
     return off + node.w
