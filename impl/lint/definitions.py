@@ -61,6 +61,7 @@ def _match(letters: str, words: list[str]) -> set[int] | None:
 
 
 def _long_form(abbr: str, before: str) -> str | None:
+    before = before[max(before.rfind(")"), before.rfind("(")) + 1 :]  # never across brackets
     words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’]*", before)
     letters = "".join(c for c in abbr if c.isalnum())
     if not words or len(letters) < 2:

@@ -57,14 +57,18 @@ _CODE_LABEL = re.compile(r"^(\s*)([A-Z]{1,3}\d+-\d+)(\.?)(?:[ \t]+(.*))?\s*$")
 _NOTE = re.compile(r"^\s*NOTE(?:\s*\d+)?\s*:?(?P<body>.*)$")
 #: A reference label: a number, or a short placeholder such as ``aa``, ``xx``, ``X``.
 REF_LABEL = r"(?:\d{1,3}|[a-z]{1,3}|[xX]{1,3}|[yY]{1,2}|i\.\d{1,3})"
-_REF_ENTRY = re.compile(rf"^\s*\[({REF_LABEL})\]\s*(.*)$")
+#: (``**[31]**`` and ``[**30]**``: Markdown bold around or inside the brackets)
+_REF_ENTRY = re.compile(rf"^\s*(?:\*\*)?\[(?:\*\*)?({REF_LABEL})(?:\*\*)?\](?:\*\*)?\s*(.*)$")
+#: A Markdown setext underline: the line above it is a heading (``4 Overview`` / ``=====``).
+_SETEXT = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
+_NUM_SETEXT = re.compile(r"^\s*((?:\d+|[A-Z])(?:\.[0-9A-Za-z]{1,2})*)\s+(\S.*?)\s*$")
 #: How every heading line starts (_NUM_ALONE, _NUM_TITLE, _INT_DOT_TITLE, _ANNEX): a line that
 #: does not start so is not tried against each of them.
 _HEADING_START = re.compile(r"\s*[\dA-Z]")
 #: How every line with a label, a NOTE or a reference entry starts (_STEP_WORD, which ignores
 #: case, so that "S" is also "s" and "ſ"; _NUM_LABEL, _ALPHA_LABEL, _CODE_LABEL, _NOTE,
 #: _REF_ENTRY).
-_ITEM_START = re.compile(r"\s*(?:[Ss\u017f]|\d|[a-z][.)]|[A-Z]{1,3}\d|NOTE|\[)")
+_ITEM_START = re.compile(r"\s*(?:[Ss\u017f]|\d|[a-z][.)]|[A-Z]{1,3}\d|NOTE|\[|\*\*\[)")
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,7 @@ def analyse(doc: Document) -> Structure:
     lines = doc.lines
     st = Structure()
     n = len(lines)
+    markdown = doc.path.lower().endswith((".md", ".markdown"))
     # --- change markers and segments
     seg_first = 1
     for i, line in enumerate(lines):
@@ -296,6 +301,13 @@ def analyse(doc: Document) -> Structure:
                 Heading(ln, line.find(m.group(1)) + 1, m.group(1), m.group(2), seg_no)
             )
             st.heading_lines.add(ln)
+            continue
+        m = _NUM_SETEXT.match(line)
+        if m and i + 1 < n and _SETEXT.match(lines[i + 1]) and _title_like(m.group(2)):
+            st.headings.append(
+                Heading(ln, line.find(m.group(1)) + 1, m.group(1), m.group(2), seg_no)
+            )
+            st.heading_lines.update({ln, ln + 1})
     st.clause_of_line = [-1] * (n + 2)
     hi = -1
     heading_at = {h.line: k for k, h in enumerate(st.headings)}
@@ -323,7 +335,8 @@ def analyse(doc: Document) -> Structure:
                 if j is not None:
                     st.notes.append((j + 1, 1, lines[j]))
         ref = _REF_ENTRY.match(line)
-        if ref and not re.match(r"^\s*\[[^\]]+\]\s*[a-z]", line):
+        if ref and not re.match(r"^[\s*]*\[[^\]]+\][\s*]*[a-z,.;:)\]]", line):
+            # (a citation that starts a wrapped line, "[5]. The UE ...", is no entry)
             text = ref.group(2).strip()
             st.reference_lines.add(ln)
             if not text:
@@ -331,10 +344,16 @@ def analyse(doc: Document) -> Structure:
                 text = lines[j].strip() if j is not None else ""
                 if j is not None:
                     st.reference_lines.add(j + 1)
+            elif markdown:  # an entry wrapped over lines: up to the next blank line
+                j = i + 1
+                while j < n and lines[j].strip() and not _REF_ENTRY.match(lines[j]):
+                    st.reference_lines.add(j + 1)
+                    text = f"{text} {lines[j].strip()}"
+                    j += 1
             st.references.append(
                 RefEntry(ln, line.find("[") + 1, ref.group(1), text, st.segment_of_line[ln])
             )
-    _abbreviation_clause(lines, st)
+    _abbreviation_clause(lines, st, markdown)
     return st
 
 
@@ -391,10 +410,14 @@ def _label(line: str, ln: int, clause: int, st: Structure) -> Label | None:
 
 _ABBR_TOKEN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9/&+-]{0,14})\s*$")
 _ABBR_INLINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9/&+-]{0,14})(?:\t+| {2,})(\S.*)$")
+#: An entry whose tab became one space (a Markdown export): the abbreviation then needs two
+#: capitals and the expansion a capital and no citation, so that a sentence is not read as one.
+_ABBR_SPACE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9/&+-]{0,14}) ([A-Z(][^\s\[]*(?: [^\s\[]+)*)$")
 
 
-def _abbreviation_clause(lines: list[str], st: Structure) -> None:
-    """Entries of a clause titled "Abbreviations": ``ABBR`` then its expansion."""
+def _abbreviation_clause(lines: list[str], st: Structure, markdown: bool = False) -> None:
+    """Entries of a clause titled "Abbreviations": ``ABBR`` then its expansion (in Markdown
+    also ``ABBR Expansion`` with one space, where the export turned the tab into a space)."""
     for k, h in enumerate(st.headings):
         if "abbreviation" not in h.title.lower() or "symbols" in h.title.lower():
             continue
@@ -410,6 +433,10 @@ def _abbreviation_clause(lines: list[str], st: Structure) -> None:
                 i += 1
                 continue
             m = _ABBR_INLINE.match(line)
+            if m is None and markdown and pending is None:
+                m = _ABBR_SPACE.match(line)
+                if m and sum(c.isupper() for c in m.group(1)) < 2:
+                    m = None
             if m and any(c.isupper() for c in m.group(1)):
                 _entry(st, m.group(1), i + 1, m.group(2).strip())
                 pending = None

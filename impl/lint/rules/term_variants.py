@@ -121,7 +121,7 @@ _FUNCTION = frozenset(
     ]
 )
 _CAMEL = re.compile(r"[a-z][A-Z]")
-_DEFINITION = re.compile(r"^\s*[A-Z][\w /()-]{0,60}?:\s")
+_DEFINITION = re.compile(r"^\s*(?:\*\*)?[A-Z][\w /()-]{0,60}?(?:\*\*)?:(?:\*\*)?\s")
 _SKIP_LINE = re.compile(
     r"^\s*(?:Figure|Table|\[[^\]]{1,4}\]|3GPP\s+T[SR]|IETF|ETSI|ITU|IEEE|ISO)\b"
 )
@@ -140,12 +140,14 @@ def _abbrev_like(word: str) -> bool:
 
 
 def _singular(word: str) -> str:
-    return word[:-1] if word.endswith("s") and len(word) > 4 and not word.endswith("ss") else word
+    """``endpoints`` -> ``endpoint``; not ``SIM-S`` (a name's last letter) or ``access``."""
+    plural = word.endswith("s") and len(word) > 4 and not word.endswith("ss") and word[-2].isalpha()
+    return word[:-1] if plural else word
 
 
 @lru_cache(maxsize=65536)
 def _key(form: str) -> str:
-    return _singular(form.lower().replace("-", "").replace(" ", ""))
+    return _singular(form.lower()).replace("-", "").replace(" ", "")
 
 
 def _hyphen_ok(token: str) -> bool:
@@ -172,6 +174,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         (ln, line, split[ln - 1])
         for ln, line in enumerate(doc.lines, 1)
         if ln not in st.heading_lines
+        and ln not in st.reference_lines
         and ln not in cover
         and not _SKIP_LINE.match(line)
         and not line.lstrip().startswith("|")  # a Markdown table row: cells, not prose
@@ -241,8 +244,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 if key not in hyphen_keys or _CAMEL.search(surface):
                     continue  # (a camelCase parameter name is no spelling of a term)
                 lowered = surface[1:] == surface[1:].lower()
-                if listing:
-                    surface = surface.lower()
+                if listing and not any(map(_abbrev_like, re.split(r"[ -]", surface))):
+                    surface = surface.lower()  # (a title-cased expansion, not an abbreviation)
                     listed.add(key)  # expansions name things: open vs hyphen is a real variant
                 elif sentence_start(line, t.start()) and lowered:
                     surface = surface.lower()
