@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from mckm.models.procedures.model import Procedure, Step
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: a sentence of a line, as the model rules read a statement: it ends at ``;`` or at a ``.``
+#: that ends a word (not the dots of "e.g.", "i.e.", "6.Y.2" or "RFC 6509 4.1")
+SENTENCE = re.compile(r"(?:[^.;]|\.(?=\S)|(?<=e\.g)\.|(?<=i\.e)\.)+(?:[.;]|$)")
 
 
 def normal(name: str) -> str:

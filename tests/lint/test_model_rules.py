@@ -238,3 +238,39 @@ def test_a_partial_payload_list_is_not_a_layout() -> None:
     # not starting with HDR: a subset named in prose, nothing is missing
     assert run("model-payloads", "The I_MESSAGE carries the RAND, IDRi and SAKKE payloads, "
                                  "in MIKEY-SAKKE.") == []
+
+
+# ---- real 3GPP text: TS 33.180 E.2.1-E.6.1 and Annex G (tests/data/lint_model)
+
+TS33180 = Path(__file__).parents[1] / "data" / "lint_model" / "ts33180_g_c0_e2-e4_g.md"
+
+
+def test_ts_33180_text_has_no_model_findings() -> None:
+    rules = select_rules((*MODEL_RULES, "message-name", "message-flow"))
+    assert lint_paths([TS33180], rules) == []
+
+
+def test_purpose_table_rows() -> None:
+    text = TS33180.read_text(encoding="utf-8")
+    bad = text.replace("  2                   CSK ", "  3                   CSK ")
+    found = run("model-purpose", bad)
+    assert [(f.line, f.message.split(":")[0]) for f in found] == [
+        (bad.split("\n").index(next(x for x in bad.split("\n") if "3                   CSK" in x))
+         + 1, "the purpose value of CSK is 2, not 3")
+    ]
+    # a Word table read cell by cell: the value and the name on lines of their own
+    cells = "Purpose tag value\nKey type\n0\nGMK\n2\nPCK\n"
+    found = run("model-purpose", cells)
+    assert [(f.line, f.suggestion) for f in found] == [(5, "1")]
+
+
+@pytest.mark.parametrize(
+    ("where", "bits", "words"),
+    [("least", "four", "not the 4 least"), ("most", "eight", "not the 8 most")],
+)
+def test_key_id_layout_in_words(where: str, bits: str, words: str) -> None:
+    # TS 33.180 Annex G writes "the most significant four bits"
+    text = (f"The 'purpose tag' within the key identifier (e.g. GMK-ID) shall be the {where} "
+            f"significant {bits} bits of the key.")
+    found = run("model-key-id", text)
+    assert len(found) == 1 and words in found[0].message, found

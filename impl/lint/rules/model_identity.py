@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
-from mckm.impl.lint.model_facts import id_role_meaning, procedures
+from mckm.impl.lint.model_facts import SENTENCE, id_role_meaning, procedures
 from mckm.impl.lint.rules.message_name import NAME
 from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import structure
@@ -29,7 +29,6 @@ from mckm.impl.lint.structure import structure
 ID = "model-identity"
 
 _CHECK = re.compile(r"\b(?:verif|check|match|compar|validat|authentic)\w*", re.I)
-_SENTENCE = re.compile(r"[^.;]+(?:\.(?!\d)|;|$)")
 #: who an identity belongs to, as a contribution writes it -> the ID role meaning it names
 _WHOSE = {"initiat": "Initiator", "originat": "Initiator", "respond": "Responder",
           "recipient": "Responder", "receiv": "Responder", "terminat": "Responder",
@@ -169,7 +168,7 @@ def _check_line(
     guards = _guards().get(message, ())
     if not guards:
         return
-    for sent in _SENTENCE.finditer(line):
+    for sent in SENTENCE.finditer(line):
         text = sent.group()
         if not _CHECK.search(text):
             continue

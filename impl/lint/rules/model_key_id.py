@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
-from mckm.impl.lint.model_facts import procedures
+from mckm.impl.lint.model_facts import SENTENCE, procedures
 from mckm.impl.lint.scan import lines_with
 from mckm.models.policy.key_id import (
     KEY_ID_BITS,
@@ -32,12 +32,22 @@ from mckm.models.policy.key_purposes import PURPOSES
 
 ID = "model-key-id"
 
-_SENTENCE = re.compile(r"[^.;]+(?:\.(?!\d)|;|$)")
+#: numbers as TS 33.180 writes them in words ("the most significant four bits")
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "sixteen": 16, "twenty-four": 24, "twenty-eight": 28, "thirty-two": 32}
+_N = r"\d{1,3}|" + "|".join(_WORDS)
 _BITS = r"(\d{1,3})[\s-]*bits?"
+#: "the 4 most significant bits", "the most significant four bits"; then what they hold
 _SIDE = re.compile(
-    r"\b(?:the\s+)?(\d{1,3})\s+(most|least)\s+significant\s+bits?\b(?P<rest>[^.;]{0,80})", re.I
+    rf"\b(?:the\s+)?(?:(?P<n1>{_N})\s+(?P<s1>most|least)\s+significant\s+bits?"
+    rf"|(?P<s2>most|least)\s+significant\s+(?P<n2>{_N})\s+bits?)\b(?P<rest>[^.;]{{0,80}})",
+    re.I,
 )
 _OTHER = re.compile(r"\b(?:the\s+)?(?:other|remaining|rest\s+of\s+the)\s+" + _BITS, re.I)
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _WORDS[word.lower()]
 
 
 @lru_cache(maxsize=1)
@@ -71,11 +81,21 @@ def _cite() -> str:
     return f"{_layout_text()} (models/policy/key_id.py; {where})"
 
 
+def _field_named(text: str, *, last: bool = False) -> str | None:
+    """Which SK-ID field ``text`` speaks of (the purpose tag or the random part), if any; with
+    ``last``, the one named last."""
+    found = [(text.rfind(w) if last else text.find(w), f)
+             for w, f in (("purpose", PURPOSE_FIELD), ("random", RANDOM_FIELD)) if w in text]
+    if not found:
+        return None
+    return (max if last else min)(found)[1]
+
+
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     purpose, random = SK_ID_SLOTS[PURPOSE_FIELD], SK_ID_SLOTS[RANDOM_FIELD]
     for ln in lines_with(doc, ("-ID", "identifier", "IDENTIFIER", "Identifier")):
         line = doc.lines[ln - 1]
-        for sent in _SENTENCE.finditer(line):
+        for sent in SENTENCE.finditer(line):
             text, base = sent.group(), sent.start()
             if not _id_name().search(text):
                 continue
@@ -87,18 +107,22 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                         f"{KEY_ID_BITS}-bit",
                     )
             for m in _SIDE.finditer(text):
+                number = m.group("n1") or m.group("n2")
+                side = (m.group("s1") or m.group("s2")).lower()
                 rest = m.group("rest").lower()
-                field = purpose if "purpose" in rest else random if "random" in rest else None
+                head = text[: m.start()].lower()  # "the purpose tag ... shall be the most ..."
+                field = _field_named(rest) or _field_named(head[-80:], last=True)
                 if field is None:
                     continue
-                width, side = int(m.group(1)), m.group(2).lower()
-                want = _side(field)
-                if width != field.width or side != want:
+                field_slot = purpose if field == PURPOSE_FIELD else random
+                width, want = _count(number), _side(field_slot)
+                if width != field_slot.width or side != want:
+                    field = field_slot.name
                     yield finding(
-                        doc, ID, "error", ln, base + m.start(1) + 1,
-                        f"the {field.name} field is the {field.width} {want} significant bits, "
+                        doc, ID, "error", ln, base + m.start() + 1,
+                        f"the {field} field is the {field_slot.width} {want} significant bits, "
                         f"not the {width} {side} significant bits: {_cite()}",
-                        f"{field.width} {want} significant bits",
+                        f"{field_slot.width} {want} significant bits",
                     )
             for m in _OTHER.finditer(text):
                 if int(m.group(1)) != random.width and "random" in text[m.end():].lower():

@@ -7,7 +7,10 @@ Reported (error), citing the table entry:
 
 * "purpose value 2 (GMK)", "GMK purpose value 2", "a purpose of 1 indicates a GMK", "the
   purpose tag for the PCK is 3" where the table gives that purpose another value;
-* a purpose value that does not fit the purpose field ("purpose value 16" in a 4-bit field).
+* a purpose value that does not fit the purpose field ("purpose value 16" in a 4-bit field);
+* a row of a table of purpose values (a header line naming the purpose tag or value, then rows
+  ``value  name``, or, as Word tables are read, the value and the name on lines of their own)
+  whose value is not the table's.
 """
 
 from __future__ import annotations
@@ -62,7 +65,40 @@ def _cite(p: Purpose) -> str:
     return f"{p.name} = {p.value} ({p.meaning}; {TABLE}, status {p.status})"
 
 
+_HEADER = re.compile(r"\bpurpose\s+(?:tag|value)", re.I)
+_ROW = re.compile(r"^[\s|]*(\d{1,2})[\s|]+([A-Za-z][\w-]*)\b")
+_CELL = re.compile(r"^[\s|]*(\d{1,2})[\s|]*$")
+#: lines after a table header searched for its rows
+TABLE_LINES = 30
+
+
+def _table_rows(doc: Document, header: int) -> Iterator[tuple[int, int, int, str]]:
+    """(line, column, value, name) of the rows that follow a purpose table's header line."""
+    names = {p.name for p in PURPOSES}
+    last = min(len(doc.lines), header + TABLE_LINES)
+    for ln in range(header + 1, last + 1):
+        line = doc.lines[ln - 1]
+        m = _ROW.match(line)
+        if m and m.group(2) in names:
+            yield ln, m.start(1), int(m.group(1)), m.group(2)
+            continue
+        cell = _CELL.match(line)
+        if cell and ln < len(doc.lines) and doc.lines[ln].strip() in names:
+            yield ln, cell.start(1), int(cell.group(1)), doc.lines[ln].strip()
+
+
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
+    for ln in lines_with(doc, ("purpose", "Purpose")):
+        if _HEADER.search(doc.lines[ln - 1]):
+            for row, col, value, name in _table_rows(doc, ln):
+                purpose = PURPOSES.by_name(name)
+                if value != purpose.value:
+                    yield finding(
+                        doc, ID, "error", row, col + 1,
+                        f"the purpose value of {name} is {purpose.value}, not {value}: "
+                        f"{_cite(purpose)}",
+                        str(purpose.value),
+                    )
     for ln in lines_with(doc, ("purpose",)):
         line = doc.lines[ln - 1]
         reported: set[int] = set()
