@@ -81,7 +81,15 @@ def _proof_text(ev: Evidence, n: int, props: tuple[str, ...]) -> str:
 
 
 def judge(claim: Claim, ev: Evidence) -> Verdict:
-    """The verdict on one claim (module docstring, and the test kinds of the claims model)."""
+    """The verdict on one claim (module docstring, and the test kinds of the claims model),
+    with the claim's unmeasured words named in its why."""
+    v = _judge(claim, ev)
+    if claim.unmeasured and v.verdict != "not measurable":
+        v = Verdict(claim, v.evidence, v.verdict, f"{v.why}; not measured: {claim.unmeasured}")
+    return v
+
+
+def _judge(claim: Claim, ev: Evidence) -> Verdict:
     t, n = claim.test, claim.approach
     a = by_number(n)
     if t.kind in ("grows", "bounded"):

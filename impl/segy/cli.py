@@ -20,11 +20,14 @@ def segy() -> None:
 
 
 def _sweep_points(users: int, text: str) -> list[int]:
-    with reading("--sweep"):
-        points = sorted({int(x) for x in text.split(",") if x.strip()} | {users})
-    if points[0] < 1:
-        raise click.BadParameter("every point must be at least 1", param_hint="--sweep")
-    return points
+    """The values of N of ``--sweep`` and ``--users``, each a whole number of at least 1."""
+    points = {users}
+    for part in filter(None, (x.strip() for x in text.split(","))):
+        if not part.isdigit() or int(part) < 1:
+            raise click.BadParameter(f"{part!r} is not a whole number of at least 1",
+                                     param_hint="--sweep")
+        points.add(int(part))
+    return sorted(points)
 
 
 @segy.command("simulate")
@@ -54,6 +57,7 @@ def simulate_cmd(users: int, groups: int, periods: int, mix_text: str, numbers: 
     with reading("--mix"):
         mix = Mix.parse(mix_text)
     check_sizes(users, groups, periods, mix)
+    points = _sweep_points(users, sweep) if plot_dir is not None else []
     chosen = [by_number(n) for n in numbers] if numbers else list(APPROACHES)
     start = time.perf_counter()
     results = {a.number: simulate(a, users, groups, periods, mix) for a in chosen}
@@ -70,7 +74,6 @@ def simulate_cmd(users: int, groups: int, periods: int, mix_text: str, numbers: 
     if plot_dir is not None:
         from mckm.impl.segy.plots import plot
 
-        points = [n for n in _sweep_points(users, sweep) if n * mix.groups_per_user >= 1]
         data = {n: {a.number: simulate(a, n, groups, periods, mix) for a in chosen}
                 for n in points}
         for path in plot(data, plot_dir):

@@ -62,11 +62,13 @@ class Claim:
     approach: int
     text: str
     test: Test
+    #: the words of the claim no count or proof can decide (shown beside the verdict)
+    unmeasured: str = ""
 
 
 CLAIMS: tuple[Claim, ...] = (
     Claim("A1-1", 1, "The approach is simple and scalable for the SeGy and the MC Domain.",
-          Test("bounded", (*SIGNALLING, "state"))),
+          Test("bounded", (*SIGNALLING, "state")), "'simple'"),
     Claim("D1-1", 1, "There is a security risk of spoofing by the SeGy. By representing "
           "multiple users using one identity, the SeGy is going against the security "
           "principles of the MC system. Controls would have to be put in place to prevent "
@@ -78,7 +80,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("D1-4", 1, "To use a SeGy of this type transparently would require modifying "
           "clients to use a different cryptographic identity when dialing external users "
           "behind the SeGy, introducing a major security and configuration impact.",
-          Test("fails", properties=(OWN_IDENTITY,))),
+          Test("fails", properties=(OWN_IDENTITY,)),
+          "'a major security and configuration impact'"),
     Claim("A2-1", 2, "The approach is completely transparent to the MC clients and the MC "
           "Domain.", Test("holds", ("addressing_messages",), (OWN_IDENTITY,))),
     Claim("A2-2", 2, "The security principles of the MC System are maintained.",
@@ -90,7 +93,8 @@ CLAIMS: tuple[Claim, ...] = (
                                                        "gms_messages", "mcx_messages"))),
     Claim("D2-2", 2, HOST_DOMAIN, Test("host-domain")),
     Claim("D2-3", 2, "Connectivity to the MC Domain appears clumsy, using multiple CSKs to "
-          "connect to the same server.", Test("many-csks", ("csks", "tls_connections"))),
+          "connect to the same server.", Test("many-csks", ("csks", "tls_connections")),
+          "'clumsy'"),
     Claim("A3-1", 3, "The approach is completely transparent to the MC clients.",
           Test("holds", ("addressing_messages",), (OWN_IDENTITY,))),
     Claim("A3-2", 3, "The MC Domain only has to setup a single interconnection with an "
@@ -109,7 +113,8 @@ CLAIMS: tuple[Claim, ...] = (
           Test("holds", properties=(SPOOF, MC_PRIVATE, MC_GROUP_CALLS))),
     Claim("A4-3", 4, "The SeGy can create new external system users on the fly, with "
           "minimal signalling. This allows the SeGy to dynamically scale.",
-          Test("cheaper-per-user", SIGNALLING, than=(2, 3))),
+          Test("cheaper-per-user", SIGNALLING, than=(2, 3)),
+          "'dynamically scale' beyond the cost of one more user"),
     Claim("D4-1", 4, "The SeGy needs to support a range of features and servers (IdM, KMS, "
           "GMS, and possibly others) to appear as a full external system (but fewer client "
           "features).",
@@ -135,5 +140,5 @@ CLAIMS: tuple[Claim, ...] = (
           "clients to use a different cryptographic identity when dialing external users "
           "behind the SeGy, introducing a security and configuration impact (although this "
           "only impacts one security domain in this case).",
-          Test("fails", properties=(OWN_IDENTITY,))),
+          Test("fails", properties=(OWN_IDENTITY,)), "'a security and configuration impact'"),
 )

@@ -80,6 +80,9 @@ def test_cli_formats_and_errors(tmp_path):
     bad = runner.invoke(main, ["segy", "simulate", "-G", "1"])
     assert bad.exit_code == 2 and "groups-per-user" in bad.output
     assert "Traceback" not in bad.output
+    sweep = runner.invoke(main, [*args, "--plot", str(tmp_path), "--sweep", "10,x"])
+    assert sweep.exit_code == 2 and "--sweep" in sweep.output and "'x'" in sweep.output
+    assert sweep.stdout == ""  # refused before anything ran
 
 
 def test_cli_plots_png_and_svg(tmp_path):
