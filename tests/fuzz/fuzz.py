@@ -5,7 +5,7 @@ exercises, the generated code included.
     .venv/bin/python tests/fuzz/fuzz.py TARGET [libFuzzer/atheris arguments]
     .venv/bin/python tests/fuzz/fuzz.py codec -atheris_runs=100000 -seed=1
 
-TARGET is one of codec, sip, kms-xml, http, lint (``--list`` prints them).  Arguments after it
+TARGET is one of ``tests/fuzz/targets.py``'s (``--list`` prints them).  Arguments after it
 go to libFuzzer (``-atheris_runs=N``, ``-max_total_time=S``, ``-max_len=N``, ``-timeout=S``, a
 corpus directory, ...).  A crash writes ``crash-<sha1>`` (the fuzzer's input; the parser's input
 is ``tests.fuzz.seeded.mutated`` of it, which ``--show FILE TARGET`` prints in hex).
@@ -13,7 +13,8 @@ is ``tests.fuzz.seeded.mutated`` of it, which ``--show FILE TARGET`` prints in h
 Instrumentation (what the fuzzer sees):
 
 * every module imported by the targets is instrumented by ``atheris.instrument_imports`` (the
-  project, construct, h11, ...);
+  project, construct, h11, ...), those a target imports lazily too: its seeds are made and run
+  once inside the hook;
 * the MIKEY parsers, builders and checkers that ``mckm.impl.codec.codegen`` makes with ``exec``
   are instrumented through ``codegen.instrument(atheris.instrument_func)``; an import hook
   never sees them;
@@ -66,7 +67,9 @@ def main(argv: list[str]) -> None:
     blind = "--blind" in argv
     args = [a for a in argv if a != "--blind"]
     target = targets.TARGETS[args.pop(1)]
-    target.seeds()  # made before fuzzing starts (the KMS seeds run a KMS)
+    with atheris.instrument_imports():  # what a target imports when first run (lazily)
+        for seed in target.seeds():  # made before fuzzing starts (the KMS seeds run a KMS)
+            target.one_input(b"\x00" + seed)
     if not blind:
         print(f"INFO: instrumented {instrument_generated()} generated functions", file=sys.stderr)
     atheris.Setup(args, target.one_input)

@@ -20,6 +20,10 @@ http      HTTP requests as the HTTPS server reads them (h11 and the server's fra
 lint      the lint readers (``impl/lint/readers.py``): ``.txt``, ``.md`` and ``.docx`` files
 cms       S/MIME (seed 001): ``smime.cms.unprotect`` (CMS AuthEnvelopedData, RFC 5083) with a
           known and an unknown Key ID, and ``smime.mime.der_of_body_part`` / ``read_entity``
+interkmm  InterKMM (seed 000, TS 33.180 9.3): ``xmlprotect.interkmm.parse``, protected and clear
+idm       the IdM's tokens and keys (TS 33.180 B): ``TokenVerifier.verify`` of a KMS access token
+          (JWS, joserfc), ``JwksFetcher.refresh`` of the IdM's JWKS body then a token checked
+          against it, and the ``/authorize`` query/body and ``/token`` body of ``IdmRole``
 ========  =======================================================================================
 
 The only CMS (RFC 5652) the project parses is seed 001's AuthEnvelopedData (``cms``); certificates
@@ -392,6 +396,97 @@ def interkmm_parser(data: bytes) -> None:
             raise AssertionError("an InterKMM that opens does not rebuild to itself")
 
 
+# ----------------------------------------------------------------------------------- IdM
+
+_IDM_NOW, _IDM_ISSUER = 1_700_000_000, "https://idm.example.org"
+#: octet 0 of an idm input: what the rest is
+_IDM_KINDS = ("token", "jwks", "authorize-query", "authorize-body", "token-body")
+
+
+@cache
+def _idm() -> Any:
+    """One IdM role (tests/idm's configuration, a fixed clock) and a KMS access token it
+    signed."""
+    from mckm.impl.roles.idm.role import IdmRole
+    from mckm.impl.roles.kms import access_token
+    from mckm.impl.roles.kms.model import KMS_SCOPE
+    from tests.idm.conftest import ALICE, KMS_AUD, idm_config
+
+    role = IdmRole.create(idm_config(), _IDM_ISSUER, clock=lambda: float(_IDM_NOW))
+    token = access_token.issue(role.keys.signer(), subject=ALICE, scopes=(KMS_SCOPE,),
+                               issued_at=_IDM_NOW, lifetime=300, issuer=_IDM_ISSUER,
+                               audience=KMS_AUD)
+    return role, token, KMS_AUD
+
+
+@cache
+def idm_seeds() -> tuple[bytes, ...]:
+    from urllib.parse import urlencode
+
+    from tests.idm.conftest import CLIENT, PASSWORDS, REDIRECT, SCOPES
+
+    role, token, _ = _idm()
+    jwks = json.dumps(role.keys.jwks(float(_IDM_NOW))).encode()
+    auth = {"client_id": CLIENT, "redirect_uri": REDIRECT, "response_type": "code",
+            "scope": " ".join(SCOPES), "state": "s1", "acr_values": "3gpp:acr:password",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256"}
+    login = urlencode({**auth, "username": "alice", "password": PASSWORDS["alice"]})
+    redeem = urlencode({"grant_type": "authorization_code", "code": "c" * 43,
+                        "client_id": CLIENT, "redirect_uri": REDIRECT,
+                        "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"})
+    return (b"\x00" + token.encode(), b"\x01" + jwks, b"\x02" + urlencode(auth).encode(),
+            b"\x03" + login.encode(), b"\x04" + redeem.encode())
+
+
+def idm(data: bytes) -> None:
+    """Octet 0 picks what the rest is (:data:`_IDM_KINDS`): a KMS access token for
+    ``TokenVerifier.verify`` (an AccessToken or PolicyError 401); the IdM's JWKS as
+    ``JwksFetcher.refresh`` reads it from the IdM (a KeySet or PolicyError 503), then the IdM's
+    token checked against it (an AccessToken or PolicyError 401); or the query or form body of
+    the IdM's ``/authorize`` and ``/token`` (``IdmRole.handle``: never raises, no 5xx)."""
+    from unittest import mock
+
+    from mckm.impl.errors import PolicyError
+    from mckm.impl.roles.idm import https as idm_https
+    from mckm.impl.roles.idm.role import AUTHORIZE, TOKEN
+    from mckm.impl.roles.kms import access_token
+
+    raw = mutated(data, idm_seeds())
+    if not raw:
+        return
+    kind, rest = _IDM_KINDS[raw[0] % len(_IDM_KINDS)], raw[1:]
+    role, token, audience = _idm()
+    if kind in ("token", "jwks"):
+        keys: Any = role.keys.jwks(float(_IDM_NOW))
+        if kind == "jwks":
+            fetcher = idm_https.JwksFetcher(_IDM_ISSUER + "/jwks", b"")
+            with mock.patch.object(idm_https, "https_get", return_value=(200, rest)):
+                try:
+                    fetcher.refresh()
+                except PolicyError as refused:
+                    if refused.http_status != 503:
+                        raise AssertionError(f"JWKS refused with {refused.http_status}")\
+                            from refused
+                    return
+            keys = fetcher
+        verifier = access_token.TokenVerifier(keys, audience=audience, issuer=_IDM_ISSUER)
+        text = token if kind == "jwks" else rest.decode("latin-1")
+        try:
+            verifier.verify(text, float(_IDM_NOW))
+        except PolicyError as refused:
+            if refused.http_status != 401:
+                raise AssertionError(f"token refused with {refused.http_status}") from refused
+        return
+    method, path, query, body = {
+        "authorize-query": ("GET", AUTHORIZE, rest.decode("latin-1"), b""),
+        "authorize-body": ("POST", AUTHORIZE, "", rest),
+        "token-body": ("POST", TOKEN, "", rest)}[kind]
+    reply = role.handle(method, path, query, body, "application/x-www-form-urlencoded")
+    if reply.status >= 500:
+        raise AssertionError(f"the IdM answered {reply.status}")
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("codec", codec, codec_seeds),
     Target("sip", sip_sdp, sip_seeds),
@@ -400,4 +495,5 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("lint", lint, lint_seeds),
     Target("cms", cms_parsers, cms_seeds),
     Target("interkmm", interkmm_parser, interkmm_seeds),
+    Target("idm", idm, idm_seeds),
 )}

@@ -17,7 +17,7 @@ from tests.fuzz.seeded import mutated
 
 #: inputs per target beyond the seeds (the KMS ones verify a token per request: fewer)
 RUNS = {"codec": 400, "sip": 400, "kms-xml": 150, "http": 60, "lint": 150, "cms": 400,
-        "interkmm": 150}
+        "interkmm": 150, "idm": 300}
 
 
 def _inputs(name: str) -> list[bytes]:

@@ -1,0 +1,219 @@
+"""Mutation testing of the runtime (issue 12, "Tests that reach the runtime"): ``mutmut`` 3 over
+the engine, the role endpoints and the crypto facts, each target with the tests that reach it.
+
+    .venv/bin/pip install -e '.[dev,mutation]'
+    ./dev mutate --list                   # the targets, their files and tests
+    ./dev mutate engine                   # one target (nice'd; the big ones one at a time)
+    ./dev mutate engine --report          # the score of the last run, without running again
+
+A run never touches the checkout: the tracked files (as they are in the work tree) are copied
+to a scratch folder (``$MCKM_MUTATE_DIR``, default ``$TMPDIR/mckm-mutate/TARGET``) where the
+``mckm`` links are made real folders, so mutmut's mutant names (``mckm.impl.engine....``) are
+the modules the tests import; mutmut writes its ``mutants/`` there.  ``PYTHONPATH`` points at the
+mutated copy, so a test that starts a process (a server, the CLI) runs the mutant too.
+
+The score counts killed (a test failed, or timed out) against all mutants checked, less those
+judged equivalent in ``tests/mutation/equivalent.yaml`` (mutant name: one-line reason).  The
+report lists every other survivor with its diff (``mutmut show``); the exit status is 1 when a
+target is below ``--min-score`` (default 90).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+EQUIVALENT = ROOT / "tests" / "mutation" / "equivalent.yaml"
+#: the folders that ``mckm/`` links to (pyproject.toml's package layout)
+LINKED = ("impl", "models", "proofs", "bench")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one run mutates (globs under ``mckm/``) and the tests that judge it."""
+
+    files: tuple[str, ...]
+    tests: tuple[str, ...]
+
+
+TARGETS: dict[str, Target] = {
+    "engine": Target(
+        ("mckm/impl/engine/*.py",),
+        ("tests/unit/test_engine_branches.py", "tests/unit/test_replay_cache.py",
+         "tests/unit/test_wire_specs.py", "tests/unit/test_kms_role.py",
+         "tests/properties/test_totality.py", "tests/properties/test_toy_generator.py",
+         "tests/e2e/test_ticket_in_memory.py", "tests/e2e/test_imessage_bitflips.py",
+         "tests/store/test_ticket_replay.py", "tests/runtime_threats")),
+    "seal": Target(
+        ("mckm/impl/roles/seal/endpoint.py", "mckm/impl/roles/seal/facts.py"),
+        ("tests/e2e/test_seal_key_distribution.py", "tests/e2e/test_imessage_bitflips.py",
+         "tests/properties/test_seal_real_crypto.py", "tests/runtime_threats")),
+    "kms": Target(
+        ("mckm/impl/roles/kms/role.py", "mckm/impl/roles/kms/service.py"),
+        ("tests/kms", "tests/unit/test_kms_role.py", "tests/idm/test_kms_refusals.py",
+         "tests/runtime_threats")),
+    "ticket": Target(
+        ("mckm/impl/roles/ticket/*.py",),
+        ("tests/ticket", "tests/e2e/test_ticket_in_memory.py",
+         "tests/e2e/test_ticket_zk_failures.py", "tests/properties/test_ticket_real_crypto.py",
+         "tests/store/test_ticket_replay.py", "tests/runtime_threats")),
+    "cek": Target(
+        ("mckm/impl/roles/cek/endpoint.py", "mckm/impl/roles/cek/service.py"),
+        ("tests/cek", "tests/runtime_threats")),
+    "interkmm": Target(
+        ("mckm/impl/roles/interkmm/facts.py", "mckm/impl/roles/interkmm/nodes.py"),
+        ("tests/interkmm", "tests/runtime_threats")),
+    "crypto": Target(
+        ("mckm/impl/crypto/eccsi.py", "mckm/impl/crypto/sakke.py"),
+        ("tests/vectors", "tests/properties/test_eccsi_properties.py",
+         "tests/properties/test_sakke_properties.py", "tests/runtime_threats")),
+}
+
+#: mutmut's exit codes (mutmut.stats.status_by_exit_code) read as killed or not
+KILLED = {1: "killed", 3: "killed", 36: "timeout", 24: "timeout", -24: "timeout",
+          152: "timeout", 255: "timeout", 37: "type check"}
+
+
+def scratch_dir(name: str) -> Path:
+    base = os.environ.get("MCKM_MUTATE_DIR")
+    root = Path(base) if base else Path(tempfile.gettempdir()) / "mckm-mutate"
+    return root / name
+
+
+def prepare(target: Target, scratch: Path) -> None:
+    """A fresh copy of the work tree's tracked files in ``scratch``, ``mckm/`` made of real
+    folders, and mutmut's configuration for ``target`` in its pyproject.toml."""
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"], cwd=ROOT, check=True,
+                            capture_output=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        src = ROOT / rel
+        if src.is_symlink() or not src.is_file() or "__pycache__" in rel:
+            continue
+        dest = scratch / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest)
+    for name in LINKED:  # mckm/impl is the folder, impl a link to it (tests read ROOT/"impl")
+        (scratch / name).rename(scratch / "mckm" / name)
+        (scratch / name).symlink_to(Path("mckm") / name)
+    config = {
+        "source_paths": ["mckm"],
+        "only_mutate": list(target.files),
+        "pytest_add_cli_args_test_selection": list(target.tests),
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-n", "0", "-q"],
+        "also_copy": [p for p in ("spec", "docs", "dev") if (scratch / p).exists()],
+        "use_git_change_detection": False,
+    }
+    lines = ["", "[tool.mutmut]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in config.items()]
+    with (scratch / "pyproject.toml").open("a") as out:
+        out.write("\n".join(lines) + "\n")
+    mutants = scratch / "mutants"
+    mutants.mkdir()
+    for name in LINKED:
+        (mutants / name).symlink_to(Path("mckm") / name)
+
+
+def run(scratch: Path, children: int) -> int:
+    env = dict(os.environ, PYTHONPATH=str(scratch / "mutants"), PYTHONDONTWRITEBYTECODE="1")
+    env.pop("CI", None)  # a judge tool missing is a skip here, not a failure of every mutant
+    command = ["nice", "-n", "10", sys.executable, "-m", "mutmut", "run",
+               "--max-children", str(children)]
+    return subprocess.run(command, cwd=scratch, env=env).returncode
+
+
+def results(scratch: Path) -> dict[str, int | None]:
+    """Mutant name -> mutmut's exit code, from the ``.meta`` files of ``scratch/mutants``."""
+    out: dict[str, int | None] = {}
+    for meta in (scratch / "mutants").rglob("*.meta"):
+        out.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return out
+
+
+def equivalent() -> dict[str, str]:
+    data = yaml.safe_load(EQUIVALENT.read_text()) if EQUIVALENT.exists() else None
+    return {str(k): str(v) for k, v in (data or {}).items()}
+
+
+def show(scratch: Path, mutant: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "mutmut", "show", mutant], cwd=scratch,
+                          capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def report(name: str, scratch: Path, min_score: float) -> tuple[int, int, bool]:
+    """Print the target's score and its unexplained survivors; (killed, counted, ok)."""
+    codes = results(scratch)
+    judged = equivalent()
+    status = Counter[str]()
+    survivors = []
+    for mutant, code in sorted(codes.items()):
+        if code is None:
+            status["not checked"] += 1
+        elif code in KILLED:
+            status[KILLED[code]] += 1
+        elif mutant in judged:
+            status["equivalent"] += 1
+        else:
+            status["survived" if code == 0 else f"exit {code}"] += 1
+            survivors.append((mutant, code))
+    killed = status["killed"] + status["timeout"] + status["type check"]
+    counted = killed + len(survivors)
+    score = 100.0 * killed / counted if counted else 0.0
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(status.items()))
+    print(f"== {name}: score {score:.1f} % ({killed}/{counted}; {summary})")
+    for mutant, code in survivors:
+        label = "survived" if code == 0 else f"exit {code} (no test reached it)"
+        print(f"-- {mutant}: {label}")
+        print(show(scratch, mutant))
+    return killed, counted, counted > 0 and score >= min_score
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="./dev mutate", description=__doc__.split("\n")[0])
+    parser.add_argument("targets", nargs="*", metavar="TARGET", help="default: all")
+    parser.add_argument("--list", action="store_true", help="print the targets and stop")
+    parser.add_argument("--report", action="store_true", help="report the last run only")
+    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--min-score", type=float, default=90.0)
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, target in TARGETS.items():
+            print(f"{name}: {' '.join(target.files)}\n    tests: {' '.join(target.tests)}")
+        return 0
+    unknown = [t for t in args.targets if t not in TARGETS]
+    if unknown:
+        parser.error(f"unknown target(s) {', '.join(unknown)}; one of {', '.join(TARGETS)}")
+    total_killed = total = 0
+    ok = True
+    for name in args.targets or list(TARGETS):
+        scratch = scratch_dir(name)
+        if not args.report:
+            prepare(TARGETS[name], scratch)
+            run(scratch, args.max_children)
+        elif not (scratch / "mutants").exists():
+            print(f"== {name}: no run in {scratch}")
+            ok = False
+            continue
+        killed, counted, passed = report(name, scratch, args.min_score)
+        total_killed, total, ok = total_killed + killed, total + counted, ok and passed
+    if total:
+        print(f"== total: score {100.0 * total_killed / total:.1f} % ({total_killed}/{total})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
