@@ -22,7 +22,11 @@ same trees the codec compiles, as :mod:`~mckm.impl.codec.codegen` does) and the
   the ``this`` expression) that one small interpreter in the generated file walks;
 * the chain (RFC 3830 6.1) is walked by Next Payload number from the registry: HDR first,
   0 ends it, a terminal payload (SIGN) ends it, a payload allowed only nested (KEY_DATA) or an
-  unknown number is an error.
+  unknown number is an error;
+* the presence rules of each data type (``models/grammar/messages.py``: HDR values, payload
+  counts, last payload, exclusive payloads, required roles) become Lua tables; a message that
+  breaks one gets an expert warning worded as mckm's decoder words its refusal
+  (:mod:`~mckm.impl.codec.presence`).
 
 A field, payload or value added to a grammar therefore appears in the dissector with no change
 here.  The one thing declared here is which octet fields hold a payload chain
@@ -59,6 +63,7 @@ from mckm.models.grammar.dsl import (
     all_structs,
     ident_of,
 )
+from mckm.models.grammar.messages import ROLE_FIELDS, RULES, MessageRule
 from mckm.models.grammar.namespaces import DATA_TYPE, ENCR_ALG
 
 FILE_NAME = "mckm_mikey.lua"
@@ -104,13 +109,16 @@ def struct_field_name(spec: StructSpec) -> str:
 
 def render(hdr: PayloadSpec | None = None,
            payloads: Sequence[PayloadSpec] | None = None,
-           nested_only: Iterable[str] | None = None) -> dict[str, str]:
+           nested_only: Iterable[str] | None = None,
+           rules: Sequence[MessageRule] | None = None) -> dict[str, str]:
     """The dissector's files (name -> text) for the grammars (by default the registry's:
-    RFC 3830, RFC 6043, RFC 6509 and the TS 33.180 values)."""
+    RFC 3830, RFC 6043, RFC 6509 and the TS 33.180 values) and the presence rules of each
+    data type (by default ``models/grammar/messages.py``)."""
     gen = _Generator(hdr if hdr is not None else registry.HDR,
                      tuple(payloads if payloads is not None else registry.PAYLOADS),
                      frozenset(nested_only if nested_only is not None
-                               else registry.NESTED_ONLY))
+                               else registry.NESTED_ONLY),
+                     tuple(rules if rules is not None else RULES))
     return {FILE_NAME: gen.text()}
 
 
@@ -190,10 +198,11 @@ class _Generator:
     """Emits the dissector for one set of grammars."""
 
     def __init__(self, hdr: PayloadSpec, payloads: tuple[PayloadSpec, ...],
-                 nested_only: frozenset[str]) -> None:
+                 nested_only: frozenset[str], rules: tuple[MessageRule, ...]) -> None:
         self.hdr = hdr
         self.payloads = payloads
         self.nested_only = nested_only
+        self.rules = rules
         self.structs: list[StructSpec] = []
         for p in (hdr, *payloads):
             for s in all_structs(p.spec):
@@ -394,6 +403,25 @@ class _Generator:
 
     # -- the file -----------------------------------------------------------------------
 
+    @staticmethod
+    def _rule(rule: MessageRule) -> str:
+        """One data type's presence rule as a Lua table (what presence.py checks on decode)."""
+        where = f"{rule.name} (data type {rule.data_type}, {rule.clause})"
+        slots = ", ".join(
+            f"{{ {lua_str(x.payload)}, {x.min}, {'nil' if x.max is None else x.max}, "
+            f"{'true' if x.last_only else 'false'} }}" for x in rule.slots)
+        last = ", ".join(lua_str(x) for x in rule.last)
+        exclusive = ", ".join("{ " + ", ".join(lua_str(x) for x in g) + " }"
+                              for g in rule.exclusive)
+        hdr = ", ".join(f"{{ {lua_str(k)}, {{ {', '.join(map(str, v))} }} }}"
+                        for k, v in rule.hdr.items())
+        roles = ", ".join(f"{{ {lua_str(k)}, {lua_str(ROLE_FIELDS[k])}, "
+                          f"{{ {', '.join(map(str, v))} }} }}"
+                          for k, v in rule.required_roles.items())
+        return (f"RULES[{rule.data_type}] = {{ where = {lua_str(where)}, slots = {{ {slots} }}, "
+                f"last = {{ {last} }}, exclusive = {{ {exclusive} }}, hdr = {{ {hdr} }}, "
+                f"roles = {{ {roles} }} }}")
+
     def text(self) -> str:
         struct_lines = []
         for s in self.structs:
@@ -414,7 +442,7 @@ class _Generator:
                 continue
             terminal = "true" if p.terminal else "false"
             chain.append(f"[{p.number}] = {{ s = {lua_str(slug(p.spec))}, "
-                         f"terminal = {terminal} }}")
+                         f"name = {lua_str(p.name)}, terminal = {terminal} }}")
         chain_ns = next((i.namespace for i in self.hdr.spec.infos if i.name == "next_payload"),
                         None)
         first = self._declare(f"{PROTO}.first_payload", (
@@ -443,6 +471,10 @@ class _Generator:
             f"local FIRST_PAYLOAD, KEY_DATA = {first}, {key_data_text}",
             f"local DATA_TYPE_FIELD, DATA_TYPE_NAMES = {type_field}, {type_vs}",
             "",
+            "-- Presence rules of each data type (models/grammar/messages.py).",
+            "local RULES = {}",
+            *(self._rule(r) for r in self.rules),
+            "",
             "local ALL_FIELDS = { " + ", ".join(self.field_vars) + " }",
             _RUNTIME.format(port=UDP_PORT, kmpid=lua_str(KEY_MGMT_ID)),
         ]
@@ -458,7 +490,10 @@ _HEAD = """\
 local proto = Proto("{proto}", "MIKEY (mckm grammars: RFC 3830, RFC 6043, RFC 6509, TS 33.180)")
 local ef_malformed = ProtoExpert.new("{proto}.malformed", "Malformed MIKEY message",
                                      expert.group.MALFORMED, expert.severity.ERROR)
-proto.experts = {{ ef_malformed }}
+local ef_presence = ProtoExpert.new("{proto}.presence",
+                                    "MIKEY payloads break the data type's presence rule",
+                                    expert.group.PROTOCOL, expert.severity.WARN)
+proto.experts = {{ ef_malformed, ef_presence }}
 """
 
 _RUNTIME = """
@@ -558,7 +593,7 @@ end
 
 -- RFC 3830 6.1: each payload's Next Payload names the next, 0 ends the chain, a terminal
 -- payload (SIGN) has none and is last.
-walk_chain = function(tvb, off, tree, next_type)
+walk_chain = function(tvb, off, tree, next_type, seen)
   while next_type ~= LAST do
     local entry = CHAIN[next_type]
     if entry == nil then
@@ -567,6 +602,7 @@ walk_chain = function(tvb, off, tree, next_type)
     end
     local fields
     off, fields = run_struct(entry.s, tvb, off, tree)
+    if seen then seen[#seen + 1] = {{ name = entry.name, fields = fields }} end
     if entry.terminal then break end
     next_type = fields[S[entry.s].next]
   end
@@ -603,6 +639,64 @@ read_inner = function(node, tvb, tree)
   end
 end
 
+-- The first break of the data type's presence rule (as mckm's decoder words it), or nil.
+local function presence(hdr, seen)
+  local rule = RULES[hdr[DATA_TYPE_FIELD]]
+  if rule == nil then return nil end
+  local function has(list, v)
+    for _, x in ipairs(list) do if x == v then return true end end
+    return false
+  end
+  for _, h in ipairs(rule.hdr) do
+    if not has(h[2], hdr[h[1]]) then
+      return string.format("%s requires HDR %s in [%s], got %s", rule.where, h[1],
+                           table.concat(h[2], ", "), tostring(hdr[h[1]]))
+    end
+  end
+  local slots, counts = {{}}, {{}}
+  for _, s in ipairs(rule.slots) do slots[s[1]] = s end
+  for i, p in ipairs(seen) do
+    local slot = slots[p.name]
+    if slot == nil then return rule.where .. " does not allow a " .. p.name .. " payload" end
+    counts[p.name] = (counts[p.name] or 0) + 1
+    if slot[3] and counts[p.name] > slot[3] then
+      return string.format("%s allows at most %d %s payload(s)", rule.where, slot[3], p.name)
+    end
+    if slot[4] and i ~= #seen then
+      return rule.where .. " requires " .. p.name .. " to be the last payload"
+    end
+  end
+  for _, s in ipairs(rule.slots) do
+    if (counts[s[1]] or 0) < s[2] then
+      return string.format("%s requires %s %d %s payload(s), found %d", rule.where,
+                           s[3] == s[2] and "exactly" or "at least", s[2], s[1],
+                           counts[s[1]] or 0)
+    end
+  end
+  for _, group in ipairs(rule.exclusive) do
+    local n = 0
+    for _, g in ipairs(group) do if counts[g] then n = n + 1 end end
+    if n > 1 then return rule.where .. " allows only one of " .. table.concat(group, "|") end
+  end
+  local last = #seen > 0 and seen[#seen].name or "HDR"
+  if not has(rule.last, last) then
+    return string.format("%s requires %s as the last payload, found %s", rule.where,
+                         table.concat(rule.last, " or "), last)
+  end
+  for _, r in ipairs(rule.roles) do
+    for _, role in ipairs(r[3]) do
+      local found = false
+      for _, p in ipairs(seen) do
+        if p.name == r[1] and p.fields[r[2]] == role then found = true end
+      end
+      if not found then
+        return string.format("%s requires a %s payload with role %d", rule.where, r[1], role)
+      end
+    end
+  end
+  return nil
+end
+
 local function dissect(tvb, pinfo, tree)
   local root = tree:add(proto, tvb())
   local ok, res = pcall(function()
@@ -619,11 +713,14 @@ local function dissect(tvb, pinfo, tree)
     else
       pinfo.cols.info:append(" (" .. label .. ")")
     end
-    off = walk_chain(tvb, off, root, hdr[S[HDR].next])
+    local seen = {{}}
+    off = walk_chain(tvb, off, root, hdr[S[HDR].next], seen)
     if off ~= tvb:len() then
       bad(string.format("%d trailing octets after the last payload at offset %d (RFC 3830 6.1)",
                         tvb:len() - off, off))
     end
+    local broken = DATA_TYPE_FIELD and presence(hdr, seen)
+    if broken then root:add_proto_expert_info(ef_presence, broken) end
   end)
   if not ok then
     if getmetatable(res) ~= Bad then error(res, 0) end

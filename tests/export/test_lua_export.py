@@ -13,7 +13,8 @@ from pathlib import Path
 import construct as c
 import pytest
 
-from mckm.impl.codec import decode, encode
+from mckm.impl.codec import Message, decode, encode
+from mckm.impl.codec.chains import encode_chain
 from mckm.impl.codec.export_lua import (
     FILE_NAME,
     field_name,
@@ -22,12 +23,14 @@ from mckm.impl.codec.export_lua import (
     render,
     struct_field_name,
 )
-from mckm.impl.errors import UsageError
+from mckm.impl.codec.payload_build import build_one
+from mckm.impl.errors import DecodeError, UsageError
 from mckm.models.grammar import registry
 from mckm.models.grammar.dsl import PayloadSpec, StructSpec, uint
+from mckm.models.grammar.messages import BY_DATA_TYPE
 from mckm.models.grammar.namespaces import ID_ROLE
 from mckm.models.grammar.rfc3830 import RAND
-from tests.codec.samples import sample_messages
+from tests.codec.samples import build, sample_messages, sample_payload
 from tests.export.test_lua_tshark import ETH_IP_UDP, Judge, _pcap, run_tshark
 
 TEXT = render()[FILE_NAME]
@@ -173,3 +176,39 @@ def test_a_dissector_with_a_moved_mask_fails_the_judge(tmp_path: Path) -> None:
     (packet,) = run_tshark(tmp_path / FILE_NAME, tmp_path / "x.pcap")
     with pytest.raises(AssertionError):
         Judge().message(raw, packet, ETH_IP_UDP)
+
+
+def _unchecked(message: Message) -> bytes:
+    """``message`` encoded without the presence check (encode would refuse it)."""
+    chain = encode_chain(message.payloads)
+    out = bytearray()
+    build_one(registry.HDR, message.hdr, chain[0], out)
+    return bytes(out) + chain[1:]
+
+
+@pytest.mark.interop
+def test_a_broken_presence_rule_is_the_warning_mckm_decode_gives(tmp_path: Path) -> None:
+    """The presence rules go into the dissector as data: a message that breaks one gets an
+    expert warning worded as mckm's decoder words its refusal."""
+    samples = sample_messages()
+    no_v = samples[14]
+    no_v.payloads = [p for p in no_v.payloads if p.name != "V"]
+    srtp_map = build(BY_DATA_TYPE[11], map_type=0)  # REQUEST_INIT_PSK wants an Empty map
+    with_dh = samples[26]
+    with_dh.payloads.insert(2, sample_payload("DH"))
+    wrong_role = samples[11]
+    for p in wrong_role.payloads:
+        if p.name == "RANDR":
+            p.fields["rand_role"] = 2
+    cases = [no_v, srtp_map, with_dh, wrong_role]
+    (tmp_path / FILE_NAME).write_text(TEXT)
+    (tmp_path / "x.pcap").write_bytes(_pcap([(2269, _unchecked(m)) for m in cases]))
+    for message, packet in zip(cases, run_tshark(tmp_path / FILE_NAME, tmp_path / "x.pcap"),
+                               strict=True):
+        raw = _unchecked(message)
+        with pytest.raises(DecodeError) as refused:
+            decode(raw)
+        shown = [f.get("showname") or "" for f in packet.iter("field")
+                 if f.get("name") == "_ws.expert"]
+        assert shown == [f"Expert Info (Warning/Protocol): {refused.value.reason}"]
+        assert not _marks(packet)  # no Malformed mark: every payload was read
