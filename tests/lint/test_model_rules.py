@@ -274,3 +274,12 @@ def test_key_id_layout_in_words(where: str, bits: str, words: str) -> None:
             f"significant {bits} bits of the key.")
     found = run("model-key-id", text)
     assert len(found) == 1 and words in found[0].message, found
+
+
+def test_the_message_named_in_the_same_sentence_counts() -> None:
+    text = ("B.1\nProcedures\n1.\nThe KMS receives the REQUEST_INIT_PSK and verifies that the "
+            "USS holds the identity of the {who}.\n")
+    found = run("model-identity", text.format(who="responder"))
+    assert len(found) == 1 and "guard uss-match (REQ-TKT-02" in found[0].message, found
+    assert "IDRi (Initiator)" in found[0].message
+    assert run("model-identity", text.format(who="initiator")) == []

@@ -155,22 +155,30 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
             step_roles = _subject(step_of[ln].rest)
         elif not step_roles and line.strip():
             step_roles = _subject(line)  # the step's text on the lines after its label
-        if ln in wanted and current is not None:
-            yield from _check_line(doc, ln, line, current, step_roles)
-        for m in NAME.finditer(line):
-            if m.group(1) in messages:
-                current = m.group(1)
+        named = [(m.start(), m.group(1)) for m in NAME.finditer(line) if m.group(1) in messages]
+        if ln in wanted and (current is not None or named):
+            yield from _check_line(doc, ln, line, current, named, step_roles)
+        if named:
+            current = named[-1][1]
 
 
 def _check_line(
-    doc: Document, ln: int, line: str, message: str, step_roles: tuple[str, ...]
+    doc: Document,
+    ln: int,
+    line: str,
+    current: str | None,
+    named_here: list[tuple[int, str]],
+    step_roles: tuple[str, ...],
 ) -> Iterator[Finding]:
-    guards = _guards().get(message, ())
-    if not guards:
-        return
+    """Check the sentences of one line; a message named earlier in the line is the one under
+    discussion from there on (``named_here``: offset and name)."""
     for sent in SENTENCE.finditer(line):
         text = sent.group()
         if not _CHECK.search(text):
+            continue
+        message = next((n for at, n in reversed(named_here) if at < sent.end()), current)
+        guards = _guards().get(message, ()) if message is not None else ()
+        if not guards:
             continue
         named = _named(text)
         if not named:
