@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
-from mckm.impl.lint.model_facts import payload_layout
+from mckm.impl.lint.model_facts import DATA_TYPES, PAYLOAD_TYPES, by_name, cite, payload_layout
 from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import structure
 from mckm.impl.lint.textutil import nearest
@@ -65,6 +65,15 @@ def blocks(doc: Document, lines: list[int]) -> list[tuple[int, int]]:
     return out
 
 
+def _known_as(name: str) -> str:
+    """Where the grammar defines ``name`` (a data type or payload), for a finding's message."""
+    for ns in (DATA_TYPES, PAYLOAD_TYPES):
+        value = by_name(ns, name)
+        if value is not None:
+            return f" (the nearest, {name}, is {cite(ns, value)})"
+    return ""
+
+
 def _layout(msg: str, text: str, ctx: Context) -> tuple[frozenset[str], str, str]:
     layout = payload_layout(msg, text, ctx.vocabulary)
     return layout.allowed, layout.clause, layout.notation
@@ -96,7 +105,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                         "error",
                         ln,
                         m.start() + 1,
-                        f"{name} is not a known message or payload name",
+                        f"{name} is not a known message or payload name{_known_as(near)}",
                         near,
                     )
                     if near in vocab.structures:
@@ -109,7 +118,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 near = _nearest_known(name, payload=True)
                 if near is not None and "_" not in name:
                     yield finding(
-                        doc, ID, "warning", ln, col, f"{name} is not a MIKEY payload name", near
+                        doc, ID, "warning", ln, col,
+                        f"{name} is not a MIKEY payload name{_known_as(near)}", near,
                     )
                 continue
             if name not in vocab.payloads or not messages:
