@@ -45,3 +45,21 @@ def write_all(docs: Path) -> None:
         pages.update(func())
     for name, text in pages.items():
         (out / f"{name}.md").write_text(text, encoding="utf-8")
+    write_exports(out / "exports")
+
+
+def write_exports(out: Path) -> None:
+    """The files of every installed ``mckm codec export`` format, attached to the site as
+    downloads, and ``downloads.inc``: their links, which ``implementers.md`` includes."""
+    from mckm.impl.cli import CliError
+    from mckm.impl.codec.export import FORMATS, export
+
+    links = []
+    for fmt in FORMATS:
+        try:
+            paths = export(fmt, out / fmt)
+        except CliError:  # an exporter this installation does not have
+            continue
+        links += [f"- {fmt}: {{download}}`{p.name} </_generated/exports/{fmt}/{p.name}>`"
+                  for p in paths]
+    (out / "downloads.inc").write_text("\n".join(links) + "\n", encoding="utf-8")
