@@ -157,3 +157,25 @@ def test_annotate_without_findings_copies_the_document(pcr: Path, tmp_path: Path
     assert code == 0 and f"{out}: 0 comments" in stderr
     assert read_document(out).lines == read_document(pcr).lines
     assert _tracked(_xml(out, "word/document.xml")) == _tracked(_xml(pcr, "word/document.xml"))
+
+
+def test_anchors_in_table_cells_and_after_line_breaks(tmp_path: Path) -> None:
+    d = docx.Document()
+    d.add_paragraph("5.1")
+    d.add_paragraph("Errors")
+    p = d.add_paragraph("It returns MIKEY error 9 (Invalid ID).")
+    p.runs[0].add_break()
+    p.add_run("Else MIKEY error 14 (Invalid TS) is sent.")
+    table = d.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "On a stale T"
+    table.cell(0, 1).text = "the KMS returns MIKEY error 3 (Invalid TS)"
+    src, out = tmp_path / "in.docx", tmp_path / "out.docx"
+    d.save(str(src))
+    code, stdout, _ = run("--format", "json", "--select", "model-numbers", "--annotate",
+                          str(out), str(src))
+    # line 3: Invalid ID is 7; line 4 (after the break) and 6 (a table cell): Invalid TS is 1
+    lines = {(f["line"], f["clause"], f["suggestion"]) for f in json.loads(stdout)}
+    assert code == 1 and lines == {(3, "5.1", "7"), (4, "5.1", "1"), (6, "5.1", "1")}, lines
+    anchored = _anchored(_xml(out, "word/document.xml"))
+    assert sorted(anchored.values()) == sorted(["9", "14", "3"]), anchored
+    assert read_document(out).lines == read_document(src).lines
