@@ -64,7 +64,7 @@ from mckm.models.grammar.dsl import (
     ident_of,
 )
 from mckm.models.grammar.messages import ROLE_FIELDS, RULES, MessageRule
-from mckm.models.grammar.namespaces import DATA_TYPE, ENCR_ALG
+from mckm.models.grammar.namespaces import DATA_TYPE, ENCR_ALG, GENERAL_EXT_TYPE
 
 FILE_NAME = "mckm_mikey.lua"
 PROTO = "mckm_mikey"
@@ -78,12 +78,16 @@ KEY_MGMT_ID = "mikey"
 #: First Payload octet, then MIKEY payloads (RFC 6043 6.10: TP Data, Initiator Data; Ticket Data
 #: is left as octets, since it starts with a THDR the grammar has no payload for, RFC 6043 A.1).
 #: "key_data": Key data sub-payloads, Next Payload 20 between them and 0 after the last, read
-#: only when the KEMAC is not encrypted (RFC 3830 6.2, 6.13: Encr alg NULL).
+#: only when the KEMAC is not encrypted (RFC 3830 6.2, 6.13: Encr alg NULL).  A payload name:
+#: exactly that one payload, its Next Payload 0 (TS 33.180 E.5: a SAKKE-to-self extension
+#: holds a full SAKKE payload).  The data of a "3GPP key parameters" extension (TS 33.180 E.6)
+#: stays octets: it is an MCData Protected Payload encrypted with the key the message carries.
 INNER_CHAINS: dict[tuple[str, str], tuple[str, tuple[str, int] | None]] = {
     ("TP", "tp_data"): ("payloads", None),
     ("TICKET", "tp_data"): ("payloads", None),
     ("TICKET", "initiator_data"): ("payloads", None),
     ("KEMAC", "encr_data"): ("key_data", ("encr_alg", int(ENCR_ALG.NULL))),
+    ("GENERAL_EXT", "data"): ("SAKKE", ("type", int(GENERAL_EXT_TYPE.SAKKE_TO_SELF))),
 }
 #: the payload an inner "key_data" chain is made of.
 KEY_DATA_PAYLOAD = "KEY_DATA"
@@ -312,7 +316,14 @@ class _Generator:
             inner = INNER_CHAINS.get((spec.name, name))
             if inner is not None:
                 kind, when = inner
-                seq += f", chain = {lua_str(kind)}"
+                if kind in ("payloads", "key_data"):
+                    seq += f", chain = {lua_str(kind)}"
+                else:
+                    one = next((p for p in self.payloads if p.name == kind), None)
+                    if one is None:
+                        raise UsageError(f"{where}: INNER_CHAINS names no payload {kind!r}")
+                    seq += f', chain = "one", one = {lua_str(slug(one.spec))}'
+
                 if when is not None:
                     seq += (f", when = function(f) return f[{lua_str(when[0])}] == {when[1]} "
                             "end")
@@ -623,6 +634,13 @@ read_inner = function(node, tvb, tree)
   if node.chain == "payloads" then
     tree:add(FIRST_PAYLOAD, tvb(0, 1))
     off = walk_chain(tvb, 1, tree, tvb(0, 1):uint())
+  elseif node.chain == "one" then
+    local fields
+    off, fields = run_struct(node.one, tvb, 0, tree)
+    local nxt = fields[S[node.one].next]
+    if nxt ~= LAST then
+      bad(string.format("the payload's Next Payload is %d, not %d", nxt, LAST))
+    end
   else
     local fields
     repeat

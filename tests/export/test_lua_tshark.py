@@ -197,6 +197,20 @@ def _held_out() -> list[tuple[str, bytes]]:
         P("ERR", {"error_no": 15, "reserved": 0}),
         P("V", {"auth_alg": 1, "ver_data": b"\xee" * 20}),
     ])
+    to_self = encode_chain([P("SAKKE", {"sakke_params": 1, "id_scheme": 2,
+                                         "sakke_data": b"\x04" + bytes(range(200, 256)) * 4
+                                         + bytes(48)})])[1:]
+    sakke_to_self = Message(_hdr(26, 2, generic[1:]), [
+        P("T", {"ts_type": 0, "ts_value": 0xEC898DA912345678}),
+        P("RAND", {"rand": bytes(range(64, 80))}),
+        P("IDR", {"id_role": 8, "id_type": 2, "id_data": bytes(range(32))}),
+        P("IDR", {"id_role": 9, "id_type": 2, "id_data": bytes(range(32, 64))}),
+        P("IDR", {"id_role": 6, "id_type": 1, "id_data": b"kms.i.example"}),
+        P("IDR", {"id_role": 7, "id_type": 1, "id_data": b"kms.r.example"}),
+        P("SAKKE", {"sakke_params": 1, "id_scheme": 2, "sakke_data": b"\x04" + bytes(272)}),
+        P("GENERAL_EXT", {"type": 6, "data": to_self}),
+        P("SIGN", {"s_type": 2, "signature": bytes(range(129))}),
+    ])
     dh_init = Message(_hdr(4, 1, None), [
         P("T", {"ts_type": 0, "ts_value": 0x0102030405060708}),
         P("RAND", {"rand": b"\x01" * 32}),
@@ -209,6 +223,8 @@ def _held_out() -> list[tuple[str, bytes]]:
             ("held-out RESOLVE_INIT_PK (CERT, CHASH MD5, PKE, RSA-PSS)", encode(resolve_pk)),
             ("held-out REQUEST_RESP (SRTP-ID x2, NULL KEMAC)", encode(request_resp)),
             ("held-out Error (RFC 6043 errors)", encode(error)),
+            ("held-out SAKKE I_MESSAGE with SAKKE-to-self (TS 33.180 E.5)",
+             encode(sakke_to_self)),
             ("held-out D-H init (KV interval)", encode(dh_init))]
 
 
@@ -224,6 +240,20 @@ def _messages() -> list[tuple[str, bytes]]:
     return [(title, raw) for raw, title in seen.items()]
 
 
+def decode_inner(kind: str, octets: bytes) -> list[Payload]:
+    """mckm's reading of an INNER_CHAINS field: a chain (chains.py), Key data sub-payloads, or
+    one payload of that name (read as a chain whose First Payload octet names it)."""
+    if kind == "payloads":
+        return decode_chain(octets)
+    if kind == "key_data":
+        return decode_key_data(octets)
+    number = BY_NAME[kind].number
+    assert number is not None
+    found = decode_chain(bytes([number]) + octets)
+    assert len(found) == 1
+    return found
+
+
 def inner_chain_problem(raw: bytes) -> str | None:
     """``PAYLOAD.field`` of the first octet field of INNER_CHAINS that mckm's own chain
     decoder (chains.py) refuses, or None."""
@@ -233,7 +263,7 @@ def inner_chain_problem(raw: bytes) -> str | None:
             if not octets or (when is not None and payload.fields[when[0]] != when[1]):
                 continue
             try:
-                decode_chain(octets) if kind == "payloads" else decode_key_data(octets)
+                decode_inner(kind, octets)
             except DecodeError:
                 return f"{name}.{field}"
     return None
@@ -372,11 +402,9 @@ class Judge:
                 declared[1] is not None and fields[declared[1][0]] != declared[1][1]):
             assert not structs, f"{spec.name}.{name}: tshark reads a chain in it"
             return
+        ours = decode_inner(declared[0], octets)
         if declared[0] == "payloads":
-            ours = decode_chain(octets)
             assert _int(_one(element, FIRST_PAYLOAD)) == octets[0]
-        else:
-            ours = decode_key_data(octets)
         assert [f.get("name") for f in structs] == \
             [struct_field_name(BY_NAME[p.name].spec) for p in ours]
         for payload, shown in zip(ours, structs, strict=True):
