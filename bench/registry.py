@@ -40,6 +40,7 @@ MODULES: tuple[str, ...] = (
     "mckm.bench.cek",
     "mckm.bench.lint",
     "mckm.bench.lint_seeds",
+    "mckm.bench.segy",
 )
 
 #: a first timed call this much slower than the median call (and over WARMUP_FLOOR_S) means the

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mckm.models.segy import operations as ops
-from mckm.models.segy.operations import Operation
+from mckm.models.segy.operations import MC_SERVERS, ROLES, Operation
 
 Connection = Literal["per-identity", "interconnection"]
 Domain = Literal["mc", "own"]
@@ -47,10 +47,11 @@ Scope = Literal["own-identities", "any-identity", "memberships", "interconnectio
 @dataclass(frozen=True)
 class KeyHolding:
     """Key material the SeGy holds: ``kind`` (a key of :data:`KEY_KINDS`) issued by ``issuer``
-    (a role of :data:`~mckm.models.segy.operations.ROLES`, or ``provisioned`` for keys put in
-    directly), for ``scope`` (its own identities; ``any-identity`` of the domain it asks for;
-    its group memberships; the interconnection; the whole ``domain``), in security domain
-    ``domain``, valid for the ``current`` key period or ``all``."""
+    (a role of :data:`~mckm.models.segy.operations.ROLES`, ``provisioned`` for keys put in
+    directly, ``segy`` for keys the SeGy makes itself), for ``scope`` (its own identities;
+    ``any-identity`` of the domain it asks for; its group memberships; the interconnection; the
+    whole ``domain``), in security domain ``domain``, valid for the ``current`` key period or
+    ``all``."""
 
     kind: str
     issuer: str
@@ -88,6 +89,17 @@ class Approach:
     #: SeGy's identity: those of the signer's own security domain (seed 003 7.8.5.4 D5-2: "this
     #: only impacts its own domain"), or ``any``
     in_band_scope: Literal["signer-domain", "any"] = "signer-domain"
+
+    def __post_init__(self) -> None:
+        problems = []
+        if set(self.connection) != set(MC_SERVERS):
+            problems.append(f"connections for {sorted(self.connection)}, not {MC_SERVERS}")
+        unknown = set(self.integrates) - set(ROLES)
+        issuers = {h.issuer for h in self.holds} - set(ROLES) - {"provisioned", "segy"}
+        if unknown or issuers:
+            problems.append(f"unknown roles {sorted(unknown | issuers)}")
+        if problems:
+            raise ValueError(f"approach {self.number}: " + "; ".join(problems))
 
     @property
     def host_domain(self) -> bool:

@@ -7,8 +7,9 @@ renamed or removed step breaks here, not silently in the counts.  An :class:`Ope
 ordered messages of one thing the SeGy does (log in, obtain a key set, join a group ...).
 
 Roles (seed 003 7.8.1.3, 7.8.4.3): ``idm``, ``kms``, ``gms``, ``mcx`` are the MC domain's servers;
-``own_idm``, ``own_kms``, ``own_gms`` are the servers a SeGy integrates when it acts as an
-external MC domain (approaches 4 and 5); ``iwf`` is the interworking function beside the SeGy.
+``own_idm``, ``own_kms`` and ``is_proxy`` are the servers a SeGy integrates when it acts as an
+external MC domain (approaches 4 and 5; the IS proxy in approach 3 too); ``iwf`` is the
+interworking function beside the SeGy.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ ROLES: dict[str, str] = {
     "own_idm": "the IdM integrated in the SeGy (external MC domain)",
     "own_kms": "the KMS integrated in the SeGy (external MC domain)",
     "iwf": "the interworking function beside the SeGy (identity of the external user, in band)",
+    "is_proxy": "the external domain's interconnection signalling proxy: the SeGy's end of the "
+                "SPK-protected interconnection (TS 33.180 I.3.7; seed 003 7.8.4.1)",
 }
 
 #: the MC domain's servers, whose load the seed's scaling claims are about

@@ -9,6 +9,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mckm.impl.cli import main
 from mckm.impl.errors import UsageError
@@ -27,6 +29,17 @@ MIXES = [Mix(), Mix(private=0, group=3, groups_per_user=1), Mix(private=2, group
 @pytest.mark.parametrize("users,groups,periods", SIZES)
 @pytest.mark.parametrize("mix", MIXES, ids=["default", "groups-only", "private-only"])
 def test_simulator_agrees_with_closed_form(approach, users, groups, periods, mix):
+    assert simulate(approach, users, groups, periods, mix) == closed_form.counts(
+        approach, users, groups, periods, mix)
+
+
+@given(approach=st.sampled_from(APPROACHES), users=st.integers(1, 300),
+       groups=st.integers(1, 60), periods=st.integers(1, 3), private=st.integers(0, 3),
+       group=st.integers(0, 3), data=st.data())
+def test_simulator_agrees_with_closed_form_on_drawn_sizes(approach, users, groups, periods,
+                                                         private, group, data):
+    m = data.draw(st.integers(1, groups))
+    mix = Mix(private=private, group=group, groups_per_user=m)
     assert simulate(approach, users, groups, periods, mix) == closed_form.counts(
         approach, users, groups, periods, mix)
 
