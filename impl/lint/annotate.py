@@ -71,34 +71,48 @@ def _anchor(line: DocxLine, column: int) -> list[Any]:
         return []
     start, end = span(line.text, column)
     if end <= start:  # nothing to quote: the whole line
-        start, end = line.pieces[0][1], line.pieces[-1][2]
+        start, end = line.pieces[0][2], line.pieces[-1][3]
+    moved: dict[int, tuple[Any, Any]] = {}  # a node split off into a new run: where it is now
     runs: list[Any] = []
-    for run, lo, hi in line.pieces:
+    for run, node, lo, hi in line.pieces:
         if hi <= start or lo >= end:
             continue
+        run, node = moved.get(id(node), (run, node))
         if lo < start:
-            run = _split(run, start - lo)[1]
+            run, node = _split(run, node, start - lo, moved)[1]
             lo = start
         if hi > end:
-            run = _split(run, end - lo)[0]
+            run, node = _split(run, node, end - lo, moved)[0]
         if not runs or runs[-1] is not run:
             runs.append(run)
     return runs
 
 
-def _split(run: Any, at: int) -> tuple[Any, Any]:
-    """Split ``run`` (one ``w:t``) at character ``at`` into two runs with the same properties;
-    a run with other content is not split (it is anchored whole)."""
-    texts = [c for c in run if c.tag == f"{_W}t"]
-    others = [c for c in run if c.tag not in (f"{_W}t", f"{_W}rPr")]
-    if len(texts) != 1 or others or not 0 < at < len(texts[0].text or ""):
-        return run, run
-    value = texts[0].text or ""
+def _split(
+    run: Any, node: Any, at: int, moved: dict[int, tuple[Any, Any]]
+) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """Split ``run`` at character ``at`` of its text element ``node`` into two runs with the
+    same properties (``w:rPr``): the first ends with ``node``'s text before ``at``, the second
+    starts with the rest and holds the run's later content; ``moved`` learns where the later
+    nodes went.  A ``w:tab``, or ``at`` at an end of the text, is not split."""
+    value = node.text or ""
+    if node.tag != f"{_W}t" or not 0 < at < len(value):
+        return (run, node), (run, node)
+    children = list(run)
+    index = children.index(node)
     second = copy.deepcopy(run)
     run.addnext(second)
-    _set_text(texts[0], value[:at])
-    _set_text(next(c for c in second if c.tag == f"{_W}t"), value[at:])
-    return run, second
+    copies = list(second)
+    for child in children[index + 1 :]:
+        run.remove(child)
+    for child, twin in zip(children[index + 1 :], copies[index + 1 :], strict=True):
+        moved[id(child)] = (second, twin)
+    for twin in copies[:index]:
+        if twin.tag != f"{_W}rPr":
+            second.remove(twin)
+    _set_text(node, value[:at])
+    _set_text(copies[index], value[at:])
+    return (run, node), (second, copies[index])
 
 
 def _set_text(t: Any, value: str) -> None:

@@ -261,12 +261,12 @@ def open_docx(path: Path) -> Any:
 @dataclass
 class DocxLine:
     """One line of a ``.docx`` as the linter numbers it: its text, the ``w:p`` it is in and,
-    for each piece of text, the ``w:r`` run holding it with its ``(start, end)`` in ``text``
-    (what ``mckm lint --annotate`` anchors comments on)."""
+    for each piece of text, the ``w:r`` run and the ``w:t`` (or ``w:tab``) element holding it
+    with its ``(start, end)`` in ``text`` (what ``mckm lint --annotate`` anchors comments on)."""
 
     paragraph: Any
     text: str = ""
-    pieces: list[tuple[Any, int, int]] = field(default_factory=list)
+    pieces: list[tuple[Any, Any, int, int]] = field(default_factory=list)
 
 
 def docx_body_lines(body: Any) -> list[DocxLine]:
@@ -299,7 +299,7 @@ def _collect(element: Any, out: list[DocxLine], parts: list[str], run: Any) -> N
             start = sum(map(len, parts))
             parts.append(piece)
             if run is not None and piece:
-                out[-1].pieces.append((run, start, start + len(piece)))
+                out[-1].pieces.append((run, child, start, start + len(piece)))
         elif tag in (f"{_W}br", f"{_W}cr"):
             out[-1].text = "".join(parts)
             parts.clear()
