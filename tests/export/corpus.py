@@ -4,6 +4,8 @@
   as the round-trip and tshark tests use them (``tests/codec/samples.py``);
 * ``vendor``: every vendor-published I_MESSAGE the project holds (``tests/data/vendor_vectors
   .json`` and the ``mckm vectors`` file ``mikey-sakke-vendor.json``), octets we did not write;
+* ``ticket_roles``: MIKEY-TICKET messages as mckm's ticket roles build them from their model
+  specs (a sealed MIKEY Base Ticket, AES-CM-256 and HMAC-SHA-256, a V over the message);
 * ``held_out``: RFC 6043 messages built here with mckm's encoder, each carrying a grammar value
   that no sample uses (every name-space value of the RFC 6043 payloads and of the GENERIC-ID
   map that the samples leave out, plus layouts the samples do not have).
@@ -51,6 +53,13 @@ def vendor() -> list[tuple[str, bytes]]:
                 label = item.get("name") or item.get("id") or item["source"].split(")")[0]
                 seen.setdefault(bytes.fromhex(item["i_message"]), f"vendor {label}")
     return [(title, raw) for raw, title in seen.items()]
+
+
+def ticket_roles() -> list[tuple[str, bytes]]:
+    from tests.ticket.test_messages import request_init, resolve_init
+
+    views = (request_init(), resolve_init(), resolve_init(None))
+    return [(f"ticket role {v.name}", v.raw) for v in views]
 
 
 def _used_values() -> set[tuple[str, str, int]]:

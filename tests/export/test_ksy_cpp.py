@@ -1,9 +1,9 @@
 """Kaitai Struct export judged in C++: the compiler's ``cpp_stl`` output, built by g++
 (-std=c++11) against ``cpp_runtime`` (our own implementation of the documented kaitai::kstream /
 kaitai::kstruct interface: the official runtime is in no registry CI reaches) with the driver of
-``cpp_driver``, reads the vendor I_MESSAGEs, the ticket messages (RFC 6043 data types 11-18),
-the held-out messages and every other sample; each field it prints is compared with mckm's
-decode.
+``cpp_driver``, reads the vendor I_MESSAGEs, the ticket messages (RFC 6043 data types 11-18 and
+those the ticket roles build), the held-out messages and every other sample; each field it
+prints is compared with mckm's decode.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tests.export import corpus, cpp_driver, fields, judges
 
 pytestmark = pytest.mark.interop
 
-MESSAGES = [*corpus.vendor(), *corpus.samples(), *corpus.held_out()]
+MESSAGES = [*corpus.vendor(), *corpus.ticket_roles(), *corpus.samples(), *corpus.held_out()]
 
 
 @pytest.fixture(scope="module")

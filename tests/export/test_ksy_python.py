@@ -34,7 +34,7 @@ pytestmark = pytest.mark.interop
 
 #: targets the compiler must accept the export for (Python and C++ are also run).
 TARGETS = ("python", "cpp_stl", "java", "go", "javascript")
-MESSAGES = [*corpus.samples(), *corpus.vendor(), *corpus.held_out()]
+MESSAGES = [*corpus.samples(), *corpus.vendor(), *corpus.ticket_roles(), *corpus.held_out()]
 
 
 @pytest.fixture(scope="module")
