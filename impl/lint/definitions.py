@@ -1,6 +1,7 @@
 """Abbreviations a document defines: its abbreviations clause and inline ``Long Form (LF)``.
 
-Inline definitions are found with the Schwartz-Hearst method (matching the abbreviation's
+Inline definitions, ``Long Form (LF)`` and ``LF (Long Form, ...)``, are found with the
+Schwartz-Hearst method (matching the abbreviation's
 letters, in order, into the words before the parenthesis; the first letter starts the long
 form), tightened so that every word of the long form contributes a letter, its initial first,
 or is a short function word (one trailing head noun is allowed: "Identity Management Server (IdM)");
@@ -21,6 +22,9 @@ from mckm.impl.lint.structure import structure
 ABBR = r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:[-‐‑][A-Za-z0-9]+)*"
 HYPHENS = str.maketrans({"‐": "-", "‑": "-"})
 _INLINE = re.compile(rf"\([^\S\n]*({ABBR})[^\S\n]*\)")  # one line (mckm.impl.lint.scan)
+#: ``SDES (Session Description Protocol Security Descriptions, cf. RFC 4568)``: the long form
+#: after the abbreviation, up to a comma or the bracket (one line, mckm.impl.lint.scan).
+_REVERSE = re.compile(rf"(?<![\w-])({ABBR})[^\S\n]+\(([A-Z][^()\n,;]{{3,100}})(?=[,)\n])")
 _FUNCTION = {"of", "for", "and", "the", "to", "in", "on", "with", "a", "an", "&", "based"}
 
 
@@ -87,6 +91,16 @@ def definitions(doc: Document) -> list[Definition]:
     out: list[Definition] = []
     for abbr, line, long in structure(doc).abbreviation_entries:
         out.append(Definition(abbr, long, line, 1, inline=False))
+    for ln, col, m in matches(doc, _REVERSE):
+        abbr, long = m.group(1).translate(HYPHENS), m.group(2).strip()
+        words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’]*", long)
+        letters = "".join(c for c in abbr if c.isalnum())
+        used = _match(letters, words) if len(letters) >= 2 else None
+        capitals = sum(w[0].isupper() for w in words)
+        if (used is not None and len(words) - 1 - max(used) <= 1) or (
+            words and words[0][0].upper() == letters[0].upper() and capitals >= len(letters) - 1
+        ):  # (an acronym of loose initials, "SDES (Session Description Protocol Security ...")
+            out.append(Definition(abbr, long, ln, col + 1, inline=True))
     for ln, col, m in matches(doc, _INLINE):
         expansion = _long_form(m.group(1), doc.lines[ln - 1][:col])
         if expansion:

@@ -289,6 +289,8 @@ def analyse(doc: Document) -> Structure:
             st.heading_lines.add(ln)
             continue
         m = _INT_DOT_TITLE.match(line)
+        if markdown and m and i + 1 < n and lines[i + 1].strip():
+            m = None  # a list item whose text wraps onto the next line, not a heading
         if m and m.group(2)[-1] not in ".:;," and not _is_sentence(m.group(2)):
             st.headings.append(
                 Heading(ln, line.find(m.group(1)) + 1, m.group(1), m.group(2), seg_no)
@@ -296,7 +298,7 @@ def analyse(doc: Document) -> Structure:
             st.heading_lines.add(ln)
             continue
         m = _ANNEX.match(line)
-        if m:
+        if m and not re.match(r"\s+[a-z]|.*[;,]\s*$", m.group(2)):  # not "Annex E of the ...;"
             st.headings.append(
                 Heading(ln, line.find(m.group(1)) + 1, m.group(1), m.group(2), seg_no)
             )
@@ -412,6 +414,7 @@ _ABBR_TOKEN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9/&+-]{0,14})\s*$")
 _ABBR_INLINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9/&+-]{0,14})(?:\t+| {2,})(\S.*)$")
 #: An entry whose tab became one space (a Markdown export): the abbreviation then needs two
 #: capitals and the expansion a capital and no citation, so that a sentence is not read as one.
+_ABBR_TWO_WORDS = re.compile(r"^\s*([A-Z][A-Za-z0-9]+) ([A-Z]{2,}[0-9]?) ([A-Z].*)$")
 _ABBR_SPACE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9/&+-]{0,14}) ([A-Z(][^\s\[]*(?: [^\s\[]+)*)$")
 
 
@@ -437,6 +440,12 @@ def _abbreviation_clause(lines: list[str], st: Structure, markdown: bool = False
                 m = _ABBR_SPACE.match(line)
                 if m and sum(c.isupper() for c in m.group(1)) < 2:
                     m = None
+                two = _ABBR_TWO_WORDS.match(line) if m else None
+                if two and two.group(3).startswith(f"{two.group(1)} "):
+                    # "IMS UE IMS User Equipment": a two-word abbreviation
+                    _entry(st, f"{two.group(1)} {two.group(2)}", i + 1, two.group(3).strip())
+                    i += 1
+                    continue
             if m and any(c.isupper() for c in m.group(1)):
                 _entry(st, m.group(1), i + 1, m.group(2).strip())
                 pending = None

@@ -6,7 +6,8 @@ for TR 21.905 and the MC specifications).  Message and payload names of the voca
 upper-case English words (``NOTE``, ``MESSAGE``) are not abbreviations, and neither are
 requirement and document identifiers (``REQ-SEAL-KD-03``, ``MCSEC-7.1-2``, ``S3-241234``),
 parameter names (``PDSCH-Config``) and, in Markdown, names set in italics (``*IMCS*``: 3GPP
-sets parameters and variables in italics).  Word's hyphens (U+2010, U+2011) join an
+sets parameters and variables in italics), nor the parts of a quoted protocol literal
+(``"RTP/SAVP"``).  Word's hyphens (U+2010, U+2011) join an
 abbreviation's parts as ``-`` does.  Reported:
 
 * an abbreviation used but defined nowhere (warning, once, at its first use), except in a CR
@@ -98,6 +99,13 @@ def _abbreviation_shaped(token: str) -> bool:
     return upper >= 2 and upper >= lower
 
 
+def _literal(text: str, m: re.Match[str]) -> bool:
+    """The token is part of a quoted protocol literal without spaces (``"RTP/SAVP"``)."""
+    start = text.rfind('"', 0, m.start(1))
+    end = text.find('"', m.end(1))
+    return start >= 0 and end >= 0 and " " not in text[start:end] and "/" in text[start:end]
+
+
 def _italic(text: str, m: re.Match[str]) -> bool:
     """The token is set in Markdown italics (``*IMCS*``, ``*NRB,i*``): a parameter's name."""
     start = m.start(1)
@@ -180,7 +188,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
             continue
         for m in _USE.finditer(doc.lines[ln - 1]):
             token = m.group(1).translate(HYPHENS)
-            if _skipped(token) or (markdown and _italic(doc.lines[ln - 1], m)):
+            line = doc.lines[ln - 1]
+            if _skipped(token) or (markdown and _italic(line, m)) or _literal(line, m):
                 continue  # names, spec ids, identifiers and "bKMS" (rule revision-residue)
             if not _abbreviation_shaped(token.split("-")[0]):
                 continue

@@ -11,7 +11,8 @@ numbered on their own).  Reported (warning):
 * unnumbered "NOTE"s in a clause with several notes (one finding per clause, naming their
   lines);
 * a numbered NOTE that does not follow the one before it ("NOTE 3" after "NOTE 1", "NOTE 2"
-  twice), unless it restarts at 1.
+  twice), unless it restarts at 1 ("NOTE 1a", a note inserted later, is outside the series);
+* a number written without its space ("NOTE1:").
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from mckm.impl.lint.structure import structure
 
 ID = "drafting-notes"
 
-_NOTE = re.compile(r"^\s*\**NOTE(?:[ \t]+(\d{1,2}))?\**\s*(?::|\t|$)")
+_NOTE = re.compile(r"^\s*\**NOTE(?:(?P<gap>[ \t]*)(?P<n>\d{1,2})(?P<sub>[a-z])?)?\**\s*(?::|\t|$)")
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
@@ -37,7 +38,15 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         m = _NOTE.match(doc.lines[ln - 1])
         if not m:
             continue
-        number = int(m.group(1)) if m.group(1) else None
+        if m.group("n") and not m.group("gap"):
+            yield finding(
+                doc, ID, "warning", ln, m.start("n") + 1,
+                f"'NOTE{m.group('n')}': the number is separated from NOTE by a space",
+                f"NOTE {m.group('n')}",
+            )
+        if m.group("sub"):
+            continue  # "NOTE 1a": a note inserted later, outside the numbering
+        number = int(m.group("n")) if m.group("n") else None
         seg = sum(1 for k in markers if k <= ln)
         groups.setdefault((seg, st.clause_of_line[ln]), []).append(
             (ln, doc.lines[ln - 1].find("NOTE") + 1, number)
