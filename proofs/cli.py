@@ -12,6 +12,7 @@ import click
 from mckm.impl.cli import EXIT_REFUSED, EXIT_STATUS, BoundaryCommand
 from mckm.proofs import (
     attacker_seal,
+    attacker_ticket,
     cek,
     interkmm,
     replay_invariant,
@@ -30,6 +31,7 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
     "seal-attacker": attacker_seal.prove,
     "seal-replay-cache": replay_invariant.prove,
     "ticket-trust": ticket_trust.prove,
+    "ticket-attacker": attacker_ticket.prove,
     "skm-s": skm_s.prove,
     "cek": cek.prove,
     "interkmm": interkmm.prove,
@@ -41,7 +43,8 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
 #: as killed if another family of the same model kills it (each note says which)
 MODEL_OF: dict[str, str] = {"sk-id": "SEAL", "seal-acceptance": "SEAL", "seal-attacker": "SEAL",
                             "seal-replay-cache": "SEAL",
-                            "ticket-trust": "MIKEY-TICKET", "skm-s": "SKM-S", "cek": "CEK",
+                            "ticket-trust": "MIKEY-TICKET", "ticket-attacker": "MIKEY-TICKET",
+                            "skm-s": "SKM-S", "cek": "CEK",
                             "interkmm": "InterKMM"}
 
 

@@ -498,3 +498,22 @@ def test_an_inner_chain_mckm_refuses_is_refused_by_the_dissector(dissector: Path
         marks = [n for n, s in _expert(packet) if n.startswith("_ws.expert")]
         where = inner_chain_problem(raw)
         assert len(marks) == 1 and f"{where} (" in marks[0], (title, marks)
+
+
+def test_display_filters_select_what_mckm_decodes(dissector: Path, tmp_path: Path) -> None:
+    """The fields are real Wireshark fields: ``-Y`` on one of them (a TR inside TP Data, an
+    RFC 6043 payload Wireshark's own dissector lacks) selects exactly the messages whose mckm
+    decode has it."""
+    tshark = require_tool("tshark")
+    pcap = tmp_path / "x.pcap"
+    pcap.write_bytes(_pcap([(2269, raw) for _, raw in MESSAGES]))
+    result = subprocess.run([tshark, "-X", f"lua_script:{dissector}", "-r", str(pcap),
+                             "-Y", f"{field_name(BY_NAME['TR'].spec, 'ts_role')} == 4",
+                             "-T", "fields", "-e", "frame.number"],
+                            capture_output=True, text=True, check=True, timeout=120)
+    shown = [int(n) - 1 for n in result.stdout.split()]
+    ours = [i for i, (_, raw) in enumerate(MESSAGES)
+            if any(p.name == "TR" and p.fields["ts_role"] == 4
+                   for q in decode(raw).payloads if q.name in ("TP", "TICKET")
+                   for p in decode_chain(q.fields["tp_data"]))]
+    assert shown == ours and ours

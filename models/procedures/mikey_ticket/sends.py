@@ -34,6 +34,10 @@ class Sent:
 
 #: sending effect -> what it writes
 SENDS: Mapping[str, Sent] = {
+    # Q1 (RFC 6043 4.2.1.2); the runtime's build_request also writes the desired TP
+    "ticket.initiator.build_request": Sent(
+        {"idri": _URI, "idrkms": _KMS, "idrpsk": _BTID}, inkey=NafKey(_BTID, _KMS),
+        keep="request_init"),
     "ticket.initiator.build_transfer_init": Sent(
         {"idri": _URI, "idrr": Self("peer"), "ticket": Self("ticket")}, inkey=Self("keys"),
         keep="transfer_init"),
