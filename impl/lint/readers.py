@@ -284,27 +284,33 @@ def docx_body_lines(body: Any) -> list[DocxLine]:
 def _paragraph_lines(para: Any) -> list[DocxLine]:
     out = [DocxLine(para)]
     parts: list[str] = []
-    _collect(para, out, parts, None)
+    _collect(para, out, parts, [0], None)
     out[-1].text = "".join(parts)
     return out
 
 
-def _collect(element: Any, out: list[DocxLine], parts: list[str], run: Any) -> None:
+def _collect(
+    element: Any, out: list[DocxLine], parts: list[str], length: list[int], run: Any
+) -> None:
+    """Append ``element``'s text to ``parts`` (``length[0]``: their length so far), starting a
+    new line at each break."""
     for child in element:
         tag = child.tag
         if not isinstance(tag, str) or tag in _DROPPED:
             continue
         if tag == f"{_W}t" or tag == f"{_W}tab":
             piece = (child.text or "") if tag == f"{_W}t" else "\t"
-            start = sum(map(len, parts))
+            start = length[0]
             parts.append(piece)
+            length[0] += len(piece)
             if run is not None and piece:
                 out[-1].pieces.append((run, child, start, start + len(piece)))
         elif tag in (f"{_W}br", f"{_W}cr"):
             out[-1].text = "".join(parts)
             parts.clear()
+            length[0] = 0
             out.append(DocxLine(out[-1].paragraph))
         elif tag == f"{_W}p":
             continue  # nested paragraphs (text boxes) are not part of this line
         else:
-            _collect(child, out, parts, child if tag == f"{_W}r" else run)
+            _collect(child, out, parts, length, child if tag == f"{_W}r" else run)
