@@ -179,3 +179,31 @@ def test_anchors_in_table_cells_and_after_line_breaks(tmp_path: Path) -> None:
     anchored = _anchored(_xml(out, "word/document.xml"))
     assert sorted(anchored.values()) == sorted(["9", "14", "3"]), anchored
     assert read_document(out).lines == read_document(src).lines
+
+
+def test_every_finding_of_a_seed_becomes_a_comment_on_its_text(tmp_path: Path) -> None:
+    from mckm.impl.lint.location import span
+
+    seed = next((Path(__file__).parents[1] / "data" / "seeds").glob("002_*.txt"))
+    lines = seed.read_text(encoding="utf-8").split("\n")
+    d = docx.Document()
+    for line in lines:
+        d.add_paragraph(line)
+    src, out = tmp_path / "seed.docx", tmp_path / "annotated.docx"
+    d.save(str(src))
+    code, stdout, stderr = run("--format", "json", "--annotate", str(out), str(src))
+    findings = json.loads(stdout)
+    assert code == 1 and len(findings) > 10
+    assert f"{out}: {len(findings)} comments" in stderr
+    # each comment's anchor is the offending text of its finding
+    def offending(f: dict[str, object]) -> str:
+        text = lines[int(str(f["line"])) - 1]
+        start, end = span(text, int(str(f["column"])))
+        return text[start:end] or text  # nothing to quote: the whole paragraph
+
+    expected = sorted(offending(f) for f in findings)
+    assert sorted(_anchored(_xml(out, "word/document.xml")).values()) == expected
+    comments = _xml(out, "word/comments.xml")
+    texts = sorted("".join(c.itertext()) for c in comments.iter(f"{_W}comment"))
+    assert any("model-identity" in t and "uss-match" in t for t in texts)
+    assert read_document(out).lines == read_document(src).lines
