@@ -10,7 +10,8 @@ Nothing is typed here: each field is read from the grammar's construct pieces (w
 integers, the bit fields of a packed group, lengths and counts as expressions) and from its
 :class:`~mckm.models.grammar.dsl.FieldInfo` (meaning, clause, name space, selected layouts).
 A name space whose unknown values cannot be delimited (``unknown="error"``) becomes a
-``valid: any-of`` check, as mckm's decoder refuses them.
+``valid: any-of`` check, as mckm's decoder refuses them; so are octets after the last payload
+(``trailing``, ``valid: expr``).
 """
 
 from __future__ import annotations
@@ -99,6 +100,9 @@ def document() -> dict[str, Any]:
              "if": f"hdr.next_payload != {last}",
              "doc": "the payload chain: each payload's type is the Next Payload before it; "
                     "0 ends the chain and SIGN is always last (RFC 3830 6.1)"},
+            {"id": "trailing", "size-eos": True, "valid": {"expr": "_.length == 0"},
+             "doc": "nothing may follow the last payload (RFC 3830 6.1; mckm's decoder "
+                    "refuses trailing octets)"},
         ],
         "types": types,
         "enums": {enum_id(ns): _enum(ns) for ns in namespaces},

@@ -72,14 +72,17 @@ def test_cpp_parser_reads_what_mckm_decodes(printed: list[dict[str, object]], in
 
 
 def test_cpp_parser_refuses_a_truncated_message(driver: Path, tmp_path: Path) -> None:
-    """Our kstream refuses a read past the end, and the generated parser's ``valid`` an
-    unknown Next Payload: the driver reports an error instead of fields."""
+    """Our kstream refuses a read past the end, and the generated parser's ``valid`` checks an
+    unknown Next Payload and an octet after the last payload: the driver reports an error
+    instead of fields."""
     raw = MESSAGES[0][1]
-    cut, bad = tmp_path / "cut.mikey", tmp_path / "bad.mikey"
+    cut, bad, long = tmp_path / "cut.mikey", tmp_path / "bad.mikey", tmp_path / "long.mikey"
     cut.write_bytes(raw[:-5])
     bad.write_bytes(raw[:2] + b"\x63" + raw[3:])
-    result = subprocess.run([str(driver), str(cut), str(bad)], capture_output=True, text=True,
-                            timeout=60, check=True)
+    long.write_bytes(raw + b"\x00")
+    result = subprocess.run([str(driver), str(cut), str(bad), str(long)], capture_output=True,
+                            text=True, timeout=60, check=True)
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert "end of stream" in lines[0]["error"]
     assert "not any of" in lines[1]["error"]
+    assert "/seq/2" in lines[2]["error"] and "validation failed" in lines[2]["error"]

@@ -149,3 +149,13 @@ def test_python_parser_refuses_an_unknown_next_payload(generated: ModuleType) ->
         decode(bytes(raw))
     with pytest.raises(KaitaiStructError):
         parse_message(generated, bytes(raw))
+
+
+def test_python_parser_refuses_octets_after_the_last_payload(generated: ModuleType) -> None:
+    from kaitaistruct import ValidationExprError
+
+    raw = corpus.vendor()[0][1] + b"\x00"
+    with pytest.raises(MckmError, match="trailing"):
+        decode(raw)
+    with pytest.raises(ValidationExprError):
+        parse_message(generated, raw)

@@ -1,5 +1,5 @@
 // mckm's own minimal implementation of the Kaitai Struct C++/STL runtime's exceptions that
-// generated parsers throw when a `valid` check fails (here: a value outside `any-of`).
+// generated parsers throw when a `valid` check fails (`any-of` or `expr`).
 #ifndef KAITAI_EXCEPTIONS_H
 #define KAITAI_EXCEPTIONS_H
 
@@ -47,6 +47,14 @@ private:
         out << "not any of the allowed values: " << static_cast<long long>(actual);
         return out.str();
     }
+};
+
+// A `valid: expr` check failed (e.g. octets after a message's last payload).
+template <typename T>
+class validation_expr_error : public validation_failed_error {
+public:
+    validation_expr_error(const T&, kstream* io, const std::string& src_path)
+        : validation_failed_error("the value does not satisfy the expression", io, src_path) {}
 };
 
 }  // namespace kaitai
