@@ -119,3 +119,18 @@ def test_an_added_field_appears_in_every_export(monkeypatch: pytest.MonkeyPatch)
     attrs = {a["id"]: a for a in yaml.safe_load(render()[FILE_NAME])["types"]["tr"]["seq"]}
     assert attrs["added_by_test"]["type"] == "u2"
     assert "test clause 9.9" in attrs["added_by_test"]["doc"]
+
+
+def test_the_site_attaches_every_installed_export(tmp_path: Path) -> None:
+    """docs/generate.py writes each installed format's files and a download link to each,
+    which docs/implementers.md includes."""
+    from tests.docs.site import generate
+
+    generate.write_exports(tmp_path)
+    links = (tmp_path / "downloads.inc").read_text().splitlines()
+    for fmt in _available():
+        for name, text in export_module.renderer(fmt)().items():
+            assert (tmp_path / fmt / name).read_text() == text
+            assert f"{{download}}`{name} </_generated/exports/{fmt}/{name}>`" in "".join(links)
+    page = (Path(generate.__file__).parent / "implementers.md").read_text()
+    assert "_generated/exports/downloads.inc" in page
