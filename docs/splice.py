@@ -91,15 +91,12 @@ def _key_id(d: Directive) -> str:
 
 
 def _segy(d: Directive) -> str:
-    """Seed 003's SeGy tables and plots (``mckm.impl.segy.docs``); plots land beside the
-    generated pages, in ``_generated/segy``."""
-    from pathlib import Path
-
+    """Seed 003's SeGy tables and plots (``mckm.impl.segy.docs``)."""
     from mckm.impl.segy.docs import render
 
     if len(d.args) != 1:
         raise ValueError(f"takes one table name, got {len(d.args)}")
-    return render(d.args[0], Path(__file__).parent / "_generated")
+    return render(d.args[0])
 
 
 RENDERERS: Mapping[str, Callable[[Directive], str]] = {

@@ -7,7 +7,9 @@ the default mix (:data:`SIZES`, :class:`~mckm.impl.segy.simulator.Mix`).
 
 from __future__ import annotations
 
+import base64
 import functools
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from mckm.models.segy.operations import OPERATIONS, ROLES
 from mckm.proofs import segy as proofs
 
 SIZES = {"users": 100_000, "groups": 1_000, "periods": 1}
+#: the claims' scaling runs compare N / 10 and N users (linear counts grow tenfold at any N)
+CLAIMS_USERS = 10_000
 #: the values of N the plots run
 SWEEP = (10, 100, 1_000, 10_000, 100_000)
 #: the counts plotted on the page
@@ -94,10 +98,13 @@ def forms_table() -> str:
                    for key, label in names.items()))
 
 
-@functools.cache
 def _simulated(users: int) -> dict[int, dict[str, int]]:
-    return {a.number: simulate(a, users, SIZES["groups"], SIZES["periods"], Mix())
-            for a in APPROACHES}
+    return _run(users, SIZES["groups"], SIZES["periods"])
+
+
+@functools.cache
+def _run(users: int, groups: int, periods: int) -> dict[int, dict[str, int]]:
+    return {a.number: simulate(a, users, groups, periods, Mix()) for a in APPROACHES}
 
 
 def simulation_table() -> str:
@@ -108,7 +115,7 @@ def simulation_table() -> str:
 
 
 def claims_table() -> str:
-    return claims.markdown(claims.judge_all(SIZES["users"], SIZES["groups"]))
+    return claims.markdown(claims.judge_all(CLAIMS_USERS, SIZES["groups"]))
 
 
 def _columns() -> dict[str, Approach]:
@@ -141,27 +148,30 @@ def blast_table() -> str:
                    for k, label in labels.items()))
 
 
-def plots(out_dir: Path, link_dir: str) -> str:
-    """Write the plots (SVG and PNG) into ``out_dir``; markdown images linking ``link_dir``."""
+def plots() -> str:
+    """The plots of :data:`PLOTTED` against :data:`SWEEP`, each a PNG inside the page (an HTML
+    image with a data URI: the page needs no file beside it, wherever it is built)."""
     from mckm.impl.segy.plots import plot
 
     data = {n: _simulated(n) for n in SWEEP}
-    plot(data, out_dir, PLOTTED)
-    return "\n\n".join(f"![{METRICS[m]} against N]({link_dir}/segy-{m}.svg)" for m in PLOTTED)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = plot(data, Path(tmp), PLOTTED)
+        images = {p.stem.removeprefix("segy-"): base64.b64encode(p.read_bytes()).decode()
+                  for p in paths if p.suffix == ".png"}
+    return "\n\n".join(f'<img alt="{METRICS[m]} against N" '
+                        f'src="data:image/png;base64,{images[m]}"/>' for m in PLOTTED)
 
 
 TABLES: dict[str, Callable[[], str]] = {
     "roles": roles_table, "approaches": approaches_table, "operations": operations_table,
     "key-kinds": key_kinds_table, "forms": forms_table, "simulation": simulation_table,
     "claims": claims_table, "security": security_table, "blast-radius": blast_table,
+    "plots": plots,
 }
 
 
-def render(what: str, generated: Path) -> str:
-    """The ``mckm-segy WHAT`` block: a table of :data:`TABLES`, or ``plots`` (written into
-    ``generated/segy``)."""
-    if what == "plots":
-        return plots(generated / "segy", "segy")
+def render(what: str) -> str:
+    """The ``mckm-segy WHAT`` block: a table of :data:`TABLES`, or the plots."""
     if what not in TABLES:
-        raise ValueError(f"mckm-segy: no table {what!r} (known: plots, {', '.join(TABLES)})")
+        raise ValueError(f"mckm-segy: no table {what!r} (known: {', '.join(TABLES)})")
     return TABLES[what]()
