@@ -195,3 +195,34 @@ def payload_layout(msg: str, text: str, vocab: Vocabulary) -> PayloadLayout:
 
 def _mentions(text: str, word: str) -> bool:
     return re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None
+
+
+#: the acting party a sentence or step starts with -> the model role names it may stand for
+#: (how contributions name the roles of the MIKEY procedure models)
+_SUBJECT = re.compile(
+    r"^\s*(?:\d+[a-z]?[.):]?\s*)?(?:the\s+)?(KMS_[IR]|KMS|responder|initiator|receiving entity|"
+    r"receiver|recipient|initiating entity)\b", re.I)
+_ROLE_WORDS = {"kms_i": ("kms_i",), "kms_r": ("kms_r",), "kms": ("kms", "kms_i", "kms_r"),
+               "responder": ("responder",), "initiator": ("initiator",),
+               "initiating entity": ("initiator",),
+               "receiving entity": ("receiver", "responder"),
+               "receiver": ("receiver", "responder"), "recipient": ("receiver", "responder")}
+
+
+def acting_roles(text: str) -> tuple[str, ...]:
+    """The model roles the party ``text`` starts with may be (``The KMS`` -> kms, kms_i, kms_r);
+    empty if it names none."""
+    return acting_party(text)[1]
+
+
+def acting_party(text: str) -> tuple[str, tuple[str, ...]]:
+    """The party ``text`` starts with, as written, and the model roles it may be."""
+    m = _SUBJECT.match(text)
+    return (m.group(1), _ROLE_WORDS.get(m.group(1).lower(), ())) if m else ("", ())
+
+
+def receivers(name: str) -> list[tuple[Procedure, Step]]:
+    """The receive steps of message ``name`` in the MIKEY procedure models, a branch (a step
+    with a ``when``) after the steps it branches from."""
+    found = [(p, s) for p, s in message_steps(name) if s.action == "receive"]
+    return sorted(found, key=lambda ps: ps[1].when is not None)

@@ -283,3 +283,16 @@ def test_the_message_named_in_the_same_sentence_counts() -> None:
     assert len(found) == 1 and "guard uss-match (REQ-TKT-02" in found[0].message, found
     assert "IDRi (Initiator)" in found[0].message
     assert run("model-identity", text.format(who="initiator")) == []
+
+
+def test_a_party_receives_what_the_model_gives_another() -> None:
+    text = ("B.2.2.2.2\nProcedures\n1.\nThe initiator sends the TRANSFER_INIT message.\n2.\n"
+            "{who} receives the TRANSFER_INIT message and checks it.\n")
+    found = run("message-flow", text.format(who="The KMS"))
+    assert len(found) == 1 and found[0].line == 6, found
+    assert "the KMS receives TRANSFER_INIT, but in the models only the responder does" in \
+        found[0].message
+    assert "step 1 of mikey-ticket-one-kms" in found[0].message
+    assert found[0].suggestion == "the responder receives TRANSFER_INIT"
+    assert run("message-flow", text.format(who="The responder")) == []
+    assert run("message-flow", text.format(who="KMS_R")) != []

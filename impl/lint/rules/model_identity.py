@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
-from mckm.impl.lint.model_facts import SENTENCE, id_role_meaning, procedures
+from mckm.impl.lint.model_facts import SENTENCE, acting_roles, id_role_meaning, procedures
 from mckm.impl.lint.rules.message_name import NAME
 from mckm.impl.lint.scan import lines_with
 from mckm.impl.lint.structure import structure
@@ -41,14 +41,6 @@ _IDENTITY = re.compile(
     r"|\b(IDR(?:i|r|kms))\b",
     re.I,
 )
-#: the acting party a sentence or step starts with -> model role names it may stand for
-_SUBJECT = re.compile(
-    r"^\s*(?:\d+[a-z]?[.):]?\s*)?(?:the\s+)?(KMS_[IR]|KMS|responder|initiator|receiving entity|"
-    r"receiver|recipient|initiating entity)\b", re.I)
-_ROLES = {"kms_i": ("kms_i",), "kms_r": ("kms_r",), "kms": ("kms", "kms_i", "kms_r"),
-          "responder": ("responder",), "initiator": ("initiator",),
-          "initiating entity": ("initiator",), "receiving entity": ("receiver", "responder"),
-          "receiver": ("receiver", "responder"), "recipient": ("receiver", "responder")}
 _STOP = frozenset({
     "the", "this", "that", "with", "from", "must", "does", "have", "which", "when", "into",
     "been", "only", "same", "message", "payload", "field", "identity", "identities", "checks",
@@ -133,8 +125,7 @@ def _named(text: str) -> set[str]:
 
 
 def _subject(text: str) -> tuple[str, ...]:
-    m = _SUBJECT.match(text)
-    return _ROLES.get(m.group(1).lower(), ()) if m else ()
+    return acting_roles(text)
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
