@@ -1,8 +1,9 @@
 """Where a finding is in a Word file: the clause it is under and the offending text, quoted.
 
 A ``.docx`` has no line numbers a person sees, so a finding in one also carries the number of
-the clause heading it stands under (:func:`mckm.impl.lint.structure.structure`) and a snippet of
-the paragraph around the offending text; :func:`span` is the offending text itself, which
+the clause heading it stands under (a paragraph in a Word heading style, else a heading the
+text shows: :func:`mckm.impl.lint.structure.structure`) and a snippet of the paragraph around
+the offending text; :func:`span` is the offending text itself, which
 ``mckm lint --annotate`` anchors its Word comment on.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from bisect import bisect_right
 
 from mckm.impl.lint.model import Document, Finding
 from mckm.impl.lint.structure import structure
@@ -55,12 +57,25 @@ def locate(doc: Document, f: Finding) -> Finding:
     local = f.line - doc.first_line + 1
     if not 1 <= local <= len(doc.lines):
         return f
-    heading = structure(doc).clause_at(local)
     return dataclasses.replace(
-        f,
-        clause=heading.number if heading is not None else "",
-        snippet=snippet(doc.lines[local - 1], f.column),
+        f, clause=clause_of(doc, local), snippet=snippet(doc.lines[local - 1], f.column)
     )
+
+
+def clause_of(doc: Document, line: int) -> str:
+    """The number of the clause line ``line`` of ``doc`` is under: the last paragraph in a
+    Word heading style before it (:attr:`Document.headings`) or, in a document without any,
+    the last heading the text itself shows (:mod:`mckm.impl.lint.structure`); empty before
+    the first."""
+    if doc.headings:
+        starts = doc._cache.get("heading_lines")
+        if not isinstance(starts, list):
+            starts = sorted(doc.headings)
+            doc._cache["heading_lines"] = starts
+        i = bisect_right(starts, line) - 1
+        return doc.headings[starts[i]] if i >= 0 else ""
+    heading = structure(doc).clause_at(line)
+    return heading.number if heading is not None else ""
 
 
 def wants_location(doc: Document) -> bool:

@@ -86,6 +86,9 @@ class Document:
     lines: list[str]
     first_line: int = 1
     undecodable: list[Undecodable] = field(default_factory=list)
+    #: in a .docx: line -> clause number of each paragraph in a Word heading style
+    #: (``Heading 1`` .. ``Heading 9``), which :mod:`mckm.impl.lint.location` prefers
+    headings: dict[int, str] = field(default_factory=dict)
     _cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     def at(self, number: int) -> int:

@@ -90,7 +90,8 @@ def open_source(path: str | Path) -> Source:
     if not p.is_file():
         raise UsageError(f"{p}: no such file")
     if p.suffix.lower() == ".docx":
-        return Document(str(path), docx_lines(p))
+        lines = docx_body_lines(open_docx(p).element.body)
+        return Document(str(path), [x.text for x in lines], headings=docx_headings(lines))
     return open_text(p, str(path))
 
 
@@ -244,6 +245,22 @@ def docx_lines(path: Path) -> list[str]:
     return [line.text for line in docx_body_lines(open_docx(path).element.body)]
 
 
+_HEADING_STYLE = re.compile(r"^(?:Heading|heading)\s*([1-9])$")
+_HEADING_NUMBER = re.compile(r"^\s*(?:Annex\s+)?((?:\d+|[A-Z])(?:\.[\dA-Za-z]{1,2})*)\.?(?:\s|$)")
+
+
+def docx_headings(lines: list[DocxLine]) -> dict[int, str]:
+    """Line (1-based) -> clause number of each paragraph styled as a Word heading whose text
+    starts with a clause number (``4``, ``6.2.3.8``, ``B.2.2``, ``Annex B``)."""
+    out: dict[int, str] = {}
+    for number, line in enumerate(lines, start=1):
+        if line.style and _HEADING_STYLE.match(line.style):
+            m = _HEADING_NUMBER.match(line.text)
+            if m:
+                out[number] = m.group(1)
+    return out
+
+
 def open_docx(path: Path) -> Any:
     """``path`` opened with python-docx; :class:`UsageError` if it is not a readable .docx."""
     import docx  # python-docx
@@ -267,6 +284,7 @@ class DocxLine:
     paragraph: Any
     text: str = ""
     pieces: list[tuple[Any, Any, int, int]] = field(default_factory=list)
+    style: str = ""  # the paragraph's style id (w:pStyle), e.g. "Heading1"
 
 
 def docx_body_lines(body: Any) -> list[DocxLine]:
@@ -282,7 +300,8 @@ def docx_body_lines(body: Any) -> list[DocxLine]:
 
 
 def _paragraph_lines(para: Any) -> list[DocxLine]:
-    out = [DocxLine(para)]
+    style = para.find(f"{_W}pPr/{_W}pStyle")
+    out = [DocxLine(para, style="" if style is None else str(style.get(f"{_W}val") or ""))]
     parts: list[str] = []
     _collect(para, out, parts, [0], None)
     out[-1].text = "".join(parts)
@@ -309,7 +328,7 @@ def _collect(
             out[-1].text = "".join(parts)
             parts.clear()
             length[0] = 0
-            out.append(DocxLine(out[-1].paragraph))
+            out.append(DocxLine(out[-1].paragraph, style=out[-1].style))
         elif tag == f"{_W}p":
             continue  # nested paragraphs (text boxes) are not part of this line
         else:

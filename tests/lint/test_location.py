@@ -85,3 +85,16 @@ def test_text_of_a_finding_without_clause() -> None:
     assert f.to_text().endswith("[initiated] (at “The KMS intiated it”)")
     plain = Finding("a.txt", 1, 9, "spelling", "warning", "m")
     assert plain.to_text() == "a.txt:1:9: warning spelling: m" and plain.where == ""
+
+
+def test_word_heading_styles_give_the_clause(tmp_path: Path) -> None:
+    d = docx.Document()
+    d.add_heading("4\tDetailed proposal", level=1)
+    d.add_paragraph("The KMS intiated it.")
+    d.add_heading("Annex B (normative): Procedures", level=1)
+    d.add_heading("B.2.2\tTwo KMS domains", level=2)
+    d.add_paragraph("The UE recieves it.")
+    path = tmp_path / "styled.docx"
+    d.save(str(path))
+    found = lint_paths([path], select_rules(("spelling",)))
+    assert [(f.line, f.clause) for f in found] == [(2, "4"), (5, "B.2.2")]
