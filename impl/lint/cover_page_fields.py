@@ -82,7 +82,7 @@ _LABEL = re.compile(
 _HELP = re.compile(
     r"^(?:Use\s+one\s+of\s+the\s+following|Detailed\s+explanations|be\s+found\s+in|"
     r"[FABCDE]\s*\((?:correction|mirror|addition|functional|editorial)|"
-    r"\(?Release\s+\d+\)?$|Rel-\d+\s*\(Release|release\)|…$|\.\.\.$|"
+    r"\(Release\s+\d+\)$|Rel-\d+\s*\(Release|release\)|…$|\.\.\.$|"
     r"For\s+HELP|http://www\.3gpp\.org/Change-Requests|Proposed\s+change\s+affects|"
     r"approved\s*:$|affected\s*:|\(show\s+related\s+CRs\)|Y\s+N$|[XY]$|N$|"
     r"UICC\s+apps|ME\b|Radio\s+Access\s+Network|Core\s+Network|"

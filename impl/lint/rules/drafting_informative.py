@@ -45,6 +45,7 @@ def _informative_lines(doc: Document) -> Iterator[tuple[int, int, str, str]]:
     """(line, column of the text, text, where) for informative text outside NOTEs."""
     st = structure(doc)
     annexes = _informative_annexes(doc)
+    example_body = 0  # the line that holds the text of an "EXAMPLE:" line without text
     for ln, line in enumerate(doc.lines, 1):
         if ln in st.heading_lines or not line.strip():
             continue
@@ -53,8 +54,11 @@ def _informative_lines(doc: Document) -> Iterator[tuple[int, int, str, str]]:
             body = m.group("body")
             if body.strip():
                 yield ln, m.start("body"), body, "an EXAMPLE"
-            elif ln < len(doc.lines) and doc.lines[ln].strip():
-                yield ln + 1, 0, doc.lines[ln], "an EXAMPLE"
+            else:
+                example_body = ln + 1
+            continue
+        if ln == example_body:
+            yield ln, 0, line, "an EXAMPLE"
             continue
         if annexes:
             h = st.clause_at(ln)

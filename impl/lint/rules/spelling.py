@@ -5,10 +5,10 @@ The dictionary is pyspellchecker's English word list with regular British respel
 are names rather than English: tokens with digits, underscores or dots, upper-case or mixed-case
 words (``KMS``, ``IdM``, ``InterKMM``), capitalised words inside a sentence (proper names such as
 ``Otway-Rees``), URIs and e-mail addresses, single words in quotes (protocol literals such as
-``"ticketresolve"``), and abbreviations the document defines.  Parts of hyphenated words are
-checked one by one; a part before a hyphen may also be a bound prefix (``pre-shared``,
-``non-3GPP``), which English writes only attached to a word.  Reported (warning) once per
-word, with pyspellchecker's correction.
+``"ticketresolve"``), abbreviations the document defines, and the lines of a CR cover page.
+Parts of hyphenated words are checked one by one; a part before a hyphen may also be a bound
+prefix (``pre-shared``, ``non-3GPP``), which English writes only attached to a word.  Reported
+(warning) once per word, with pyspellchecker's correction.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from mckm.impl.lint.context import Context, finding
+from mckm.impl.lint.cover_page_fields import cover_lines
 from mckm.impl.lint.definitions import defined
 from mckm.impl.lint.model import Document, Finding
 from mckm.impl.lint.scan import distinct_pieces, lines_with_pieces
@@ -83,7 +84,10 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     glossary = ctx.glossary
     reported: set[str] = set()
     accepted: set[str] = set()  # words defined, in the glossary or in the dictionary
+    form = cover_lines(doc)  # a CR form's names and legends (rule cover-page reads them)
     for ln in _suspect_lines(doc, doc_defined):
+        if ln in form:
+            continue
         line = doc.lines[ln - 1]
         quoted = {m.start(1) for m in _QUOTED.finditer(line)}
         for m in _CHUNK.finditer(line):
