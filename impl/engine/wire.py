@@ -40,10 +40,14 @@ _EMPTY_MAP = CS_ID_MAP_TYPE.EMPTY_MAP
 def _at(message: Message, path: GrammarPath) -> Any:
     """The grammar value at ``path``: a field value, or the payload for a payload path; None
     when the payload is absent or not unique."""
-    if path.payload == "HDR":
+    name, select = path.payload, path.select
+    if name == "HDR":
         found = [message.hdr]
+    elif select is None:  # GrammarPath.matches, inlined: every field of every view reads here
+        found = [p for p in message.payloads if p.name == name]
     else:
-        found = [p for p in message.payloads if path.matches(p.name, p.fields)]
+        found = [p for p in message.payloads
+                 if p.name == name and p.fields.get(select[0]) == select[1]]
     if len(found) != 1:
         return None
     return found[0] if path.field is None else found[0].fields.get(path.field)

@@ -17,14 +17,15 @@ method, request type, status and peer domain only, never a body.
 
 from __future__ import annotations
 
-import http.client
 import logging
 import re
+import socket
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import h11
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -262,7 +263,11 @@ def zk_endpoint(handler: Handler, identity: TlsIdentity, trust: DomainTrust, *,
 
 class HttpsClient:
     """One kept-alive HTTPS connection.  With ``identity`` it presents that client certificate;
-    with ``expect_domain`` it checks that the server's verified certificate belongs to it."""
+    with ``expect_domain`` it checks that the server's verified certificate belongs to it.
+
+    HTTP/1.1 framing is h11's (the server's library, RFC 9112); a request goes out as one TLS
+    write, head and body together (``http.client`` wrote them as two records, so the server
+    woke twice per request)."""
 
     def __init__(self, host: str, port: int, *, ca_pem: bytes | None = None,
                  trust: DomainTrust | None = None, identity: TlsIdentity | None = None,
@@ -278,54 +283,123 @@ class HttpsClient:
             context = client_context(ca_pem)
             if identity is not None:
                 load_identity(context, identity)
-        self.host, self.port = host, port
+        self.host, self.port, self.timeout = host, port, timeout
+        self._context = context
         self._trust, self._expect_domain = trust, expect_domain
-        self._conn = http.client.HTTPSConnection(host, port, context=context, timeout=timeout)
+        self._host_field = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        self._sock: ssl.SSLSocket | None = None
+        self._h: h11.Connection | None = None
         self.server_peer: PeerIdentity | None = None
 
-    def _connect(self) -> None:
-        self._conn.connect()
+    def _connect(self) -> ssl.SSLSocket:
+        plain = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        try:
+            plain.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock = self._context.wrap_socket(plain, server_hostname=self.host)
+        except BaseException:
+            plain.close()
+            raise
         if self._trust is not None:
-            assert isinstance(self._conn.sock, ssl.SSLSocket)
-            der = self._conn.sock.getpeercert(binary_form=True)
-            peer = self._trust.identify(der or b"")
-            if self._expect_domain is not None and peer.domain != self._expect_domain:
-                self._conn.close()
-                raise PolicyError(f"server belongs to {peer.domain!r}, expected "
-                                  f"{self._expect_domain!r}", requirement="REQ-TKT-HTTP-12")
+            der = sock.getpeercert(binary_form=True)
+            try:
+                peer = self._trust.identify(der or b"")
+                if self._expect_domain is not None and peer.domain != self._expect_domain:
+                    raise PolicyError(f"server belongs to {peer.domain!r}, expected "
+                                      f"{self._expect_domain!r}", requirement="REQ-TKT-HTTP-12")
+            except BaseException:
+                sock.close()
+                raise
             self.server_peer = peer
+        self._sock, self._h = sock, h11.Connection(h11.CLIENT)
+        return sock
 
     def exchange(self, method: str, target: str, body: bytes,
                  headers: Mapping[str, str]) -> TicketHttpResponse:
-        """Send one request; on a kept-alive connection the server closed meanwhile, reconnect
-        and send it once more."""
+        """Send one request; on a kept-alive connection the server closed meanwhile (nothing
+        of the answer received), reconnect and send it once more.  A connection that fails is
+        an ``OSError`` (``ssl.SSLError``), an answer that breaks HTTP/1.1 a ``ConnectionError``."""
         for attempt in (0, 1):
-            reused = self._conn.sock is not None
-            if not reused:
-                self._connect()
+            reused = self._sock is not None
+            sock = self._sock if self._sock is not None else self._connect()
             try:
-                self._conn.request(method, target, body=body, headers=dict(headers))
-                answer = self._conn.getresponse()
-                data = answer.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
-                    ssl.SSLEOFError, ssl.SSLZeroReturnError):
-                self._conn.close()
+                return self._round_trip(sock, method, target, body, headers)
+            except _Stale:
+                self.close()
                 if reused and attempt == 0:
                     continue
+                raise ConnectionResetError("the server closed the connection without an "
+                                           "answer") from None
+            except BaseException:
+                self.close()
                 raise
-            return TicketHttpResponse(answer.status, data,
-                                      answer.getheader("Content-Type", ""),
-                                      tuple(answer.getheaders()))
         raise AssertionError("unreachable")
 
+    def _round_trip(self, sock: ssl.SSLSocket, method: str, target: str, body: bytes,
+                    headers: Mapping[str, str]) -> TicketHttpResponse:
+        h = self._h
+        assert h is not None
+        fields = [("Host", self._host_field), *((n, v) for n, v in headers.items()
+                                               if n.lower() != "content-length"),
+                  ("Content-Length", str(len(body)))]
+        try:
+            out = h.send(h11.Request(method=method, target=target, headers=fields))
+            if body:
+                out += h.send(h11.Data(data=body))
+            out += h.send(h11.EndOfMessage())
+        except h11.LocalProtocolError as error:
+            raise UsageError(f"request not sent: {error}") from None
+        try:
+            sock.sendall(out)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
+            raise _Stale from None
+        response: h11.Response | None = None
+        data = bytearray()
+        try:
+            while True:
+                event = h.next_event()
+                if event is h11.NEED_DATA:
+                    try:
+                        chunk = sock.recv(65536)
+                    except (ConnectionResetError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
+                        chunk = b""
+                    if not chunk and response is None:
+                        raise _Stale
+                    h.receive_data(chunk)
+                elif isinstance(event, h11.Response):
+                    response = event
+                elif isinstance(event, h11.Data):
+                    data += event.data
+                elif isinstance(event, h11.EndOfMessage):
+                    break
+                elif isinstance(event, h11.ConnectionClosed):
+                    raise _Stale
+        except h11.RemoteProtocolError as error:
+            raise ConnectionError(f"the server's answer breaks HTTP/1.1 (h11): {error}") from None
+        assert response is not None
+        if h.our_state is h11.DONE and h.their_state is h11.DONE:
+            h.start_next_cycle()
+        else:  # Connection: close, or HTTP/1.0
+            self.close()
+        named = [(n.decode("ascii"), v.decode("iso-8859-1"))
+                 for n, v in response.headers.raw_items()]
+        content_type = next((v for n, v in named if n.lower() == "content-type"), "")
+        return TicketHttpResponse(response.status_code, bytes(data), content_type, tuple(named))
+
     def close(self) -> None:
-        self._conn.close()
+        sock, self._sock, self._h = self._sock, None, None
+        if sock is not None:
+            sock.close()
 
     def __enter__(self) -> HttpsClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Stale(Exception):
+    """The server closed a connection before any octet of the answer (an idle kept-alive
+    connection it timed out): the request may be sent again on a new one."""
 
 
 class TicketHttpClient(HttpsClient):

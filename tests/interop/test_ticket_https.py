@@ -190,9 +190,9 @@ def test_ua_round_trip_and_keep_alive(deployment: tuple[HttpsEndpoint, HttpsEndp
     ua, _, recorder = deployment
     with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
         first = client.send(RequestType.TICKET_REQUEST, MSG)
-        sock = client._conn.sock
+        sock = client._sock
         second = client.send(RequestType.TICKET_RESOLVE, MSG[::-1])
-        assert client._conn.sock is sock  # the same kept-alive connection
+        assert sock is not None and client._sock is sock  # the same kept-alive connection
     assert first == b"ticketrequest|none|" + MSG
     assert second == b"ticketresolve|none|" + MSG[::-1]
     assert [r.reference_point for r in recorder.seen] == [ReferencePoint.UA] * 2

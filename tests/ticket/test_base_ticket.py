@@ -23,6 +23,7 @@ def test_round_trip_and_mpk_split() -> None:
     assert opened.mpk == c.mpk and opened.session_keys == c.session_keys
     assert (opened.thdr_data, opened.tpk_id, opened.rand) == (b"kms-a", b"tpk-2025", c.rand)
     assert opened.mpki_mpkr(1) == split_mpk(MPK, rand=c.rand, prf_func=PrfFunc.PRF_HMAC_SHA_256)
+    assert opened.mpki(1) == opened.mpki_mpkr(1)[0] != opened.mpki_mpkr(1)[1]
     assert "redacted" in repr(opened)
 
 

@@ -25,7 +25,14 @@ from mckm.impl.codec.chains import decode_chain, encode_chain
 from mckm.impl.codec.model import Payload
 from mckm.impl.errors import DecodeError, PolicyError, UsageError, VerifyError
 from mckm.impl.redact import Secret
-from mckm.impl.roles.ticket.keys import FIXED_CSB_ID, prf_func_of, split_mpk, tpk_keys
+from mckm.impl.roles.ticket.keys import (
+    FIXED_CSB_ID,
+    MpkConstant,
+    mpk_part,
+    prf_func_of,
+    split_mpk,
+    tpk_keys,
+)
 from mckm.impl.roles.ticket.protection import (
     AUTH_FAILURE,
     INVALID_TICKET,
@@ -97,6 +104,12 @@ class TicketContents:
         mpki, mpkr = split_mpk(bytes(self.mpk.fields["key_data"]), rand=self.rand,
                                prf_func=prf_func_of(prf_func))
         return bytes(mpki), bytes(mpkr)
+
+    def mpki(self, prf_func: int) -> bytes:
+        """RFC 6043 A.2.2: MPKi alone, what a KMS hands out (issue, resolve): one PRF, not
+        the two of :meth:`mpki_mpkr`."""
+        return bytes(mpk_part(bytes(self.mpk.fields["key_data"]), MpkConstant.MPKI,
+                              rand=self.rand, prf_func=prf_func_of(prf_func)))
 
 
 def _ticket_data(contents: TicketContents, kemac: Payload, v: Payload) -> bytes:

@@ -177,7 +177,7 @@ def issue_ticket(ctx: EffectContext) -> None:
                               ts_value=ctx.now << 32, rand=secrets.token_bytes(RAND_OCTETS))
     ticket = seal_ticket(policy_fields(granted, prf_func=PRF), contents, tpk=tpk.reveal(),
                          encr_alg=ENCR, mac_alg=MAC)
-    keys = TicketKeys(Secret(contents.mpki_mpkr(PRF)[0]), Secret(tgk.fields["key_data"]))
+    keys = TicketKeys(Secret(contents.mpki(PRF)), Secret(tgk.fields["key_data"]))
     ctx.set_var("ticket", PayloadBlob.of(ticket))
     ctx.set_var("btid", view.get("idrpsk"))
     ctx.set_var("keys", keys)
@@ -190,7 +190,7 @@ def open_ticket(ctx: EffectContext) -> None:
     ticket: PayloadBlob = ctx.var("ticket")
     contents = _facts(ctx).open_ticket(ticket)
     tgk = next(k for k in contents.session_keys if k.fields["key_type"] == TGK)
-    mpki = contents.mpki_mpkr(int(ticket.payload.fields["prf_func"]))[0]
+    mpki = contents.mpki(int(ticket.payload.fields["prf_func"]))
     ctx.set_var("keys", TicketKeys(Secret(mpki), Secret(bytes(tgk.fields["key_data"]))))
 
 

@@ -268,8 +268,13 @@ def mpk_split_label(constant: MpkConstant, rand: bytes) -> bytes:
     return _c(MpkConstant(constant)) + _tail(LabelPurpose.MPK_SPLIT) + _len8(rand, "RAND")
 
 
+def mpk_part(mpk: bytes, constant: MpkConstant, *, rand: bytes, prf_func: PrfFunc) -> bytes:
+    """RFC 6043 A.2.2: MPKi or MPKr (by ``constant``) from the base ticket's MPK, as long as
+    the MPK."""
+    return _prf(mpk, mpk_split_label(constant, rand), 8 * len(mpk), prf_func)
+
+
 def split_mpk(mpk: bytes, *, rand: bytes, prf_func: PrfFunc) -> tuple[bytes, bytes]:
     """RFC 6043 A.2.2: (MPKi, MPKr) from the base ticket's MPK; each as long as the MPK."""
-    mpki, mpkr = (_prf(mpk, mpk_split_label(c, rand), 8 * len(mpk), prf_func)
-                  for c in (MpkConstant.MPKI, MpkConstant.MPKR))
-    return mpki, mpkr
+    return (mpk_part(mpk, MpkConstant.MPKI, rand=rand, prf_func=prf_func),
+            mpk_part(mpk, MpkConstant.MPKR, rand=rand, prf_func=prf_func))

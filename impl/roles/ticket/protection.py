@@ -20,9 +20,7 @@ tag lengths are read from the grammar's name spaces, not typed here.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -65,17 +63,21 @@ _TS_OCTETS = 8  # "T is the 64-bit timestamp" (RFC 3830 4.2.3)
 ENCR_KEY_OCTETS: dict[int, int] = {ENCR_NULL: 0, AES_CM_128: 16, AES_CM_256: 32}
 #: authentication key octets per MAC alg (RFC 3830 4.2.1: 160-bit key; RFC 6043 6.2: 256-bit).
 AUTH_KEY_OCTETS: dict[int, int] = {MAC_NULL: 0, HMAC_SHA_1_160: 20, HMAC_SHA_256_256: 32}
-_HASHES: dict[int, Callable[[], object]] = {HMAC_SHA_1_160: hashlib.sha1,
-                                           HMAC_SHA_256_256: hashlib.sha256}
+#: the hash of each HMAC (a ``hashlib`` name, for the one-shot ``hmac.digest``)
+_HASHES: dict[int, str] = {HMAC_SHA_1_160: "sha1", HMAC_SHA_256_256: "sha256"}
+#: tag octets per MAC alg and bits per timestamp type, read once from the grammar's name spaces
+_TAG_OCTETS: dict[int, int] = {int(a): int(n) for a, n in MAC_ALG.sizes().items()}
+_TS_BITS: dict[int, int] = {int(t): int(n) for t, n in TS_TYPE.sizes().items()}
+_NTP_UTC_32 = TS_TYPE.value_of("NTP-UTC-32")
 
 
 def mac_octets(mac_alg: int) -> int:
     """Tag length of ``mac_alg`` in octets, from the grammar's MAC alg name space."""
-    size = MAC_ALG.sizes().get(mac_alg)
+    size = _TAG_OCTETS.get(mac_alg)
     if size is None:
         raise PolicyError(f"MAC algorithm {mac_alg} is not supported", requirement="RFC 3830 6.2",
                           mikey_error=INVALID_MAC)
-    return int(size)
+    return size
 
 
 def require_encr_alg(encr_alg: int) -> None:
@@ -108,14 +110,14 @@ def timestamp64(ts_type: int, ts_value: int) -> bytes:
     """T as the 64 bits the IV needs.  NTP-UTC / NTP are 64-bit already; NTP-UTC-32 is padded
     with a zero fraction (RFC 6043 6.3); a 32-bit COUNTER is widened as a number (zero octets
     in front) - a project decision, REQ-TKT-MSG-07."""
-    width = TS_TYPE.sizes().get(ts_type)
+    width = _TS_BITS.get(ts_type)
     if width is None:
         raise PolicyError(f"timestamp type {ts_type} is not defined", mikey_error=INVALID_TS,
                           requirement="RFC 3830 6.6")
     raw = ts_value.to_bytes(width // 8, "big")
     if len(raw) == _TS_OCTETS:
         return raw
-    if ts_type == TS_TYPE.value_of("NTP-UTC-32"):
+    if ts_type == _NTP_UTC_32:
         return raw + bytes(_TS_OCTETS - len(raw))
     return bytes(_TS_OCTETS - len(raw)) + raw
 
@@ -126,8 +128,8 @@ def aes_cm_iv(salt_key: bytes, csb_id: int, t64: bytes) -> bytes:
         raise UsageError(f"the AES-CM salting key is {SALT_KEY_OCTETS} octets, got {len(salt_key)}")
     if len(t64) != _TS_OCTETS:
         raise UsageError(f"T must be {_TS_OCTETS} octets, got {len(t64)}")
-    block = bytes(2) + csb_id.to_bytes(_CSB_ID_OCTETS, "big") + t64
-    return bytes(s ^ b for s, b in zip(salt_key, block, strict=True)) + bytes(2)
+    block = int.from_bytes(csb_id.to_bytes(_CSB_ID_OCTETS, "big") + t64, "big")
+    return (int.from_bytes(salt_key, "big") ^ block).to_bytes(SALT_KEY_OCTETS, "big") + bytes(2)
 
 
 def _aes_cm(key: bytes, iv: bytes, data: bytes) -> bytes:
@@ -178,8 +180,7 @@ def compute_mac(mac_alg: int, auth_key: bytes | None, data: bytes) -> bytes:
     if auth_key is None or len(auth_key) != AUTH_KEY_OCTETS[mac_alg]:
         raise UsageError(f"{MAC_ALG.name_of(mac_alg)} needs a {AUTH_KEY_OCTETS[mac_alg]}-octet "
                          "auth_key")
-    tag = hmac.new(auth_key, data, _HASHES[mac_alg]).digest()  # type: ignore[arg-type]
-    return tag[: mac_octets(mac_alg)]
+    return hmac.digest(auth_key, data, _HASHES[mac_alg])[: _TAG_OCTETS[mac_alg]]
 
 
 def verify_mac(mac_alg: int, auth_key: bytes | None, data: bytes, tag: bytes, *,
