@@ -242,9 +242,7 @@ class World:
             if m.step is None:
                 raise ValueError(f"{m.name}: only step mutants are carried by a world")
         self._common: list[tuple[Any, Any]] | None = None
-        self._me = z3.Const("receiving.kms", probe_sort := procedure.z3_reading(
-            procedure.steps[0]).Ident)
-        del probe_sort
+        self._me = z3.Const("receiving.kms", procedure.z3_reading(procedure.steps[0]).Ident)
         a = assumption
         probe = procedure.z3_reading(procedure.steps[0])
         self.Ident, self.Blob, self.Msg = probe.Ident, probe.Blob, probe.Msg
@@ -259,8 +257,8 @@ class World:
         self.tkeys = z3.Function("ticket.keys", Blob, Blob)
         self.clear = z3.Const("kemac.clear", Blob)  # the NULL encryption of a Zk KEMAC
         types: dict[str, z3.SortRef] = {}
-        for m in procedure.messages:
-            for n, t in m.fields.items():
+        for spec in procedure.messages:
+            for n, t in spec.fields.items():
                 types.setdefault(n, probe.sort(t))
         self.acc = {n: z3.Function(f"acc.{n}", Msg, s) for n, s in types.items()}
         self.hyps: list[Any] = []

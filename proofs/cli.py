@@ -20,6 +20,7 @@ from mckm.proofs import (
     segy,
     sk_id,
     skm_s,
+    ticket_replay_invariant,
     ticket_trust,
 )
 from mckm.proofs.result import ProofResult, equivalents, generated, survivors
@@ -32,6 +33,7 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
     "seal-replay-cache": replay_invariant.prove,
     "ticket-trust": ticket_trust.prove,
     "ticket-attacker": attacker_ticket.prove,
+    "ticket-replay-cache": ticket_replay_invariant.prove,
     "skm-s": skm_s.prove,
     "cek": cek.prove,
     "interkmm": interkmm.prove,
@@ -44,6 +46,7 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
 MODEL_OF: dict[str, str] = {"sk-id": "SEAL", "seal-acceptance": "SEAL", "seal-attacker": "SEAL",
                             "seal-replay-cache": "SEAL",
                             "ticket-trust": "MIKEY-TICKET", "ticket-attacker": "MIKEY-TICKET",
+                            "ticket-replay-cache": "MIKEY-TICKET",
                             "skm-s": "SKM-S", "cek": "CEK",
                             "interkmm": "InterKMM"}
 
