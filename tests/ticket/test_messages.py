@@ -84,6 +84,21 @@ def test_request_resp_copies_the_header_and_carries_the_keys() -> None:
         received(resp, answers=other).verify(PSK_I)
 
 
+def test_a_sealed_view_answers_for_its_own_key_and_verifies_any_other() -> None:
+    """build records the verification under the key it sealed with (the send step's guards
+    ask it); what a receiver decodes verifies to the same keys, and another key is checked for
+    real on the built view too."""
+    init = received(request_init())
+    resp = build("REQUEST_RESP", {"t": NOW + 1, "idrkms": KMS_I,
+                                  "ticket": PayloadBlob.of(ticket())},
+                 inkey=PSK_I, answers=init, kemac=KEYS)
+    assert resp.verify(PSK_I) is KEYS
+    back = received(resp, answers=init).verify(PSK_I)
+    assert back is not None and (back.mpki, back.tgk) == (KEYS.mpki, KEYS.tgk)
+    with pytest.raises(VerifyError):
+        resp.verify(PSK_R)
+
+
 def test_v_covers_what_table_5_2_says_recomputed_by_hand() -> None:
     """REQUEST_INIT: HMAC-SHA-256 under the initial-message auth_key of the PSK (5.1.2) over
     the message up to the MAC || ID Data(IDRi) || ID Data(IDRkms); a response: over the
