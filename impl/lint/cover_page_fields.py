@@ -34,8 +34,10 @@ from mckm.impl.lint.model import Document
 SEARCH_LINES = 80
 #: The form ends at most this many lines after its first line.
 MAX_LINES = 160
+#: A form title is one when this many of the form's labels follow it.
+MIN_LABELS = 3
 
-_FORM = re.compile(r"CR-Form-v\d+(?:\.\d+)*|\bCHANGE\s+REQUEST\b")
+_FORM = re.compile(r"CR-Form-v\d+(?:\.\d+)*|CHANGE\s+REQUEST")
 
 #: field name -> label pattern (matched at the start of a cell, case ignored)
 LABELS: dict[str, str] = {
@@ -136,8 +138,21 @@ def _cells(line: str, number: int) -> list[Cell]:
 
 
 def _form_start(doc: Document) -> int | None:
+    """The line of the form's title cell ("CR-Form-v12.2" or "CHANGE REQUEST" as a whole cell,
+    not inside a sentence), when at least :data:`MIN_LABELS` of the form's labels follow it."""
     for number, line in enumerate(doc.lines[:SEARCH_LINES], 1):
-        if _FORM.search(line):
+        if not _FORM.search(line):
+            continue
+        if not any(_FORM.fullmatch(cell.text) for cell in _cells(line, number)):
+            continue
+        window = doc.lines[number : number + MAX_LINES]
+        labels = {
+            m.lastgroup
+            for text in window
+            for cell in _cells(text, 0)
+            if (m := _LABEL.match(cell.text)) is not None
+        }
+        if len(labels) >= MIN_LABELS:
             return number
     return None
 

@@ -28,6 +28,7 @@ def messages(rules: list[str], text: str, path: str = "t.txt") -> list[str]:
     ],
 )
 def test_section_where_a_clause_is_meant(text: str, said: str) -> None:
+    text = f"{text}\nThe UE acts as in clause 6."
     assert [m.split(":")[0] for m in messages(["drafting-clause"], text)] == [said]
 
 
@@ -39,10 +40,15 @@ def test_section_where_a_clause_is_meant(text: str, said: str) -> None:
         "See Section 9 of [14].",
         'The "Section 5" field is empty.',
         "The cross-section of the cable.",
+        "As OpenID Connect Discovery 1.0 section 3 says.",
     ],
 )
 def test_a_section_of_an_external_document_is_left_alone(text: str) -> None:
-    assert messages(["drafting-clause"], text) == []
+    assert messages(["drafting-clause"], f"{text}\nThe UE acts as in clause 6.") == []
+
+
+def test_a_text_that_never_says_clause_keeps_its_sections() -> None:
+    assert messages(["drafting-clause"], "The curve of section 4 is used.") == []
 
 
 # --- drafting-informative

@@ -121,7 +121,7 @@ CASES: dict[str, tuple[str, str, int, str]] = {
     # drafting rules and the CR cover page (issue 18); more cases in tests/lint/test_drafting.py
     # and tests/lint/test_cover_page.py
     "drafting-clause": (
-        "The KMS signs as given in Section 5.2.\n",
+        "The KMS signs as given in Section 5.2, the UE as in clause 6.\n",
         "'Section 5.2'",
         1,
         "The KMS signs as given in clause 5.2 and in section 6.1 of RFC 3830.\n",

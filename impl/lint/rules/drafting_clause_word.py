@@ -30,10 +30,15 @@ _EXTERNAL_AFTER = re.compile(
     r"^[^.;]{0,25}?\b(?:of|in)\s+(?:the\s+)?(?:\[\d+\]|RFC|IETF|draft-|ITU|ISO|IEEE|W3C|"
     r"OpenID|NIST|FIPS)"
 )
-_EXTERNAL_BEFORE = re.compile(r"(?:RFC\s*\d{3,5}|\[\d+\]|draft-[\w-]+|IETF)[\s,]*(?:[,(]\s*)?$")
+_EXTERNAL_BEFORE = re.compile(
+    r"(?:RFC\s*\d{3,5}|\[\d+\]|draft-[\w-]+|IETF|OpenID[\w .]*?\d(?:\.\d)*|ISO[\w /.-]*\d|"
+    r"ITU-T\s+[\w.]+|NIST[\w .-]*\d)[\s,]*(?:[,(]\s*)?$"
+)
 
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
+    if not lines_with(doc, ("clause", "Clause")):
+        return  # not written in 3GPP terms at all (a text about RFCs keeps their "section")
     st = structure(doc)
     for ln in lines_with(doc, ("section", "Section")):
         if ln in st.reference_lines:
