@@ -198,3 +198,10 @@ def test_the_glossary_spelling_wins_over_the_more_frequent_one() -> None:
     (f,) = run(["term-variants"], text)
     assert f.suggestion == "B-TID" and "the glossary writes B-TID" in f.message
     assert f.column == text.index("BTID") + 1  # reported at the first form that is not B-TID
+
+
+def test_a_hyphenated_identifier_is_never_cut_short() -> None:
+    text = "The SGM-S signs. The SGM-S sends. The SGMS stores. The SIM-S and the SIM-C log in.\n"
+    (f,) = run(["term-variants"], text)
+    assert f.message.startswith("one term, different hyphenation or case: 'SGM-S' 2x, 'SGMS' 1x")
+    assert f.suggestion == "SGM-S"
