@@ -83,8 +83,11 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
         for piece in distinct_pieces(doc)
         if any(_stray(token, name, names, ctx) for token, name in _glued(piece))
     }
+    italics = doc.path.lower().endswith(".md")  # "*nPRB*": a symbol set in italics, n_PRB
     for ln in lines_with_pieces(doc, glued):
         for m in _GLUED.finditer(doc.lines[ln - 1]):
+            if italics and doc.lines[ln - 1][m.start() - 1 : m.start()] in ("*", "_"):
+                continue
             if _stray(m.group(0), m.group(2), names, ctx):
                 yield finding(
                     doc,
@@ -107,6 +110,8 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
                 "accept or reject the change and delete the markup",
             )
     for ln in lines_with(doc, ("  ",)):
+        if italics and doc.lines[ln - 1].lstrip().startswith("|"):
+            continue  # a Markdown table row: cells padded by the export
         for m in _GAP.finditer(doc.lines[ln - 1]):
             yield finding(
                 doc,
