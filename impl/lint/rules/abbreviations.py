@@ -1,14 +1,15 @@
 """Abbreviations: used ones are defined, defined ones are used, one expansion each.
 
 An abbreviation is *defined* by the document's abbreviations clause, by an inline definition
-``Long Form (LF)``, or by the domain glossary (``impl/lint/data/glossary.yaml``, which stands in
-for TR 21.905 and the MC specifications).  Message and payload names of the vocabulary and
-upper-case English words (``NOTE``, ``MESSAGE``) are not abbreviations, and neither are
-requirement and document identifiers (``REQ-SEAL-KD-03``, ``MCSEC-7.1-2``, ``S3-241234``),
-parameter names (``PDSCH-Config``) and, in Markdown, names set in italics (``*IMCS*``: 3GPP
-sets parameters and variables in italics), nor the parts of a quoted protocol literal
-(``"RTP/SAVP"``).  Word's hyphens (U+2010, U+2011) join an
-abbreviation's parts as ``-`` does.  Reported:
+``Long Form (LF)`` or ``LF (Long Form, ...)``, or by the domain glossary
+(``impl/lint/data/glossary.yaml``: the abbreviations of the specifications mckm models, and
+``tr21905_abbreviations.yaml``: those of TR 21.905 clause 4).  Message and payload names of the
+vocabulary and upper-case English words (``NOTE``, ``MESSAGE``) are not abbreviations, and
+neither are requirement and document identifiers (``REQ-SEAL-KD-03``, ``MCSEC-7.1-2``,
+``S3-241234``), parameter names (``PDSCH-Config``) and, in Markdown, names set in italics
+(``*IMCS*``: 3GPP sets parameters and variables in italics), nor the parts of a quoted protocol
+literal (``"RTP/SAVP"``).  Word's hyphens (U+2010, U+2011) join an abbreviation's parts as
+``-`` does.  Reported:
 
 * an abbreviation used but defined nowhere (warning, once, at its first use), except in a CR
   (a document with a CR cover page) that has no abbreviations clause of its own: the clauses it

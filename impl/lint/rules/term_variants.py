@@ -1,7 +1,10 @@
 """One term, one spelling: hyphenation and capitalisation must not vary within a document.
 
 Two checks, each reported once per term at the first occurrence of a less frequent form, with
-the most frequent form suggested (warning):
+the most frequent form suggested (warning) — unless one of the forms is the glossary's (TR 21.905
+and the specifications mckm models, ``impl/lint/data``): then that one is suggested, and the
+finding stands at the first other form (``BTID`` 3x, ``B-TID`` 1x: ``B-TID``, as TS 33.220
+writes it):
 
 * hyphenation — ``end-point`` / ``endpoint``, ``B-TID`` / ``BTID``, ``NAF-key`` / ``NAF-Key``,
   ``Push-to-Talk`` / ``Push to Talk`` (a plural ``s`` and a capital at the start of a sentence
