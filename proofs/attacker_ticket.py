@@ -1,45 +1,49 @@
 """MIKEY-TICKET (one KMS and two KMS domains) against a Dolev-Yao network attacker: secrecy of
-the ticket keys and of the NAF keys, injective agreement between responder and initiator and
-between KMS_R and KMS_I, each row under one threat assumption.
+the ticket keys (MPKi/TGK) and of the NAF keys, injective agreement between responder and
+initiator, KMS and UE, KMS_R and KMS_I, each row under one threat assumption.
 
-The runs are the model's own (``mikey_ticket.ONE_DOMAIN`` / ``TWO_DOMAINS``, or a mutant), read
-through ``to_z3``: a run of a role follows the role's table (:meth:`Procedure.table`) from its
-initial state, taking at a branching cell the step whose ``when`` holds; each step of a run may
-or may not happen (a run stops anywhere), and a step happens only after the one before it.  A
-receive holds its guards and writes what ``VAR_WRITES`` declares; a send holds its guards and
-writes its message as ``SENDS`` declares (fields, inkey, the message it answers, the KEMAC's
-keys, the Zk peer, the message kept).  What the key effects make is read here from the effect's
-name, each with its clause (:data:`KEY_EFFECTS`); nothing else about a step is written here.
+Models seed 002 (TS 33.328 B.2.2.2, B.2.2.3, 6.2.3.8) on RFC 6043 4.2 and 10.  The runs are the
+model's own (``mikey_ticket.ONE_DOMAIN`` / ``TWO_DOMAINS``, and every generated mutant in the
+same world, selected by ``mutant == k``), read through ``to_z3``: a run of a role follows the
+role's table (:meth:`Procedure.table`) from its initial state, at a branching cell taking the
+step whose ``when`` holds (the engine's rule); each step of a run may happen or not, and only
+after the one before it.  A receive holds its guards and writes what ``VAR_WRITES`` declares; a
+send holds its guards and writes its message as ``SENDS`` declares (fields, inkey, the message
+it answers, the KEMAC's keys, the Zk peer); a response verifies only over the request the role
+sent last (its V covers it, RFC 6043 5.5).  What the key effects make beyond ``VAR_WRITES`` is
+:data:`KEY_EFFECTS`, one entry per effect of ``impl/roles/ticket/effects`` with its clause.
 No step wiring and no origin axiom: a message reaches a receive only through the attacker.
 
 The attacker delivers every message a receive takes: a replay of any honest send (to anyone,
-at any time, more than once, in any order) or one it composed with fields of its choice.  Crypto
-is a term algebra, each function defined by who can make it true:
+at any time, more than once, in any order) or one it composed with fields of its choice.
+Crypto is a term algebra, each function defined by who can make it true:
 
-- ``MacBy(m, k)``: m is an honest send MACed under k (RFC 6043 5.1.2: PSK = the GBA Ks_NAF of
-  TS 33.220 4.5.2 on Ua, MPKi on the Transfer exchange), or the attacker knows k;
+- ``MacBy(m, k)``: m is an honest send MACed under k (RFC 6043 5.1.2: the PSK is the GBA Ks_NAF
+  of TS 33.220 4.5.2 on Ua, MPKi on the Transfer exchange), or the attacker knows k;
 - ``KemacFor(c, k)`` / ``MpkiOf(c, k)``: c is the KEMAC of an honest send enciphered under k
-  (its keys), or the attacker knows k (and the keys it put in c);
+  (with its keys), or the attacker knows k (and the keys it put in c);
 - ``TicketSealedBy(t, n)``: t is a ticket an honest run of KMS n issued, or the attacker holds
-  n's ticket protection key (TPK; RFC 6043 Appendix A); a ticket the attacker seals carries
-  keys it knows;
-- ``NdsFrom(m, p)``: m is an honest Zk send by KMS p to the receiving KMS (NDS/IP ESP, TS 33.210:
-  authenticated, encrypted, bound to the pair), or the attacker holds p's NDS/IP credentials;
-- ``UssHas(b, u)`` (the BSF): a compromised UE's B-TID lists only compromised identities.
+  n's ticket protection key (TPK; RFC 6043 Appendix A); a ticket it seals has keys it knows;
+- ``NdsFrom(m, p)``: m is an honest Zk send by KMS p to the receiving KMS (NDS/IP, TS 33.210:
+  authenticated, encrypted, bound to the pair), or the attacker holds p's credentials;
+- ``UssHas(b, u)`` (the BSF): a compromised UE's B-TID lists only compromised identities;
+- ``ZkKeys``: true (the attacker makes any well-formed clear KEMAC; the answer's binding to the
+  forward is the response rule above).
 
-The attacker knows a NAF key ``NafKey(b, n)`` iff b is a compromised UE's B-TID or it holds KMS
-n's secrets; it knows the keys of an honest ticket iff it holds the issuing KMS's TPK, or an
-honest KMS sent them in a KEMAC under a NAF key it knows, or in clear over Zk to a KMS it holds;
-any value it makes itself it knows.  Which secrets it holds is the threat assumption.
+The attacker knows ``NafKey(b, n)`` iff b is a compromised UE's B-TID or it holds KMS n's
+secrets; it knows an honest ticket's keys iff it holds the issuing KMS's TPK, or an honest KMS
+sent them in a KEMAC under a NAF key it knows, or in clear over Zk to a KMS it holds; it knows
+any value it made.  Which secrets it holds is the assumption (:data:`ASSUMPTIONS`); where a row
+fails by design, ``expected`` says why.
 
-Bounds: :data:`RUNS` runs of each role (initiators at any entities; the runs of one KMS role at
-one KMS, its replay cache carried; the resolve runs of one responder, its replay cache and
-reusable-ticket store carried) plus :data:`REUSE_RUNS` run of the responder's reuse branch, all
-concurrent; in the two-domain procedure the resolve crosses domains (KMS_R forwards over Zk to
-KMS_I).  Message depth one (no ticket inside a ticket).  Leaves out: the initiator offering a
-reusable ticket again (``resumes granted``), time bounds of ticket validity as a property
-(validity guards are judged by the regression rows of ``ticket-trust``), the replay cache's
-expiry (``replay_expiry``: the caches here only grow).
+Bounds (:data:`BOUNDS`): :data:`RUNS` runs of each role from its initial state (initiators at
+any entities; the runs of one KMS role at one KMS, its replay cache carried; the runs of one
+responder, its replay cache and reusable-ticket store carried), :data:`REUSE_RUNS` run of the
+responder's reuse branch and one re-offer by the first initiator (``resumes granted``), all
+concurrent; the two-domain procedure crosses domains over Zk.  Message depth one.  Leaves out:
+time bounds of ticket validity as a property (its guards are judged by the regression rows of
+``ticket-trust``), the replay cache's expiry (``replay_expiry``; the caches here only grow), PK
+variants, key forking, more than one Zk hop.
 """
 
 from __future__ import annotations
@@ -265,7 +269,6 @@ class World:
         self.sends: list[_Send] = []
         self.issued: list[tuple[Any, Any, Any, _Inst]] = []  # (ticket, keys, kms uri, inst)
         self.fresh: dict[str, list[Any]] = {"rand": [], "kemac": []}
-        self._stored: dict[str, Any] = {}
         self.runs: dict[str, list[_Run]] = {}
         self._key_writes: list[Callable[[], Any]] = []
         self._adv = z3.Function("attacker.mpki", Blob, Blob, Blob)
@@ -497,8 +500,10 @@ class World:
         b, n = term.arg(0), term.arg(1)
         return z3.Or(self.corrupt_btid(b), self.kms_corrupt(n), self.leaked(n))
 
-    def _ticket_leaked(self, tk: Any, key: Any, uri: Any) -> Any:
-        """The keys of the honest ticket ``tk`` are the attacker's."""
+    def _ticket_leaked(self, key: Any, uri: Any) -> Any:
+        """The keys ``key`` of an honest ticket KMS ``uri`` issued are the attacker's: it holds
+        the TPK, or an honest send carried them under a key it holds (a KEMAC under a Ks_NAF it
+        knows, a clear KEMAC over Zk to a KMS it holds)."""
         ways = [self._tpk_known(uri)]
         for s in self.sends:
             if s.kemac is None:
@@ -507,7 +512,6 @@ class World:
                 ways.append(z3.And(s.inst.h, s.keys == key, self.kms_corrupt(s.zk_to)))
             else:
                 ways.append(z3.And(s.inst.h, s.keys == key, self._naf_known(s.kemac_key)))
-        del tk
         return z3.Or(*ways)
 
     # ---------------------------------------------------------------- entities
@@ -539,7 +543,7 @@ class World:
 
         naf = [t for t in apps(NafKey.function(_reading(self))) if t.num_args() == 2]
         honest_keys = [k for _, k, _, _ in self.issued]
-        leaks = [self._ticket_leaked(tk, k, uri) for tk, k, uri, _ in self.issued]
+        leaks = [self._ticket_leaked(k, uri) for _, k, uri, _ in self.issued]
         for t in naf:  # NafKey is injective (a KDF of B-TID and NAF_Id, TS 33.220 4.5.2)
             b_of = z3.Function("naf.btid", self.Blob, self.Blob)
             n_of = z3.Function("naf.naf", self.Blob, self.Ident)
@@ -597,9 +601,6 @@ class World:
             self.goals = {g: z3.substitute_funs(f, *subs) for g, f in self.goals.items()}
 
     # ---------------------------------------------------------------- goals
-    def _final(self, run: _Run) -> _Inst:
-        return run.insts[-1]
-
     def _goals(self) -> dict[str, Any]:
         goals: dict[str, list[Any]] = {p: [] for p in properties(self.procedure)}
         inits, resps = self.runs["initiator"], self.runs["responder"]
@@ -623,7 +624,7 @@ class World:
             for i in range(len(inits)):
                 goals[AGREE_R].append(z3.Not(z3.And(
                     x.insts[-1].h, y.insts[-1].h, x.match(i), y.match(i))))  # type: ignore
-        for i, (s, f) in enumerate(zip(t1, t2, strict=True)):
+        for s, f in zip(t1, t2, strict=True):
             done = z3.And(f.h, z3.Not(self.corrupt(f.v("peer"))))
             goals[SECRECY].append(z3.Implies(done, z3.Not(self.knows(f.v("mpki")))))
             answered = [z3.And(r.insts[-1].h, r.insts[-1].z.msg == f.z.msg,
@@ -631,7 +632,6 @@ class World:
                                r.insts[0].z.msg == s.z.msg,
                                r.insts[-1].v("keys") == f.v("mpki")) for r in resps]
             goals[AGREE_I].append(z3.Implies(done, z3.Or(*answered)))
-            del i
         for role, runs in self.runs.items():
             if role == "initiator" or role == "responder":
                 continue

@@ -226,3 +226,10 @@ def test_real_replay_a_transfer_init_is_taken_once(two_domains: Loopback) -> Non
     _resolve(world, bob, offer)
     with pytest.raises(MckmError, match="fresh"):
         bob.receive_transfer_init(offer, now=ntp_now())
+
+
+def test_the_family_is_in_mckm_prove() -> None:
+    from mckm.proofs import cli
+
+    assert cli.FAMILIES["ticket-attacker"] is A.prove
+    assert cli.MODEL_OF["ticket-attacker"] == cli.MODEL_OF["ticket-trust"]
