@@ -383,6 +383,13 @@ def two_kms(budget: LoadBudget) -> Result:
     return _as_result("ticket-resolve-two-kms", resolve_load(BOB_B, budget))
 
 
+@load_benchmark("ticket-resolve-two-kms-apart",
+                "As ticket-resolve-two-kms with KMS_I in a process of its own, as two deployed "
+                "KMSs are (load: 3rd process)")
+def two_kms_apart(budget: LoadBudget) -> Result:
+    return _as_result("ticket-resolve-two-kms-apart", resolve_load(BOB_B, budget, apart=True))
+
+
 def stub_request() -> Operation:
     """One POST of 200 octets to a Ua endpoint whose handler echoes it (the transport alone:
     TLS records, h11, the server's framing checks and response), on a kept-alive connection
@@ -524,10 +531,10 @@ def https_resolve(responder: str) -> Operation:
 
     world = start_loopback({ALICE: KMS_A, BOB_A: KMS_A, BOB_B: KMS_B})
     atexit.register(world.close)
-    now = ntp_now()
     kms_i = world.ua_client(KMS_A)
-    transfer_init = fetch_ticket(world.initiator(ALICE), kms_i, responder, now=now)
+    transfer_init = fetch_ticket(world.initiator(ALICE), kms_i, responder, now=ntp_now())
     kms_i.close()
+    now = ntp_now()  # not before the KMS's clock stamped the ticket's start (TRs)
     messages = [world.responder(responder).receive_transfer_init(transfer_init, now=now).octets
                 for _ in range(ROLE_MESSAGES)]
     client = world.ua_client(world.home[responder])
