@@ -23,14 +23,18 @@ from mckm.impl.roles.ticket.ue_http import fetch_ticket, keys_fingerprint, resol
 from mckm.impl.roles.ticket.wire import PayloadBlob, TicketView, ZkLink, build, error_numbers
 from mckm.impl.transport.https_ticket import DomainTrust, TicketHttpClient
 from mckm.impl.transport.ticket_http import RequestType
-from mckm.models.procedures.mikey_ticket import ONE_DOMAIN, TWO_DOMAINS
+from mckm.models.procedures.mikey_ticket import (
+    AUTH_FAILURE,
+    INVALID_ID,
+    ONE_DOMAIN,
+    TWO_DOMAINS,
+)
 from mckm.models.procedures.mutants import mutants
 from mckm.proofs import attacker_ticket as A
 from mckm.proofs.result import ProofResult
 
 KMS_A, KMS_B, KMS_C = "kms.a.example", "kms.b.example", "kms.c.example"
 ALICE, BOB, CAROL = "sip:alice@a.example", "sip:bob@b.example", "sip:carol@c.example"
-INVALID_ID = 7  # RFC 3830 6.12: the MIKEY error of trusted-source (REQ-TKT-18)
 
 
 @functools.cache
@@ -233,3 +237,45 @@ def test_the_family_is_in_mckm_prove() -> None:
 
     assert cli.FAMILIES["ticket-attacker"] is A.prove
     assert cli.MODEL_OF["ticket-attacker"] == cli.MODEL_OF["ticket-trust"]
+
+
+def test_real_replay_the_fresh_mutant_takes_one_transfer_init_twice(
+        two_domains: Loopback, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The injective-agreement counterexample of the mutant without ``fresh`` at step 1, on
+    real octets: its responder resolves Alice's one TRANSFER_INIT twice over HTTPS (two runs
+    agreeing with one initiator run); the model's refuses the second (test above)."""
+    world = two_domains
+    offer = _transfer_init(world, ALICE, BOB)
+    mutant = next(m for m in mutants(TWO_DOMAINS) if m.name == "step 1: drop fresh")
+    monkeypatch.setattr(endpoints, "TWO_DOMAINS", mutant.procedure)
+    bob = world.responder(BOB)
+    first = _resolve(world, bob, offer)
+    second = _resolve(world, bob, offer)
+    assert keys_fingerprint(first) == keys_fingerprint(second)  # type: ignore[arg-type]
+    assert any(m.name == f"{TWO_DOMAINS.name} step 1: drop fresh" and m.killed
+               for r in rows() for m in r.mutants)
+
+
+def test_real_replay_the_nafkey_mac_mutant_resolves_for_anyone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The counterexample of the mutant without ``nafkey-mac`` at 4-6 (KMS <- responder
+    agreement), on real octets over HTTPS: a RESOLVE_INIT in Bob's name, with Bob's B-TID and
+    Alice's ticket but MACed under a key the attacker made up, is refused by the model's KMS
+    with MIKEY error 0 (Auth failure) and resolved by the mutant's."""
+    with start_loopback({ALICE: KMS_A, BOB: KMS_A}) as world:
+        offer = _transfer_init(world, ALICE, BOB)
+        ticket = TicketView.decode(offer, expect="TRANSFER_INIT").get("ticket")
+        forged = build("RESOLVE_INIT", {
+            "t": ntp_now(), "randrr": os.urandom(16), "idrr": BOB, "idrkms": KMS_A,
+            "ticket": ticket, "idrpsk": world.contexts[BOB].b_tid},
+            inkey=os.urandom(32), hdr={"csb_id": secrets.randbits(32), "prf_func": PRF})
+        kms = world.ua_client(KMS_A)
+        try:
+            refused = kms.post(RequestType.TICKET_RESOLVE, forged.raw)
+            assert refused.status != 200 and AUTH_FAILURE in error_numbers(refused.body)
+            mutant = next(m for m in mutants(ONE_DOMAIN)
+                          if m.name == "step 4-6: drop nafkey-mac")
+            monkeypatch.setattr(endpoints, "ONE_DOMAIN", mutant.procedure)
+            assert kms.post(RequestType.TICKET_RESOLVE, forged.raw).status == 200
+        finally:
+            kms.close()
