@@ -349,9 +349,10 @@ def regressions(procedure: Procedure) -> dict[StepKey, dict[str, Expr]]:
             "TRANSFER_INIT names the intended responder (REQ-TKT-04)":
                 Eq(Field("idrr"), Self("peer"))},
         StepKey("responder", "TRANSFER_INIT", "receive"): {
-            "the responder answers only a fresh TRANSFER_INIT addressed to it (REQ-TKT-05/24)":
+            "the responder answers only a fresh TRANSFER_INIT addressed to it, within the "
+            "ticket's validity (REQ-TKT-05/24/26)":
                 And(Eq(Field("idrr"), Self("uri")),
-                    NotIn(Field("randri"), Self("replay_cache")))},
+                    NotIn(Field("randri"), Self("replay_cache")), _VALID_NOW)},
         StepKey("responder", "TRANSFER_INIT", "receive", branch=True): {
             "a stored ticket is reused only for a fresh TRANSFER_INIT addressed to the "
             "responder, within the ticket's validity, MACed with the stored MPKi "

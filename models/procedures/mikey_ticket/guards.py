@@ -62,6 +62,10 @@ G_TI_ADDRESSED = guard("addressed", Eq(Field("idrr"), Self("uri")), "REQ-TKT-05"
                        "IDRr is not this responder", INVALID_ID, "misaddressed")
 G_TI_FRESH = guard("fresh", NotIn(Field("randri"), Self("replay_cache")), "REQ-TKT-24",
                    "RANDRi already accepted (replay)", INVALID_TS, "replay")
+G_TI_FROM = guard("ticket-started", AtMost(TicketTerm(TICKET, "trs"), Now()), "REQ-TKT-26",
+                  "the ticket's validity has not started", INVALID_TPPAR, "expired")
+G_TI_TO = guard("ticket-not-expired", AtMost(Now(), TicketTerm(TICKET, "tre")), "REQ-TKT-26",
+                "the ticket has expired", INVALID_TPPAR, "expired")
 # a KMS receiving a RESOLVE_INIT from a UE (seed steps 4-6)
 G_RES_MAC = guard("nafkey-mac", MacBy(MSG, NafKey(Field("idrpsk"), Self("uri"))), "REQ-TKT-07",
                   "the V payload does not verify under the NAF key of IDRpsk", AUTH_FAILURE,
