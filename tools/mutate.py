@@ -5,6 +5,7 @@ the engine, the role endpoints and the crypto facts, each target with the tests 
     ./dev mutate --list                   # the targets, their files and tests
     ./dev mutate engine                   # one target (nice'd; the big ones one at a time)
     ./dev mutate engine --report          # the score of the last run, without running again
+    ./dev mutate engine --survivors       # after new tests: the last run's survivors again
 
 A run never touches the checkout: the tracked files (as they are in the work tree) are copied
 to a scratch folder (``$MCKM_MUTATE_DIR``, default ``$TMPDIR/mckm-mutate/TARGET``) where the
@@ -21,6 +22,7 @@ target is below ``--min-score`` (default 90).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -54,7 +56,8 @@ TARGETS: dict[str, Target] = {
          "tests/unit/test_wire_specs.py", "tests/unit/test_kms_role.py",
          "tests/properties/test_totality.py", "tests/properties/test_toy_generator.py",
          "tests/e2e/test_ticket_in_memory.py", "tests/e2e/test_imessage_bitflips.py",
-         "tests/store/test_ticket_replay.py", "tests/runtime_threats")),
+         "tests/e2e/test_seal_key_distribution.py", "tests/store/test_ticket_replay.py",
+         "tests/runtime_threats")),
     "seal": Target(
         ("mckm/impl/roles/seal/endpoint.py", "mckm/impl/roles/seal/facts.py"),
         ("tests/e2e/test_seal_key_distribution.py", "tests/e2e/test_imessage_bitflips.py",
@@ -109,6 +112,16 @@ def prepare(target: Target, scratch: Path) -> None:
     for name in LINKED:  # mckm/impl is the folder, impl a link to it (tests read ROOT/"impl")
         (scratch / name).rename(scratch / "mckm" / name)
         (scratch / name).symlink_to(Path("mckm") / name)
+    shutil.copy2(scratch / "pyproject.toml", scratch / "pyproject.base.toml")
+    configure(target, scratch)
+    mutants = scratch / "mutants"
+    mutants.mkdir()
+    for name in LINKED:
+        (mutants / name).symlink_to(Path("mckm") / name)
+
+
+def configure(target: Target, scratch: Path) -> None:
+    """mutmut's section of the scratch pyproject.toml."""
     config = {
         "source_paths": ["mckm"],
         "only_mutate": list(target.files),
@@ -119,27 +132,63 @@ def prepare(target: Target, scratch: Path) -> None:
     }
     lines = ["", "[tool.mutmut]"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in config.items()]
-    with (scratch / "pyproject.toml").open("a") as out:
-        out.write("\n".join(lines) + "\n")
-    mutants = scratch / "mutants"
-    mutants.mkdir()
-    for name in LINKED:
-        (mutants / name).symlink_to(Path("mckm") / name)
+    base = (scratch / "pyproject.base.toml").read_text()
+    (scratch / "pyproject.toml").write_text(base + "\n".join(lines) + "\n")
+
+
+def _env(scratch: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=str(scratch / "mutants"), PYTHONDONTWRITEBYTECODE="1",
+               **extra)
+    env.pop("CI", None)  # a judge tool missing is a skip here, not a failure of every mutant
+    return env
 
 
 def run(scratch: Path, children: int) -> int:
-    env = dict(os.environ, PYTHONPATH=str(scratch / "mutants"), PYTHONDONTWRITEBYTECODE="1")
-    env.pop("CI", None)  # a judge tool missing is a skip here, not a failure of every mutant
+    """mutmut's pass: each mutant's tests (those that reached its function) in a process
+    forked from one that imported the package."""
     command = ["nice", "-n", "10", sys.executable, "-m", "mutmut", "run",
                "--max-children", str(children)]
-    return subprocess.run(command, cwd=scratch, env=env).returncode
+    return subprocess.run(command, cwd=scratch, env=_env(scratch),
+                          stdout=subprocess.DEVNULL).returncode
 
 
-def results(scratch: Path) -> dict[str, int | None]:
-    """Mutant name -> mutmut's exit code, from the ``.meta`` files of ``scratch/mutants``."""
+def rerun_fresh(target: Target, scratch: Path, *, unreached: bool = False,
+                only: str = "*", timeout: float = 900.0) -> None:
+    """The survivors again, each in a new process that imports the package with the mutant
+    active and runs all the target's tests (``-x``): a mutant in code that runs at import (an
+    effect factory called when a role's registry is built) is live there, and a test mutmut
+    did not map to the function still counts.  Results go to ``fresh.json`` (they override
+    mutmut's); ``unreached``: the mutants no test reached are run too; ``only``: those whose
+    name matches this glob."""
+    fresh_file = scratch / "fresh.json"
+    fresh: dict[str, int] = json.loads(fresh_file.read_text()) if fresh_file.exists() else {}
+    codes = (0, 33) if unreached else (0,)
+    alive = [m for m, code in merged(scratch).items()
+             if code in codes and fnmatch.fnmatchcase(m, only)]
+    print(f"   {len(alive)} survivors run again with fresh imports", flush=True)
+    for mutant in alive:
+        command = ["nice", "-n", "10", sys.executable, "-m", "pytest", "-x", "-q",
+                   "-p", "no:cacheprovider", "-n", "0", *target.tests]
+        try:
+            code = subprocess.run(command, cwd=scratch / "mutants",
+                                  env=_env(scratch, MUTANT_UNDER_TEST=mutant),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            code = 36
+        fresh[mutant] = code
+        fresh_file.write_text(json.dumps(fresh, indent=1, sort_keys=True))
+
+
+def merged(scratch: Path) -> dict[str, int | None]:
+    """Mutant name -> exit code: mutmut's (the ``.meta`` files of ``scratch/mutants``), or
+    the fresh-import pass's where it ran (``fresh.json``)."""
     out: dict[str, int | None] = {}
     for meta in (scratch / "mutants").rglob("*.meta"):
         out.update(json.loads(meta.read_text())["exit_code_by_key"])
+    fresh_file = scratch / "fresh.json"
+    if fresh_file.exists():
+        out.update(json.loads(fresh_file.read_text()))
     return out
 
 
@@ -156,7 +205,7 @@ def show(scratch: Path, mutant: str) -> str:
 
 def report(name: str, scratch: Path, min_score: float) -> tuple[int, int, bool]:
     """Print the target's score and its unexplained survivors; (killed, counted, ok)."""
-    codes = results(scratch)
+    codes = merged(scratch)
     judged = equivalent()
     status = Counter[str]()
     survivors = []
@@ -168,7 +217,8 @@ def report(name: str, scratch: Path, min_score: float) -> tuple[int, int, bool]:
         elif mutant in judged:
             status["equivalent"] += 1
         else:
-            status["survived" if code == 0 else f"exit {code}"] += 1
+            status["survived" if code == 0 else "unreached" if code == 33
+                   else f"exit {code}"] += 1
             survivors.append((mutant, code))
     killed = status["killed"] + status["timeout"] + status["type check"]
     counted = killed + len(survivors)
@@ -176,7 +226,8 @@ def report(name: str, scratch: Path, min_score: float) -> tuple[int, int, bool]:
     summary = ", ".join(f"{k} {v}" for k, v in sorted(status.items()))
     print(f"== {name}: score {score:.1f} % ({killed}/{counted}; {summary})")
     for mutant, code in survivors:
-        label = "survived" if code == 0 else f"exit {code} (no test reached it)"
+        label = "survived" if code == 0 else "no test reached it" if code == 33 \
+            else f"exit {code}"
         print(f"-- {mutant}: {label}")
         print(show(scratch, mutant))
     return killed, counted, counted > 0 and score >= min_score
@@ -187,6 +238,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("targets", nargs="*", metavar="TARGET", help="default: all")
     parser.add_argument("--list", action="store_true", help="print the targets and stop")
     parser.add_argument("--report", action="store_true", help="report the last run only")
+    parser.add_argument("--survivors", action="store_true",
+                        help="copy tests/ to the last run's scratch and run its survivors again")
+    parser.add_argument("--mutants", default="*", metavar="GLOB",
+                        help="with --survivors: only the survivors whose name matches")
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("--min-score", type=float, default=90.0)
     args = parser.parse_args(argv)
@@ -201,9 +256,14 @@ def main(argv: list[str]) -> int:
     ok = True
     for name in args.targets or list(TARGETS):
         scratch = scratch_dir(name)
-        if not args.report:
+        if args.survivors and (scratch / "mutants").exists():
+            shutil.copytree(ROOT / "tests", scratch / "tests", dirs_exist_ok=True)
+            rerun_fresh(TARGETS[name], scratch, unreached=True, only=args.mutants)
+        elif not args.report:
+            print(f"== {name}: mutmut in {scratch}")
             prepare(TARGETS[name], scratch)
             run(scratch, args.max_children)
+            rerun_fresh(TARGETS[name], scratch)
         elif not (scratch / "mutants").exists():
             print(f"== {name}: no run in {scratch}")
             ok = False
