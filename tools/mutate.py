@@ -49,38 +49,39 @@ class Target:
     tests: tuple[str, ...]
 
 
+#: tests/runtime_threats first: the tests written against survivors kill early under ``-x``
 TARGETS: dict[str, Target] = {
     "engine": Target(
         ("mckm/impl/engine/*.py",),
-        ("tests/unit/test_engine_branches.py", "tests/unit/test_replay_cache.py",
-         "tests/unit/test_wire_specs.py", "tests/unit/test_kms_role.py",
-         "tests/properties/test_totality.py", "tests/properties/test_toy_generator.py",
-         "tests/e2e/test_ticket_in_memory.py", "tests/e2e/test_imessage_bitflips.py",
-         "tests/e2e/test_seal_key_distribution.py", "tests/store/test_ticket_replay.py",
-         "tests/runtime_threats")),
+        ("tests/runtime_threats", "tests/unit/test_engine_branches.py",
+         "tests/unit/test_replay_cache.py", "tests/unit/test_wire_specs.py",
+         "tests/unit/test_kms_role.py", "tests/properties/test_totality.py",
+         "tests/properties/test_toy_generator.py", "tests/e2e/test_ticket_in_memory.py",
+         "tests/e2e/test_imessage_bitflips.py", "tests/e2e/test_seal_key_distribution.py",
+         "tests/store/test_ticket_replay.py")),
     "seal": Target(
         ("mckm/impl/roles/seal/endpoint.py", "mckm/impl/roles/seal/facts.py"),
-        ("tests/e2e/test_seal_key_distribution.py", "tests/e2e/test_imessage_bitflips.py",
-         "tests/properties/test_seal_real_crypto.py", "tests/runtime_threats")),
+        ("tests/runtime_threats", "tests/e2e/test_seal_key_distribution.py",
+         "tests/e2e/test_imessage_bitflips.py", "tests/properties/test_seal_real_crypto.py")),
     "kms": Target(
         ("mckm/impl/roles/kms/role.py", "mckm/impl/roles/kms/service.py"),
-        ("tests/kms", "tests/unit/test_kms_role.py", "tests/idm/test_kms_refusals.py",
-         "tests/runtime_threats")),
+        ("tests/runtime_threats", "tests/kms", "tests/unit/test_kms_role.py",
+         "tests/idm/test_kms_refusals.py")),
     "ticket": Target(
         ("mckm/impl/roles/ticket/*.py",),
-        ("tests/ticket", "tests/e2e/test_ticket_in_memory.py",
+        ("tests/runtime_threats", "tests/ticket", "tests/e2e/test_ticket_in_memory.py",
          "tests/e2e/test_ticket_zk_failures.py", "tests/properties/test_ticket_real_crypto.py",
-         "tests/store/test_ticket_replay.py", "tests/runtime_threats")),
+         "tests/store/test_ticket_replay.py")),
     "cek": Target(
         ("mckm/impl/roles/cek/endpoint.py", "mckm/impl/roles/cek/service.py"),
-        ("tests/cek", "tests/runtime_threats")),
+        ("tests/runtime_threats", "tests/cek")),
     "interkmm": Target(
         ("mckm/impl/roles/interkmm/facts.py", "mckm/impl/roles/interkmm/nodes.py"),
-        ("tests/interkmm", "tests/runtime_threats")),
+        ("tests/runtime_threats", "tests/interkmm")),
     "crypto": Target(
         ("mckm/impl/crypto/eccsi.py", "mckm/impl/crypto/sakke.py"),
-        ("tests/vectors", "tests/properties/test_eccsi_properties.py",
-         "tests/properties/test_sakke_properties.py", "tests/runtime_threats")),
+        ("tests/runtime_threats", "tests/vectors", "tests/properties/test_eccsi_properties.py",
+         "tests/properties/test_sakke_properties.py")),
 }
 
 #: mutmut's exit codes (mutmut.stats.status_by_exit_code) read as killed or not
