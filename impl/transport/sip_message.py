@@ -175,9 +175,10 @@ def message_request(*, uri: str, from_uri: str, to_uri: str, local: tuple[str, i
 
 
 def response_to(request: SipMessage, code: int, reason: str, *,
-                extra: tuple[tuple[str, str], ...] = ()) -> SipMessage:
+                extra: tuple[tuple[str, str], ...] = (), body: bytes = b"") -> SipMessage:
     """A response to ``request`` (RFC 3261 8.2.6.2): Via (all), From, Call-ID and CSeq copied,
-    To copied with a tag added if it had none; no body."""
+    To copied with a tag added if it had none; ``body`` (none by default; its Content-Type goes
+    in ``extra``)."""
     if not 100 <= code <= 699 or any(c in reason for c in "\r\n\x00"):
         raise UsageError("a status code is 100..699 and a reason phrase one line")
     copied = tuple((k, v) for k, v in request.headers
@@ -185,7 +186,7 @@ def response_to(request: SipMessage, code: int, reason: str, *,
     to = request.header("To") or ""
     if code > 100 and ";tag=" not in to.replace(" ", ""):
         to = f"{to};tag={secrets.token_hex(6)}"
-    return SipMessage(f"SIP/2.0 {code} {reason}", (*copied, ("To", to), *extra), b"")
+    return SipMessage(f"SIP/2.0 {code} {reason}", (*copied, ("To", to), *extra), bytes(body))
 
 
 def _transaction_key(request: SipMessage) -> tuple[str, str, str]:
@@ -215,19 +216,22 @@ def _salvage_response(raw: bytes, error: DecodeError, code: int = 400,
     return response_to(probe, code, text.replace("\r", " ").replace("\n", " "))
 
 
-Handler = Callable[[SipMessage, str], tuple[int, str]]
-"""The application: (request, transport) -> (status, reason phrase) of the final response."""
+Handler = Callable[[SipMessage, str], tuple[int, str] | SipMessage]
+"""The application: (request, transport) -> (status, reason phrase) of the final response, or
+the final response itself (headers and a body of its own, e.g. built by :func:`response_to`)."""
 
 
 class SipEndpoint:
     """A SIP user agent for MESSAGE on UDP and TCP at ``host`` (one port for both): a server
     that answers requests with ``handler`` and a client (:meth:`send`).  ``t1`` is Timer T1
-    (tests shorten it).  Start with :meth:`start`, stop with :meth:`close`."""
+    (tests shorten it).  ``methods``: the request methods the handler takes (others are 405).
+    Start with :meth:`start`, stop with :meth:`close`."""
 
     def __init__(self, handler: Handler | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, t1: float = T1, t2: float = T2, max_body: int = MAX_BODY,
-                 workers: int = 8) -> None:
+                 workers: int = 8, methods: tuple[str, ...] = ("MESSAGE",)) -> None:
         self.handler = handler
+        self.methods = methods
         #: called with every message's octets as received (a capture point for tests)
         self.tap: Callable[[bytes, str], None] | None = None
         self.t1, self.t2, self.max_body = t1, t2, max_body
@@ -371,19 +375,20 @@ class SipEndpoint:
 
     def _answer(self, request: SipMessage, transport: str, key: tuple[str, str, str],
                 reply: Callable[[bytes], None]) -> None:
-        if method_of(request) != "MESSAGE":
+        if method_of(request) not in self.methods:
             response = response_to(request, 405, "Method Not Allowed",
-                                   extra=(("Allow", "MESSAGE"),))
+                                   extra=(("Allow", ", ".join(self.methods)),))
         elif self.handler is None:
             response = response_to(request, 501, "Not Implemented")
         else:
             try:
-                code, reason = self.handler(request, transport)
+                answer = self.handler(request, transport)
             except Exception:  # a fault of the application: 500, logged without the body
                 log.exception("SIP handler failed on %s", method_of(request))
-                code, reason = 500, "Server Internal Error"
+                answer = (500, "Server Internal Error")
             self.handled += 1
-            response = response_to(request, code, reason)
+            response = answer if isinstance(answer, SipMessage) else \
+                response_to(request, *answer)
         octets = response.encode()
         with self._lock:
             self._server[key] = (octets, time.monotonic() + 64 * self.t1)  # Timer J
