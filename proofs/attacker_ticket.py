@@ -125,7 +125,8 @@ AGREE_Z = ("injective agreement: KMS_I answers a Zk request from an honest KMS o
 
 _TRUSTED_KMS = ("KMS_I answers over Zk any KMS it trusts with the ticket's keys in clear (seed "
                 "002 B.2.2.3 steps 8-10): a trusted compromised KMS that saw the TICKET of a "
-                "TRANSFER_INIT resolves it for the responder the ticket names")
+                "TRANSFER_INIT resolves it for the responder the ticket names; and KMS_R takes "
+                "the keys of any ticket such a KMS seals (its own, naming an honest initiator)")
 _TRUSTED_ISSUER = ("KMS_R accepts the keys of any ticket a KMS it trusts issued (6.2.3.8): a "
                    "compromised trusted KMS seals a ticket naming an honest initiator and the "
                    "responder accepts its keys as that initiator's")
