@@ -86,6 +86,8 @@ def prf(
     m = -(-out_octets // _DIGEST_OCTETS[digest])
     piece = INKEY_PIECE_BITS // 8
     inkey, label = bytes(inkey), bytes(label)
+    if len(inkey) <= piece:  # n = 1: the PRF is P(s_1, label, m) itself, no XOR to take
+        return _p(digest, inkey, label, m)[:out_octets]
     acc = 0
     for start in range(0, len(inkey), piece):
         acc ^= int.from_bytes(_p(digest, inkey[start : start + piece], label, m), "big")
