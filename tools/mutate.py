@@ -258,7 +258,8 @@ def main(argv: list[str]) -> int:
     for name in args.targets or list(TARGETS):
         scratch = scratch_dir(name)
         if args.survivors and (scratch / "mutants").exists():
-            shutil.copytree(ROOT / "tests", scratch / "tests", dirs_exist_ok=True)
+            for tests in (scratch / "tests", scratch / "mutants" / "tests"):  # mutmut's copy
+                shutil.copytree(ROOT / "tests", tests, dirs_exist_ok=True)
             rerun_fresh(TARGETS[name], scratch, unreached=True, only=args.mutants)
         elif not args.report:
             print(f"== {name}: mutmut in {scratch}")
