@@ -18,10 +18,11 @@ between UE and MCX server, SPK between MCX server and IWF).  The element names, 
 ``vnd.mckm`` media types and the size limits are project choices (the CT specifications TS
 24.379 / 24.283 that name these were not read); the seed names only the parameters.
 
-The body is framed here (the stdlib ``email`` generator rewrites line ends inside binary parts)
-and read with the stdlib ``email`` parser, strictly: any parser defect, a missing or extra
-part, a wrong media type, a missing or repeated Content-ID, a KMM over :data:`MAX_KMM_OCTETS`
-is refused with an error naming the part.
+The body is framed and read by :mod:`mckm.impl.xmlprotect.multipart` (RFC 2046 5.1 on the
+octets; the stdlib ``email`` generator rewrites line ends inside binary parts and its parser
+compiles a regular expression per boundary), then checked against :data:`PARTS`, strictly: a
+framing error, a missing or extra part, a wrong media type, a missing or repeated Content-ID, a
+KMM over :data:`MAX_KMM_OCTETS` is refused with an error naming the part.
 """
 
 from __future__ import annotations
@@ -29,9 +30,6 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from email import policy
-from email.message import Message
-from email.parser import BytesParser
 
 from lxml import etree
 
@@ -45,6 +43,15 @@ from mckm.impl.xmlprotect.encryption import (
     unprotect,
 )
 from mckm.impl.xmlprotect.keys import Keyring
+from mckm.impl.xmlprotect.multipart import (
+    BodyPart,
+    boundary_of,
+    decoded_content,
+    frame,
+    fresh_boundary,
+    parse_media_type,
+    split,
+)
 from mckm.impl.xmlprotect.names import xenc
 from mckm.impl.xmlprotect.parsing import parse_document, serialize
 from mckm.impl.xmlprotect.signature import sign_bodies, verify_bodies
@@ -70,9 +77,25 @@ REQ_PROTECTED = "REQ-IKMM-01"
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/"
                          r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
 _ID_TEXT = re.compile(r"[^\x00-\x1f\x7f]+")
-#: compat32: header values as plain strings (the header registry of the newer policies took
-#: 8 of the 14 ms a protected InterKMM took to parse); defects are recorded all the same.
-_POLICY = policy.compat32
+
+
+@dataclass(frozen=True)
+class PartRule:
+    """One part of the body grammar (REQ-IKMM-08): its name in errors, the media type it must
+    have (None: any single-part type, the KMM's own) and whether it carries a Content-ID."""
+
+    name: str
+    media_type: str | None
+    content_id: bool
+
+
+#: the parts of an InterKMM body, in order; the third only when protected (module docstring)
+PARTS = (PartRule("signalling part", SIGNALLING_TYPE, True),
+         PartRule("KMM part", None, True),
+         PartRule("signature part", SIGNATURES_TYPE, False))
+#: multipart subtype of the body, and the prefix of the boundaries mckm writes
+BODY_TYPE = "multipart/mixed"
+BOUNDARY_PREFIX = b"interkmm-"
 
 
 @dataclass(frozen=True)
@@ -166,15 +189,11 @@ def build(message: InterKmm, *, protection: Protection | None = None, host: str 
         signatures = sign_bodies({ids[0]: signalling, ids[1]: kmm}, xpk_id=xpk_id, keys=keys)
         parts = [(SIGNALLING_TYPE, ids[0], signalling), (PROTECTED_KMM_TYPE, ids[1], kmm),
                  (SIGNATURES_TYPE, None, signatures)]
-    boundary = _boundary([body for _, _, body in parts])
-    out = bytearray()
-    for media_type, content_id, body in parts:
-        out += b"--" + boundary + b"\r\nContent-Type: " + media_type.encode("ascii") + b"\r\n"
-        if content_id is not None:
-            out += b"Content-ID: <" + content_id.encode("ascii") + b">\r\n"
-        out += b"\r\n" + body + b"\r\n"
-    out += b"--" + boundary + b"--\r\n"
-    return f'multipart/mixed; boundary="{boundary.decode("ascii")}"', bytes(out)
+    boundary = fresh_boundary([body for _, _, body in parts], BOUNDARY_PREFIX)
+    framed = frame([([("Content-Type", media_type)]
+                     + ([("Content-ID", f"<{content_id}>")] if content_id else []), body)
+                    for media_type, content_id, body in parts], boundary)
+    return f'{BODY_TYPE}; boundary="{boundary.decode("ascii")}"', framed
 
 
 def _once(iv_source: IvSource) -> IvSource:
@@ -199,14 +218,6 @@ def _signalling(message: InterKmm) -> bytes:
         etree.SubElement(root, MSG_ID).text = message.msg_id
         etree.SubElement(root, SENT).text = str(message.sent)
     return serialize(root)
-
-
-def _boundary(bodies: list[bytes]) -> bytes:
-    """RFC 2046 5.1.1: a boundary that occurs in no part."""
-    while True:
-        boundary = b"interkmm-" + secrets.token_hex(16).encode("ascii")
-        if not any(boundary in body for body in bodies):
-            return boundary
 
 
 def parse(content_type: str, body: bytes, *, keys: Keyring | None = None) -> Received:
@@ -258,7 +269,7 @@ def _kmm_size(kmm: bytes) -> bytes:
 
 
 def _parts(content_type: str, body: bytes) -> list[tuple[str, str, bytes]]:
-    """(media type, Content-ID, octets) of each part, checked against the grammar."""
+    """(media type, Content-ID, octets) of each part, checked against :data:`PARTS`."""
     if not isinstance(body, bytes | bytearray):
         raise DecodeError("the body must be octets", payload="InterKMM")
     if len(body) > MAX_BODY_OCTETS:
@@ -266,62 +277,43 @@ def _parts(content_type: str, body: bytes) -> list[tuple[str, str, bytes]]:
                           payload="InterKMM")
     if not isinstance(content_type, str) or "\r" in content_type or "\n" in content_type:
         raise DecodeError("the Content-Type must be one header line", payload="InterKMM")
-    head = f"Content-Type: {content_type}\r\n\r\n".encode("utf-8", "surrogateescape")
-    top = BytesParser(policy=_POLICY).parsebytes(head + bytes(body))
-    if top.get_content_type() != "multipart/mixed" or not top.get_boundary():
-        raise DecodeError(f"Content-Type {content_type!r} is not multipart/mixed with a "
-                          "boundary (RFC 2046 5.1.1)", payload="InterKMM")
-    _no_defects(top, "InterKMM")
-    payload = top.get_payload()
-    if not isinstance(payload, list) or len(payload) not in (2, 3):
-        count = len(payload) if isinstance(payload, list) else 0
-        raise DecodeError(f"{count} parts; an InterKMM has the signalling part, the KMM part "
-                          "and, when protected, the signature part", payload="InterKMM")
-    names = ("signalling part", "KMM part", "signature part")
-    parts = [_part(p, names[i]) for i, p in enumerate(payload)]
-    if parts[0][0] != SIGNALLING_TYPE:
-        raise DecodeError(f"Content-Type {parts[0][0]}, not {SIGNALLING_TYPE}",
-                          payload=names[0])
-    if len(parts) == 3 and parts[2][0] != SIGNATURES_TYPE:
-        raise DecodeError(f"Content-Type {parts[2][0]}, not {SIGNATURES_TYPE}",
-                          payload=names[2])
-    for index in (0, 1):
-        if not parts[index][1]:
-            raise DecodeError("no Content-ID (the signatures reference it)",
-                              payload=names[index], field="Content-ID")
+    top = parse_media_type(content_type, payload="InterKMM")
+    if top.name != BODY_TYPE:
+        raise DecodeError(f"Content-Type {content_type!r} is not {BODY_TYPE} with a boundary "
+                          "(RFC 2046 5.1.1)", payload="InterKMM")
+    found = split(bytes(body), boundary_of(top, payload="InterKMM"), payload="InterKMM",
+                  names=[rule.name for rule in PARTS])
+    if len(found) not in (2, 3):
+        raise DecodeError(f"{len(found)} parts; an InterKMM has the signalling part, the KMM "
+                          "part and, when protected, the signature part", payload="InterKMM")
+    parts = [_part(p, rule) for p, rule in zip(found, PARTS, strict=False)]
     if parts[0][1] == parts[1][1]:
-        raise DecodeError(f"Content-ID <{parts[0][1]}> given twice", payload=names[1],
+        raise DecodeError(f"Content-ID <{parts[0][1]}> given twice", payload=PARTS[1].name,
                           field="Content-ID")
     return parts
 
 
-def _part(part: Message, name: str) -> tuple[str, str, bytes]:
-    _no_defects(part, name)
-    if part.is_multipart():
+def _part(part: BodyPart, rule: PartRule) -> tuple[str, str, bytes]:
+    """One part read by ``rule``: its media type, Content-ID (without brackets) and octets."""
+    name = rule.name
+    raw_type = part.get("content-type")
+    # RFC 2045 5.2: a part without Content-Type is text/plain
+    media_type = parse_media_type(raw_type, payload=name).name if raw_type else "text/plain"
+    if media_type.startswith(("multipart/", "message/")):
         raise DecodeError("a nested multipart is not allowed", payload=name)
-    encoding = (part.get("Content-Transfer-Encoding") or "binary").strip().lower()
-    if encoding not in ("binary", "8bit", "7bit", "base64"):
-        raise DecodeError(f"Content-Transfer-Encoding {encoding!r} is not binary, 8bit, 7bit "
-                          "or base64", payload=name, field="Content-Transfer-Encoding")
-    raw = part.get("Content-ID")
+    if rule.media_type is not None and media_type != rule.media_type:
+        raise DecodeError(f"Content-Type {media_type}, not {rule.media_type}", payload=name)
+    raw = part.get("content-id")
     content_id = ""
     if raw is not None:
-        text = str(raw).strip()
-        if not (text.startswith("<") and text.endswith(">") and "@" in text[1:-1]):
-            raise DecodeError(f"Content-ID {text!r} is not <id-left@id-right> (RFC 2045 7)",
+        if not (raw.startswith("<") and raw.endswith(">") and "@" in raw[1:-1]):
+            raise DecodeError(f"Content-ID {raw!r} is not <id-left@id-right> (RFC 2045 7)",
                               payload=name, field="Content-ID")
-        content_id = text[1:-1]
-    data = part.get_payload(decode=True)
-    if not isinstance(data, bytes):  # pragma: no cover - a non-multipart part decodes to bytes
-        raise DecodeError("no body", payload=name)
-    _no_defects(part, name)  # base64 decoding records its defects on the part
-    return part.get_content_type(), content_id, data
-
-
-def _no_defects(message: Message, name: str) -> None:
-    if message.defects:
-        defect = message.defects[0]
-        raise DecodeError(f"MIME: {type(defect).__name__}: {defect}", payload=name)
+        content_id = raw[1:-1]
+    if rule.content_id and not content_id:
+        raise DecodeError("no Content-ID (the signatures reference it)", payload=name,
+                          field="Content-ID")
+    return media_type, content_id, decoded_content(part, payload=name)
 
 
 def _encrypted_ids(signalling: bytes) -> bytes:

@@ -138,7 +138,7 @@ CLEAR = [(interkmm.SIGNALLING_TYPE, "s@x", SIGNALLING), ("application/octet-stre
     ([("application/xml", "s@x", SIGNALLING), CLEAR[1]], "not application/vnd.mckm.interkmm\\+xml"),
     ([(interkmm.SIGNALLING_TYPE, None, SIGNALLING), CLEAR[1]], "no Content-ID"),
     ([CLEAR[0], ("application/octet-stream", "s@x", KMM)], "given twice"),
-    ([CLEAR[0], ("multipart/mixed", "k@x", KMM)], "NoBoundaryInMultipartDefect"),
+    ([CLEAR[0], ("multipart/mixed", "k@x", KMM)], "a nested multipart is not allowed"),
     ([CLEAR[0], ("message/sip", "k@x", KMM)], "a nested multipart is not allowed"),
     ([CLEAR[0], ("application/octet-stream", "k@x", b"")], "the KMM is empty"),
     ([CLEAR[0], ("application/octet-stream", "k@x", b"x" * (MAX_KMM_OCTETS + 1))],
@@ -158,9 +158,10 @@ def test_a_body_off_the_grammar_is_refused(parts: list[tuple[str, str | None, by
 
 
 @pytest.mark.parametrize(("content_type", "body", "message"), [
-    ("multipart/mixed", b"--b1\r\n\r\nx\r\n--b1--\r\n", "with a boundary"),
+    ("multipart/mixed", b"--b1\r\n\r\nx\r\n--b1--\r\n", "without a boundary"),
     ("text/plain", b"x", "not multipart/mixed"),
-    ('multipart/mixed; boundary="b1"', b"--b1\r\nContent-Type: a/b\r\n\r\nx", "Defect"),
+    ('multipart/mixed; boundary="b1"', b"--b1\r\nContent-Type: a/b\r\n\r\nx",
+     "no close-delimiter"),
     ('multipart/mixed; boundary="b1"\r\nX: y', b"", "one header line"),
     ('multipart/mixed; boundary="b1"', b"x" * (interkmm.MAX_BODY_OCTETS + 1), "over the limit"),
 ])
