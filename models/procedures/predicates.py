@@ -336,6 +336,25 @@ IKMM_AFFILIATED = predicate(
 INTERKMM_PREDICATES = (IKMM_PROTECTED, IKMM_OPENS, IKMM_XPK_OF, IKMM_XPK_AVAILABLE,
                        IKMM_KMF_KNOWN, IKMM_AFFILIATED)
 PREDICATES = (*PREDICATES, *INTERKMM_PREDICATES)
+# --------------------------------------------------------------------------- SIP core (seed 001)
+
+SIP_SERVES = predicate(
+    "SipServes", ("impu", "ident"), result="bool", fact="sip_serves",
+    text="serves({impu})", clause="RFC 3261 10.3 step 3; seed 001 step 1",
+    doc="``impu`` is a public user identity of a subscriber this SIP core serves.")
+SIP_REGISTERED = predicate(
+    "SipRegistered", ("registrations", "set[ident]"), ("impu", "ident"), ("now", "int"),
+    result="bool", fact="sip_registered", text="registered({impu}, {registrations}, {now})",
+    clause="RFC 3261 10.3; TS 24.229 5.4.1.7",
+    doc="``registrations`` holds a registration of ``impu`` that has not expired at ``now``.")
+SIP_TOKEN_UNUSED = predicate(
+    "SipTokenUnused", ("used", "set[blob]"), ("token", "blob"), result="bool",
+    fact="sip_token_unused", text="{token} not in {used}", clause="seed 001 step 4",
+    doc="``token`` (by its digest) was never presented to this MCPTT server before.")
+#: what the SIP core's and the MCPTT server's guards ask (impl/roles/sip_core/facts.py),
+#: with the token predicates
+SIP_PREDICATES = (SIP_SERVES, SIP_REGISTERED, SIP_TOKEN_UNUSED)
+PREDICATES = (*PREDICATES, *SIP_PREDICATES)
 #: facts method -> its declaration
 BY_FACT: Mapping[str, Predicate] = {p.fact: p for p in PREDICATES}
 
@@ -436,6 +455,10 @@ __all__ = [
     "RESPONSE_SIGNED_BY",
     "SAKKE_PREDICATES",
     "SIGNED_BY",
+    "SIP_PREDICATES",
+    "SIP_REGISTERED",
+    "SIP_SERVES",
+    "SIP_TOKEN_UNUSED",
     "SKMS_CLIENT_PREDICATES",
     "SKMS_KMS_PREDICATES",
     "SKMS_PREDICATES",
