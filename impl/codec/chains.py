@@ -5,6 +5,9 @@
 * TP Data, Ticket Data and Initiator Data carry "First Payload octet, then MIKEY payloads"
   (RFC 6043 6.10).
 
+Which octet fields of a message hold such chains is declared once, in
+:mod:`mckm.models.grammar.inner_chains`; :func:`decode_inner` reads a field so declared.
+
 Decoding raises :class:`~mckm.impl.errors.DecodeError` and nothing else; encoding raises
 :class:`~mckm.impl.errors.EncodeError`.
 """
@@ -19,6 +22,7 @@ from mckm.impl.codec.model import Payload
 from mckm.impl.codec.payload_build import build_one, payload_number
 from mckm.impl.codec.payload_parse import parse_one
 from mckm.impl.errors import DecodeError, EncodeError
+from mckm.models.grammar.inner_chains import BY_FIELD, InnerChain
 from mckm.models.grammar.registry import BY_NAME, BY_NUMBER
 from mckm.models.grammar.rfc3830 import KEY_DATA
 
@@ -107,3 +111,50 @@ def encode_chain(payloads: Sequence[Payload]) -> bytes:
         following = payloads[index + 1].name if index + 1 < len(payloads) else None
         build_one(spec, payload, payload_number(following), out)
     return bytes(out)
+
+
+def decode_one(name: str, octets: bytes) -> Payload:
+    """Parse exactly one payload of type ``name`` filling ``octets``; its Next Payload is not
+    looked at (TS 33.180 E.5: in a SAKKE-to-self extension it "shall be set to zero and
+    ignored")."""
+    spec = BY_NAME.get(name)
+    if spec is None or spec.number is None:
+        raise DecodeError(f"{name!r} is not a payload")
+    try:
+        data = bytes(octets)
+        stream = io.BytesIO(data)
+        raw = parse_one(spec, data, stream, context())
+        if stream.tell() != len(data):
+            raise DecodeError(f"{len(data) - stream.tell()} trailing octets after the {name} "
+                              "payload", offset=stream.tell(), payload=name)
+        return Payload(name, CONVERT[name](raw))
+    except DecodeError:
+        raise
+    except Exception as exc:
+        raise DecodeError(f"internal decoder failure: {exc}") from exc
+
+
+def decode_inner(chain: InnerChain, octets: bytes) -> list[Payload]:
+    """The payloads in the octets of a field declared in ``models/grammar/inner_chains``."""
+    if chain.kind == "payloads":
+        return decode_chain(octets)
+    if chain.kind == "key_data":
+        return decode_key_data(octets)
+    assert chain.one is not None
+    return [decode_one(chain.one, octets)]
+
+
+def inner_payloads(payload: Payload) -> dict[str, list[Payload]]:
+    """Field name -> the payloads it holds, for each inner-chain field of ``payload`` that is
+    to be read (a NULL-encrypted KEMAC's Key data, a SAKKE-to-self's SAKKE, TP Data, ...).
+    A field whose octets are not such payloads raises DecodeError naming it."""
+    out: dict[str, list[Payload]] = {}
+    for (name, field), chain in BY_FIELD.items():
+        if name != payload.name or not chain.holds_payloads(payload.fields):
+            continue
+        try:
+            out[field] = decode_inner(chain, payload.fields[field])
+        except DecodeError as exc:
+            raise DecodeError(f"({chain.clause}) the payloads in its octets: {exc}",
+                              payload=name, field=field) from exc
+    return out

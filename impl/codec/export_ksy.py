@@ -12,6 +12,13 @@ integers, the bit fields of a packed group, lengths and counts as expressions) a
 A name space whose unknown values cannot be delimited (``unknown="error"``) becomes a
 ``valid: any-of`` check, as mckm's decoder refuses them; so are octets after the last payload
 (``trailing``, ``valid: expr``).
+
+An octet field that holds payloads (``models/grammar/inner_chains.py``: TP Data and Initiator
+Data, RFC 6043 6.10; an unencrypted KEMAC's Key data, RFC 3830 6.2; the SAKKE payload of a
+SAKKE-to-self extension, TS 33.180 E.5) is parsed into them: its type is a wrapper
+(``inner_payloads``, ``inner_key_data``, ``inner_one_<payload>``) whose parameter ``holds`` is
+the declaration's condition; the wrapper reads nothing when it is false or the octets are empty
+(``present``), and refuses octets left after the payloads, as mckm's chain decoders do.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from construct.expr import BinExpr, Path
 from mckm.impl.errors import UsageError
 from mckm.models.grammar import registry, ts33180
 from mckm.models.grammar.dsl import FieldInfo, Namespace, PayloadSpec, StructSpec, all_structs
+from mckm.models.grammar.inner_chains import BY_FIELD, KEY_DATA_PAYLOAD, InnerChain
 from mckm.models.grammar.namespaces import PAYLOAD_TYPE
 
 #: the Kaitai id of the message type and the file it is written to.
@@ -83,6 +91,7 @@ def document() -> dict[str, Any]:
         for info in spec.infos:
             if info.sub is not None and info.kind == "bytes":
                 types[_list_type_id(info.sub)] = _entries_type(info.sub)
+    types.update(_inner_types())
     last = enum_value(PAYLOAD_TYPE, 0)
     return {
         "meta": {"id": KSY_ID, "title": "MIKEY message (RFC 3830, RFC 6043, RFC 6509, "
@@ -208,6 +217,72 @@ def _payload_type(chain: list[PayloadSpec]) -> dict[str, Any]:
     }
 
 
+#: the Kaitai type of the wrapper read in an octet field that holds payloads, by kind.
+INNER_PAYLOADS_ID, INNER_KEY_DATA_ID = "inner_payloads", "inner_key_data"
+
+
+def inner_type_id(chain: InnerChain) -> str:
+    """The wrapper type of an octet field declared in ``models/grammar/inner_chains.py``."""
+    if chain.kind == "payloads":
+        return INNER_PAYLOADS_ID
+    if chain.kind == "key_data":
+        return INNER_KEY_DATA_ID
+    assert chain.one is not None
+    return f"inner_one_{type_id(registry.BY_NAME[chain.one].spec)}"
+
+
+def _inner_types() -> dict[str, Any]:
+    """The wrapper types of the inner chains: each takes ``holds`` (the declaration's
+    condition) and reads its payloads when it holds and the octets are not empty."""
+    last = enum_value(PAYLOAD_TYPE, 0)
+    params = [{"id": "holds", "type": "bool",
+               "doc": "the declaration's condition on the outer payload (inner_chains.py)"}]
+    present = {"present": {"value": "holds and _io.size > 0",
+                           "doc": "whether the octets are read as payloads"}}
+    out: dict[str, Any] = {}
+    for chain in BY_FIELD.values():
+        tid = inner_type_id(chain)
+        if tid in out:
+            continue
+        if chain.kind == "payloads":
+            seq: list[dict[str, Any]] = [
+                {"id": "first_payload", "type": "u1", "enum": enum_id(PAYLOAD_TYPE),
+                 "if": "present",
+                 "valid": {"any-of": [enum_value(PAYLOAD_TYPE, v.value)
+                                      for v in PAYLOAD_TYPE.values]},
+                 "doc": "type of the first payload (RFC 6043 6.10)"},
+                {"id": "payloads",
+                 "type": f"{PAYLOAD_TYPE_ID}(_index == 0 ? first_payload : "
+                         "payloads[_index - 1].next_payload)",
+                 "repeat": "until", "repeat-until": f"_.next_payload == {last}",
+                 "if": f"present and first_payload != {last}",
+                 "doc": "the payloads, chained by Next Payload (RFC 3830 6.1)"}]
+            end = "_.length == 0"
+            doc = "First Payload octet, then MIKEY payloads (RFC 6043 6.10)"
+        elif chain.kind == "key_data":
+            key_data = registry.BY_NAME[KEY_DATA_PAYLOAD]
+            between = enum_value(PAYLOAD_TYPE, _number(key_data))
+            seq = [{"id": "keys", "type": type_id(key_data.spec), "if": "present",
+                    "repeat": "until", "repeat-until": f"_.next_payload != {between}",
+                    "doc": "Key data sub-payloads: Next Payload KEY_DATA between them, 0 after "
+                           "the last (RFC 3830 6.13)"}]
+            end = f"_.length == 0 and keys.last.next_payload == {last}"
+            doc = "Key data sub-payloads in clear (RFC 3830 6.2, 6.13)"
+        else:
+            assert chain.one is not None
+            one = registry.BY_NAME[chain.one]
+            seq = [{"id": "body", "type": type_id(one.spec), "if": "present",
+                    "doc": f"one {one.name} payload; its Next Payload is ignored "
+                           f"({chain.clause})"}]
+            end = "_.length == 0"
+            doc = f"exactly one {one.name} payload ({chain.clause})"
+        seq.append({"id": "trailing", "size-eos": True, "if": "present",
+                    "valid": {"expr": end},
+                    "doc": "nothing may follow the payloads (mckm's chain decoders refuse it)"})
+        out[tid] = {"doc": doc, "params": params, "seq": seq, "instances": present}
+    return out
+
+
 def _number(p: PayloadSpec) -> int:
     if p.number is None:
         raise ExportError(f"payload {p.name} has no Next Payload number")
@@ -255,6 +330,9 @@ def _attribute(spec: StructSpec, info: FieldInfo, con: Any,
         attr["size"] = expression(con.length, infos, where)
         if info.sub is not None:
             attr["type"] = _list_type_id(info.sub)
+        inner = BY_FIELD.get((spec.name, info.name))
+        if inner is not None:
+            attr["type"] = f"{inner_type_id(inner)}({_holds(inner, infos, where)})"
     elif isinstance(con, c.Array):
         attr["type"] = _int_type(con.subcon, where)
         attr["repeat"] = "expr"
@@ -276,6 +354,17 @@ def _attribute(spec: StructSpec, info: FieldInfo, con: Any,
                                         for v in info.namespace.values]}
     attr["doc"] = _field_doc(info)
     return attr
+
+
+def _holds(chain: InnerChain, infos: dict[str, FieldInfo], where: str) -> str:
+    """The condition of an inner chain as a Kaitai expression over the outer payload."""
+    if chain.when is None:
+        return "true"
+    key = infos.get(chain.when[0])
+    if key is None:
+        raise ExportError(f"{where}: the inner chain's condition names no field "
+                          f"{chain.when[0]!r}")
+    return f"{key.name} == {_literal(key, chain.when[1])}"
 
 
 def _field_doc(info: FieldInfo) -> str:
@@ -367,5 +456,5 @@ def _boolean(e: Any) -> bool:
                                                            and _boolean(e.rhs)))
 
 
-__all__ = ["FILE_NAME", "KSY_ID", "ExportError", "document", "enum_id", "render", "snake",
-           "type_id"]
+__all__ = ["FILE_NAME", "INNER_KEY_DATA_ID", "INNER_PAYLOADS_ID", "KSY_ID", "ExportError",
+           "document", "enum_id", "inner_type_id", "render", "snake", "type_id"]

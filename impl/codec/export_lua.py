@@ -29,17 +29,17 @@ same trees the codec compiles, as :mod:`~mckm.impl.codec.codegen` does) and the
   (:mod:`~mckm.impl.codec.presence`).
 
 A field, payload or value added to a grammar therefore appears in the dissector with no change
-here.  The one thing declared here is which octet fields hold a payload chain
-(:data:`INNER_CHAINS`: TP Data and Initiator Data, RFC 6043 6.10; an unencrypted KEMAC's Key
-data, RFC 3830 6.2), since the grammar keeps them as octets; their payloads are the grammar's.
+here, nor which octet fields hold payloads (TP Data and Initiator Data, RFC 6043 6.10; an
+unencrypted KEMAC's Key data, RFC 3830 6.2; the SAKKE payload of a SAKKE-to-self extension,
+TS 33.180 E.5): the dissector reads them from ``models/grammar/inner_chains.py``.
 
 A construct the generator does not know raises :class:`~mckm.impl.errors.UsageError` naming
 the structure and field, rather than producing a dissector that silently skips it.
 
 Bad input gets an expert error of group Malformed naming the structure, field, offset and
 clause ("IDR.id_data (RFC 6043 6.6): 40 octets needed at offset 12, 9 left"), never a Lua
-error.  The data of a GENERAL_EXT of type 7 (TS 33.180 E.6 key parameters) stays octets: the
-grammar declares no layout for it.
+error.  The data of a GENERAL_EXT of type 7 (TS 33.180 E.6 key parameters) stays octets: it is
+an MCData Protected Payload encrypted with the key the message carries (TS 33.180 E.6.1).
 """
 
 from __future__ import annotations
@@ -63,8 +63,9 @@ from mckm.models.grammar.dsl import (
     all_structs,
     ident_of,
 )
+from mckm.models.grammar.inner_chains import BY_FIELD, KEY_DATA_PAYLOAD, InnerChain
 from mckm.models.grammar.messages import ROLE_FIELDS, RULES, MessageRule
-from mckm.models.grammar.namespaces import DATA_TYPE, ENCR_ALG, GENERAL_EXT_TYPE
+from mckm.models.grammar.namespaces import DATA_TYPE
 
 FILE_NAME = "mckm_mikey.lua"
 PROTO = "mckm_mikey"
@@ -73,24 +74,6 @@ UDP_PORT = 2269
 #: RFC 4567: the key management protocol identifier of MIKEY in ``a=key-mgmt``.
 KEY_MGMT_ID = "mikey"
 
-#: octet fields that hold a payload chain, which the grammar keeps as octets and
-#: :mod:`~mckm.impl.codec.chains` parses: (payload, field) -> (kind, condition).  "payloads":
-#: First Payload octet, then MIKEY payloads (RFC 6043 6.10: TP Data, Initiator Data; Ticket Data
-#: is left as octets, since it starts with a THDR the grammar has no payload for, RFC 6043 A.1).
-#: "key_data": Key data sub-payloads, Next Payload 20 between them and 0 after the last, read
-#: only when the KEMAC is not encrypted (RFC 3830 6.2, 6.13: Encr alg NULL).  A payload name:
-#: exactly that one payload, its Next Payload 0 (TS 33.180 E.5: a SAKKE-to-self extension
-#: holds a full SAKKE payload).  The data of a "3GPP key parameters" extension (TS 33.180 E.6)
-#: stays octets: it is an MCData Protected Payload encrypted with the key the message carries.
-INNER_CHAINS: dict[tuple[str, str], tuple[str, tuple[str, int] | None]] = {
-    ("TP", "tp_data"): ("payloads", None),
-    ("TICKET", "tp_data"): ("payloads", None),
-    ("TICKET", "initiator_data"): ("payloads", None),
-    ("KEMAC", "encr_data"): ("key_data", ("encr_alg", int(ENCR_ALG.NULL))),
-    ("GENERAL_EXT", "data"): ("SAKKE", ("type", int(GENERAL_EXT_TYPE.SAKKE_TO_SELF))),
-}
-#: the payload an inner "key_data" chain is made of.
-KEY_DATA_PAYLOAD = "KEY_DATA"
 
 _INT_TYPES = {1: "uint8", 2: "uint16", 3: "uint24", 4: "uint32", 8: "uint64"}
 
@@ -202,7 +185,8 @@ class _Generator:
     """Emits the dissector for one set of grammars."""
 
     def __init__(self, hdr: PayloadSpec, payloads: tuple[PayloadSpec, ...],
-                 nested_only: frozenset[str], rules: tuple[MessageRule, ...]) -> None:
+                 nested_only: frozenset[str], rules: tuple[MessageRule, ...],
+                 inner_chains: dict[tuple[str, str], InnerChain] | None = None) -> None:
         self.hdr = hdr
         self.payloads = payloads
         self.nested_only = nested_only
@@ -213,6 +197,7 @@ class _Generator:
                 if all(s is not o for o in self.structs):
                     self.structs.append(s)
         self.by_grammar = {id(s.grammar): s for s in self.structs}
+        self.inner_chains = inner_chains if inner_chains is not None else BY_FIELD
         slugs = [slug(s) for s in self.structs]
         if len(slugs) != len(set(slugs)):
             dup = sorted({x for x in slugs if slugs.count(x) > 1})
@@ -313,20 +298,9 @@ class _Generator:
             seq = ""
             if info is not None and info.sub is not None:
                 seq = f", seq = {lua_str(slug(info.sub))}"
-            inner = INNER_CHAINS.get((spec.name, name))
+            inner = self.inner_chains.get((spec.name, name))
             if inner is not None:
-                kind, when = inner
-                if kind in ("payloads", "key_data"):
-                    seq += f", chain = {lua_str(kind)}"
-                else:
-                    one = next((p for p in self.payloads if p.name == kind), None)
-                    if one is None:
-                        raise UsageError(f"{where}: INNER_CHAINS names no payload {kind!r}")
-                    seq += f', chain = "one", one = {lua_str(slug(one.spec))}'
-
-                if when is not None:
-                    seq += (f", when = function(f) return f[{lua_str(when[0])}] == {when[1]} "
-                            "end")
+                seq += self._inner_chain(inner, where)
             return (f'{{t = "bytes", n = {lua_str(name)}, len = {size}, pf = {pf["bytes"]}, '
                     f"where = {w}{seq}}}")
         if isinstance(sc, c.Struct):
@@ -362,6 +336,20 @@ class _Generator:
             return (f'{{t = "if", cond = function(f) return {cond.lua} end, sub = {then}, '
                     f"where = {w}}}")
         raise UsageError(f"{where}: construct {type(sc).__name__} has no dissector form")
+
+    def _inner_chain(self, inner: InnerChain, where: str) -> str:
+        """The node keys that read the payloads an octet field holds (inner_chains.py)."""
+        if inner.kind == "one":
+            one = next((p for p in self.payloads if p.name == inner.one), None)
+            if one is None:
+                raise UsageError(f"{where}: inner_chains names no payload {inner.one!r}")
+            text = f', chain = "one", one = {lua_str(slug(one.spec))}'
+        else:
+            text = f", chain = {lua_str(inner.kind)}"
+        if inner.when is not None:
+            text += (f", when = function(f) return f[{lua_str(inner.when[0])}] == "
+                     f"{inner.when[1]} end")
+        return text
 
     def _struct_nodes(self, spec: StructSpec) -> list[str]:
         infos = {i.name: i for i in spec.infos}
@@ -620,7 +608,7 @@ walk_chain = function(tvb, off, tree, next_type, seen)
   return off
 end
 
--- A chain inside an octet field (see INNER_CHAINS in impl/codec/export_lua.py).
+-- Payloads inside an octet field (models/grammar/inner_chains.py).
 inner_chain = function(node, tvb, tree)
   local outer = within
   within = outer .. node.where .. ", offsets within it: "
@@ -635,12 +623,8 @@ read_inner = function(node, tvb, tree)
     tree:add(FIRST_PAYLOAD, tvb(0, 1))
     off = walk_chain(tvb, 1, tree, tvb(0, 1):uint())
   elseif node.chain == "one" then
-    local fields
-    off, fields = run_struct(node.one, tvb, 0, tree)
-    local nxt = fields[S[node.one].next]
-    if nxt ~= LAST then
-      bad(string.format("the payload's Next Payload is %d, not %d", nxt, LAST))
-    end
+    -- one payload; its Next Payload is set to 0 and ignored (TS 33.180 E.5)
+    off = run_struct(node.one, tvb, 0, tree)
   else
     local fields
     repeat
@@ -755,5 +739,5 @@ DissectorTable.get("udp.port"):add({port}, proto)
 DissectorTable.get("key_mgmt"):add({kmpid}, proto)
 """
 
-__all__ = ["FILE_NAME", "INNER_CHAINS", "KEY_DATA_PAYLOAD", "field_name", "lua_expr", "lua_str",
-           "render", "slug", "struct_field_name"]
+__all__ = ["FILE_NAME", "field_name", "lua_expr", "lua_str", "render", "slug",
+           "struct_field_name"]

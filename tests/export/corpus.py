@@ -128,7 +128,8 @@ def _variants() -> Iterator[tuple[str, Message]]:
 def _layouts() -> Iterator[tuple[str, Message]]:
     """Layouts no sample has: a GENERIC-ID map of three sessions with several policies and no
     ROC/SEQ, a 3GPP ticket with every flag set and key forking, NTP-UTC-32 and COUNTER
-    timestamps with roles TRs/TRr, a RANDRkms, IDRs by byte string and UID roles."""
+    timestamps with roles TRs/TRr, a RANDRkms, IDRs by byte string and UID roles, a
+    SAKKE-to-self extension holding a SAKKE payload."""
     m = _ticket_message()
     m.hdr.fields.update(cs_id_map_type=2, n_cs=3, csb_id=0xF0000001, prf_func=0, cs_id_map_info=[
         {"cs_id": i, "prot_type": 0, "s": i % 2, "ps": list(range(i + 1)),
@@ -149,8 +150,16 @@ def _layouts() -> Iterator[tuple[str, Message]]:
     ])
     ticket.fields.update(ticket_type=2, subtype=2, version=3, prf_func=0x55, d=0, **flags,
                          tp_data=tp_data, ticket_data=bytes(range(100, 200)),
-                         initiator_data=bytes.fromhex("09" + "00" * 20))
+                         initiator_data=initiator_data())
     yield "held-out 3GPP ticket, all flags, key forking", m
+
+    m = copy.deepcopy(sample_messages()[26])
+    sakke = m.get("SAKKE")
+    assert sakke is not None
+    to_self = encode_chain([Payload("SAKKE", {**sakke.fields, "id_scheme": 2})])[1:]
+    m.payloads.insert(m.payloads.index(sakke) + 1,
+                      Payload("GENERAL_EXT", {"type": 6, "data": to_self}))
+    yield "held-out SAKKE-to-self extension (TS 33.180 E.5)", m
 
     m = _ticket_message()
     t = m.get("T")
@@ -160,6 +169,38 @@ def _layouts() -> Iterator[tuple[str, Message]]:
         if p.name == "IDR":
             p.fields.update(id_type=2, id_data=bytes(range(32)))
     yield "held-out COUNTER timestamp, byte-string IDR", m
+
+
+def initiator_data() -> bytes:
+    """Initiator Data as key forking carries it: First Payload, Vi, Vr (RFC 6043 6.10), both V
+    with HMAC-SHA-256-256 (RFC 6043 6.2); the MACs are stand-ins, the layout is real."""
+    return encode_chain([Payload("V", {"auth_alg": 2, "ver_data": bytes(range(32))}),
+                         Payload("V", {"auth_alg": 2, "ver_data": bytes(range(32, 64))})])
+
+
+def bad_inner() -> list[tuple[str, bytes]]:
+    """Messages mckm's top-level decode reads but whose inner payloads it refuses (chains.py):
+    an Initiator Data whose V has MAC alg NULL, then 20 stray octets; a TP Data whose IDR is
+    cut short; a NULL-encrypted KEMAC whose Key data is followed by a T.  Each judge must
+    refuse them as mckm does."""
+    out = []
+    m = _ticket_message()
+    ticket = m.get("TICKET")
+    assert ticket is not None
+    ticket.fields.update(i=1, initiator_data=bytes.fromhex("09" + "00" * 20))
+    out.append(("bad Initiator Data (V, 18 stray octets)", encode(m)))
+    m = _ticket_message()
+    ticket = m.get("TICKET")
+    assert ticket is not None
+    ticket.fields["tp_data"] = bytes([14, 3, 1, 0])  # First Payload IDR, the IDR cut short
+    out.append(("bad TP Data (IDR cut short)", encode(m)))
+    m = _ticket_message()
+    kemac = m.get("KEMAC")
+    assert kemac is not None
+    key = bytes([5, 0x20]) + len(b"k" * 16).to_bytes(2, "big") + b"k" * 16  # Next Payload 5
+    kemac.fields.update(encr_alg=0, encr_data=key, mac_alg=0, mac=b"")
+    out.append(("bad Key data (followed by type 5)", encode(m)))
+    return out
 
 
 def held_out() -> list[tuple[str, bytes]]:

@@ -5,14 +5,18 @@ line of JSON in the form of ``tests.export.fields`` (or ``{"error": ...}``).
 The printing functions are generated here from the grammar's field declarations, with the
 names the Kaitai compiler gives them (``<type id>_t``, accessor ``<field>()``, ``_raw_<field>()``
 for octets parsed as a sub-structure, ``_is_null_<field>()`` for a conditional field), so the
-driver prints every field mckm decodes and nothing is listed by hand.
+driver prints every field mckm decodes and nothing is listed by hand.  An octet field that
+holds payloads (``models/grammar/inner_chains.py``) is printed as its octets and, under
+``"<field>.payloads"``, the payloads the export's wrapper type read from it.
 """
 
 from __future__ import annotations
 
-from mckm.impl.codec.export_ksy import KSY_ID, type_id
+from mckm.impl.codec.export_ksy import KSY_ID, inner_type_id, type_id
 from mckm.models.grammar import registry
 from mckm.models.grammar.dsl import FieldInfo, StructSpec
+from mckm.models.grammar.inner_chains import BY_FIELD, KEY_DATA_PAYLOAD, InnerChain
+from tests.export.fields import inner_key
 
 ROOT_CLASS = f"{KSY_ID}_t"
 
@@ -63,12 +67,8 @@ static void print_message(std::ostream& o, R* m) {
     o << ",\"payloads\":[";
     if (!m->_is_null_payloads()) {
         for (size_t i = 0; i < m->payloads()->size(); i++) {
-            R::payload_t* p = (*m->payloads())[i];
             o << (i ? "," : "");
-            switch (static_cast<int>(p->kind())) {
-%(cases)s
-            default: o << "{\"payload\":null}";
-            }
+            print_payload(o, (*m->payloads())[i]);
         }
     }
     o << "]}";
@@ -108,7 +108,13 @@ def _value(info: FieldInfo, spec: StructSpec, infos: dict[str, FieldInfo]) -> li
     """Statements printing field ``info`` of ``p`` (a ``spec`` object)."""
     get = f"p->{info.name}()"
     if info.kind == "bytes":
-        return [f"hex(o, p->_raw_{info.name}());" if info.sub is not None else f"hex(o, {get});"]
+        chain = BY_FIELD.get((spec.name, info.name))
+        typed = info.sub is not None or chain is not None
+        lines = [f"hex(o, p->_raw_{info.name}());" if typed else f"hex(o, {get});"]
+        if chain is not None:
+            lines += [f"o << \",\\\"{inner_key(info.name)}\\\":\";",
+                      f"print_{inner_type_id(chain)}(o, {get});"]
+        return lines
     if info.kind == "uint":
         return [f"o << static_cast<unsigned long long>({get});"]
     if info.kind == "list":
@@ -151,18 +157,54 @@ def _printer(spec: StructSpec) -> str:
             + "\n".join(body) + "\n}\n")
 
 
-def source() -> str:
-    """The driver's C++ source for the current grammars."""
-    structs = registry.structures()
-    out = [_PRELUDE % {"id": KSY_ID, "root": ROOT_CLASS}]
-    out += [f"static void print_{type_id(s)}(std::ostream& o, {_cls(s)}* p);\n" for s in structs]
-    out += [_printer(s) for s in structs]
+def _payload_printer() -> str:
+    """``print_payload``: one payload of a chain, switched on the Next Payload before it."""
     cases = []
     for number, p in sorted(registry.BY_NUMBER.items()):
         if p.name in registry.NESTED_ONLY:
             continue
-        cases.append(f"            case {number}: o << \"{{\\\"payload\\\":\\\"{p.name}\\\","
+        cases.append(f"    case {number}: o << \"{{\\\"payload\\\":\\\"{p.name}\\\","
                      f"\\\"fields\\\":\"; print_{type_id(p.spec)}(o, "
                      f"static_cast<{_cls(p.spec)}*>(p->body())); o << '}}'; break;")
-    out.append(_MAIN % {"hdr": type_id(registry.HDR.spec), "cases": "\n".join(cases)})
+    return ("static void print_payload(std::ostream& o, R::payload_t* p) {\n"
+            "    switch (static_cast<int>(p->kind())) {\n" + "\n".join(cases) + "\n"
+            "    default: o << \"{\\\"payload\\\":null}\";\n    }\n}\n")
+
+
+def _inner_printer(chain: InnerChain) -> str:
+    """Prints the payloads a wrapper type read (``null`` where it read none)."""
+    tid = inner_type_id(chain)
+    if chain.kind == "payloads":
+        body = ("    if (!w->_is_null_payloads()) for (size_t i = 0; i < w->payloads()->size(); "
+                "i++) { o << (i ? \",\" : \"\"); print_payload(o, (*w->payloads())[i]); }\n")
+    elif chain.kind == "key_data":
+        body = ("    for (size_t i = 0; i < w->keys()->size(); i++) { o << (i ? \",\" : \"\"); "
+                f"{_named(KEY_DATA_PAYLOAD, '(*w->keys())[i]')} }}\n")
+    else:
+        assert chain.one is not None
+        body = f"    {_named(chain.one, 'w->body()')}\n"
+    return (f"static void print_{tid}(std::ostream& o, R::{tid}_t* w) {{\n"
+            "    if (!w->present()) { o << \"null\"; return; }\n    o << '[';\n"
+            + body + "    o << ']';\n}\n")
+
+
+def _named(payload: str, item: str) -> str:
+    """Statements printing ``item`` (a ``payload`` object) as ``{"payload": .., "fields": ..}``."""
+    spec = registry.BY_NAME[payload].spec
+    return (f"o << \"{{\\\"payload\\\":\\\"{payload}\\\",\\\"fields\\\":\"; "
+            f"print_{type_id(spec)}(o, {item}); o << '}}';")
+
+
+def source() -> str:
+    """The driver's C++ source for the current grammars."""
+    structs = registry.structures()
+    out = [_PRELUDE % {"id": KSY_ID, "root": ROOT_CLASS}]
+    inner = {inner_type_id(c): c for c in BY_FIELD.values()}
+    out += [f"static void print_{type_id(s)}(std::ostream& o, {_cls(s)}* p);\n" for s in structs]
+    out += [f"static void print_{tid}(std::ostream& o, R::{tid}_t* w);\n" for tid in inner]
+    out.append("static void print_payload(std::ostream& o, R::payload_t* p);\n")
+    out += [_printer(s) for s in structs]
+    out += [_inner_printer(c) for c in inner.values()]
+    out.append(_payload_printer())
+    out.append(_MAIN % {"hdr": type_id(registry.HDR.spec)})
     return "".join(out)

@@ -5,6 +5,9 @@ field by field over every field mckm decodes.
 
 The form: ``{"hdr": {field: value}, "payloads": [{"payload": name, "fields": {...}}]}``; octets
 as lower-case hex, enumerated values as their number, absent choices and optional parts as None.
+An octet field that holds payloads (``models/grammar/inner_chains.py``) keeps its hex and gains
+``"<field>.payloads"``: the payloads read from it in the same form (mckm's side:
+``chains.decode_inner``), or None where the declaration does not read them.
 """
 
 from __future__ import annotations
@@ -12,20 +15,37 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from mckm.impl.codec.model import Message
+from mckm.impl.codec.chains import decode_inner
+from mckm.impl.codec.model import Message, Payload
 from mckm.models.grammar import registry
 from mckm.models.grammar.dsl import FieldInfo, StructSpec
+from mckm.models.grammar.inner_chains import BY_FIELD, KEY_DATA_PAYLOAD
+
+
+def inner_key(field: str) -> str:
+    """The key of the payloads read from octet field ``field`` in the form."""
+    return f"{field}.payloads"
 
 
 def from_mckm(message: Message) -> dict[str, Any]:
     return {"hdr": _mckm_struct(registry.BY_NAME["HDR"].spec, message.hdr.fields),
-            "payloads": [{"payload": p.name,
-                          "fields": _mckm_struct(registry.BY_NAME[p.name].spec, p.fields)}
-                         for p in message.payloads]}
+            "payloads": _mckm_payloads(message.payloads)}
+
+
+def _mckm_payloads(payloads: list[Payload]) -> list[dict[str, Any]]:
+    return [{"payload": p.name, "fields": _mckm_struct(registry.BY_NAME[p.name].spec, p.fields)}
+            for p in payloads]
 
 
 def _mckm_struct(spec: StructSpec, fields: dict[str, Any]) -> dict[str, Any]:
-    return {i.name: _mckm_value(i, fields[i.name], fields) for i in spec.infos if i.in_object}
+    out = {i.name: _mckm_value(i, fields[i.name], fields) for i in spec.infos if i.in_object}
+    for info in spec.infos:
+        chain = BY_FIELD.get((spec.name, info.name))
+        if chain is not None:
+            out[inner_key(info.name)] = (
+                _mckm_payloads(decode_inner(chain, fields[info.name]))
+                if chain.holds_payloads(fields) else None)
+    return out
 
 
 def _mckm_value(info: FieldInfo, value: Any, fields: dict[str, Any]) -> Any:
@@ -50,12 +70,32 @@ def _mckm_value(info: FieldInfo, value: Any, fields: dict[str, Any]) -> Any:
 
 def from_kaitai(parsed: Any) -> dict[str, Any]:
     """The form of a message parsed by the Kaitai-generated Python class."""
-    payloads = []
-    for p in parsed.payloads or []:
-        spec = registry.BY_NUMBER[_int(p.kind)]
-        payloads.append({"payload": spec.name, "fields": _kaitai_struct(spec.spec, p.body)})
     return {"hdr": _kaitai_struct(registry.BY_NAME["HDR"].spec, parsed.hdr),
-            "payloads": payloads}
+            "payloads": _kaitai_payloads(parsed.payloads)}
+
+
+def _kaitai_payloads(payloads: Any) -> list[dict[str, Any]]:
+    out = []
+    for p in payloads or []:
+        spec = registry.BY_NUMBER[_int(p.kind)]
+        out.append({"payload": spec.name, "fields": _kaitai_struct(spec.spec, p.body)})
+    return out
+
+
+def _kaitai_inner(spec: StructSpec, name: str, wrapper: Any) -> list[dict[str, Any]] | None:
+    """The payloads the export's wrapper read from an octet field (None: not read)."""
+    if not wrapper.present:
+        return None
+    chain = BY_FIELD[(spec.name, name)]
+    if chain.kind == "payloads":
+        return _kaitai_payloads(getattr(wrapper, "payloads", None))  # absent: First Payload 0
+    if chain.kind == "key_data":
+        key_data = registry.BY_NAME[KEY_DATA_PAYLOAD].spec
+        return [{"payload": KEY_DATA_PAYLOAD, "fields": _kaitai_struct(key_data, k)}
+                for k in wrapper.keys]
+    assert chain.one is not None
+    return [{"payload": chain.one,
+             "fields": _kaitai_struct(registry.BY_NAME[chain.one].spec, wrapper.body)}]
 
 
 def _int(value: Any) -> int:
@@ -68,9 +108,14 @@ def _kaitai_struct(spec: StructSpec, obj: Any) -> dict[str, Any]:
         if not info.in_object:
             continue
         if info.kind == "bytes":
-            raw = getattr(obj, f"_raw_{info.name}", None) if info.sub is not None else None
+            chain = BY_FIELD.get((spec.name, info.name))
+            typed = info.sub is not None or chain is not None
+            raw = getattr(obj, f"_raw_{info.name}", None) if typed else None
             value = raw if raw is not None else getattr(obj, info.name)
             out[info.name] = bytes(value).hex()
+            if chain is not None:
+                out[inner_key(info.name)] = _kaitai_inner(spec, info.name,
+                                                          getattr(obj, info.name))
             continue
         value = getattr(obj, info.name, None)
         if value is None:

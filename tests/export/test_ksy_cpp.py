@@ -3,7 +3,8 @@
 kaitai::kstruct interface: the official runtime is in no registry CI reaches) with the driver of
 ``cpp_driver``, reads the vendor I_MESSAGEs, the ticket messages (RFC 6043 data types 11-18 and
 those the ticket roles build), the held-out messages and every other sample; each field it
-prints is compared with mckm's decode.
+prints, the payloads inside TP Data, Initiator Data, clear Key data and SAKKE-to-self included
+(``models/grammar/inner_chains.py``), is compared with mckm's decode.
 """
 
 from __future__ import annotations
@@ -86,3 +87,27 @@ def test_cpp_parser_refuses_a_truncated_message(driver: Path, tmp_path: Path) ->
     assert "end of stream" in lines[0]["error"]
     assert "not any of" in lines[1]["error"]
     assert "/seq/2" in lines[2]["error"] and "validation failed" in lines[2]["error"]
+
+
+def test_cpp_parser_refuses_what_mckm_refuses_inside(driver: Path, tmp_path: Path) -> None:
+    """Payloads inside an octet field that mckm's chain decoders refuse (corpus.bad_inner):
+    the generated parser's wrapper types refuse them too (a read past the end or a failed
+    ``valid``), so the driver prints an error for each."""
+    from mckm.impl.codec.chains import inner_payloads
+    from mckm.impl.errors import DecodeError
+
+    cases = corpus.bad_inner()
+    paths = []
+    for i, (_, raw) in enumerate(cases):
+        with pytest.raises(DecodeError):
+            for p in decode(raw).payloads:
+                inner_payloads(p)
+        path = tmp_path / f"bad{i}.mikey"
+        path.write_bytes(raw)
+        paths.append(str(path))
+    result = subprocess.run([str(driver), *paths], capture_output=True, text=True, timeout=60,
+                            check=True)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == len(cases)
+    for (title, _), line in zip(cases, lines, strict=True):
+        assert "error" in line, title

@@ -31,10 +31,9 @@ from typing import Any
 import pytest
 
 from mckm.impl.codec import Message, Payload, decode, encode
-from mckm.impl.codec.chains import decode_chain, decode_key_data, encode_chain, encode_key_data
+from mckm.impl.codec.chains import decode_chain, decode_inner, encode_chain, encode_key_data
 from mckm.impl.codec.export_lua import (
     FILE_NAME,
-    INNER_CHAINS,
     PROTO,
     field_name,
     render,
@@ -44,6 +43,7 @@ from mckm.impl.codec.policy_params import sp_param_list
 from mckm.impl.errors import DecodeError
 from mckm.impl.transport.sdp_mikey import sdp_with_mikey, sip_invite
 from mckm.models.grammar.dsl import StructSpec
+from mckm.models.grammar.inner_chains import BY_FIELD
 from mckm.models.grammar.messages import RULES
 from mckm.models.grammar.registry import BY_NAME
 from mckm.models.grammar.rfc3830 import SP_PARAM
@@ -240,30 +240,15 @@ def _messages() -> list[tuple[str, bytes]]:
     return [(title, raw) for raw, title in seen.items()]
 
 
-def decode_inner(kind: str, octets: bytes) -> list[Payload]:
-    """mckm's reading of an INNER_CHAINS field: a chain (chains.py), Key data sub-payloads, or
-    one payload of that name (read as a chain whose First Payload octet names it)."""
-    if kind == "payloads":
-        return decode_chain(octets)
-    if kind == "key_data":
-        return decode_key_data(octets)
-    number = BY_NAME[kind].number
-    assert number is not None
-    found = decode_chain(bytes([number]) + octets)
-    assert len(found) == 1
-    return found
-
-
 def inner_chain_problem(raw: bytes) -> str | None:
-    """``PAYLOAD.field`` of the first octet field of INNER_CHAINS that mckm's own chain
-    decoder (chains.py) refuses, or None."""
+    """``PAYLOAD.field`` of the first octet field declared in models/grammar/inner_chains.py
+    whose payloads mckm's decoder (chains.py) refuses, or None."""
     for payload in decode(raw).payloads:
-        for (name, field), (kind, when) in INNER_CHAINS.items():
-            octets = payload.fields.get(field) if payload.name == name else None
-            if not octets or (when is not None and payload.fields[when[0]] != when[1]):
+        for (name, field), chain in BY_FIELD.items():
+            if payload.name != name or not chain.holds_payloads(payload.fields):
                 continue
             try:
-                decode_inner(kind, octets)
+                decode_inner(chain, payload.fields[field])
             except DecodeError:
                 return f"{name}.{field}"
     return None
@@ -394,16 +379,16 @@ class Judge:
 
     def inner(self, spec: StructSpec, name: str, fields: dict[str, Any],
               element: ET.Element) -> None:
-        """An octet field that holds a payload chain (INNER_CHAINS) against chains.py."""
-        declared = INNER_CHAINS.get((spec.name, name))
+        """An octet field that holds payloads (models/grammar/inner_chains.py) against
+        chains.py."""
+        declared = BY_FIELD.get((spec.name, name))
         octets = fields[name]
         structs = [f for f in element.findall("field") if f.get("name") != FIRST_PAYLOAD]
-        if declared is None or not octets or (
-                declared[1] is not None and fields[declared[1][0]] != declared[1][1]):
+        if declared is None or not declared.holds_payloads(fields):
             assert not structs, f"{spec.name}.{name}: tshark reads a chain in it"
             return
-        ours = decode_inner(declared[0], octets)
-        if declared[0] == "payloads":
+        ours = decode_inner(declared, octets)
+        if declared.kind == "payloads":
             assert _int(_one(element, FIRST_PAYLOAD)) == octets[0]
         assert [f.get("name") for f in structs] == \
             [struct_field_name(BY_NAME[p.name].spec) for p in ours]
@@ -487,11 +472,13 @@ def test_an_inner_chain_mckm_refuses_is_refused_by_the_dissector(dissector: Path
                                                                tmp_path: Path) -> None:
     """Where chains.py refuses a TP Data / Initiator Data / Key data chain, tshark marks the
     message Malformed at that field (and at nothing else)."""
+    from tests.export.corpus import bad_inner
+
     bad_tp = build(next(r for r in RULES if r.name == "TRANSFER_INIT"))
     ticket = bad_tp.get("TICKET")
     assert ticket is not None
     ticket.fields["tp_data"] = bytes([14, 3, 1, 0])  # First Payload IDR, the IDR cut short
-    cases = [*BAD_INNER, ("TP Data cut short", encode(bad_tp))]
+    cases = [*BAD_INNER, ("TP Data cut short", encode(bad_tp)), *bad_inner()]
     (tmp_path / "x.pcap").write_bytes(_pcap([(2269, raw) for _, raw in cases]))
     for (title, raw), packet in zip(cases, run_tshark(dissector, tmp_path / "x.pcap"),
                                     strict=True):

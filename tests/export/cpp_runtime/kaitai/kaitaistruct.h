@@ -8,6 +8,10 @@
 // The API level the generated code checks for (0.11).
 #define KAITAI_STRUCT_VERSION 11000L
 
+#include <cstddef>
+#include <cstring>
+#include <new>
+
 #include "kaitai/kaitaistream.h"
 
 namespace kaitai {
@@ -16,6 +20,17 @@ class kstruct {
 public:
     explicit kstruct(kstream* io) : m__io(io) {}
     virtual ~kstruct() {}
+
+    // kaitai-struct-compiler 0.11 (cpp_stl) does not set a switch-typed member (e.g.
+    // payload_t::m_body) before _read(); when the read of that member throws, the object's
+    // _clean_up() deletes whatever the member holds.  Generated objects are made with new:
+    // handing them zeroed memory makes that member a null pointer until it is assigned.
+    static void* operator new(std::size_t size) {
+        void* p = ::operator new(size);
+        std::memset(p, 0, size);
+        return p;
+    }
+    static void operator delete(void* p) { ::operator delete(p); }
 
     kstream* _io() { return m__io; }
 
