@@ -44,13 +44,14 @@ def unix_now() -> int:
 
 
 def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"')[:300] + '"'
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"')[:500] + '"'
 
 
 def refusal(request: SipMessage, exc: StepRefused, host: str) -> SipMessage:
     """The answer to a refused request (module docstring)."""
     code, reason = model.sip_answer(exc.guard)
-    extra = [("Warning", f"399 {host} {_quoted(str(exc))}")]
+    text = f"{exc.reason.replace(f' ({exc.clause})', '')} [{exc.requirement}]"
+    extra = [("Warning", f"399 {host} {_quoted(text)}")]
     if code == 489:
         extra.append(("Allow-Events", model.EVENT))
     return response_to(request, code, reason, extra=tuple(extra))
