@@ -58,7 +58,7 @@ TARGETS: dict[str, Target] = {
          "tests/unit/test_kms_role.py", "tests/properties/test_totality.py",
          "tests/properties/test_toy_generator.py", "tests/e2e/test_ticket_in_memory.py",
          "tests/e2e/test_imessage_bitflips.py", "tests/e2e/test_seal_key_distribution.py",
-         "tests/store/test_ticket_replay.py")),
+         "tests/store/test_ticket_replay.py", "tests/ticket/test_messages.py")),
     "seal": Target(
         ("mckm/impl/roles/seal/endpoint.py", "mckm/impl/roles/seal/facts.py"),
         ("tests/runtime_threats", "tests/e2e/test_seal_key_distribution.py",
