@@ -64,10 +64,19 @@ def protect(document: bytes, targets: Iterable[str], *, xpk_id: int, keys: Keyri
     namespace); an element inside another chosen element goes with its ancestor's content.
     ``key_info=False`` leaves ``ds:KeyInfo`` out (the receiver knows the XPK-ID otherwise).
     """
+    root = parse_document(document, "document")
+    protect_tree(root, targets, xpk_id=xpk_id, keys=keys, iv_source=iv_source,
+                 key_info=key_info)
+    return serialize(root)
+
+
+def protect_tree(root: etree._Element, targets: Iterable[str], *, xpk_id: int, keys: Keyring,
+                 iv_source: IvSource = random_iv, key_info: bool = True) -> None:
+    """:func:`protect` on a tree the caller built or parsed, in place (no parse, no
+    serialization)."""
     wanted = set(targets)
     if not wanted:
         raise UsageError("no element names to protect")
-    root = parse_document(document, "document")
     key = keys.keys_for(xpk_id, REQ_KEY).confidentiality.reveal()
     chosen = [el for el in root.iter(*wanted)
               if not any(a.tag in wanted for a in el.iterancestors())]
@@ -81,7 +90,6 @@ def protect(document: bytes, targets: Iterable[str], *, xpk_id: int, keys: Keyri
             element.remove(child)
         element.text = None
         element.append(_encrypted_data(sealed, xpk_id if key_info else None))
-    return serialize(root)
 
 
 def _seal(cipher: AESGCM, plaintext: bytes, iv_source: IvSource, used: set[bytes]) -> bytes:
@@ -159,14 +167,21 @@ class Opened:
 def unprotect(document: bytes, *, keys: Keyring, default_xpk_id: int | None = None,
               limit: int = MAX_DOCUMENT_OCTETS) -> Opened:
     """``document`` with every ``EncryptedData`` decrypted in place (see the module text)."""
-    root = parse_document(document, "document", limit=limit)
+    root, used = unprotect_tree(parse_document(document, "document", limit=limit), keys=keys,
+                                default_xpk_id=default_xpk_id)
+    return Opened(serialize(root), used)
+
+
+def unprotect_tree(root: etree._Element, *, keys: Keyring, default_xpk_id: int | None = None
+                   ) -> tuple[etree._Element, tuple[int, ...]]:
+    """:func:`unprotect` on a parsed tree, in place: the root (a new one when the document
+    element was an ``#Element`` EncryptedData) and the XPK-IDs used, in document order."""
     used: list[int] = []
     count = 0
     for _layer in range(MAX_LAYERS + 1):
         found = list(root.iter(names.xenc("EncryptedData")))
         if not found:
-            return Opened(serialize(root),
-                          tuple(used))
+            return root, tuple(used)
         for data in found:
             count += 1
             root = _open_one(root, data, f"EncryptedData #{count} (line {data.sourceline})",

@@ -38,9 +38,9 @@ from mckm.impl.xmlprotect.encryption import (
     IvSource,
     decrypt_octets,
     encrypt_octets,
-    protect,
+    protect_tree,
     random_iv,
-    unprotect,
+    unprotect_tree,
 )
 from mckm.impl.xmlprotect.keys import Keyring
 from mckm.impl.xmlprotect.multipart import (
@@ -174,16 +174,17 @@ def build(message: InterKmm, *, protection: Protection | None = None, host: str 
           iv_source: IvSource = random_iv) -> tuple[str, bytes]:
     """The SIP ``Content-Type`` value and the body of ``message``; protected under
     ``protection`` (REQ-IKMM-01) when given."""
-    signalling = _signalling(message)
+    tree = _signalling(message)
     ids = [f"{kind}-{secrets.token_hex(8)}@{host}" for kind in ("signalling", "kmm")]
     parts: list[tuple[str, str | None, bytes]]
     if protection is None:
-        parts = [(SIGNALLING_TYPE, ids[0], signalling), (message.kmm_type, ids[1], message.kmm)]
+        parts = [(SIGNALLING_TYPE, ids[0], serialize(tree)),
+                 (message.kmm_type, ids[1], message.kmm)]
     else:
         keys, xpk_id = protection.keys, protection.xpk_id
         fresh = _once(iv_source)
-        signalling = protect(signalling, (KMF_ID, MCPTT_ID), xpk_id=xpk_id, keys=keys,
-                             iv_source=fresh)
+        protect_tree(tree, (KMF_ID, MCPTT_ID), xpk_id=xpk_id, keys=keys, iv_source=fresh)
+        signalling = serialize(tree)
         kmm = encrypt_octets(message.kmm, message.kmm_type, xpk_id=xpk_id, keys=keys,
                              iv_source=fresh)
         signatures = sign_bodies({ids[0]: signalling, ids[1]: kmm}, xpk_id=xpk_id, keys=keys)
@@ -210,14 +211,14 @@ def _once(iv_source: IvSource) -> IvSource:
     return fresh
 
 
-def _signalling(message: InterKmm) -> bytes:
+def _signalling(message: InterKmm) -> etree._Element:
     root = etree.Element(ROOT, nsmap={None: NS})
     etree.SubElement(root, KMF_ID).text = message.kmf_id
     etree.SubElement(root, MCPTT_ID).text = message.mcptt_id
     if message.msg_id is not None:
         etree.SubElement(root, MSG_ID).text = message.msg_id
         etree.SubElement(root, SENT).text = str(message.sent)
-    return serialize(root)
+    return root
 
 
 def parse(content_type: str, body: bytes, *, keys: Keyring | None = None) -> Received:
@@ -239,22 +240,23 @@ def parse(content_type: str, body: bytes, *, keys: Keyring | None = None) -> Rec
         _check_received_type(kmm_type, "Content-Type")
         if kmm_type == PROTECTED_KMM_TYPE:
             raise PolicyError("an encrypted KMM without signatures", requirement=REQ_PROTECTED)
-        kmf_id, mcptt_id, msg_id, sent = _read_signalling(signalling)
+        kmf_id, mcptt_id, msg_id, sent = _read_signalling(
+            parse_document(signalling, "signalling part"))
         return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(kmm), kmm_type, msg_id, sent),
                         None)
     if kmm_type != PROTECTED_KMM_TYPE:
         raise PolicyError(f"the KMM part is {kmm_type}, not {PROTECTED_KMM_TYPE}: the KMM is "
                           "not encrypted", requirement=REQ_PROTECTED)
     used = set(verify_bodies(parts[2][2], {sig_id: signalling, kmm_id: kmm}, keys=keys))
-    opened = unprotect(_encrypted_ids(signalling), keys=keys)
+    tree, xpk_ids = unprotect_tree(_encrypted_ids(signalling), keys=keys)
     mime_type, clear, kmm_key = decrypt_octets(kmm, keys=keys)
-    used |= {*opened.xpk_ids, kmm_key}
+    used |= {*xpk_ids, kmm_key}
     if len(used) != 1:
         raise PolicyError("the InterKMM's parts are protected under different XPKs: "
                           + ", ".join(f"{i:#010x}" for i in sorted(used)),
                           requirement=REQ_PROTECTED)
     kmm_type = _check_received_type(mime_type, "MimeType")
-    kmf_id, mcptt_id, msg_id, sent = _read_signalling(opened.document)
+    kmf_id, mcptt_id, msg_id, sent = _read_signalling(tree)
     return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(clear), kmm_type, msg_id, sent),
                     used.pop())
 
@@ -316,8 +318,9 @@ def _part(part: BodyPart, rule: PartRule) -> tuple[str, str, bytes]:
     return media_type, content_id, decoded_content(part, payload=name)
 
 
-def _encrypted_ids(signalling: bytes) -> bytes:
-    """``signalling`` after checking that kmf-id and mcptt-id each hold one EncryptedData."""
+def _encrypted_ids(signalling: bytes) -> etree._Element:
+    """``signalling`` parsed, after checking that kmf-id and mcptt-id each hold one
+    EncryptedData."""
     root = parse_document(signalling, "signalling part")
     for tag in (KMF_ID, MCPTT_ID):
         element = root.find(tag)
@@ -327,12 +330,12 @@ def _encrypted_ids(signalling: bytes) -> bytes:
             local = etree.QName(tag).localname
             raise PolicyError(f"{local} is not encrypted (TS 33.180 9.3.4.2)",
                               requirement=REQ_PROTECTED)
-    return signalling
+    return root
 
 
-def _read_signalling(document: bytes) -> tuple[str, str, str | None, int | None]:
+def _read_signalling(root: etree._Element) -> tuple[str, str, str | None, int | None]:
+    """The parameters of the signalling part's tree (in clear, or once decrypted)."""
     where = "signalling part"
-    root = parse_document(document, where)
     tags = [c.tag for c in root if isinstance(c.tag, str)]
     if root.tag != ROOT or tags not in ([KMF_ID, MCPTT_ID], [KMF_ID, MCPTT_ID, MSG_ID, SENT]):
         raise DecodeError(f"expected <interkmm xmlns=\"{NS}\"> with kmf-id, mcptt-id "

@@ -153,11 +153,17 @@ def verify_bodies(signature_body: bytes, bodies: Mapping[str, bytes], *, keys: K
 def _canonical(element: etree._Element, *, exclusive: bool) -> bytes:
     """C14N 1.0 / exclusive C14N (without comments) of ``element`` as a document subset.
 
-    libxml2's C14N of an element inside a parsed document can write ``xmlns=""`` on
-    descendants (seen with lxml 6.2 on xmlsec1's output); the element is copied under a new
-    root that declares every namespace in scope where it stood (inclusive C14N 1.0 outputs all
-    of them, exclusive only those used), and that copy is canonicalized.
+    libxml2's inclusive C14N of an element inside a parsed document can write ``xmlns=""`` on
+    descendants (seen with lxml 6.2 on xmlsec1's output); for inclusive C14N the element is
+    copied under a new root that declares every namespace in scope where it stood, and that copy
+    is canonicalized.  Exclusive C14N outputs only the namespaces used, and is read in place
+    (about 7 us against 30 us with the copy, per SignedInfo; xmlsec1's exclusive signatures
+    verify either way, tests/xmlprotect/test_xmlsec1.py).
     """
+    if exclusive:
+        direct: bytes = etree.tostring(element, method="c14n", exclusive=True,
+                                       with_comments=False)
+        return direct
     copy = etree.Element(element.tag, dict(element.attrib), nsmap=element.nsmap)
     copy.text = element.text
     copy.extend(deepcopy(child) for child in element)
