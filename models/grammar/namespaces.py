@@ -104,7 +104,7 @@ ID_TYPE = Namespace("ID type", 8, "RFC 3830 6.7; RFC 6043 6.5 Table 6.10", (
     V(2, "byte string", "octets without encoding rules", "RFC 6043 6.5"),
 ), private=(241, 255))
 
-ID_ROLE = Namespace("ID role", 8, "RFC 6043 6.6 Table 6.11; RFC 6509 4.4; TS 33.180 (vendor)", (
+ID_ROLE = Namespace("ID role", 8, "RFC 6043 6.6 Table 6.11; RFC 6509 4.4; TS 33.180 E.7", (
     V(1, "IDRi", "Initiator", "RFC 6043 6.6"),
     V(2, "IDRr", "Responder", "RFC 6043 6.6"),
     V(3, "IDRkms", "KMS", "RFC 6043 6.6"),
@@ -112,10 +112,13 @@ ID_ROLE = Namespace("ID role", 8, "RFC 6043 6.6 Table 6.11; RFC 6509 4.4; TS 33.
     V(5, "IDRapp", "Application (authorised application ID)", "RFC 6043 6.6"),
     V(6, "IDRkmsi", "Initiator's KMS", "RFC 6509 4.4"),
     V(7, "IDRkmsr", "Responder's KMS", "RFC 6509 4.4"),
-    V(8, "UID of initiator", "32-octet MIKEY-SAKKE UID of the initiator (TS 33.180 F.2.1)",
-      "vendor (Streamwide, attributed to TS 33.180)", "vendor"),
-    V(9, "UID of responder", "32-octet MIKEY-SAKKE UID of the responder (TS 33.180 F.2.1)",
-      "vendor (Streamwide, attributed to TS 33.180)", "vendor"),
+    # TS 33.180 V16.12.0 E.7: "The ID Role of Hashed Initiator (IDRuidi) takes on the IANA
+    # assigned value of '8' while the ID Role of Hashed Responder (IDRuidr) takes on the IANA
+    # assigned value of '9'"; the vendor I_MESSAGEs carry the UIDs so (independent artefact).
+    V(8, "IDRuidi", "Hashed Initiator: the 32-octet MIKEY-SAKKE UID (TS 33.180 F.2.1) in place "
+      "of the initiator's MC Service user ID (identity hiding)", "TS 33.180 E.7"),
+    V(9, "IDRuidr", "Hashed Responder: the 32-octet MIKEY-SAKKE UID (TS 33.180 F.2.1) in place "
+      "of the responder's MC Service user ID (identity hiding)", "TS 33.180 E.7"),
 ), private=(240, 254), reserved=(0, 255))
 
 RAND_ROLE = Namespace("RAND role", 8, "RFC 6043 6.8 Table 6.13; 14", (

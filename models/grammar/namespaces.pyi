@@ -89,8 +89,8 @@ class _IdRoleNamespace(Namespace):
     IDRAPP: Final[int]  # IDRapp
     IDRKMSI: Final[int]  # IDRkmsi
     IDRKMSR: Final[int]  # IDRkmsr
-    UID_OF_INITIATOR: Final[int]  # UID of initiator
-    UID_OF_RESPONDER: Final[int]  # UID of responder
+    IDRUIDI: Final[int]  # IDRuidi
+    IDRUIDR: Final[int]  # IDRuidr
 
 class _RandRoleNamespace(Namespace):
     RANDRI: Final[int]  # RANDRi

@@ -3,7 +3,8 @@
 Layouts follow the RFC text (sections 6.1.1, 6.4, 6.6, 6.8 and 6.10), read in full from the
 HTML rendering of RFC 6043 (status ``single_source`` in the reference).  TP Data, Ticket Data
 and Initiator Data are themselves MIKEY payload chains ("First Payload" octet, then payloads);
-the grammar keeps them as octets and ``mckm.impl.codec.inner`` parses them on request.
+the grammar keeps them as octets, ``inner_chains`` declares what they hold and
+``mckm.impl.codec.chains`` parses them.
 """
 
 from __future__ import annotations

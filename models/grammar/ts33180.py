@@ -2,10 +2,10 @@
 
 TS 33.180 adds no payload layout of its own to the codec; what it adds are values in MIKEY
 name spaces, kept with the rest in ``namespaces``: SAKKE ID scheme 2 (hashed UID, F.2.1),
-GENERAL_EXT types 6 (SAKKE-to-self, E.5) and 7 (key parameters, E.6), and the IDR roles 8 and
-9 that deployed senders use for the initiator's and responder's UIDs (vendor practice, named
-here rather than refused).  This module gathers them so that a reader of the 3GPP profile finds
-them in one list; the codec reads the namespaces.
+GENERAL_EXT types 6 (SAKKE-to-self, E.5) and 7 (key parameters, E.6), and the IDR roles 8
+(IDRuidi) and 9 (IDRuidr) that carry the initiator's and responder's UIDs in place of their MC
+Service user IDs (identity hiding, E.7).  This module gathers them so that a reader of the 3GPP
+profile finds them in one list; the codec reads the namespaces.
 """
 
 from __future__ import annotations

@@ -127,13 +127,14 @@ I_MESSAGE = MessageSpec.on_wire(
         "csb_id": wire("key_id", "HDR.csb_id", conv=UINT),
         "t": wire("time", "T", conv=NTP_SECONDS),
         "rand": wire("blob", "RAND.rand"),
-        # TS 33.180 E.1 sends the UIDs in IDR roles 8/9; RFC 6509 4.4 (and the seed) the URIs
+        # TS 33.180 E.7 (identity hiding) sends the UIDs in IDR roles 8/9 (IDRuidi/IDRuidr);
+        # RFC 6509 4.4 (and the seed) the URIs
         "idri": wire("ident", "IDR[id_role=IDRi].id_data",
-                     "IDR[id_role=UID of initiator].id_data",
+                     "IDR[id_role=IDRuidi].id_data",
                      conv=bound("initiator URI or UID", "RFC 6509 4.4; TS 33.180 F.2.1"),
                      fixed=_URI),
         "idrr": wire("ident", "IDR[id_role=IDRr].id_data",
-                     "IDR[id_role=UID of responder].id_data",
+                     "IDR[id_role=IDRuidr].id_data",
                      conv=bound("responder URI or UID", "RFC 6509 4.4; TS 33.180 F.2.1"),
                      fixed=_URI),
         "idrkmsi": wire("ident", "IDR[id_role=IDRkmsi].id_data", conv=URI_TEXT, fixed=_URI),

@@ -45,7 +45,7 @@ def test_decode_from_stdin_and_file(tmp_path: Path) -> None:
     assert from_stdin.exit_code == from_file.exit_code == 0
     assert from_stdin.output == from_file.output
     idr = [p for p in json.loads(from_file.output)["payloads"] if p["payload"] == "IDR"]
-    assert idr[0]["id_role"] == {"value": 8, "name": "UID of initiator"}
+    assert idr[0]["id_role"] == {"value": 8, "name": "IDRuidi"}
 
 
 def test_decode_error_is_one_line_not_a_traceback() -> None:
@@ -70,7 +70,7 @@ def test_describe_prints_the_grammar_table() -> None:
     out = runner.invoke(codec, ["describe", "IDR"]).output
     for name, bits, *_ in rows(BY_NAME["IDR"].spec):
         assert name in out and bits in out
-    assert "UID of initiator" in out and "RFC 6043 6.6" in out
+    assert "IDRuidi" in out and "RFC 6043 6.6" in out
     rule = runner.invoke(codec, ["describe", "TRANSFER_INIT"]).output
     assert "data type 14" in rule and "last payload: V" in rule
     bad = runner.invoke(codec, ["describe", "NOPE"])

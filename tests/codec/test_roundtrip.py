@@ -42,7 +42,7 @@ def test_vendor_i_message(vector: dict) -> None:
     map_octets = raw[10:hdr["length"]]
     assert map_octets.hex() == hdr["cs_id_map_info"]
     roles = [p.label("id_role") for p in message.all("IDR")]
-    assert roles == ["UID of initiator", "UID of responder", "IDRkmsi", "IDRkmsr"]
+    assert roles == ["IDRuidi", "IDRuidr", "IDRkmsi", "IDRkmsr"]
     assert all(len(p.id_data) == 32 for p in message.all("IDR")[:2])
     sign = message.layout[-1]
     assert signed_portion(raw) == raw[: sign.offset + 2] == message.signed_portion

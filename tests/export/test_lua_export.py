@@ -66,7 +66,7 @@ def test_every_grammar_field_and_value_is_a_protofield() -> None:
                     assert f"[{v.value}] = {lua_str(v.name)}" in TEXT, (info.name, v.name)
     assert expected <= declared
     assert len(declared) == len(re.findall(r"ProtoField\.\w+\(", TEXT))  # each declared once
-    for name in ("RANDRkms", "TRANSFER_INIT", "3GPP key parameters", "UID of initiator",
+    for name in ("RANDRkms", "TRANSFER_INIT", "3GPP key parameters", "IDRuidi",
                  "GENERIC-ID", "3GPP Base Ticket"):
         assert lua_str(name) in TEXT
     # the clause of a field is in its description
@@ -101,7 +101,7 @@ def test_tshark_shows_the_added_field(tmp_path: Path) -> None:
     (packet,) = run_tshark(tmp_path / FILE_NAME, tmp_path / "x.pcap")
     shown = [f for f in packet.iter("field") if f.get("name") == "mckm_mikey.rand.key_epoch"]
     assert [(f.get("show"), f.get("showname")) for f in shown] == \
-        [("9", "key_epoch: UID of responder (9)")]
+        [("9", "key_epoch: IDRuidr (9)")]
     assert not [f for f in packet.iter("field") if f.get("name") == "mckm_mikey.malformed"]
 
 

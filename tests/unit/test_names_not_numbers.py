@@ -418,7 +418,7 @@ FLAGGED = {
     "dict value": ('hdr = {"data_type": 26, "v": 0}', "DATA_TYPE.SAKKE"),
     "get default": ('t = fields.get("ts_type", 0)', "TS_TYPE.NTP_UTC"),
     "mapping key": ("rule = BY_DATA_TYPE[26]", "DATA_TYPE.SAKKE"),
-    "attribute compare": ("ok = payload.id_role == 8", "ID_ROLE.UID_OF_INITIATOR"),
+    "attribute compare": ("ok = payload.id_role == 8", "ID_ROLE.IDRUIDI"),
     "compare in tuple": ('ntp = fields["ts_type"] in (0, 1)', "TS_TYPE.NTP"),
     "get compare": ('end = raw.get("next_payload") != 0', "PAYLOAD_TYPE.LAST_PAYLOAD"),
     "int() compare": ('sakke = int(f["data_type"]) == 26', "DATA_TYPE.SAKKE"),
