@@ -928,5 +928,6 @@ def prove(quick: bool = False) -> list[ProofResult]:
     return rows
 
 
-__all__ = ["ASSUMPTIONS", "BOUNDS", "KEY_EFFECTS", "Assumption", "World", "properties", "prove",
-           "trace"]
+__all__ = ["AGREE_I", "AGREE_K", "AGREE_Q", "AGREE_R", "AGREE_S", "AGREE_Z", "ASSUMPTIONS",
+           "BOUNDS", "KEY_EFFECTS", "NAF", "SECRECY", "Assumption", "World", "properties",
+           "prove", "trace"]
