@@ -7,7 +7,7 @@ module below and add its :class:`Procedure` objects to :data:`PROCEDURES`.
 
 from __future__ import annotations
 
-from mckm.models.procedures import cek, mikey_ticket, seal_key_distribution, skm_s
+from mckm.models.procedures import cek, mikey_ticket, seal_key_distribution, sip_registration, skm_s
 from mckm.models.procedures.interkmm import PROCEDURES as INTERKMM_PROCEDURES
 from mckm.models.procedures.model import Procedure
 
@@ -17,6 +17,7 @@ PROCEDURES: tuple[Procedure, ...] = (
     *mikey_ticket.PROCEDURES,
     skm_s.PROCEDURE,
     cek.PROCEDURE,
+    sip_registration.PROCEDURE,
     *INTERKMM_PROCEDURES,
 )
 
