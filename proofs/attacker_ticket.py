@@ -600,6 +600,7 @@ class World:
                         (self.kms_corrupt, "kms"), (self.leaked, "master")):
             held = z3.Function(f"{f.name()}.held", f.domain(0), z3.BoolSort())
             subs.append((f, z3.And(self.flags[flag], held(z3.Var(0, f.domain(0))))))
+        self._held = subs
         self.hyps = [z3.substitute_funs(h, *subs) for h in self.hyps]
         self.goals = {g: z3.substitute_funs(f, *subs) for g, f in self.goals.items()}
 
@@ -861,6 +862,12 @@ def trace(world: World, model: z3.ModelRef) -> list[str]:
             text = names.setdefault(text, f"E{len(names) + 1}")
         return text
 
+    def held(ident: Any) -> str:
+        """" (compromised)" for an identity whose secrets the attacker holds."""
+        marks = (world.corrupt, world.kms_corrupt)
+        held = z3.Or(*[z3.substitute_funs(f(ident), *world._held) for f in marks])
+        return " (compromised)" if z3.is_true(model.eval(held, model_completion=True)) else ""
+
     lines = []
     for role, runs in world.runs.items():
         for i, run in enumerate(runs):
@@ -875,7 +882,10 @@ def trace(world: World, model: z3.ModelRef) -> list[str]:
                                if z3.is_true(model.eval(inst.z.msg == s.inst.z.msg,
                                                         model_completion=True))),
                               "composed by the attacker")
-                lines.append(f"{what}: accepts {inst.step.message} ({source})")
+                who = [f"{n} {val(inst.f(n))}{held(inst.f(n))}"
+                       for n in ("idri", "idrr", "zk_from") if n in inst.z.fields]
+                lines.append(f"{what}: accepts {inst.step.message} ({', '.join(who)}; "
+                             f"{source})")
     return lines
 
 
