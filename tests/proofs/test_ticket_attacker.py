@@ -85,7 +85,8 @@ def test_secrecy_needs_the_trust_check_of_kms_i_only_against_a_third_kms() -> No
     world = A.World(TWO_DOMAINS, untrusted, muts)
     model = world.check(A.SECRECY, k)
     assert model is not None
-    assert any("8-9: accepts RESOLVE_INIT_ZK (composed" in line for line in A.trace(world, model))
+    assert any("8-9: accepts RESOLVE_INIT_ZK" in line and "(compromised); composed" in line
+               for line in A.trace(world, model))
 
 
 # --------------------------------------------------------------------------- real replays
