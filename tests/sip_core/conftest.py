@@ -17,6 +17,8 @@ from mckm.impl.roles.idm.role import IdmRole
 from mckm.impl.roles.kms import access_token
 from mckm.impl.roles.sip_core import McpttSipServer, SipCore, SipUe
 from mckm.impl.transport.https_kms import make_tls_identity
+from mckm.models.procedures import sip_registration as model
+from mckm.models.procedures.model import Procedure
 from tests.idm.conftest import ALICE, BOB, MCPTT_AUD, PASSWORDS, SCOPES, idm_config
 
 #: the IMPUs the SIP core serves (the UEs' public user identities)
@@ -63,13 +65,17 @@ class World:
         return access_token.sign(key, {k: v for k, v in base.items() if v is not None})
 
 
-def make_world() -> Iterator[World]:
+def make_world(server_procedure: Procedure = model.PROCEDURE,
+               core_procedure: Procedure = model.PROCEDURE) -> Iterator[World]:
+    """The world; the MCPTT server and the SIP core may run a mutant of the model."""
     role = IdmRole.create(idm_config())
     with IdmHttpsServer(role, make_tls_identity("127.0.0.1")) as idm:
         jwks = JwksFetcher(idm.base_url + "/jwks", idm.identity.ca_pem, min_interval=0)
         verifier = access_token.TokenVerifier(jwks, audience=MCPTT_AUD, issuer=idm.base_url)
-        server = McpttSipServer(verifier, core_uri="", t1=T1).start()
-        core = SipCore({IMPU_ALICE, IMPU_BOB}, server=server.address, t1=T1).start()
+        server = McpttSipServer(verifier, core_uri="", t1=T1,
+                                procedure=server_procedure).start()
+        core = SipCore({IMPU_ALICE, IMPU_BOB}, server=server.address, t1=T1,
+                       procedure=core_procedure).start()
         with server.state.lock:
             server.state.vars["core_uri"] = core.uri
         server.trust_core(core.address)

@@ -87,7 +87,8 @@ def core_answer(ctx: EffectContext) -> None:
 def core_assert(ctx: EffectContext) -> None:
     impu = str(_received(ctx, "impu"))
     ctx.set_var("impu", impu)
-    ctx.set_var("contact", ctx.var("registrations")[impu].contact)
+    found = ctx.var("registrations").get(impu)  # None only in a model without the guard
+    ctx.set_var("contact", found.contact if found is not None else impu)
     ctx.set_var("publish", (_received(ctx, "event"), _received(ctx, "token")))
 
 

@@ -32,6 +32,7 @@ from mckm.impl.roles.sip_core.facts import Binding, CoreFacts, ServerFacts
 from mckm.impl.transport.sdp_mikey import SipMessage
 from mckm.impl.transport.sip_message import SipEndpoint, SipTimeout, new_branch, response_to
 from mckm.models.procedures import sip_registration as model
+from mckm.models.procedures.model import Procedure
 
 log = logging.getLogger(__name__)
 METHODS = ("REGISTER", "PUBLISH")
@@ -58,17 +59,20 @@ def refusal(request: SipMessage, exc: StepRefused, host: str) -> SipMessage:
 
 
 class _Role:
-    """A role's variables and lock; one fresh machine per request (module docstring)."""
+    """A role's variables and lock; one fresh machine per request (module docstring).
+    ``procedure`` is the model (a mutant of it in the tests that show a guard is what
+    refuses)."""
 
-    def __init__(self, role: str, variables: Mapping[str, Any]) -> None:
-        self.role = role
+    def __init__(self, role: str, variables: Mapping[str, Any],
+                 procedure: Procedure = model.PROCEDURE) -> None:
+        self.role, self.procedure = role, procedure
         self.vars: dict[str, Any] = dict(variables)
         self.lock = threading.Lock()
 
     def feed(self, message: DictMessage, facts: object, now: int) -> list[Any]:
         with self.lock:
             run = dict(self.vars)
-            machine = RoleMachine(model.PROCEDURE, self.role, vars=run, facts=facts,
+            machine = RoleMachine(self.procedure, self.role, vars=run, facts=facts,
                                   effects=EFFECTS, message_factory=DictMessage)
             actions = machine.feed(message, now=now)
             self.vars = run
@@ -93,11 +97,12 @@ class McpttSipServer:
 
     def __init__(self, verifier: TokenVerifier, *, core_uri: str,
                  clock: Callable[[], float] = time.time, host: str = "127.0.0.1",
-                 port: int = 0, t1: float = 0.5) -> None:
+                 port: int = 0, t1: float = 0.5,
+                 procedure: Procedure = model.PROCEDURE) -> None:
         self.verifier, self.clock = verifier, clock
         self.state = _Role("mcptt_server", {
             "core_uri": core_uri, "core_address": "", "registrations": {},
-            "scope": model.SERVICE_SCOPE, "tokens_used": {}, "bindings": {}})
+            "scope": model.SERVICE_SCOPE, "tokens_used": {}, "bindings": {}}, procedure)
         self.sip = SipEndpoint(self._on_request, host=host, port=port, t1=t1, methods=METHODS)
 
     def start(self) -> McpttSipServer:
@@ -166,12 +171,12 @@ class SipCore:
 
     def __init__(self, subscribers: frozenset[str] | set[str], *, server: tuple[str, int],
                  host: str = "127.0.0.1", port: int = 0, t1: float = 0.5,
-                 transport: str = "UDP") -> None:
+                 transport: str = "UDP", procedure: Procedure = model.PROCEDURE) -> None:
         self.server, self.transport = server, transport
         self.facts = CoreFacts(frozenset(subscribers))
         self.sip = SipEndpoint(self._on_request, host=host, port=port, t1=t1, methods=METHODS)
         self.state = _Role("sip_core", {"core_uri": self.uri, "registrations": {},
-                                        "core_address": self.sent_by})
+                                        "core_address": self.sent_by}, procedure)
 
     def start(self) -> SipCore:
         self.sip.start()
