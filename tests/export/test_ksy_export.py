@@ -95,7 +95,8 @@ def test_every_field_and_value_is_exported_with_its_clause() -> None:
 
 def test_3gpp_additions_are_in_the_export() -> None:
     enums = document()["enums"]
-    assert enums["id_role"][8]["id"] == "uid_of_initiator"
+    assert enums["id_role"][8]["id"] == "idruidi" and enums["id_role"][9]["id"] == "idruidr"
+    assert "TS 33.180 E.7" in enums["id_role"][8]["doc"]
     assert enums["general_extension_type"][7]["id"] == "key_parameters_3gpp"
     assert "TS 33.180 E.6" in enums["general_extension_type"][7]["doc"]
     assert enums["sakke_id_scheme"][2]["id"] == "mcx_hashed_uid_3gpp"
