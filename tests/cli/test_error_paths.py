@@ -145,6 +145,9 @@ ROWS: dict[str, Row] = {
     "cek mcptt-server: no identity in --pki": row(
         "cek mcptt-server --pki {d} --kms-identity https://k --port {port}", 2,
         "--pki {d}: {d}/mcptt.pem: No such file"),
+    "cek sip: a subscriber that is no URI": row(
+        "cek sip --subscriber alice --idm-jwks https://idm/jwks --idm-ca {d}/ca.pem "
+        "--audience m", 2, "--subscriber 'alice': not a SIP or tel URI"),
     "vectors check: a bad scalar": row(
         "vectors check {d}/vectors-bad-j.json", 1, "field 'j' must be a hex number",
         stream="stdout"),

@@ -76,9 +76,7 @@ def make_world(server_procedure: Procedure = model.PROCEDURE,
                                 procedure=server_procedure).start()
         core = SipCore({IMPU_ALICE, IMPU_BOB}, server=server.address, t1=T1,
                        procedure=core_procedure).start()
-        with server.state.lock:
-            server.state.vars["core_uri"] = core.uri
-        server.trust_core(core.address)
+        server.trust_core(core.address, core.uri)
         w = World(idm, jwks, server, core)
         try:
             yield w

@@ -21,6 +21,7 @@ from mckm.impl.roles.cek.service import BASE_PATH, CekService
 from mckm.impl.roles.idm.https import JwksFetcher
 from mckm.impl.roles.kms import access_token
 from mckm.impl.roles.kms.cli import DB_HELP
+from mckm.impl.roles.sip_core.cli import sip
 from mckm.impl.store.open import open_kms_store
 from mckm.impl.transport.http_server import HttpsServer
 from mckm.impl.transport.https_kms import TlsIdentity
@@ -139,3 +140,6 @@ def mcptt_server(pki: Path, kms_identity: str, host: str, port: int) -> None:
                  "Ctrl-C stops")
     held = server.keyring.key_ids()
     click.echo(f"held {len(held)} CEK(s): " + ", ".join(sorted(held)))
+
+
+cek.add_command(sip)  # the SIP core and the MCPTT server's SIP side (steps 1, 2 and 4)

@@ -126,10 +126,12 @@ class McpttSipServer:
     def uri(self) -> str:
         return _uri(self.address, "mcptt-server")
 
-    def trust_core(self, address: tuple[str, int]) -> None:
-        """The SIP core's address (its Via sent-by): the only path requests are taken from."""
+    def trust_core(self, address: tuple[str, int], uri: str) -> None:
+        """The SIP core: its address (its Via sent-by), the only path requests are taken from,
+        and its URI (the From of its third-party REGISTERs)."""
         with self.state.lock:
             self.state.vars["core_address"] = f"{address[0]}:{address[1]}"
+            self.state.vars["core_uri"] = uri
 
     def bindings(self) -> dict[str, Binding]:
         """MCPTT ID -> what it is bound to (a copy)."""
