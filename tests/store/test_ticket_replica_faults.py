@@ -98,6 +98,7 @@ def _resolve_inits(t: Ticketing, n: int) -> list[tuple[bytes, Responder]]:
             now = ntp_now()
             alice = Initiator(ALICE, A, context_of(t.contexts, ALICE))
             resp = kms.send(RequestType.TICKET_REQUEST, alice.request_ticket(BOB, now=now))
+            now = ntp_now()  # the KMS stamped TRs with its clock: a second may have begun
             transfer = alice.receive_request_resp(resp, now=now)
             bob = Responder(BOB, A, context_of(t.contexts, BOB))
             step = bob.receive_transfer_init(transfer, now=now)
