@@ -11,6 +11,12 @@ without opening (a sink: the figure is the relay's); the last body it got is ope
 after the run and must hold the KMM.  Reports messages/s, p50 and p99 latency (the generator's,
 MESSAGE sent to 202 received) and this process's CPU time per message (server and sink).
 
+``interkmm-relay-step`` is the server's own work on one 1 KiB InterKMM without sockets
+(:class:`~mckm.impl.roles.interkmm.Relay`: open under the SPK, guards, re-protect under the
+CSK), in one thread, so ``mckm bench --instructions --only interkmm-relay-step`` counts it
+under callgrind; the bodies are built in the setup, a pool of :data:`POOL` with distinct
+msg-ids, and a fresh relay (an empty replay cache) takes over each time the pool starts again.
+
 Run alone: ``python -m mckm.bench.interkmm_relay [--kmm 1024] [--count N] [--in-flight K]``.
 """
 
@@ -23,12 +29,13 @@ import os
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from mckm.bench.load import FULL, LoadBudget, load_benchmark
-from mckm.bench.registry import Result
+from mckm.bench.registry import Result, benchmark
 from mckm.impl.redact import Secret
-from mckm.impl.roles.interkmm import Directory, McxServer
+from mckm.impl.roles.interkmm import Directory, McxServer, Relay
 from mckm.impl.transport.sdp_mikey import SipMessage
 from mckm.impl.transport.sip_message import SipEndpoint, message_request
 from mckm.impl.xmlprotect.interkmm import InterKmm, Protection, build, parse
@@ -37,6 +44,12 @@ from mckm.impl.xmlprotect.keys import Keyring, Xpk
 USER, KMF = "sip:alice@mcx.example", "kmf.iwf.example"
 CSK_ID, SPK_ID = 0x2A5B3C4D, 0x3123ABCD
 NTP_UNIX_OFFSET = 2_208_988_800
+#: bodies built for interkmm-relay-step (each msg-id is accepted once per relay)
+POOL = 256
+
+
+def _directory() -> Directory:
+    return Directory({USER: CSK_ID, KMF: SPK_ID}, frozenset({KMF}), frozenset({USER}))
 
 
 def _rings() -> tuple[Keyring, Keyring]:
@@ -104,8 +117,7 @@ def relay_load(kmm_octets: int, budget: LoadBudget, in_flight: int = 8) -> Resul
 
     ue = SipEndpoint(sink).start()
     server = McxServer(csks=csks, spks=spks, transport=transport, ues={USER: ue.address},
-                       iwfs={}, directory=Directory({USER: CSK_ID, KMF: SPK_ID},
-                                                    frozenset({KMF}), frozenset({USER})))
+                       iwfs={}, directory=_directory())
     server.start()
     context = multiprocessing.get_context("fork")
     out, ready, go = context.Queue(), context.Event(), context.Event()
@@ -140,6 +152,28 @@ def relay_load(kmm_octets: int, budget: LoadBudget, in_flight: int = 8) -> Resul
                       "p99_ms": round(1000 * latencies[min(count - 1, int(0.99 * count))], 3),
                       "server_cpu_ms": round(1000 * cpu / count, 3),
                       "messages": count, "in_flight": in_flight, "kmm_octets": kmm_octets})
+
+
+@benchmark("interkmm-relay-step", "the MCX server's work on one 1 KiB InterKMM, no sockets: "
+           "open under the SPK (2 signatures, 3 AES-GCM), guards, re-protect under the CSK")
+def relay_step() -> Callable[[], object]:
+    csks, spks = _rings()
+    now = int(time.time()) + NTP_UNIX_OFFSET
+    kmm = bytes(range(256)) * 4
+    bodies = [build(InterKmm(KMF, USER, kmm, "application/octet-stream", f"{n:032x}", now),
+                    protection=Protection(spks, SPK_ID)) for n in range(POOL)]
+    relay = Relay(csks=csks, spks=spks, directory=_directory())
+    turn = 0
+
+    def step() -> object:
+        nonlocal relay, turn
+        if turn == POOL:
+            relay, turn = Relay(csks=csks, spks=spks, directory=_directory()), 0
+        content_type, body = bodies[turn]
+        turn += 1
+        return relay.process("iwf", content_type, body, now=now)
+
+    return step
 
 
 @load_benchmark("interkmm-relay-1k", "InterKMM relay, 1 KiB KMM over UDP: IWF -> MCX server "

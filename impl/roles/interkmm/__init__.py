@@ -5,8 +5,8 @@ the model's message; ``facts``: what the guards ask; ``effects``: what the steps
 
 from mckm.impl.roles.interkmm.effects import Delivered
 from mckm.impl.roles.interkmm.facts import Directory, HopFacts
-from mckm.impl.roles.interkmm.nodes import EndPoint, McxServer, Outcome
+from mckm.impl.roles.interkmm.nodes import EndPoint, McxServer, Outcome, Relay
 from mckm.impl.roles.interkmm.view import HopMessage
 
 __all__ = ["Delivered", "Directory", "EndPoint", "HopFacts", "HopMessage", "McxServer",
-           "Outcome"]
+           "Outcome", "Relay"]

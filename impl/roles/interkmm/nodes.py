@@ -1,6 +1,7 @@
 """The InterKMM roles on SIP MESSAGE: an :class:`EndPoint` (a UE or the IWF) and the
 :class:`McxServer` that relays, each a :class:`~mckm.impl.engine.RoleMachine` per message on
-``mckm.models.procedures.interkmm``, over :class:`~mckm.impl.transport.sip_message.SipEndpoint`.
+``mckm.models.procedures.interkmm``, over :class:`~mckm.impl.transport.sip_message.SipEndpoint`;
+the server's sans-IO core is :class:`Relay`.
 
 These adapters move octets: a MESSAGE body becomes a :class:`HopMessage` fed to the machine, a
 refusal (:class:`~mckm.impl.engine.StepRefused`) is answered with the SIP status and reason its
@@ -149,6 +150,27 @@ def _relay(sip: SipEndpoint, message: Any, to: tuple[str, int], transport: str) 
     return Outcome(int(parts[1]), parts[2] if len(parts) > 2 else "", request)
 
 
+class Relay:
+    """The MCX server's relay without sockets: the model's ``mcx_server`` role over both hops,
+    with one replay cache.  ``csks`` holds the UEs' CSKs, ``spks`` the IWFs' SPKs."""
+
+    def __init__(self, *, csks: Keyring, spks: Keyring, directory: Directory) -> None:
+        self.state = _Role("mcx_server", {}, int(model.POLICY["replay_window"]))
+        self.from_ue = HopFacts(csks, directory, out_keys=spks)
+        self.from_iwf = HopFacts(spks, directory, out_keys=csks)
+
+    def process(self, side: str, content_type: str, body: bytes, *, now: int) -> Any:
+        """The message to send on (fields ``kmf_id``, ``mcptt_id``, ``content_type``, ``body``
+        ...) for an InterKMM received on ``side`` (``"ue"``: CSK hop, ``"iwf"``: SPK hop);
+        :class:`~mckm.impl.engine.StepRefused` when a guard refuses it."""
+        procedure = model.UE_TO_IWF if side == "ue" else model.IWF_TO_UE
+        facts = self.from_ue if side == "ue" else self.from_iwf
+        message = HopMessage(HOP_MESSAGE[side], content_type, body, facts.keys)
+        actions = self.state.feed(procedure, message, facts, now)
+        (send,) = [a for a in actions if isinstance(a, Send)]
+        return send.message
+
+
 class McxServer:
     """The MCX server relaying InterKMMs between UEs (``ue_side``, CSK hop) and the IWF
     (``iwf_side``, SPK hop).  ``csks`` holds the UEs' CSKs, ``spks`` the IWFs' SPKs; the
@@ -161,9 +183,7 @@ class McxServer:
         self.directory = directory
         self.ues, self.iwfs = dict(ues), dict(iwfs)
         self.transport = transport
-        self.state = _Role("mcx_server", {}, int(model.POLICY["replay_window"]))
-        self.from_ue = HopFacts(csks, directory, out_keys=spks)
-        self.from_iwf = HopFacts(spks, directory, out_keys=csks)
+        self.relay = Relay(csks=csks, spks=spks, directory=directory)
         self.ue_side = SipEndpoint(lambda r, t: self._on_message(r, "ue"), t1=t1)
         self.iwf_side = SipEndpoint(lambda r, t: self._on_message(r, "iwf"), t1=t1)
 
@@ -177,16 +197,11 @@ class McxServer:
         self.iwf_side.close()
 
     def _on_message(self, request: SipMessage, side: str) -> tuple[int, str]:
-        procedure = model.UE_TO_IWF if side == "ue" else model.IWF_TO_UE
-        facts = self.from_ue if side == "ue" else self.from_iwf
-        message = HopMessage(HOP_MESSAGE[side], request.header("Content-Type") or "",
-                             request.body, facts.keys)
         try:
-            actions = self.state.feed(procedure, message, facts, ntp_now())
+            onward = self.relay.process(side, request.header("Content-Type") or "",
+                                        request.body, now=ntp_now())
         except StepRefused as exc:
             return _answer_refusal(exc)
-        (send,) = [a for a in actions if isinstance(a, Send)]
-        onward = send.message
         if side == "ue":
             peer = self.iwfs.get(onward.get("kmf_id"))
             sip = self.iwf_side

@@ -1,0 +1,55 @@
+"""The MCX server's sans-IO relay (:class:`~mckm.impl.roles.interkmm.Relay`), which the SIP
+server runs and the ``interkmm-relay-step`` benchmark counts: real protected bodies in, the
+onward body out under the next hop's key, refusals as the model's guards."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from mckm.bench import interkmm_relay
+from mckm.impl.engine import StepRefused
+from mckm.impl.roles.interkmm import Directory, Relay
+from mckm.impl.xmlprotect.interkmm import InterKmm, Protection, build, parse
+from mckm.impl.xmlprotect.keys import Keyring
+from tests.interkmm.world import ALICE, BOB, CSK_ALICE, CSK_BOB, KMF, SPK, ring
+
+NOW = int(time.time()) + 2_208_988_800
+
+
+def _relay() -> tuple[Relay, Keyring, Keyring]:
+    csks = ring((CSK_ALICE, ALICE), (CSK_BOB, BOB))
+    spks = ring((SPK, ALICE))
+    directory = Directory({ALICE: CSK_ALICE, BOB: CSK_BOB, KMF: SPK}, frozenset({KMF}),
+                          frozenset({ALICE}))
+    return Relay(csks=csks, spks=spks, directory=directory), csks, spks
+
+
+def test_an_iwf_kmm_leaves_under_the_users_csk_once() -> None:
+    relay, csks, spks = _relay()
+    kmm = bytes(range(256)) * 3
+    sent = InterKmm(KMF, ALICE, kmm, "application/vnd.example.kmm", "m" * 32, NOW)
+    content_type, body = build(sent, protection=Protection(spks, SPK))
+    onward = relay.process("iwf", content_type, body, now=NOW)
+    assert kmm[:32] not in onward.get("body")
+    opened = parse(onward.get("content_type"), onward.get("body"), keys=csks)
+    assert opened.xpk_id == CSK_ALICE and opened.message == sent
+    with pytest.raises(StepRefused) as err:
+        relay.process("iwf", content_type, body, now=NOW)
+    assert err.value.guard == "fresh"
+
+
+def test_a_user_not_affiliated_is_refused() -> None:
+    relay, _, spks = _relay()
+    sent = InterKmm(KMF, BOB, b"kmm", "application/octet-stream", "n" * 32, NOW)
+    with pytest.raises(StepRefused) as err:
+        relay.process("iwf", *build(sent, protection=Protection(spks, SPK)), now=NOW)
+    assert err.value.guard == "affiliated"
+
+
+def test_the_step_benchmark_relays_past_its_pool() -> None:
+    step = interkmm_relay.relay_step()
+    for _ in range(interkmm_relay.POOL + 2):  # a replayed msg-id would raise StepRefused
+        onward = step()
+    assert onward.get("mcptt_id") == interkmm_relay.USER  # type: ignore[attr-defined]
