@@ -164,8 +164,9 @@ def rerun_fresh(target: Target, scratch: Path, *, unreached: bool = False,
     fresh_file = scratch / "fresh.json"
     fresh: dict[str, int] = json.loads(fresh_file.read_text()) if fresh_file.exists() else {}
     codes = (0, 33) if unreached else (0,)
+    judged = equivalent()
     alive = [m for m, code in merged(scratch).items()
-             if code in codes and fnmatch.fnmatchcase(m, only)]
+             if code in codes and m not in judged and fnmatch.fnmatchcase(m, only)]
     print(f"   {len(alive)} survivors run again with fresh imports", flush=True)
     for mutant in alive:
         command = ["nice", "-n", "10", sys.executable, "-m", "pytest", "-x", "-q",
