@@ -203,3 +203,18 @@ def test_other_methods_are_405(world: World, peer: SipEndpoint) -> None:
     response = peer.send(request, world.core.address)
     assert answer_of(response) == (405, "Method Not Allowed")
     assert response.header("Allow") == "REGISTER, PUBLISH"
+
+
+def test_one_token_presented_at_once_from_two_impus_binds_once(world: World) -> None:
+    """The server checks and remembers a token under its role's lock: of two PUBLISHes racing
+    with one token, exactly one binds and the other is refused as a replay."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = world.access_token()
+    ues = [world.ue(IMPU_ALICE), world.ue(IMPU_BOB, "bob")]
+    assert all(ue.register().status == 200 for ue in ues)
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda ue: ue.publish(token), ues))
+    answers = sorted((o.status, o.reason) for o in outcomes)
+    assert answers == [model.OK, model.SIP_ANSWERS["token-unused"]]
+    assert list(world.server.bindings()) == [ALICE]
