@@ -36,6 +36,7 @@ MODULES: tuple[str, ...] = (
     "mckm.bench.ticket",
     "mckm.bench.xmlprotect",
     "mckm.bench.interkmm_relay",
+    "mckm.bench.sip_core",
     "mckm.bench.cms",
     "mckm.bench.cek",
     "mckm.bench.lint",
