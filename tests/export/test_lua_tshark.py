@@ -504,3 +504,28 @@ def test_display_filters_select_what_mckm_decodes(dissector: Path, tmp_path: Pat
                    for q in decode(raw).payloads if q.name in ("TP", "TICKET")
                    for p in decode_chain(q.fields["tp_data"]))]
     assert shown == ours and ours
+
+
+def test_sakke_to_self_inner_next_payload_is_ignored(dissector: Path, tmp_path: Path) -> None:
+    """TS 33.180 E.5: the Next Payload of the SAKKE inside a SAKKE-to-self extension "shall be
+    set to zero and ignored": with 5 there, mckm reads the SAKKE and so does the dissector,
+    with no mark; a SAKKE cut short is still Malformed."""
+    from tests.export.corpus import held_out
+
+    raw = next(r for t, r in held_out() if t.startswith("held-out SAKKE-to-self"))
+    message = decode(raw)
+    ext = next(p for p in message.payloads if p.name == "GENERAL_EXT" and p.fields["type"] == 6)
+    data = bytearray(ext.fields["data"])
+    data[0] = 5
+    ext.fields["data"] = bytes(data)
+    ignored = encode(message)
+    ext.fields["data"] = bytes(data[:-1])
+    cut = encode(message)
+    (tmp_path / "x.pcap").write_bytes(_pcap([(2269, ignored), (2269, cut)]))
+    shown, bad = run_tshark(dissector, tmp_path / "x.pcap")
+    assert not list(_expert(shown))
+    judge = Judge()
+    judge.message(ignored, shown, ETH_IP_UDP)
+    sakke = struct_field_name(BY_NAME["SAKKE"].spec)
+    assert sum(f.get("name") == sakke for f in shown.iter("field")) == 2
+    assert [n for n, _ in _expert(bad) if n.startswith("_ws.expert")]
