@@ -19,6 +19,7 @@ A sent message carries the model's fields and, beside them, what the SIP adapter
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from mckm.impl.engine import EffectContext, EffectRegistry
 from mckm.impl.roles.sip_core.body import Profile, mcptt_info, profile_body
@@ -26,7 +27,7 @@ from mckm.impl.roles.sip_core.facts import Binding, Registration, ServerFacts, t
 from mckm.models.procedures import sip_registration as model
 
 
-def _received(ctx: EffectContext, name: str) -> object:
+def _received(ctx: EffectContext, name: str) -> Any:
     assert ctx.message is not None
     return ctx.message.get(name)
 
@@ -61,7 +62,7 @@ def ue_profile(ctx: EffectContext) -> None:
 
 def core_bind(ctx: EffectContext) -> None:
     impu, contact = str(_received(ctx, "impu")), str(_received(ctx, "contact"))
-    expires = int(_received(ctx, "expires"))  # type: ignore[call-overload]
+    expires = int(_received(ctx, "expires"))
     registrations = dict(ctx.var("registrations") or {})
     if expires == 0:
         registrations.pop(impu, None)
@@ -105,7 +106,7 @@ def core_forward(ctx: EffectContext) -> None:
 
 
 def server_register(ctx: EffectContext) -> None:
-    impu, expires = str(_received(ctx, "impu")), int(_received(ctx, "expires"))  # type: ignore[call-overload]
+    impu, expires = str(_received(ctx, "impu")), int(_received(ctx, "expires"))
     registrations = dict(ctx.var("registrations") or {})
     bindings = dict(ctx.var("bindings") or {})
     if expires == 0:
@@ -122,15 +123,13 @@ def server_bind(ctx: EffectContext) -> None:
     assert isinstance(facts, ServerFacts)
     token = str(_received(ctx, "token"))
     mcptt_id, impu = facts.token_subject(token), str(_received(ctx, "impu"))
-    claims = facts._token(token)
-    assert claims is not None  # token-valid held
     registration = ctx.var("registrations")[impu]
     until = min(registration.until, ctx.now + int(ctx.policy["publish_expires"]))
     binding = Binding(mcptt_id, impu, str(_received(ctx, "contact")), until,
                       secrets.token_hex(8))
     ctx.set_var("bindings", {**(ctx.var("bindings") or {}), mcptt_id: binding})
     used = {d: exp for d, exp in (ctx.var("tokens_used") or {}).items() if exp > ctx.now}
-    ctx.set_var("tokens_used", {**used, token_digest(token): claims.expires})
+    ctx.set_var("tokens_used", {**used, token_digest(token): facts.token_expires(token)})
     for name in ("mcptt_id", "impu", "session"):
         ctx.set_var(name, getattr(binding, name))
     ctx.set_var("binding", binding)

@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mckm.impl.roles.kms.access_token import AccessToken, TokenFacts, TokenVerifier
+from mckm.impl.errors import UsageError
+from mckm.impl.roles.kms.access_token import REQ, AccessToken, TokenFacts, TokenVerifier
 from mckm.models.procedures.verdict import YES, Verdict
 
 
@@ -85,6 +86,19 @@ class ServerFacts(_Registrations, TokenFacts):
 
     def token_time(self) -> float:
         return self.clock()
+
+    def token_valid(self, token: Any, now: int) -> Verdict:
+        """The KMS's check; its reason without the KMS's requirement id (the guard names
+        REQ-SIPREG-06)."""
+        verdict = super().token_valid(token, now)
+        return verdict if verdict else Verdict.no(verdict.reason.replace(f" [{REQ}]", ""))
+
+    def token_expires(self, token: str) -> int:
+        """The ``exp`` of a token that passed ``token-valid``."""
+        claims = self._token(token)
+        if claims is None:
+            raise UsageError("token_expires of a token that is not valid")
+        return claims.expires
 
     def sip_token_unused(self, used: Mapping[str, int], token: Any) -> Verdict:
         if isinstance(token, str) and token_digest(token) in used:

@@ -8,9 +8,10 @@ role's lock, so two requests never interleave their updates).  A refusal
 (:class:`~mckm.impl.engine.StepRefused`) is answered with the status and reason phrase its
 guard names (``sip_registration.sip_answer``) and a Warning (RFC 3261 20.43, code 399) with the
 refusal's text, which names the guard, the requirement and the reason; a 489 carries
-Allow-Events (RFC 6665 8.2.2).  The SIP core answers a REGISTER once the MCPTT server answered
-the third-party REGISTER (or Timer F fired), and relays the server's answer to a PUBLISH it
-forwarded: a proxy (RFC 3261 16), its Via on top of the UE's.
+Allow-Events (RFC 6665 8.2.2), a 423 Min-Expires (RFC 3261 10.3 step 7).  The SIP core
+answers a REGISTER once the MCPTT server answered the third-party REGISTER (or Timer F fired),
+and relays the server's answer to a PUBLISH it forwarded: a proxy (RFC 3261 16), its Via on top
+of the UE's.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def refusal(request: SipMessage, exc: StepRefused, host: str) -> SipMessage:
     extra = [("Warning", f"399 {host} {_quoted(text)}")]
     if code == 489:
         extra.append(("Allow-Events", model.EVENT))
+    if code == 423:  # RFC 3261 10.3 step 7, 20.23
+        extra.append(("Min-Expires", str(model.POLICY["min_expires"])))
     return response_to(request, code, reason, extra=tuple(extra))
 
 

@@ -31,7 +31,6 @@ def uri_of(value: str | None) -> str | None:
     """The URI of a From, To, Contact or P-Asserted-Identity value (module docstring)."""
     if value is None:
         return None
-    value = value.split(",", 1)[0].strip() if "<" not in value else value
     m = _ANGLE.search(value)
     uri = m[1] if m else value.split(";", 1)[0].strip()
     return uri if re.fullmatch(r"(sips?|tel):[^\s<>\"]+", uri) else None
