@@ -35,6 +35,8 @@ from mckm.impl.errors import DecodeError, UsageError
 
 #: RFC 2045 5.1: token := 1*<any US-ASCII CHAR except SPACE, CTLs or tspecials>
 _TOKEN = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+")
+#: the common case, type/subtype alone
+_BARE_TYPE = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+/[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+")
 #: RFC 822 3.3: quoted-string, with quoted-pairs
 _QUOTED = re.compile(r'"((?:[^"\\\r\n]|\\[\x00-\x7f])*)"')
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
@@ -68,6 +70,8 @@ class MediaType:
 def parse_media_type(value: str, *, payload: str, field: str = "Content-Type") -> MediaType:
     """RFC 2045 5.1 ``type "/" subtype *(";" parameter)``; comments and white space allowed
     between the tokens (RFC 822 3.1.4)."""
+    if _BARE_TYPE.fullmatch(value):
+        return MediaType(value.lower(), {})
     position = _skip(value, 0, payload, field)
     kind = _TOKEN.match(value, position)
     slash = kind.end() if kind else position
