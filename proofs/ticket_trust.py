@@ -309,6 +309,7 @@ _TICKET_ISSUED = Eq(TicketTerm(Field("tp"), "kms"), Self("uri"))
 _VALID_NOW = And(AtMost(TicketTerm(Field("ticket"), "trs"), Now()),
                  AtMost(Now(), TicketTerm(Field("ticket"), "tre")))
 _OWN_NAF = NafKey(Self("btid"), Self("kms_uri"))
+_FROM_INITIATOR = Eq(Field("idri"), TicketTerm(Field("ticket"), "initiator"))
 
 
 def regressions(procedure: Procedure) -> dict[StepKey, dict[str, Expr]]:
@@ -349,15 +350,16 @@ def regressions(procedure: Procedure) -> dict[StepKey, dict[str, Expr]]:
             "TRANSFER_INIT names the intended responder (REQ-TKT-04)":
                 Eq(Field("idrr"), Self("peer"))},
         StepKey("responder", "TRANSFER_INIT", "receive"): {
-            "the responder answers only a fresh TRANSFER_INIT addressed to it, within the "
-            "ticket's validity (REQ-TKT-05/24/26)":
-                And(Eq(Field("idrr"), Self("uri")),
+            "the responder answers only a fresh TRANSFER_INIT addressed to it, from the "
+            "ticket's initiator, within the ticket's validity (REQ-TKT-05/24/26/27)":
+                And(Eq(Field("idrr"), Self("uri")), _FROM_INITIATOR,
                     NotIn(Field("randri"), Self("replay_cache")), _VALID_NOW)},
         StepKey("responder", "TRANSFER_INIT", "receive", branch=True): {
             "a stored ticket is reused only for a fresh TRANSFER_INIT addressed to the "
-            "responder, within the ticket's validity, MACed with the stored MPKi "
-            "(REQ-TKT-05/22/23/24)": And(
-                Eq(Field("idrr"), Self("uri")), NotIn(Field("randri"), Self("replay_cache")),
+            "responder, from the ticket's initiator, within the ticket's validity, MACed with "
+            "the stored MPKi (REQ-TKT-05/22/23/24/27)": And(
+                Eq(Field("idrr"), Self("uri")), _FROM_INITIATOR,
+                NotIn(Field("randri"), Self("replay_cache")),
                 _VALID_NOW, In(Field("ticket"), Self("reusable")),
                 MacBy(Msg(), StoredMpki(Self("reusable"), Field("ticket"))))},
         StepKey("responder", "RESOLVE_INIT", "send"): {

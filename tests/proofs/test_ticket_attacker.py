@@ -195,10 +195,11 @@ def test_real_attack_a_leaked_tpk_opens_a_recorded_ticket(two_domains: Loopback)
     assert stolen == bob_keys.mpki.reveal()  # type: ignore[attr-defined]
 
 
-def test_real_attack_a_compromised_ue_offers_its_ticket_as_another_initiator() -> None:
-    """The compromised-UE rows (a finding, see spec/mikey-ticket.md) on real octets: Carol
-    gets a ticket to Bob in her own name, rewrites IDRi to Alice and MACs the TRANSFER_INIT
-    with her MPKi; Bob resolves it at the KMS and accepts Carol's keys as Alice's."""
+def test_real_refusal_a_compromised_ue_cannot_offer_its_ticket_as_another_initiator() -> None:
+    """The compromised-UE rows on real octets: Carol gets a ticket to Bob in her own name,
+    rewrites IDRi to Alice and MACs the TRANSFER_INIT with her MPKi.  Before REQ-TKT-27 Bob
+    resolved it and took Carol's keys as Alice's (the prover's finding); now Bob refuses it
+    before any resolve, as the model does: IDRi is not the ticket's initiator."""
     with start_loopback({ALICE: KMS_A, BOB: KMS_A, CAROL: KMS_A}) as world:
         carol = world.initiator(CAROL)
         kms = world.ua_client(KMS_A)
@@ -215,11 +216,9 @@ def test_real_attack_a_compromised_ue_offers_its_ticket_as_another_initiator() -
             hdr={"csb_id": secrets.randbits(32), "prf_func": PRF,
                  "v": ticket.payload.fields["f"]})
         bob = world.responder(BOB)
-        bob_keys = _resolve(world, bob, forged.raw)
-        assert bob.machine is not None
-        assert bob.machine.vars["offer"].get("idri") == ALICE
-        assert keys_fingerprint(bob_keys) == keys_fingerprint(keys)  # type: ignore[arg-type]
-        assert not _row("one-kms", A.AGREE_R, A.ASSUMPTIONS[1].name).holds
+        with pytest.raises(MckmError, match="ticket-initiator"):
+            bob.receive_transfer_init(forged.raw, now=ntp_now())
+        assert _row("one-kms", A.AGREE_R, A.ASSUMPTIONS[1].name).holds
 
 
 def test_real_replay_a_transfer_init_is_taken_once(two_domains: Loopback) -> None:

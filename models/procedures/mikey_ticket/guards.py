@@ -62,6 +62,9 @@ G_TI_ADDRESSED = guard("addressed", Eq(Field("idrr"), Self("uri")), "REQ-TKT-05"
                        "IDRr is not this responder", INVALID_ID, "misaddressed")
 G_TI_FRESH = guard("fresh", NotIn(Field("randri"), Self("replay_cache")), "REQ-TKT-24",
                    "RANDRi already accepted (replay)", INVALID_TS, "replay")
+G_TI_INITIATOR = guard("ticket-initiator", Eq(Field("idri"), TicketTerm(TICKET, "initiator")),
+                       "REQ-TKT-27", "IDRi is not the initiator the Ticket Policy names",
+                       INVALID_ID, "impersonation")
 G_TI_FROM = guard("ticket-started", AtMost(TicketTerm(TICKET, "trs"), Now()), "REQ-TKT-26",
                   "the ticket's validity has not started", INVALID_TPPAR, "expired")
 G_TI_TO = guard("ticket-not-expired", AtMost(Now(), TicketTerm(TICKET, "tre")), "REQ-TKT-26",

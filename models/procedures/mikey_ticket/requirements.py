@@ -71,5 +71,8 @@ REQUIREMENTS = {
     "REQ-TKT-26": "The responder rejects a TRANSFER_INIT whose Ticket Policy is outside its "
                   "validity (TRs to TRe) without contacting the KMS: Invalid TPpar (RFC 6043 "
                   "4.2.2.2: an unacceptable Ticket Policy is rejected early; 6.10).",
+    "REQ-TKT-27": "The responder accepts a TRANSFER_INIT only if its IDRi is the initiator the "
+                  "Ticket Policy names (TP Data IDRi); the resolve assures the Ticket Policy's "
+                  "integrity, not IDRi's: else Invalid ID (RFC 6043 4.2.2.1, 4.2.3, 6.10).",
 }
 

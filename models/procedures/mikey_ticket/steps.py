@@ -41,6 +41,7 @@ from mckm.models.procedures.mikey_ticket.guards import (
     G_TI_ADDRESSED,
     G_TI_FRESH,
     G_TI_FROM,
+    G_TI_INITIATOR,
     G_TI_TO,
     G_TR_MAC,
     G_TR_PEER,
@@ -100,7 +101,8 @@ def steps(kms_i: str, kms_r: str) -> tuple[Step, ...]:
              "resolve; check the validity and the V with the stored MPKi, then answer "
              "(seed B.2.2.2 step 1 -> step 10; RFC 6043 5.3).",
              when=In(TICKET, REUSABLE),
-             guards=(G_TI_ADDRESSED, G_TI_FRESH, G_REUSE_FROM, G_REUSE_TO, G_REUSE_MAC),
+             guards=(G_TI_ADDRESSED, G_TI_INITIATOR, G_TI_FRESH, G_REUSE_FROM, G_REUSE_TO,
+                     G_REUSE_MAC),
              implements=("REQ-TKT-22",),
              effects=("ticket.responder.remember_rand", "ticket.responder.remember_ticket",
                       "ticket.responder.reuse_keys")),
@@ -108,8 +110,8 @@ def steps(kms_i: str, kms_r: str) -> tuple[Step, ...]:
              "REQ-TKT-05", "Check TRANSFER_INIT against the receive policy and the Ticket "
              "Policy's validity; its V cannot be checked before the ticket is resolved (seed "
              "B.2.2.2 step 1; RFC 6043 4.2.2.2).",
-             guards=(G_TI_ADDRESSED, G_TI_FRESH, G_TI_FROM, G_TI_TO),
-             implements=("REQ-TKT-24", "REQ-TKT-26"),
+             guards=(G_TI_ADDRESSED, G_TI_INITIATOR, G_TI_FRESH, G_TI_FROM, G_TI_TO),
+             implements=("REQ-TKT-24", "REQ-TKT-26", "REQ-TKT-27"),
              effects=("ticket.responder.remember_rand", "ticket.responder.remember_ticket")),
         Step("2-3", "responder", "send", "RESOLVE_INIT", kms_r, "resolving", "waiting",
              "REQ-TKT-06", "Build RESOLVE_INIT_PSK: B-TID in IDRpsk (the seed's 'IDi'), IDRr "
