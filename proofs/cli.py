@@ -18,6 +18,7 @@ from mckm.proofs import (
     replay_invariant,
     seal_acceptance,
     segy,
+    sip_registration,
     sk_id,
     skm_s,
     ticket_replay_invariant,
@@ -36,6 +37,7 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
     "ticket-replay-cache": ticket_replay_invariant.prove,
     "skm-s": skm_s.prove,
     "cek": cek.prove,
+    "sip-registration": sip_registration.prove,
     "interkmm": interkmm.prove,
     "segy": segy.prove,
 }
@@ -48,6 +50,7 @@ MODEL_OF: dict[str, str] = {"sk-id": "SEAL", "seal-acceptance": "SEAL", "seal-at
                             "ticket-trust": "MIKEY-TICKET", "ticket-attacker": "MIKEY-TICKET",
                             "ticket-replay-cache": "MIKEY-TICKET",
                             "skm-s": "SKM-S", "cek": "CEK",
+                            "sip-registration": "SIP registration",
                             "interkmm": "InterKMM"}
 
 

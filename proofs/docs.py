@@ -14,10 +14,11 @@ from mckm.models.procedures.mikey_ticket import ONE_DOMAIN as TICKET_ONE_KMS
 from mckm.models.procedures.mikey_ticket import TWO_DOMAINS as TICKET_TWO_KMS
 from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.seal_key_distribution import PROCEDURE as SEAL
+from mckm.models.procedures.sip_registration import PROCEDURE as SIP_REGISTRATION
 from mckm.models.procedures.skm_s import PROCEDURE as SKMS
 
 PROCEDURES: tuple[Procedure, ...] = (SEAL, TICKET_ONE_KMS, TICKET_TWO_KMS, SKMS, CEK,
-                                     *INTERKMM_PROCEDURES)
+                                     SIP_REGISTRATION, *INTERKMM_PROCEDURES)
 
 
 def _cell(text: str) -> str:

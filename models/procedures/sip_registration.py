@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mckm.models.procedures.expr import And, Eq, Expr, Field, In, Not, Now, Policy, Self
+from mckm.models.procedures.expr import And, Eq, Expr, Field, In, Not, Now, Self
 from mckm.models.procedures.mikey_ticket.terms import AtMost
 from mckm.models.procedures.model import Guard, MessageSpec, Procedure, Refusal, Role, Step
 from mckm.models.procedures.predicates import (
@@ -56,7 +56,7 @@ SERVICE_SCOPE = "3gpp:mc:ptt_service"
 REQUIREMENTS: Mapping[str, str] = {
     "REQ-SIPREG-01": "The UE registers its IMPU with the SIP core: REGISTER with the IMPU in To, "
                      "its contact in Contact and Expires. The SIP core refuses an IMPU it does "
-                     "not serve (404) and an expiry other than 0 below min_expires (423 with "
+                     "not serve (404) and an expiry other than 0 below MIN_EXPIRES (423 with "
                      "Min-Expires); it binds the IMPU to the contact and answers 200 with the "
                      "contact and its expiry. Expires 0 removes the binding (RFC 3261 10.2, "
                      "10.3).",
@@ -95,8 +95,14 @@ REQUIREMENTS: Mapping[str, str] = {
                      "names; a request the model cannot read (a field missing) is 400.",
 }
 
-#: the model's policy: the shortest registration and publication (RFC 3261 10.3 step 7)
-POLICY: Mapping[str, Any] = {"min_expires": 60, "publish_expires": 3600}
+#: the model's policy: none.  The shortest registration a SIP core takes (RFC 3261 10.3 step
+#: 7: local policy) is a constant: a larger one is stricter, never a way around a guard, so it
+#: is no policy mutant of the proofs
+POLICY: Mapping[str, Any] = {}
+MIN_EXPIRES = 60
+#: the longest a binding lasts (seconds), within its registration: the Expires of the 200 to a
+#: PUBLISH (RFC 3903 6 step 7); no guard reads it, so it is no policy of the guards
+PUBLISH_EXPIRES = 3600
 
 #: guard name -> (SIP status, reason phrase) its refusal is answered with (RFC 3261 21)
 SIP_ANSWERS: Mapping[str, tuple[int, str]] = {
@@ -172,9 +178,9 @@ def _send(name: str, expr: Expr, requirement: str, reason: str) -> Guard:
 G_SERVED = guard("impu-served", SIP_SERVES(F("impu")), "REQ-SIPREG-01",
                  "the SIP core serves no such IMPU", "misaddressed")
 G_EXPIRES = guard("expires-acceptable",
-                  Implies(Not(Eq(F("expires"), Lit(0))), AtMost(Policy("min_expires"),
+                  Implies(Not(Eq(F("expires"), Lit(0))), AtMost(Lit(MIN_EXPIRES),
                                                                F("expires"))),
-                  "REQ-SIPREG-01", "the registration expiry is below min_expires", "malformed")
+                  "REQ-SIPREG-01", "the registration expiry is below MIN_EXPIRES", "malformed")
 G_FROM_CORE = guard("from-sip-core", And(Eq(F("core"), Self("core_uri")),
                                          Eq(F("via"), Self("core_address"))),
                     "REQ-SIPREG-03", "the third-party REGISTER is not from the SIP core",
@@ -299,5 +305,19 @@ def sip_answer(guard_name: str | None) -> tuple[int, str]:
     return SIP_ANSWERS.get(guard_name, (500, "Server Internal Error"))
 
 
-__all__ = ["CLAUSE", "EVENT", "MCPTT_INFO_TYPE", "MESSAGES", "OK", "POLICY", "PROCEDURE",
-           "PROFILE_TYPE", "REQUIREMENTS", "SERVICE_SCOPE", "SIP_ANSWERS", "sip_answer"]
+__all__ = [
+    "CLAUSE",
+    "EVENT",
+    "MCPTT_INFO_TYPE",
+    "MESSAGES",
+    "MIN_EXPIRES",
+    "OK",
+    "POLICY",
+    "PROCEDURE",
+    "PROFILE_TYPE",
+    "PUBLISH_EXPIRES",
+    "REQUIREMENTS",
+    "SERVICE_SCOPE",
+    "SIP_ANSWERS",
+    "sip_answer",
+]

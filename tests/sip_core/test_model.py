@@ -96,7 +96,7 @@ def _stranger(w: World) -> tuple[int, str]:
 
 
 def _brief(w: World) -> tuple[int, str]:
-    outcome = w.ue().register(expires=int(model.POLICY["min_expires"]) - 1)
+    outcome = w.ue().register(expires=model.MIN_EXPIRES - 1)
     return outcome.status, outcome.reason
 
 

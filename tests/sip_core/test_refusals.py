@@ -145,10 +145,10 @@ def test_an_impu_the_core_does_not_serve_is_404(world: World) -> None:
 
 
 def test_a_too_brief_registration_is_423(world: World) -> None:
-    outcome = world.ue().register(expires=int(model.POLICY["min_expires"]) - 1)
+    outcome = world.ue().register(expires=model.MIN_EXPIRES - 1)
     expect(world, (outcome.status, outcome.reason), "expires-acceptable", outcome.response)
     assert outcome.response is not None
-    assert outcome.response.header("Min-Expires") == str(model.POLICY["min_expires"])
+    assert outcome.response.header("Min-Expires") == str(model.MIN_EXPIRES)
     assert world.server.registered() == frozenset()
 
 

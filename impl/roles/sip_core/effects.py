@@ -124,7 +124,7 @@ def server_bind(ctx: EffectContext) -> None:
     token = str(_received(ctx, "token"))
     mcptt_id, impu = facts.token_subject(token), str(_received(ctx, "impu"))
     registration = ctx.var("registrations")[impu]
-    until = min(registration.until, ctx.now + int(ctx.policy["publish_expires"]))
+    until = min(registration.until, ctx.now + model.PUBLISH_EXPIRES)
     binding = Binding(mcptt_id, impu, str(_received(ctx, "contact")), until,
                       secrets.token_hex(8))
     ctx.set_var("bindings", {**(ctx.var("bindings") or {}), mcptt_id: binding})

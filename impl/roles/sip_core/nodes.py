@@ -57,7 +57,7 @@ def refusal(request: SipMessage, exc: StepRefused, host: str) -> SipMessage:
     if code == 489:
         extra.append(("Allow-Events", model.EVENT))
     if code == 423:  # RFC 3261 10.3 step 7, 20.23
-        extra.append(("Min-Expires", str(model.POLICY["min_expires"])))
+        extra.append(("Min-Expires", str(model.MIN_EXPIRES)))
     return response_to(request, code, reason, extra=tuple(extra))
 
 
