@@ -24,8 +24,9 @@ the new one to the server.  A retired Key ID is never live again: every request 
 refused (409), and a server never takes a push under a Key ID it has held (409).
 
 Leaves out: the IBC key material of step 3b (the SKM-S, ``skm_s``), the SIP steps 1, 2 and 4
-(REGISTER, third-party registration, PUBLISH), a server-started update request (the server
-could ask over its mutually authenticated link; not built) and the CEK's use (``impl/smime``).
+(REGISTER, third-party registration, PUBLISH: ``sip_registration``), a server-started update
+request (the server could ask over its mutually authenticated link; not built) and the CEK's
+use (``impl/smime``).
 """
 
 from __future__ import annotations
@@ -348,7 +349,8 @@ PROCEDURE = Procedure(
             "(user, SIP session); retired Key IDs are never live again",
     leaves_out=(
         "the IBC key material of step 3b (the SKM-S model, skm-s-provisioning)",
-        "SIP steps 1, 2 and 4 (REGISTER, third-party registration, PUBLISH)",
+        "SIP steps 1, 2 and 4 (REGISTER, third-party registration, PUBLISH): the model "
+        "sip-registration",
         "an update request from the MCPTT server (not built)",
         "the CEK's use on SIP bodies (impl/smime, REQ-CEK-01..09)",
     ),

@@ -59,3 +59,23 @@ def test_deregistration_drops_the_registration_and_the_binding(world: World) -> 
     assert ue.register(expires=0).status == 200
     assert world.server.registered() == frozenset()
     assert world.server.bindings() == {}
+
+
+def test_two_users_logged_in_through_one_sip_session(world: World) -> None:
+    """Seed 001 7.x.1: several MCPTT users through one SIP session each get their own binding
+    (and so their own CEK, keyed by user and session); de-registration ends both."""
+    ue = world.ue(IMPU_ALICE, "alice")
+    assert ue.register().status == 200
+    assert ue.publish(world.access_token("alice")).status == 200
+    ue.vars["mcptt_id"] = BOB  # Bob's MCPTT client logs in on the same UE, same registration
+    ue.machine.state = "registered"
+    outcome = ue.publish(world.access_token("bob"))
+    assert (outcome.status, outcome.refused) == (200, None)
+    assert ue.profile is not None and ue.profile.mcptt_id == BOB
+    bindings = world.server.bindings()
+    assert {k: (b.impu, b.session) for k, b in bindings.items()} == {
+        ALICE: (IMPU_ALICE, ue.contact), BOB: (IMPU_ALICE, ue.contact)}
+    assert bindings[ALICE].etag != bindings[BOB].etag
+    ue.machine.state = "idle"
+    assert ue.register(expires=0).status == 200
+    assert world.server.bindings() == {}
