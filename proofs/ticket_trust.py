@@ -351,9 +351,10 @@ def regressions(procedure: Procedure) -> dict[StepKey, dict[str, Expr]]:
                 Eq(Field("idrr"), Self("peer"))},
         StepKey("responder", "TRANSFER_INIT", "receive"): {
             "the responder answers only a fresh TRANSFER_INIT addressed to it, from the "
-            "ticket's initiator, within the ticket's validity (REQ-TKT-05/24/26/27)":
+            "ticket's initiator, with a ticket not expired (REQ-TKT-05/24/26/27)":
                 And(Eq(Field("idrr"), Self("uri")), _FROM_INITIATOR,
-                    NotIn(Field("randri"), Self("replay_cache")), _VALID_NOW)},
+                    NotIn(Field("randri"), Self("replay_cache")),
+                    AtMost(Now(), TicketTerm(Field("ticket"), "tre")))},
         StepKey("responder", "TRANSFER_INIT", "receive", branch=True): {
             "a stored ticket is reused only for a fresh TRANSFER_INIT addressed to the "
             "responder, from the ticket's initiator, within the ticket's validity, MACed with "

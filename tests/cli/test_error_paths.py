@@ -115,6 +115,14 @@ ROWS: dict[str, Row] = {
         "codec encode {d}/empty-object.json", 1, "empty-object.json: EncodeError"),
     "codec encode: stdin not JSON": row("codec encode -", 2, "stdin: Expecting", stdin="{"),
     "codec describe: unknown name": row("codec describe NOPE", 2, "NAME: unknown payload"),
+    "codec export: unknown format": row(
+        "codec export --format nope --out {d}/x", 2, "'nope' is not one of"),
+    "codec export: out is a file": row(
+        "codec export --format ksy --out {d}/not-utf8.json", 2, "is a file"),
+    # segy
+    "segy simulate: no users": row("segy simulate -N 0", 2, "must be at least 1"),
+    "segy simulate: bad mix": row("segy simulate --mix bogus=1", 2, "'bogus=1' is not one of"),
+    "segy claims: unknown format": row("segy claims --format nope", 2, "'nope' is not one of"),
     # lint
     "lint: malformed document.xml": row("lint {d}/bad.docx", 2,
                                         "bad.docx: not a readable .docx file (Namespace prefix"),

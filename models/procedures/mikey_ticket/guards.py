@@ -65,8 +65,6 @@ G_TI_FRESH = guard("fresh", NotIn(Field("randri"), Self("replay_cache")), "REQ-T
 G_TI_INITIATOR = guard("ticket-initiator", Eq(Field("idri"), TicketTerm(TICKET, "initiator")),
                        "REQ-TKT-27", "IDRi is not the initiator the Ticket Policy names",
                        INVALID_ID, "impersonation")
-G_TI_FROM = guard("ticket-started", AtMost(TicketTerm(TICKET, "trs"), Now()), "REQ-TKT-26",
-                  "the ticket's validity has not started", INVALID_TPPAR, "expired")
 G_TI_TO = guard("ticket-not-expired", AtMost(Now(), TicketTerm(TICKET, "tre")), "REQ-TKT-26",
                 "the ticket has expired", INVALID_TPPAR, "expired")
 # a KMS receiving a RESOLVE_INIT from a UE (seed steps 4-6)

@@ -68,9 +68,11 @@ REQUIREMENTS = {
                   "(replay): Invalid TS (RFC 3830 5.4; RFC 6043 5.3: a reuse has a new RANDRi).",
     "REQ-TKT-25": "The KMS grants a ticket only for a desired Ticket Policy it can read whose TP "
                   "Data names it (IDRkms); else Invalid TPpar (RFC 6043 4.2.1.4, 6.10).",
-    "REQ-TKT-26": "The responder rejects a TRANSFER_INIT whose Ticket Policy is outside its "
-                  "validity (TRs to TRe) without contacting the KMS: Invalid TPpar (RFC 6043 "
-                  "4.2.2.2: an unacceptable Ticket Policy is rejected early; 6.10).",
+    "REQ-TKT-26": "The responder rejects a TRANSFER_INIT whose ticket has expired (TRe passed) "
+                  "without contacting the KMS: Invalid TPpar (RFC 6043 4.2.2.2: an unacceptable "
+                  "Ticket Policy is rejected early; 6.10).  TRs is the KMS's to check when it "
+                  "resolves: a responder whose clock lags the issuing KMS's would refuse a "
+                  "fresh ticket.",
     "REQ-TKT-27": "The responder accepts a TRANSFER_INIT only if its IDRi is the initiator the "
                   "Ticket Policy names (TP Data IDRi); the resolve assures the Ticket Policy's "
                   "integrity, not IDRi's: else Invalid ID (RFC 6043 4.2.2.1, 4.2.3, 6.10).",

@@ -40,7 +40,6 @@ from mckm.models.procedures.mikey_ticket.guards import (
     G_RR_MAC,
     G_TI_ADDRESSED,
     G_TI_FRESH,
-    G_TI_FROM,
     G_TI_INITIATOR,
     G_TI_TO,
     G_TR_MAC,
@@ -108,9 +107,9 @@ def steps(kms_i: str, kms_r: str) -> tuple[Step, ...]:
                       "ticket.responder.reuse_keys")),
         Step("1", "responder", "receive", "TRANSFER_INIT", "initiator", "idle", "resolving",
              "REQ-TKT-05", "Check TRANSFER_INIT against the receive policy and the Ticket "
-             "Policy's validity; its V cannot be checked before the ticket is resolved (seed "
-             "B.2.2.2 step 1; RFC 6043 4.2.2.2).",
-             guards=(G_TI_ADDRESSED, G_TI_INITIATOR, G_TI_FRESH, G_TI_FROM, G_TI_TO),
+             "Policy (initiator, not expired); its V cannot be checked before the ticket is "
+             "resolved (seed B.2.2.2 step 1; RFC 6043 4.2.2.2).",
+             guards=(G_TI_ADDRESSED, G_TI_INITIATOR, G_TI_FRESH, G_TI_TO),
              implements=("REQ-TKT-24", "REQ-TKT-26", "REQ-TKT-27"),
              effects=("ticket.responder.remember_rand", "ticket.responder.remember_ticket")),
         Step("2-3", "responder", "send", "RESOLVE_INIT", kms_r, "resolving", "waiting",
