@@ -191,9 +191,11 @@ def split(body: bytes, boundary: bytes, *, payload: str, names: Sequence[str] = 
             return parts
         start = _SPACE_OCTETS.match(body, after).end()  # type: ignore[union-attr]
         if body[start:start + 2] != CRLF:
-            raise DecodeError(f"the delimiter line --{boundary.decode()} goes on with octets "
-                              "other than white space (RFC 2046 5.1.1)", offset=start,
-                              payload=payload)
+            ending = ("ends the body (no close-delimiter)" if start == len(body) else
+                      "ends with a bare LF or CR, not CRLF" if body[start] in b"\r\n" else
+                      "goes on with octets other than white space")
+            raise DecodeError(f"the delimiter line --{boundary.decode()} {ending} (RFC 2046 "
+                              "5.1.1)", offset=start, payload=payload)
         start += 2
         end = body.find(delimiter, start)
         name = names[len(parts)] if len(parts) < len(names) else f"part {len(parts) + 1}"
