@@ -289,6 +289,9 @@ def frame(parts: Sequence[tuple[Sequence[tuple[str, str]], bytes]], boundary: by
             raise UsageError("the boundary occurs in a part (RFC 2046 5.1.1)")
         out += b"--" + boundary + CRLF
         for name, value in fields:
+            if not _FIELD.fullmatch(f"{name}:{value}") or "\r" in value or "\n" in value:
+                raise UsageError(f"header field {name!r} is not one line 'name: value' "
+                                 "(RFC 5322 2.2)")
             out += f"{name}: {value}\r\n".encode("ascii")
         out += CRLF + content + CRLF
     out += b"--" + boundary + b"--" + CRLF

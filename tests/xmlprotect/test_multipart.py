@@ -117,6 +117,8 @@ def test_the_writer_refuses_a_boundary_inside_a_part() -> None:
         frame([([], b"x\r\n--b1--")], b"b1")
     with pytest.raises(UsageError, match="RFC 2046"):
         frame([([], b"x")], b"bad;boundary")
+    with pytest.raises(UsageError, match="not one line"):
+        frame([([("Content-Type", "a/b\r\nX-Injected: 1")], b"x")], b"b1")
 
 
 _FIELD_VALUE = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1,
