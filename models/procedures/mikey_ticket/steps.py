@@ -100,8 +100,8 @@ def steps(kms_i: str, kms_r: str) -> tuple[Step, ...]:
              "resolve; check the validity and the V with the stored MPKi, then answer "
              "(seed B.2.2.2 step 1 -> step 10; RFC 6043 5.3).",
              when=In(TICKET, REUSABLE),
-             guards=(G_TI_ADDRESSED, G_TI_INITIATOR, G_TI_FRESH, G_REUSE_FROM, G_REUSE_TO,
-                     G_REUSE_MAC),
+             guards=(G_TI_ADDRESSED, G_TI_FRESH, G_REUSE_FROM, G_REUSE_TO, G_REUSE_MAC,
+                     G_TI_INITIATOR),
              implements=("REQ-TKT-22",),
              effects=("ticket.responder.remember_rand", "ticket.responder.remember_ticket",
                       "ticket.responder.reuse_keys")),
