@@ -15,17 +15,11 @@ re-protection changes the KMM, and models with a guard dropped.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
-import z3
-
 from mckm.models.procedures import interkmm
 from mckm.models.procedures.expr import And, Eq, Expr, Field, Msg, NotIn, Now, Policy, Self, Within
 from mckm.models.procedures.mikey_ticket.terms import AtMost
 from mckm.models.procedures.model import Procedure
-from mckm.models.procedures.mutants import Mutant, mutants
+from mckm.models.procedures.mutants import Mutant
 from mckm.models.procedures.predicates import (
     IKMM_AFFILIATED,
     IKMM_KMF_KNOWN,
@@ -36,8 +30,8 @@ from mckm.models.procedures.predicates import (
 )
 from mckm.models.procedures.skm_s import Given
 from mckm.proofs import regression
-from mckm.proofs.regression import REGRESSION, StepKey
-from mckm.proofs.result import ProofResult, describe, run_mutant, timed
+from mckm.proofs.regression import StepKey
+from mckm.proofs.result import ProofResult
 
 F = Field
 #: every hop: within the size limit, protected, opened under the hop's keyring (REQ-IKMM-01, -10)
@@ -91,48 +85,18 @@ STATEMENTS: dict[str, dict[StepKey, dict[str, Expr]]] = {
 }
 
 
-def _solve(procedure: Procedure, reference: Procedure, key: StepKey, statement: Expr
-           ) -> z3.ModelRef | None:
-    return regression.check(procedure, reference, key, statement)
-
-
-def _formula(procedure: Procedure, reference: Procedure, key: StepKey, statement: Expr) -> Any:
-    hyps, goal = regression.formula(procedure, reference, key, statement)
-    return z3.And(*hyps, goal)
-
-
 def _prefix(procedure: Procedure) -> str:
     return f"{procedure.name} "
 
 
 def prove(quick: bool = False) -> list[ProofResult]:
-    """Every regression row of both models, each run on every generated mutant of its model
-    (``quick``: no field-swap mutants); a mutant an earlier row killed is not solved again."""
-    rows: list[ProofResult] = []
-    for procedure in interkmm.PROCEDURES:
-        muts = mutants(procedure, quick=quick)
-        dead: set[str] = set()
-        for key, statements in STATEMENTS[procedure.name].items():
-            for name, statement in statements.items():
-                model, secs = timed(functools.partial(_solve, procedure, procedure, key,
-                                                      statement))
-                row = ProofResult(f"InterKMM {procedure.name} (regression) "
-                                  f"{key.text(procedure)}: {name}", REGRESSION, model is None,
-                                  secs, None if model is None else describe(model))
-                formula: Callable[[Procedure], Any] = functools.partial(
-                    _formula, reference=procedure, key=key, statement=statement)
-                base = formula(procedure)
-                for m in muts:
-                    row.mutants.append(run_mutant(
-                        m, procedure, dead, base, functools.partial(formula, m.procedure),
-                        functools.partial(_solve, m.procedure, procedure, key, statement),
-                        _prefix(procedure)))
-                row.seconds += sum(x.seconds for x in row.mutants)
-                rows.append(row)
-    return rows
+    """Every regression row of both models, each run on every generated mutant of its model."""
+    return [row for p in interkmm.PROCEDURES
+            for row in regression.prove_rows(f"InterKMM {p.name}", p, STATEMENTS[p.name],
+                                             _prefix(p), quick)]
 
 
 def all_mutants(quick: bool = False) -> list[Mutant]:
     """Every generated mutant of both models, named as ``prove`` names them."""
-    return [Mutant(f"{_prefix(p)}{m.name}", m.kind, m.procedure, m.step, m.guard)
-            for p in interkmm.PROCEDURES for m in mutants(p, quick=quick)]
+    return [m for p in interkmm.PROCEDURES
+            for m in regression.prefixed_mutants(p, _prefix(p), quick)]

@@ -12,6 +12,7 @@ misaddressed message of another run) is still a finding.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +21,17 @@ import z3
 
 from mckm.models.procedures.expr import Expr
 from mckm.models.procedures.model import Procedure, Step
+from mckm.models.procedures.mutants import Mutant, mutants
 from mckm.proofs.hops import hop
-from mckm.proofs.result import Vacuous, counterexample, satisfiable
+from mckm.proofs.result import (
+    ProofResult,
+    Vacuous,
+    counterexample,
+    describe,
+    run_mutant,
+    satisfiable,
+    timed,
+)
 
 #: the assumption column of every regression row
 REGRESSION = "guard regression: one step's guards (cannot find an attack)"
@@ -68,3 +78,38 @@ def check(procedure: Procedure, reference: Procedure, key: StepKey, statement: E
 
 
 Statements = Mapping[StepKey, Mapping[str, Expr]]
+
+
+def _formula(procedure: Procedure, reference: Procedure, key: StepKey, statement: Expr) -> Any:
+    hyps, goal = formula(procedure, reference, key, statement)
+    return z3.And(*hyps, goal)
+
+
+def prove_rows(title: str, procedure: Procedure, statements: Statements, prefix: str,
+               quick: bool) -> list[ProofResult]:
+    """Every regression row of ``procedure`` (``title (regression) step: statement``), each
+    run on every generated mutant of it, named with ``prefix`` (``quick``: no field-swap
+    mutants); a mutant an earlier row killed is not solved again."""
+    rows: list[ProofResult] = []
+    muts = mutants(procedure, quick=quick)
+    dead: set[str] = set()
+    for key, named in statements.items():
+        for name, statement in named.items():
+            found, secs = timed(functools.partial(check, procedure, procedure, key, statement))
+            row = ProofResult(f"{title} (regression) {key.text(procedure)}: {name}", REGRESSION,
+                              found is None, secs, None if found is None else describe(found))
+            base = _formula(procedure, procedure, key, statement)
+            for m in muts:
+                row.mutants.append(run_mutant(
+                    m, procedure, dead, base,
+                    functools.partial(_formula, m.procedure, procedure, key, statement),
+                    functools.partial(check, m.procedure, procedure, key, statement), prefix))
+            row.seconds += sum(x.seconds for x in row.mutants)
+            rows.append(row)
+    return rows
+
+
+def prefixed_mutants(procedure: Procedure, prefix: str, quick: bool) -> list[Mutant]:
+    """Every generated mutant of ``procedure``, named as :func:`prove_rows` names them."""
+    return [Mutant(f"{prefix}{m.name}", m.kind, m.procedure, m.step, m.guard)
+            for m in mutants(procedure, quick=quick)]

@@ -15,17 +15,10 @@ each guard dropped (``test_model.py``).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
-import z3
-
 from mckm.models.procedures import sip_registration as model
 from mckm.models.procedures.expr import And, Eq, Expr, Field, In, Not, Now, Self
 from mckm.models.procedures.mikey_ticket.terms import AtMost
-from mckm.models.procedures.model import Procedure
-from mckm.models.procedures.mutants import Mutant, mutants
+from mckm.models.procedures.mutants import Mutant
 from mckm.models.procedures.predicates import (
     SIP_REGISTERED,
     SIP_SERVES,
@@ -35,8 +28,8 @@ from mckm.models.procedures.predicates import (
 )
 from mckm.models.procedures.skm_s import Implies, Lit
 from mckm.proofs import regression
-from mckm.proofs.regression import REGRESSION, StepKey
-from mckm.proofs.result import ProofResult, describe, run_mutant, timed
+from mckm.proofs.regression import StepKey
+from mckm.proofs.result import ProofResult
 
 PROCEDURE = model.PROCEDURE
 F = Field
@@ -88,40 +81,11 @@ STATEMENTS: dict[StepKey, dict[str, Expr]] = {
 }
 
 
-def _solve(procedure: Procedure, key: StepKey, statement: Expr) -> z3.ModelRef | None:
-    return regression.check(procedure, PROCEDURE, key, statement)
-
-
-def _formula(procedure: Procedure, key: StepKey, statement: Expr) -> Any:
-    hyps, goal = regression.formula(procedure, PROCEDURE, key, statement)
-    return z3.And(*hyps, goal)
-
-
 def prove(quick: bool = False) -> list[ProofResult]:
-    """Every regression row, each run on every generated mutant of the model (``quick``: no
-    field-swap mutants); a mutant an earlier row killed is not solved again."""
-    rows: list[ProofResult] = []
-    muts = mutants(PROCEDURE, quick=quick)
-    dead: set[str] = set()
-    for key, statements in STATEMENTS.items():
-        for name, statement in statements.items():
-            found, secs = timed(functools.partial(_solve, PROCEDURE, key, statement))
-            row = ProofResult(f"SIP registration (regression) {key.text(PROCEDURE)}: {name}",
-                              REGRESSION, found is None, secs,
-                              None if found is None else describe(found))
-            formula: Callable[[Procedure], Any] = functools.partial(
-                _formula, key=key, statement=statement)
-            base = formula(PROCEDURE)
-            for m in muts:
-                row.mutants.append(run_mutant(
-                    m, PROCEDURE, dead, base, functools.partial(formula, m.procedure),
-                    functools.partial(_solve, m.procedure, key, statement), "sip "))
-            row.seconds += sum(x.seconds for x in row.mutants)
-            rows.append(row)
-    return rows
+    """Every regression row, each run on every generated mutant of the model."""
+    return regression.prove_rows("SIP registration", PROCEDURE, STATEMENTS, "sip ", quick)
 
 
 def all_mutants(quick: bool = False) -> list[Mutant]:
     """Every generated mutant of the model, named as ``prove`` names them."""
-    return [Mutant(f"sip {m.name}", m.kind, m.procedure, m.step, m.guard)
-            for m in mutants(PROCEDURE, quick=quick)]
+    return regression.prefixed_mutants(PROCEDURE, "sip ", quick)
