@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Self
 
 from mckm.impl.errors import DecodeError, MckmError, UsageError
 from mckm.impl.transport.sdp_mikey import SipMessage
@@ -61,6 +62,30 @@ _TOKEN = re.compile(r"[A-Za-z0-9.!%*_+`'~-]+")
 _CSEQ = re.compile(r"(?P<number>[0-9]{1,10}) (?P<method>[A-Za-z0-9.!%*_+`'~-]+)")
 _VIA = re.compile(r"SIP */ *2\.0 */ *(?P<transport>[A-Za-z]+) +(?P<sent_by>[^;\s]+)"
                   r"(?P<params>(?: *;[^;]*)*)")
+
+
+class SipNode:
+    """A role served on one :class:`SipEndpoint` (``self.sip``): start, close, a context
+    manager, and the address it listens on."""
+
+    sip: SipEndpoint
+
+    def start(self) -> Self:
+        self.sip.start()
+        return self
+
+    def close(self) -> None:
+        self.sip.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.sip.address
 
 
 class SipTimeout(MckmError):

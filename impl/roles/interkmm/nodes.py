@@ -28,7 +28,7 @@ from mckm.impl.roles.interkmm.effects import EFFECTS, Delivered
 from mckm.impl.roles.interkmm.facts import Directory, HopFacts
 from mckm.impl.roles.interkmm.view import HopMessage
 from mckm.impl.transport.sdp_mikey import SipMessage
-from mckm.impl.transport.sip_message import SipEndpoint, SipTimeout, message_request
+from mckm.impl.transport.sip_message import SipEndpoint, SipNode, SipTimeout, message_request
 from mckm.impl.xmlprotect.keys import Keyring
 from mckm.models.procedures import interkmm as model
 
@@ -76,7 +76,7 @@ class _Role:
             return actions
 
 
-class EndPoint:
+class EndPoint(SipNode):
     """A UE (``role="ue"``, ``own_id`` its MCPTT ID, ``xpk_id`` its CSK-ID) or the IWF
     (``role="iwf"``, its KMF ID and SPK-ID), with the MCX server's SIP address."""
 
@@ -92,17 +92,6 @@ class EndPoint:
         self.facts = HopFacts(keys, directory or Directory())
         self.delivered: list[Delivered] = []
         self.sip = SipEndpoint(self._on_message, t1=t1)
-
-    def start(self) -> EndPoint:
-        self.sip.start()
-        return self
-
-    def close(self) -> None:
-        self.sip.close()
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return self.sip.address
 
     def send_kmm(self, kmm: bytes, *, peer: str, kmm_type: str = "application/octet-stream",
                  transport: str = "UDP", now: int | None = None) -> Outcome:

@@ -31,7 +31,13 @@ from mckm.impl.roles.sip_core.body import Profile
 from mckm.impl.roles.sip_core.effects import EFFECTS
 from mckm.impl.roles.sip_core.facts import Binding, CoreFacts, ServerFacts
 from mckm.impl.transport.sdp_mikey import SipMessage
-from mckm.impl.transport.sip_message import SipEndpoint, SipTimeout, new_branch, response_to
+from mckm.impl.transport.sip_message import (
+    SipEndpoint,
+    SipNode,
+    SipTimeout,
+    new_branch,
+    response_to,
+)
 from mckm.models.procedures import sip_registration as model
 from mckm.models.procedures.model import Procedure
 
@@ -93,7 +99,7 @@ def _uri(address: tuple[str, int], user: str) -> str:
 # --------------------------------------------------------------------------- MCPTT server
 
 
-class McpttSipServer:
+class McpttSipServer(SipNode):
     """The MCPTT server's SIP side: third-party REGISTERs and service authorisation PUBLISHes
     from its SIP core (``core_uri``; its address is given by :meth:`trust_core`), access
     tokens checked by ``verifier`` (audience: this server)."""
@@ -107,23 +113,6 @@ class McpttSipServer:
             "core_uri": core_uri, "core_address": "", "registrations": {},
             "scope": model.SERVICE_SCOPE, "tokens_used": {}, "bindings": {}}, procedure)
         self.sip = SipEndpoint(self._on_request, host=host, port=port, t1=t1, methods=METHODS)
-
-    def start(self) -> McpttSipServer:
-        self.sip.start()
-        return self
-
-    def close(self) -> None:
-        self.sip.close()
-
-    def __enter__(self) -> McpttSipServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return self.sip.address
 
     @property
     def uri(self) -> str:
@@ -170,7 +159,7 @@ class McpttSipServer:
 # --------------------------------------------------------------------------- SIP core
 
 
-class SipCore:
+class SipCore(SipNode):
     """The SIP core: registrar of ``subscribers`` (IMPUs) and proxy towards its one MCPTT
     server (``server``: its SIP address)."""
 
@@ -182,23 +171,6 @@ class SipCore:
         self.sip = SipEndpoint(self._on_request, host=host, port=port, t1=t1, methods=METHODS)
         self.state = _Role("sip_core", {"core_uri": self.uri, "registrations": {},
                                         "core_address": self.sent_by}, procedure)
-
-    def start(self) -> SipCore:
-        self.sip.start()
-        return self
-
-    def close(self) -> None:
-        self.sip.close()
-
-    def __enter__(self) -> SipCore:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return self.sip.address
 
     @property
     def sent_by(self) -> str:
@@ -287,7 +259,7 @@ class Outcome:
     refused: MckmError | None = None
 
 
-class SipUe:
+class SipUe(SipNode):
     """A UE registering ``impu`` with the SIP core at ``core`` and publishing its access token,
     run by the engine (role ``ue``)."""
 
@@ -298,19 +270,6 @@ class SipUe:
         self.vars: dict[str, Any] = {"impu": impu, "mcptt_id": mcptt_id}
         self.machine = RoleMachine(model.PROCEDURE, "ue", vars=self.vars, facts=object(),
                                    effects=EFFECTS, message_factory=DictMessage)
-
-    def start(self) -> SipUe:
-        self.sip.start()
-        return self
-
-    def close(self) -> None:
-        self.sip.close()
-
-    def __enter__(self) -> SipUe:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @property
     def contact(self) -> str:
