@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from mckm.bench.registry import Operation, benchmark
 from mckm.impl.roles.kms import access_token
-from mckm.impl.roles.sip_core import McpttSipServer, SipCore, SipUe, view
+from mckm.impl.roles.sip_core import McpttSipServer, SipCore, SipUe
 from mckm.impl.roles.sip_core.body import mcptt_info
+from mckm.impl.transport import sip_message
 from mckm.models.procedures import sip_registration as model
 
 _AUD, _ISS = "mcptt.example.org", "https://idm.example.org"
@@ -53,12 +54,12 @@ def publish_check() -> Operation:
     _OPEN.callback(server.close)
     core = ("127.0.0.1", 5999)
     server.trust_core(core, "sip:scscf@127.0.0.1:5999")
-    register = view.request("REGISTER", server.uri, from_uri="sip:scscf@127.0.0.1:5999",
+    register = sip_message.request("REGISTER", server.uri, from_uri="sip:scscf@127.0.0.1:5999",
                             to_uri=_IMPU, local=core, transport="UDP",
                             headers=(("Contact", "<sip:scscf@127.0.0.1:5999>"),
                                      ("Expires", "86400")))
     assert server._on_request(register, "UDP").start == "SIP/2.0 200 OK"
-    publish = view.request("PUBLISH", server.uri, from_uri=_IMPU, to_uri=_IMPU, local=core,
+    publish = sip_message.request("PUBLISH", server.uri, from_uri=_IMPU, to_uri=_IMPU, local=core,
                            transport="UDP", headers=(
                                ("Event", model.EVENT), ("P-Asserted-Identity", f"<{_IMPU}>"),
                                ("Contact", "<sip:ue@127.0.0.1:6000>"),

@@ -183,20 +183,29 @@ def new_branch() -> str:
     return MAGIC + secrets.token_hex(12)
 
 
+def request(method: str, uri: str, *, from_uri: str, to_uri: str, local: tuple[str, int],
+            transport: str, headers: tuple[tuple[str, str], ...] = (), body: bytes = b"",
+            call_id: str | None = None, cseq: int = 1) -> SipMessage:
+    """A request of ``method`` with the headers RFC 3261 8.1.1 requires and a fresh branch."""
+    if transport not in ("UDP", "TCP"):
+        raise UsageError(f"transport {transport!r}: UDP or TCP")
+    if any(c in v for v in (uri, from_uri, to_uri, *(v for _, v in headers)) for c in "\r\n"):
+        raise UsageError("URIs and header values are one line each")
+    host, port = local
+    return SipMessage(f"{method} {uri} SIP/2.0", (
+        ("Via", f"SIP/2.0/{transport} {host}:{port};branch={new_branch()}"),
+        ("Max-Forwards", "70"), ("From", f"<{from_uri}>;tag={secrets.token_hex(6)}"),
+        ("To", f"<{to_uri}>"), ("Call-ID", call_id or f"{secrets.token_hex(12)}@{host}"),
+        ("CSeq", f"{cseq} {method}"), *headers), bytes(body))
+
+
 def message_request(*, uri: str, from_uri: str, to_uri: str, local: tuple[str, int],
                     transport: str, content_type: str, body: bytes, call_id: str | None = None,
                     cseq: int = 1) -> SipMessage:
     """A MESSAGE request (RFC 3428 4) from ``from_uri`` to ``to_uri``, with a fresh branch."""
-    if transport not in ("UDP", "TCP"):
-        raise UsageError(f"transport {transport!r}: UDP or TCP")
-    if any(c in value for value in (uri, from_uri, to_uri, content_type) for c in "\r\n"):
-        raise UsageError("URIs and the content type are one header line each")
-    host, port = local
-    return SipMessage(f"MESSAGE {uri} SIP/2.0", (
-        ("Via", f"SIP/2.0/{transport} {host}:{port};branch={new_branch()}"),
-        ("Max-Forwards", "70"), ("From", f"<{from_uri}>;tag={secrets.token_hex(6)}"),
-        ("To", f"<{to_uri}>"), ("Call-ID", call_id or f"{secrets.token_hex(12)}@{host}"),
-        ("CSeq", f"{cseq} MESSAGE"), ("Content-Type", content_type)), bytes(body))
+    return request("MESSAGE", uri, from_uri=from_uri, to_uri=to_uri, local=local,
+                   transport=transport, headers=(("Content-Type", content_type),), body=body,
+                   call_id=call_id, cseq=cseq)
 
 
 def response_to(request: SipMessage, code: int, reason: str, *,

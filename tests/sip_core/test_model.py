@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from mckm.impl.roles.kms.model import KMS_SCOPE
-from mckm.impl.roles.sip_core import view
+from mckm.impl.transport import sip_message
 from mckm.impl.transport.sip_message import SipEndpoint
 from mckm.models.procedures import sip_registration as model
 from mckm.models.procedures.model import Procedure
@@ -84,7 +84,7 @@ def _bypass(w: World, peer: SipEndpoint) -> tuple[int, str]:
 
 
 def _forged_third_party(w: World, peer: SipEndpoint) -> tuple[int, str]:
-    request = view.request("REGISTER", w.server.uri, from_uri=w.core.uri, to_uri=IMPU_ALICE,
+    request = sip_message.request("REGISTER", w.server.uri, from_uri=w.core.uri, to_uri=IMPU_ALICE,
                            local=peer.address, transport="UDP",
                            headers=(("Contact", f"<{w.core.uri}>"), ("Expires", "600")))
     return answer_of(peer.send(request, w.server.address))

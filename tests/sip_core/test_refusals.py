@@ -15,8 +15,8 @@ from joserfc.jwk import ECKey
 
 from mckm.impl.roles.kms import access_token
 from mckm.impl.roles.kms.model import KMS_SCOPE
-from mckm.impl.roles.sip_core import view
 from mckm.impl.roles.sip_core.body import mcptt_info
+from mckm.impl.transport import sip_message
 from mckm.impl.transport.sdp_mikey import SipMessage
 from mckm.impl.transport.sip_message import SipEndpoint
 from mckm.models.procedures import sip_registration as model
@@ -32,7 +32,7 @@ def peer() -> Iterator[SipEndpoint]:
 
 def publish(peer: SipEndpoint, impu: str, token: str, *, event: str = model.EVENT,
             extra: tuple[tuple[str, str], ...] = (), body: bytes | None = None) -> SipMessage:
-    return view.request("PUBLISH", "sip:mcptt-server@127.0.0.1", from_uri=impu, to_uri=impu,
+    return sip_message.request("PUBLISH", "sip:mcptt-server@127.0.0.1", from_uri=impu, to_uri=impu,
                         local=peer.address, transport="UDP", headers=(
                             ("Event", event), *extra,
                             ("Content-Type", model.MCPTT_INFO_TYPE)),
@@ -172,7 +172,7 @@ def test_a_publish_that_bypasses_the_core_is_refused(world: World, peer: SipEndp
 
 def test_a_third_party_register_not_from_the_core_is_refused(world: World,
                                                              peer: SipEndpoint) -> None:
-    request = view.request("REGISTER", world.server.uri, from_uri=world.core.uri,
+    request = sip_message.request("REGISTER", world.server.uri, from_uri=world.core.uri,
                            to_uri=IMPU_ALICE, local=peer.address, transport="UDP",
                            headers=(("Contact", f"<{world.core.uri}>"), ("Expires", "600")))
     response = peer.send(request, world.server.address)
@@ -192,8 +192,9 @@ def test_a_ue_cannot_assert_its_own_identity(world: World, peer: SipEndpoint) ->
 
 
 def test_a_request_without_a_contact_is_400(world: World, peer: SipEndpoint) -> None:
-    request = view.request("REGISTER", "sip:127.0.0.1", from_uri=IMPU_ALICE, to_uri=IMPU_ALICE,
-                           local=peer.address, transport="UDP", headers=(("Expires", "600"),))
+    request = sip_message.request("REGISTER", "sip:127.0.0.1", from_uri=IMPU_ALICE,
+                                  to_uri=IMPU_ALICE, local=peer.address, transport="UDP",
+                                  headers=(("Expires", "600"),))
     response = peer.send(request, world.core.address)
     assert answer_of(response) == model.UNEXPECTED_ANSWER
     assert "contact is missing" in (response.header("Warning") or "")
@@ -201,7 +202,7 @@ def test_a_request_without_a_contact_is_400(world: World, peer: SipEndpoint) -> 
 
 
 def test_other_methods_are_405(world: World, peer: SipEndpoint) -> None:
-    request = view.request("SUBSCRIBE", "sip:127.0.0.1", from_uri=IMPU_ALICE,
+    request = sip_message.request("SUBSCRIBE", "sip:127.0.0.1", from_uri=IMPU_ALICE,
                            to_uri=IMPU_ALICE, local=peer.address, transport="UDP")
     response = peer.send(request, world.core.address)
     assert answer_of(response) == (405, "Method Not Allowed")

@@ -30,6 +30,7 @@ from mckm.impl.roles.sip_core import view
 from mckm.impl.roles.sip_core.body import Profile
 from mckm.impl.roles.sip_core.effects import EFFECTS
 from mckm.impl.roles.sip_core.facts import Binding, CoreFacts, ServerFacts
+from mckm.impl.transport import sip_message
 from mckm.impl.transport.sdp_mikey import SipMessage
 from mckm.impl.transport.sip_message import (
     SipEndpoint,
@@ -201,7 +202,7 @@ class SipCore(SipNode):
     def _registered(self, request: SipMessage, sends: list[Send]) -> SipMessage:
         third, answer = sends
         fields = third.message
-        three = view.request("REGISTER", self._server_uri(), from_uri=fields.get("core"),
+        three = sip_message.request("REGISTER", self._server_uri(), from_uri=fields.get("core"),
                              to_uri=fields.get("impu"), local=self.address,
                              transport=self.transport, headers=(
                                  ("Contact", f"<{fields.get('core')}>"),
@@ -285,7 +286,7 @@ class SipUe(SipNode):
         (send,) = _sends(self.machine.send("REGISTER", now=unix_now(), params={
             "contact": self.contact, "expires": expires}))
         m = send.message
-        request = view.request("REGISTER", f"sip:{self.core[0]}:{self.core[1]}",
+        request = sip_message.request("REGISTER", f"sip:{self.core[0]}:{self.core[1]}",
                                from_uri=m.get("impu"), to_uri=m.get("impu"),
                                local=self.sip.address, transport=self.transport, headers=(
                                    ("Contact", f"<{m.get('contact')}>"),
@@ -297,7 +298,7 @@ class SipUe(SipNode):
         (send,) = _sends(self.machine.send("PUBLISH", now=unix_now(),
                                            params={"token": token}))
         m = send.message
-        request = view.request("PUBLISH", "sip:mcptt-server@" + self.core[0], from_uri=m.get(
+        request = sip_message.request("PUBLISH", "sip:mcptt-server@" + self.core[0], from_uri=m.get(
             "impu"), to_uri=m.get("impu"), local=self.sip.address, transport=self.transport,
             headers=(("Event", m.get("event")), ("Expires", "3600"),
                      ("Content-Type", m.get("content_type"))), body=m.get("body"))

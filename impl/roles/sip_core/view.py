@@ -12,13 +12,12 @@ error, which the token guard reports.
 from __future__ import annotations
 
 import re
-import secrets
 
 from mckm.impl.engine.messages import DictMessage
-from mckm.impl.errors import DecodeError, UsageError
+from mckm.impl.errors import DecodeError
 from mckm.impl.roles.sip_core.body import access_token_of, parse_profile
 from mckm.impl.transport.sdp_mikey import SipMessage
-from mckm.impl.transport.sip_message import new_branch, top_via
+from mckm.impl.transport.sip_message import top_via
 from mckm.models.procedures import sip_registration as model
 
 #: RFC 3261 10.2.1.1: a registrar picks the expiry when the request states none (its choice)
@@ -117,25 +116,6 @@ def publish_ok(response: SipMessage) -> DictMessage:
     return DictMessage("PUBLISH_OK", fields)
 
 
-# --------------------------------------------------------------------------- requests
-
-
-def request(method: str, uri: str, *, from_uri: str, to_uri: str, local: tuple[str, int],
-            transport: str, headers: tuple[tuple[str, str], ...] = (), body: bytes = b"",
-            call_id: str | None = None, cseq: int = 1) -> SipMessage:
-    """A request of ``method`` with the headers RFC 3261 8.1.1 requires and a fresh branch."""
-    if transport not in ("UDP", "TCP"):
-        raise UsageError(f"transport {transport!r}: UDP or TCP")
-    if any(c in v for v in (uri, from_uri, to_uri, *(v for _, v in headers)) for c in "\r\n"):
-        raise UsageError("URIs and header values are one line each")
-    host, port = local
-    return SipMessage(f"{method} {uri} SIP/2.0", (
-        ("Via", f"SIP/2.0/{transport} {host}:{port};branch={new_branch()}"),
-        ("Max-Forwards", "70"), ("From", f"<{from_uri}>;tag={secrets.token_hex(6)}"),
-        ("To", f"<{to_uri}>"), ("Call-ID", call_id or f"{secrets.token_hex(12)}@{host}"),
-        ("CSeq", f"{cseq} {method}"), *headers), bytes(body))
-
-
 __all__ = ["DEFAULT_EXPIRES", "expires_of", "publish", "publish_asserted", "publish_ok", "register",
            "register_ok",
-           "request", "third_party_register", "token_of", "uri_of"]
+           "third_party_register", "token_of", "uri_of"]
