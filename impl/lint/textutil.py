@@ -6,6 +6,9 @@ import re
 from collections.abc import Iterable
 
 _LABEL_BEFORE = re.compile(r"\s*(?:\d+[a-z]?|[a-z]|[A-Z]{1,3}\d+-\d+)[.)]?")
+#: the verbal forms of requirement, recommendation, permission and obligation (the drafting
+#: rules of TR 21.801): informative text uses none of them
+MODAL = re.compile(r"\b(shall not|shall|should not|should|may not|may|must not|must)\b")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*")
 
 

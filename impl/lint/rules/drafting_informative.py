@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
 from mckm.impl.lint.structure import structure
+from mckm.impl.lint.textutil import MODAL
 
 ID = "drafting-informative"
 
-_MODAL = re.compile(r"\b(shall not|shall|should not|should|may not|may|must not|must)\b")
 _EXAMPLE = re.compile(r"^\s*EXAMPLE(?:\s+\d+)?\s*:?(?P<body>.*)$")
 _FIX = {
     "shall": "state the requirement in normative text, or write 'is'",
@@ -71,7 +71,7 @@ def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     for ln, offset, text, where in _informative_lines(doc):
         if ln in notes and where != "an EXAMPLE":
             continue  # rule note-normative
-        for m in _MODAL.finditer(text):
+        for m in MODAL.finditer(text):
             if text[: m.start()].count('"') % 2 == 1 or text[: m.start()].count("“") > text[
                 : m.start()
             ].count("”"):

@@ -8,16 +8,15 @@ informative wording suggested ("can", "is", "it is recommended" in normative tex
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from mckm.impl.lint.context import Context, finding
 from mckm.impl.lint.model import Document, Finding
 from mckm.impl.lint.structure import structure
+from mckm.impl.lint.textutil import MODAL
 
 ID = "note-normative"
 
-_MODAL = re.compile(r"\b(shall not|shall|should not|should|may not|may|must not|must)\b")
 _FIX = {
     "shall": "move the requirement into the normative text, or use 'is'",
     "should": "move the recommendation into the normative text, or use 'can'",
@@ -28,7 +27,7 @@ _FIX = {
 
 def check(doc: Document, ctx: Context) -> Iterator[Finding]:
     for ln, col, body in structure(doc).notes:
-        for m in _MODAL.finditer(body):
+        for m in MODAL.finditer(body):
             verb = m.group(1)
             yield finding(
                 doc,
