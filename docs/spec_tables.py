@@ -172,6 +172,12 @@ def purposes_table() -> str:
     return table(["value", "bits", "purpose", "meaning", "status of the fact"], rows)
 
 
+def leaves_out_list(procedures: Sequence[Procedure]) -> str:
+    """A bullet per thing a model leaves out, named by its model (``Procedure.leaves_out``)."""
+    return "\n".join(f"- {p.title}:\n" + "\n".join(f"  - {item}" for item in p.leaves_out)
+                     for p in procedures)
+
+
 def key_id_table() -> str:
     """field | bits | width of the SK-ID layout, most significant field first."""
     fields = sorted(slots(SK_ID).values(), key=lambda s: -s.msb)

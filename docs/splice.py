@@ -22,6 +22,7 @@ Directives (procedures are named as in ``mckm.models.procedures.registry``):
 - ``mckm-purposes``: the key purpose table (``models/policy/data/key_purposes.yaml``).
 - ``mckm-key-id``: the SK-ID bit layout (``models/policy/key_id.SK_ID``).
 - ``mckm-segy TABLE``: seed 003's SeGy tables and plots (``mckm.impl.segy.docs.render``).
+- ``mckm-leaves-out PROCEDURE...``: what each model leaves out (``Procedure.leaves_out``).
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ def _segy(d: Directive) -> str:
     return render(d.args[0])
 
 
+def _leaves_out(d: Directive) -> str:
+    return spec_tables.leaves_out_list(_procedures(d))
+
+
 RENDERERS: Mapping[str, Callable[[Directive], str]] = {
     "mckm-requirements": _requirements,
     "mckm-steps": _steps,
@@ -106,6 +111,7 @@ RENDERERS: Mapping[str, Callable[[Directive], str]] = {
     "mckm-purposes": _purposes,
     "mckm-key-id": _key_id,
     "mckm-segy": _segy,
+    "mckm-leaves-out": _leaves_out,
 }
 OPTIONS: Mapping[str, frozenset[str]] = {"mckm-requirements": frozenset({"labels"})}
 

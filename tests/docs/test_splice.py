@@ -32,6 +32,14 @@ def test_guards_bring_their_mikey_error_and_steps_their_numbers() -> None:
     assert row.endswith(f"| 2 | `{guard.name}` ({guard.mikey_error} Invalid ID) |")
 
 
+def test_leaves_out_lists_each_models_items_under_its_title() -> None:
+    out = splice.expand("```{mckm-leaves-out} cek-management sip-registration\n```\n", "test.md")
+    for name in ("cek-management", "sip-registration"):
+        p = by_name(name)
+        assert f"- {p.title}:" in out
+        assert all(f"\n  - {item}" in out for item in p.leaves_out)
+
+
 def test_other_fences_are_left_alone() -> None:
     page = "```text\n| REQ-SEAL-KD-01 | x |\n```\n\n```{note}\nhi\n```\n"
     assert splice.expand(page, "test.md") == page
