@@ -24,6 +24,7 @@ from mckm.impl.codec.describe import describe as describe_text
 from mckm.impl.codec.encoder import encode as encode_message
 from mckm.impl.codec.export import export_cmd
 from mckm.impl.codec.jsonform import message_from_json, message_to_json
+from mckm.impl.codec.readable import render as render_readable
 from mckm.impl.errors import UsageError
 from mckm.impl.transport.sdp_mikey import mikey_for_media
 
@@ -91,14 +92,19 @@ codec.add_command(export_cmd)
 
 @codec.command("decode")
 @click.argument("source")
-def decode_cmd(source: str) -> None:
-    """Print the JSON form of the MIKEY message in SOURCE: hex (spaces and line breaks allowed),
-    base64, an SDP a=key-mgmt:mikey line, a file holding one of these or the raw octets, or '-'
-    for stdin."""
+@click.option("--raw", is_flag=True,
+              help="Print the JSON form that 'mckm codec encode' reads back (octets in hex, "
+                   "numbers as on the wire) instead of the readable tree.")
+def decode_cmd(source: str, raw: bool) -> None:
+    """Print the MIKEY message in SOURCE as a readable tree (names beside numbers, URIs as text,
+    times in ISO 8601, ids in hex, nested payloads decoded), or its JSON form with --raw.
+    SOURCE: hex (spaces and line breaks allowed), base64, an SDP a=key-mgmt:mikey line, a file
+    holding one of these or the raw octets, or '-' for stdin."""
     subject, data = _source(source)
     with reading(subject):
         message = decode_bytes(message_octets(data))
-    click.echo(json.dumps(message_to_json(message), indent=1))
+        text = json.dumps(message_to_json(message), indent=1) if raw else render_readable(message)
+    click.echo(text.rstrip("\n"))
 
 
 @codec.command("encode")

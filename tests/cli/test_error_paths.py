@@ -102,6 +102,8 @@ ROWS: dict[str, Row] = {
     "codec decode: long spaced hex, truncated message": row(
         ["codec", "decode", str(FILES["short.hex"])], 1, "SOURCE: DecodeError: offset"),
     "codec decode: not any form": row("codec decode zz", 2, "SOURCE: not a MIKEY message"),
+    "codec decode --raw: truncated message": row(
+        "codec decode --raw 011a0501", 1, "SOURCE: DecodeError: offset 4, payload HDR"),
     "codec decode: missing file": row("codec decode {d}/nope.bin", 2, "nope.bin: not a file"),
     "codec decode: bad key-mgmt line": row(
         ["codec", "decode", "a=key-mgmt:mikey ###"], 1, "keymgmt-data is not base64"),

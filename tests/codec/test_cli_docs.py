@@ -22,7 +22,7 @@ def test_decode_encode_round_trip_on_vendor_hex(tmp_path: Path) -> None:
     runner = CliRunner()
     for vector in VECTORS:
         hex_text = vector["i_message_hex"]
-        decoded = runner.invoke(codec, ["decode", hex_text])
+        decoded = runner.invoke(codec, ["decode", "--raw", hex_text])
         assert decoded.exit_code == 0, decoded.output
         obj = json.loads(decoded.output)
         assert obj["data_type"] == "SAKKE"
@@ -38,10 +38,10 @@ def test_decode_encode_round_trip_on_vendor_hex(tmp_path: Path) -> None:
 def test_decode_from_stdin_and_file(tmp_path: Path) -> None:
     hex_text = VECTORS[2]["i_message_hex"]
     runner = CliRunner()
-    from_stdin = runner.invoke(codec, ["decode", "-"], input=hex_text + "\n")
+    from_stdin = runner.invoke(codec, ["decode", "--raw", "-"], input=hex_text + "\n")
     binary = tmp_path / "m.bin"
     binary.write_bytes(bytes.fromhex(hex_text))
-    from_file = runner.invoke(codec, ["decode", str(binary)])
+    from_file = runner.invoke(codec, ["decode", "--raw", str(binary)])
     assert from_stdin.exit_code == from_file.exit_code == 0
     assert from_stdin.output == from_file.output
     idr = [p for p in json.loads(from_file.output)["payloads"] if p["payload"] == "IDR"]
@@ -57,7 +57,7 @@ def test_decode_error_is_one_line_not_a_traceback() -> None:
 
 def test_encode_rejects_broken_presence(tmp_path: Path) -> None:
     runner = CliRunner()
-    obj = json.loads(runner.invoke(codec, ["decode", VECTORS[0]["i_message_hex"]]).output)
+    obj = json.loads(runner.invoke(codec, ["decode", "--raw", VECTORS[0]["i_message_hex"]]).output)
     obj["payloads"] = obj["payloads"][:-1]  # drop SIGN
     path = tmp_path / "m.json"
     path.write_text(json.dumps(obj))

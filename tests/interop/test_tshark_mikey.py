@@ -191,7 +191,7 @@ def test_tshark_extracted_octets_decode_with_the_cli(packets: list[ET.Element]) 
         assert len(shown) == 1, f"{title}: tshark shows no UDP payload"
         hex_text = shown[0].replace(":", "")
         assert bytes.fromhex(hex_text) == raw
-        result = runner.invoke(codec, ["decode", hex_text])
+        result = runner.invoke(codec, ["decode", "--raw", hex_text])
         assert result.exit_code == 0, result.output
         back = runner.invoke(codec, ["encode", "-"], input=result.output)
         assert back.exit_code == 0, back.output
