@@ -43,6 +43,9 @@ def write_all(docs: Path) -> None:
         module_name, attr = target.split(":")
         func: Callable[[], dict[str, str]] = getattr(importlib.import_module(module_name), attr)
         pages.update(func())
+    from mckm.impl.proposed.docs import render_pages as proposed_pages
+
+    pages.update(proposed_pages(out))  # and the Word files the pages offer for download
     for name, text in pages.items():
         (out / f"{name}.md").write_text(text, encoding="utf-8")
     write_exports(out / "exports")

@@ -207,6 +207,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cek": ("mckm.impl.roles.cek.cli:cek", "Serve seed 001's KMS CEKs; an MCPTT server."),
     "prove": ("mckm.proofs.cli:prove", "Prove the models' invariants with z3 and kill mutants."),
     "segy": ("mckm.impl.segy.cli:segy", "Simulate seed 003's SeGy approaches; judge its claims."),
+    "propose": ("mckm.impl.proposed.cli:propose",
+                "Write a seed's proposed text, corrections tracked (.docx or .md)."),
 }
 
 

@@ -121,6 +121,11 @@ ROWS: dict[str, Row] = {
         "codec export --format nope --out {d}/x", 2, "'nope' is not one of"),
     "codec export: out is a file": row(
         "codec export --format ksy --out {d}/not-utf8.json", 2, "is a file"),
+    # propose
+    "propose: no change list": row("propose {d}/none.yaml --out {d}/p.docx", 2,
+                                   "cannot read the change list"),
+    "propose: bad output name": row("propose spec/proposed/002.yaml --out {d}/p.pdf", 2,
+                                    "the name must end in .docx or .md"),
     # segy
     "segy simulate: no users": row("segy simulate -N 0", 2, "must be at least 1"),
     "segy simulate: bad mix": row("segy simulate --mix bogus=1", 2, "'bogus=1' is not one of"),
