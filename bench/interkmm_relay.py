@@ -6,10 +6,12 @@ each a protected InterKMM with its own msg-id (built before the timed region), `
 a time, to the MCX server's IWF side.  The server (this process) runs the ``interkmm-iwf-to-ue``
 model for each: size, verify both signatures and decrypt under the SPK, KMF ID, SPK-ID, replay
 window and cache, affiliation, CSK; re-protects under the UE's CSK, sends the MESSAGE on to the
-UE and answers 202 once the UE answered.  The UE here is a SIP end point that answers 200
-without opening (a sink: the figure is the relay's); the last body it got is opened with the CSK
-after the run and must hold the KMM.  Reports messages/s, p50 and p99 latency (the generator's,
-MESSAGE sent to 202 received) and this process's CPU time per message (server and sink).
+UE and answers 202 once the UE answered.  The UE is a SIP end point in the second process (the
+server's peers are not the server's work) that answers 200 without opening (a sink: the figure
+is the relay's); the last body it got is opened with the CSK after the run and must hold the
+KMM.  Reports messages/s, p50 and p99 latency (the generator's, MESSAGE sent to 202 received),
+this process's CPU time per message (``server_cpu_ms``: the MCX server alone) and the second
+process's (``peers_cpu_ms``: the IWF's load and the UE's sink).
 
 ``interkmm-relay-step`` is the server's own work on one 1 KiB InterKMM without sockets
 (:class:`~mckm.impl.roles.interkmm.Relay`: open under the SPK, guards, re-protect under the
@@ -23,13 +25,14 @@ Run alone: ``python -m mckm.bench.interkmm_relay [--kmm 1024] [--count N] [--in-
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import multiprocessing
 import os
 import statistics
-import threading
 import time
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from typing import Any
 
 from mckm.bench.load import FULL, LoadBudget, load_benchmark
@@ -37,7 +40,7 @@ from mckm.bench.registry import Result, benchmark
 from mckm.impl.redact import Secret
 from mckm.impl.roles.interkmm import Directory, McxServer, Relay
 from mckm.impl.transport.sdp_mikey import SipMessage
-from mckm.impl.transport.sip_message import SipEndpoint, message_request
+from mckm.impl.transport.sip_message import SipEndpoint, SipLoop, message_request
 from mckm.impl.xmlprotect.interkmm import InterKmm, Protection, build, parse
 from mckm.impl.xmlprotect.keys import Keyring, Xpk
 
@@ -60,54 +63,11 @@ def _rings() -> tuple[Keyring, Keyring]:
     return csks, spks
 
 
-def _generator(to: tuple[str, int], kmm_octets: int, count: int, seconds: float,
-               in_flight: int, transport: str, out: Any, ready: Any, go: Any) -> None:
-    """The second process: build ``count`` InterKMMs, then send them ``in_flight`` at a time."""
-    _, spks = _rings()
-    kmm = os.urandom(kmm_octets)
-    now = int(time.time()) + NTP_UNIX_OFFSET
-    client = SipEndpoint(workers=1).start()
-    bodies = [build(InterKmm(KMF, USER, kmm, "application/octet-stream", f"{n:032x}", now),
-                    protection=Protection(spks, SPK_ID)) for n in range(count)]
-    requests = [message_request(uri="sip:mcx-server", from_uri=f"sip:iwf@{KMF}",
-                                to_uri="sip:mcx-server", local=client.address,
-                                transport=transport, content_type=ct, body=body)
-                for ct, body in bodies]
-    ready.set()
-    go.wait()
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    next_index = iter(range(count))
-    deadline = time.monotonic() + seconds
-
-    def worker() -> None:
-        for n in next_index:
-            if time.monotonic() > deadline:
-                return
-            started = time.perf_counter()
-            response = client.send(requests[n], to, transport=transport)
-            took = time.perf_counter() - started
-            with lock:
-                latencies.append(took)
-                code = response.status or 0
-                statuses[code] = statuses.get(code, 0) + 1
-
-    threads = [threading.Thread(target=worker) for _ in range(in_flight)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    client.close()
-    out.put({"latencies": latencies, "statuses": statuses, "elapsed": elapsed,
-             "kmm": kmm})
-
-
-def relay_load(kmm_octets: int, budget: LoadBudget, in_flight: int = 8) -> Result:
-    """Messages through the MCX server (module docstring)."""
-    transport = "UDP" if kmm_octets <= 4096 else "TCP"
+def _peers(kmm_octets: int, count: int, seconds: float, in_flight: int, transport: str,
+           conn: Connection) -> None:
+    """The second process: the UE (a sink) and the IWF (the load), on one SIP loop.  Sends the
+    UE's address, gets the server's IWF-side address, builds ``count`` InterKMMs, then on "go"
+    sends them ``in_flight`` at a time and answers with the figures."""
     csks, spks = _rings()
     last: list[SipMessage] = []
 
@@ -115,35 +75,92 @@ def relay_load(kmm_octets: int, budget: LoadBudget, in_flight: int = 8) -> Resul
         last[:] = [request]
         return 200, "OK"
 
-    ue = SipEndpoint(sink).start()
-    server = McxServer(csks=csks, spks=spks, transport=transport, ues={USER: ue.address},
-                       iwfs={}, directory=_directory())
-    server.start()
-    context = multiprocessing.get_context("fork")
-    out, ready, go = context.Queue(), context.Event(), context.Event()
-    process = context.Process(target=_generator, args=(
-        server.iwf_side.address, kmm_octets, budget.count, budget.seconds, in_flight,
-        transport, out, ready, go))
+    loop = SipLoop("peers")
+    ue = SipEndpoint(sink, loop=loop, inline=True).start()
+    client = SipEndpoint(loop=loop).start()
+    try:
+        conn.send(ue.address)
+        to = conn.recv()
+        kmm = os.urandom(kmm_octets)
+        now = int(time.time()) + NTP_UNIX_OFFSET
+        bodies = [build(InterKmm(KMF, USER, kmm, "application/octet-stream", f"{n:032x}", now),
+                        protection=Protection(spks, SPK_ID)) for n in range(count)]
+        requests = [message_request(uri="sip:mcx-server", from_uri=f"sip:iwf@{KMF}",
+                                    to_uri="sip:mcx-server", local=client.address,
+                                    transport=transport, content_type=ct, body=body)
+                    for ct, body in bodies]
+        conn.send("ready")
+        conn.recv()  # go
+        cpu = time.process_time()
+        figures = loop.run(_drive(client, requests, to, transport, in_flight, seconds))
+        figures["peers_cpu_s"] = time.process_time() - cpu
+        opened = parse(last[0].header("Content-Type") or "", last[0].body, keys=csks) \
+            if last else None
+        figures["delivered"] = opened is not None and opened.message.kmm == kmm and \
+            opened.xpk_id == CSK_ID
+    finally:
+        client.close()
+        ue.close()
+        loop.close()
+    conn.send(figures)
+
+
+async def _drive(client: SipEndpoint, requests: list[SipMessage], to: tuple[str, int],
+                 transport: str, in_flight: int, seconds: float) -> dict[str, Any]:
+    """``in_flight`` client transactions at a time until the requests or the time run out."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    next_index = iter(range(len(requests)))
+    deadline = time.monotonic() + seconds
+
+    async def worker() -> None:
+        for n in next_index:
+            if time.monotonic() > deadline:
+                return
+            started = time.perf_counter()
+            response = await client.exchange(requests[n], to, transport=transport)
+            latencies.append(time.perf_counter() - started)
+            code = response.status or 0
+            statuses[code] = statuses.get(code, 0) + 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    return {"latencies": latencies, "statuses": statuses,
+            "elapsed": time.perf_counter() - started}
+
+
+def relay_load(kmm_octets: int, budget: LoadBudget, in_flight: int = 8) -> Result:
+    """Messages through the MCX server (module docstring)."""
+    transport = "UDP" if kmm_octets <= 4096 else "TCP"
+    csks, spks = _rings()
+    context = multiprocessing.get_context("fork")  # before this process starts any thread
+    conn, child = context.Pipe()
+    process = context.Process(target=_peers, args=(
+        kmm_octets, budget.count, budget.seconds, in_flight, transport, child))
+    server: McxServer | None = None
     try:
         process.start()
-        if not ready.wait(300):
+        ue_address = _receive(conn, 60)
+        server = McxServer(csks=csks, spks=spks, transport=transport, ues={USER: ue_address},
+                           iwfs={}, directory=_directory()).start()
+        conn.send(server.iwf_side.address)
+        if _receive(conn, 300) != "ready":
             raise RuntimeError("the load generator did not get ready")
         cpu = time.process_time()
-        go.set()
-        answer = out.get(timeout=budget.seconds + 120)
+        conn.send("go")
+        answer = _receive(conn, budget.seconds + 120)
         cpu = time.process_time() - cpu
         process.join(30)
     finally:
         if process.is_alive():
             process.kill()
-        server.close()
-        ue.close()
+        if server is not None:
+            server.close()
     latencies = sorted(answer["latencies"])
     statuses = answer["statuses"]
     if set(statuses) != {202} or not latencies:
         raise RuntimeError(f"relay answers: {statuses}")
-    opened = parse(last[0].header("Content-Type") or "", last[0].body, keys=csks)
-    if opened.message.kmm != answer["kmm"] or opened.xpk_id != CSK_ID:
+    if not answer["delivered"]:
         raise RuntimeError("the UE's last MESSAGE does not hold the KMM under its CSK")
     count = len(latencies)
     return Result(f"interkmm-relay-{'1k' if kmm_octets <= 4096 else '64k'}",
@@ -151,7 +168,14 @@ def relay_load(kmm_octets: int, budget: LoadBudget, in_flight: int = 8) -> Resul
                       "p50_ms": round(1000 * statistics.median(latencies), 3),
                       "p99_ms": round(1000 * latencies[min(count - 1, int(0.99 * count))], 3),
                       "server_cpu_ms": round(1000 * cpu / count, 3),
+                      "peers_cpu_ms": round(1000 * answer["peers_cpu_s"] / count, 3),
                       "messages": count, "in_flight": in_flight, "kmm_octets": kmm_octets})
+
+
+def _receive(conn: Connection, timeout: float) -> Any:
+    if not conn.poll(timeout):
+        raise RuntimeError(f"the load generator did not answer within {timeout:g} s")
+    return conn.recv()
 
 
 @benchmark("interkmm-relay-step", "the MCX server's work on one 1 KiB InterKMM, no sockets: "

@@ -21,23 +21,33 @@ InterKMM relay (``mckm.impl.roles.interkmm``); it moves octets and decides nothi
 - Limits: one UDP datagram (65,507 octets, IPv4); over TCP headers up to 64 KiB and a body up to
   ``max_body`` octets (1 MiB by default), beyond which the request is answered 413 (21.4.11):
   a body up to 16 MiB is read past and the connection kept, a longer one closes it.
-- :meth:`SipEndpoint.close` wakes its receive loops and closes every connection, so the port
-  is free again when it returns.
+- I/O: the sockets of an end point are served by one asyncio event loop running in a thread of
+  its own (:class:`SipLoop`), which several end points may share (the MCX server's two sides):
+  receiving, parsing, both kinds of transaction and their timers run on it, so a message is
+  not handed from thread to thread.  A handler runs in a worker thread (it may block, e.g. on
+  :meth:`SipEndpoint.send`), or with ``inline=True`` on the loop itself: then it must not block,
+  and it may return an awaitable (a coroutine awaiting :meth:`SipEndpoint.exchange`, the client
+  transaction on the loop); the request is answered when that completes.
+- :meth:`SipEndpoint.close` closes the sockets and every connection, so the port is free again
+  when it returns.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
+import inspect
 import logging
 import re
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self, TypeVar, cast
 
 from mckm.impl.errors import DecodeError, MckmError, UsageError
 from mckm.impl.transport.sdp_mikey import SipMessage
@@ -52,7 +62,8 @@ MAX_BODY = 1 << 20
 DISCARD_MAX = 16 << 20
 T1, T2 = 0.5, 4.0  # RFC 3261 17.1.1.1 / 17.1.2.2 defaults (seconds)
 MAGIC = "z9hG4bK"  # RFC 3261 8.1.1.7
-POLL = 0.2  # seconds close() waits for a receive loop to end
+#: how far a TCP stream is buffered while looking for the end of the headers
+STREAM_LIMIT = MAX_HEADERS + 4
 #: a request must carry these (RFC 3261 8.1.1); a response copies all but Max-Forwards
 REQUIRED = ("To", "From", "CSeq", "Call-ID", "Max-Forwards", "Via")
 _REQUEST_LINE = re.compile(r"(?P<method>[A-Za-z0-9.!%*_+`'~-]+) (?P<uri>[A-Za-z][A-Za-z0-9+.-]*:"
@@ -250,67 +261,182 @@ def _salvage_response(raw: bytes, error: DecodeError, code: int = 400,
     return response_to(probe, code, text.replace("\r", " ").replace("\n", " "))
 
 
-Handler = Callable[[SipMessage, str], tuple[int, str] | SipMessage]
+Answer = tuple[int, str] | SipMessage
+Handler = Callable[[SipMessage, str], Answer | Awaitable[Answer]]
 """The application: (request, transport) -> (status, reason phrase) of the final response, or
-the final response itself (headers and a body of its own, e.g. built by :func:`response_to`)."""
+the final response itself (headers and a body of its own, e.g. built by :func:`response_to`).
+An ``inline`` handler may instead return an awaitable of either (it runs on the loop and may
+await :meth:`SipEndpoint.exchange`)."""
+
+_T = TypeVar("_T")
+
+
+class SipLoop:
+    """One asyncio event loop in a daemon thread, serving the sockets of one or more
+    :class:`SipEndpoint` (module docstring).  The thread starts on first use; :meth:`close`
+    ends it."""
+
+    def __init__(self, name: str = "sip-loop") -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name=name)
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def on_loop(self) -> bool:
+        """Whether the caller runs on this loop's thread."""
+        return threading.get_ident() == self._thread.ident
+
+    def run(self, coroutine: Coroutine[Any, Any, _T], timeout: float | None = None) -> _T:
+        """Run ``coroutine`` on the loop and wait for its result (from another thread)."""
+        if self.on_loop():
+            coroutine.close()
+            raise UsageError("a blocking SIP call on the SIP loop's own thread would wait for "
+                             "itself: await SipEndpoint.exchange() there instead")
+        with self._lock:
+            if self._closed:
+                coroutine.close()
+                raise UsageError("the SIP loop is closed")
+            if not self._thread.is_alive():
+                self._thread.start()
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def close(self) -> None:
+        """Cancel what still runs on the loop, stop it and end its thread."""
+        with self._lock:
+            started, self._closed = self._thread.is_alive(), True
+        if started:
+            with contextlib.suppress(Exception):  # a task that fails while cancelled
+                asyncio.run_coroutine_threadsafe(_cancel_all(), self.loop).result(2)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=2)
+        if not self._thread.is_alive():
+            self.loop.close()
+
+
+async def _cancel_all() -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _ClientTransaction:
+    """A client transaction (RFC 3261 17.1.2): its final response to come, whether a
+    provisional response came (Timer E then stays at T2) and the pending Timer E."""
+
+    __slots__ = ("future", "provisional", "timer")
+
+    def __init__(self, future: asyncio.Future[SipMessage]) -> None:
+        self.future = future
+        self.provisional = False
+        self.timer: asyncio.TimerHandle | None = None
+
+
+class _Udp(asyncio.DatagramProtocol):
+    """The UDP socket of an end point: each datagram to :meth:`SipEndpoint._dispatch`."""
+
+    def __init__(self, endpoint: SipEndpoint) -> None:
+        self.endpoint = endpoint
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        if len(data) <= MAX_UDP:
+            self.endpoint._dispatch(data, "UDP", functools.partial(self.reply, addr))
+
+    def reply(self, addr: tuple[str, int], octets: bytes) -> None:
+        if self.transport is not None:
+            self.transport.sendto(octets, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        """An ICMP error for an earlier datagram (a peer's port closed): Timer F answers it."""
 
 
 class SipEndpoint:
     """A SIP user agent for MESSAGE on UDP and TCP at ``host`` (one port for both): a server
-    that answers requests with ``handler`` and a client (:meth:`send`).  ``t1`` is Timer T1
-    (tests shorten it).  ``methods``: the request methods the handler takes (others are 405).
-    Start with :meth:`start`, stop with :meth:`close`."""
+    that answers requests with ``handler`` and a client (:meth:`send`, :meth:`exchange`).
+    ``t1`` is Timer T1 (tests shorten it).  ``methods``: the request methods the handler takes
+    (others are 405).  ``loop``: a :class:`SipLoop` shared with other end points (the owner
+    closes it), else the end point runs one of its own.  ``inline``: the handler runs on the loop
+    (it must not block; it may return an awaitable), else in one of ``workers`` threads.  Start
+    with :meth:`start`, stop with :meth:`close`."""
 
     def __init__(self, handler: Handler | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, t1: float = T1, t2: float = T2, max_body: int = MAX_BODY,
-                 workers: int = 8, methods: tuple[str, ...] = ("MESSAGE",)) -> None:
+                 workers: int = 8, methods: tuple[str, ...] = ("MESSAGE",),
+                 loop: SipLoop | None = None, inline: bool = False) -> None:
         self.handler = handler
         self.methods = methods
+        self.inline = inline
         #: called with every message's octets as received (a capture point for tests)
         self.tap: Callable[[bytes, str], None] | None = None
         self.t1, self.t2, self.max_body = t1, t2, max_body
         self.udp, self.tcp = _bind_pair(host, port)
         self.host, self.port = self.udp.getsockname()[:2]
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sip")
-        self._lock = threading.Lock()
+        self._loop, self._own_loop = loop, loop is None
+        self._started = self._closed = False
+        self._udp: _Udp | None = None
+        self._tcp_server: asyncio.Server | None = None
         #: server transactions: key -> (final response octets or None while running, expiry)
         self._server: dict[tuple[str, str, str], tuple[bytes | None, float]] = {}
-        #: client transactions: branch -> (event, [final response], [provisional seen])
-        self._client: dict[str, tuple[threading.Event, list[SipMessage], list[bool]]] = {}
-        self._tcp_out: dict[tuple[str, int], tuple[socket.socket, threading.Lock]] = {}
-        self._threads: list[threading.Thread] = []
-        self._accepted: set[socket.socket] = set()
-        self._closed = threading.Event()
+        #: client transactions by branch
+        self._client: dict[str, _ClientTransaction] = {}
+        #: outgoing TCP connections by peer (the connecting task, then its writer)
+        self._tcp_out: dict[tuple[str, int], asyncio.Task[asyncio.StreamWriter]] = {}
+        self._streams: set[asyncio.StreamWriter] = set()
         #: requests whose handler ran (what absorbing retransmissions is checked by)
         self.handled = 0
 
     # ---- life
     def start(self) -> SipEndpoint:
-        for target in (self._udp_loop, self._accept_loop):
-            thread = threading.Thread(target=target, daemon=True, name=f"sip-{target.__name__}")
-            thread.start()
-            self._threads.append(thread)
+        if self._closed:
+            raise UsageError("a closed SIP end point cannot start again")
+        if not self._started:
+            if self._loop is None:
+                self._loop = SipLoop(f"sip-{self.port}")
+            self._loop.run(self._open())
+            self._started = True
         return self
 
+    async def _open(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._udp = _Udp(self)
+        await loop.create_datagram_endpoint(lambda: self._udp or _Udp(self), sock=self.udp)
+        self._tcp_server = await asyncio.start_server(self._serve_stream, sock=self.tcp,
+                                                      limit=STREAM_LIMIT)
+
     def close(self) -> None:
-        self._closed.set()
-        with self._lock:
-            streams = [*self._accepted, *(s for s, _ in self._tcp_out.values())]
-        for sock in (self.udp, self.tcp, *streams):  # wakes a blocked receive (Linux)
-            with contextlib.suppress(OSError):  # not connected, or already closed
-                sock.shutdown(socket.SHUT_RDWR)
-        # a receive blocked in another thread keeps the port: wake the loops, which see _closed
-        with contextlib.suppress(OSError), socket.socket(socket.AF_INET,
-                                                         socket.SOCK_DGRAM) as waker:
-            waker.sendto(b"", self.address)
-        with contextlib.suppress(OSError), socket.create_connection(self.address, timeout=POLL):
-            pass
-        for thread in self._threads:
-            thread.join(timeout=2 * POLL)
-        for sock in (self.udp, self.tcp, *streams):
+        """Stop serving: the ports are free again when this returns; transactions still waiting
+        for a response end with an OSError."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._started and self._loop is not None:
+            with contextlib.suppress(OSError, TimeoutError, UsageError):
+                self._loop.run(self._close_sockets(), timeout=2)
+        for sock in (self.udp, self.tcp):
             with contextlib.suppress(OSError):  # already closed
                 sock.close()
+        if self._own_loop and self._loop is not None:
+            self._loop.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _close_sockets(self) -> None:
+        for transaction in self._client.values():
+            if not transaction.future.done():
+                transaction.future.set_exception(OSError("the SIP end point closed"))
+        if self._udp is not None and self._udp.transport is not None:
+            self._udp.transport.close()
+        if self._tcp_server is not None:
+            self._tcp_server.close()
+        for writer in list(self._streams):
+            writer.close()
+        for task in self._tcp_out.values():
+            task.cancel()
+        await asyncio.sleep(0)  # the transports close their sockets on the next turn
 
     def __enter__(self) -> SipEndpoint:
         return self.start()
@@ -325,107 +451,157 @@ class SipEndpoint:
     # ---- client side (RFC 3261 17.1.2)
     def send(self, request: SipMessage, to: tuple[str, int], *, transport: str = "UDP"
              ) -> SipMessage:
-        """Send ``request`` and return its final response; :class:`SipTimeout` on Timer F."""
+        """Send ``request`` and return its final response; :class:`SipTimeout` on Timer F.
+        Blocks the calling thread (not the loop's: there, await :meth:`exchange`)."""
+        if not self._started or self._loop is None or self._closed:
+            raise UsageError("the SIP end point is not running: start() it first")
+        return self._loop.run(self.exchange(request, to, transport=transport))
+
+    async def exchange(self, request: SipMessage, to: tuple[str, int], *,
+                       transport: str = "UDP") -> SipMessage:
+        """:meth:`send` on the loop: the final response to ``request``."""
         branch = top_via(request).branch
         octets = request.encode()
         if transport == "UDP" and len(octets) > MAX_UDP:
             raise UsageError(f"a {len(octets)}-octet request does not fit a UDP datagram: "
                              "send it over TCP (RFC 3261 18.1.1)")
-        event, final, provisional = threading.Event(), list[SipMessage](), [False]
-        with self._lock:
-            self._client[branch] = (event, final, provisional)
+        if self._closed or self._udp is None or self._udp.transport is None:
+            raise OSError("the SIP end point is closed")
+        loop = asyncio.get_running_loop()
+        transaction = _ClientTransaction(loop.create_future())
+        self._client[branch] = transaction
+        timer_f = loop.call_later(64 * self.t1, self._timer_f, transaction, method_of(request))
         try:
-            deadline = time.monotonic() + 64 * self.t1  # Timer F
-            if transport == "TCP":
-                self._tcp_send(to, octets)
-                if not event.wait(max(0.0, deadline - time.monotonic())):
-                    raise SipTimeout(f"no final response to {method_of(request)} within "
-                                     f"{64 * self.t1:g} s (Timer F, RFC 3261 17.1.2.2)")
-                return final[0]
-            interval = self.t1  # Timer E
-            while True:
-                self.udp.sendto(octets, to)
-                wait = min(interval, deadline - time.monotonic())
-                if wait > 0 and event.wait(wait):
-                    return final[0]
-                if time.monotonic() >= deadline:
-                    raise SipTimeout(f"no final response to {method_of(request)} within "
-                                     f"{64 * self.t1:g} s (Timer F, RFC 3261 17.1.2.2)")
-                interval = self.t2 if provisional[0] else min(2 * interval, self.t2)
+            if transport == "TCP":  # reliable: sent once, Timer F still applies (17.1.2.2)
+                await self._tcp_send(to, octets)
+            else:
+                self._udp.transport.sendto(octets, to)
+                transaction.timer = loop.call_later(self.t1, self._timer_e, transaction, octets,
+                                                    to, self.t1)
+            return await transaction.future
         finally:
-            with self._lock:
-                self._client.pop(branch, None)
+            timer_f.cancel()
+            if transaction.timer is not None:
+                transaction.timer.cancel()
+            if self._client.get(branch) is transaction:
+                del self._client[branch]
 
-    def _tcp_send(self, to: tuple[str, int], octets: bytes) -> None:
-        with self._lock:
-            found = self._tcp_out.get(to)
-        if found is None:
-            sock = socket.create_connection(to, timeout=64 * self.t1)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock.settimeout(None)
-            found = (sock, threading.Lock())
-            with self._lock:
-                self._tcp_out[to] = found
-            thread = threading.Thread(target=self._tcp_reader, args=(sock, to), daemon=True)
-            thread.start()
+    def _timer_e(self, transaction: _ClientTransaction, octets: bytes, to: tuple[str, int],
+                 interval: float) -> None:
+        """Timer E: the request again, then T1 doubling up to T2 (T2 once a provisional
+        response came)."""
+        if transaction.future.done() or self._udp is None or self._udp.transport is None:
+            return
+        self._udp.transport.sendto(octets, to)
+        interval = self.t2 if transaction.provisional else min(2 * interval, self.t2)
+        transaction.timer = asyncio.get_running_loop().call_later(
+            interval, self._timer_e, transaction, octets, to, interval)
+
+    def _timer_f(self, transaction: _ClientTransaction, method: str) -> None:
+        if not transaction.future.done():
+            transaction.future.set_exception(SipTimeout(
+                f"no final response to {method} within {64 * self.t1:g} s (Timer F, "
+                "RFC 3261 17.1.2.2)"))
+
+    async def _tcp_send(self, to: tuple[str, int], octets: bytes) -> None:
+        task = self._tcp_out.get(to)
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None
+                                             or task.result().is_closing())):
+            task = asyncio.ensure_future(self._connect(to))
+            self._tcp_out[to] = task
         try:
-            with found[1]:
-                found[0].sendall(octets)
-        except OSError:
-            with self._lock:  # a broken connection: the next send opens a new one
-                if self._tcp_out.get(to) is found:
-                    del self._tcp_out[to]
+            writer = await task
+        except BaseException:
+            if self._tcp_out.get(to) is task:  # the next send tries again
+                del self._tcp_out[to]
             raise
+        writer.write(octets)
+
+    async def _connect(self, to: tuple[str, int]) -> asyncio.StreamWriter:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(to[0], to[1], limit=STREAM_LIMIT), 64 * self.t1)
+        self._streams.add(writer)
+        reading = asyncio.ensure_future(self._read_stream(reader, writer, to))
+        reading.add_done_callback(_quiet)
+        return writer
 
     def _on_response(self, response: SipMessage) -> None:
-        branch = top_via(response).branch
-        with self._lock:
-            waiting = self._client.get(branch)
-        if waiting is None:
+        transaction = self._client.get(top_via(response).branch)
+        if transaction is None or transaction.future.done():
             return  # a stray or late response: dropped (RFC 3261 18.1.2)
-        event, final, provisional = waiting
         if (response.status or 0) < 200:
-            provisional[0] = True
-        elif not event.is_set():
-            final.append(response)
-            event.set()
+            transaction.provisional = True
+        else:
+            transaction.future.set_result(response)
 
     # ---- server side (RFC 3261 17.2.2)
     def _on_request(self, request: SipMessage, transport: str,
                     reply: Callable[[bytes], None]) -> None:
         key = _transaction_key(request)
         now = time.monotonic()
-        with self._lock:
-            if key in self._server:
-                answer = self._server[key][0]
-                if answer is not None:
-                    reply(answer)  # a retransmission: the final response again
-                return
-            self._server[key] = (None, now + 64 * self.t1)
-            if len(self._server) > 4096:
-                for k in [k for k, (a, exp) in self._server.items() if a and exp < now]:
-                    del self._server[k]
-        self._pool.submit(self._answer, request, transport, key, reply)
-
-    def _answer(self, request: SipMessage, transport: str, key: tuple[str, str, str],
-                reply: Callable[[bytes], None]) -> None:
+        found = self._server.get(key)
+        if found is not None:
+            if found[0] is not None:
+                reply(found[0])  # a retransmission: the final response again
+            return
+        self._server[key] = (None, now + 64 * self.t1)
+        if len(self._server) > 4096:
+            for k in [k for k, (a, exp) in self._server.items() if a and exp < now]:
+                del self._server[k]
         if method_of(request) not in self.methods:
-            response = response_to(request, 405, "Method Not Allowed",
-                                   extra=(("Allow", ", ".join(self.methods)),))
+            self._finish(request, key, reply, response_to(
+                request, 405, "Method Not Allowed", extra=(("Allow", ", ".join(self.methods)),)))
         elif self.handler is None:
-            response = response_to(request, 501, "Not Implemented")
+            self._finish(request, key, reply, response_to(request, 501, "Not Implemented"))
+        elif self.inline:
+            answer = self._call_handler(request, transport)
+            if inspect.isawaitable(answer):
+                pending = asyncio.ensure_future(answer)
+                pending.add_done_callback(functools.partial(self._answered, request, key, reply))
+            else:
+                self._finish(request, key, reply, answer, handled=True)
         else:
-            try:
-                answer = self.handler(request, transport)
-            except Exception:  # a fault of the application: 500, logged without the body
-                log.exception("SIP handler failed on %s", method_of(request))
-                answer = (500, "Server Internal Error")
+            running = asyncio.get_running_loop().run_in_executor(
+                self._pool, self._call_handler, request, transport)
+            running.add_done_callback(functools.partial(self._answered, request, key, reply))
+
+    def _call_handler(self, request: SipMessage, transport: str
+                      ) -> Answer | Awaitable[Answer]:
+        assert self.handler is not None
+        try:
+            return self.handler(request, transport)
+        except Exception:  # a fault of the application: 500, logged without the body
+            log.exception("SIP handler failed on %s", method_of(request))
+            return 500, "Server Internal Error"
+
+    def _answered(self, request: SipMessage, key: tuple[str, str, str],
+                  reply: Callable[[bytes], None], done: asyncio.Future[Any]) -> None:
+        if done.cancelled():
+            return  # closing
+        error = done.exception()
+        answer = done.result() if error is None else (500, "Server Internal Error")
+        if error is not None:
+            log.error("SIP handler failed on %s: %s", method_of(request),
+                      type(error).__name__)
+        elif inspect.isawaitable(answer):  # a worker's handler gave an awaitable: run it here
+            pending = asyncio.ensure_future(answer)
+            pending.add_done_callback(functools.partial(self._answered, request, key, reply))
+            return
+        self._finish(request, key, reply, answer, handled=True)
+
+    def _finish(self, request: SipMessage, key: tuple[str, str, str],
+                reply: Callable[[bytes], None], answer: Answer, *,
+                handled: bool = False) -> None:
+        if handled:
             self.handled += 1
+        try:
             response = answer if isinstance(answer, SipMessage) else \
                 response_to(request, *answer)
+        except (UsageError, TypeError) as exc:  # the handler's answer is not a status
+            log.error("SIP handler answered %s: %s", method_of(request), exc)
+            response = response_to(request, 500, "Server Internal Error")
         octets = response.encode()
-        with self._lock:
-            self._server[key] = (octets, time.monotonic() + 64 * self.t1)  # Timer J
+        self._server[key] = (octets, time.monotonic() + 64 * self.t1)  # Timer J
         reply(octets)
 
     def _dispatch(self, raw: bytes, transport: str, reply: Callable[[bytes], None]) -> None:
@@ -444,99 +620,68 @@ class SipEndpoint:
         else:
             self._on_response(message)
 
-    def _udp_loop(self) -> None:
-        while not self._closed.is_set():
-            try:
-                raw, peer = self.udp.recvfrom(MAX_UDP + 1)
-            except OSError:
-                return
-            if len(raw) > MAX_UDP:
-                continue
+    # ---- TCP (RFC 3261 18.3)
+    async def _serve_stream(self, reader: asyncio.StreamReader,
+                            writer: asyncio.StreamWriter) -> None:
+        self._streams.add(writer)
+        peer = writer.get_extra_info("peername")
+        await self._read_stream(reader, writer, (str(peer[0]), int(peer[1])))
 
-            def reply(octets: bytes, peer: tuple[str, int] = peer) -> None:
-                with contextlib.suppress(OSError):  # closing
-                    self.udp.sendto(octets, peer)
-
-            self._dispatch(raw, "UDP", reply)
-
-    def _accept_loop(self) -> None:
-        while not self._closed.is_set():
-            try:
-                conn, peer = self.tcp.accept()
-            except OSError:
-                return
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self._lock:
-                self._accepted.add(conn)
-            threading.Thread(target=self._tcp_reader, args=(conn, peer), daemon=True).start()
-
-    def _tcp_reader(self, conn: socket.socket, peer: tuple[str, int]) -> None:
+    async def _read_stream(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                           peer: tuple[str, int]) -> None:
         """Frame messages on a TCP stream by Content-Length (RFC 3261 18.3)."""
-        lock = threading.Lock()
 
         def reply(octets: bytes) -> None:
-            with lock, contextlib.suppress(OSError):
-                conn.sendall(octets)
+            if not writer.is_closing():
+                writer.write(octets)
 
-        buffer = b""
         try:
-            while not self._closed.is_set():
-                while buffer.startswith(b"\r\n"):  # keep-alive CRLFs (RFC 5626 3.5.1)
-                    buffer = buffer[2:]
-                end = buffer.find(b"\r\n\r\n")
-                if end < 0:
-                    if len(buffer) > MAX_HEADERS:
-                        return
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        return
-                    buffer += chunk
+            while not self._closed:
+                head = await reader.readuntil(b"\r\n\r\n")
+                while head.startswith(b"\r\n"):  # keep-alive CRLFs (RFC 5626 3.5.1)
+                    head = head[2:]
+                if not head:
                     continue
-                length = _content_length(buffer[:end])
+                length = _content_length(head[:-4])
                 if length is None or length > self.max_body:
-                    raw = buffer[:end + 4]
-                    error = _fail("Content-Length missing or over the limit", end,
+                    error = _fail("Content-Length missing or over the limit", len(head) - 4,
                                   "Content-Length")
-                    answer = _salvage_response(raw, error) if length is None else \
-                        _salvage_response(raw, error, 413, "Request Entity Too Large")
+                    answer = _salvage_response(head, error) if length is None else \
+                        _salvage_response(head, error, 413, "Request Entity Too Large")
                     if length is not None and length <= DISCARD_MAX:
-                        rest = _read_past(conn, buffer[end + 4:], length)
-                        if rest is None:
-                            return
-                        buffer = rest
+                        await _read_past(reader, length)
                         if answer is not None:
                             reply(answer.encode())
                         continue  # read past the body: the stream is still framed
                     if answer is not None:
                         reply(answer.encode())
                     return  # the stream cannot be framed any further: closed
-                total = end + 4 + length
-                while len(buffer) < total:
-                    chunk = conn.recv(max(65536, total - len(buffer)))
-                    if not chunk:
-                        return
-                    buffer += chunk
-                raw, buffer = buffer[:total], buffer[total:]
-                self._dispatch(raw, "TCP", reply)
-        except OSError:
-            return
+                body = await reader.readexactly(length) if length else b""
+                self._dispatch(head + body, "TCP", reply)
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
+            return  # the stream ended, or its headers are over the limit
         finally:
-            conn.close()
-            with self._lock:  # an outgoing connection that ended: the next send reconnects
-                if self._tcp_out.get(peer, (None,))[0] is conn:
-                    del self._tcp_out[peer]
-                self._accepted.discard(conn)
+            writer.close()
+            self._streams.discard(writer)
+            found = self._tcp_out.get(peer)
+            if found is not None and found.done() and not found.cancelled() and \
+                    found.exception() is None and found.result() is writer:
+                del self._tcp_out[peer]  # the next send reconnects
 
 
-def _read_past(conn: socket.socket, buffer: bytes, length: int) -> bytes | None:
-    """Read and drop ``length`` octets of a body (``buffer`` holds its start); what follows it,
-    or None when the stream ended first."""
-    while len(buffer) < length:
-        length -= len(buffer)
-        buffer = conn.recv(min(1 << 20, length))
-        if not buffer:
-            return None
-    return buffer[length:]
+def _quiet(task: asyncio.Future[Any]) -> None:
+    """Retrieve a background task's end (cancelled or failed) so none is logged as lost."""
+    if not task.cancelled():
+        task.exception()
+
+
+async def _read_past(reader: asyncio.StreamReader, length: int) -> None:
+    """Read and drop ``length`` octets of a body."""
+    while length:
+        chunk = await reader.read(min(1 << 20, length))
+        if not chunk:
+            raise asyncio.IncompleteReadError(b"", length)
+        length -= len(chunk)
 
 
 def _bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
@@ -569,6 +714,7 @@ def _content_length(head: bytes) -> int | None:
     return None
 
 
-__all__ = ["MAX_BODY", "MAX_UDP", "T1", "T2", "Handler", "SipEndpoint", "SipTimeout", "Via",
-           "message_request", "method_of", "new_branch", "parse_message", "response_to",
-           "top_via"]
+
+__all__ = ["MAX_BODY", "MAX_UDP", "T1", "T2", "Answer", "Handler", "SipEndpoint", "SipLoop",
+           "SipTimeout", "Via", "message_request", "method_of", "new_branch", "parse_message",
+           "response_to", "top_via"]

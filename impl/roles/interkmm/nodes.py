@@ -9,8 +9,10 @@ guard names (``interkmm.sip_answer``), an accepted message with the model's ``AC
 The server answers 202 once the next hop answered 2xx, passes a next hop's refusal back, and
 answers 408 when the next hop never answered (Timer F).  The server has two SIP end points, one
 towards the UEs (CSK hop) and one towards the IWF (SPK hop), so the hop is known by where a
-MESSAGE arrived.  Each role keeps one replay cache; a message is processed (guards, effects and
-the cache's commit) under the role's lock, then sent on outside it.
+MESSAGE arrived; both are served by one SIP loop, on which the relay runs (its handler awaits the
+next hop's answer there instead of holding a thread).  Each role keeps one replay cache; a
+message is processed (guards, effects and the cache's commit) under the role's lock, then sent
+on outside it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from mckm.impl.roles.interkmm.effects import EFFECTS, Delivered
 from mckm.impl.roles.interkmm.facts import Directory, HopFacts
 from mckm.impl.roles.interkmm.view import HopMessage
 from mckm.impl.transport.sdp_mikey import SipMessage
-from mckm.impl.transport.sip_message import SipEndpoint, SipNode, SipTimeout, message_request
+from mckm.impl.transport.sip_message import (
+    SipEndpoint,
+    SipLoop,
+    SipNode,
+    SipTimeout,
+    message_request,
+)
 from mckm.impl.xmlprotect.keys import Keyring
 from mckm.models.procedures import interkmm as model
 
@@ -91,7 +99,7 @@ class EndPoint(SipNode):
                            int(model.POLICY["replay_window"]))
         self.facts = HopFacts(keys, directory or Directory())
         self.delivered: list[Delivered] = []
-        self.sip = SipEndpoint(self._on_message, t1=t1)
+        self.sip = SipEndpoint(self._on_message, t1=t1, inline=True)
 
     def send_kmm(self, kmm: bytes, *, peer: str, kmm_type: str = "application/octet-stream",
                  transport: str = "UDP", now: int | None = None) -> Outcome:
@@ -121,22 +129,42 @@ def _sip_uri(address: tuple[str, int]) -> str:
     return f"sip:{address[0]}:{address[1]}"
 
 
-def _relay(sip: SipEndpoint, message: Any, to: tuple[str, int], transport: str) -> Outcome:
+def _onward(sip: SipEndpoint, message: Any, to: tuple[str, int], transport: str) -> SipMessage:
     """``message`` in a MESSAGE to ``to``.  The SIP addressing names the end points' SIP
     addresses only: the KMF ID and the MCPTT ID are protected parameters of the body (seed 000
     7.8.x.3), never in a header."""
     to_uri = _sip_uri(to)
-    request = message_request(uri=to_uri, from_uri=_sip_uri(sip.address), to_uri=to_uri,
-                              local=(sip.address[0], sip.address[1]), transport=transport,
-                              content_type=message.get("content_type"), body=message.get("body"))
+    return message_request(uri=to_uri, from_uri=_sip_uri(sip.address), to_uri=to_uri,
+                           local=(sip.address[0], sip.address[1]), transport=transport,
+                           content_type=message.get("content_type"), body=message.get("body"))
+
+
+def _outcome(response: SipMessage, request: SipMessage) -> Outcome:
+    parts = response.start.split(" ", 2)
+    return Outcome(int(parts[1]), parts[2] if len(parts) > 2 else "", request)
+
+
+def _relay(sip: SipEndpoint, message: Any, to: tuple[str, int], transport: str) -> Outcome:
+    """Send ``message`` to ``to`` (:func:`_onward`) and wait for the final answer."""
+    request = _onward(sip, message, to, transport)
     try:
-        response = sip.send(request, to, transport=transport)
+        return _outcome(sip.send(request, to, transport=transport), request)
     except SipTimeout:
         return Outcome(408, "Request Timeout", request)
     except OSError as exc:  # no route, connection refused: the next hop is unreachable
         return Outcome(503, f"Service Unavailable ({type(exc).__name__})", request)
-    parts = response.start.split(" ", 2)
-    return Outcome(int(parts[1]), parts[2] if len(parts) > 2 else "", request)
+
+
+async def _relay_on_loop(sip: SipEndpoint, message: Any, to: tuple[str, int], transport: str
+                         ) -> Outcome:
+    """:func:`_relay` on the SIP loop (the MCX server's handlers run there)."""
+    request = _onward(sip, message, to, transport)
+    try:
+        return _outcome(await sip.exchange(request, to, transport=transport), request)
+    except SipTimeout:
+        return Outcome(408, "Request Timeout", request)
+    except OSError as exc:
+        return Outcome(503, f"Service Unavailable ({type(exc).__name__})", request)
 
 
 class Relay:
@@ -173,10 +201,15 @@ class McxServer:
         self.ues, self.iwfs = dict(ues), dict(iwfs)
         self.transport = transport
         self.relay = Relay(csks=csks, spks=spks, directory=directory)
-        self.ue_side = SipEndpoint(lambda r, t: self._on_message(r, "ue"), t1=t1)
-        self.iwf_side = SipEndpoint(lambda r, t: self._on_message(r, "iwf"), t1=t1)
+        self.loop = SipLoop("mcx-server")
+        self.ue_side = SipEndpoint(lambda r, t: self._on_message(r, "ue"), t1=t1,
+                                   loop=self.loop, inline=True)
+        self.iwf_side = SipEndpoint(lambda r, t: self._on_message(r, "iwf"), t1=t1,
+                                    loop=self.loop, inline=True)
 
     def start(self) -> McxServer:
+        """Serve both sides on one :class:`~mckm.impl.transport.sip_message.SipLoop`: a
+        MESSAGE is received, relayed and answered without passing between threads."""
         self.ue_side.start()
         self.iwf_side.start()
         return self
@@ -184,8 +217,9 @@ class McxServer:
     def close(self) -> None:
         self.ue_side.close()
         self.iwf_side.close()
+        self.loop.close()
 
-    def _on_message(self, request: SipMessage, side: str) -> tuple[int, str]:
+    async def _on_message(self, request: SipMessage, side: str) -> tuple[int, str]:
         try:
             onward = self.relay.process(side, request.header("Content-Type") or "",
                                         request.body, now=ntp_now())
@@ -199,7 +233,7 @@ class McxServer:
             sip = self.ue_side
         if peer is None:  # known to the directory, but no SIP address configured
             return 480, "Temporarily Unavailable"
-        outcome = _relay(sip, onward, peer, self.transport)
+        outcome = await _relay_on_loop(sip, onward, peer, self.transport)
         if 200 <= outcome.status < 300:
             return model.ACCEPTED["mcx_server"]
         return outcome.status, outcome.reason
