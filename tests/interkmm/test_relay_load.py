@@ -1,0 +1,20 @@
+"""The relay load benchmark (bench/interkmm_relay.py) on a small budget: every MESSAGE through
+the MCX server answered 202, the UE (in the generator's process) holding the KMM under its CSK,
+over UDP (1 KiB) and TCP (64 KiB), with the server's and the peers' CPU reported apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from mckm.bench.interkmm_relay import relay_load
+from mckm.bench.load import LoadBudget
+
+
+@pytest.mark.parametrize("kmm,name", [(1024, "interkmm-relay-1k"),
+                                      (64 * 1024, "interkmm-relay-64k")])
+def test_the_load_benchmark_relays_every_message(kmm: int, name: str) -> None:
+    result = relay_load(kmm, LoadBudget(24, 30.0), in_flight=4)
+    figures = result.as_json()
+    assert figures["name"] == name and figures["messages"] == 24
+    assert figures["ops_per_s"] > 0 and figures["p50_ms"] <= figures["p99_ms"]
+    assert figures["server_cpu_ms"] > 0 and figures["peers_cpu_ms"] > 0
