@@ -14,6 +14,7 @@ from mckm.proofs import (
     attacker_seal,
     attacker_ticket,
     cek,
+    idm,
     interkmm,
     replay_invariant,
     seal_acceptance,
@@ -38,6 +39,7 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
     "skm-s": skm_s.prove,
     "cek": cek.prove,
     "sip-registration": sip_registration.prove,
+    "idm": idm.prove,
     "interkmm": interkmm.prove,
     "segy": segy.prove,
 }
@@ -50,7 +52,7 @@ MODEL_OF: dict[str, str] = {"sk-id": "SEAL", "seal-acceptance": "SEAL", "seal-at
                             "ticket-trust": "MIKEY-TICKET", "ticket-attacker": "MIKEY-TICKET",
                             "ticket-replay-cache": "MIKEY-TICKET",
                             "skm-s": "SKM-S", "cek": "CEK",
-                            "sip-registration": "SIP registration",
+                            "sip-registration": "SIP registration", "idm": "IdM",
                             "interkmm": "InterKMM"}
 
 

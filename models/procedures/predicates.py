@@ -355,6 +355,64 @@ SIP_TOKEN_UNUSED = predicate(
 #: with the token predicates
 SIP_PREDICATES = (SIP_SERVES, SIP_REGISTERED, SIP_TOKEN_UNUSED)
 PREDICATES = (*PREDICATES, *SIP_PREDICATES)
+# --------------------------------------------------------------------------- IdM (seed 001 3a)
+
+IDM_CLIENT_REGISTERED = predicate(
+    "IdmClientRegistered", ("client", "ident"), result="bool", fact="idm_client_registered",
+    text="registered({client})", clause="TS 33.180 B.3; RFC 6749 2.2",
+    doc="``client`` is the client_id of a client registered at this IdM.")
+IDM_REDIRECT_REGISTERED = predicate(
+    "IdmRedirectRegistered", ("client", "ident"), ("uri", "ident"), result="bool",
+    fact="idm_redirect_registered", text="{uri} in redirect_uris({client})",
+    clause="TS 33.180 B.3, B.4.2.2; RFC 6749 3.1.2.3",
+    doc="``uri`` is, character for character, a redirect URI registered for ``client``.")
+IDM_WORDS = predicate(
+    "IdmWords", ("text", "blob"), result="set[ident]", fact="idm_words", text="words({text})",
+    clause="RFC 6749 3.3 (scope); OIDC Core 3.1.2.1 (acr_values)",
+    doc="The values of a space-delimited parameter (scope, acr_values).")
+IDM_LOGIN = predicate(
+    "IdmLogin", ("user", "blob"), ("password", "blob"), result="bool", fact="idm_login",
+    text="password_ok({user}, {password})", clause="TS 33.180 5.1.2.3.2 steps 3a, 3b",
+    doc="``password`` is the password of the configured user ``user`` (scrypt, RFC 7914).")
+IDM_CODE_ISSUED = predicate(
+    "IdmCodeIssued", ("code", "blob"), result="bool", fact="idm_code_issued",
+    text="issued({code})", clause="RFC 6749 4.1.2, 4.1.3",
+    doc="``code`` is an authorisation code this IdM issued (and has not yet forgotten).")
+IDM_CODE_UNUSED = predicate(
+    "IdmCodeUnused", ("code", "blob"), result="bool", fact="idm_code_unused",
+    text="unused({code})", clause="RFC 6749 4.1.2 (single use)",
+    doc="``code`` was never presented at the token endpoint before.")
+IDM_CODE_EXPIRES = predicate(
+    "IdmCodeExpires", ("code", "blob"), result="int", fact="idm_code_expires",
+    text="expires({code})", clause="RFC 6749 4.1.2 (short lifetime)",
+    doc="When ``code`` expires (Unix seconds).")
+IDM_CODE_CLIENT = predicate(
+    "IdmCodeClient", ("code", "blob"), result="ident", fact="idm_code_client",
+    text="client({code})", clause="RFC 6749 4.1.3",
+    doc="The client_id ``code`` was issued to.")
+IDM_CODE_REDIRECT = predicate(
+    "IdmCodeRedirect", ("code", "blob"), result="ident", fact="idm_code_redirect",
+    text="redirect_uri({code})", clause="RFC 6749 4.1.3",
+    doc="The redirect_uri of the authentication request ``code`` answered.")
+IDM_CODE_CHALLENGE = predicate(
+    "IdmCodeChallenge", ("code", "blob"), result="blob", fact="idm_code_challenge",
+    text="challenge({code})", clause="RFC 7636 4.4",
+    doc="The code_challenge ``code`` is bound to.")
+PKCE_S256 = predicate(
+    "PkceS256", ("verifier", "blob"), result="blob", fact="pkce_s256", text="S256({verifier})",
+    clause="RFC 7636 4.2, 4.6",
+    doc="BASE64URL(SHA-256(ASCII(``verifier``))): a hash, no key.")
+PKCE_FORM = predicate(
+    "PkceForm", ("value", "blob"), result="bool", fact="pkce_form", text="{kind}({value})",
+    clause="RFC 7636 4.1 (verifier), 4.2 (S256 challenge)", param="kind",
+    results={"verifier": "bool", "challenge": "bool"},
+    doc="``value`` has the form RFC 7636 gives a code_verifier (43-128 unreserved characters) "
+        "or an S256 code_challenge (43 base64url characters).")
+#: what the IdM's guards ask (impl/roles/idm/facts.py IdmFacts)
+IDM_PREDICATES = (IDM_CLIENT_REGISTERED, IDM_REDIRECT_REGISTERED, IDM_WORDS, IDM_LOGIN,
+                  IDM_CODE_ISSUED, IDM_CODE_UNUSED, IDM_CODE_EXPIRES, IDM_CODE_CLIENT,
+                  IDM_CODE_REDIRECT, IDM_CODE_CHALLENGE, PKCE_S256, PKCE_FORM)
+PREDICATES = (*PREDICATES, *IDM_PREDICATES)
 #: facts method -> its declaration
 BY_FACT: Mapping[str, Predicate] = {p.fact: p for p in PREDICATES}
 

@@ -7,7 +7,14 @@ module below and add its :class:`Procedure` objects to :data:`PROCEDURES`.
 
 from __future__ import annotations
 
-from mckm.models.procedures import cek, mikey_ticket, seal_key_distribution, sip_registration, skm_s
+from mckm.models.procedures import (
+    cek,
+    idm,
+    mikey_ticket,
+    seal_key_distribution,
+    sip_registration,
+    skm_s,
+)
 from mckm.models.procedures.interkmm import PROCEDURES as INTERKMM_PROCEDURES
 from mckm.models.procedures.model import Procedure
 
@@ -18,6 +25,7 @@ PROCEDURES: tuple[Procedure, ...] = (
     skm_s.PROCEDURE,
     cek.PROCEDURE,
     sip_registration.PROCEDURE,
+    idm.PROCEDURE,
     *INTERKMM_PROCEDURES,
 )
 

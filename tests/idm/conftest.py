@@ -23,6 +23,8 @@ from mckm.impl.transport.https_kms import KmsClient, KmsHttpsServer, make_tls_id
 ALICE, BOB = "sip:alice@example.org", "sip:bob@example.org"
 PASSWORDS = {"alice": "correct horse battery staple", "bob": "hunter2 hunter2"}
 CLIENT, REDIRECT = "mcptt-client", "https://client.example.org/cb"
+#: a second registered client (a code issued to one is refused to the other)
+OTHER_CLIENT, OTHER_REDIRECT = "other-client", "https://other.example.org/cb"
 KMS_AUD, MCPTT_AUD = "kms.example.org", "mcptt.example.org"
 SCOPES = ("openid", "3gpp:mc:ptt_service", KMS_SCOPE)
 
@@ -37,7 +39,8 @@ def idm_config() -> IdmConfig:
     return IdmConfig.from_json({
         "users": {"alice": {"mcptt_id": ALICE, "password": _hash(PASSWORDS["alice"])},
                   "bob": {"mcptt_id": BOB, "password": _hash(PASSWORDS["bob"])}},
-        "clients": {CLIENT: {"redirect_uris": [REDIRECT]}},
+        "clients": {CLIENT: {"redirect_uris": [REDIRECT]},
+                    OTHER_CLIENT: {"redirect_uris": [OTHER_REDIRECT]}},
         "mcptt_audience": MCPTT_AUD, "kms_audience": KMS_AUD, "token_lifetime": 600,
     }, "test config")
 

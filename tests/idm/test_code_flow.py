@@ -117,11 +117,11 @@ def test_a_code_redeemed_by_another_client_id(world: World) -> None:
                                             ("alice", "")])
 def test_a_wrong_password_gets_the_form_again_and_no_code(world: World, user: str,
                                                           password: str) -> None:
-    before = len(world.role._codes)
+    before = len(world.role.codes)
     answer = world.session().login(user, password)
     assert answer.status == 401 and "location" not in answer.headers
     assert b"The user name or password is wrong." in answer.body
-    assert len(world.role._codes) == before
+    assert len(world.role.codes) == before
 
 
 @pytest.mark.parametrize("changes, error, reason", [

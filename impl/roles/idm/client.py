@@ -12,14 +12,19 @@ import base64
 import http.client
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from mckm.impl.engine.machine import EffectRegistry, RoleMachine
 from mckm.impl.errors import PolicyError, UsageError
-from mckm.impl.roles.idm.role import AUTHORIZE, TOKEN, s256
+from mckm.impl.roles.idm import wire
+from mckm.impl.roles.idm.role import AUTHORIZE, TOKEN
+from mckm.impl.roles.idm.wire import s256
 from mckm.impl.transport.https_kms import client_context
+from mckm.models.procedures import idm as model
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -125,8 +130,15 @@ class IdmSession:
         return self.request("POST", TOKEN, {k: v for k, v in form.items() if v is not None})
 
 
+def _client_machine(start: str, state: str) -> RoleMachine:
+    """The model's ``client`` in ``start`` (it sent the login form, or its code)."""
+    return RoleMachine(model.PROCEDURE, "client", vars={"state": state}, facts=None,
+                       effects=EffectRegistry(), start=start)
+
+
 def login(session: IdmSession, username: str, password: str) -> dict[str, Any]:
-    """The whole flow: the token response (PolicyError naming the step the IdM refused)."""
+    """The whole flow: the token response (PolicyError naming the step the IdM refused; the
+    engine's StepRefused for an answer the client's guards refuse)."""
     answer = session.login(username, password)
     params = answer.location_params()
     if answer.status != 302 or "code" not in params:
@@ -134,13 +146,20 @@ def login(session: IdmSession, username: str, password: str) -> dict[str, Any]:
             "the user name or password is wrong" if answer.status == 401 else "no code")
         raise PolicyError(f"IdM login refused (HTTP {answer.status}): {reason}",
                           requirement="REQ-IDM-03", http_status=answer.status)
-    if params.get("state") != session.state:  # TS 33.180 B.4.2.3: ignore such a code
-        raise PolicyError("IdM login: the state of the response is not ours (B.4.2.3)",
-                          requirement="REQ-IDM-02")
+    _client_machine("logging-in", session.state).feed(  # B.4.2.3: only our own state
+        wire.message("AUTH_RESPONSE", params), now=int(time.time()))
     tokens = session.redeem(params["code"])
     if tokens.status != 200:
         raise PolicyError(f"IdM token request refused (HTTP {tokens.status}): "
                           f"{tokens.body.decode(errors='replace')[:200]}",
                           requirement="REQ-IDM-06", http_status=tokens.status)
-    document: dict[str, Any] = tokens.json()
+    try:
+        document: dict[str, Any] = tokens.json()
+    except ValueError as exc:
+        raise PolicyError("IdM token response: not JSON", requirement="REQ-IDM-07") from exc
+    if not isinstance(document, dict):
+        raise PolicyError("IdM token response: not a JSON object", requirement="REQ-IDM-07")
+    _client_machine("redeeming", session.state).feed(
+        wire.message("TOKEN_RESPONSE", {k: v for k, v in document.items()
+                                        if isinstance(v, str)}), now=int(time.time()))
     return document
