@@ -11,4 +11,19 @@ checkout root, mypy, IDEs) follow ``mckm.*`` without any path set-up:
 - ``mckm.bench`` is ``bench/``: the benchmarks behind ``mckm bench``.
 
 A wheel build copies the linked folders' contents, so an installed ``mckm`` has no links.
+
+The supported import paths for a library user do not go through ``impl``: :mod:`mckm.codec`,
+:mod:`mckm.seal`, :mod:`mckm.ticket`, :mod:`mckm.interkmm`, :mod:`mckm.crypto` and
+:mod:`mckm.secret` (its :class:`Secret` is also ``mckm.Secret``).
 """
+
+from importlib.metadata import PackageNotFoundError, version
+
+from mckm.impl.redact import Secret
+
+try:
+    __version__: str = version("mckm")
+except PackageNotFoundError:  # run from a checkout that was never installed
+    __version__ = "0+unknown"
+
+__all__ = ["Secret", "__version__"]

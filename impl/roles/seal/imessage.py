@@ -24,6 +24,9 @@ from mckm.models.procedures.seal_key_distribution import I_MESSAGE
 
 
 class IdForm(enum.Enum):
+    """How an I_MESSAGE names its initiator and receiver: by UID (IDR roles 8/9, TS 33.180 E.7)
+    or by URI (IDRi / IDRr, RFC 6509)."""
+
     UID = "uid"  # TS 33.180: UIDs in IDR roles 8/9 (default)
     URI = "uri"  # RFC 6509 / seed: URIs in IDRi/IDRr
 

@@ -1,0 +1,283 @@
+"""The threat catalogue: for each procedure, what an attacker on the network can try against
+each security requirement and the refusal the requirement calls for.
+
+Written from the requirement texts (``REQUIREMENTS`` of each model, ``spec/*.md``), never from
+the guards: a model that drops a guard keeps its threats, so the endpoint tests built on this
+table (``tests/endpoints``) fail.  Each :class:`Threat` names the requirement, the kind of attack
+(:data:`KINDS`), the message it targets, what in it is attacked (a field or payload for a
+tamper, the party or configuration for the others) and the refusal (:class:`Expected`: the
+MIKEY error of RFC 3830 6.12 / RFC 6043 6.9, or the HTTP status of TS 33.180 Annex D).
+
+A requirement with no threat is listed in the catalogue's ``not_attackable`` with the reason
+(what the sender does, a functional rule, or a threat covered under another requirement);
+``tests/endpoints/test_catalogue.py`` checks that every requirement of a catalogued procedure is
+in exactly one of the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from mckm.models.grammar.namespaces import ERROR_NO
+
+#: the kinds of attack, each in one line
+KINDS: Mapping[str, str] = {
+    "replay": "a message the receiver accepted before, delivered to it again",
+    "tamper": "octets of the named field or payload changed in transit, nothing re-protected",
+    "wrong-identity": "a message naming as its sender a party other than the one who made it",
+    "misaddressed": "a well-made message for another receiver or KMS, delivered here",
+    "stale": "a well-made message delivered outside the receiver's freshness window",
+    "expired": "a ticket used after the end of its validity",
+    "not-yet-valid": "a ticket used before the start of its validity",
+    "wrong-period": "a message of another key period than the receiver's current one",
+    "out-of-order": "a message delivered where the procedure does not expect it",
+    "forged-signature": "a message signed or MACed with a key other than the one required",
+    "unauthorised": "a sender or requester the receiver's policy does not authorise for this",
+    "untrusted-peer": "a KMS the receiver has no trust relation with",
+    "wrong-token": "an access token the IdMS did not issue, or that grants something else",
+    "key-id-collision": "a second, different key under a key id the receiver already holds",
+    "wrong-key": "a well-signed message whose key material is encrypted for another party",
+}
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The refusal a requirement calls for: a MIKEY error number, an HTTP status, or both;
+    neither (:data:`DISCARDED`) for a client, which answers nobody and discards the message."""
+
+    mikey_error: int | None = None
+    status: int | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.mikey_error is not None:
+            name = ERROR_NO.by_value[self.mikey_error].name
+            parts.append(f"MIKEY error {self.mikey_error} ({name})")
+        if self.status is not None:
+            parts.append(f"status {self.status}")
+        return ", ".join(parts) or "discarded"
+
+
+@dataclass(frozen=True)
+class Threat:
+    """One attack against one requirement: ``target`` is the field or payload a tamper changes,
+    or the party or setting the other kinds vary (one short phrase)."""
+
+    requirement: str
+    kind: str
+    message: str
+    target: str
+    refusal: Expected
+    text: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.requirement} {self.kind} {self.message}" + (
+            f" [{self.target}]" if self.target else "")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    procedure: str
+    threats: tuple[Threat, ...]
+    #: requirement id -> why no attacker can be staged against it at an endpoint
+    not_attackable: Mapping[str, str] = field(default_factory=dict)
+
+    def of(self, requirement: str) -> tuple[Threat, ...]:
+        return tuple(t for t in self.threats if t.requirement == requirement)
+
+
+AUTH, TS, ID = (Expected(ERROR_NO.AUTH_FAILURE), Expected(ERROR_NO.INVALID_TS),
+                Expected(ERROR_NO.INVALID_ID))
+UNSPECIFIED = Expected(ERROR_NO.UNSPECIFIED_ERROR)
+DISCARDED = Expected()
+TICKET_ERR, TPPAR = Expected(ERROR_NO.INVALID_TICKET), Expected(ERROR_NO.INVALID_TPPAR)
+
+# ----------------------------------------------------------------------------- SEAL (seed 004)
+_IM = "I_MESSAGE"
+SEAL = Catalogue("seal-key-distribution", (
+    Threat("REQ-SEAL-KD-06", "misaddressed", _IM, "IDRr",
+           ID, "an I_MESSAGE the initiator made for another user is delivered to this one"),
+    Threat("REQ-SEAL-KD-07", "untrusted-peer", _IM, "IDRkmsi",
+           ID, "a sender of an SKM-S this receiver does not accept"),
+    Threat("REQ-SEAL-KD-08", "wrong-period", _IM, "T",
+           TS, "made at the end of the last key period, received in the next"),
+    Threat("REQ-SEAL-KD-09", "stale", _IM, "T",
+           TS, "delivered after the replay window of its T"),
+    Threat("REQ-SEAL-KD-09", "replay", _IM, "",
+           TS, "the same I_MESSAGE delivered again in its replay window"),
+    Threat("REQ-SEAL-KD-10", "tamper", _IM, "RAND", AUTH, "a bit of RAND changed"),
+    Threat("REQ-SEAL-KD-10", "tamper", _IM, "CSB-ID", AUTH,
+           "a random bit of the SK-ID in CSB-ID changed"),
+    Threat("REQ-SEAL-KD-10", "tamper", _IM, "SIGN", AUTH, "a bit of the ECCSI signature changed"),
+    Threat("REQ-SEAL-KD-10", "wrong-identity", _IM, "IDRi", AUTH,
+           "IDRi rewritten to another user of the community"),
+    Threat("REQ-SEAL-KD-10", "tamper", _IM, "SAKKE", AUTH,
+           "a bit of the SAKKE encapsulated data changed (the signature covers it)"),
+    Threat("REQ-SEAL-KD-11", "wrong-key", _IM, "SAKKE", AUTH,
+           "a compromised initiator signs an I_MESSAGE to this receiver whose K it encrypted "
+           "to another user's UID"),
+    Threat("REQ-SEAL-KD-12", "unauthorised", _IM, "SK-ID purpose",
+           UNSPECIFIED, "a key of a purpose the receiver is not configured for"),
+    Threat("REQ-SEAL-KD-14", "unauthorised", _IM, "GMK purpose", AUTH,
+           "a group key from a user that is not an authorised SGM-S"),
+    Threat("REQ-SEAL-KD-15", "key-id-collision", _IM, "CSB-ID", UNSPECIFIED,
+           "a second key under an SK-ID the receiver already holds"),
+), {
+    "REQ-SEAL-KD-01": "functional: the message the key travels in (every legal run)",
+    "REQ-SEAL-KD-02": "what the initiator generates; a receiver cannot tell a random field "
+                      "from an attacker's (the purpose it can: REQ-SEAL-KD-12)",
+    "REQ-SEAL-KD-03": "where the initiator writes the SK-ID (layout, checked by the codec)",
+    "REQ-SEAL-KD-04": "what the initiator does; its receiver-side check is REQ-SEAL-KD-11",
+    "REQ-SEAL-KD-05": "what the initiator does; its receiver-side check is REQ-SEAL-KD-10",
+    "REQ-SEAL-KD-13": "the receiver takes one message per run: a second delivery is a replay "
+                      "(REQ-SEAL-KD-09)",
+})
+
+# ----------------------------------------------------------- MIKEY-TICKET (seed 002, RFC 6043)
+_UE_SIDE = (
+    Threat("REQ-TKT-02", "tamper", "REQUEST_INIT", "RANDRi", AUTH,
+           "a bit of RANDRi changed: the V payload no longer verifies under the NAF key"),
+    Threat("REQ-TKT-02", "wrong-identity", "REQUEST_INIT", "IDRi", ID,
+           "a user asks with its own B-TID and NAF key for a ticket in another user's name"),
+    Threat("REQ-TKT-02", "misaddressed", "REQUEST_INIT", "IDRkms", AUTH,
+           "a REQUEST_INIT for another KMS: not MACed under this KMS's NAF key"),
+    Threat("REQ-TKT-02", "tamper", "REQUEST_RESP", "TICKET", AUTH,
+           "a bit of the granted TICKET changed on its way to the initiator"),
+    Threat("REQ-TKT-04", "tamper", "TRANSFER_RESP", "RANDRr", AUTH,
+           "a bit of TRANSFER_RESP changed: no longer MACed with keys from MPKi"),
+    Threat("REQ-TKT-05", "misaddressed", "TRANSFER_INIT", "IDRr", ID,
+           "a TRANSFER_INIT for another responder delivered to this one"),
+    Threat("REQ-TKT-07", "tamper", "RESOLVE_INIT", "RANDRr", AUTH,
+           "a bit of the RESOLVE_INIT changed: its V no longer verifies"),
+    Threat("REQ-TKT-08", "wrong-identity", "RESOLVE_INIT", "IDRr", ID,
+           "a user resolves with its own B-TID in the name of the intended responder"),
+    Threat("REQ-TKT-09", "unauthorised", "RESOLVE_INIT", "IDRr", ID,
+           "a user the ticket does not name resolves it in its own name"),
+    Threat("REQ-TKT-10", "expired", "RESOLVE_INIT", "TRe", TPPAR,
+           "a resolve made after the ticket's validity ended"),
+    Threat("REQ-TKT-10", "not-yet-valid", "RESOLVE_INIT", "TRs", TPPAR,
+           "a resolve made before the ticket's validity started"),
+    Threat("REQ-TKT-11", "replay", "REQUEST_INIT", "", TS,
+           "a REQUEST_INIT the KMS served, sent again"),
+    Threat("REQ-TKT-11", "replay", "RESOLVE_INIT", "", TS,
+           "a RESOLVE_INIT the KMS served, sent again"),
+    Threat("REQ-TKT-12", "tamper", "TRANSFER_INIT", "Ticket Data", TICKET_ERR,
+           "a bit of the Ticket Data changed before the responder resolves it honestly"),
+    Threat("REQ-TKT-14", "tamper", "RESOLVE_RESP", "KEMAC", AUTH,
+           "a bit of the RESOLVE_RESP changed on its way to the responder"),
+    Threat("REQ-TKT-21", "out-of-order", "RESOLVE_RESP", "", UNSPECIFIED,
+           "a RESOLVE_RESP delivered to a responder after it completed that run"),
+    Threat("REQ-TKT-22", "tamper", "TRANSFER_INIT", "RANDRi", AUTH,
+           "a bit of RANDRi changed: the TRANSFER_INIT does not verify with the resolved MPKi"),
+    Threat("REQ-TKT-23", "expired", "TRANSFER_INIT", "reused TRe", TPPAR,
+           "a reusable ticket the responder holds, offered again after its validity"),
+    Threat("REQ-TKT-24", "replay", "TRANSFER_INIT", "", TS,
+           "a TRANSFER_INIT the responder accepted, delivered again"),
+    Threat("REQ-TKT-26", "expired", "TRANSFER_INIT", "TRe", TPPAR,
+           "a TRANSFER_INIT whose ticket has expired (rejected before any resolve)"),
+    Threat("REQ-TKT-27", "wrong-identity", "TRANSFER_INIT", "IDRi", ID,
+           "IDRi rewritten to a user other than the one the Ticket Policy names"),
+)
+_TKT_NOT_ATTACKABLE = {
+    "REQ-TKT-01": "functional: the ticket request exchange (every legal run)",
+    "REQ-TKT-03": "a granted policy reaches the initiator only under its KMS's MAC "
+                  "(REQ-TKT-02 tamper): only a dishonest own KMS could grant another one",
+    "REQ-TKT-06": "what the responder sends (its KMS's checks: REQ-TKT-07, -08)",
+    "REQ-TKT-13": "what the KMS sends (the responder's checks: REQ-TKT-14)",
+    "REQ-TKT-15": "functional: the answer and key derivation (every legal run)",
+    "REQ-TKT-25": "the desired policy travels under the initiator's MAC: only the initiator "
+                  "itself could name another KMS, and then IDRkms refuses first (REQ-TKT-02)",
+}
+_ONE_ONLY = {
+    "REQ-TKT-16": "two KMS domains only",
+    "REQ-TKT-17": "two KMS domains only",
+    "REQ-TKT-18": "two KMS domains only",
+    "REQ-TKT-19": "two KMS domains only",
+    "REQ-TKT-20": "two KMS domains only",
+}
+TICKET_ONE = Catalogue("mikey-ticket-one-kms", _UE_SIDE, {**_TKT_NOT_ATTACKABLE, **_ONE_ONLY})
+TICKET_TWO = Catalogue("mikey-ticket-two-kms", (
+    *_UE_SIDE,
+    Threat("REQ-TKT-16", "untrusted-peer", "RESOLVE_INIT", "TP IDRkms", TICKET_ERR,
+           "a ticket issued by a KMS the responder's KMS does not trust"),
+    Threat("REQ-TKT-18", "untrusted-peer", "RESOLVE_INIT_ZK", "Zk source", ID,
+           "a KMS the issuing KMS does not trust forwards a resolve over Zk"),
+    Threat("REQ-TKT-18", "forged-signature", "RESOLVE_INIT_ZK", "NDS/IP association", AUTH,
+           "a Zk resolve on an association that authenticated nobody"),
+    Threat("REQ-TKT-18", "misaddressed", "RESOLVE_INIT_ZK", "Zk addressee", ID,
+           "a Zk resolve meant for another KMS delivered to this one"),
+    Threat("REQ-TKT-20", "untrusted-peer", "RESOLVE_RESP_ZK", "Zk source", ID,
+           "the Zk answer comes from a KMS that was not asked"),
+    Threat("REQ-TKT-20", "forged-signature", "RESOLVE_RESP_ZK", "NDS/IP association", AUTH,
+           "the Zk answer on an association that authenticated nobody"),
+), {**_TKT_NOT_ATTACKABLE,
+    "REQ-TKT-17": "what KMS_R sends over Zk (KMS_I's checks: REQ-TKT-18)",
+    "REQ-TKT-19": "what KMS_I sends over Zk (KMS_R's checks: REQ-TKT-20)"})
+
+# ------------------------------------------------------------------ SKM-S (TS 33.180 Annex D)
+_KP, _KPR = "KEYPROV_REQUEST", "KEYPROV_RESPONSE"
+SKM_S = Catalogue("skm-s-provisioning", (
+    Threat("REQ-SKMS-02", "out-of-order", _KP, "method", Expected(status=405),
+           "a GET where the resource takes only POST"),
+    Threat("REQ-SKMS-20", "wrong-token", _KP, "token signer", Expected(status=401),
+           "an access token signed by another key than the IdMS's"),
+    Threat("REQ-SKMS-20", "expired", _KP, "token exp", Expected(status=401),
+           "an access token whose lifetime has ended"),
+    Threat("REQ-SKMS-21", "wrong-token", _KP, "token scope", Expected(status=403),
+           "an IdMS token without the KMS scope"),
+    Threat("REQ-SKMS-21", "unauthorised", _KP, "token subject", Expected(status=403),
+           "an IdMS token for an MC ID not enrolled at this KMS"),
+    Threat("REQ-SKMS-22", "wrong-identity", _KP, "path user", Expected(status=403),
+           "a user asks for another user's key sets in the path"),
+    Threat("REQ-SKMS-22", "wrong-identity", _KP, "UserUri", Expected(status=403),
+           "a KmsRequest naming another user"),
+    Threat("REQ-SKMS-22", "misaddressed", _KP, "KmsUri", Expected(status=403),
+           "a KmsRequest for another KMS"),
+    Threat("REQ-SKMS-23", "wrong-token", _KP, "token in URL", Expected(status=400),
+           "the bearer token also sent in the request URL"),
+    Threat("REQ-SKMS-24", "misaddressed", _KP, "ClientReqUrl", Expected(status=403),
+           "a KmsRequest made for another resource"),
+    Threat("REQ-SKMS-24", "stale", _KP, "Time", Expected(status=403),
+           "a KmsRequest whose Time is outside the request window"),
+    Threat("REQ-SKMS-25", "forged-signature", _KP, "SignedKmsRequest", Expected(status=403),
+           "a SignedKmsRequest signed with another key than the user's InK"),
+    Threat("REQ-SKMS-26", "tamper", _KP, "body", Expected(status=400),
+           "a request body that is not KMS XML the schema accepts"),
+    Threat("REQ-SKMS-33", "tamper", _KPR, "SignedKmsResponse", DISCARDED,
+           "a bit of the signed response changed on its way to the client"),
+    Threat("REQ-SKMS-34", "misaddressed", _KPR, "UserUri", DISCARDED,
+           "another user's correctly signed answer delivered to this client"),
+), {
+    "REQ-SKMS-01": "functional: the KMS community (every legal run)",
+    "REQ-SKMS-03": "path syntax: a malformed path is not an attack on a security property "
+                   "(tests/kms test its 400)",
+    "REQ-SKMS-04": "a certificate is public: asking for an unknown one gains nothing (404 "
+                   "tested in tests/kms)",
+    "REQ-SKMS-10": "functional: the content of a key set (every legal keyprov run)",
+    "REQ-SKMS-11": "functional: a key set is stable across requests (tests/kms)",
+    "REQ-SKMS-12": "atomicity of the store under faults (tests/kms store tests), not a message",
+    "REQ-SKMS-13": "needs a KMS certificate that ends before the next key period: a deployment "
+                   "setting, tested in tests/kms",
+    "REQ-SKMS-30": "what the KMS sends (layout)",
+    "REQ-SKMS-31": "what the KMS sends (layout)",
+    "REQ-SKMS-32": "keys under another TrK need a KMS that holds another user's TrK: covered "
+                   "by the signature (REQ-SKMS-33) for an attacker on the wire",
+    "REQ-SKMS-35": "parser hardening: tests/kms and the fuzz target feed DTDs and entities",
+    "REQ-SKMS-36": "a different answer needs the KMS's InK signature (REQ-SKMS-33): only the "
+                   "KMS itself could send it",
+    "REQ-SKMS-40": "the store's file mode: a local setting, tested in tests/kms",
+})
+
+#: every catalogue, by procedure name
+CATALOGUES: Mapping[str, Catalogue] = {c.procedure: c for c in (SEAL, TICKET_ONE, TICKET_TWO,
+                                                                 SKM_S)}
+
+
+def catalogue(procedure: str) -> Catalogue:
+    try:
+        return CATALOGUES[procedure]
+    except KeyError:
+        raise KeyError(f"no threat catalogue for {procedure!r} "
+                       f"(catalogued: {', '.join(CATALOGUES)})") from None

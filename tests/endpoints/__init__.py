@@ -1,0 +1,1 @@
+"""Generated tests over the public endpoints, threats from models/procedures/threats.py."""

@@ -1,0 +1,17 @@
+"""The driver of each procedure whose endpoints the generated tests reach: ``DRIVERS`` builds
+one on the model, ``MUTANT_DRIVERS`` on a given (mutant) model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mckm.models.procedures.model import Procedure
+from tests.endpoints.generator import Driver
+from tests.endpoints.seal_driver import SealDriver
+
+MUTANT_DRIVERS: dict[str, Callable[[Procedure], Driver]] = {
+    "seal-key-distribution": SealDriver,
+}
+DRIVERS: dict[str, Callable[[], Driver]] = {
+    "seal-key-distribution": SealDriver,
+}
