@@ -11,6 +11,7 @@ import click
 
 from mckm.impl.cli import EXIT_REFUSED, EXIT_STATUS, BoundaryCommand
 from mckm.proofs import (
+    attacker_interkmm,
     attacker_seal,
     attacker_ticket,
     cek,
@@ -41,6 +42,7 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
     "sip-registration": sip_registration.prove,
     "idm": idm.prove,
     "interkmm": interkmm.prove,
+    "interkmm-attacker": attacker_interkmm.prove,
     "segy": segy.prove,
 }
 
@@ -53,7 +55,7 @@ MODEL_OF: dict[str, str] = {"sk-id": "SEAL", "seal-acceptance": "SEAL", "seal-at
                             "ticket-replay-cache": "MIKEY-TICKET",
                             "skm-s": "SKM-S", "cek": "CEK",
                             "sip-registration": "SIP registration", "idm": "IdM",
-                            "interkmm": "InterKMM"}
+                            "interkmm": "InterKMM", "interkmm-attacker": "InterKMM"}
 
 
 def run_all(quick: bool = False) -> dict[str, list[ProofResult]]:
