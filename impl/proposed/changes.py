@@ -82,17 +82,28 @@ def _field(entry: dict[str, Any], key: str, where: str) -> str:
     return value
 
 
-def _clause(seed_lines: Sequence[str], entry: dict[str, Any], where: str) -> Clause:
+def _same_line(line: str, wanted: str) -> bool:
+    """Equal up to spacing: the seed's text export has no-break spaces ("TR 21.905")."""
+    return line.split() == wanted.split()
+
+
+def _clause(seed_lines: Sequence[str], entry: dict[str, Any], where: str,
+            after: int) -> tuple[Clause, int]:
+    """The clause whose first line is ``from``, searched from line ``after`` on (clauses are
+    listed in reading order, so a line the seed repeats names the next one), up to the line
+    ``to``; and the line where it stopped."""
     number, first, end = (_field(entry, k, where) for k in ("number", "from", "to"))
-    starts = [i for i, line in enumerate(seed_lines) if line.strip() == first.strip()]
-    if len(starts) != 1:
-        raise UsageError(f"{where}: 'from' line {first!r} occurs {len(starts)} times in the seed")
-    stop = next((i for i in range(starts[0] + 1, len(seed_lines))
-                 if seed_lines[i].strip() == end.strip()), None)
+    start = next((i for i in range(after, len(seed_lines))
+                  if _same_line(seed_lines[i], first)), None)
+    if start is None:
+        raise UsageError(f"{where}: no 'from' line {first!r} in the seed after the clause "
+                         "before it")
+    stop = next((i for i in range(start + 1, len(seed_lines))
+                 if _same_line(seed_lines[i], end)), None)
     if stop is None:
         raise UsageError(f"{where}: 'to' line {end!r} does not follow the 'from' line")
-    return Clause(number, str(entry.get("title", "")),
-                  tuple(paragraphs(seed_lines[starts[0]:stop])))
+    clause = Clause(number, str(entry.get("title", "")), tuple(paragraphs(seed_lines[start:stop])))
+    return clause, stop
 
 
 def paragraphs(lines: Sequence[str]) -> Iterator[str]:
@@ -123,29 +134,33 @@ def load(changes_file: Path, seed_dir: Path) -> Proposal:
         seed_lines = (seed_dir / seed).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
         raise UsageError(f"{changes_file}: cannot read the seed {seed}: {e}") from None
-    clauses = tuple(_clause(seed_lines, c, f"{changes_file}: clause {i + 1}")
-                    for i, c in enumerate(data.get("clauses") or []))
+    found: list[Clause] = []
+    after = 0
+    for i, entry in enumerate(data.get("clauses") or [], start=1):
+        read, after = _clause(seed_lines, entry, f"{changes_file}: clause {i}", after)
+        found.append(read)
+    clauses = tuple(found)
     by_number = {c.number: c for c in clauses}
     changes: list[Change] = []
     last = (-1, -1, -1)
     for i, entry in enumerate(data.get("changes") or [], start=1):
         where = f"{changes_file}: change {i}"
-        clause = by_number.get(_field(entry, "clause", where))
-        if clause is None:
+        target = by_number.get(_field(entry, "clause", where))
+        if target is None:
             raise UsageError(f"{where}: no clause {entry['clause']!r} in the list")
         old, new = _field(entry, "old", where), _field(entry, "new", where)
-        found = sum(line.count(old) for line in clause.lines)
-        if found != 1:
-            raise UsageError(f"{where}: 'old' text {old!r} occurs {found} times in clause "
-                             f"{clause.number} (it must occur once)")
-        at = next((clauses.index(clause), n, line.index(old))
-                  for n, line in enumerate(clause.lines) if old in line)
+        times = sum(line.count(old) for line in target.lines)
+        if times != 1:
+            raise UsageError(f"{where}: 'old' text {old!r} occurs {times} times in clause "
+                             f"{target.number} (it must occur once)")
+        at = next((clauses.index(target), n, line.index(old))
+                  for n, line in enumerate(target.lines) if old in line)
         if at < last:
             raise UsageError(f"{where}: changes are listed in reading order; this one comes "
                              f"before change {i - 1}")
         last = at
         see = entry.get("see") or []
-        changes.append(Change(i, clause.number, old, new, _field(entry, "why", where),
+        changes.append(Change(i, target.number, old, new, _field(entry, "why", where),
                               tuple(str(s) for s in see)))
     return Proposal(seed, _field(data, "target", str(changes_file)),
                     _field(data, "title", str(changes_file)), clauses, tuple(changes))
