@@ -18,7 +18,7 @@ generate.write_all(HERE)
 
 project = "mckm"
 author = "mckm developers"
-extensions = ["myst_parser"]
+extensions = ["myst_parser", "sphinx.ext.autodoc"]  # autodoc: api.md
 myst_enable_extensions = ["colon_fence", "deflist"]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 exclude_patterns = ["_build"]
