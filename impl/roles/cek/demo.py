@@ -47,8 +47,12 @@ USERS = {"alice": "sip:alice@example.org", "bob": "sip:bob@example.org"}
 IMPU = "sip:+4911111@ims.example.org"
 SCOPES = ("openid", "3gpp:mc:ptt_service", KMS_SCOPE)
 INFO = "application/vnd.3gpp.mcptt-info+xml"
-BODY = b"<mcpttinfo><mcptt-Params><mcptt-request-uri>sip:group@example.org" \
-       b"</mcptt-request-uri></mcptt-Params></mcpttinfo>"
+#: an mcptt-info body (TS 24.379 F.1.2: root mcpttinfo in urn:3gpp:ns:mcpttInfo:1.0, elements
+#: qualified; mcptt-request-uri is a contentType, its URI in mcpttURI, type Normal: not
+#: encrypted), the SIP body the S/MIME step protects
+BODY = (b'<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params>'
+        b'<mcptt-request-uri type="Normal"><mcpttURI>sip:group@example.org</mcpttURI>'
+        b'</mcptt-request-uri></mcptt-Params></mcpttinfo>')
 
 
 def _config(passwords: dict[str, str]) -> IdmConfig:
