@@ -578,11 +578,17 @@ def trace(world: World, model: z3.ModelRef) -> list[str]:
     """An attack as steps a reader can follow: each step that happened, run by run; each
     receive says whether it took an honest send's content or a message the attacker made."""
     names: dict[str, str] = {}
+    for role, label in (("ue", "the UE"), ("iwf", "the IWF")):  # the end points by name
+        own = world.entity[role][OWN_ID[role]]
+        names[str(model.eval(own, model_completion=True))] = label
+    kmms: dict[str, str] = {}
 
     def val(term: Any) -> str:
         text = str(model.eval(term, model_completion=True))
         if term.sort() == world.Ident:
-            text = names.setdefault(text, f"E{len(names) + 1}")
+            text = names.setdefault(text, f"E{len(names) - 1}")
+        elif term.sort() == world.Blob:
+            text = kmms.setdefault(text, f"K{len(kmms) + 1}")
         return text
 
     def true(term: Any) -> bool:

@@ -121,3 +121,19 @@ def test_the_family_is_run_by_mckm_prove() -> None:
     assert cli.FAMILIES["interkmm-attacker"] is A.prove
     assert cli.MODEL_OF["interkmm-attacker"] == cli.MODEL_OF["interkmm"] == "InterKMM"
     assert A.PROCEDURES == interkmm.PROCEDURES
+
+
+def test_the_spec_table_says_what_the_rows_found() -> None:
+    """spec/interkmm.md "Properties and what a compromised MCX server can do": each cell
+    (holds / fails) is the verdict of its row, the columns in the order of ASSUMPTIONS."""
+    from pathlib import Path
+    page = (Path(__file__).parents[2] / "spec" / "interkmm.md").read_text(encoding="utf-8")
+    section = page.split("## Properties and what a compromised MCX server can do", 1)[1]
+    table = [line for line in section.splitlines()
+             if line.startswith("| ") and not line.startswith("| property")]
+    assert len(table) == len(A.PROPERTIES)
+    for prop, line in zip(A.PROPERTIES, table, strict=True):
+        cells = [c.strip() for c in line.strip("|").split("|")][2:]
+        assert len(cells) == len(A.ASSUMPTIONS), line
+        for a, cell in zip(A.ASSUMPTIONS, cells, strict=True):
+            assert cell.startswith("holds") == _row(prop, a.name).holds, (prop, a.name, cell)
