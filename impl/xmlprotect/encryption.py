@@ -22,6 +22,7 @@ in ``MimeType`` (XMLENC11 3.1), with the same algorithm and ``KeyName``.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from copy import deepcopy
 from dataclasses import dataclass
@@ -47,6 +48,12 @@ REQ_KEY = "REQ-IKMM-04"
 REQ_REFUSE = "REQ-IKMM-05"
 #: how many layers of EncryptedData inside decrypted content are opened (super-encryption).
 MAX_LAYERS = 4
+#: the XMLENC and XMLDSIG element names read and written here (Clark notation)
+_ENCRYPTED_DATA, _ENCRYPTION_METHOD, _CIPHER_DATA, _CIPHER_VALUE = (
+    names.xenc(n) for n in ("EncryptedData", "EncryptionMethod", "CipherData", "CipherValue"))
+_ENCRYPTION_PROPERTIES, _CIPHER_REFERENCE = (
+    names.xenc(n) for n in ("EncryptionProperties", "CipherReference"))
+_KEY_INFO, _KEY_NAME = names.ds("KeyInfo"), names.ds("KeyName")
 
 IvSource = Callable[[], bytes]
 
@@ -123,7 +130,7 @@ def decrypt_octets(document: bytes, *, keys: Keyring, default_xpk_id: int | None
     :func:`encrypt_octets`; an ``EncryptedData`` of element or content type is refused."""
     root = parse_document(document, "encrypted octets", limit=limit)
     where = "EncryptedData (document element)"
-    if root.tag != names.xenc("EncryptedData"):
+    if root.tag != _ENCRYPTED_DATA:
         raise DecodeError(f"the document element is {root.tag}, not xenc:EncryptedData",
                           payload="encrypted octets")
     if root.get("Type") is not None:
@@ -142,17 +149,34 @@ def _content_octets(element: etree._Element) -> bytes:
 
 def _encrypted_data(sealed: bytes, xpk_id: int | None,
                     kind: str | None = names.TYPE_CONTENT) -> etree._Element:
-    data = etree.Element(names.xenc("EncryptedData"), nsmap={None: names.XENC, "ds": names.DS})
-    if kind is not None:
-        data.set("Type", kind)
-    etree.SubElement(data, names.xenc("EncryptionMethod")).set("Algorithm", names.AES128_GCM)
+    data = deepcopy(_template(kind, xpk_id is not None))
     if xpk_id is not None:
-        info = etree.SubElement(data, names.ds("KeyInfo"))
-        etree.SubElement(info, names.ds("KeyName")).text = key_name(xpk_id)
-    cipher_data = etree.SubElement(data, names.xenc("CipherData"))
-    etree.SubElement(cipher_data, names.xenc("CipherValue")).text = (
-        base64text.encode(sealed))
+        data[1][0].text = key_name(xpk_id)
+    data[-1][0].text = base64text.encode(sealed)
     return data
+
+
+_TEMPLATES = threading.local()
+
+
+def _template(kind: str | None, key_info: bool) -> etree._Element:
+    """The fixed part of an ``EncryptedData`` of ``Type`` ``kind`` (None: none), with or
+    without ``ds:KeyInfo/ds:KeyName``: copied per use instead of built element by element; one
+    per thread, as lxml trees are not shared between threads."""
+    made: dict[tuple[str | None, bool], etree._Element] | None = getattr(_TEMPLATES, "made", None)
+    if made is None:
+        made = _TEMPLATES.made = {}
+    template = made.get((kind, key_info))
+    if template is None:
+        template = etree.Element(_ENCRYPTED_DATA, nsmap={None: names.XENC, "ds": names.DS})
+        if kind is not None:
+            template.set("Type", kind)
+        etree.SubElement(template, _ENCRYPTION_METHOD).set("Algorithm", names.AES128_GCM)
+        if key_info:
+            etree.SubElement(etree.SubElement(template, _KEY_INFO), _KEY_NAME)
+        etree.SubElement(etree.SubElement(template, _CIPHER_DATA), _CIPHER_VALUE)
+        made[(kind, key_info)] = template
+    return template
 
 
 @dataclass(frozen=True)
@@ -179,7 +203,7 @@ def unprotect_tree(root: etree._Element, *, keys: Keyring, default_xpk_id: int |
     used: list[int] = []
     count = 0
     for _layer in range(MAX_LAYERS + 1):
-        found = list(root.iter(names.xenc("EncryptedData")))
+        found = list(root.iter(_ENCRYPTED_DATA))
         if not found:
             return root, tuple(used)
         for data in found:
@@ -245,13 +269,13 @@ def _parts(data: etree._Element, where: str) -> tuple[
     for child in data:
         if not isinstance(child.tag, str):
             continue  # a comment or processing instruction
-        if child.tag == names.xenc("EncryptionMethod") and method is None and key_info is None:
+        if child.tag == _ENCRYPTION_METHOD and method is None and key_info is None:
             method = child
-        elif child.tag == names.ds("KeyInfo") and key_info is None and cipher_data is None:
+        elif child.tag == _KEY_INFO and key_info is None and cipher_data is None:
             key_info = child
-        elif child.tag == names.xenc("CipherData") and cipher_data is None:
+        elif child.tag == _CIPHER_DATA and cipher_data is None:
             cipher_data = child
-        elif child.tag == names.xenc("EncryptionProperties") and cipher_data is not None:
+        elif child.tag == _ENCRYPTION_PROPERTIES and cipher_data is not None:
             continue
         else:
             raise DecodeError(f"unexpected element {child.tag} (XMLENC11 3.1 order: "
@@ -260,8 +284,8 @@ def _parts(data: etree._Element, where: str) -> tuple[
     if cipher_data is None:
         raise DecodeError("no CipherData", payload=where, field="CipherData")
     values = [c for c in cipher_data if isinstance(c.tag, str)]
-    if len(values) != 1 or values[0].tag != names.xenc("CipherValue"):
-        if any(c.tag == names.xenc("CipherReference") for c in values):
+    if len(values) != 1 or values[0].tag != _CIPHER_VALUE:
+        if any(c.tag == _CIPHER_REFERENCE for c in values):
             raise PolicyError(f"{where}: CipherReference is not accepted (the cipher text is "
                               "carried in CipherValue, TS 33.180 9.3.4.2)",
                               requirement=REQ_REFUSE)
@@ -277,7 +301,7 @@ def _key_id(key_info: etree._Element | None, where: str, default: int | None) ->
                               "(TS 33.180 9.3.4.2)", requirement=REQ_KEY)
         return default
     children = [c for c in key_info if isinstance(c.tag, str)]
-    if len(children) != 1 or children[0].tag != names.ds("KeyName"):
+    if len(children) != 1 or children[0].tag != _KEY_NAME:
         found = ", ".join(etree.QName(c).localname for c in children) or "nothing"
         raise PolicyError(f"{where}: ds:KeyInfo must hold one ds:KeyName with the XPK-ID, "
                           f"found {found} (TS 33.180 9.3.4.2)", requirement=REQ_KEY)

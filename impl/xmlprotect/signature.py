@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from collections.abc import Callable, Mapping
 from copy import deepcopy
 from urllib.parse import quote, unquote
@@ -39,6 +40,12 @@ CONTAINER_NS = "urn:mckm:xmlprotect:signatures"
 CONTAINER = f"{{{CONTAINER_NS}}}signatures"
 #: RFC 2392 2: characters of a Content-ID left as they are in a cid URL.
 _CID_SAFE = "!$&'()*+,;=:@-._~"
+#: the XMLDSIG element names read and written here (Clark notation)
+_SIGNATURE, _SIGNED_INFO, _SIGNATURE_VALUE, _KEY_INFO, _KEY_NAME = (
+    names.ds(n) for n in ("Signature", "SignedInfo", "SignatureValue", "KeyInfo", "KeyName"))
+_C14N_METHOD, _SIGNATURE_METHOD, _REFERENCE, _DIGEST_METHOD, _DIGEST_VALUE, _TRANSFORMS = (
+    names.ds(n) for n in ("CanonicalizationMethod", "SignatureMethod", "Reference",
+                          "DigestMethod", "DigestValue", "Transforms"))
 
 
 def cid_url(content_id: str) -> str:
@@ -57,21 +64,38 @@ def sign_reference(uri: str, body: bytes, *, xpk_id: int, keys: Keyring,
                    key_info: bool = True) -> etree._Element:
     """One ``ds:Signature`` over ``body`` (octets), referenced as ``uri``."""
     key = keys.keys_for(xpk_id, REQ_KEY).integrity.reveal()
-    signature = etree.Element(names.ds("Signature"), nsmap={None: names.DS})
-    signed_info = etree.SubElement(signature, names.ds("SignedInfo"))
-    etree.SubElement(signed_info, names.ds("CanonicalizationMethod"),
-                     Algorithm=names.EXC_C14N)
-    etree.SubElement(signed_info, names.ds("SignatureMethod"), Algorithm=names.HMAC_SHA256)
-    reference = etree.SubElement(signed_info, names.ds("Reference"), URI=uri)
-    etree.SubElement(reference, names.ds("DigestMethod"), Algorithm=names.SHA256)
-    digest = hashlib.sha256(body).digest()
-    etree.SubElement(reference, names.ds("DigestValue")).text = base64text.encode(digest)
+    signature = deepcopy(_signature_template())
+    signed_info = signature[0]
+    reference = signed_info[2]
+    reference.set("URI", uri)
+    reference[1].text = base64text.encode(hashlib.sha256(body).digest())
     mac = hmac.new(key, _canonical(signed_info, exclusive=True), hashlib.sha256).digest()
-    etree.SubElement(signature, names.ds("SignatureValue")).text = base64text.encode(mac)
+    signature[1].text = base64text.encode(mac)
     if key_info:
-        info = etree.SubElement(signature, names.ds("KeyInfo"))
-        etree.SubElement(info, names.ds("KeyName")).text = key_name(xpk_id)
+        info = etree.SubElement(signature, _KEY_INFO)
+        etree.SubElement(info, _KEY_NAME).text = key_name(xpk_id)
     return signature
+
+
+_TEMPLATES = threading.local()
+
+
+def _signature_template() -> etree._Element:
+    """The fixed part of every ``ds:Signature`` mckm writes (exclusive C14N, HMAC-SHA256, one
+    SHA-256 Reference), copied per signature instead of built element by element; one per
+    thread, as lxml trees are not shared between threads."""
+    template: etree._Element | None = getattr(_TEMPLATES, "signature", None)
+    if template is None:
+        template = etree.Element(_SIGNATURE, nsmap={None: names.DS})
+        signed_info = etree.SubElement(template, _SIGNED_INFO)
+        etree.SubElement(signed_info, _C14N_METHOD, Algorithm=names.EXC_C14N)
+        etree.SubElement(signed_info, _SIGNATURE_METHOD, Algorithm=names.HMAC_SHA256)
+        reference = etree.SubElement(signed_info, _REFERENCE, URI="")
+        etree.SubElement(reference, _DIGEST_METHOD, Algorithm=names.SHA256)
+        etree.SubElement(reference, _DIGEST_VALUE)
+        etree.SubElement(template, _SIGNATURE_VALUE)
+        _TEMPLATES.signature = template
+    return template
 
 
 def sign_bodies(bodies: Mapping[str, bytes], *, xpk_id: int, keys: Keyring) -> bytes:
@@ -114,11 +138,11 @@ def verify_bodies(signature_body: bytes, bodies: Mapping[str, bytes], *, keys: K
     """Check that every body of ``bodies`` (Content-ID -> octets) is signed once in
     ``signature_body`` and every signature there verifies; the XPK-IDs used, in order."""
     root = parse_document(signature_body, "signature body")
-    if root.tag == names.ds("Signature"):
+    if root.tag == _SIGNATURE:
         signatures = [root]
     elif root.tag == CONTAINER:
         signatures = [c for c in root if isinstance(c.tag, str)]
-        strays = [c.tag for c in signatures if c.tag != names.ds("Signature")]
+        strays = [c.tag for c in signatures if c.tag != _SIGNATURE]
         if strays:
             raise DecodeError(f"only ds:Signature elements expected, found {strays[0]}",
                               payload="signature body")
@@ -179,8 +203,8 @@ def _signature_parts(signature: etree._Element, where: str) -> tuple[
         etree._Element, etree._Element, etree._Element | None]:
     children = _elements(signature)
     tags = [c.tag for c in children]
-    if tags[:2] != [names.ds("SignedInfo"), names.ds("SignatureValue")] or len(tags) > 3 or (
-            len(tags) == 3 and tags[2] != names.ds("KeyInfo")):
+    if tags[:2] != [_SIGNED_INFO, _SIGNATURE_VALUE] or len(tags) > 3 or (
+            len(tags) == 3 and tags[2] != _KEY_INFO):
         local = ", ".join(etree.QName(t).localname for t in tags) or "nothing"
         raise DecodeError(f"expected SignedInfo, SignatureValue, KeyInfo?; found {local}",
                           payload=where, field="Signature")
@@ -190,8 +214,7 @@ def _signature_parts(signature: etree._Element, where: str) -> tuple[
 def _signed_info_parts(signed_info: etree._Element, where: str) -> tuple[bool, str, bytes]:
     children = _elements(signed_info)
     tags = [c.tag for c in children]
-    expected = [names.ds("CanonicalizationMethod"), names.ds("SignatureMethod"),
-                names.ds("Reference")]
+    expected = [_C14N_METHOD, _SIGNATURE_METHOD, _REFERENCE]
     if tags[:2] != expected[:2] or tags[2:] != [expected[2]] * (len(tags) - 2):
         local = ", ".join(etree.QName(t).localname for t in tags) or "nothing"
         raise DecodeError(f"expected CanonicalizationMethod, SignatureMethod, Reference; found "
@@ -217,10 +240,10 @@ def _signed_info_parts(signed_info: etree._Element, where: str) -> tuple[bool, s
         raise DecodeError("a Reference needs a URI naming the MIME body", payload=where,
                           field="Reference")
     parts = _elements(reference)
-    if any(p.tag == names.ds("Transforms") for p in parts):
+    if any(p.tag == _TRANSFORMS for p in parts):
         raise PolicyError(f"{where}: Transforms are refused: the whole MIME body is signed "
                           "(TS 33.180 9.3.5)", requirement=REQ_VERIFY)
-    if [p.tag for p in parts] != [names.ds("DigestMethod"), names.ds("DigestValue")]:
+    if [p.tag for p in parts] != [_DIGEST_METHOD, _DIGEST_VALUE]:
         raise DecodeError("a Reference holds DigestMethod and DigestValue", payload=where,
                           field="Reference")
     digest = parts[0].get("Algorithm")
@@ -238,7 +261,7 @@ def _key_id(key_info: etree._Element | None, where: str, default: int | None) ->
                               "(TS 33.180 9.3.5)", requirement=REQ_KEY)
         return default
     children = _elements(key_info)
-    if len(children) != 1 or children[0].tag != names.ds("KeyName"):
+    if len(children) != 1 or children[0].tag != _KEY_NAME:
         raise PolicyError(f"{where}: ds:KeyInfo must hold one ds:KeyName with the XPK-ID "
                           "(TS 33.180 9.3.5)", requirement=REQ_KEY)
     return parse_key_name(children[0].text, where)
