@@ -193,6 +193,12 @@ SRTP_PARAM = Namespace("SRTP policy param type", 8, "RFC 3830 6.10.1", (
     V(10, "SRTP authentication off/on", "", "RFC 3830 6.10.1"),
     V(11, "Authentication tag length", "", "RFC 3830 6.10.1"),
     V(12, "SRTP prefix length", "", "RFC 3830 6.10.1"),
+    # TS 33.180 Tables E.2.2-1, E.3.2-1, E.4.2-1 (the MC default SRTP / SRTCP profiles) use these
+    # types; their registering RFCs (RFC 4771, RFC 7714 and others) are not read here.
+    V(13, "ROC transmission rate", "", "TS 33.180 E.2.2", "single_source"),
+    V(18, "SRTP Authentication tag length", "", "TS 33.180 E.2.2", "single_source"),
+    V(19, "SRTCP Authentication tag length", "", "TS 33.180 E.2.2", "single_source"),
+    V(20, "AEAD authentication tag length", "", "TS 33.180 E.2.2", "single_source"),
 ))
 
 ERROR_NO = Namespace("Error no", 8, "RFC 3830 6.12; RFC 6043 6.9 Table 6.14", (

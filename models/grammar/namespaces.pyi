@@ -151,6 +151,10 @@ class _SrtpParamNamespace(Namespace):
     SRTP_AUTHENTICATION_OFF_ON: Final[int]  # SRTP authentication off/on
     AUTHENTICATION_TAG_LENGTH: Final[int]  # Authentication tag length
     SRTP_PREFIX_LENGTH: Final[int]  # SRTP prefix length
+    ROC_TRANSMISSION_RATE: Final[int]  # ROC transmission rate
+    SRTP_AUTHENTICATION_TAG_LENGTH: Final[int]  # SRTP Authentication tag length
+    SRTCP_AUTHENTICATION_TAG_LENGTH: Final[int]  # SRTCP Authentication tag length
+    AEAD_AUTHENTICATION_TAG_LENGTH: Final[int]  # AEAD authentication tag length
 
 class _ErrorNoNamespace(Namespace):
     AUTH_FAILURE: Final[int]  # Auth failure

@@ -79,6 +79,8 @@ def test_readable_gmk_message_shows_text_times_ids_and_split_data() -> None:
     # SP policy params by their RFC 3830 6.10.1 type names, value as a number
     assert _line(out, "0 Encryption algorithm") == "6"
     assert _line(out, "1 Session Encr. key length") == "16"
+    assert _line(out, "20 AEAD authentication tag length") == "16"  # TS 33.180 Table E.2.2-1
+    assert "unassigned" not in out
     # SAKKE data split into R (04 || x || y, 257 octets) and H (16 octets), RFC 6508 4
     sed = message.get("SAKKE").fields["sakke_data"]  # type: ignore[union-attr]
     assert _joined(out, "R") == sed[:257].hex() and sed[0] == 4
