@@ -8,7 +8,6 @@ accepted spelling.
 
 from __future__ import annotations
 
-import base64
 import binascii
 
 from mckm.impl.errors import DecodeError
@@ -19,7 +18,7 @@ _WHITESPACE = b" \t\r\n"
 
 def encode(data: bytes) -> str:
     """RFC 4648 4 base64 of ``data``."""
-    return base64.b64encode(data).decode("ascii")
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def decode(text: str | None, *, payload: str, field: str) -> bytes:
@@ -27,11 +26,11 @@ def decode(text: str | None, *, payload: str, field: str) -> bytes:
     not canonical base64."""
     try:
         raw = (text or "").encode("ascii").translate(None, _WHITESPACE)
-        value = base64.b64decode(raw, validate=True)
+        value = binascii.a2b_base64(raw, strict_mode=True)  # the alphabet, padding at the end
     except (binascii.Error, UnicodeEncodeError):
         raise DecodeError(f"{_show(text or '')} is not base64", payload=payload,
                           field=field) from None
-    if base64.b64encode(value) != raw:
+    if binascii.b2a_base64(value, newline=False) != raw:
         raise DecodeError(f"{_show(raw.decode())} is not canonical base64 (RFC 4648 4)",
                           payload=payload, field=field)
     return value
