@@ -25,9 +25,16 @@ composed.  Crypto is a term algebra, each predicate defined by who can make it t
   SPKs it shares with IWFs on the SPK hop), and m carries the protected content of an honest
   send under that XPK, or is protected under an XPK the attacker holds (XML encryption and the
   HMAC signature of REQ-IKMM-02..07 are keyed: nobody else seals or opens);
+- a receive reads the fields of the body that opened, or none (absent, the view's None:
+  ``impl/roles/interkmm/view.py``) from a body that does not; a composed body carries KMMs
+  the attacker knows, or ciphertext spliced from an honest send;
 - the attacker holds an XPK iff it holds the key's owner (a compromised UE or IWF: the key the
   server shares with it), or the key leaked, or it is the MCX server; it knows a KMM iff it
   chose it, or an honest send carried it in clear or under an XPK it holds.
+
+Mutants: every generated one of both models (:func:`all_mutants`), the relay that forwards
+unprotected (:func:`effect_mutants`) and, for each receive, integrity dropped on its hop
+(:func:`unsigned_mutants`: ``Opens`` without the signatures).
 
 The server's directory (``XpkOf``) is the deployment: a key id names one peer's key, and the
 end points' own keys are the ones the server holds for them.  Which secrets the attacker holds
@@ -76,8 +83,13 @@ HOP = {"INTERKMM_CSK": "CSK", "INTERKMM_SPK": "SPK"}
 OWN_ID = {"ue": "mcptt_id", "iwf": "kmf_id"}
 #: the fields a receiver reads once the body opened: the protected content of a message
 CONTENT = ("kmf_id", "mcptt_id", "xpk_id", "msg_id", "sent", "kmm", "kmm_type")
+#: ... of which the XPK's encryption covers (REQ-IKMM-02, -08): msg-id and sent travel in clear
+#: in the signalling part and the KMM's media type in its EncryptedData, under the signature only
+ENCRYPTED = ("kmf_id", "mcptt_id", "xpk_id", "kmm")
 #: the effect the "server forwards unprotected" mutant puts in place of re-protection
 FORWARD_CLEAR = "interkmm.server.forward-clear"
+#: the kind of the mutants whose receiver opens a body without checking its signatures
+UNSIGNED = "unsigned"
 
 
 @dataclass(frozen=True)
@@ -152,7 +164,7 @@ ASSUMPTIONS = (
     Assumption("honest parties", expected={REFLECT: REFLECTION}),
     Assumption("a compromised UE (not an end point of the runs)", ue=True,
                expected={REFLECT: REFLECTION}),
-    Assumption("a compromised second IWF", iwf=True, quick=False,
+    Assumption("a compromised second IWF", iwf=True,
                expected={REFLECT: REFLECTION}),
     Assumption("a compromised MCX server", server=True, quick=False, expected={
         CSK_HOP: _SERVER_READS, SPK_HOP: _SERVER_READS, SECRECY: _SERVER_READS,
@@ -213,9 +225,20 @@ def effect_mutants(procedure: Procedure, prefix: str = "") -> list[Mutant]:
                    procedure.with_step(replace(step, effects=effects)), step.number)]
 
 
+def unsigned_mutants(procedure: Procedure) -> list[Mutant]:
+    """Integrity dropped on one hop: a receive whose ``Opens`` decrypts under the hop's XPK but
+    checks no signature (TS 33.180 9.3.5 left out), so what only the signature covers (msg-id,
+    sent, the KMM's media type) is the attacker's to change.  The model is unchanged: the world
+    reads ``Opens`` of that step so (:meth:`World.define`)."""
+    return [Mutant(f"step {s.number}: opens without its signatures", UNSIGNED, procedure,
+                   s.number) for s in procedure.steps if s.action == "receive"]
+
+
 def all_mutants(procedure: Procedure, quick: bool) -> list[Mutant]:
-    """Every generated mutant of ``procedure`` and the effect mutant, in a stable order."""
-    return [*mutants(procedure, quick=quick), *effect_mutants(procedure)]
+    """Every generated mutant of ``procedure``, the effect mutant and the unsigned mutants, in
+    a stable order."""
+    return [*mutants(procedure, quick=quick), *effect_mutants(procedure),
+            *unsigned_mutants(procedure)]
 
 
 # --------------------------------------------------------------------------- runs
@@ -316,9 +339,13 @@ class World:
                     ends = run.end
         self._entities()
         for inst in self.receives:  # Opens and Protected read the receiver's keyring
-            self.hyps.append(z3.Implies(inst.h, self.define(inst, z3.And(self._guards(inst)))))
+            opens = self._defined(inst, IKMM_OPENS.function(inst.z)(inst.msg))
+            for n in CONTENT:  # the view: no field of a body that does not open (None)
+                absent = z3.Const("absent", inst.f(n).sort())
+                self.hyps.append(inst.f(n) == z3.If(opens, self.acc[n](inst.msg), absent))
+            self.hyps.append(z3.Implies(inst.h, self._defined(inst, z3.And(self._guards(inst)))))
             self.hyps.append(z3.Implies(inst.h, z3.Or(
-                self._honest_content(inst.msg, inst),
+                self._spliced(inst.msg, inst),
                 self.knows_kmm(self.acc["kmm"](inst.msg), inst))))
         self.hyps += [z3.Distinct(*[s.msg for s in self.sends]),
                       z3.Distinct(*[k for _, k in self.secrets]), z3.Distinct(*self.ids)]
@@ -345,7 +372,8 @@ class World:
         for k, (step, inst) in enumerate(zip(path, insts, strict=True)):
             z = inst.z
             self.hyps += [inst.v(n) == cur[n] for n in var_types]
-            self.hyps += [inst.f(n) == self.acc[n](inst.msg) for n in z.fields]
+            bound = z.fields if step.action == "send" else ("body_octets",)
+            self.hyps += [inst.f(n) == self.acc[n](inst.msg) for n in bound]
             self.hyps += [z3.Implies(inst.h, d) for d in z.domain()]
             if k:
                 self.hyps += [z3.Implies(inst.h, insts[k - 1].h), inst.at > insts[k - 1].at]
@@ -379,8 +407,11 @@ class World:
         server's directory names for it; a key id names one peer's key."""
         for role in ("ue", "iwf"):
             own, key = self.entity[role][OWN_ID[role]], self.entity[role]["xpk_id"]
-            self.hyps += [z3.Not(self.held(own)), self.owner(key) == own,
-                          self.xpk_of(own) == key, self.is_iwf(own) == (role == "iwf")]
+            self.hyps += [z3.Not(self.held(own)), self.owner(key) == own, key >= 0,
+                          self.xpk_of(own) == key, self.is_iwf(own) == (role == "iwf"),
+                          own != z3.Const("absent", self.Ident)]
+        # an absent field is None: no key id (the directory answers -1 at worst), no identity
+        self.hyps.append(z3.Const("absent", z3.IntSort()) < -1)
 
     # ---------------------------------------------------------------- variants
     def _variant_of(self, inst: _Inst) -> list[tuple[int, Step, Z3Reading]]:
@@ -437,9 +468,11 @@ class World:
             return s.h
         return z3.And(s.h, s.at < later.at, s.now <= later.now)
 
-    def _honest_content(self, m: Any, later: _Inst | None = None) -> Any:
-        """``m`` carries the protected content of an honest send (made before ``later``)."""
-        return z3.Or(*[z3.And(self._sent_before(s, later), self.same(m, s.msg))
+    def _spliced(self, m: Any, later: _Inst | None = None) -> Any:
+        """``m`` carries the encrypted parts of an honest send (made before ``later``): the
+        attacker splices ciphertext it cannot read into a body of its own."""
+        return z3.Or(*[z3.And(self._sent_before(s, later),
+                              *[self.acc[n](m) == self.acc[n](s.msg) for n in ENCRYPTED])
                        for s in self._before(later)])
 
     def corrupt(self, who: Any) -> Any:
@@ -469,11 +502,23 @@ class World:
         iwf = self.is_iwf(self.owner(x))
         return iwf if (inst.hop == "SPK") != other_hop else z3.Not(iwf)
 
-    def define(self, inst: _Inst, term: Any) -> Any:
-        """``term`` of ``inst`` with Protected and Opens replaced by who can make them true."""
+    def _defined(self, inst: _Inst, term: Any) -> Any:
+        """:meth:`define`, and under each unsigned mutant of ``inst``'s step its reading."""
+        out = self.define(inst, term)
+        for k, (_, m) in enumerate(self.variants):
+            if m.kind == UNSIGNED and m.procedure is inst.procedure \
+                    and m.step == inst.step.number:
+                out = z3.If(self.mut == k, self.define(inst, term, unsigned=True), out)
+        return out
+
+    def define(self, inst: _Inst, term: Any, *, unsigned: bool = False) -> Any:
+        """``term`` of ``inst`` with Protected and Opens replaced by who can make them true
+        (``unsigned``: Opens decrypts but checks no signature)."""
         m = z3.Var(0, self.Msg)
         x = self.acc["xpk_id"](m)
-        sealed = z3.Or(*[z3.And(self._sent_before(s, inst), self.prot(s.msg), self.same(m, s.msg))
+        covered = ENCRYPTED if unsigned else CONTENT
+        sealed = z3.Or(*[z3.And(self._sent_before(s, inst), self.prot(s.msg),
+                                *[self.acc[n](m) == self.acc[n](s.msg) for n in covered])
                          for s in self._before(inst)],
                        z3.And(self.prot(m), self.knows_key(x)))
         p = z3.Var(0, self.Ident)
@@ -488,6 +533,7 @@ class World:
         use (quantifier-free)."""
         apps = _applications([*self.hyps, *self.goals.values()], [self.xpk_of])[0]
         self.hyps += [self.owner(a) == a.arg(0) for a in apps]
+        self.hyps += [a >= -1 for a in apps]
 
     # ---------------------------------------------------------------- goals
     def _originators(self, role: str) -> list[_Inst]:
@@ -668,4 +714,5 @@ def prove(quick: bool = False) -> list[ProofResult]:
 
 __all__ = ["AGREE_IWF", "AGREE_UE", "ASSUMPTIONS", "BOUNDS", "CSK_HOP", "PROPERTIES", "REFLECT",
            "REFLECTION", "REPLAY", "REQUIREMENTS", "SECRECY", "SPK_HOP", "Assumption", "World",
-           "all_mutants", "effect_mutants", "named_mutants", "prove", "trace"]
+           "all_mutants", "effect_mutants", "named_mutants", "prove", "trace",
+           "unsigned_mutants"]

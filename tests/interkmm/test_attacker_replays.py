@@ -25,6 +25,7 @@ from mckm.impl.engine import EffectRegistry
 from mckm.impl.errors import MckmError
 from mckm.impl.roles.interkmm import effects, nodes
 from mckm.impl.transport.sip_message import parse_message
+from mckm.impl.xmlprotect import interkmm as xmlprotect_interkmm
 from mckm.impl.xmlprotect.interkmm import InterKmm, Protection, build, parse
 from mckm.impl.xmlprotect.keys import Keyring
 from mckm.models.procedures import interkmm as model
@@ -123,6 +124,27 @@ def test_another_users_csk_is_refused_and_the_mutant_without_csk_of_user_accepts
         assert post(w.bob.sip, w.server.ue_side.address, *forged) == (202, "Accepted")
         (got,) = w.iwf.delivered
         assert (got.kmm, got.mcptt_id) == (b"bob as alice", ALICE)
+
+
+@pytest.mark.parametrize("hop", [1, 2])
+def test_a_new_msg_id_on_captured_ciphertext_is_refused_unless_signatures_go_unchecked(
+        hop: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The unsigned mutant ("step N: opens without its signatures"): msg-id travels in clear
+    under the signature only, so a receiver that checks no signature takes a captured
+    InterKMM with a new msg-id as new, and the KMM arrives twice; the model's refuses it."""
+    with world() as w:
+        captured: list[bytes] = []
+        w.alice.sip.tap = lambda raw, t: captured.append(raw)
+        outcome = w.iwf.send_kmm(KMM, peer=ALICE)
+        ct, body = _content(outcome.request.encode() if hop == 1 else captured[0])
+        start = body.index(b"<msg-id>") + len(b"<msg-id>")
+        renamed = body[:start] + b"f" * 32 + body[start + 32:]
+        sender, to = (w.iwf.sip, w.server.iwf_side.address) if hop == 1 else \
+            (w.server.ue_side, w.alice.address)
+        assert post(sender, to, ct, renamed) == (403, "InterKMM Not Authentic")
+        monkeypatch.setattr(xmlprotect_interkmm, "verify_bodies", lambda *a, **k: ())
+        assert post(sender, to, ct, renamed)[0] in (200, 202)
+        assert [d.kmm for d in w.alice.delivered] == [KMM, KMM]
 
 
 @pytest.mark.parametrize("hop", [1, 2])
