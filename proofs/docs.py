@@ -9,6 +9,7 @@ sequence diagram; and one page with the proof table.
 from __future__ import annotations
 
 from mckm.models.procedures.cek import PROCEDURE as CEK
+from mckm.models.procedures.idm import PROCEDURE as IDM
 from mckm.models.procedures.interkmm import PROCEDURES as INTERKMM_PROCEDURES
 from mckm.models.procedures.mikey_ticket import ONE_DOMAIN as TICKET_ONE_KMS
 from mckm.models.procedures.mikey_ticket import TWO_DOMAINS as TICKET_TWO_KMS
@@ -18,7 +19,7 @@ from mckm.models.procedures.sip_registration import PROCEDURE as SIP_REGISTRATIO
 from mckm.models.procedures.skm_s import PROCEDURE as SKMS
 
 PROCEDURES: tuple[Procedure, ...] = (SEAL, TICKET_ONE_KMS, TICKET_TWO_KMS, SKMS, CEK,
-                                     SIP_REGISTRATION, *INTERKMM_PROCEDURES)
+                                     SIP_REGISTRATION, IDM, *INTERKMM_PROCEDURES)
 
 
 def _cell(text: str) -> str:
