@@ -63,6 +63,7 @@ from mckm.models.grammar.registry import BY_NAME
 from mckm.models.grammar.rfc3830 import SP_PARAM
 from mckm.models.grammar.ts33180_key_params import (
     KEY_PARAMETERS,
+    MESSAGE_TYPE_FLAGS,
     PROTECTED_PAYLOAD,
     STATUS_BITS,
     UNIX_SECONDS_BITS,
@@ -199,6 +200,8 @@ def _uint(spec: StructSpec, info: FieldInfo, value: int, fields: Mapping[str, An
         return f"{value}  {purpose.name if purpose else 'reserved'} (TS 33.180 E.6.11)"
     if spec is KEY_PARAMETERS and info.name == "status":
         return _status(value)
+    if spec is PROTECTED_PAYLOAD and info.name == "message_type":
+        return _message_type(value)
     if info.name.endswith("_id") or info.max_bits == 32:
         digits = (info.max_bits or 8) // 4
         return f"0x{value:0{digits}x}  ({value})"
@@ -255,6 +258,13 @@ def _key_id(value: int, ctx: _Context, spec: StructSpec) -> str:
         text += ("\n(= the CSB-ID, as TS 33.180 E.6.1 asks)" if value == ctx.csb_id else
                  f"\n(NOT the CSB-ID 0x{ctx.csb_id:08x}: TS 33.180 E.6.1 asks for it)")
     return text
+
+
+def _message_type(value: int) -> str:
+    """TS 33.180 8.5.1: bit 7 set = protected, bit 8 set = authenticated (bit 8 the MSB)."""
+    flags = [f"{'' if value >> (bit - 1) & 1 else 'not '}{name}"
+             for bit, name in MESSAGE_TYPE_FLAGS]
+    return f"0x{value:02x}  {', '.join(flags)} (TS 33.180 8.5.1)"
 
 
 def _status(value: int) -> str:

@@ -76,6 +76,10 @@ KEY_PARAMETERS = struct(
                     "left as octets", "TS 33.180 E.6.3, E.6.6", kind="bytes")]),
 )
 
+#: TS 33.180 8.5.1 (TS 24.282 15.2.2): (bit of the Message Type, 8 = most significant; meaning
+#: when set).  The other bits are the message type proper.
+MESSAGE_TYPE_FLAGS: tuple[tuple[int, str], ...] = ((7, "protected"), (8, "authenticated"))
+
 #: TS 33.180 Table E.6.9-1: (bit, LSB first; purpose; meaning of 0; meaning of 1).
 STATUS_BITS: tuple[tuple[int, str, str, str], ...] = (
     (0, "Key Revocation", "revoked (may not be used)", "not revoked"),
@@ -83,4 +87,5 @@ STATUS_BITS: tuple[tuple[int, str, str, str], ...] = (
      "shared with a Security Gateway"),
 )
 
-__all__ = ["KEY_PARAMETERS", "PROTECTED_PAYLOAD", "STATUS_BITS", "UNIX_SECONDS_BITS"]
+__all__ = ["KEY_PARAMETERS", "MESSAGE_TYPE_FLAGS", "PROTECTED_PAYLOAD", "STATUS_BITS",
+           "UNIX_SECONDS_BITS"]

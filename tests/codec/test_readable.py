@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
 
-from mckm.impl.codec import Payload, decode, encode
+from mckm.impl.codec import Message, Payload, decode, encode
 from mckm.impl.codec.chains import encode_chain
 from mckm.impl.codec.cli import codec
 from mckm.impl.codec.readable import render
-from mckm.models.grammar.messages import RULES
+from mckm.impl.codec.strategies import message_strategy
+from mckm.models.grammar.messages import RULES, MessageRule
 from tests.codec.samples import build, sample_messages, sample_payload
 
 HERE = Path(__file__).parent
@@ -113,6 +115,8 @@ def test_key_parameters_extension_is_read_as_a_protected_payload() -> None:
     data = next(p.fields["data"] for p in message.all("GENERAL_EXT") if p.fields["type"] == 7)
     out = _decode(vector["i_message_hex"])
     assert "MCData Protected Payload" in out
+    assert data[0] == 0x43 and _line(out, "message_type") == (
+        "0x43  protected, not authenticated (TS 33.180 8.5.1)")  # bits 7 and 8 of 0b01000011
     assert _line(out, "iv") == data[12:28].hex()
     dppk = int.from_bytes(data[28:32], "big")
     assert dppk == message.hdr.fields["csb_id"]
@@ -207,3 +211,33 @@ def test_bad_input_keeps_its_clear_error() -> None:
         assert result.exit_code == 1
         assert "offset 4, payload HDR, field csb_id" in result.output
         assert "Traceback" not in result.output
+
+
+def test_sakke_to_self_extension_shows_its_sakke_payload() -> None:
+    """TS 33.180 E.5: a full SAKKE payload, its own Next Payload 0, encapsulated to the
+    initiator; shown as a SAKKE payload with R and H."""
+    message = build(next(r for r in RULES if r.data_type == 26))
+    inner = Payload("SAKKE", {"sakke_params": 1, "id_scheme": 2,
+                              "sakke_data": b"\x04" + bytes(range(256)) + bytes(16)})
+    to_self = Payload("GENERAL_EXT", {"type": 6, "data": encode_chain([inner])[1:]})
+    message.payloads.insert(len(message.payloads) - 1, to_self)
+    out = render(decode(encode(message)))
+    nested = out[out.index("6  SAKKE-to-self"):]
+    assert _line(nested, "data") == "1 payload(s), TS 33.180 E.5"
+    assert _joined(nested, "R") == (b"\x04" + bytes(range(256))).hex()
+    assert _line(nested, "H") == bytes(16).hex()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[str(r.data_type) for r in RULES])
+def test_any_message_the_grammar_can_make_renders(rule: MessageRule) -> None:
+    """Rendering never fails on a message that decoded: every payload heading is printed."""
+
+    @settings(max_examples=15, deadline=None)
+    @given(message_strategy(rule))
+    def check(message: Message) -> None:
+        decoded = decode(encode(message))
+        out = render(decoded)
+        assert out.count("\n") >= 2 + len(decoded.payloads)
+        assert "MIKEY message" in out.splitlines()[0]
+
+    check()
