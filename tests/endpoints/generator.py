@@ -25,14 +25,16 @@ next.
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
+from mckm.impl.errors import MckmError
 from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.threats import Catalogue, Threat, catalogue
 
@@ -61,6 +63,13 @@ class Observed:
     status: int | None = None
     text: str = ""
     requirement: str | None = None
+
+    @classmethod
+    def of(cls, exc: MckmError) -> Observed:
+        """A sans-IO endpoint's refusal: a role refuses only through a guard, which names its
+        requirement (DESIGN: every refusal has a requirement id), so one without is a finding."""
+        return cls(exc.mikey_error, getattr(exc, "http_status", None), str(exc),
+                   getattr(exc, "requirement", None) or f"none ({type(exc).__name__})")
 
 
 class Refused(Exception):
@@ -125,6 +134,19 @@ class Driver(ABC):
 
     def forge(self, threat: Threat, data: st.DataObject) -> Attack | None:
         """An attack the generic kinds cannot make (a party of the attacker's own)."""
+        return None
+
+    @contextlib.contextmanager
+    def using(self) -> Iterator[None]:
+        """The endpoints run :attr:`procedure` inside the block (for a driver whose endpoints
+        read the model from a module, not from a parameter)."""
+        yield
+
+    def close(self) -> None:  # noqa: B027 - most worlds start nothing
+        """Stop what the world started (servers)."""
+
+    def runs_steps(self) -> frozenset[str] | None:
+        """The steps whose guards the endpoints check under :attr:`procedure` (None: all)."""
         return None
 
 

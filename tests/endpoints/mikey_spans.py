@@ -19,7 +19,7 @@ def _unique(raw: bytes, value: bytes, what: str) -> tuple[int, int]:
 
 def span(raw: bytes, target: str) -> tuple[int, int]:
     """The bits [start, end) of ``target`` (CSB-ID, RAND/RANDRi/RANDRr, SIGN, SAKKE, TICKET,
-    Ticket Data, KEMAC) in ``raw``."""
+    Ticket Data, V, KEMAC) in ``raw``."""
     if target == "CSB-ID":
         return _CSB_ID_RANDOM
     message = decode(raw)
@@ -43,6 +43,10 @@ def span(raw: bytes, target: str) -> tuple[int, int]:
         ticket = message.get("TICKET")
         assert ticket is not None, "no TICKET in the message"
         return _unique(raw, bytes(ticket.fields["ticket_data"]), target)
+    if target == "V":
+        v = message.get("V")
+        assert v is not None, "no V in the message"
+        return _unique(raw, bytes(v.fields["ver_data"]), target)
     if target == "KEMAC":
         kemac = message.get("KEMAC")
         assert kemac is not None, "no KEMAC in the message"

@@ -86,8 +86,7 @@ class SealDriver(Driver):
         try:
             self.users[d.to].receive(d.octets, now=d.now, sender_uri=d.context.get("sender_uri"))
         except MckmError as exc:
-            raise Refused(Observed(exc.mikey_error, None, str(exc),
-                                   getattr(exc, "requirement", None))) from exc
+            raise Refused(Observed.of(exc)) from exc
         return []
 
     def finish(self, run: Run) -> None:

@@ -5,6 +5,8 @@ parameters and where a tamper flips."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,11 +25,14 @@ CASES = [(name, t) for name in DRIVERS for t in CATALOGUES[name].threats]
 
 
 @pytest.fixture(scope="module")
-def drivers() -> dict[str, Driver]:
-    return {}
+def drivers() -> Iterator[dict[str, Driver]]:
+    made: dict[str, Driver] = {}
+    yield made
+    for driver in made.values():
+        driver.close()
 
 
-@pytest.mark.parametrize(("procedure", "threat"), CASES, ids=[t.name for _, t in CASES])
+@pytest.mark.parametrize(("procedure", "threat"), CASES, ids=[f"{n}: {t.name}" for n, t in CASES])
 def test_threat_is_refused_as_the_catalogue_says(procedure: str, threat: Threat,
                                                   drivers: dict[str, Driver]) -> None:
     if procedure not in drivers:
