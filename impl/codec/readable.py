@@ -118,6 +118,8 @@ def render(message: Message) -> str:
 
 
 def render_lines(lines: list[Line]) -> str:
+    """``lines`` as text: labels indented two spaces a level, values aligned in one column (at
+    most 34 characters in), a value's further lines continued under its first."""
     width = min(34, max(2 * ln.depth + len(ln.label) for ln in lines) + 2)
     out = []
     for ln in lines:
@@ -134,51 +136,51 @@ def render_lines(lines: list[Line]) -> str:
 def _payload(payload: Payload, depth: int, ctx: _Context, where: str = "") -> Iterator[Line]:
     spec = BY_NAME[payload.name].spec
     yield Line(depth, payload.name, f"{spec.clause}{where}")
-    yield from _struct(spec, payload.fields, depth + 1, ctx, payload.name)
+    yield from _struct(spec, payload.fields, depth + 1, ctx)
 
 
-def _struct(spec: StructSpec, fields: Mapping[str, Any], depth: int, ctx: _Context,
-            owner: str) -> Iterator[Line]:
+def _struct(spec: StructSpec, fields: Mapping[str, Any], depth: int,
+            ctx: _Context) -> Iterator[Line]:
     for info in spec.infos:
         if info.in_object:
-            yield from _field(spec, info, fields.get(info.name), fields, depth, ctx, owner)
+            yield from _field(spec, info, fields.get(info.name), fields, depth, ctx)
 
 
 def _field(spec: StructSpec, info: FieldInfo, value: Any, fields: Mapping[str, Any],
-           depth: int, ctx: _Context, owner: str) -> Iterator[Line]:
+           depth: int, ctx: _Context) -> Iterator[Line]:
     if value is None:
         yield Line(depth, info.name, "absent" if info.kind == "optional" else "none")
     elif info.kind == "uint":
         yield Line(depth, info.name, _uint(spec, info, int(value), fields, ctx))
     elif info.kind == "bytes":
-        yield from _octets(spec, info, bytes(value), fields, depth, ctx, owner)
+        yield from _octets(spec, info, bytes(value), fields, depth, ctx)
     elif info.kind == "list":
         if info.sub is None:
             yield Line(depth, info.name, ", ".join(str(v) for v in value) or "(empty)")
         else:
-            yield from _entries(info.name, info.sub, value, depth, ctx, owner)
+            yield from _entries(info.name, info.sub, value, depth, ctx)
     elif info.kind == "optional":
         assert info.sub is not None
         yield Line(depth, info.name)
-        yield from _struct(info.sub, value, depth + 1, ctx, owner)
+        yield from _struct(info.sub, value, depth + 1, ctx)
     else:
         assert info.cases is not None and info.key is not None
         case = info.cases.get(fields[info.key])
         if case is None:
             yield Line(depth, info.name, "none")
         elif info.count_field is not None:
-            yield from _entries(info.name, case, value, depth, ctx, owner)
+            yield from _entries(info.name, case, value, depth, ctx)
         else:
             yield Line(depth, info.name, case.name)
-            yield from _struct(case, value, depth + 1, ctx, owner)
+            yield from _struct(case, value, depth + 1, ctx)
 
 
-def _entries(name: str, sub: StructSpec, values: list[Any], depth: int, ctx: _Context,
-             owner: str) -> Iterator[Line]:
+def _entries(name: str, sub: StructSpec, values: list[Any], depth: int,
+             ctx: _Context) -> Iterator[Line]:
     yield Line(depth, name, f"{len(values)} x {sub.name} ({sub.clause})")
     for index, entry in enumerate(values):
         yield Line(depth + 1, f"[{index}]")
-        yield from _struct(sub, entry, depth + 2, ctx, owner)
+        yield from _struct(sub, entry, depth + 2, ctx)
 
 
 # --- integers --------------------------------------------------------------------------------
@@ -277,7 +279,7 @@ def _status(value: int) -> str:
 # --- octets ----------------------------------------------------------------------------------
 
 def _octets(spec: StructSpec, info: FieldInfo, data: bytes, fields: Mapping[str, Any],
-            depth: int, ctx: _Context, owner: str) -> Iterator[Line]:
+            depth: int, ctx: _Context) -> Iterator[Line]:
     chain = BY_FIELD.get((spec.name, info.name))
     if chain is not None and chain.holds_payloads(fields):
         try:
@@ -303,7 +305,7 @@ def _octets(spec: StructSpec, info: FieldInfo, data: bytes, fields: Mapping[str,
         yield from _signature(data, fields, depth)
     elif (spec.name == "GENERAL_EXT" and info.name == "data"
           and fields.get("type") == GENERAL_EXT_TYPE.KEY_PARAMETERS_3GPP):
-        yield from _key_parameters(data, depth, ctx, owner)
+        yield from _key_parameters(data, depth, ctx)
     else:
         yield Line(depth, info.name, _hex(data))
 
@@ -372,7 +374,7 @@ def _signature(data: bytes, fields: Mapping[str, Any], depth: int) -> Iterator[L
     yield Line(depth + 1, "PVT", _hex(data[2 * ECCSI_N:]))
 
 
-def _key_parameters(data: bytes, depth: int, ctx: _Context, owner: str) -> Iterator[Line]:
+def _key_parameters(data: bytes, depth: int, ctx: _Context) -> Iterator[Line]:
     """TS 33.180 E.6.1: an MCData Protected Payload; else (a vendor legacy form) the plain Key
     Parameters content; else the octets with the reason."""
     for spec, label in ((PROTECTED_PAYLOAD, "MCData Protected Payload"),
@@ -380,7 +382,7 @@ def _key_parameters(data: bytes, depth: int, ctx: _Context, owner: str) -> Itera
         fields = parse_exact(spec, data)
         if fields is not None:
             yield Line(depth, "data", f"{label} ({spec.clause}), {len(data)} octets")
-            yield from _struct(spec, fields, depth + 1, ctx, owner)
+            yield from _struct(spec, fields, depth + 1, ctx)
             return
     yield Line(depth, "data", f"{_hex(data)}\n(neither an MCData Protected Payload nor Key "
                               "Parameters: TS 33.180 8.5.4.1, E.6.1)")
