@@ -270,10 +270,11 @@ SKM_S = Catalogue("skm-s-provisioning", (
            "a SignedKmsRequest signed with another key than the user's InK"),
     Threat("REQ-SKMS-26", "tamper", _KP, "body", Expected(status=400),
            "a request body that is not KMS XML the schema accepts"),
-    Threat("REQ-SKMS-33", "tamper", _KPR, "SignedKmsResponse", DISCARDED,
-           "a bit of the signed response changed on its way to the client"),
-    Threat("REQ-SKMS-34", "misaddressed", _KPR, "UserUri", DISCARDED,
-           "another user's correctly signed answer delivered to this client"),
+    Threat("REQ-SKMS-33", "tamper", _KPR, "UserID", DISCARDED,
+           "a character of the signed response changed on its way to the client"),
+    Threat("REQ-SKMS-34", "misaddressed", _KPR, "ClientReqUrl", DISCARDED,
+           "the user's own signed answer to another request (init) given as the keyprov "
+           "answer"),
 ), {
     "REQ-SKMS-01": "functional: the KMS community (every legal run)",
     "REQ-SKMS-03": "path syntax: a malformed path is not an attack on a security property "
@@ -290,8 +291,9 @@ SKM_S = Catalogue("skm-s-provisioning", (
     "REQ-SKMS-32": "keys under another TrK need a KMS that holds another user's TrK: covered "
                    "by the signature (REQ-SKMS-33) for an attacker on the wire",
     "REQ-SKMS-35": "parser hardening: tests/kms and the fuzz target feed DTDs and entities",
-    "REQ-SKMS-36": "a different answer needs the KMS's InK signature (REQ-SKMS-33): only the "
-                   "KMS itself could send it",
+    "REQ-SKMS-36": "another answer to the same URL needs the user's InK signature "
+                   "(REQ-SKMS-33); an answer to another URL is refused by its ClientReqUrl "
+                   "first (REQ-SKMS-34)",
     "REQ-SKMS-40": "the store's file mode: a local setting, tested in tests/kms",
 })
 

@@ -254,15 +254,17 @@ def check(driver: Driver, threat: Threat, data: st.DataObject) -> Observed:
     return observed
 
 
-def state_machine(make: Callable[[], Driver],
+def state_machine(driver: Driver,
                   threats: Sequence[Threat] | None = None) -> type[RuleBasedStateMachine]:
-    """Legal runs and catalogue threats interleaved on one world (``make`` builds it)."""
+    """Legal runs and catalogue threats interleaved on ``driver``'s world, which keeps its
+    state (replay caches, stores, reusable tickets) from one example to the next."""
+    chosen = list(threats or driver.catalogue.threats)
 
     class EndpointMachine(RuleBasedStateMachine):
         @initialize()
         def world(self) -> None:
-            self.driver = make()
-            self.threats = list(threats or self.driver.catalogue.threats)
+            self.driver = driver
+            self.threats = chosen
 
         @rule(data=st.data())
         def legal_run(self, data: st.DataObject) -> None:

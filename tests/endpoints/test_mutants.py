@@ -28,7 +28,10 @@ ONE = settings(max_examples=1, deadline=None, derandomize=True, database=None,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors])
 
 #: (procedure, step, guard) -> why no catalogue threat fails without the guard
-_ONE, _TWO = "mikey-ticket-one-kms", "mikey-ticket-two-kms"
+_ONE, _TWO, _SKMS = "mikey-ticket-one-kms", "mikey-ticket-two-kms", "skm-s-provisioning"
+_INK = ("implied by signed-with-ink against an attacker on the wire: the whole response is "
+        "signed with the user's InK, which only the user and its KMS hold (REQ-SKMS-34's "
+        "fields cannot be changed without the signature failing)")
 _NAF = ("implied by nafkey-mac against an attacker on the wire: the NAF key is derived for the "
         "KMS's own NAF-Id (TS 33.220 4.5.2), so a message made for another KMS never carries a "
         "MAC this KMS accepts; only the UE itself could MAC one naming another KMS")
@@ -62,6 +65,15 @@ NOT_CAUGHT: dict[tuple[str, str, str], str] = {
     (_TWO, "4-5", "issued-elsewhere"): "not a check against an attacker: endpoints.Kms runs "
                                        "ONE_DOMAIN for a ticket naming this KMS, so TWO_DOMAINS "
                                        "4-5 never sees one",
+    (_SKMS, "6", "store-private"): "REQ-SKMS-40 is not attackable (threats.py: file mode)",
+    (_SKMS, "6", "periods-in-certificate"): "REQ-SKMS-13 is not attackable (threats.py)",
+    (_SKMS, "8", "addressed"): _INK,
+    (_SKMS, "8", "from-my-kms"): _INK,
+    (_SKMS, "8", "under-my-trk"): _INK,
+    (_SKMS, "8", "key-sets-valid"): _INK,
+    (_SKMS, "8", "answers-my-request"): "REQ-SKMS-36 is not attackable (threats.py): the "
+                                        "answer to another request is refused by its "
+                                        "ClientReqUrl first (for-my-request)",
     (_TWO, "11", "zk-keys-clear"): "hole: the Zk answer has no MIKEY integrity (NDS/IP "
                                    "protects it, REQ-TKT-19); the catalogue has no threat on "
                                    "its form (a KMS_I answering without a clear KEMAC)",

@@ -1,11 +1,11 @@
 """Every catalogue threat against every catalogued procedure's public endpoints, with real octets
 and real crypto: refused with the refusal the catalogue names, nothing changed
-(``generator.check``).  One world per procedure per module; hypothesis draws the run's
+(``generator.check``).  One world per procedure (conftest); hypothesis draws the run's
 parameters and where a tamper flips."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,20 +24,10 @@ EXAMPLES = settings(max_examples=3, deadline=None, derandomize=True, database=No
 CASES = [(name, t) for name in DRIVERS for t in CATALOGUES[name].threats]
 
 
-@pytest.fixture(scope="module")
-def drivers() -> Iterator[dict[str, Driver]]:
-    made: dict[str, Driver] = {}
-    yield made
-    for driver in made.values():
-        driver.close()
-
-
 @pytest.mark.parametrize(("procedure", "threat"), CASES, ids=[f"{n}: {t.name}" for n, t in CASES])
 def test_threat_is_refused_as_the_catalogue_says(procedure: str, threat: Threat,
-                                                  drivers: dict[str, Driver]) -> None:
-    if procedure not in drivers:
-        drivers[procedure] = DRIVERS[procedure]()
-    driver = drivers[procedure]
+                                                  driver_of: Callable[[str], Driver]) -> None:
+    driver = driver_of(procedure)
 
     @EXAMPLES
     @given(st.data())
