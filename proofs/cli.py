@@ -11,6 +11,7 @@ import click
 
 from mckm.impl.cli import EXIT_REFUSED, EXIT_STATUS, BoundaryCommand
 from mckm.proofs import (
+    attacker_cek,
     attacker_interkmm,
     attacker_seal,
     attacker_ticket,
@@ -39,6 +40,7 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
     "ticket-replay-cache": ticket_replay_invariant.prove,
     "skm-s": skm_s.prove,
     "cek": cek.prove,
+    "cek-attacker": attacker_cek.prove,
     "sip-registration": sip_registration.prove,
     "idm": idm.prove,
     "interkmm": interkmm.prove,
@@ -53,7 +55,7 @@ MODEL_OF: dict[str, str] = {"sk-id": "SEAL", "seal-acceptance": "SEAL", "seal-at
                             "seal-replay-cache": "SEAL",
                             "ticket-trust": "MIKEY-TICKET", "ticket-attacker": "MIKEY-TICKET",
                             "ticket-replay-cache": "MIKEY-TICKET",
-                            "skm-s": "SKM-S", "cek": "CEK",
+                            "skm-s": "SKM-S", "cek": "CEK", "cek-attacker": "CEK",
                             "sip-registration": "SIP registration", "idm": "IdM",
                             "interkmm": "InterKMM", "interkmm-attacker": "InterKMM"}
 
