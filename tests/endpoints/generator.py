@@ -103,6 +103,10 @@ class Driver(ABC):
 
     procedure: Procedure
 
+    @abstractmethod
+    def __init__(self, procedure: Procedure) -> None:
+        """A world whose endpoints run ``procedure`` (the model, or a mutant of it)."""
+
     @property
     def catalogue(self) -> Catalogue:
         return catalogue(self.procedure.name)
@@ -145,8 +149,10 @@ class Driver(ABC):
     def close(self) -> None:  # noqa: B027 - most worlds start nothing
         """Stop what the world started (servers)."""
 
-    def runs_steps(self) -> frozenset[str] | None:
-        """The steps whose guards the endpoints check under :attr:`procedure` (None: all)."""
+    @classmethod
+    def runs_steps(cls, procedure: Procedure) -> frozenset[str] | None:
+        """The steps whose guards this driver's endpoints check under ``procedure`` (None:
+        all)."""
         return None
 
 

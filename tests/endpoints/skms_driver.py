@@ -54,7 +54,7 @@ class SkmsDriver(Driver):
         self.checks = messages.KeyChecks(self.role.certificate, a.uid, a.validate_ssk,
                                          a.validate_rsk)
         self.clients: dict[str, ProvisioningClient] = {}
-        self.runs = 0
+        self.key_sets: list[Any] = []
 
     def close(self) -> None:
         self.server.stop()
@@ -86,11 +86,12 @@ class SkmsDriver(Driver):
                         {"method": request.method, "path": request.path, "headers": headers,
                          "client": name})
 
-    def runs_steps(self) -> frozenset[str] | None:
+    @classmethod
+    def runs_steps(cls, procedure: Procedure) -> frozenset[str] | None:
         """The keyprov exchange (steps 6 and 8): the other resources' steps check the same
         request and response guards (``skm_s.REQUEST_GUARDS``, ``RESPONSE_GUARDS``)."""
         request, response = skm_s.RESOURCES["keyprov"]
-        return frozenset(s.number for s in self.procedure.steps
+        return frozenset(s.number for s in procedure.steps
                          if s.action == "receive" and s.message in (request, response))
 
     # -- legal runs
@@ -99,7 +100,9 @@ class SkmsDriver(Driver):
                                           skm_s.BODY_SIGNED]), label="request body")
         named = data.draw(st.booleans(), label="user URI in the path")
         self.client("alice")
-        return [self.request("alice", body=body, **({"user_uri": ALICE} if named else {}))]
+        if named:
+            return [self.request("alice", body=body, user_uri=ALICE)]
+        return [self.request("alice", body=body)]
 
     def deliver(self, d: Delivery) -> list[Delivery]:
         if d.to == "kms":
@@ -114,7 +117,7 @@ class SkmsDriver(Driver):
             out = self.clients[d.to].response("keyprov", d.octets, now=d.now)
         except MckmError as exc:
             raise Refused(Observed.of(exc)) from exc
-        self.key_sets = out.get("key_sets")
+        self.key_sets = list(out["key_sets"])
         return []
 
     def _http(self, d: Delivery) -> tuple[int, bytes]:

@@ -116,7 +116,7 @@ def _attack(driver: Driver, threat: Threat) -> Callable[[], None]:
     return attack
 
 
-def _caught(make: Callable[[Procedure], Driver], base: Procedure, mutant: Mutant) -> str | None:
+def _caught(make: type[Driver], base: Procedure, mutant: Mutant) -> str | None:
     """The name of the first threat whose test fails against the mutant's endpoints."""
     driver = make(mutant.procedure)
     try:
@@ -133,15 +133,8 @@ def _caught(make: Callable[[Procedure], Driver], base: Procedure, mutant: Mutant
     return None
 
 
-def _steps(name: str) -> frozenset[str] | None:
-    driver = MUTANT_DRIVERS[name](by_name(name))
-    try:
-        return driver.runs_steps()
-    finally:
-        driver.close()
-
-
-CASES = [(name, m) for name in MUTANT_DRIVERS for m in _refusing(by_name(name), _steps(name))]
+CASES = [(name, m) for name, driver in MUTANT_DRIVERS.items()
+         for m in _refusing(by_name(name), driver.runs_steps(by_name(name)))]
 
 
 @pytest.mark.parametrize(("procedure", "mutant"), CASES,

@@ -103,12 +103,13 @@ class TicketDriver(Driver):
         finally:
             setattr(endpoints, name, old)
 
-    def runs_steps(self) -> frozenset[str] | None:
+    @classmethod
+    def runs_steps(cls, procedure: Procedure) -> frozenset[str] | None:
         """Under TWO_DOMAINS the runtime runs the responder, KMS_R and KMS_I's Zk step; the
         request exchange and the initiator run on ONE_DOMAIN (``endpoints``)."""
-        if not self.two:
+        if procedure.name != TWO_DOMAINS.name:
             return None
-        return frozenset(s.number for s in self.procedure.steps
+        return frozenset(s.number for s in procedure.steps
                          if s.role in ("responder", "kms_r") or s.message == "RESOLVE_INIT_ZK")
 
     # -- legal runs

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mckm.models.procedures.model import Procedure
 from tests.endpoints.generator import Driver
 from tests.endpoints.seal_driver import SealDriver
 from tests.endpoints.skms_driver import SkmsDriver
 from tests.endpoints.ticket_driver import HttpsTicketDriver, MemoryTicketDriver
 
-MUTANT_DRIVERS: dict[str, Callable[[Procedure], Driver]] = {
+MUTANT_DRIVERS: dict[str, type[Driver]] = {
     "seal-key-distribution": SealDriver,
     "mikey-ticket-one-kms": HttpsTicketDriver,
     "mikey-ticket-two-kms": MemoryTicketDriver,
