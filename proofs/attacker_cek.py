@@ -29,10 +29,10 @@ Channels (the transport of ``impl/roles/cek/https``):
 Tokens are a term algebra: ``idm(t)`` (the IdM issued t), ``aud(t)`` (for this KMS), ``exp``,
 ``sub``, ``scopes``.  The signature verifies iff the IdM issued t or the attacker holds the
 IdM's signing key.  The attacker holds every token it makes, every token the IdM issued to a
-compromised user, every token for another audience (the MCPTT access token travels in PUBLISH
-to the SIP core and the MCPTT server: RFC 8725 3.9) and every expired token (a bearer token
-leaks after its use: logs, discarded devices; its lifetime is the bound RFC 6750 5.3 relies
-on).  ``TokenValid``, ``TokenScopes`` and ``TokenSubject`` read the claims of a verified token
+compromised user, every token for another audience, with any scopes (another KMS's access
+token reaches that KMS, the MCPTT access token the SIP core and the MCPTT server in PUBLISH:
+RFC 8725 3.9) and every expired token (a bearer token leaks after its use: logs, discarded
+devices; its lifetime is the bound RFC 6750 5.3 relies on).  ``TokenValid``, ``TokenScopes`` and ``TokenSubject`` read the claims of a verified token
 only, as the runtime's ``TokenFacts`` do.  A CEK is fresh at each issue; the attacker knows
 one iff a KMS answered it to a request the attacker composed, pushed it to a notification
 endpoint the attacker gave, or pushed it to a compromised MCPTT server.
