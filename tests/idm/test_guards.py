@@ -5,6 +5,7 @@ the same octets otherwise, so each row below fails if its guard is dropped."""
 
 from __future__ import annotations
 
+import http.client
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import pytest
 from mckm.impl.engine.refusal import StepRefused
 from mckm.impl.roles.idm import client
 from mckm.impl.roles.idm.role import AUTHORIZE
+from mckm.impl.transport.https_kms import client_context
 from mckm.models.procedures import idm as model
 from mckm.models.procedures.mutants import drop_guard_mutants
 from tests.idm.conftest import OTHER_CLIENT, PASSWORDS, REDIRECT, World
@@ -214,3 +216,35 @@ def test_the_client_takes_a_code_only_with_its_own_state(world: World) -> None:
     with pytest.raises(StepRefused, match="state-is-ours") as refused:
         client.login(forgetful, "alice", PASSWORDS["alice"])
     assert refused.value.requirement == "REQ-IDM-08"
+
+
+def test_a_parameter_given_twice_is_a_codec_error_naming_it(world: World) -> None:
+    """RFC 6749 3.1: no parameter twice; the wire refuses before any guard, nothing is taken
+    or made: at /token invalid_request naming the field, at /authorize a page (no redirect)."""
+    session, code = _code(world)
+    form = "&".join([f"grant_type=authorization_code&code={code}&code={code}",
+                     f"client_id={session.client_id}",
+                     f"redirect_uri={session.redirect_uri}",
+                     f"code_verifier={session.verifier}"])
+    got = outcome(_post_raw(session, "/token", form.encode()))
+    assert (got.status, got.error) == (400, "invalid_request") and "field code" in got.text
+    assert session.redeem(code).status == 200  # the code was not taken
+    query = session.authorization_params()
+    twice = "&".join(f"{k}={v}" for k, v in query.items()) + "&state=again"
+    page = outcome(session.request("GET", AUTHORIZE + "?" + twice.replace(" ", "+")))
+    assert page.status == 400 and not page.location and "field state" in page.text
+
+
+def _post_raw(session: client.IdmSession, target: str, body: bytes) -> client.Answer:
+    """POST ``body`` as it is (a form the client's urlencode would never write)."""
+    parts = urlsplit(session.base_url)
+    conn = http.client.HTTPSConnection(parts.hostname or "", parts.port or 443,
+                                       context=client_context(session.ca_pem), timeout=10)
+    try:
+        conn.request("POST", target, body=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        return client.Answer(response.status,
+                             {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        conn.close()
