@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import Any, Self, TypeVar, cast
 
 from mckm.impl.errors import DecodeError, MckmError, UsageError
-from mckm.impl.transport.sdp_mikey import SipMessage
+from mckm.impl.transport.sdp_mikey import _COMPACT, SipMessage
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,8 @@ REQUIRED = ("To", "From", "CSeq", "Call-ID", "Max-Forwards", "Via")
 _REQUEST_LINE = re.compile(r"(?P<method>[A-Za-z0-9.!%*_+`'~-]+) (?P<uri>[A-Za-z][A-Za-z0-9+.-]*:"
                            r"[^\s]+) SIP/2\.0")
 _STATUS_LINE = re.compile(r"SIP/2\.0 (?P<code>[1-6][0-9][0-9]) (?P<reason>[^\r\n\x00]*)")
+#: RFC 3261 7.3.3: the long name of each compact header name this reads
+_LONG_NAMES = {short: name for name, short in _COMPACT.items()}
 _TOKEN = re.compile(r"[A-Za-z0-9.!%*_+`'~-]+")
 _CSEQ = re.compile(r"(?P<number>[0-9]{1,10}) (?P<method>[A-Za-z0-9.!%*_+`'~-]+)")
 _VIA = re.compile(r"SIP */ *2\.0 */ *(?P<transport>[A-Za-z]+) +(?P<sent_by>[^;\s]+)"
@@ -121,6 +123,11 @@ def top_via(message: SipMessage) -> Via:
     value = message.header("Via")
     if value is None:
         raise _fail("no Via header", 0, "Via")
+    return _via(value)
+
+
+@functools.lru_cache(maxsize=256)  # a message's Via is read by parsing, transaction and reply
+def _via(value: str) -> Via:
     first = value.split(",", 1)[0].strip()
     m = _VIA.fullmatch(first)
     if m is None:
@@ -149,6 +156,8 @@ def parse_message(raw: bytes, *, max_body: int = MAX_BODY) -> SipMessage:
     if request is None and _STATUS_LINE.fullmatch(start) is None:
         raise _fail(f"not a SIP/2.0 request or status line: {start[:60]!r}", 0, "start-line")
     headers: list[tuple[str, str]] = []
+    #: the first value of each header, by its lower-case long name (compact forms expanded)
+    first: dict[str, str] = {}
     offset = len(start) + 2
     for line in lines[1:]:
         if line[:1] in (" ", "\t"):
@@ -157,12 +166,15 @@ def parse_message(raw: bytes, *, max_body: int = MAX_BODY) -> SipMessage:
         name = name.rstrip(" \t")
         if not colon or not _TOKEN.fullmatch(name):
             raise _fail(f"not a header line: {line[:60]!r}", offset, "header")
-        if any(c in value for c in "\x00\r\n"):
+        if "\x00" in value or "\r" in value or "\n" in value:
             raise _fail(f"header {name}: a control character", offset, name)
-        headers.append((name, value.strip()))
+        value = value.strip()
+        headers.append((name, value))
+        key = name.lower()
+        first.setdefault(_LONG_NAMES.get(key, key), value)
         offset += len(line) + 2
     message = SipMessage(start, tuple(headers), body)
-    length = message.header("Content-Length")
+    length = first.get("content-length")
     if length is None or not length.isdigit() or len(length) > 10:
         raise _fail("Content-Length is required and decimal", len(head), "Content-Length")
     if int(length) > max_body:
@@ -171,15 +183,15 @@ def parse_message(raw: bytes, *, max_body: int = MAX_BODY) -> SipMessage:
         raise _fail(f"Content-Length {length} but {len(body)} octets follow", len(head) + 4,
                     "Content-Length")
     for name in REQUIRED if request else (*REQUIRED[:4], "Via"):
-        if message.header(name) is None:
+        if name.lower() not in first:
             raise _fail(f"no {name} header (RFC 3261 8.1.1)", len(head), name)
-    cseq = _CSEQ.fullmatch(message.header("CSeq") or "")
+    cseq = _CSEQ.fullmatch(first["cseq"])
     if cseq is None:
         raise _fail("CSeq is not '<number> <method>'", len(head), "CSeq")
     if request and cseq["method"] != request["method"]:
         raise _fail(f"CSeq method {cseq['method']} is not the request's {request['method']}",
                     len(head), "CSeq")
-    top_via(message)
+    _via(first["via"])
     return message
 
 
