@@ -297,9 +297,57 @@ SKM_S = Catalogue("skm-s-provisioning", (
     "REQ-SKMS-40": "the store's file mode: a local setting, tested in tests/kms",
 })
 
+# -------------------------------------------------------- CEK management (seed 001 7.x.2-3)
+def _status(code: int) -> Expected:
+    return Expected(status=code)
+
+
+CEK = Catalogue("cek-management", (
+    Threat("REQ-CEK-10", "out-of-order", "CEK_REQUEST", "resource", _status(404),
+           "a POST to a resource the KMS does not serve"),
+    *(Threat("REQ-CEK-11", kind, message, target, _status(code), text)
+      for message, which in (("CEK_REQUEST", ""), ("UPDATE_REQUEST", ""),
+                             ("UPDATE_REQUEST", ", want new"), ("RETIRE_REQUEST", ""))
+      for kind, target, code, text in (
+          ("wrong-token", "token signer", 401, "a KMS access token signed by another key "
+                                               "than the IdM's"),
+          ("wrong-token", "token scope", 403, "an IdM token that does not grant the key "
+                                              "management scope"),
+          ("expired", "token exp", 401, "an IdM KMS access token whose exp has passed"),
+          ("wrong-identity", "user", 403, "a user's own valid token, another MCPTT ID named"))
+      for target in (target + which,)),
+    Threat("REQ-CEK-12", "replay", "CEK_REQUEST", "live pair", _status(409),
+           "an issue for a (user, session) that has a live CEK"),
+    Threat("REQ-CEK-14", "wrong-identity", "CEK_PUSH", "TLS identity", _status(403),
+           "a push to the MCPTT server from a TLS identity that is not the KMS's"),
+    Threat("REQ-CEK-14", "replay", "CEK_PUSH", "Key ID held before", _status(409),
+           "a push under a Key ID the server held before (a retired one)"),
+    Threat("REQ-CEK-15", "replay", "UPDATE_REQUEST", "retired Key ID", _status(409),
+           "an update naming a Key ID that was retired"),
+    Threat("REQ-CEK-15", "replay", "UPDATE_REQUEST", "retired Key ID, want new", _status(409),
+           "an update asking a new CEK in place of a Key ID that was retired"),
+    Threat("REQ-CEK-15", "out-of-order", "UPDATE_REQUEST", "no live CEK", _status(404),
+           "an update without a Key ID for a (user, session) with no live CEK"),
+    Threat("REQ-CEK-15", "tamper", "UPDATE_REQUEST", "want", _status(400),
+           "an update whose want is neither 'resync' nor 'new'"),
+    Threat("REQ-CEK-17", "replay", "RETIRE_REQUEST", "retired Key ID", _status(409),
+           "a retire naming a Key ID already retired"),
+), {
+    **{f"REQ-CEK-0{n}": "the protected SIP body (S/MIME, RFC 5083) is not a message of this "
+                        "procedure: its threats (altered ciphertext, tag or wrapped key, an "
+                        "unknown Key ID) are tests/smime's, judged by openssl cms"
+       for n in range(1, 10)},
+    "REQ-CEK-13": "a refused request stores nothing: the store's rows are part of what every "
+                  "threat of this catalogue checks is unchanged",
+    "REQ-CEK-16": "not staged: a KMS-started update's push to the client's notification "
+                  "endpoint, which applies the server's check (REQ-CEK-14's threats)",
+    "REQ-CEK-18": "the answer comes on the client's own server-authenticated TLS connection "
+                  "to the KMS: only the KMS could answer for another session",
+})
+
 #: every catalogue, by procedure name
 CATALOGUES: Mapping[str, Catalogue] = {c.procedure: c for c in (SEAL, TICKET_ONE, TICKET_TWO,
-                                                                 SKM_S)}
+                                                                 SKM_S, CEK)}
 
 
 def catalogue(procedure: str) -> Catalogue:

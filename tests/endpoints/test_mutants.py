@@ -29,6 +29,7 @@ ONE = settings(max_examples=1, deadline=None, derandomize=True, database=None,
 
 #: (procedure, step, guard) -> why no catalogue threat fails without the guard
 _ONE, _TWO, _SKMS = "mikey-ticket-one-kms", "mikey-ticket-two-kms", "skm-s-provisioning"
+_CEK = "cek-management"
 _INK = ("implied by signed-with-ink against an attacker on the wire: the whole response is "
         "signed with the user's InK, which only the user and its KMS hold (REQ-SKMS-34's "
         "fields cannot be changed without the signature failing)")
@@ -74,6 +75,14 @@ NOT_CAUGHT: dict[tuple[str, str, str], str] = {
     (_SKMS, "8", "answers-my-request"): "REQ-SKMS-36 is not attackable (threats.py): the "
                                         "answer to another request is refused by its "
                                         "ClientReqUrl first (for-my-request)",
+    (_CEK, "2", "no-live-cek"): "equivalent at the endpoint: the store's constraint (one "
+                                "live CEK per user and session) refuses the second issue with "
+                                "the same 409 naming REQ-CEK-12 (CekService.handle)",
+    (_CEK, "7", "want-known"): "implied by step 7's when: the resync branch is taken only for "
+                               "want = 'resync'",
+    (_CEK, "7", "live-cek-exists"): "implied by step 7's when and key-id-live: the resync "
+                                    "branch needs the named Key ID's issue time, and that Key "
+                                    "ID live for the pair",
     (_TWO, "11", "zk-keys-clear"): "hole: the Zk answer has no MIKEY integrity (NDS/IP "
                                    "protects it, REQ-TKT-19); the catalogue has no threat on "
                                    "its form (a KMS_I answering without a clear KEMAC)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.endpoints.cek_driver import CekDriver
 from tests.endpoints.generator import Driver
 from tests.endpoints.seal_driver import SealDriver
 from tests.endpoints.skms_driver import SkmsDriver
@@ -15,10 +16,12 @@ MUTANT_DRIVERS: dict[str, type[Driver]] = {
     "mikey-ticket-one-kms": HttpsTicketDriver,
     "mikey-ticket-two-kms": MemoryTicketDriver,
     "skm-s-provisioning": SkmsDriver,
+    "cek-management": CekDriver,
 }
 DRIVERS: dict[str, Callable[[], Driver]] = {
     "seal-key-distribution": SealDriver,
     "mikey-ticket-one-kms": HttpsTicketDriver,
     "mikey-ticket-two-kms": MemoryTicketDriver,
     "skm-s-provisioning": SkmsDriver,
+    "cek-management": CekDriver,
 }
