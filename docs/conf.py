@@ -22,6 +22,11 @@ extensions = ["myst_parser", "sphinx.ext.autodoc"]  # autodoc: api.md
 myst_enable_extensions = ["colon_fence", "deflist"]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 exclude_patterns = ["_build"]
-html_theme = "alabaster"
-html_static_path: list[str] = []
+# furo: a maintained theme, responsive (readable on a phone), light and dark, with Sphinx's
+# search.  _static/mckm.css boxes wide tables and figures so that they scroll on their own.
+html_theme = "furo"
+html_title = "mckm: mission-critical key management, executable"
+html_static_path = ["_static"]
+html_css_files = ["mckm.css"]
+html_favicon = "_static/favicon.svg"
 suppress_warnings = ["myst.header"]

@@ -42,7 +42,8 @@ def write_all(docs: Path) -> None:
     for target in GENERATORS:
         module_name, attr = target.split(":")
         func: Callable[[], dict[str, str]] = getattr(importlib.import_module(module_name), attr)
-        pages.update(func())
+        pages.update({name: splice.expand(text, f"{target} page {name}")
+                      for name, text in func().items()})  # model pages hold figure directives
     from mckm.impl.proposed.docs import render_pages as proposed_pages
 
     pages.update(proposed_pages(out))  # and the Word files the pages offer for download

@@ -23,6 +23,12 @@ Directives (procedures are named as in ``mckm.models.procedures.registry``):
 - ``mckm-key-id``: the SK-ID bit layout (``models/policy/key_id.SK_ID``).
 - ``mckm-segy TABLE``: seed 003's SeGy tables and plots (``mckm.impl.segy.docs.render``).
 - ``mckm-leaves-out PROCEDURE...``: what each model leaves out (``Procedure.leaves_out``).
+- ``mckm-sequence PROCEDURE``: the procedure's sequence diagram (``figures/sequence.py``).
+- ``mckm-states PROCEDURE [ROLE...]``: the state diagram of each role named, or of every role
+  (``figures/states.py``).
+- ``mckm-bitlayout [PAYLOAD...]``: the bit layout of each payload grammar named (``KEMAC`` or
+  ``srtp-id-entry``), or of every one (``figures/bitlayout.py``).  The figures are inline SVG
+  in a raw HTML block, so they need no image file.
 """
 
 from __future__ import annotations
@@ -104,6 +110,29 @@ def _leaves_out(d: Directive) -> str:
     return spec_tables.leaves_out_list(_procedures(d))
 
 
+def _sequence(d: Directive) -> str:
+    from figures import sequence
+
+    return sequence.markdown(_procedures(d, exactly_one=True)[0])
+
+
+def _states(d: Directive) -> str:
+    from figures import states
+
+    if not d.args:
+        raise ValueError("takes a procedure, then optionally role names")
+    p = by_name(d.args[0])
+    roles = d.args[1:] or tuple(r.name for r in p.roles)
+    return "\n\n".join(states.markdown(p, p.role(r).name) for r in roles)
+
+
+def _bitlayout(d: Directive) -> str:
+    from figures import bitlayout
+
+    specs = [bitlayout.by_name(a) for a in d.args] or bitlayout.structures()
+    return "\n\n".join(bitlayout.markdown(s) for s in specs)
+
+
 RENDERERS: Mapping[str, Callable[[Directive], str]] = {
     "mckm-requirements": _requirements,
     "mckm-steps": _steps,
@@ -112,6 +141,9 @@ RENDERERS: Mapping[str, Callable[[Directive], str]] = {
     "mckm-key-id": _key_id,
     "mckm-segy": _segy,
     "mckm-leaves-out": _leaves_out,
+    "mckm-sequence": _sequence,
+    "mckm-states": _states,
+    "mckm-bitlayout": _bitlayout,
 }
 OPTIONS: Mapping[str, frozenset[str]] = {"mckm-requirements": frozenset({"labels"})}
 

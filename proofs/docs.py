@@ -2,8 +2,10 @@
 fenced text only, so that the Sphinx build stays warning-free).
 
 ``render_pages()`` returns ``{page name: markdown}``: per procedure a page with its roles, the
-state table of each role, the step table (requirements, guards, effects) and a plain-text
-sequence diagram; and one page with the proof table.
+state table of each role with its state diagram, the step table (requirements, guards,
+effects) and the sequence diagram (the ``mckm-sequence`` and ``mckm-states`` directives, drawn
+by ``docs/figures`` when ``docs/generate.py`` splices the page); and one page with the proof
+table.
 """
 
 from __future__ import annotations
@@ -26,47 +28,10 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def sequence_diagram(p: Procedure) -> str:
-    """A plain-text sequence diagram: one column per role, one arrow per step."""
-    roles = [r.name for r in p.roles]
-    width = max(18, *(len(r) + 4 for r in roles))
-    col = {r: i * width + width // 2 for i, r in enumerate(roles)}
-    total = width * len(roles)
-    lines = ["".join(r.center(width) for r in roles)]
-    bar = [" "] * total
-    for r in roles:
-        bar[col[r]] = "|"
-    lines.append("".join(bar).rstrip())
-    for s in p.steps:
-        if s.action != "send":
-            continue
-        row = bar.copy()
-        a, b = col[s.role], col[s.peer]
-        lo, hi = min(a, b), max(a, b)
-        for i in range(lo + 1, hi):
-            row[i] = "-"
-        row[hi - 1 if b > a else lo + 1] = ">" if b > a else "<"
-        label = f" {s.number}. {s.message} "
-        start = lo + 1 + max(0, (hi - lo - len(label)) // 2)
-        for i, ch in enumerate(label):
-            if start + i < hi - 1:
-                row[start + i] = ch
-        lines.append("".join(row).rstrip())
-        lines.append("".join(bar).rstrip())
-        receive = next((t for t in p.steps if t.action == "receive" and t.message == s.message
-                        and t.role == s.peer and t.when is None), None)  # the main flow
-        if receive:
-            text = f"[{receive.number}] " + ", ".join(g.name for g in receive.guards)
-            pos = min(col[s.peer] + 2, total)
-            merged = "".join(bar[:pos]) + text
-            lines.append(merged)
-    return "\n".join(lines)
-
-
 def procedure_page(p: Procedure) -> str:
     out = [f"# Model: {p.title}", "", f"Clause: {p.clause}", "",
            f"Outcome: {p.outcome}", ""]
-    out += ["## Sequence", "", "```text", sequence_diagram(p), "```", ""]
+    out += ["## Sequence", "", f"```{{mckm-sequence}} {p.name}", "```", ""]  # docs/figures
     out += [f"Branch: step {s.number} ({s.role} {s.action}s {s.message} in state {s.source}) "
             f"is taken when `{_cell(s.when.to_text())}`, then goes to {s.target}."
             for s in p.steps if s.when is not None]
@@ -86,7 +51,8 @@ def procedure_page(p: Procedure) -> str:
     out += ["", f"A message not in a role's table for its state is refused "
                 f"({p.unexpected.requirement}, MIKEY error {p.unexpected.mikey_error}).", ""]
     for r in p.roles:
-        out += [f"## State table: {r.name}", "", "| state | input | step | next state |",
+        out += [f"## State table: {r.name}", "", f"```{{mckm-states}} {p.name} {r.name}", "```",
+                "", "| state | input | step | next state |",
                 "|---|---|---|---|"]
         for state, cells in p.table(r.name).items():
             if not cells:

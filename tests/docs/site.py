@@ -17,6 +17,10 @@ if str(DOCS) not in sys.path:
 import generate  # noqa: E402
 import spec_tables  # noqa: E402
 import splice  # noqa: E402
+from figures import bitlayout as bitlayout  # noqa: E402  (re-exported for the tests)
+from figures import sequence as sequence  # noqa: E402
+from figures import states as states  # noqa: E402
+from figures import svg as svg  # noqa: E402
 
 cell = spec_tables.cell
 
