@@ -314,6 +314,8 @@ class SipLoop:
 
     def close(self) -> None:
         """Cancel what still runs on the loop, stop it and end its thread."""
+        if self.on_loop():
+            raise UsageError("a SIP loop is closed from another thread than its own")
         with self._lock:
             started, self._closed = self._thread.is_alive(), True
         if started:
@@ -487,7 +489,7 @@ class SipEndpoint:
             if transport == "TCP":  # reliable: sent once, Timer F still applies (17.1.2.2)
                 await self._tcp_send(to, octets)
             else:
-                self._udp.transport.sendto(octets, to)
+                self._udp_send(octets, to)
                 transaction.timer = loop.call_later(self.t1, self._timer_e, transaction, octets,
                                                     to, self.t1)
             return await transaction.future
@@ -497,6 +499,15 @@ class SipEndpoint:
                 transaction.timer.cancel()
             if self._client.get(branch) is transaction:
                 del self._client[branch]
+
+    def _udp_send(self, octets: bytes, to: tuple[str, int]) -> None:
+        """A request's first send: on the socket itself, so that an unreachable address is an
+        OSError for the caller; queued on the transport while the socket's buffer is full."""
+        try:
+            self.udp.sendto(octets, to)
+        except (BlockingIOError, InterruptedError):
+            assert self._udp is not None and self._udp.transport is not None
+            self._udp.transport.sendto(octets, to)
 
     def _timer_e(self, transaction: _ClientTransaction, octets: bytes, to: tuple[str, int],
                  interval: float) -> None:
@@ -573,8 +584,11 @@ class SipEndpoint:
             else:
                 self._finish(request, key, reply, answer, handled=True)
         else:
-            running = asyncio.get_running_loop().run_in_executor(
-                self._pool, self._call_handler, request, transport)
+            try:
+                running = asyncio.get_running_loop().run_in_executor(
+                    self._pool, self._call_handler, request, transport)
+            except RuntimeError:  # the pool is shut down: closing, the request is dropped
+                return
             running.add_done_callback(functools.partial(self._answered, request, key, reply))
 
     def _call_handler(self, request: SipMessage, transport: str

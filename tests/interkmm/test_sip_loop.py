@@ -144,3 +144,13 @@ def test_the_port_is_free_after_close_and_a_loop_can_be_shared_again() -> None:
     finally:
         second.close()
         loop.close()
+
+
+def test_an_unreachable_udp_address_is_an_error_at_once() -> None:
+    """The first send goes on the socket itself: an address no datagram can go to is an
+    OSError for the caller (the MCX server answers 503), not a Timer F 64*T1 later."""
+    with SipEndpoint(t1=1.0) as client:
+        started = time.monotonic()
+        with pytest.raises(OSError):
+            client.send(_request(client), ("127.0.0.1", 0))
+        assert time.monotonic() - started < 1.0
