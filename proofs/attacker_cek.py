@@ -32,8 +32,9 @@ IdM's signing key.  The attacker holds every token it makes, every token the IdM
 compromised user, every token for another audience, with any scopes (another KMS's access
 token reaches that KMS, the MCPTT access token the SIP core and the MCPTT server in PUBLISH:
 RFC 8725 3.9) and every expired token (a bearer token leaks after its use: logs, discarded
-devices; its lifetime is the bound RFC 6750 5.3 relies on).  ``TokenValid``, ``TokenScopes`` and ``TokenSubject`` read the claims of a verified token
-only, as the runtime's ``TokenFacts`` do.  A CEK is fresh at each issue; the attacker knows
+devices; its lifetime is the bound RFC 6750 5.3 relies on).  ``TokenValid``,
+``TokenScopes`` and ``TokenSubject`` read the claims of a verified token only, as the
+runtime's ``TokenFacts`` do.  A CEK is fresh at each issue; the attacker knows
 one iff a KMS answered it to a request the attacker composed, pushed it to a notification
 endpoint the attacker gave, or pushed it to a compromised MCPTT server.
 
@@ -55,7 +56,7 @@ import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import z3
 
@@ -179,7 +180,7 @@ def paths(procedure: Procedure, role: str, start: str
     return out
 
 
-class _Inst:
+class Inst:
     """One step of a path of a run: the step's reading with its symbols renamed apart."""
 
     def __init__(self, procedure: Procedure, step: Step, tag: str) -> None:
@@ -192,8 +193,9 @@ class _Inst:
         self.h = z3.Bool(f"{tag}.happened")
         self.pre: dict[str, Any] = {}  # the role's state before the step
         self.request: Any = None  # a send answering a request: the request's message
-        self.got: _Inst | None = None  # ... and the receive that took it
+        self.got: Inst | None = None  # ... and the receive that took it
         self.subs: list[tuple[Any, Any]] | None = None  # its facts (World.define)
+        self.entity = 0  # the entity whose run it is
         self.to: Any = None  # a push: who takes it (an Int: client entity, -1 the attacker)
 
     def f(self, name: str) -> Any:
@@ -212,35 +214,220 @@ class _Inst:
 
 
 @dataclass
-class _Run:
+class Run:
     role: str
     entity: int
-    paths: list[list[_Inst]]
+    paths: list[list[Inst]]
     choice: Any
     end: dict[str, Any]
 
-    def insts(self) -> list[_Inst]:
+    def insts(self) -> list[Inst]:
         return [i for p in self.paths for i in p]
 
     def done(self) -> Any:
         return z3.Or(*[p[-1].h for p in self.paths])
 
 
-class World:
-    """The bounded runs of the model and of every mutant (``mutant == k``) with the attacker
-    of an assumption (its flags are literals of each check: one world for every row)."""
+Effect = Callable[[Any, Inst, dict[str, Any], "Inst | None"], None]
 
-    def __init__(self, procedure: Procedure, variants: Sequence[Mutant] = ()) -> None:
+
+class TableWorld:
+    """Bounded runs of a procedure (and of every variant, ``mutant == k``) from its tables:
+    each run a symbolic choice among its role's :func:`paths`, each step gated by
+    ``happened`` and after the one before it, its guards (and ``when`` conditions) the
+    model's or a variant's, its writes ``effects`` (effect -> writer of the role's state and
+    of a send's fields).  A subclass adds the runs, the channels (what a receive may take),
+    the facts (:meth:`_facts`) and the goals; the assumption's flags are literals of each
+    check, so one world serves every row."""
+
+    #: the prefix of the variants' names (``_runtime`` looks a runtime mutant up by it)
+    prefix = ""
+    #: the fields a trace shows of each step
+    shown: tuple[str, ...] = ("user", "session", "key_id")
+
+    def __init__(self, procedure: Procedure, variants: Sequence[Mutant],
+                 flags: Sequence[str], effects: Mapping[str, Effect],
+                 assumption: Any) -> None:
         self.procedure = procedure
         self.variants = list(variants)
-        self.assumption = ASSUMPTIONS[0]
+        self.effects = effects
+        self.assumption = assumption
         self.mut = z3.Int("mutant")
         self.used: set[int] = set()  # the variants whose reading differs somewhere
         self._memo: dict[int, Any] = {}
-        self.flags = {n: z3.Bool(f"assume.{n}") for n in ("ue", "server", "idm")}
+        self._solvers: dict[str, z3.Solver] = {}
+        self.flags = {n: z3.Bool(f"assume.{n}") for n in flags}
         z = procedure.z3_reading(procedure.steps[0])
         self.Ident, self.Blob, self.Msg = z.Ident, z.Blob, z.Msg
-        Ident, Blob, Msg, Int, Bool = z.Ident, z.Blob, z.Msg, z3.IntSort(), z3.BoolSort()
+        self.kind = z3.Function("msg.kind", z.Msg, z3.IntSort())
+        types: dict[str, z3.SortRef] = {}
+        for spec in procedure.messages:
+            for n, t in spec.fields.items():
+                types.setdefault(n, z.sort(t))
+        self.acc = {n: z3.Function(f"acc.{n}", z.Msg, s) for n, s in types.items()}
+        self.hyps: list[Any] = []
+        self.goals: dict[str, Any] = {}
+        self.sends: list[Inst] = []
+        self.receives: list[Inst] = []
+        self.runs: dict[str, list[Run]] = {r.name: [] for r in procedure.roles}
+
+    def _facts(self, inst: Inst) -> list[tuple[Any, Any]]:
+        """The predicates ``inst``'s guards ask, as (function, definition) pairs."""
+        return []
+
+    def scenario(self) -> list[Any]:
+        """What :meth:`executable` asks to be possible."""
+        return []
+
+    # ---------------------------------------------------------------- runs
+    def _run(self, role: str, entity: int, tag: str, start: str, state: dict[str, Any],
+             vars_: dict[str, Any]) -> Run:
+        """One run of ``role`` from ``start``: a symbolic choice among its paths, each step
+        gated by ``happened``; the role's state (``state``: name -> term) threads through
+        ``effects``."""
+        choice = z3.Int(f"{tag}.path")
+        options = paths(self.procedure, role, start)
+        run_paths: list[list[Inst]] = []
+        ends: list[tuple[Any, dict[str, Any]]] = []
+        for p, path in enumerate(options):
+            insts: list[Inst] = []
+            cur = dict(state)
+            for k, (step, earlier) in enumerate(path):
+                inst = Inst(self.procedure, step, f"{tag}.p{p}.{step.number}")
+                inst.pre = dict(cur)
+                inst.entity = entity
+                self.hyps += [z3.Implies(inst.h, choice == p)]
+                if k:
+                    self.hyps += [z3.Implies(inst.h, insts[-1].h),
+                                  z3.Implies(inst.h, inst.now >= insts[-1].now)]
+                self.hyps += [inst.v(n) == vars_[n] for n in inst.z.vars]
+                self.hyps += [inst.f(n) == self.acc[n](inst.msg) for n in inst.z.fields]
+                names = [m.name for m in self.procedure.messages]
+                self.hyps.append(self.kind(inst.msg) == names.index(step.message))
+                self.hyps += [z3.Implies(inst.h, d) for d in inst.z.domain()]
+                for other in earlier:  # the engine takes the first branch whose when holds
+                    self.hyps.append(z3.Implies(inst.h, z3.Not(self._when(inst, other))))
+                if step.when is not None:
+                    self.hyps.append(z3.Implies(inst.h, self._when(inst, step)))
+                written = dict(cur)
+                for e in step.effects:
+                    self.effects[e](self, inst, written, insts[0] if k else None)
+                if step.action == "send":  # a send's guards hold; a receive's wait for the
+                    self.sends.append(inst)  # channels (every send known)
+                    self.hyps += [z3.Implies(inst.h, g) for g in self._guards(inst)]
+                else:
+                    self.receives.append(inst)
+                cur = {n: z3.If(inst.h, written[n], cur[n]) for n in cur}
+                insts.append(inst)
+            run_paths.append(insts)
+            ends.append((choice == p, cur))
+        end = dict(state)
+        for cond, cur in ends:
+            end = {n: z3.If(cond, cur[n], end[n]) for n in end}
+        run = Run(role, entity, run_paths, choice, end)
+        self.runs[role].append(run)
+        return run
+
+    # ---------------------------------------------------------------- variants
+    def _select(self, inst: Inst, number: str, pick: Callable[[Step], Expr | None]) -> Any:
+        """What the model reads for the expression ``pick`` takes of step ``number``, or
+        under ``mutant == k`` what variant k reads (when its expression or policy differs)."""
+        expr = pick(self.procedure.step(number))
+        assert expr is not None
+        out = base = self.define(inst, expr.to_z3(inst.z))
+        reads_policy = any(isinstance(n, Policy) for n in expr.walk())
+        for k, m in enumerate(self.variants):
+            if m.kind == "runtime":
+                continue
+            other = pick(m.procedure.step(number))
+            if other is None or (other == expr and not (
+                    reads_policy and m.procedure.policy != self.procedure.policy)):
+                continue
+            reading = self.define(inst, other.to_z3(inst.z.with_policy(m.procedure.policy)))
+            if not reading.eq(base):
+                out = z3.If(self.mut == k, reading, out)
+                self.used.add(k)
+        return out
+
+    def _runtime(self, name: str) -> Any:
+        """``mutant == k`` for the runtime mutant ``name`` (false if the world lacks it)."""
+        k = next((i for i, m in enumerate(self.variants) if m.name == f"{self.prefix}{name}"),
+                 None)
+        if k is None:
+            return z3.BoolVal(False)
+        self.used.add(k)
+        return self.mut == k
+
+    def _guards(self, inst: Inst) -> list[Any]:
+        def guard(i: int) -> Callable[[Step], Expr]:
+            return lambda variant: variant.guards[i].expr
+        return [self._select(inst, inst.step.number, guard(i))
+                for i in range(len(inst.step.guards))]
+
+    def _when(self, inst: Inst, step: Step) -> Any:
+        return self._select(inst, step.number, lambda variant: variant.when)
+
+    def define(self, inst: Inst, term: Any) -> Any:
+        """``term`` of ``inst`` with the token and store predicates read as the runtime's
+        facts over the role's state before the step."""
+        if inst.subs is None:
+            inst.subs = self._facts(inst)
+        if not inst.subs:
+            return term
+        return z3.substitute_funs(term, *inst.subs)
+
+    def _composed(self, msg: Any) -> Any:
+        """``msg`` is no honest send: the attacker made it."""
+        key = -1 - msg.get_id()
+        if key not in self._memo:
+            self._memo[key] = z3.And([msg != s.msg for s in self.sends])
+        return self._memo[key]
+
+    # ---------------------------------------------------------------- solving
+    def solver(self, goal: str) -> z3.Solver:
+        if goal not in self._solvers:
+            solver = budgeted()
+            solver.add(*self.hyps)
+            solver.add(z3.Not(self.goals[goal]))
+            self._solvers[goal] = solver
+        return self._solvers[goal]
+
+    def check(self, goal: str, variant: int = -1) -> z3.ModelRef | None:
+        """A counterexample to ``goal`` in the model (-1) or variant ``variant``, or None."""
+        solver = self.solver(goal)
+        solver.push()
+        solver.add(self.mut == variant, *self.assumed())
+        try:
+            verdict = decide(solver)
+            return solver.model() if verdict == z3.sat else None
+        finally:
+            solver.pop()
+
+    def assumed(self) -> list[Any]:
+        """The assumption as literals: each flag is the assumption's attribute of its name."""
+        return [f == bool(getattr(self.assumption, n)) for n, f in self.flags.items()]
+
+    def executable(self) -> bool:
+        """The runs can all complete with two users on one session (else every row holds
+        vacuously)."""
+        return satisfiable(*self.hyps, *self.scenario(), self.mut == -1, *self.assumed())
+
+    def under(self, assumption: Any) -> Self:
+        other = copy.copy(self)
+        other.assumption = assumption
+        return other
+
+class World(TableWorld):
+    """The bounded runs of the CEK model and of every mutant (``mutant == k``) with the
+    attacker of an assumption (its flags are literals of each check: one world for every
+    row)."""
+
+    prefix = PREFIX
+
+    def __init__(self, procedure: Procedure, variants: Sequence[Mutant] = ()) -> None:
+        super().__init__(procedure, variants, ("ue", "server", "idm"), EFFECTS, ASSUMPTIONS[0])
+        Ident, Blob, Msg = self.Ident, self.Blob, self.Msg
+        Int, Bool = z3.IntSort(), z3.BoolSort()
         self.absent = z3.Const("absent", Blob)  # skm_s.Given: no Key ID
         self.kms_id = z3.Const("kms.identity", Ident)
         self.server_id = z3.Const("server.identity", Ident)
@@ -255,21 +442,12 @@ class World:
         self.sub = z3.Function("token.sub", Blob, Blob)
         self.scopes = z3.Function("token.scopes", Blob, z3.ArraySort(Ident, Bool))
         self.cek = z3.Function("msg.cek", Msg, Blob)
-        self.kind = z3.Function("msg.kind", Msg, Int)
         self.key_for = z3.Function("mutant.key_id_for", Ident, Blob)
-        types: dict[str, z3.SortRef] = {}
-        for spec in procedure.messages:
-            for n, t in spec.fields.items():
-                types.setdefault(n, z.sort(t))
-        self.acc = {n: z3.Function(f"acc.{n}", Msg, s) for n, s in types.items()}
-        self.hyps: list[Any] = [
+        self.hyps += [
             z3.Distinct(self.resync, self.new), self.kms_id != self.server_id,
             z3.Not(self.corrupt(self.kms_id)), z3.Not(self.corrupt(self.server_id))]
-        self.ceks: list[tuple[Any, _Inst, Any, Any]] = []  # (CEK, issuing inst, user, session)
+        self.ceks: list[tuple[Any, Inst, Any, Any]] = []  # (CEK, issuing inst, user, session)
         self.kids: list[Any] = []
-        self.sends: list[_Inst] = []
-        self.receives: list[_Inst] = []
-        self.runs: dict[str, list[_Run]] = {"client": [], "kms": [], "server": []}
         self.users: list[Any] = []
         self.sessions: list[Any] = []
         self.key_sessions: list[Any] = []
@@ -287,55 +465,6 @@ class World:
         self.hyps += [self.key_for(s) != self.absent for s in self.key_sessions]
         self.goals = self._goals()
         self._held()
-        self._solvers: dict[str, z3.Solver] = {}
-
-    # ---------------------------------------------------------------- runs
-    def _run(self, role: str, entity: int, tag: str, start: str, state: dict[str, Any],
-             vars_: dict[str, Any]) -> _Run:
-        """One run of ``role`` from ``start``: a symbolic choice among its paths, each step
-        gated by ``happened``; the role's state threads through :data:`EFFECTS`."""
-        choice = z3.Int(f"{tag}.path")
-        options = paths(self.procedure, role, start)
-        run_paths: list[list[_Inst]] = []
-        ends: list[tuple[Any, dict[str, Any]]] = []
-        for p, path in enumerate(options):
-            insts: list[_Inst] = []
-            cur = dict(state)
-            for k, (step, earlier) in enumerate(path):
-                inst = _Inst(self.procedure, step, f"{tag}.p{p}.{step.number}")
-                inst.pre = dict(cur)
-                if role == "client":
-                    inst.to = entity
-                self.hyps += [z3.Implies(inst.h, choice == p)]
-                if k:
-                    self.hyps += [z3.Implies(inst.h, insts[-1].h),
-                                  z3.Implies(inst.h, inst.now >= insts[-1].now)]
-                self.hyps += [inst.v(n) == vars_[n] for n in inst.z.vars]
-                self.hyps += [inst.f(n) == self.acc[n](inst.msg) for n in inst.z.fields]
-                names = [m.name for m in self.procedure.messages]
-                self.hyps.append(self.kind(inst.msg) == names.index(step.message))
-                self.hyps += [z3.Implies(inst.h, d) for d in inst.z.domain()]
-                for other in earlier:  # the engine takes the first branch whose when holds
-                    self.hyps.append(z3.Implies(inst.h, z3.Not(self._when(inst, other))))
-                if step.when is not None:
-                    self.hyps.append(z3.Implies(inst.h, self._when(inst, step)))
-                written = dict(cur)
-                for e in step.effects:
-                    EFFECTS[e](self, inst, written, insts[0] if k else None)
-                if step.action == "send":
-                    self.sends.append(inst)
-                else:
-                    self.receives.append(inst)
-                cur = {n: z3.If(inst.h, written[n], cur[n]) for n in cur}
-                insts.append(inst)
-            run_paths.append(insts)
-            ends.append((choice == p, cur))
-        end = dict(state)
-        for cond, cur in ends:
-            end = {n: z3.If(cond, cur[n], end[n]) for n in end}
-        run = _Run(role, entity, run_paths, choice, end)
-        self.runs[role].append(run)
-        return run
 
     def _client(self, e: int) -> None:
         """Client entity ``e``: an honest user (not compromised) on a session, its token, one
@@ -375,7 +504,7 @@ class World:
                  "session": z3.Const("kms.none.session", Ident), "key_id": self.absent}
         wants = z3.Store(z3.Store(z3.K(Ident, z3.BoolVal(False)), self.resync, True),
                          self.new, True)
-        before: _Run | None = None
+        before: Run | None = None
         for r in range(KMS_RUNS):
             start = dict(state, retired=self.absent)
             vars_ = {"scope": self.scope, "wants": wants}
@@ -385,7 +514,7 @@ class World:
                               for i in run.insts() for b in before.insts()]
             state, before = run.end, run
 
-    def _run_kms(self, r: int, state: dict[str, Any], vars_: dict[str, Any]) -> _Run:
+    def _run_kms(self, r: int, state: dict[str, Any], vars_: dict[str, Any]) -> Run:
         """One KMS run; its user, session and key_id variables are its effects' writes (in
         the state), read by no guard."""
         tag = f"kms{r}"
@@ -403,7 +532,7 @@ class World:
                  "srv_cek": z3.Array("server.cek", Blob, Blob),
                  "srv_u": z3.Array("server.owner_u", Blob, Ident),
                  "srv_s": z3.Array("server.owner_s", Blob, Ident)}
-        before: _Run | None = None
+        before: Run | None = None
         for r in range(SERVER_RUNS):
             run = self._run("server", 0, f"server{r}",
                             self.procedure.role("server").initial, state,
@@ -412,45 +541,6 @@ class World:
                 self.hyps += [z3.Implies(z3.And(i.h, b.h), i.now >= b.now)
                               for i in run.insts() for b in before.insts()]
             state, before = run.end, run
-
-    # ---------------------------------------------------------------- variants
-    def _select(self, inst: _Inst, number: str, pick: Callable[[Step], Expr | None]) -> Any:
-        """What the model reads for the expression ``pick`` takes of step ``number``, or
-        under ``mutant == k`` what variant k reads (when its expression or policy differs)."""
-        expr = pick(self.procedure.step(number))
-        assert expr is not None
-        out = base = self.define(inst, expr.to_z3(inst.z))
-        reads_policy = any(isinstance(n, Policy) for n in expr.walk())
-        for k, m in enumerate(self.variants):
-            if m.kind == "runtime":
-                continue
-            other = pick(m.procedure.step(number))
-            if other is None or (other == expr and not (
-                    reads_policy and m.procedure.policy != self.procedure.policy)):
-                continue
-            reading = self.define(inst, other.to_z3(inst.z.with_policy(m.procedure.policy)))
-            if not reading.eq(base):
-                out = z3.If(self.mut == k, reading, out)
-                self.used.add(k)
-        return out
-
-    def _runtime(self, name: str) -> Any:
-        """``mutant == k`` for the runtime mutant ``name`` (false if the world lacks it)."""
-        k = next((i for i, m in enumerate(self.variants) if m.name == f"{PREFIX}{name}"),
-                 None)
-        if k is None:
-            return z3.BoolVal(False)
-        self.used.add(k)
-        return self.mut == k
-
-    def _guards(self, inst: _Inst) -> list[Any]:
-        def guard(i: int) -> Callable[[Step], Expr]:
-            return lambda variant: variant.guards[i].expr
-        return [self._select(inst, inst.step.number, guard(i))
-                for i in range(len(inst.step.guards))]
-
-    def _when(self, inst: _Inst, step: Step) -> Any:
-        return self._select(inst, step.number, lambda variant: variant.when)
 
     # ---------------------------------------------------------------- facts
     def verified(self, t: Any, now: Any) -> Any:
@@ -471,14 +561,7 @@ class World:
         return z3.Or(z3.Not(self.idm(t)), self.corrupt(self.as_uri(self.sub(t))),
                      z3.Not(self.aud(t)), self.exp(t) <= now)
 
-    def define(self, inst: _Inst, term: Any) -> Any:
-        """``term`` of ``inst`` with the token and store predicates read as the runtime's
-        facts over the role's state before the step."""
-        if inst.subs is None:
-            inst.subs = self._facts(inst)
-        return z3.substitute_funs(term, *inst.subs)
-
-    def _facts(self, inst: _Inst) -> list[tuple[Any, Any]]:
+    def _facts(self, inst: Inst) -> list[tuple[Any, Any]]:
         st = inst.pre
         B, Id, N = self.Blob, self.Ident, z3.IntSort()
         t, n = z3.Var(0, B), z3.Var(1, N)
@@ -525,22 +608,15 @@ class World:
                 ways.append(z3.And(s.h, self.cek(s.msg) == x, self.flags["server"]))
         return z3.Or(*ways)
 
-    def _client_sends(self) -> list[_Inst]:
+    def _client_sends(self) -> list[Inst]:
         return [s for s in self.sends if s.step.role == "client"]
-
-    def _composed(self, msg: Any) -> Any:
-        """``msg`` is no honest send: the attacker made it."""
-        key = -1 - msg.get_id()
-        if key not in self._memo:
-            self._memo[key] = z3.And([msg != s.msg for s in self.sends])
-        return self._memo[key]
 
     def _peer_held(self, peer: Any) -> Any:
         """A TLS client certificate of ``peer`` is the attacker's (or no mutual TLS)."""
         return z3.Or(self.corrupt(peer), z3.And(self.flags["server"], peer == self.server_id),
                      self._runtime(_NO_MTLS))
 
-    def _receive(self, inst: _Inst) -> None:
+    def _receive(self, inst: Inst) -> None:
         """Who can deliver ``inst``'s message over its channel, and its guards."""
         step, msg = inst.step, inst.msg
         honest = [s for s in self.sends if s.step.message == step.message]
@@ -552,7 +628,7 @@ class World:
                     for s in honest]
         else:  # a push in mutual TLS
             ways = [z3.And(s.h, msg == s.msg, s.now <= inst.now,
-                           *([s.to == inst.to] if step.role == "client" else []))
+                           *([s.to == inst.entity] if step.role == "client" else []))
                     for s in honest]
             ways.append(z3.And(self._composed(msg), self._peer_held(inst.f("peer")),
                                self.knows(self.cek(msg))))
@@ -616,7 +692,7 @@ class World:
                                       q.f("session") == t.f("session")) for q in asked]))))
         for x, y in itertools.combinations(takes, 2):
             goals[AGREEMENT].append(z3.Not(z3.And(x.h, y.h, x.msg == y.msg)))
-        by_entity: dict[int, list[_Inst]] = {}
+        by_entity: dict[int, list[Inst]] = {}
         for r in self.runs["client"]:
             by_entity.setdefault(r.entity, []).extend(
                 i for i in r.insts() if i.step.action == "receive"
@@ -636,31 +712,6 @@ class World:
         self.hyps = [z3.substitute_funs(h, sub) for h in self.hyps]
         self.goals = {g: z3.substitute_funs(f, sub) for g, f in self.goals.items()}
 
-    # ---------------------------------------------------------------- solving
-    def solver(self, goal: str) -> z3.Solver:
-        if goal not in self._solvers:
-            solver = budgeted()
-            solver.add(*self.hyps)
-            solver.add(z3.Not(self.goals[goal]))
-            self._solvers[goal] = solver
-        return self._solvers[goal]
-
-    def check(self, goal: str, variant: int = -1) -> z3.ModelRef | None:
-        """A counterexample to ``goal`` in the model (-1) or variant ``variant``, or None."""
-        solver = self.solver(goal)
-        solver.push()
-        solver.add(self.mut == variant, *self.assumed())
-        try:
-            verdict = decide(solver)
-            return solver.model() if verdict == z3.sat else None
-        finally:
-            solver.pop()
-
-    def assumed(self) -> list[Any]:
-        a = self.assumption
-        return [self.flags[n] == on for n, on in (("ue", a.ue), ("server", a.server),
-                                                   ("idm", a.idm))]
-
     def scenario(self) -> list[Any]:
         """Two clients of different users on one SIP session, both holding a CEK, every KMS
         and server run completing."""
@@ -669,29 +720,19 @@ class World:
                 *[r.done() for r in first], *[r.done() for r in self.runs["kms"]],
                 *[r.done() for r in self.runs["server"]]]
 
-    def executable(self) -> bool:
-        """The runs can all complete with two users on one session (else every row holds
-        vacuously)."""
-        return satisfiable(*self.hyps, *self.scenario(), self.mut == -1, *self.assumed())
-
-    def under(self, assumption: Assumption) -> World:
-        other = copy.copy(self)
-        other.assumption = assumption
-        return other
 
 
 # --------------------------------------------------------------------------- effects
 
-Effect = Callable[[World, _Inst, dict[str, Any], "_Inst | None"], None]
 
 
-def _identify(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> None:
+def _identify(w: World, inst: Inst, st: dict[str, Any], first: Inst | None) -> None:
     """``cek.identify``: the request names (user, session) and maybe a Key ID."""
     st["user"], st["session"] = inst.f("user"), inst.f("session")
     st["key_id"] = inst.f("key_id") if "key_id" in inst.z.fields else w.absent
 
 
-def _new_key(w: World, inst: _Inst, st: dict[str, Any], user: Any, session: Any,
+def _new_key(w: World, inst: Inst, st: dict[str, Any], user: Any, session: Any,
              requester: Any) -> None:
     """A fresh 256-bit CEK under a fresh Key ID, stored live for (user, session) (REQ-CEK-12,
     -13); the Key ID mutant takes one Key ID per session instead."""
@@ -711,7 +752,7 @@ def _new_key(w: World, inst: _Inst, st: dict[str, Any], user: Any, session: Any,
     st["key_id"] = kid
 
 
-def _requester(w: World, inst: _Inst) -> Any:
+def _requester(w: World, inst: Inst) -> Any:
     """Who sent the request ``inst`` took: client entity e, or -1 (the attacker)."""
     out: Any = z3.IntVal(-1)
     for s in w._client_sends():
@@ -719,16 +760,16 @@ def _requester(w: World, inst: _Inst) -> Any:
     return out
 
 
-def _entity(w: World, inst: _Inst) -> int:
+def _entity(w: World, inst: Inst) -> int:
     return next(r.entity for r in w.runs["client"] if inst in r.insts())
 
 
-def _issue(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> None:
+def _issue(w: World, inst: Inst, st: dict[str, Any], first: Inst | None) -> None:
     """``cek.issue`` (REQ-CEK-12)."""
     _new_key(w, inst, st, st["user"], st["session"], _requester(w, inst))
 
 
-def _rekey(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> None:
+def _rekey(w: World, inst: Inst, st: dict[str, Any], first: Inst | None) -> None:
     """``cek.rekey``: retire the live CEK of (user, session), issue a new one (REQ-CEK-15,
     -16); KMS-started (no request) for a live (user, session) the operator names."""
     if inst.step.action == "send":
@@ -740,11 +781,11 @@ def _rekey(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> No
     _new_key(w, inst, st, st["user"], st["session"], st["req"][live])
 
 
-def _resend(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> None:
+def _resend(w: World, inst: Inst, st: dict[str, Any], first: Inst | None) -> None:
     """``cek.resend``: the same CEK (REQ-CEK-15 resync): nothing changes."""
 
 
-def _retire(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> None:
+def _retire(w: World, inst: Inst, st: dict[str, Any], first: Inst | None) -> None:
     """``cek.retire``: the record of the Key ID is retired, its Key ID kept (REQ-CEK-17)."""
     k = st["key_id"]
     u, s = st["owner_u"][k], st["owner_s"][k]
@@ -753,7 +794,7 @@ def _retire(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> N
     st["retired"] = k
 
 
-def _push(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> None:
+def _push(w: World, inst: Inst, st: dict[str, Any], first: Inst | None) -> None:
     """``cek.push`` / ``cek.answer``: the fields of the stored record of the run's Key ID;
     the peer of a push is the KMS's verified certificate; an answer answers the run's
     request, a push to the client goes to the record's notification endpoint."""
@@ -772,10 +813,10 @@ def _push(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> Non
         inst.got, inst.request = first, first.msg
 
 
-def _request(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> None:
+def _request(w: World, inst: Inst, st: dict[str, Any], first: Inst | None) -> None:
     """``client.request``: its user, session and token; the Key ID it holds; a want of its
     choice (REQ-CEK-10, -15, -17)."""
-    e = inst.to  # the client entity (set by World._run)
+    e = inst.entity
     w.hyps += [inst.f("user") == inst.v("user"), inst.f("session") == inst.v("session"),
                inst.f("token") == w.tokens[e],
                z3.Implies(inst.h, w.exp(w.tokens[e]) > inst.now)]
@@ -785,21 +826,21 @@ def _request(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> 
         w.hyps.append(z3.Or(inst.f("want") == w.resync, inst.f("want") == w.new))
 
 
-def _client_hold(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> None:
+def _client_hold(w: World, inst: Inst, st: dict[str, Any], first: Inst | None) -> None:
     """``client.hold``: the CEK and Key ID of the answer or push (REQ-CEK-18, -16)."""
     st["key"], st["cek"] = inst.f("key_id"), w.cek(inst.msg)
     if first is not None:
         inst.request = first.msg
 
 
-def _client_drop(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> None:
+def _client_drop(w: World, inst: Inst, st: dict[str, Any], first: Inst | None) -> None:
     """``client.drop`` (REQ-CEK-17)."""
     st["key"] = w.absent
     if first is not None:
         inst.request = first.msg
 
 
-def _hold(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> None:
+def _hold(w: World, inst: Inst, st: dict[str, Any], first: Inst | None) -> None:
     """``endpoint.hold``: the server keeps the CEK for (user, session), replacing the
     session's old one, and remembers the Key ID (REQ-CEK-14)."""
     k, u, s = inst.f("key_id"), inst.f("user"), inst.f("session")
@@ -810,7 +851,7 @@ def _hold(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> Non
     st["srv_s"] = z3.Store(st["srv_s"], k, s)
 
 
-def _drop(w: World, inst: _Inst, st: dict[str, Any], first: _Inst | None) -> None:
+def _drop(w: World, inst: Inst, st: dict[str, Any], first: Inst | None) -> None:
     """``endpoint.drop``: the live CEK under the Key ID goes; the Key ID stays seen."""
     k = inst.f("key_id")
     u, s = st["srv_u"][k], st["srv_s"][k]
@@ -830,9 +871,10 @@ EFFECTS: Mapping[str, Effect] = {
 # --------------------------------------------------------------------------- rows
 
 
-def trace(world: World, model: z3.ModelRef) -> list[str]:
-    """An attack as steps a reader can follow: each step that happened, run by run; each
-    receive says whether it took an honest send or a message the attacker composed."""
+def trace(world: TableWorld, model: z3.ModelRef) -> list[str]:
+    """An attack as steps a reader can follow: each step that happened, run by run, with the
+    fields ``world.shown``; each receive says whether it took an honest send or a message the
+    attacker composed."""
     names: dict[str, str] = {}
 
     def val(term: Any) -> str:
@@ -852,7 +894,7 @@ def trace(world: World, model: z3.ModelRef) -> list[str]:
             for inst in run.insts():
                 if not true(inst.h):
                     continue
-                who = ", ".join(f"{n} {val(inst.f(n))}" for n in ("user", "session", "key_id")
+                who = ", ".join(f"{n} {val(inst.f(n))}" for n in world.shown
                                 if n in inst.z.fields)
                 what = f"{role}{i} step {inst.step.number} at {val(inst.now)}"
                 if inst.step.action == "send":
@@ -864,15 +906,15 @@ def trace(world: World, model: z3.ModelRef) -> list[str]:
     return lines
 
 
-def _judge(world: World, prop: str, muts: list[Mutant], dead: set[str]
-           ) -> list[MutantResult]:
+def judge(world: TableWorld, prop: str, muts: list[Mutant], dead: set[str]
+          ) -> list[MutantResult]:
     """Every mutant on one row: one solver asked for any mutant not yet killed whose
     reading differs (``mutant`` free among them), each answer a kill, until none is left
     (unsat: the rest survive this row); a mutant in ``dead`` is not solved again."""
     out: dict[int, MutantResult] = {}
     alive = []
     for k, m in enumerate(muts):
-        equivalent = mark(PROCEDURE, m)
+        equivalent = mark(world.procedure, m)
         if m.name in dead:
             out[k] = MutantResult(m.name, False, None, equivalent, "killed by an earlier row")
         elif k not in world.used:  # the world reads it as the model: nothing to solve
@@ -891,7 +933,7 @@ def _judge(world: World, prop: str, muts: list[Mutant], dead: set[str]
             model = solver.model()
             k = model.eval(world.mut, model_completion=True).as_long()
             out[k] = MutantResult(muts[k].name, True, {"trace": " / ".join(trace(world, model))},
-                                  mark(PROCEDURE, muts[k]),
+                                  mark(world.procedure, muts[k]),
                                   seconds=time.perf_counter() - start)
             dead.add(muts[k].name)
             alive.remove(k)
@@ -899,28 +941,34 @@ def _judge(world: World, prop: str, muts: list[Mutant], dead: set[str]
     finally:
         solver.pop()
     for k in alive:
-        out[k] = MutantResult(muts[k].name, False, None, mark(PROCEDURE, muts[k]))
+        out[k] = MutantResult(muts[k].name, False, None, mark(world.procedure, muts[k]))
     return [out[k] for k in range(len(muts))]
 
 
-def _rows(built: World, muts: list[Mutant], a: Assumption, quick: bool, dead: set[str],
-          build_s: float) -> list[ProofResult]:
-    world = built.under(a)
-    if not world.executable():
-        raise AssertionError(f"CEK attacker model under {a.name!r}: the runs cannot complete")
+def table_rows(title: str, built: TableWorld, properties: Sequence[str],
+               assumptions: Sequence[Any], muts: list[Mutant], quick: bool, build_s: float
+               ) -> list[ProofResult]:
+    """Every property under every assumption (each with ``name``, ``expected``, ``quick``),
+    the mutants judged by the rows that hold (``quick``: under the assumptions marked so)."""
+    dead: set[str] = set()
     rows = []
-    for prop in PROPERTIES:
-        model, solve_s = timed(functools.partial(world.check, prop))
-        expected = a.expected.get(prop, "")
-        row = ProofResult(f"CEK attacker: {prop}", a.name, model is None,
-                          build_s / len(PROPERTIES) / len(ASSUMPTIONS) + solve_s,
-                          None if model is None else {"trace": " / ".join(trace(world, model))},
-                          expected_attack=expected)
-        rows.append(row)
-        if expected or (quick and not a.quick):  # mutants are judged by rows that hold
-            continue
-        row.mutants, judge_s = timed(functools.partial(_judge, world, prop, muts, dead))
-        row.seconds += judge_s
+    for a in assumptions:
+        world = built.under(a)
+        if not world.executable():
+            raise AssertionError(f"{title} under {a.name!r}: the runs cannot complete")
+        for prop in properties:
+            model, solve_s = timed(functools.partial(world.check, prop))
+            expected = a.expected.get(prop, "")
+            row = ProofResult(f"{title}: {prop}", a.name, model is None,
+                              build_s / len(properties) / len(assumptions) + solve_s,
+                              None if model is None
+                              else {"trace": " / ".join(trace(world, model))},
+                              expected_attack=expected)
+            rows.append(row)
+            if expected or (quick and not a.quick):  # mutants are judged by rows that hold
+                continue
+            row.mutants, judge_s = timed(functools.partial(judge, world, prop, muts, dead))
+            row.seconds += judge_s
     return rows
 
 
@@ -930,10 +978,10 @@ def prove(quick: bool = False) -> list[ProofResult]:
     ``quick``: no field-swap mutants, judged under the assumptions marked ``quick``."""
     muts = all_mutants(quick)
     world, build_s = timed(functools.partial(World, PROCEDURE, muts))
-    dead: set[str] = set()
-    return [row for a in ASSUMPTIONS for row in _rows(world, muts, a, quick, dead, build_s)]
+    return table_rows("CEK attacker", world, PROPERTIES, ASSUMPTIONS, muts, quick, build_s)
 
 
 __all__ = ["AGREEMENT", "ASSUMPTIONS", "AUTHORISED", "BOUNDS", "EFFECTS", "KEY_ID", "PREFIX",
-           "PROPERTIES", "RETIRED", "RUNTIME_MUTANTS", "SECRECY", "Assumption", "World",
-           "all_mutants", "paths", "prove", "trace"]
+           "PROPERTIES", "RETIRED", "RUNTIME_MUTANTS", "SECRECY", "Assumption", "Inst", "Run",
+           "TableWorld", "World", "all_mutants", "judge", "paths", "prove", "table_rows",
+           "trace"]
