@@ -60,10 +60,13 @@ from mckm.models.procedures.verdict import YES, Verdict
 CLAUSE = ("TS 33.180 5.1.2.3.2, B.4.2; RFC 6749 4.1, 5.2; RFC 7636 4; seed 001 (TR 33.879 "
           "7.x.2 step 3a)")
 
-#: TS 33.180 B.4.2.2: the only response type, challenge method and acr value of the profile
+#: TS 33.180 B.4.2.2: the only response type and challenge method of the profile; B.4.2.4: the
+#: grant type; B.4.2.5: the token type
 RESPONSE_TYPE, CHALLENGE_METHOD, GRANT_TYPE = "code", "S256", "authorization_code"
-OPENID, ACR_PASSWORD = "openid", "3gpp:acr:password"
 TOKEN_TYPE = "Bearer"
+#: TS 33.180 B.4.2.2: "The scope value "openid" ... is mandatory"; acr_values
+#: "3gpp:acr:password" is mandatory to support (the IdM's tokens carry it as acr)
+OPENID, ACR_PASSWORD = "openid", "3gpp:acr:password"
 
 REQUIREMENTS: Mapping[str, str] = {
     "REQ-IDM-01": "The IdM is served over HTTPS only (TS 33.180 B.12; TLS 1.2 or later). Its "

@@ -20,9 +20,9 @@ from mckm.impl.roles.idm import client
 from mckm.impl.roles.idm.config import IdmConfig, hash_password
 from mckm.impl.roles.idm.https import IdmHttpsServer
 from mckm.impl.roles.idm.role import IdmRole
-from mckm.impl.roles.idm.tokens import OPENID
 from mckm.impl.roles.kms.model import KMS_SCOPE
 from mckm.impl.transport.https_kms import make_tls_identity
+from mckm.models.procedures.idm import OPENID
 
 
 def _password(prompt: str) -> str:

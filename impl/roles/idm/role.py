@@ -50,7 +50,7 @@ from mckm.impl.roles.idm import wire
 from mckm.impl.roles.idm.config import IdmConfig
 from mckm.impl.roles.idm.facts import AuthorisationCodes, Code, IdmFacts
 from mckm.impl.roles.idm.keys import SigningKeys
-from mckm.impl.roles.idm.tokens import ACR_PASSWORD, MCPTT_ID, SCOPES, Grant, issue_tokens
+from mckm.impl.roles.idm.tokens import MCPTT_ID, SCOPES, Grant, issue_tokens
 from mckm.models.procedures import idm as model
 
 AUTHORIZE, TOKEN, JWKS, DISCOVERY = ("/authorize", "/token", "/jwks",
@@ -167,7 +167,7 @@ class IdmRole:
                 "id_token_signing_alg_values_supported": ["ES256"],
                 "token_endpoint_auth_methods_supported": ["none"],
                 "code_challenge_methods_supported": [model.CHALLENGE_METHOD],
-                "acr_values_supported": [ACR_PASSWORD], "scopes_supported": sorted(SCOPES),
+                "acr_values_supported": [model.ACR_PASSWORD], "scopes_supported": sorted(SCOPES),
                 "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "acr",
                                      "nonce", MCPTT_ID]}
 

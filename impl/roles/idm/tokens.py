@@ -20,9 +20,8 @@ from joserfc.jwk import ECKey
 
 from mckm.impl.roles.kms import access_token
 from mckm.impl.roles.kms.model import KMS_SCOPE
+from mckm.models.procedures.idm import ACR_PASSWORD, OPENID
 
-#: TS 33.180 B.4.2.2 "The scope value "openid" ... is mandatory"
-OPENID = "openid"
 #: TS 33.180 B.4.2.2: the key management scopes (the KMS's own is ``KMS_SCOPE``)
 KEY_MANAGEMENT_SCOPES = frozenset({KMS_SCOPE, "3gpp:mc:video_key_management_service",
                                    "3gpp:mc:data_key_management_service"})
@@ -34,8 +33,6 @@ SERVICE_SCOPES = frozenset({
     "3gpp:mc:video_group_management_service", "3gpp:mc:data_group_management_service",
     "3gpp:mc:location_management_service"})
 SCOPES = frozenset({OPENID}) | KEY_MANAGEMENT_SCOPES | SERVICE_SCOPES
-#: TS 33.180 B.4.2.2 acr_values: "3gpp:acr:password" is mandatory to support
-ACR_PASSWORD = "3gpp:acr:password"
 #: TS 33.180 B.2.1.3 / B.2.2.3: the MCPTT ID claim
 MCPTT_ID = access_token.MC_ID_CLAIM
 
