@@ -133,6 +133,7 @@ def figure(p: Procedure, role_name: str) -> str:
                description(p, role_name, marks))
     placed: list[tuple[float, float, float, float]] = []
     lanes: list[Edge] = []
+    labels: list[tuple[float, float, str, str]] = []  # drawn after every line, so none crosses
     for e in edges.values():
         src, dst = places[e.source], places[e.target]
         if not adjacent(e):
@@ -148,7 +149,7 @@ def figure(p: Procedure, role_name: str) -> str:
         placed.append(box)
         c.line(x1, y1, x2, y2, arrow=True, width=1.3)
         for i, lbl in enumerate(reversed(e.labels)):
-            c.text(mx, my - 6 - LINE * i, lbl, anchor="middle", halo=True)
+            labels.append((mx, my - 6 - LINE * i, lbl, "middle"))
 
     bottom = max(b[3] for b in boxes)
     lowest = {st for st, q in places.items()
@@ -191,7 +192,9 @@ def figure(p: Procedure, role_name: str) -> str:
         c.polyline([*head, (out_x, lane_y), (in_x, lane_y), *tail], arrow=True,
                    stroke="#555555")
         for j, lbl in enumerate(reversed(e.labels)):
-            c.text(min(out_x, in_x) + 6, lane_y - 5 - LINE * j, lbl, halo=True)
+            labels.append((min(out_x, in_x) + 6, lane_y - 5 - LINE * j, lbl, "start"))
+    for lx, ly, lbl, anchor in labels:
+        c.text(lx, ly, lbl, anchor=anchor, halo=True)
 
     for st, q in places.items():  # the states, over the lines
         final = st in role.final
@@ -204,9 +207,9 @@ def figure(p: Procedure, role_name: str) -> str:
             c.circle(q.x - 30, q.y + BOX_H / 2, 6)
             c.line(q.x - 24, q.y + BOX_H / 2, q.x, q.y + BOX_H / 2, arrow=True)
         elif st in role.resumes:
-            c.circle(q.x + q.w / 2, q.y - 22, 5, fill="#ffffff")
+            c.circle(q.x + q.w / 2, q.y - 22, 6, fill="#ffffff", stroke="#333333")
             c.circle(q.x + q.w / 2, q.y - 22, 3.5, fill="#333333")
-            c.line(q.x + q.w / 2, q.y - 17, q.x + q.w / 2, q.y, arrow=True)
+            c.line(q.x + q.w / 2, q.y - 16, q.x + q.w / 2, q.y, arrow=True)
     y = max(lane_y, bottom) + 14
     for s in steps:
         if s.number in marks:

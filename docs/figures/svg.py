@@ -102,8 +102,9 @@ class Canvas:
         for x, y in points:
             self._extend(x, y)
 
-    def circle(self, cx: float, cy: float, r: float, *, fill: str = "#333333") -> None:
-        self._add("circle", cx=_num(cx), cy=_num(cy), r=_num(r), fill=fill)
+    def circle(self, cx: float, cy: float, r: float, *, fill: str = "#333333",
+               stroke: str = "none") -> None:
+        self._add("circle", cx=_num(cx), cy=_num(cy), r=_num(r), fill=fill, stroke=stroke)
         self._extend(cx + r, cy + r)
 
     def text(self, x: float, y: float, text: str, *, anchor: str = "start",

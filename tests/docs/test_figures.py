@@ -229,3 +229,23 @@ def test_the_width_estimate_bounds_the_font(font: str) -> None:
     for s in samples:
         real = sum(hmtx[cmap[ord(ch)]][0] for ch in s) / upm * 13
         assert text_width(s) >= real, s
+
+
+def test_sphinx_shows_the_figures_inline_with_the_site_theme(tmp_path: Path) -> None:
+    """One figure of each kind through Sphinx (MyST, furo, warnings are errors): the HTML holds
+    the SVG itself and its caption, so no image file or script is needed to see it."""
+    from sphinx.cmd.build import build_main
+
+    page = ("# Figures\n\n```{mckm-sequence} seal-key-distribution\n```\n\n"
+            "```{mckm-states} seal-key-distribution receiver\n```\n\n"
+            "```{mckm-bitlayout} HDR\n```\n")
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["myst_parser"]\nhtml_theme = "furo"\nexclude_patterns = ["_build"]\n',
+        encoding="utf-8")
+    (tmp_path / "index.md").write_text(splice.expand(page, "index.md"), encoding="utf-8")
+    out = tmp_path / "_build"
+    assert build_main(["-q", "-W", "-b", "html", str(tmp_path), str(out)]) == 0
+    html = (out / "index.html").read_text(encoding="utf-8")
+    shown = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg"[^>]* role="img"', html)
+    assert len(shown) == 3
+    assert html.count("<figcaption>") == 3 and "<img" not in html.split("<article")[1]
