@@ -108,6 +108,9 @@ def _signer(identity: bytes) -> eccsi.Signer:
 @settings(max_examples=30)
 @given(identity=identities, message=messages)
 def test_sign_verify_round_trip(identity: bytes, message: bytes) -> None:
+    """REQ-ECCSI-04, REQ-ECCSI-05: a signature of 129 octets made for any identity and message is
+    accepted.
+    """
     signature = _signer(identity).sign(message)
     assert len(signature) == eccsi.SIGNATURE_LENGTH
     eccsi.verify(message, signature, identity=identity, kpak=KMS.kpak)
@@ -119,6 +122,9 @@ def test_sign_verify_round_trip(identity: bytes, message: bytes) -> None:
 def test_fast_paths_equal_the_traced_procedures(
     ksak: int, v: int, j: int, identity: bytes, message: bytes
 ) -> None:
+    """REQ-ECCSI-02, REQ-ECCSI-04: random KSAK, v and j give PVT = [v]G, SSK = KSAK + HS·v and the
+    signature of the step-by-step 5.2.1 procedure.
+    """
     secret_ksak, kpak = eccsi.kms_keypair(ksak)
     assert kpak == P256.encode_point(P256.multiply_ladder(ksak, G))
     ssk, pvt = eccsi.issue_ssk(secret_ksak, kpak, identity, v=v)
@@ -152,6 +158,7 @@ def _flip(data: bytes, bit: int) -> bytes:
 @settings(max_examples=60)
 @given(bit=st.integers(0, 8 * len(FLIP_MESSAGE) - 1))
 def test_any_single_bit_change_of_the_message_fails(bit: int) -> None:
+    """REQ-ECCSI-05: any single-bit change of the message is refused (Jx != r)."""
     message = _flip(FLIP_MESSAGE, bit)
     for verifier in (WARM, eccsi.Verifier(KMS.kpak)):
         with pytest.raises(VerifyError, match="Jx != r"):
@@ -192,6 +199,9 @@ def test_cache_never_changes_an_outcome(script: list[tuple[int, bool]]) -> None:
 @settings(max_examples=30)
 @given(x=st.integers(0, 2**256 - 1), y=st.integers(0, 2**256 - 1))
 def test_points_off_the_curve_are_refused(x: int, y: int) -> None:
+    """REQ-ECCSI-03, REQ-ECCSI-05: a PVT off the curve is refused by validation (5.1.2 step 1) and
+    by verification (5.2.2 step 1).
+    """
     assume(not P256.is_on_curve((x, y)))
     point = b"\x04" + x.to_bytes(32, "big") + y.to_bytes(32, "big")
     signature = FLIP_SIGNATURE[:64] + point
@@ -208,6 +218,7 @@ def test_points_off_the_curve_are_refused(x: int, y: int) -> None:
 
 @pytest.mark.parametrize("r", [0, P, P + 1, 2**256 - 1])
 def test_r_out_of_range_is_refused(r: int) -> None:
+    """REQ-ECCSI-07: r outside [1, p-1] is refused, naming r."""
     signature = r.to_bytes(32, "big") + FLIP_SIGNATURE[32:]
     with pytest.raises(VerifyError, match=r"signature r: not in \[1, p-1\]"):
         eccsi.verify(FLIP_MESSAGE, signature, identity=SIGNER.identity, kpak=KMS.kpak)
@@ -215,12 +226,14 @@ def test_r_out_of_range_is_refused(r: int) -> None:
 
 @pytest.mark.parametrize("s", [0, Q, Q + 1, 2**256 - 1])
 def test_s_out_of_range_is_refused(s: int) -> None:
+    """REQ-ECCSI-07: s outside [1, q-1] is refused, naming s."""
     signature = FLIP_SIGNATURE[:32] + s.to_bytes(32, "big") + FLIP_SIGNATURE[64:]
     with pytest.raises(VerifyError, match=r"signature s: not in \[1, q-1\]"):
         eccsi.verify(FLIP_MESSAGE, signature, identity=SIGNER.identity, kpak=KMS.kpak)
 
 
 def test_s_plus_q_is_refused_though_it_gives_the_same_j() -> None:
+    """REQ-ECCSI-07: s + q is refused though it would verify; q - s still verifies (RFC 6507 6)."""
     s = int.from_bytes(FLIP_SIGNATURE[32:64], "big")
     assume_fits = s + Q < 2**256
     if assume_fits:
@@ -231,14 +244,37 @@ def test_s_plus_q_is_refused_though_it_gives_the_same_j() -> None:
     eccsi.verify(FLIP_MESSAGE, negated, identity=SIGNER.identity, kpak=KMS.kpak)  # RFC 6507 6
 
 
+@pytest.mark.parametrize(("r", "s"), [(0, 1), (P, 1), (1, 0), (1, Q), (2**256 - 1, 2**256 - 1)])
+def test_r_and_s_are_refused_before_any_curve_arithmetic(
+    r: int, s: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQ-ECCSI-07: r or s out of range is refused before the PVT is decoded or any point is
+    multiplied: with an off-curve PVT and the curve arithmetic made to fail, the error names
+    r or s."""
+    verifier = eccsi.Verifier(KMS.kpak)
+
+    def no_arithmetic(*args: object, **kwargs: object) -> object:
+        raise AssertionError("curve arithmetic reached")
+
+    monkeypatch.setattr(p256, "multiply_sum", no_arithmetic)
+    monkeypatch.setattr(p256, "jacobian_x_equals", no_arithmetic)
+    monkeypatch.setattr(eccsi, "_decode", no_arithmetic)
+    off_curve = b"\x04" + bytes(63) + b"\x01"
+    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + off_curve
+    with pytest.raises(VerifyError, match=r"signature [rs]: not in \[1, [pq]-1\]"):
+        verifier.verify(FLIP_MESSAGE, signature, SIGNER.identity)
+
+
 @pytest.mark.parametrize("length", [0, 64, 128, 130, 200])
 def test_wrong_signature_length_is_refused(length: int) -> None:
+    """REQ-ECCSI-06: a signature of any length other than 129 octets is refused."""
     signature = (FLIP_SIGNATURE * 2)[:length]
     with pytest.raises(VerifyError, match=f"expected 129 octets .* got {length}"):
         eccsi.verify(FLIP_MESSAGE, signature, identity=SIGNER.identity, kpak=KMS.kpak)
 
 
 def test_compressed_or_truncated_pvt_is_refused() -> None:
+    """REQ-ECCSI-06: a PVT that is not 0x04 || x || y of 65 octets is refused."""
     compressed = FLIP_SIGNATURE[:64] + b"\x02" + FLIP_SIGNATURE[65:]
     with pytest.raises(VerifyError, match="first octet must be 0x04"):
         eccsi.verify(FLIP_MESSAGE, compressed, identity=SIGNER.identity, kpak=KMS.kpak)
@@ -248,6 +284,7 @@ def test_compressed_or_truncated_pvt_is_refused() -> None:
 
 @pytest.mark.parametrize("ssk", [0, Q, Q + 5, -1, 2**256])
 def test_ssk_out_of_range_is_refused(ssk: int) -> None:
+    """REQ-ECCSI-03: a received SSK outside [1, q-1] is refused."""
     with pytest.raises(VerifyError, match=r"SSK: not an integer in \[1, q-1\]"):
         eccsi.validate_ssk(KMS.kpak, SIGNER.identity, ssk, SIGNER.pvt)
     with pytest.raises(VerifyError, match="SSK"):
@@ -257,6 +294,7 @@ def test_ssk_out_of_range_is_refused(ssk: int) -> None:
 
 
 def test_a_wrong_ssk_is_refused_by_validation() -> None:
+    """REQ-ECCSI-03: an SSK with KPAK != [SSK]G - [HS]PVT is refused."""
     ssk, pvt = KMS.issue_ssk(b"someone")
     with pytest.raises(VerifyError, match="KPAK != "):
         eccsi.Signer(b"someone", ssk.reveal() % (Q - 1) + 1, pvt, KMS.kpak)
@@ -264,6 +302,8 @@ def test_a_wrong_ssk_is_refused_by_validation() -> None:
 
 @pytest.mark.parametrize("bad", [0, Q, Q + 1, -5])
 def test_local_scalars_out_of_range_are_usage_errors(bad: int) -> None:
+    """REQ-ECCSI-02, REQ-ECCSI-04: a caller's KSAK, v or j out of [1, q-1] is refused (UsageError).
+    """
     with pytest.raises(UsageError, match="KSAK"):
         eccsi.kms_keypair(bad)
     with pytest.raises(UsageError, match="v: not in"):
@@ -281,6 +321,7 @@ def test_issue_refuses_a_kpak_of_another_ksak() -> None:
 
 
 def test_sign_retries_when_he_plus_r_ssk_is_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    """REQ-ECCSI-04: HE + r·SSK = 0 mod q: the caller's j is refused, a random j is drawn again."""
     j_bad, j_good, message = 0xBAD, 0x600D, b"retry"
     jx = p256.multiply_g(j_bad)
     assert jx is not None
@@ -296,6 +337,7 @@ def test_sign_retries_when_he_plus_r_ssk_is_zero(monkeypatch: pytest.MonkeyPatch
 
 
 def test_issue_retries_when_hs_is_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    """REQ-ECCSI-02: HS = 0 mod q: the caller's v is refused, a random v is drawn again."""
     expected = KMS.issue_ssk(b"id", v=0x600D)
     real_hs = eccsi.hs
     calls: list[int] = []
@@ -323,6 +365,7 @@ def _forms(value: int) -> list[str]:
 def test_secrets_never_appear_in_repr_str_logs_or_errors(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """REQ-ECCSI-08: KSAK, SSK and j appear in no repr, str, log record or error message."""
     caplog.set_level(logging.DEBUG)
     ksak = 0x1F2E3D4C5B6A79881726354453627180
     kms = eccsi.Kms(ksak)

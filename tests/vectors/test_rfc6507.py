@@ -65,6 +65,9 @@ Y = _h("04 833898D9 39C0013B B0502728 6F95CCE0 37C11BD2 5799423C 76E48362 A49599
 
 
 def test_curve_and_sizes_are_appendix_a() -> None:
+    """REQ-ECCSI-06: N = 32 octets and the signature r || s || PVT is 4N + 1 = 129 octets, G
+    encoded as 04 || x || y.
+    """
     assert (P256.p, P256.b, P256.order) == (P, B, Q)
     assert P256.encode_point(P256.G) == G
     assert eccsi.N == 32 and eccsi.SIGNATURE_LENGTH == 129
@@ -81,6 +84,7 @@ def test_kpak_is_ksak_times_g() -> None:
 
 
 def test_ssk_and_pvt_from_v() -> None:
+    """REQ-ECCSI-02: PVT = [v]G and SSK = (KSAK + HS·v) mod q, both equal to RFC 6507 Appendix A."""
     ssk, pvt = eccsi.issue_ssk(KSAK, KPAK, ID, v=V)
     assert pvt == PVT
     assert ssk.reveal() == SSK
@@ -88,6 +92,9 @@ def test_ssk_and_pvt_from_v() -> None:
 
 
 def test_hs_is_the_hash_of_g_kpak_id_pvt() -> None:
+    """REQ-ECCSI-02, REQ-ECCSI-06: HS = SHA-256 over the exact octets G || KPAK || ID || PVT
+    (Appendix A value).
+    """
     assert eccsi.hs(KPAK, ID, PVT) == HS
     assert hashlib.sha256(G + KPAK + ID + PVT).digest() == HS
     assert (KSAK + int.from_bytes(HS, "big") * V) % Q == SSK  # 5.1.1 step 4
@@ -97,6 +104,7 @@ def test_hs_is_the_hash_of_g_kpak_id_pvt() -> None:
 
 
 def test_ssk_validates() -> None:
+    """REQ-ECCSI-03: the Appendix A (SSK, PVT) passes validation, KPAK = [SSK]G - [HS]PVT."""
     eccsi.validate_ssk(KPAK, ID, SSK, PVT)
     kpak_point = P256.decode_point(KPAK)
     rhs = P256.add(P256.multiply_ladder(SSK, P256.G),
@@ -105,6 +113,9 @@ def test_ssk_validates() -> None:
 
 
 def test_sign_trace_reproduces_every_intermediate() -> None:
+    """REQ-ECCSI-04, REQ-ECCSI-06: J, r = Jx, HE, s', s and the signature r || s || PVT equal
+    Appendix A bit for bit.
+    """
     trace = eccsi.sign_trace(M, identity=ID, ssk=SSK, pvt=PVT, kpak=KPAK, j=J_SCALAR)
     assert trace.hs == HS
     assert trace.j_point == J
@@ -116,6 +127,9 @@ def test_sign_trace_reproduces_every_intermediate() -> None:
 
 
 def test_fast_sign_gives_the_appendix_signature() -> None:
+    """REQ-ECCSI-04: the fast signer gives the Appendix A signature; REQ-ECCSI-03: the Signer
+    stores HS with the SSK.
+    """
     assert eccsi.sign(M, identity=ID, ssk=SSK, pvt=PVT, kpak=KPAK, j=J_SCALAR) == SIG
     signer = eccsi.Signer(ID, SSK, PVT, KPAK)
     assert signer.hs == HS
@@ -126,6 +140,9 @@ def test_fast_sign_gives_the_appendix_signature() -> None:
 
 
 def test_verify_trace_reproduces_y_and_j() -> None:
+    """REQ-ECCSI-05: verification computes HS, HE, Y = [HS]PVT + KPAK and J of Appendix A and
+    accepts.
+    """
     trace = eccsi.verify_trace(M, SIG, identity=ID, kpak=KPAK)
     assert trace.hs == HS
     assert trace.he == HE
@@ -136,6 +153,7 @@ def test_verify_trace_reproduces_y_and_j() -> None:
 
 
 def test_signature_verifies_on_every_path() -> None:
+    """REQ-ECCSI-05: the Appendix A signature is accepted by every verification path."""
     eccsi.verify(M, SIG, identity=ID, kpak=KPAK)
     assert eccsi.is_valid(M, SIG, identity=ID, kpak=KPAK)
     verifier = eccsi.Verifier(KPAK, y_table_after=2, kpak_table_after=2)
@@ -146,6 +164,7 @@ def test_signature_verifies_on_every_path() -> None:
 
 @pytest.mark.parametrize(("message", "identity"), [(b"message\1", ID), (M, ID[:-1] + b"\1")])
 def test_signature_fails_for_another_message_or_identity(message: bytes, identity: bytes) -> None:
+    """REQ-ECCSI-05: another message or identity gives Jx != r and is refused."""
     with pytest.raises(VerifyError, match="Jx != r"):
         eccsi.verify(message, SIG, identity=identity, kpak=KPAK)
     assert not eccsi.verify_trace(message, SIG, identity=identity, kpak=KPAK).accepted
@@ -268,6 +287,7 @@ def _user(name: str) -> tuple[bytes, int, bytes]:
 
 @pytest.mark.parametrize("name", sorted(VENDOR_USERS))
 def test_vendor_ssk_validates_for_its_uid(name: str) -> None:
+    """REQ-ECCSI-03: a vendor's (SSK, PVT) validates for its UID and KPAK."""
     uid, ssk, pvt = _user(name)
     eccsi.validate_ssk(VENDOR_KPAK, uid, ssk, pvt)
     eccsi.Signer(uid, ssk, pvt, VENDOR_KPAK)
@@ -275,6 +295,7 @@ def test_vendor_ssk_validates_for_its_uid(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(VENDOR_USERS))
 def test_vendor_ssk_fails_for_another_uid_or_kpak(name: str) -> None:
+    """REQ-ECCSI-03: the same (SSK, PVT) is refused for another UID or KPAK."""
     uid, ssk, pvt = _user(name)
     other_uid = _user("bob" if name != "bob" else "alice")[0]
     with pytest.raises(VerifyError, match=r"5\.1\.2 step 3"):
