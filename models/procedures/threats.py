@@ -48,9 +48,12 @@ class Expected:
 
     mikey_error: int | None = None
     status: int | None = None
+    #: a word the status's reason phrase must hold, where the requirement says the phrase
+    #: names what is wrong (REQ-SIPREG-06)
+    phrase: str = ""
 
     def __str__(self) -> str:
-        parts = []
+        parts = [f"reason phrase naming {self.phrase!r}"] if self.phrase else []
         if self.mikey_error is not None:
             name = ERROR_NO.by_value[self.mikey_error].name
             parts.append(f"MIKEY error {self.mikey_error} ({name})")
@@ -345,9 +348,45 @@ CEK = Catalogue("cek-management", (
                   "to the KMS: only the KMS could answer for another session",
 })
 
+# ------------------------------------------------ SIP registration (seed 001; TS 24.229)
+SIP_REGISTRATION = Catalogue("sip-registration", (
+    Threat("REQ-SIPREG-01", "misaddressed", "REGISTER", "IMPU", _status(404),
+           "a REGISTER for an IMPU the SIP core does not serve"),
+    Threat("REQ-SIPREG-01", "tamper", "REGISTER", "Expires", _status(423),
+           "a REGISTER whose expiry is below the minimum"),
+    Threat("REQ-SIPREG-03", "wrong-identity", "THIRD_PARTY_REGISTER", "From, Via",
+           _status(403), "a third-party REGISTER to the MCPTT server naming the SIP core in "
+                         "From, sent from another address"),
+    Threat("REQ-SIPREG-04", "unauthorised", "PUBLISH", "IMPU", _status(403),
+           "a PUBLISH for an IMPU that is not registered"),
+    Threat("REQ-SIPREG-05", "wrong-identity", "PUBLISH_ASSERTED", "Via", _status(403),
+           "a PUBLISH with P-Asserted-Identity sent straight to the MCPTT server"),
+    Threat("REQ-SIPREG-05", "tamper", "PUBLISH", "Event", _status(489),
+           "a PUBLISH of another event package than poc-settings"),
+    # REQ-SIPREG-06: "each refusal is 403 with a reason phrase naming what is wrong"
+    Threat("REQ-SIPREG-06", "wrong-token", "PUBLISH", "token signer",
+           Expected(status=403, phrase="invalid"),
+           "an access token signed by another key under the IdM's kid"),
+    Threat("REQ-SIPREG-06", "expired", "PUBLISH", "token exp",
+           Expected(status=403, phrase="invalid"), "an access token whose exp has passed"),
+    Threat("REQ-SIPREG-06", "wrong-token", "PUBLISH", "token scope",
+           Expected(status=403, phrase="scope"), "an IdM token without the MCPTT service scope"),
+    Threat("REQ-SIPREG-06", "replay", "PUBLISH", "token",
+           Expected(status=403, phrase="replayed"),
+           "an access token presented before, presented again"),
+), {
+    "REQ-SIPREG-02": "functional: the third-party registration (every legal run)",
+    "REQ-SIPREG-07": "functional: the binding and profile (every legal run)",
+    "REQ-SIPREG-08": "not staged: the answers reach the UE on its own SIP transaction; an "
+                     "attacker would have to spoof responses on the UE's socket",
+    "REQ-SIPREG-09": "not staged here: a request outside a role's table is tests/sip_core's "
+                     "totality test; every threat above checks the status its guard names",
+})
+
 #: every catalogue, by procedure name
 CATALOGUES: Mapping[str, Catalogue] = {c.procedure: c for c in (SEAL, TICKET_ONE, TICKET_TWO,
-                                                                 SKM_S, CEK)}
+                                                                 SKM_S, CEK,
+                                                                 SIP_REGISTRATION)}
 
 
 def catalogue(procedure: str) -> Catalogue:

@@ -63,6 +63,7 @@ class Observed:
     status: int | None = None
     text: str = ""
     requirement: str | None = None
+    reason: str = ""  # the status's reason phrase (SIP)
 
     @classmethod
     def of(cls, exc: MckmError) -> Observed:
@@ -253,6 +254,10 @@ def check(driver: Driver, threat: Threat, data: st.DataObject) -> Observed:
         assert observed.status == want.status, \
             f"{threat.name}: refused with status {observed.status}, the catalogue names " \
             f"{want}: {observed.text}"
+    if want.phrase:
+        assert want.phrase in observed.reason.lower(), \
+            f"{threat.name}: the reason phrase {observed.reason!r} does not name " \
+            f"{want.phrase!r}: {observed.text}"
     if observed.requirement is not None:
         assert observed.requirement == threat.requirement, \
             f"{threat.name}: refused under {observed.requirement}: {observed.text}"

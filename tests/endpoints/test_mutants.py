@@ -83,6 +83,9 @@ NOT_CAUGHT: dict[tuple[str, str, str], str] = {
     (_CEK, "7", "live-cek-exists"): "implied by step 7's when and key-id-live: the resync "
                                     "branch needs the named Key ID's issue time, and that Key "
                                     "ID live for the pair",
+    ("sip-registration", "10", "impu-registered"): "implied by the SIP core's "
+        "publisher-registered for every PUBLISH that passes through-sip-core (only the SIP "
+        "core's address reaches step 10)",
     (_TWO, "11", "zk-keys-clear"): "hole: the Zk answer has no MIKEY integrity (NDS/IP "
                                    "protects it, REQ-TKT-19); the catalogue has no threat on "
                                    "its form (a KMS_I answering without a clear KEMAC)",

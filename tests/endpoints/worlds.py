@@ -8,6 +8,7 @@ from collections.abc import Callable
 from tests.endpoints.cek_driver import CekDriver
 from tests.endpoints.generator import Driver
 from tests.endpoints.seal_driver import SealDriver
+from tests.endpoints.sip_driver import SipDriver
 from tests.endpoints.skms_driver import SkmsDriver
 from tests.endpoints.ticket_driver import HttpsTicketDriver, MemoryTicketDriver
 
@@ -17,6 +18,7 @@ MUTANT_DRIVERS: dict[str, type[Driver]] = {
     "mikey-ticket-two-kms": MemoryTicketDriver,
     "skm-s-provisioning": SkmsDriver,
     "cek-management": CekDriver,
+    "sip-registration": SipDriver,
 }
 DRIVERS: dict[str, Callable[[], Driver]] = {
     "seal-key-distribution": SealDriver,
@@ -24,4 +26,5 @@ DRIVERS: dict[str, Callable[[], Driver]] = {
     "mikey-ticket-two-kms": MemoryTicketDriver,
     "skm-s-provisioning": SkmsDriver,
     "cek-management": CekDriver,
+    "sip-registration": SipDriver,
 }
