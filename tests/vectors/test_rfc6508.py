@@ -233,12 +233,18 @@ def test_parameter_set_1_is_appendix_a() -> None:
 
 
 def test_g_is_the_pairing_of_p_with_itself() -> None:
+    """REQ-SAKKE-08: g = <P, P> of Appendix A on the RFC's Miller loop, the fast pairing and the
+    precomputed lines.
+    """
     assert pairing.pairing_reference(PARAMS.P, PARAMS.P) == PARAMS.g
     assert pairing.pairing(PARAMS.P, PARAMS.P) == PARAMS.g
     assert pairing.MillerLines(PARAMS.P).evaluate(PARAMS.P) == PARAMS.g
 
 
 def test_kms_public_key() -> None:
+    """REQ-SAKKE-02: Z = [z]P equals Appendix A; REQ-SAKKE-09: z is not in the repr of its
+    holder.
+    """
     z, z_pub = sakke.kms_master_key(int.from_bytes(Z_SECRET, "big"))
     assert z_pub == Z_PUB
     assert "AFF429" not in repr(z).upper()
@@ -246,6 +252,7 @@ def test_kms_public_key() -> None:
 
 
 def test_rsk_issue_and_validation() -> None:
+    """REQ-SAKKE-03: RSK = [(z + b)^-1 mod q]P equals Appendix A; REQ-SAKKE-04: it validates."""
     z = int.from_bytes(Z_SECRET, "big")
     assert sakke.issue_rsk(z, ID) == RSK
     inverse = pow(z + int.from_bytes(ID, "big"), -1, int(PARAMS.q))
@@ -254,6 +261,9 @@ def test_rsk_issue_and_validation() -> None:
 
 
 def test_rsk_pairing_with_b_p_plus_z_is_g_on_every_path() -> None:
+    """REQ-SAKKE-04, REQ-SAKKE-08: <[b]P + Z, RSK> = g on every pairing path, with [b]P + Z of
+    Appendix A.
+    """
     t_point, rsk = _point(B_P_PLUS_Z), _point(RSK)
     b = int.from_bytes(ID, "big")
     computed = PARAMS.curve.add(PARAMS.curve.multiply_ladder(b, PARAMS.P), _point(Z_PUB))
@@ -264,11 +274,13 @@ def test_rsk_pairing_with_b_p_plus_z_is_g_on_every_path() -> None:
 
 
 def test_hash_to_integer_range_values() -> None:
+    """REQ-SAKKE-01: HashToIntegerRange gives Appendix A's r (n = q) and mask (n = 2^128)."""
     assert sakke.hash_to_integer_range(SSV + ID, int(PARAMS.q)) == int.from_bytes(R_SCALAR, "big")
     assert sakke.hash_to_integer_range(G_R, 1 << 128) == int.from_bytes(MASK, "big")
 
 
 def test_encapsulation_trace_reproduces_every_intermediate() -> None:
+    """REQ-SAKKE-05: r, R, g^r, the mask, H and R || H equal Appendix A."""
     trace = sakke.encapsulate_trace(SSV, identity=ID, z_pub=Z_PUB)
     assert trace.r_bytes == R_SCALAR
     assert PARAMS.curve.encode_point(trace.R) == R_POINT
@@ -282,6 +294,7 @@ def test_encapsulation_trace_reproduces_every_intermediate() -> None:
 
 
 def test_encapsulate_on_every_path() -> None:
+    """REQ-SAKKE-05: every encapsulation path gives Appendix A's Encapsulated Data R || H."""
     assert sakke.encapsulate(SSV, identity=ID, z_pub=Z_PUB) == R_POINT + H
     sakke.prepare_kms_table(Z_PUB)
     assert sakke.encapsulate(SSV, identity=ID, z_pub=Z_PUB) == R_POINT + H
@@ -289,6 +302,7 @@ def test_encapsulate_on_every_path() -> None:
 
 
 def test_pairing_of_r_with_rsk_is_g_to_the_r_on_every_path() -> None:
+    """REQ-SAKKE-08: <R, RSK> = g^r of Appendix A on every pairing path, as b/a in PF_p."""
     big_r, rsk = _point(R_POINT), _point(RSK)
     g_r = int.from_bytes(G_R, "big")
     assert pairing.pairing_reference(big_r, rsk) == g_r
@@ -298,18 +312,21 @@ def test_pairing_of_r_with_rsk_is_g_to_the_r_on_every_path() -> None:
 
 
 def test_derive_on_every_path() -> None:
+    """REQ-SAKKE-06: the one-shot and Receiver derivations give Appendix A's SSV."""
     assert sakke.derive(R_POINT + H, identity=ID, rsk=RSK, z_pub=Z_PUB) == SSV
     assert sakke.Receiver(ID, RSK, Z_PUB).derive(R_POINT + H) == SSV
 
 
 @pytest.mark.parametrize("name", sorted(VENDOR_USERS))
 def test_vendor_rsk_validates_for_its_uid(name: str) -> None:
+    """REQ-SAKKE-04: a vendor RSK validates for its UID under the vendor's Z."""
     uid, rsk = VENDOR_USERS[name]
     assert len(uid) == 32
     sakke.validate_rsk(VENDOR_Z, uid, rsk)
 
 
 def test_vendor_rsk_fails_for_another_uid() -> None:
+    """REQ-SAKKE-04: an RSK is refused for another UID or another KMS (VerifyError, 6.1.2)."""
     uid, rsk = VENDOR_USERS["alice"]
     with pytest.raises(VerifyError, match=r"6\.1\.2"):
         sakke.validate_rsk(VENDOR_Z, VENDOR_USERS["bob"][0], rsk)
@@ -319,6 +336,9 @@ def test_vendor_rsk_fails_for_another_uid() -> None:
 
 def test_vendor_i_message_sakke_payload_gives_the_gmk() -> None:
     # RFC 6509 4.2 SAKKE payload: next payload, SAKKE params = 1, ID scheme, 2-octet length
+    """REQ-SAKKE-06: a vendor's Encapsulated Data gives its GMK to Alice and is refused (6.2.2)
+    for Bob.
+    """
     header, sed = VENDOR_SAKKE_PAYLOAD[:5], VENDOR_SAKKE_PAYLOAD[5:]
     assert header[1] == PARAMS.set_id
     assert int.from_bytes(header[3:5], "big") == len(sed) == 273
