@@ -48,6 +48,11 @@ _HASH_NAMES: dict[PrfFunc, str] = {
     PrfFunc.PRF_HMAC_SHA_256: "sha256",
 }
 _DIGEST_OCTETS = {name: hashlib.new(name).digest_size for name in _HASH_NAMES.values()}
+#: PRF func -> (hash name, its output octets), looked up once per derivation
+_HASHES: dict[PrfFunc, tuple[str, int]] = {f: (n, _DIGEST_OCTETS[n])
+                                           for f, n in _HASH_NAMES.items()}
+_PIECE_OCTETS = INKEY_PIECE_BITS // 8
+_OCTETS = (bytes, bytearray)
 
 
 @unique
@@ -73,29 +78,33 @@ def prf(
     inkey: bytes, label: bytes, outkey_len: int, *, prf_func: PrfFunc = PrfFunc.PRF_HMAC_SHA_256
 ) -> bytes:
     """RFC 3830 4.1.2 (MIKEY-1) or RFC 6043 6.1 (PRF-HMAC-SHA-256); ``outkey_len`` in bits."""
-    if not isinstance(inkey, bytes | bytearray) or not inkey:
+    if not isinstance(inkey, _OCTETS) or not inkey:
         raise UsageError("the PRF inkey must be non-empty bytes (RFC 3830 4.1.2)")
     if isinstance(outkey_len, bool) or not isinstance(outkey_len, int):
         raise UsageError(f"outkey_len must be an int (bits), not {type(outkey_len).__name__}")
     if outkey_len <= 0 or outkey_len % 8:
         raise UsageError(f"outkey_len must be a positive multiple of 8 bits, got {outkey_len}")
-    digest = _HASH_NAMES.get(prf_func)
-    if digest is None:
+    hashed = _HASHES.get(prf_func)
+    if hashed is None:
         raise UsageError(f"unknown MIKEY PRF func {prf_func!r}")
-    out_octets = outkey_len // 8
-    m = -(-out_octets // _DIGEST_OCTETS[digest])
-    piece = INKEY_PIECE_BITS // 8
-    inkey, label = bytes(inkey), bytes(label)
-    if len(inkey) <= piece:  # n = 1: the PRF is P(s_1, label, m) itself, no XOR to take
-        return _p(digest, inkey, label, m)[:out_octets]
+    digest, size = hashed
+    out_octets = outkey_len >> 3
+    m = -(-out_octets // size)
+    if type(label) is not bytes:
+        label = bytes(label)
+    if len(inkey) <= _PIECE_OCTETS:  # n = 1: the PRF is P(s_1, label, m), no XOR to take
+        return _p(digest, bytes(inkey), label, m)[:out_octets]
+    inkey = bytes(inkey)
     acc = 0
-    for start in range(0, len(inkey), piece):
-        acc ^= int.from_bytes(_p(digest, inkey[start : start + piece], label, m), "big")
-    return acc.to_bytes(m * _DIGEST_OCTETS[digest], "big")[:out_octets]
+    for start in range(0, len(inkey), _PIECE_OCTETS):
+        acc ^= int.from_bytes(_p(digest, inkey[start : start + _PIECE_OCTETS], label, m), "big")
+    return acc.to_bytes(m * size, "big")[:out_octets]
 
 
 def _p(digest: str, s: bytes, label: bytes, m: int) -> bytes:
     """RFC 3830 4.1.2: P(s, label, m)."""
+    if m == 1:  # every key of the MIKEY profiles: one block, A_1 then HMAC(s, A_1 || label)
+        return hmac.digest(s, hmac.digest(s, label, digest) + label, digest)
     out = []
     a = label
     for _ in range(m):

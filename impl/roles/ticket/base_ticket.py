@@ -127,9 +127,11 @@ def _ticket_data(contents: TicketContents, kemac: Payload, v: Payload) -> bytes:
     return body[:1] + thdr + body[1:]  # THDR's Next Payload = the chain's first payload
 
 
-def _covered(ticket: Payload, mac_len: int) -> bytes:
-    """A.1: the TICKET payload without its Next Payload, Initiator Data length/Data and MAC."""
-    octets = encode_payload(ticket)
+def _covered(ticket: Payload, mac_len: int, octets: bytes | None = None) -> bytes:
+    """A.1: the TICKET payload without its Next Payload, Initiator Data length/Data and MAC;
+    ``octets``: the payload as received (``encode_payload`` form), else encoded here."""
+    if octets is None:
+        octets = encode_payload(ticket)
     mac_end = len(octets) - initiator_data_tail(ticket.fields)
     return octets[1 : mac_end - mac_len]
 
@@ -185,11 +187,13 @@ def check_base_ticket_type(ticket: Payload) -> None:
                           requirement="RFC 6043 6.10, Appendix A")
 
 
-def open_ticket(ticket: Payload, tpk_for: Callable[[bytes | None], bytes]) -> TicketContents:
+def open_ticket(ticket: Payload, tpk_for: Callable[[bytes | None], bytes], *,
+                octets: bytes | None = None) -> TicketContents:
     """Verify and decrypt a base ticket (RFC 6043 Appendix A).  ``tpk_for`` maps the IDRpsk
-    identifier (or None when absent) to the TPK.  Raises PolicyError (14 Invalid TICKET) for
-    another ticket type or a malformed Ticket Data, VerifyError (0 Auth failure) when the MAC
-    fails."""
+    identifier (or None when absent) to the TPK; ``octets``, the TICKET payload as received
+    with Next Payload 0 (what V is checked over; default: ``ticket`` encoded again).  Raises
+    PolicyError (14 Invalid TICKET) for another ticket type or a malformed Ticket Data,
+    VerifyError (0 Auth failure) when the MAC fails."""
     check_base_ticket_type(ticket)
     try:
         thdr_data, chain = read_ticket_data(ticket.fields["ticket_data"])
@@ -214,7 +218,7 @@ def open_ticket(ticket: Payload, tpk_for: Callable[[bytes | None], bytes]) -> Ti
     mac_alg = v.fields["auth_alg"]
     keys = tpk_keys(tpk_for(tpk_id), rand=rand, encr_alg=kemac.fields["encr_alg"],
                     mac_alg=mac_alg, prf_func=prf_func_of(ticket.fields["prf_func"]))
-    verify_mac(mac_alg, keys.auth_key, _covered(ticket, len(v.fields["ver_data"])),
+    verify_mac(mac_alg, keys.auth_key, _covered(ticket, len(v.fields["ver_data"]), octets),
                v.fields["ver_data"], protection=Protection.PROTECTED, what="base ticket V")
     if kemac.fields["mac_alg"] != MAC_NULL:
         raise PolicyError("the base-ticket KEMAC SHALL use the NULL MAC",

@@ -105,7 +105,8 @@ class TicketFacts:
             raise UsageError("only a KMS with a TPK opens tickets")
         if ticket.octets not in self._opened:
             tpk = self.tpk.reveal()
-            self._opened[ticket.octets] = open_ticket(ticket.payload, lambda _id: tpk)
+            self._opened[ticket.octets] = open_ticket(ticket.payload, lambda _id: tpk,
+                                                      octets=ticket.octets)
         return self._opened[ticket.octets]
 
     # -- TicketFacts

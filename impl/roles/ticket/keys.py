@@ -25,7 +25,7 @@ omitted RAND has length octet 0 and no octets.  Keys are returned as bytes and n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -106,26 +106,41 @@ def one_step() -> Iterator[None]:
 def _prf(inkey: bytes, label: bytes, bits: int, prf_func: PrfFunc) -> bytes:
     """``prf`` (RFC 3830 4.1.2), memoised within :func:`one_step` (a pure function)."""
     memo = _STEP_PRF.get()
-    if memo is None or not isinstance(inkey, bytes | bytearray):
+    if memo is None or type(inkey) is not bytes:
         return bytes(prf(inkey, label, bits, prf_func=prf_func))
-    index = (bytes(inkey), bytes(label), bits, prf_func)
+    index = (inkey, label, bits, prf_func)
     out = memo.get(index)
     if out is None:
-        out = memo[index] = bytes(prf(inkey, label, bits, prf_func=prf_func))
+        out = memo[index] = prf(inkey, label, bits, prf_func=prf_func)
     return out
+
+
+#: PRF func value -> :class:`PrfFunc` (a dict: the enum's own lookup costs more per message)
+_PRF_FUNCS: dict[int, PrfFunc] = {int(f): f for f in PrfFunc}
 
 
 def prf_func_of(value: int) -> PrfFunc:
     """A HDR / Ticket Policy PRF func value as :class:`PrfFunc`, or Invalid PRF (RFC 3830 6.12)."""
-    try:
-        return PrfFunc(value)
-    except ValueError:
+    func = _PRF_FUNCS.get(value)
+    if func is None:
         raise PolicyError(f"PRF func {value} is not supported", requirement="RFC 6043 6.1",
-                          mikey_error=INVALID_PRF) from None
+                          mikey_error=INVALID_PRF)
+    return func
 
 
-def _c(constant: int) -> bytes:
-    return int(constant).to_bytes(4, "big")
+#: the 32-bit label constants of each table as octets (RFC 3830 4.1.3, 4.1.4; RFC 6043 Tables
+#: 5.1, A.1), by value: a label is built without an enum lookup per derivation
+_CONSTANTS: dict[type[IntEnum], dict[int, bytes]] = {
+    table: {int(c): int(c).to_bytes(4, "big") for c in table}
+    for table in (MessageKeyConstant, TgkConstant, ForkConstant, MpkConstant)}
+
+
+def _c(table: type[IntEnum], constant: int) -> bytes:
+    """The four octets of ``constant``, which must be one of ``table``'s."""
+    octets = _CONSTANTS[table].get(constant)
+    if octets is None:
+        raise UsageError(f"{constant!r} is not a {table.__name__}")
+    return octets
 
 
 def _len8(data: bytes | None, what: str) -> bytes:
@@ -135,25 +150,36 @@ def _len8(data: bytes | None, what: str) -> bytes:
     return bytes([len(data)]) + data
 
 
+#: 0xFF || 0xFFFFFFFF || purpose: the fixed middle of the 5.1.1, 6.10 and A.2 labels
+_TAILS = {purpose: bytes([MESSAGE_KEY_CS_ID]) + FIXED_CSB_ID.to_bytes(4, "big") + bytes([purpose])
+          for purpose in LabelPurpose}
+
+
 def _tail(purpose: LabelPurpose) -> bytes:
-    return bytes([MESSAGE_KEY_CS_ID]) + FIXED_CSB_ID.to_bytes(4, "big") + bytes([purpose])
+    return _TAILS[purpose]
 
 
 # -- 5.1.2: keys protecting MIKEY messages -------------------------------------------------------
 
 
-def protection_label(constant: MessageKeyConstant, *, csb_id: int, purpose: LabelPurpose,
-                     randri: bytes | None, randrr: bytes | None) -> bytes:
-    """RFC 6043 5.1.2 label: constant || 0xFF || CSB ID || 0x01|0x02 || RANDRi || RANDRr."""
+def _protection_suffix(*, csb_id: int, purpose: LabelPurpose, randri: bytes | None,
+                       randrr: bytes | None) -> bytes:
+    """What follows the constant in an RFC 6043 5.1.2 label (the same for encr, salt, auth)."""
     if purpose not in (LabelPurpose.INITIAL, LabelPurpose.RESPONSE):
         raise UsageError("5.1.2 labels are for initial (0x01) or response (0x02) messages")
     if not randri and not randrr:
         raise UsageError("at least one of RANDRi and RANDRr is always used (RFC 6043 5.1.2)")
     if not 0 <= csb_id <= FIXED_CSB_ID:
         raise UsageError(f"CSB ID {csb_id} does not fit 32 bits")
-    return (_c(MessageKeyConstant(constant)) + bytes([MESSAGE_KEY_CS_ID])
-            + csb_id.to_bytes(4, "big") + bytes([purpose])
+    return (bytes([MESSAGE_KEY_CS_ID]) + csb_id.to_bytes(4, "big") + bytes([purpose])
             + _len8(randri, "RANDRi") + _len8(randrr, "RANDRr"))
+
+
+def protection_label(constant: MessageKeyConstant, *, csb_id: int, purpose: LabelPurpose,
+                     randri: bytes | None, randrr: bytes | None) -> bytes:
+    """RFC 6043 5.1.2 label: constant || 0xFF || CSB ID || 0x01|0x02 || RANDRi || RANDRr."""
+    return _c(MessageKeyConstant, constant) + _protection_suffix(
+        csb_id=csb_id, purpose=purpose, randri=randri, randrr=randrr)
 
 
 @dataclass(frozen=True, repr=False)
@@ -167,20 +193,23 @@ class MessageKeys:
         return "MessageKeys(<redacted>)"
 
 
-def _derive_set(inkey: bytes, label_for: Callable[[MessageKeyConstant], bytes], *, encr_alg: int,
-                mac_alg: int, prf_func: PrfFunc) -> MessageKeys:
+_ENCR, _SALT, _AUTH = (_c(MessageKeyConstant, c) for c in (
+    MessageKeyConstant.ENCR_KEY, MessageKeyConstant.SALT, MessageKeyConstant.AUTH_KEY))
+
+
+def _derive_set(inkey: bytes, suffix: bytes, *, encr_alg: int, mac_alg: int,
+                prf_func: PrfFunc) -> MessageKeys:
+    """encr_key, salt_key (with a cipher) and auth_key (with a MAC) from ``inkey``, each with
+    the label ``constant || suffix`` (RFC 3830 4.1.4 constants)."""
     require_encr_alg(encr_alg)
     require_mac_alg(mac_alg)
     kemac = None
     if encr_alg != ENCR_NULL:
-        kemac = KemacKeys(
-            _prf(inkey, label_for(MessageKeyConstant.ENCR_KEY), 8 * ENCR_KEY_OCTETS[encr_alg],
-                 prf_func),
-            _prf(inkey, label_for(MessageKeyConstant.SALT), 8 * SALT_KEY_OCTETS, prf_func))
+        kemac = KemacKeys(_prf(inkey, _ENCR + suffix, 8 * ENCR_KEY_OCTETS[encr_alg], prf_func),
+                          _prf(inkey, _SALT + suffix, 8 * SALT_KEY_OCTETS, prf_func))
     auth_key = None
     if AUTH_KEY_OCTETS[mac_alg]:
-        auth_key = _prf(inkey, label_for(MessageKeyConstant.AUTH_KEY),
-                        8 * AUTH_KEY_OCTETS[mac_alg], prf_func)
+        auth_key = _prf(inkey, _AUTH + suffix, 8 * AUTH_KEY_OCTETS[mac_alg], prf_func)
     return MessageKeys(kemac, auth_key)
 
 
@@ -189,10 +218,8 @@ def message_keys(inkey: bytes, *, csb_id: int, purpose: LabelPurpose, randri: by
                  prf_func: PrfFunc) -> MessageKeys:
     """RFC 6043 5.1.2: the keys protecting a Ticket Request / Resolve message (inkey = PSK or
     envelope key) or a Ticket Transfer message (inkey = MPKi or MPKr'), with the PRF in HDR."""
-    def labels(c: MessageKeyConstant) -> bytes:
-        return protection_label(c, csb_id=csb_id, purpose=purpose, randri=randri, randrr=randrr)
-
-    return _derive_set(inkey, labels, encr_alg=encr_alg, mac_alg=mac_alg, prf_func=prf_func)
+    suffix = _protection_suffix(csb_id=csb_id, purpose=purpose, randri=randri, randrr=randrr)
+    return _derive_set(inkey, suffix, encr_alg=encr_alg, mac_alg=mac_alg, prf_func=prf_func)
 
 
 # -- 5.1.1: forked keys --------------------------------------------------------------------------
@@ -203,7 +230,7 @@ def fork_label(constant: ForkConstant, *, id_data: bytes, randrkms: bytes) -> by
     len8(RANDRkms) || RANDRkms."""
     if len(id_data) > _U16:
         raise UsageError("ID Data longer than a 16-bit length")
-    return (_c(ForkConstant(constant)) + _tail(LabelPurpose.FORK)
+    return (_c(ForkConstant, constant) + _tail(LabelPurpose.FORK)
             + len(id_data).to_bytes(2, "big") + bytes(id_data) + _len8(randrkms, "RANDRkms"))
 
 
@@ -225,7 +252,7 @@ def session_label(constant: TgkConstant, *, cs_id: int, randri: bytes | None,
         raise UsageError(f"CS ID {cs_id} does not fit 8 bits")
     if not randri and not randrr:
         raise UsageError("at least one of RANDRi and RANDRr MUST be used (RFC 6043 5.1.3)")
-    return (_c(TgkConstant(constant)) + bytes([cs_id]) + FIXED_CSB_ID.to_bytes(4, "big")
+    return (_c(TgkConstant, constant) + bytes([cs_id]) + FIXED_CSB_ID.to_bytes(4, "big")
             + bytes([LabelPurpose.SESSION]) + _len8(randri, "RANDRi") + _len8(randrr, "RANDRr"))
 
 
@@ -244,8 +271,8 @@ def initiator_data_auth_key(mpkr: bytes, *, mac_alg: int, prf_func: PrfFunc) -> 
     """RFC 6043 6.10: the Vr auth_key, from the unforked MPKr, label c || 0xFF || 0xFFFFFFFF ||
     0x04 with the RFC 3830 4.1.4 auth constant.  The PRF is the Ticket Policy's (the one that
     handles MPKr, 5.1.1) - a project decision, REQ-TKT-MSG-05."""
-    return _derive_set(mpkr, lambda c: _c(c) + _tail(LabelPurpose.INITIATOR_DATA),
-                       encr_alg=ENCR_NULL, mac_alg=mac_alg, prf_func=prf_func).auth_key
+    return _derive_set(mpkr, _tail(LabelPurpose.INITIATOR_DATA), encr_alg=ENCR_NULL,
+                       mac_alg=mac_alg, prf_func=prf_func).auth_key
 
 
 # -- Appendix A.2: MIKEY base ticket -------------------------------------------------------------
@@ -253,19 +280,24 @@ def initiator_data_auth_key(mpkr: bytes, *, mac_alg: int, prf_func: PrfFunc) -> 
 
 def tpk_label(constant: MessageKeyConstant, rand: bytes) -> bytes:
     """RFC 6043 A.2.1 label: c || 0xFF || 0xFFFFFFFF || 0x05 || len8(RAND) || RAND."""
-    return _c(MessageKeyConstant(constant)) + _tail(LabelPurpose.TPK) + _len8(rand, "RAND")
+    return _c(MessageKeyConstant, constant) + _tpk_suffix(rand)
+
+
+def _tpk_suffix(rand: bytes) -> bytes:
+    """What follows the constant in an RFC 6043 A.2.1 label."""
+    return _tail(LabelPurpose.TPK) + _len8(rand, "RAND")
 
 
 def tpk_keys(tpk: bytes, *, rand: bytes, encr_alg: int, mac_alg: int,
              prf_func: PrfFunc) -> MessageKeys:
     """RFC 6043 A.2.1: encr_key, salt_key and auth_key from the TPK, with the Ticket Policy PRF."""
-    return _derive_set(tpk, lambda c: tpk_label(c, rand), encr_alg=encr_alg, mac_alg=mac_alg,
+    return _derive_set(tpk, _tpk_suffix(rand), encr_alg=encr_alg, mac_alg=mac_alg,
                        prf_func=prf_func)
 
 
 def mpk_split_label(constant: MpkConstant, rand: bytes) -> bytes:
     """RFC 6043 A.2.2 label: c || 0xFF || 0xFFFFFFFF || 0x06 || len8(RAND) || RAND."""
-    return _c(MpkConstant(constant)) + _tail(LabelPurpose.MPK_SPLIT) + _len8(rand, "RAND")
+    return _c(MpkConstant, constant) + _tail(LabelPurpose.MPK_SPLIT) + _len8(rand, "RAND")
 
 
 def mpk_part(mpk: bytes, constant: MpkConstant, *, rand: bytes, prf_func: PrfFunc) -> bytes:

@@ -59,7 +59,7 @@ from mckm.impl.roles.ticket.protection import (
     verify_mac,
 )
 from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE, DATA_TYPE, RAND_ROLE, TS_TYPE
-from mckm.models.grammar.wire import Integrity
+from mckm.models.grammar.wire import Integrity, Layout
 from mckm.models.policy.ticket_policy import TicketPolicy
 from mckm.models.procedures.mikey_ticket import MESSAGES
 from mckm.models.procedures.model import MessageSpec
@@ -276,6 +276,16 @@ def _t64(message: Message) -> bytes:
     return bytes(timestamp64(t.fields["ts_type"], t.fields["ts_value"]))
 
 
+def _insert(layout: Layout, body: list[Payload], payload: Payload) -> None:
+    """Put ``payload`` into ``body`` (in the layout's order, as ``payloads`` returns it) where
+    a stable sort by :func:`rank` would: after every payload that does not rank later."""
+    place = rank(layout, payload)
+    at = len(body)
+    while at and rank(layout, body[at - 1]) > place:
+        at -= 1
+    body.insert(at, payload)
+
+
 def build(name: str, values: dict[str, Any], *, inkey: bytes | None,
           hdr: dict[str, Any] | None = None, answers: TicketView | None = None,
           kemac: TicketKeys | None = None, zk: ZkLink | None = None) -> TicketView:
@@ -299,9 +309,8 @@ def build(name: str, values: dict[str, Any], *, inkey: bytes | None,
                                  tgk_key(kemac.tgk.reveal(), spi)])
         data = encrypt_key_data(encr_alg, mkeys.kemac, csb_id=head.fields["csb_id"],
                                 t64=_t64(draft), plaintext=plain)
-        body = sorted([*body, Payload("KEMAC", {"encr_alg": encr_alg, "encr_data": data,
-                                                 "mac_alg": MAC_NULL, "mac": b""})],
-                      key=lambda p: rank(layout, p))
+        _insert(layout, body, Payload("KEMAC", {"encr_alg": encr_alg, "encr_data": data,
+                                                "mac_alg": MAC_NULL, "mac": b""}))
     raw, message = seal(head, body, Payload("V", {"auth_alg": mac_alg}), "ver_data",
                         mac_octets(mac_alg), lambda raw, m: bytes(compute_mac(
                             mac_alg, mkeys.auth_key, _covered(spec, raw, m, answers))))
