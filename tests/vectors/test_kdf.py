@@ -43,6 +43,9 @@ def _s_by_hand(fc: int, *params: bytes) -> bytes:
 
 
 def test_kdf_has_no_published_vector_so_cross_check_by_hand() -> None:
+    """REQ-KDF-01: HMAC-SHA-256(Key, FC || P0 || L0 || ...) with 16-bit big-endian lengths,
+    against S and HMAC built by hand.
+    """
     key = bytes(range(32))
     params = (b"abc", b"", bytes(300))
     expected = _hmac_sha256_rfc2104(
@@ -61,10 +64,16 @@ def test_kdf_has_no_published_vector_so_cross_check_by_hand() -> None:
 def test_kdf_agrees_with_the_independent_computation(
     key: bytes, fc: int, params: list[bytes]
 ) -> None:
+    """REQ-KDF-01, REQ-KDF-02: for random keys, one- and two-octet FCs and parameters the KDF
+    equals the independent computation.
+    """
     assert kdf.kdf(key, fc, *params) == _hmac_sha256_rfc2104(key, _s_by_hand(fc, *params))
 
 
 def test_two_octet_fc() -> None:
+    """REQ-KDF-02: FC 0xFF || FC2 is two octets; 0xFF alone and values outside both forms are
+    refused.
+    """
     assert kdf.build_s(0xFF01, b"x") == b"\xff\x01x\x00\x01"
     for bad in (0xFF, 0x100, 0xFEFF, 0x10000, -1):
         with pytest.raises(UsageError, match="FC"):
@@ -75,6 +84,7 @@ _NOT_BYTES: Any = "text"
 
 
 def test_parameter_length_limits_and_types() -> None:
+    """REQ-KDF-01: a parameter of 65535 octets is accepted, one of 65536 is refused naming it."""
     kdf.build_s(0x01, bytes(0xFFFF))
     with pytest.raises(UsageError, match="P1 has 65536 octets"):
         kdf.build_s(0x01, b"", bytes(0x10000))
@@ -86,6 +96,7 @@ def test_parameter_length_limits_and_types() -> None:
 
 def test_character_strings_are_nfkc_utf8() -> None:
     # B.2.1.2: U+FB01 (ligature fi) -> "fi"; U+212B ANGSTROM SIGN -> U+00C5 -> C3 85.
+    """REQ-KDF-03: character strings are NFKC-normalised UTF-8."""
     assert kdf.encode_string("\ufb01") == b"fi"
     assert kdf.encode_string("\u212b") == b"\xc3\x85"
     assert kdf.encode_string("sip:user@example.org") == b"sip:user@example.org"
@@ -107,6 +118,7 @@ def test_integer_encoding_round_trips_without_leading_zero(value: int) -> None:
 
 
 def test_fc_registry_has_one_home_per_value() -> None:
+    """REQ-KDF-02: the FC enum holds every FC value mckm uses, each once."""
     assert {f.name: f.value for f in kdf.FC} == {
         "MIKEY_SAKKE_UID": 0x00,
         "KS_NAF": 0x01,
@@ -124,6 +136,9 @@ _NAF_ID = kdf.naf_id("kms.example.org", bytes.fromhex("0100000000"))  # placehol
 
 
 def test_ks_naf_has_no_published_vector_so_cross_check_by_hand() -> None:
+    """REQ-KDF-04: Ks_NAF = KDF(Ks, 0x01, "gba-me", RAND, IMPI, NAF_Id) and Ks_int_NAF with
+    "gba-u", against S built by hand.
+    """
     s = (
         b"\x01"
         + b"gba-me"
@@ -144,7 +159,10 @@ def test_ks_naf_has_no_published_vector_so_cross_check_by_hand() -> None:
 
 def test_ks_naf_matches_the_research_sessions_separate_script() -> None:
     """shared/reference/test_vectors.json computed_here_not_published.ks_naf_example: a third
-    computation (not a standard's vector) from the research session's own script."""
+    computation (not a standard's vector) from the research session's own script.
+
+    REQ-KDF-04: NAF_Id = FQDN || 5-octet Ua protocol id, and Ks_NAF equals a third computation.
+    """
     assert _NAF_ID.hex() == "6b6d732e6578616d706c652e6f72670100000000"
     assert kdf.ks_naf(_KS, _RAND, "user@ims.example.org", _NAF_ID).hex() == (
         "fe44fb9de05fda0324f72658e2938a49bb8f98b948ec283198021f1541b9d81d"
@@ -152,6 +170,9 @@ def test_ks_naf_matches_the_research_sessions_separate_script() -> None:
 
 
 def test_ks_naf_input_checks() -> None:
+    """REQ-KDF-04: RAND other than 16 octets, Ks other than 32 and a Ua id other than 5 octets
+    are refused.
+    """
     with pytest.raises(UsageError, match="RAND must be 16"):
         kdf.ks_naf(_KS, bytes(15), "u", _NAF_ID)
     with pytest.raises(UsageError, match="Ks must be 32"):
@@ -179,6 +200,9 @@ _GUK_VECTORS = [
 
 @pytest.mark.parametrize(("mc_id", "gmk", "gmk_id", "guk_id"), _GUK_VECTORS)
 def test_guk_id_vendor_vectors(mc_id: str, gmk: str, gmk_id: int, guk_id: int) -> None:
+    """REQ-KDF-07: GUK-ID = GMK-ID XOR the 28-bit salt, and back with the member's MC ID, on
+    vendor vectors.
+    """
     key = bytes.fromhex(gmk)
     assert mckeys.gmk_id_to_guk_id(gmk_id, key, mc_id) == guk_id
     assert mckeys.guk_id_to_gmk_id(guk_id, key, mc_id) == gmk_id
@@ -186,7 +210,10 @@ def test_guk_id_vendor_vectors(mc_id: str, gmk: str, gmk_id: int, guk_id: int) -
 
 def test_guk_salt_uses_the_true_length_not_the_printed_0x0017() -> None:
     """F.1.3 prints L0 = 0x00 0x17 (23); the vendor vectors whose MC ID is not 23 octets long
-    pass only with the real length.  With the printed constant the first one (28 octets) fails."""
+    pass only with the real length.  With the printed constant the first one (28 octets) fails.
+
+    REQ-KDF-07: the salt's L0 is the true length of the MC ID.
+    """
     mc_id, gmk, gmk_id, guk_id = _GUK_VECTORS[0]
     printed = _hmac_sha256_rfc2104(bytes.fromhex(gmk), b"\x50" + mc_id.encode() + b"\x00\x17")
     assert gmk_id ^ (int.from_bytes(printed[-4:], "big") & 0x0FFFFFFF) != guk_id
@@ -199,6 +226,9 @@ def test_guk_salt_uses_the_true_length_not_the_printed_0x0017() -> None:
     mc_id=st.text(min_size=1, max_size=40),
 )
 def test_gmk_guk_round_trip_keeps_the_purpose_nibble(gmk_id: int, gmk: bytes, mc_id: str) -> None:
+    """REQ-KDF-07: the salt has 28 bits, the 4-bit purpose tag is kept and the member inverts
+    the GUK-ID.
+    """
     guk_id = mckeys.gmk_id_to_guk_id(gmk_id, gmk, mc_id)
     assert mckeys.purpose_tag(guk_id) == mckeys.purpose_tag(gmk_id) == gmk_id >> 28
     assert mckeys.guk_id_to_gmk_id(guk_id, gmk, mc_id) == gmk_id
@@ -223,6 +253,9 @@ def test_key_id_range_is_checked() -> None:
 def test_xpk_keys_have_no_published_vector_so_cross_check_by_hand(
     derive: Callable[[bytes, str, int], bytes], fc: int, xpk_octets: int
 ) -> None:
+    """REQ-KDF-08: CSK/SPK keys = KDF(XPK, 0x51 / 0x52, MC ID, XPK-ID as 4 octets) with true
+    lengths, 128 least significant bits for a 128-bit XPK, all 256 for a 256-bit one.
+    """
     xpk = bytes(range(100, 100 + xpk_octets))
     mc_id, csk_id = "sip:alice@mcptt.example.org", 0x2ABCDEF1
     s = struct.pack(">B", fc) + mc_id.encode() + struct.pack(">H", len(mc_id))
@@ -232,6 +265,9 @@ def test_xpk_keys_have_no_published_vector_so_cross_check_by_hand(
 
 
 def test_xpk_keys_differ_and_check_lengths() -> None:
+    """REQ-KDF-08: confidentiality and integrity keys differ; an XPK of neither 128 nor 256 bits
+    is refused.
+    """
     xpk = bytes(16)
     assert mckeys.xpk_confidentiality_key(xpk, "sip:a@b", 1) != mckeys.xpk_integrity_key(
         xpk, "sip:a@b", 1

@@ -32,6 +32,7 @@ _RFC3394 = [
 
 @pytest.mark.parametrize(("kek_octets", "data_octets", "wrapped"), _RFC3394)
 def test_rfc3394_section4_vectors(kek_octets: int, data_octets: int, wrapped: str) -> None:
+    """REQ-KDF-12: AES key wrap gives and opens the six RFC 3394 section 4 vectors."""
     kek, data = _KEK[:kek_octets], _DATA[:data_octets]
     assert keywrap.wrap(kek, data) == bytes.fromhex(wrapped)
     assert keywrap.unwrap(kek, bytes.fromhex(wrapped)) == data
@@ -52,11 +53,13 @@ _RFC5649_KEK = bytes.fromhex("5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8")
     ],
 )
 def test_rfc5649_section6_vectors(key: str, wrapped: str) -> None:
+    """REQ-KDF-12: AES key wrap with padding gives and opens the RFC 5649 section 6 vectors."""
     assert keywrap.wrap_with_padding(_RFC5649_KEK, bytes.fromhex(key)).hex() == wrapped
     assert keywrap.unwrap_with_padding(_RFC5649_KEK, bytes.fromhex(wrapped)).hex() == key
 
 
 def test_wrong_kek_or_tampering_is_a_verify_error() -> None:
+    """REQ-KDF-12: a wrong KEK or a changed octet fails the integrity check (VerifyError)."""
     wrapped = keywrap.wrap(_KEK[:16], _DATA[:16])
     with pytest.raises(VerifyError, match=r"RFC 3394 2\.2\.3"):
         keywrap.unwrap(bytes(16), wrapped)
@@ -68,7 +71,10 @@ def test_wrong_kek_or_tampering_is_a_verify_error() -> None:
 
 
 def test_padded_and_unpadded_forms_do_not_cross() -> None:
-    """RFC 5649 7: the two initial values keep one form from unwrapping as the other."""
+    """RFC 5649 7: the two initial values keep one form from unwrapping as the other.
+
+    REQ-KDF-12: the RFC 3394 and RFC 5649 initial values keep one form from opening as the other.
+    """
     padded = keywrap.wrap_with_padding(_KEK[:16], _DATA[:16])
     with pytest.raises(VerifyError):
         keywrap.unwrap(_KEK[:16], padded)
@@ -92,6 +98,7 @@ def test_padded_and_unpadded_forms_do_not_cross() -> None:
 def test_bad_input_gives_a_clear_error(
     call: Callable[[], object], error: type[Exception], text: str
 ) -> None:
+    """REQ-KDF-12: wrong KEK, key data and ciphertext sizes give UsageError or DecodeError."""
     with pytest.raises(error, match=text.replace("*", r"\*")):
         call()
 

@@ -67,6 +67,10 @@ _RAND = bytes.fromhex("4339f62f55aac86348846a482c893802")
 def test_vendor_mikey_kdf_vectors(
     csb_id: int, cs_id: int, constant: TgkConstant, key16: str, salt12: str
 ) -> None:
+    """REQ-KDF-10, REQ-KDF-11: TEK, encryption and salt keys from the SSV as TGK with label
+    constant || CS ID || CSB ID || RAND and PRF-HMAC-SHA-256 (16 and 12 octets) equal vendor
+    vectors.
+    """
     key = derive_from_tgk(_SSV, constant, cs_id=cs_id, csb_id=csb_id, rand=_RAND, outkey_len=128)
     salt = derive_from_tgk(
         _SSV, TgkConstant.SALT, cs_id=cs_id, csb_id=csb_id, rand=_RAND, outkey_len=96
@@ -95,6 +99,9 @@ _GROUP_RAND = bytes.fromhex("6819e679461120e10ac458cce67b8024")
     ],
 )
 def test_vendor_group_srtp_vectors(mc_id: str, master_key: str, master_salt: str) -> None:
+    """REQ-KDF-11: for a GMK the CSB ID is the member's GUK-ID; SRTP master key and salt equal
+    vendor vectors.
+    """
     guk_id = mckeys.gmk_id_to_guk_id(0x09BF9D37, _GMK, mc_id)
     key, salt = srtp_master_key_and_salt(_GMK, cs_id=4, csb_id=guk_id, rand=_GROUP_RAND)
     assert (key.hex(), salt.hex()) == (master_key, master_salt)
@@ -102,6 +109,9 @@ def test_vendor_group_srtp_vectors(mc_id: str, master_key: str, master_salt: str
 
 def test_vendor_csk_srtp_vector() -> None:
     # unit_tests/test_guk.cc: CSK-style key, CSB ID = key id, CS ID 6 (no GUK).
+    """REQ-KDF-11: SRTP master key = TEK and master salt = salting key (16 and 12 octets),
+    vendor vector.
+    """
     key, salt = srtp_master_key_and_salt(
         bytes.fromhex("28ba74447f037dcc09ad7f2576dc2def"),
         cs_id=6,
@@ -126,6 +136,9 @@ def _e_digits_after_point(count: int) -> str:
 
 
 def test_label_constants_are_consecutive_blocks_of_e() -> None:
+    """REQ-KDF-10: the TGK and envelope/PSK label constants are the RFC 3830 values, blocks of
+    the digits of e.
+    """
     digits = _e_digits_after_point(63)
     blocks = [int(digits[i : i + 9]) for i in range(0, 63, 9)]
     assert blocks[:3] == [TgkConstant.TEK, TgkConstant.AUTH_KEY, TgkConstant.ENCR_KEY]
@@ -167,6 +180,9 @@ def _prf_second(inkey: bytes, label: bytes, out_octets: int, hash_name: str) -> 
 def test_prf_agrees_with_a_second_implementation(
     inkey: bytes, label: bytes, out_octets: int, prf_func: PrfFunc
 ) -> None:
+    """REQ-KDF-09: PRF func 0 (HMAC-SHA-1, 160) and 1 (HMAC-SHA-256, 256), inkey cut in 256-bit
+    pieces whose outputs are XORed, equal a second implementation.
+    """
     name = {PrfFunc.MIKEY_1: "sha1", PrfFunc.PRF_HMAC_SHA_256: "sha256"}[prf_func]
     assert prf(inkey, label, 8 * out_octets, prf_func=prf_func) == _prf_second(
         inkey, label, out_octets, name
@@ -201,7 +217,10 @@ def _openssl_p(digest: str, secret: bytes, seed: bytes, octets: int) -> bytes:
 )
 def test_prf_against_openssl_tls1_prf(prf_func: PrfFunc, digest: str) -> None:
     """OpenSSL TLS1-PRF with one digest is P_hash(secret, seed) = RFC 3830's P(s, label, m);
-    a 48-octet inkey makes two pieces, XORed as RFC 3830 4.1.2 says."""
+    a 48-octet inkey makes two pieces, XORed as RFC 3830 4.1.2 says.
+
+    REQ-KDF-09: P(s, label, m) equals OpenSSL's P_hash for both PRFs, two inkey pieces XORed.
+    """
     label = tgk_label(TgkConstant.TEK, 1, 0x12345678, bytes(range(16)))
     inkey = bytes(range(200, 248))
     expected = bytes(
@@ -217,6 +236,9 @@ def test_prf_against_openssl_tls1_prf(prf_func: PrfFunc, digest: str) -> None:
 
 def test_message_key_label_layout() -> None:
     # RFC 3830 4.1.4: constant || 0xFF || csb_id || RAND.
+    """REQ-KDF-10: keys from an envelope key or PSK use the label constant || 0xFF || CSB ID ||
+    RAND.
+    """
     inkey, rand = bytes(16), bytes(range(16))
     label = bytes.fromhex("2d22ac75ff0000002a") + rand
     assert derive_message_key(
@@ -233,6 +255,9 @@ _UNKNOWN_PRF: Any = 7
 
 
 def test_prf_input_errors() -> None:
+    """REQ-KDF-09: an empty inkey, an output not a multiple of 8 bits and an unknown PRF are
+    refused.
+    """
     with pytest.raises(UsageError, match="inkey"):
         prf(b"", b"x", 128)
     with pytest.raises(UsageError, match="multiple of 8"):

@@ -107,11 +107,15 @@ def test_rfc6509_identifier_is_the_rfc6507_6508_test_id() -> None:
 
 def test_ntp_unix_conversion() -> None:
     # 1970-01-01T00:00Z is 2208988800 s after 1900-01-01T00:00Z (70 years, 17 leap days).
+    """REQ-KDF-06: T is counted in NTP seconds since 1900-01-01T00:00Z."""
     assert uid.unix_to_ntp(0) == (70 * 365 + 17) * 86400
     assert uid.ntp_to_unix(uid.unix_to_ntp(1_700_000_000)) == 1_700_000_000
 
 
 def test_key_period_number_examples() -> None:
+    """REQ-KDF-06: key period number = floor((T - offset) / period); a time before the offset is
+    refused.
+    """
     day = 86400
     assert uid.key_period_no(0, key_period=30 * day) == 0
     assert uid.key_period_no(30 * day, key_period=30 * day) == 1
@@ -127,6 +131,7 @@ def test_key_period_number_examples() -> None:
     offset=st.integers(0, 2**26),
 )
 def test_key_period_contains_the_time(t: int, period: int, offset: int) -> None:
+    """REQ-KDF-06: the key period numbered for T contains T."""
     t += offset
     n = uid.key_period_no(t, key_period=period, key_period_offset=offset)
     assert offset + n * period <= t < offset + (n + 1) * period
