@@ -70,6 +70,7 @@ from mckm.models.procedures.predicates import (
     IKMM_XPK_OF,
 )
 from mckm.proofs.attacker_ticket import _applications
+from mckm.proofs.hops import hop
 from mckm.proofs.result import ProofResult, budgeted, run_mutant, satisfiable, timed
 
 RUNS = 2
@@ -248,12 +249,8 @@ class _Inst:
     """One step instance of a run: the step's reading with its symbols renamed apart."""
 
     def __init__(self, procedure: Procedure, step: Step, tag: str) -> None:
-        z = procedure.z3_reading(step)
-        z.fields = {n: z3.Const(f"{tag}.{n}", z.sort(t)) for n, t in z.field_types.items()}
-        z.vars = {n: z3.Const(f"{tag}.self.{n}", z.sort(t)) for n, t in z.var_types.items()}
-        z.msg = z3.Const(f"{tag}.msg", z.Msg)
-        z.now = z3.Int(f"{tag}.now")
-        self.procedure, self.z, self.step, self.tag = procedure, z, step, tag
+        self.procedure, self.z, self.step, self.tag = procedure, hop(procedure, step, tag).z, \
+            step, tag
         self.h = z3.Bool(f"{tag}.happened")
         self.at = z3.Int(f"{tag}.at")  # its place in the order of events
 
