@@ -11,7 +11,9 @@ UDP sockets: the runtime does what the model does.
 - the rows that hold: another UE's CSK in Alice's name is refused (and accepted by the model
   without ``csk-of-user``, the mutant's counterexample); the content of one send re-wrapped in
   another body is refused as a replay on either hop; a relay that forwards unprotected (the
-  effect mutant) puts the KMM in clear on the wire, and the UE refuses it.
+  effect mutant) puts the KMM in clear on the wire, and the UE refuses it; a relay sealing for
+  another user is stopped by ``next-hop-key``, and without it that user reads the KMM; a
+  receiver that checks no signature (the unsigned mutant) takes a new msg-id as a new message.
 """
 
 from __future__ import annotations
@@ -185,3 +187,37 @@ def test_a_relay_that_forwards_unprotected_puts_the_kmm_in_clear(
         assert (outcome.status, outcome.reason) == (403, "InterKMM Not Protected")
         assert KMM in captured[0] and ALICE.encode() in captured[0]
         assert w.alice.delivered == []
+
+
+def test_a_relay_sealing_for_another_user_is_stopped_by_next_hop_key(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compromised-UE counterexample of the mutant without ``next-hop-key``: a relay whose
+    re-protection picks Bob's CSK for Alice's InterKMM.  The model's send guard stops it (the
+    server answers 500, nothing is sent); the mutant sends it, and Bob's CSK opens the octets
+    on Alice's hop: a compromised UE reads another user's KMM."""
+    def sealed_for_bob(ctx: effects.EffectContext) -> None:
+        effects.reprotect(ctx)
+        values = {name: ctx.var(name) for name in model.KEPT}
+        values["msg_id"] = values["msg_id"].decode("ascii")
+        keys = ctx.facts.out_keys
+        content_type, body = build(InterKmm(**values), protection=Protection(keys, CSK_BOB))
+        ctx.set_field("xpk_id", CSK_BOB)
+        ctx.set_field("content_type", content_type)
+        ctx.set_field("body", body)
+        ctx.set_field("body_octets", len(body))
+
+    registry = EffectRegistry({**{n: effects.EFFECTS[n] for n in effects.EFFECTS},
+                               "interkmm.server.reprotect": sealed_for_bob})
+    monkeypatch.setattr(nodes, "EFFECTS", registry)
+    with world() as w:
+        outcome = w.iwf.send_kmm(KMM, peer=ALICE)
+        assert (outcome.status, outcome.reason) == (500, "Server Internal Error")
+    mutant = next(m for m in mutants(model.IWF_TO_UE) if m.name == "step 3: drop next-hop-key")
+    monkeypatch.setattr(model, "IWF_TO_UE", mutant.procedure)
+    with world() as w:
+        captured: list[bytes] = []
+        w.alice.sip.tap = lambda raw, t: captured.append(raw)
+        outcome = w.iwf.send_kmm(KMM, peer=ALICE)
+        assert (outcome.status, outcome.reason) == (403, "InterKMM Not Authentic")
+        bob = Keyring({CSK_BOB: w.csks[CSK_BOB]})
+        assert parse(*_content(captured[0]), keys=bob).message.kmm == KMM
