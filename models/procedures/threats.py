@@ -383,10 +383,76 @@ SIP_REGISTRATION = Catalogue("sip-registration", (
                      "totality test; every threat above checks the status its guard names",
 })
 
+# --------------------------------------------------- InterKMM relay (seed 000 7.8.x; 9.3.4)
+def _hop(requirement: str, kind: str, message: str, target: str, code: int, phrase: str,
+         text: str) -> Threat:
+    """An InterKMM threat: refused with ``code`` and a reason phrase naming ``phrase``
+    (REQ-IKMM-15: the status and reason phrase its guard names)."""
+    return Threat(requirement, kind, message, target, Expected(status=code, phrase=phrase), text)
+
+
+def _interkmm(procedure: str, first: str, second: str, other_relay: str,
+              relay_threats: tuple[Threat, ...]) -> Catalogue:
+    """One direction: ``first`` is the hop to the MCX server, ``second`` the hop onwards;
+    ``other_relay`` the relay rule of the other direction."""
+    return Catalogue(procedure, (
+        _hop("REQ-IKMM-01", "tamper", first, "CipherValue", 403, "authentic",
+             "one base64 character of the KMM's CipherValue changed on the first hop"),
+        _hop("REQ-IKMM-01", "tamper", second, "CipherValue", 403, "authentic",
+             "one base64 character of the KMM's CipherValue changed on the second hop"),
+        _hop("REQ-IKMM-01", "tamper", first, "protection", 403, "protected",
+             "the InterKMM sent without its hop protection"),
+        _hop("REQ-IKMM-09", "stale", first, "sent", 403, "stale",
+             "an InterKMM whose sent time is ten replay windows old"),
+        _hop("REQ-IKMM-09", "replay", first, "", 403, "replayed",
+             "a relayed InterKMM sent to the MCX server again"),
+        _hop("REQ-IKMM-09", "replay", second, "", 403, "replayed",
+             "a delivered InterKMM sent to the end point again"),
+        _hop("REQ-IKMM-01", "tamper", second, "protection", 403, "protected",
+             "an InterKMM without hop protection sent straight to the end point"),
+        _hop("REQ-IKMM-10", "tamper", first, "body size", 413, "too large",
+             "a body over the stated limit"),
+        _hop("REQ-IKMM-10", "tamper", second, "body size", 413, "too large",
+             "a body over the stated limit sent straight to the end point"),
+        *relay_threats,
+    ), {
+        **{f"REQ-IKMM-0{n}": "the protected body's format (XML Encryption, XML-DSig, MIME "
+                             "parts): tests/xmlprotect and tests/interkmm, judged by xmlsec1"
+           for n in range(2, 9)},
+        other_relay: "the other direction's relay rule",
+        "REQ-IKMM-12": "what the relay itself sends: its send guards (keeps-kmm, next-hop-key) "
+                       "stop an altering relay (tests/interkmm test_the_relay_cannot_alter...)",
+        "REQ-IKMM-14": "an end point opens only under its own key: another's InterKMM is "
+                       "refused as not authentic (the REQ-IKMM-01 threats)",
+        "REQ-IKMM-15": "the answer's status and phrase are what every threat above checks",
+    })
+
+
+INTERKMM_IWF_TO_UE = _interkmm(
+    "interkmm-iwf-to-ue", "INTERKMM_SPK", "INTERKMM_CSK", "REQ-IKMM-13", (
+        _hop("REQ-IKMM-11", "misaddressed", "INTERKMM_SPK", "KMF ID", 404, "unknown",
+             "an InterKMM naming a KMF ID the MCX server does not interwork with"),
+        _hop("REQ-IKMM-11", "unauthorised", "INTERKMM_SPK", "MCPTT ID", 403, "affiliated",
+             "an InterKMM for a user not affiliated for interworking"),
+        _hop("REQ-IKMM-11", "misaddressed", "INTERKMM_SPK", "CSK", 480, "not available",
+             "an InterKMM for a user the server holds no CSK of"),
+    ))
+INTERKMM_UE_TO_IWF = _interkmm(
+    "interkmm-ue-to-iwf", "INTERKMM_CSK", "INTERKMM_SPK", "REQ-IKMM-11", (
+        _hop("REQ-IKMM-13", "misaddressed", "INTERKMM_CSK", "KMF ID", 404, "unknown",
+             "an InterKMM for a KMF ID the MCX server does not interwork with"),
+        _hop("REQ-IKMM-13", "unauthorised", "INTERKMM_CSK", "MCPTT ID", 403, "affiliated",
+             "an InterKMM from a user not affiliated for interworking"),
+        _hop("REQ-IKMM-13", "wrong-identity", "INTERKMM_CSK", "CSK", 403, "wrong csk",
+             "an InterKMM naming Alice, protected under Bob's CSK"),
+    ))
+
 #: every catalogue, by procedure name
 CATALOGUES: Mapping[str, Catalogue] = {c.procedure: c for c in (SEAL, TICKET_ONE, TICKET_TWO,
                                                                  SKM_S, CEK,
-                                                                 SIP_REGISTRATION)}
+                                                                 SIP_REGISTRATION,
+                                                                 INTERKMM_IWF_TO_UE,
+                                                                 INTERKMM_UE_TO_IWF)}
 
 
 def catalogue(procedure: str) -> Catalogue:

@@ -30,6 +30,7 @@ ONE = settings(max_examples=1, deadline=None, derandomize=True, database=None,
 #: (procedure, step, guard) -> why no catalogue threat fails without the guard
 _ONE, _TWO, _SKMS = "mikey-ticket-one-kms", "mikey-ticket-two-kms", "skm-s-provisioning"
 _CEK = "cek-management"
+_IKMM = ("interkmm-iwf-to-ue", "interkmm-ue-to-iwf")
 _INK = ("implied by signed-with-ink against an attacker on the wire: the whole response is "
         "signed with the user's InK, which only the user and its KMS hold (REQ-SKMS-34's "
         "fields cannot be changed without the signature failing)")
@@ -86,6 +87,17 @@ NOT_CAUGHT: dict[tuple[str, str, str], str] = {
     ("sip-registration", "10", "impu-registered"): "implied by the SIP core's "
         "publisher-registered for every PUBLISH that passes through-sip-core (only the SIP "
         "core's address reaches step 10)",
+    **{(d, "2", "identified"): "not staged (hole: a faulty sender): a protected InterKMM "
+                               "without msg-id or sent needs the hop key, which only the "
+                               "sending end point holds" for d in _IKMM},
+    **{(d, "4", g): "not staged (hole: a compromised MCX server): the second hop is made "
+                    "under the end point's own key by the relay alone, which refuses such "
+                    "messages first; an attacker's copy of a real one is a replay"
+       for d in _IKMM for g in ("own-key", "addressed", "identified", "timely")},
+    (_IKMM[0], "2", "spk-of-kmf"): "not staged: the world has one IWF with one SPK, so there "
+                                   "is no other SPK to protect under",
+    (_IKMM[1], "2", "spk-available"): "not staged: the world has no interworking KMF without "
+                                      "an SPK (tests/interkmm/world.py)",
     (_TWO, "11", "zk-keys-clear"): "hole: the Zk answer has no MIKEY integrity (NDS/IP "
                                    "protects it, REQ-TKT-19); the catalogue has no threat on "
                                    "its form (a KMS_I answering without a clear KEMAC)",

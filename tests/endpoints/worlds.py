@@ -3,10 +3,13 @@ one on the model, ``MUTANT_DRIVERS`` on a given (mutant) model."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
+from mckm.models.procedures.registry import by_name
 from tests.endpoints.cek_driver import CekDriver
 from tests.endpoints.generator import Driver
+from tests.endpoints.interkmm_driver import InterKmmDriver
 from tests.endpoints.seal_driver import SealDriver
 from tests.endpoints.sip_driver import SipDriver
 from tests.endpoints.skms_driver import SkmsDriver
@@ -19,12 +22,8 @@ MUTANT_DRIVERS: dict[str, type[Driver]] = {
     "skm-s-provisioning": SkmsDriver,
     "cek-management": CekDriver,
     "sip-registration": SipDriver,
+    "interkmm-iwf-to-ue": InterKmmDriver,
+    "interkmm-ue-to-iwf": InterKmmDriver,
 }
 DRIVERS: dict[str, Callable[[], Driver]] = {
-    "seal-key-distribution": SealDriver,
-    "mikey-ticket-one-kms": HttpsTicketDriver,
-    "mikey-ticket-two-kms": MemoryTicketDriver,
-    "skm-s-provisioning": SkmsDriver,
-    "cek-management": CekDriver,
-    "sip-registration": SipDriver,
-}
+    name: functools.partial(driver, by_name(name)) for name, driver in MUTANT_DRIVERS.items()}
