@@ -49,6 +49,9 @@ def test_decode_from_stdin_and_file(tmp_path: Path) -> None:
 
 
 def test_decode_error_is_one_line_not_a_traceback() -> None:
+    """REQ-CODEC-03: mckm codec decode prints the DecodeError (offset, payload, field) on one
+    line, no traceback.
+    """
     result = CliRunner().invoke(codec, ["decode", "011a0501"])
     assert result.exit_code == 1
     assert "offset 4, payload HDR, field csb_id" in result.output
@@ -56,6 +59,9 @@ def test_decode_error_is_one_line_not_a_traceback() -> None:
 
 
 def test_encode_rejects_broken_presence(tmp_path: Path) -> None:
+    """REQ-CODEC-04: mckm codec encode refuses a message that breaks a presence rule (SIGN
+    dropped).
+    """
     runner = CliRunner()
     obj = json.loads(runner.invoke(codec, ["decode", "--raw", VECTORS[0]["i_message_hex"]]).output)
     obj["payloads"] = obj["payloads"][:-1]  # drop SIGN

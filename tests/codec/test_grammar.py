@@ -82,6 +82,9 @@ def test_fields_strategy_respects_widths(data: st.DataObject) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=24))
 def test_sp_params_check_agrees_with_the_sp_param_grammar(params: bytes) -> None:
+    """REQ-CODEC-09: the SP policy params check accepts exactly what the (type, length, value)
+    grammar parses.
+    """
     from mckm.impl.codec.policy_params import sp_param_list, sp_params_problem
 
     try:

@@ -14,12 +14,14 @@ from mckm.impl.codec import (
     decode_key_data,
     encode,
     encode_key_data,
+    mac_portion,
     signed_portion,
     sp_params,
 )
 from mckm.impl.codec.chains import decode_chain, encode_chain
 from mckm.impl.codec.model import Payload
 from mckm.impl.codec.strategies import fields_strategy, message_strategy
+from mckm.impl.errors import DecodeError
 from mckm.models.grammar.messages import RULES, MessageRule
 from mckm.models.grammar.registry import BY_NAME
 from tests.codec.samples import sample_messages
@@ -30,6 +32,10 @@ VECTORS = json.loads(VENDOR.read_text())["i_messages_published"]
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v["title"])
 def test_vendor_i_message(vector: dict) -> None:
+    """REQ-CODEC-01, REQ-CODEC-02, REQ-CODEC-05, REQ-CODEC-07: vendor I_MESSAGEs decode along
+    their Next Payload chain to the published layout, re-encode bit-exact, sign over everything
+    before the signature field, and carry IDRuidi / IDRuidr with 32-octet UIDs.
+    """
     raw = bytes.fromhex(vector["i_message_hex"])
     message = decode(raw)
     assert encode(message) == raw
@@ -54,6 +60,7 @@ def test_vendor_i_message(vector: dict) -> None:
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 @pytest.mark.parametrize("optional", [True, False])
 def test_sample_of_every_data_type(rule: MessageRule, optional: bool) -> None:
+    """REQ-CODEC-02: a message of every data type round-trips to the same octets."""
     message = sample_messages(optional=optional)[rule.data_type]
     raw = encode(message)
     back = decode(raw)
@@ -64,6 +71,10 @@ def test_sample_of_every_data_type(rule: MessageRule, optional: bool) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 def test_hypothesis_messages_of_every_data_type(rule: MessageRule) -> None:
+    """REQ-CODEC-02: messages drawn from the grammar and presence rules round-trip to the same
+    octets.
+    """
+
     @settings(max_examples=25, deadline=None)
     @given(message_strategy(rule))
     def check(message) -> None:  # type: ignore[no-untyped-def]
@@ -77,6 +88,8 @@ def test_hypothesis_messages_of_every_data_type(rule: MessageRule) -> None:
 
 @pytest.mark.parametrize("name", [n for n, p in BY_NAME.items() if p.number is not None])
 def test_every_payload_in_an_inner_chain(name: str) -> None:
+    """REQ-CODEC-08: every payload round-trips through decode_chain / encode_chain."""
+
     @settings(max_examples=20, deadline=None)
     @given(fields_strategy(BY_NAME[name].spec))
     def check(fields: dict) -> None:
@@ -89,6 +102,9 @@ def test_every_payload_in_an_inner_chain(name: str) -> None:
 @settings(max_examples=40, deadline=None)
 @given(fields_strategy(BY_NAME["KEY_DATA"].spec))
 def test_key_data_chain(fields: dict) -> None:
+    """REQ-CODEC-08: a Key data sub-payload chain round-trips through encode_key_data /
+    decode_key_data.
+    """
     keys = [Payload("KEY_DATA", fields), Payload("KEY_DATA", fields)]
     plain = encode_key_data(keys)
     assert decode_key_data(plain) == keys
@@ -97,6 +113,42 @@ def test_key_data_chain(fields: dict) -> None:
 
 
 def test_kemac_in_sample_carries_key_data() -> None:
+    """REQ-CODEC-08: KEMAC's Encr data stays opaque and decode_key_data reads its Key data
+    chain.
+    """
     kemac = sample_messages()[0].get("KEMAC")
     keys = decode_key_data(kemac.encr_data)
     assert [k.label("key_type") for k in keys] == ["TEK+SALT", "MPK"]
+
+
+@pytest.mark.parametrize(("data_type", "payload", "field", "value"),
+                         [(6, "ERR", "reserved", 0xBEEF), (4, "DH", "reserved", 0xA)])
+def test_reserved_bits_are_kept(data_type: int, payload: str, field: str, value: int) -> None:
+    """REQ-CODEC-02: a reserved field sent non-zero decodes to its value and encodes back to the
+    same octets (ERR's 16 reserved bits, DH's 4)."""
+    message = sample_messages()[data_type]
+    message.get(payload).fields[field] = value
+    raw = encode(message)
+    back = decode(raw)
+    assert back.get(payload).fields[field] == value
+    assert encode(back) == raw
+
+
+@pytest.mark.parametrize("data_type", [rule.data_type for rule in RULES])
+def test_signed_and_mac_portions_end_at_the_signature_or_mac(data_type: int) -> None:
+    """REQ-CODEC-05: signed_portion is every octet before SIGN's signature field (its 2-octet
+    S type / Signature len included) and mac_portion every octet before V's verification data;
+    what follows is exactly the signature or the MAC."""
+    message = sample_messages()[data_type]
+    raw = encode(message)
+    names = [p.name for p in message.payloads]
+    for name, portion, tail in (("SIGN", signed_portion, "signature"),
+                                ("V", mac_portion, "ver_data")):
+        if name not in names:
+            with pytest.raises(DecodeError, match=f"no {name} payload"):
+                portion(raw)
+            continue
+        covered = portion(raw)
+        span = next(s for s in decode(raw).layout if s.payload == name)
+        assert covered == raw[:span.offset + 2]
+        assert raw[len(covered):span.offset + span.length] == message.get(name).fields[tail]
