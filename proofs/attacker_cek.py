@@ -232,13 +232,16 @@ Effect = Callable[[Any, Inst, dict[str, Any], "Inst | None"], None]
 
 
 class TableWorld:
-    """Bounded runs of a procedure (and of every variant, ``mutant == k``) from its tables:
-    each run a symbolic choice among its role's :func:`paths`, each step gated by
-    ``happened`` and after the one before it, its guards (and ``when`` conditions) the
-    model's or a variant's, its writes ``effects`` (effect -> writer of the role's state and
-    of a send's fields).  A subclass adds the runs, the channels (what a receive may take),
-    the facts (:meth:`_facts`) and the goals; the assumption's flags are literals of each
-    check, so one world serves every row."""
+    """Bounded runs of a procedure (and of every variant, ``mutant == k``) from its tables.
+
+    Each run is a symbolic choice among its role's :func:`paths`; each step is gated by
+    ``happened``, strictly after the one before it and after every step of the runs its
+    entity made before (time orders causality: no message is taken before the steps it
+    depends on).  Its guards and ``when`` conditions are the model's or a variant's, its
+    writes are ``effects`` (effect -> writer of the role's state and of a send's fields).
+    A subclass adds the runs, the channels (what a receive may take), the facts
+    (:meth:`_facts`) and the goals; the assumption's flags are literals of each check, so
+    one world serves every row."""
 
     #: the prefix of the variants' names (``_runtime`` looks a runtime mutant up by it)
     prefix = ""
@@ -299,8 +302,10 @@ class TableWorld:
                 self.hyps += [z3.Implies(inst.h, choice == p)]
                 if k:
                     self.hyps += [z3.Implies(inst.h, insts[-1].h),
-                                  z3.Implies(inst.h, inst.now >= insts[-1].now)]
-                self.hyps += [inst.v(n) == vars_[n] for n in inst.z.vars]
+                                  z3.Implies(inst.h, inst.now > insts[-1].now)]
+                # a variable an effect of the run wrote (state "var.<name>"), else the run's
+                self.hyps += [inst.v(n) == cur.get(f"var.{n}", vars_.get(n, inst.v(n)))
+                              for n in inst.z.vars]
                 self.hyps += [inst.f(n) == self.acc[n](inst.msg) for n in inst.z.fields]
                 names = [m.name for m in self.procedure.messages]
                 self.hyps.append(self.kind(inst.msg) == names.index(step.message))
@@ -327,6 +332,20 @@ class TableWorld:
         run = Run(role, entity, run_paths, choice, end)
         self.runs[role].append(run)
         return run
+
+    def sequential(self, role: str, runs: int, state: dict[str, Any], vars_: dict[str, Any],
+                   reset: Mapping[str, Any] | None = None) -> None:
+        """``runs`` runs of ``role`` at one entity, one after the other: each starts in the
+        state the one before left (``reset`` overriding), and its steps happen after every
+        step of the runs before it."""
+        earlier: list[Inst] = []
+        for r in range(runs):
+            run = self._run(role, 0, f"{role}{r}", self.procedure.role(role).initial,
+                            {**state, **(reset or {})}, vars_)
+            self.hyps += [z3.Implies(z3.And(i.h, b.h), i.now > b.now)
+                          for i in run.insts() for b in earlier]
+            earlier += run.insts()
+            state = run.end
 
     # ---------------------------------------------------------------- variants
     def _select(self, inst: Inst, number: str, pick: Callable[[Step], Expr | None]) -> Any:
@@ -487,7 +506,7 @@ class World(TableWorld):
             later = self._run("client", e, f"client{e}.{j + 1}", start, before.end, vars_)
             reached = z3.Or(*[i.h for i in before.insts() if i.step.target == start])
             self.hyps += [z3.Implies(i.h, reached) for i in later.insts()]
-            self.hyps += [z3.Implies(z3.And(i.h, b.h), i.now >= b.now)
+            self.hyps += [z3.Implies(z3.And(i.h, b.h), i.now > b.now)
                           for i in later.insts() for b in before.insts()]
 
     def _kms(self) -> None:
@@ -504,24 +523,10 @@ class World(TableWorld):
                  "session": z3.Const("kms.none.session", Ident), "key_id": self.absent}
         wants = z3.Store(z3.Store(z3.K(Ident, z3.BoolVal(False)), self.resync, True),
                          self.new, True)
-        before: Run | None = None
-        for r in range(KMS_RUNS):
-            start = dict(state, retired=self.absent)
-            vars_ = {"scope": self.scope, "wants": wants}
-            run = self._run_kms(r, start, vars_)
-            if before is not None:
-                self.hyps += [z3.Implies(z3.And(i.h, b.h), i.now >= b.now)
-                              for i in run.insts() for b in before.insts()]
-            state, before = run.end, run
-
-    def _run_kms(self, r: int, state: dict[str, Any], vars_: dict[str, Any]) -> Run:
-        """One KMS run; its user, session and key_id variables are its effects' writes (in
-        the state), read by no guard."""
-        tag = f"kms{r}"
-        vars_ = {**vars_, "user": z3.Const(f"{tag}.var.user", self.Ident),
-                 "session": z3.Const(f"{tag}.var.session", self.Ident),
-                 "key_id": z3.Const(f"{tag}.var.key_id", self.Blob)}
-        return self._run("kms", 0, tag, self.procedure.role("kms").initial, state, vars_)
+        # its user, session and key_id variables are its effects' writes (in the state),
+        # read by no guard
+        self.sequential("kms", KMS_RUNS, state, {"scope": self.scope, "wants": wants},
+                        reset={"retired": self.absent})
 
     def _server(self) -> None:
         """:data:`SERVER_RUNS` runs of the MCPTT server, one after the other, its keyring
@@ -532,15 +537,7 @@ class World(TableWorld):
                  "srv_cek": z3.Array("server.cek", Blob, Blob),
                  "srv_u": z3.Array("server.owner_u", Blob, Ident),
                  "srv_s": z3.Array("server.owner_s", Blob, Ident)}
-        before: Run | None = None
-        for r in range(SERVER_RUNS):
-            run = self._run("server", 0, f"server{r}",
-                            self.procedure.role("server").initial, state,
-                            {"kms_identity": self.kms_id})
-            if before is not None:
-                self.hyps += [z3.Implies(z3.And(i.h, b.h), i.now >= b.now)
-                              for i in run.insts() for b in before.insts()]
-            state, before = run.end, run
+        self.sequential("server", SERVER_RUNS, state, {"kms_identity": self.kms_id})
 
     # ---------------------------------------------------------------- facts
     def verified(self, t: Any, now: Any) -> Any:

@@ -63,7 +63,7 @@ def test_a_compromised_server_gets_the_cek_by_design_and_nothing_more() -> None:
     ("token fact: expiry not checked", A.AUTHORISED, "honest parties"),
     ("channel: push without mutual TLS", A.KEY_ID, "honest parties"),
     ("step 5: drop key-id-never-held", A.RETIRED, "honest parties"),
-    ("step 15: drop key-id-live", A.AUTHORISED, "honest parties"),  # another's CEK retired
+    ("step 15: drop key-id-live", A.RETIRED, "honest parties"),  # a retried retire
     ("step 2: drop token-subject-is-user", A.AUTHORISED, "a compromised UE (another user's "
                                                          "client)"),
     ("step 5: drop pushed-by-the-kms", A.KEY_ID, "a compromised UE (another user's client)"),
