@@ -14,6 +14,7 @@ from mckm.proofs import (
     attacker_cek,
     attacker_interkmm,
     attacker_seal,
+    attacker_sip_registration,
     attacker_ticket,
     cek,
     idm,
@@ -42,6 +43,7 @@ FAMILIES: dict[str, Callable[[bool], list[ProofResult]]] = {
     "cek": cek.prove,
     "cek-attacker": attacker_cek.prove,
     "sip-registration": sip_registration.prove,
+    "sip-registration-attacker": attacker_sip_registration.prove,
     "idm": idm.prove,
     "interkmm": interkmm.prove,
     "interkmm-attacker": attacker_interkmm.prove,
@@ -56,7 +58,8 @@ MODEL_OF: dict[str, str] = {"sk-id": "SEAL", "seal-acceptance": "SEAL", "seal-at
                             "ticket-trust": "MIKEY-TICKET", "ticket-attacker": "MIKEY-TICKET",
                             "ticket-replay-cache": "MIKEY-TICKET",
                             "skm-s": "SKM-S", "cek": "CEK", "cek-attacker": "CEK",
-                            "sip-registration": "SIP registration", "idm": "IdM",
+                            "sip-registration": "SIP registration",
+                            "sip-registration-attacker": "SIP registration", "idm": "IdM",
                             "interkmm": "InterKMM", "interkmm-attacker": "InterKMM"}
 
 

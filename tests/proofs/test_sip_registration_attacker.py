@@ -1,0 +1,94 @@
+"""SIP registration and service authorisation against a Dolev-Yao attacker
+(``mckm.proofs.attacker_sip_registration``): each row holds or fails as its assumption says,
+the guards that stop an attack are killed by these rows, and the attack of the model as built
+(Gm without IMS AKA: a token read in the clear is presented from the attacker's IMPU) is a
+trace the prover gives, gone once Gm is protected."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from mckm.models.procedures import sip_registration as model
+from mckm.models.procedures.mutants import mutants
+from mckm.proofs import attacker_sip_registration as A
+from mckm.proofs import cli
+from mckm.proofs.attacker_cek import paths, trace
+from mckm.proofs.result import ProofResult
+
+OPEN, PROTECTED, UE = (a.name for a in A.ASSUMPTIONS[:3])
+
+
+@functools.cache
+def rows() -> tuple[ProofResult, ...]:
+    return tuple(A.prove(quick=True))
+
+
+def _row(prop: str, assumption: str) -> ProofResult:
+    return next(r for r in rows() if r.property.endswith(prop) and r.assumption == assumption)
+
+
+def _killers(name: str) -> list[tuple[str, str]]:
+    return [(r.property, r.assumption) for r in rows() for m in r.mutants
+            if m.name == f"{A.PREFIX}{name}" and m.killed]
+
+
+def test_each_row_holds_or_fails_as_its_assumption_says() -> None:
+    assert len(rows()) == len(A.PROPERTIES) * len(A.ASSUMPTIONS)
+    for r in rows():
+        assert r.as_expected, (r.property, r.assumption, r.counterexample)
+    for a in (PROTECTED, UE):  # with Gm protected, everything holds
+        assert all(_row(p, a).holds for p in A.PROPERTIES)
+    assert [p for p in A.PROPERTIES if not _row(p, OPEN).holds] == [A.AGREEMENT]
+
+
+def test_without_ims_aka_a_token_read_in_the_clear_binds_alice_to_the_attacker() -> None:
+    """The agreement attack of the model as built: the server binds the MCPTT ID of an
+    honest UE's token, taken from a PUBLISH the attacker composed (not the UE's)."""
+    r = _row(A.AGREEMENT, OPEN)
+    assert r.counterexample is not None and "TS 33.203" in r.expected_attack
+    text = r.counterexample["trace"]
+    assert "sends PUBLISH" in text and "accepts PUBLISH (impu" in text
+    assert "composed by the attacker" in text and "accepts PUBLISH_ASSERTED" in text
+    world = A.World().under(A.ASSUMPTIONS[1])
+    assert world.check(A.AGREEMENT) is None  # Gm protected: no such binding
+
+
+@pytest.mark.parametrize(("guard", "prop", "assumption"), [
+    ("step 10: drop token-unused", A.UNUSED, OPEN),  # a token read in the clear, again
+    ("step 10: drop through-sip-core", A.THROUGH_CORE, OPEN),  # a PUBLISH not via the core
+    ("step 10: drop impu-registered", A.THROUGH_CORE, OPEN),
+    ("step 5: drop from-sip-core", A.THROUGH_CORE, OPEN),  # a registration not by the core
+    ("step 10: drop token-scope", A.AUTHORISED, UE),  # a compromised UE's unscoped token
+])
+def test_dropping_a_guard_gives_the_attack_it_stops(guard: str, prop: str,
+                                                    assumption: str) -> None:
+    killers = _killers(guard)
+    assert killers and killers[0] == (f"SIP registration attacker: {prop}", assumption), \
+        killers
+
+
+def test_every_generated_mutant_is_run_under_the_regression_familys_names() -> None:
+    ran = {m.name for r in rows() for m in r.mutants}
+    assert ran == {f"{A.PREFIX}{m.name}" for m in mutants(model.PROCEDURE, quick=True)}
+
+
+def test_the_runs_come_from_the_table() -> None:
+    assert {tuple(s.number for s, _ in p) for p in paths(model.PROCEDURE, "sip_core",
+                                                        "listening")} == {("2", "3", "4"),
+                                                                          ("8", "9")}
+    assert {tuple(s.number for s, _ in p) for p in paths(model.PROCEDURE, "ue",
+                                                        "registered")} == {("7", "12")}
+    world = A.World()
+    assert world.executable()
+    model_ = world.check(A.UNUSED)
+    assert model_ is None
+    leaked = world.under(A.ASSUMPTIONS[4])
+    found = leaked.check(A.AUTHORISED)
+    assert found is not None and "accepts PUBLISH_ASSERTED" in " ".join(trace(leaked, found))
+
+
+def test_the_family_is_registered_with_its_model() -> None:
+    assert cli.FAMILIES["sip-registration-attacker"] is A.prove
+    assert cli.MODEL_OF["sip-registration-attacker"] == cli.MODEL_OF["sip-registration"]
