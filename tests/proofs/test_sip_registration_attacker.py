@@ -2,11 +2,13 @@
 (``mckm.proofs.attacker_sip_registration``): each row holds or fails as its assumption says,
 the guards that stop an attack are killed by these rows, and the attack of the model as built
 (Gm without IMS AKA: a token read in the clear is presented from the attacker's IMPU) is a
-trace the prover gives, gone once Gm is protected."""
+trace the prover gives, gone once Gm is protected, and replayed on real SIP sockets against
+the real SIP core and MCPTT server (``tests/sip_core/conftest.py``)."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 
 import pytest
 
@@ -16,6 +18,8 @@ from mckm.proofs import attacker_sip_registration as A
 from mckm.proofs import cli
 from mckm.proofs.attacker_cek import paths, trace
 from mckm.proofs.result import ProofResult
+from tests.idm.conftest import ALICE
+from tests.sip_core.conftest import IMPU_ALICE, IMPU_BOB, World, make_world
 
 OPEN, PROTECTED, UE = (a.name for a in A.ASSUMPTIONS[:3])
 
@@ -92,3 +96,30 @@ def test_the_runs_come_from_the_table() -> None:
 def test_the_family_is_registered_with_its_model() -> None:
     assert cli.FAMILIES["sip-registration-attacker"] is A.prove
     assert cli.MODEL_OF["sip-registration-attacker"] == cli.MODEL_OF["sip-registration"]
+
+
+@pytest.fixture
+def sip() -> Iterator[World]:
+    yield from make_world()
+
+
+def test_real_replay_a_token_read_in_a_publish_binds_alice_to_the_attackers_session(
+        sip: World) -> None:
+    """The expected attack of the model as built, on real SIP sockets: Alice registers; the
+    attacker, with no credential at all, registers another served IMPU from its own contact
+    (the SIP core takes its word) and presents Alice's access token (read in her PUBLISH,
+    clear text over UDP) first. The MCPTT server binds Alice's MCPTT ID to the attacker's IMPU
+    and contact, and Alice's own PUBLISH is then refused as a replay."""
+    assert "composed by the attacker" in (_row(A.AGREEMENT, OPEN).counterexample or {})["trace"]
+    alice = sip.ue(IMPU_ALICE, "alice")
+    assert alice.register().status == 200
+    token = sip.access_token("alice")  # what Alice's PUBLISH body carries in the clear
+    attacker = sip.ue(IMPU_BOB, "mallory")  # any IMPU the SIP core serves
+    assert attacker.register().status == 200
+    stolen = attacker.publish(token)
+    assert stolen.status == 200
+    bound = sip.server.bindings()[ALICE]
+    assert (bound.impu, bound.session) == (IMPU_BOB, attacker.contact)
+    late = alice.publish(token)
+    assert (late.status, late.reason) == (403, "Access Token Replayed")
+    assert sip.server.bindings()[ALICE].session == attacker.contact != alice.contact
