@@ -148,7 +148,10 @@ class BodyPart:
     def get(self, name: str) -> str | None:
         """The value of field ``name`` (case-insensitive), or None."""
         name = name.lower()
-        return next((value for key, value in self.fields if key == name), None)
+        for key, value in self.fields:
+            if key == name:
+                return value
+        return None
 
 
 def boundary_of(media_type: MediaType, *, payload: str) -> bytes:
@@ -240,8 +243,9 @@ def _body_part(body: bytes, start: int, end: int, name: str) -> BodyPart:
                                   offset=offset, payload=name)
             fields.append((match.group(1).lower(), match.group(2).strip()))
         offset += len(line) + 2
-    for single in SINGLE_FIELDS:
-        if sum(key == single for key, _ in fields) > 1:
+    names = [key for key, _ in fields]
+    for single in SINGLE_FIELDS if len(set(names)) < len(names) else ():
+        if names.count(single) > 1:
             raise DecodeError("given twice", payload=name, field=_title(single))
     return BodyPart(tuple(fields), content, start)
 
