@@ -17,6 +17,9 @@ from .world import MPK, TPK, contents, policy, tgk, ticket
 
 
 def test_round_trip_and_mpk_split() -> None:
+    """REQ-TKT-MSG-09: a sealed base ticket opens under its TPK to the MPK and keys, and MPKi /
+    MPKr come from the MPK.
+    """
     t = ticket()
     opened = B.open_ticket(t, lambda ident: TPK if ident == b"tpk-2025" else b"")
     c = contents()
@@ -28,6 +31,9 @@ def test_round_trip_and_mpk_split() -> None:
 
 
 def test_thdr_is_positional_and_chains_the_rest() -> None:
+    """REQ-TKT-MSG-10: Ticket Data begins with THDR, whose Next Payload is the First Payload of
+    the chain decode_chain reads; REQ-TKT-MSG-09: T, RAND, KEMAC, IDRpsk, V.
+    """
     data = ticket().fields["ticket_data"]
     thdr_data, chain = B.read_ticket_data(data)
     assert thdr_data == b"kms-a"
@@ -41,6 +47,7 @@ def test_thdr_is_positional_and_chains_the_rest() -> None:
 @settings(max_examples=40, deadline=None)
 @given(st.data())
 def test_any_flipped_bit_in_covered_octets_is_refused(data: st.DataObject) -> None:
+    """REQ-TKT-MSG-09: any flipped bit of the Ticket Data is refused."""
     t = ticket()
     td = bytearray(t.fields["ticket_data"])
     i = data.draw(st.integers(0, len(td) - 1))
@@ -51,6 +58,9 @@ def test_any_flipped_bit_in_covered_octets_is_refused(data: st.DataObject) -> No
 
 
 def test_policy_is_covered_but_initiator_data_is_not() -> None:
+    """REQ-TKT-MSG-09: the ticket's V covers the policy (error 0 when changed) but not the
+    Initiator Data.
+    """
     t = ticket()
     with pytest.raises(VerifyError) as err:
         B.open_ticket(Payload("TICKET", {**t.fields, "j": 0}), lambda _: TPK)
@@ -59,6 +69,9 @@ def test_policy_is_covered_but_initiator_data_is_not() -> None:
 
 
 def test_wrong_tpk_and_wrong_type() -> None:
+    """REQ-TKT-MSG-09, REQ-TKT-MSG-11: a wrong TPK does not verify; another Ticket Type is error
+    14.
+    """
     with pytest.raises(VerifyError):
         B.open_ticket(ticket(), lambda _: bytes(32))
     with pytest.raises(PolicyError) as err:
@@ -67,6 +80,9 @@ def test_wrong_tpk_and_wrong_type() -> None:
 
 
 def test_garbage_ticket_data_is_invalid_ticket() -> None:
+    """REQ-TKT-MSG-09, REQ-TKT-MSG-11: Ticket Data that does not parse is error 14 (Invalid
+    TICKET).
+    """
     for junk in (b"", b"\x05\x00", b"\x05\x00\x09abc", b"\x63\x00\x00"):
         with pytest.raises(PolicyError) as err:
             B.open_ticket(Payload("TICKET", {**ticket().fields, "ticket_data": junk}),
@@ -75,6 +91,7 @@ def test_garbage_ticket_data_is_invalid_ticket() -> None:
 
 
 def test_first_key_must_be_mpk() -> None:
+    """REQ-TKT-MSG-09: the ticket's KEMAC begins with the MPK."""
     c = contents()
     bad = B.TicketContents(mpk=tgk(), session_keys=(), ts_type=0, ts_value=1, rand=c.rand)
     with pytest.raises(Exception, match="MPK"):

@@ -20,6 +20,9 @@ def context(expires: float = 100.0) -> BootstrapContext:
 
 
 def test_lookup_gives_ue_key_and_uss() -> None:
+    """REQ-TKT-MSG-13: the BSF answers Ks_NAF = KDF(Ks, "gba-me", RAND, IMPI, NAF_Id), the UE's
+    own derivation, and the USS.
+    """
     bsf = Bsf()
     bsf.provision(context())
     answer = bsf.lookup("b-tid@bsf.example.org", NAF, now=10.0)
@@ -32,6 +35,7 @@ def test_lookup_gives_ue_key_and_uss() -> None:
 
 
 def test_unknown_expired_and_duplicate() -> None:
+    """REQ-TKT-MSG-13: an unknown or expired B-TID is a PolicyError (HTTP 404)."""
     bsf = Bsf()
     bsf.provision(context(expires=50.0))
     with pytest.raises(PolicyError, match="unknown"):

@@ -36,6 +36,9 @@ RR = bytes(range(200, 232))
 
 
 def test_initial_and_response_labels_are_the_5_1_2_layout() -> None:
+    """REQ-TKT-MSG-01: the message-key label constant || 0xFF || CSB ID || 0x01 / 0x02 || len8
+    RANDRi || RANDRi || len8 RANDRr || RANDRr, typed from the RFC as octets.
+    """
     got = K.protection_label(MessageKeyConstant.AUTH_KEY, csb_id=0x01020304,
                              purpose=K.LabelPurpose.INITIAL, randri=RI, randrr=None)
     assert got == bytes.fromhex("2D22AC75" "FF" "01020304" "01") + b"\x10" + RI + b"\x00"
@@ -45,6 +48,9 @@ def test_initial_and_response_labels_are_the_5_1_2_layout() -> None:
 
 
 def test_message_keys_match_independent_prf() -> None:
+    """REQ-TKT-MSG-01: encryption, salt and auth keys from the PSK equal a separately written
+    PRF over the 5.1.2 labels.
+    """
     keys = K.message_keys(KEY, csb_id=9, purpose=K.LabelPurpose.RESPONSE, randri=RI, randrr=RR,
                           encr_alg=3, mac_alg=2, prf_func=PrfFunc.PRF_HMAC_SHA_256)
     tail = bytes.fromhex("FF" "00000009" "02") + b"\x10" + RI + b"\x20" + RR
@@ -56,6 +62,9 @@ def test_message_keys_match_independent_prf() -> None:
 
 
 def test_aes_cm_128_and_sha1_key_lengths() -> None:
+    """REQ-TKT-MSG-01: AES-CM-128 and HMAC-SHA-1 take 16-octet encryption, 14-octet salt and
+    20-octet auth keys.
+    """
     keys = K.message_keys(KEY, csb_id=9, purpose=K.LabelPurpose.INITIAL, randri=RI, randrr=None,
                           encr_alg=1, mac_alg=1, prf_func=PrfFunc.PRF_HMAC_SHA_256)
     assert keys.kemac is not None
@@ -64,6 +73,9 @@ def test_aes_cm_128_and_sha1_key_lengths() -> None:
 
 
 def test_fork_label_and_key() -> None:
+    """REQ-TKT-MSG-02: TGK' and MPKr' labels (0x1512B54A, 0x2B288856; 16-bit ID Data length,
+    8-bit RANDRkms length) and an outkey as long as the inkey.
+    """
     label = K.fork_label(K.ForkConstant.TGK_PRIME, id_data=b"sip:bob@b.org", randrkms=RI)
     expect = bytes.fromhex("1512B54A" "FF" "FFFFFFFF" "00" "000D") + b"sip:bob@b.org" + b"\x10" + RI
     assert label == expect
@@ -73,6 +85,9 @@ def test_fork_label_and_key() -> None:
 
 
 def test_session_key_label_5_1_3() -> None:
+    """REQ-TKT-MSG-02: TEK from a TGK with label constant || CS ID || 0xFFFFFFFF || 0x03 ||
+    RANDs.
+    """
     tek = K.session_key(KEY, TgkConstant.TEK, cs_id=1, randri=RI, randrr=None, outkey_octets=16,
                         prf_func=PrfFunc.PRF_HMAC_SHA_256)
     label = bytes.fromhex("2AD01C64" "01" "FFFFFFFF" "03") + b"\x10" + RI + b"\x00"
@@ -80,6 +95,10 @@ def test_session_key_label_5_1_3() -> None:
 
 
 def test_vr_tpk_and_mpk_split_labels() -> None:
+    """REQ-TKT-MSG-05, REQ-TKT-MSG-09: Vr's auth key (label c || 0xFF || 0xFFFFFFFF || 0x04),
+    the TPK keys (0x05) and MPKi / MPKr (0x06, constants 0x220E99A2 / 0x1F4D675B) equal the
+    independent PRF.
+    """
     vr = K.initiator_data_auth_key(KEY, mac_alg=2, prf_func=PrfFunc.PRF_HMAC_SHA_256)
     assert vr == ref_prf(KEY, bytes.fromhex("2D22AC75" "FF" "FFFFFFFF" "04"), 32)
     tk = K.tpk_keys(KEY, rand=RR, encr_alg=1, mac_alg=2, prf_func=PrfFunc.PRF_HMAC_SHA_256)
@@ -92,6 +111,9 @@ def test_vr_tpk_and_mpk_split_labels() -> None:
 @settings(max_examples=25, deadline=None)
 @given(inkey=st.binary(min_size=16, max_size=70), rand=st.binary(min_size=1, max_size=64))
 def test_split_mpk_keeps_length_and_differs(inkey: bytes, rand: bytes) -> None:
+    """REQ-TKT-MSG-09: MPKi and MPKr are as long as the MPK, differ, and equal the independent
+    PRF.
+    """
     mpki, mpkr = K.split_mpk(inkey, rand=rand, prf_func=PrfFunc.PRF_HMAC_SHA_256)
     assert len(mpki) == len(mpkr) == len(inkey) and mpki != mpkr
     assert mpki == ref_prf(inkey, bytes.fromhex("220E99A2FFFFFFFFFF06") + bytes([len(rand)]) + rand,
@@ -99,6 +121,9 @@ def test_split_mpk_keeps_length_and_differs(inkey: bytes, rand: bytes) -> None:
 
 
 def test_refusals() -> None:
+    """REQ-TKT-MSG-01, REQ-TKT-MSG-11: a label without its RAND is a usage error; an unsupported
+    PRF is MIKEY error 2.
+    """
     with pytest.raises(UsageError):
         K.protection_label(MessageKeyConstant.AUTH_KEY, csb_id=1, purpose=K.LabelPurpose.INITIAL,
                            randri=None, randrr=None)

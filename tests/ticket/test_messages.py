@@ -53,6 +53,9 @@ def received(view: TicketView, **kw: object) -> TicketView:
 
 
 def test_every_spec_builds_and_reads_back_its_fields() -> None:
+    """REQ-TKT-MSG-06: REQUEST_INIT is sent with V = 1 and #CS = 0; REQ-TKT-MSG-13: IDRpsk
+    carries the B-TID.
+    """
     init = request_init()
     assert encode(decode(init.raw)) == init.raw
     back = received(init)
@@ -67,6 +70,10 @@ def test_every_spec_builds_and_reads_back_its_fields() -> None:
 
 
 def test_request_resp_copies_the_header_and_carries_the_keys() -> None:
+    """REQ-TKT-MSG-06, REQ-TKT-MSG-08: REQUEST_RESP copies the CSB ID with V = 0, its KEMAC
+    opens to MPKi and the TGK, another PSK is error 0, and a response to another request does
+    not verify.
+    """
     init = received(request_init())
     t = PayloadBlob.of(ticket())
     resp = build("REQUEST_RESP", {"t": NOW + 1, "idrkms": KMS_I, "ticket": t}, inkey=PSK_I,
@@ -102,7 +109,11 @@ def test_a_sealed_view_answers_for_its_own_key_and_verifies_any_other() -> None:
 def test_v_covers_what_table_5_2_says_recomputed_by_hand() -> None:
     """REQUEST_INIT: HMAC-SHA-256 under the initial-message auth_key of the PSK (5.1.2) over
     the message up to the MAC || ID Data(IDRi) || ID Data(IDRkms); a response: over the
-    response up to its MAC || the whole initial message."""
+    response up to its MAC || the whole initial message.
+
+    REQ-TKT-MSG-01, REQ-TKT-MSG-03: V recomputed by hand under the 5.1.2 keys of the PSK over Table
+    5.2's coverage.
+    """
     init = request_init()
     auth = message_keys(PSK_I, csb_id=0x11, purpose=LabelPurpose.INITIAL, randri=RI,
                         randrr=None, encr_alg=0, mac_alg=MAC_ALG.HMAC_SHA_256_256,
@@ -121,7 +132,10 @@ def test_v_covers_what_table_5_2_says_recomputed_by_hand() -> None:
 
 
 def test_transfer_init_v_leaves_out_the_initiator_data() -> None:
-    """RFC 6043 5.5: TRANSFER_INIT's MAC does not cover the TICKET's Initiator Data."""
+    """RFC 6043 5.5: TRANSFER_INIT's MAC does not cover the TICKET's Initiator Data.
+
+    REQ-TKT-MSG-05: TRANSFER_INIT's MAC leaves out the TICKET's Initiator Data and covers RANDRi.
+    """
     fields = dict(ticket(i=1).fields)
     view = build("TRANSFER_INIT", {"t": NOW, "randri": RI, "idri": ALICE, "idrr": BOB,
                                    "ticket": PayloadBlob.of(B.Payload("TICKET", fields))},
@@ -158,6 +172,10 @@ def test_zk_messages_carry_the_null_mac_and_a_clear_kemac() -> None:
 
 
 def test_refusals_name_their_mikey_error() -> None:
+    """REQ-TKT-MSG-11: wrong data type is error 11, bytes that do not decode error 12, a
+    non-NULL KEMAC MAC and any flipped covered bit do not verify; REQ-TKT-MSG-08: the KEMACs
+    carry the NULL MAC.
+    """
     init = request_init()
     with pytest.raises(PolicyError) as wrong_type:
         TicketView.decode(init.raw, expect="RESOLVE_INIT")
@@ -180,7 +198,11 @@ def test_refusals_name_their_mikey_error() -> None:
 
 
 def test_error_message() -> None:
-    """RFC 6043 5.4: HDR (version, PRF, CSB ID of the failed message; V = 0), T, ERR."""
+    """RFC 6043 5.4: HDR (version, PRF, CSB ID of the failed message; V = 0), T, ERR.
+
+    REQ-TKT-MSG-06: the Error message copies the failed message's CSB ID and carries the error
+    numbers.
+    """
     init = request_init()
     raw = build_error(decode(init.raw), now=NOW, errors=[ERROR_NO.INVALID_ID,
                                                          ERROR_NO.AUTH_FAILURE])
