@@ -18,7 +18,8 @@ generate.write_all(HERE)
 
 project = "mckm"
 author = "mckm developers"
-extensions = ["myst_parser", "sphinx.ext.autodoc"]  # autodoc: api.md
+# autodoc: api.md; reqlinks: requirement ids as anchors and links (docs/reqlinks.py)
+extensions = ["myst_parser", "sphinx.ext.autodoc", "reqlinks"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 exclude_patterns = ["_build"]

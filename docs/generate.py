@@ -13,7 +13,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import reqlinks
 import splice
+import traceability
 
 #: "module:function" returning {page name: markdown text}.
 GENERATORS: tuple[str, ...] = (
@@ -22,6 +24,10 @@ GENERATORS: tuple[str, ...] = (
     "mckm.impl.lint.docs:render_pages",
     "mckm.proofs.docs:render_pages",
 )
+
+
+#: the traceability check stops the build (else its problems are listed on the matrix page)
+STRICT = False
 
 
 def spec_page(path: Path) -> str:
@@ -47,9 +53,35 @@ def write_all(docs: Path) -> None:
     from mckm.impl.proposed.docs import render_pages as proposed_pages
 
     pages.update(proposed_pages(out))  # and the Word files the pages offer for download
+    pages = traced(pages, docs.parent)
     for name, text in pages.items():
         (out / f"{name}.md").write_text(text, encoding="utf-8")
     write_exports(out / "exports")
+
+
+def traced(pages: dict[str, str], root: Path) -> dict[str, str]:
+    """``pages`` with requirement ids linked, and the traceability matrix; stops the build on
+    any problem of :func:`traceability.problems`, listing them all."""
+    from mckm.models.procedures.registry import PROCEDURES
+    from mckm.models.procedures.threats import CATALOGUES
+    from mckm.proofs.docs import quick_results
+
+    trace = traceability.Trace()
+    linked = traceability.link_pages(pages, trace)
+    traceability.add_models(PROCEDURES, trace)
+    traceability.add_threats(((c.procedure, t.requirement, t.kind, t.message)
+                              for c in CATALOGUES.values() for t in c.threats), trace)
+    traceability.add_tests(root / "tests", trace)
+    found = traceability.add_proofs(((family, r.property, r.assumption, r.requirements)
+                                     for family, rows in quick_results().items() for r in rows),
+                                    trace)
+    found += traceability.problems(trace, PROCEDURES)
+    if found and STRICT:
+        raise ValueError("traceability: " + "; ".join(found))
+    matrix = traceability.page(trace, found)
+    linked[traceability.PAGE] = reqlinks.link(matrix, defining=False,
+                                              known=trace.defined_on.__contains__).text
+    return linked
 
 
 def write_exports(out: Path) -> None:

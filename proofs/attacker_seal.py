@@ -70,6 +70,15 @@ AGREEMENT = "agreement on IDRi, IDRkmsi, IDRr, SK-ID, RAND, K and the receiver's
 RECENT = "recent agreement: the send lies within the replay window of the receive"
 INJECTIVE = "injective agreement: one send is accepted once"
 GROUP = "a group key (GMK) comes from an honest run of an authorised SGM-S"
+#: property -> the requirement ids it covers
+REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    SECRECY: ("REQ-SEAL-KD-01", "REQ-SEAL-KD-04", "REQ-SEAL-KD-11"),
+    AGREEMENT: ("REQ-SEAL-KD-05", "REQ-SEAL-KD-06", "REQ-SEAL-KD-07", "REQ-SEAL-KD-10",
+                "REQ-SEAL-KD-03"),
+    RECENT: ("REQ-SEAL-KD-08", "REQ-SEAL-KD-09"),
+    INJECTIVE: ("REQ-SEAL-KD-09",),
+    GROUP: ("REQ-SEAL-KD-14",),
+}
 
 _TRUSTED_KMS = ("a receiver that trusts a compromised SKM-S accepts any identity it issues "
                 "keys for: trust in an SKM-S is trust in every UID it signs for (TS 33.180 5.1)")
@@ -316,7 +325,7 @@ def _rows(a: Assumption, quick: bool, dead: set[str]) -> list[ProofResult]:
         row = ProofResult(f"SEAL attacker: {prop}", a.name, model is None,
                           build_s / len(PROPERTIES) + solve_s,
                           None if model is None else {"trace": " / ".join(trace(world, model))},
-                          expected_attack=expected)
+                          expected_attack=expected, requirements=REQUIREMENTS[prop])
         rows.append(row)
         if expected:  # the row fails by design: mutants are judged by the rows that hold
             continue

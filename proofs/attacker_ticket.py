@@ -122,6 +122,17 @@ AGREE_S = ("injective agreement: a KMS resolves for an honest IDRr only one hone
            "run's RESOLVE_INIT")
 AGREE_Z = ("injective agreement: KMS_I answers a Zk request from an honest KMS only if a KMS_R "
            "run sent it")
+#: property -> the requirement ids it covers
+REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    SECRECY: ("REQ-TKT-13", "REQ-TKT-19", "REQ-TKT-20", "REQ-TKT-22"),
+    NAF: ("REQ-TKT-02", "REQ-TKT-07"),
+    AGREE_R: ("REQ-TKT-05", "REQ-TKT-22", "REQ-TKT-24", "REQ-TKT-27"),
+    AGREE_I: ("REQ-TKT-04",),
+    AGREE_K: ("REQ-TKT-16", "REQ-TKT-20"),
+    AGREE_Q: ("REQ-TKT-01", "REQ-TKT-02", "REQ-TKT-11"),
+    AGREE_S: ("REQ-TKT-06", "REQ-TKT-07", "REQ-TKT-08", "REQ-TKT-09", "REQ-TKT-11"),
+    AGREE_Z: ("REQ-TKT-17", "REQ-TKT-18"),
+}
 
 _TRUSTED_KMS = ("KMS_I answers over Zk any KMS it trusts with the ticket's keys in clear (seed "
                 "002 B.2.2.3 steps 8-10): a trusted compromised KMS that saw the TICKET of a "
@@ -904,7 +915,7 @@ def _rows(built: World, muts: list[Mutant], a: Assumption, quick: bool, dead: se
         row = ProofResult(f"ticket {procedure.name} attacker: {prop}", a.name, model is None,
                           build_s / len(props) / len(ASSUMPTIONS) + solve_s,
                           None if model is None else {"trace": " / ".join(trace(world, model))},
-                          expected_attack=expected)
+                          expected_attack=expected, requirements=REQUIREMENTS[prop])
         rows.append(row)
         if expected or (quick and not a.quick):  # mutants are judged by rows that hold
             continue

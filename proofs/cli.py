@@ -71,8 +71,8 @@ def run_all(quick: bool = False) -> dict[str, list[ProofResult]]:
 def render_table(results: dict[str, list[ProofResult]]) -> str:
     """Markdown table: property, assumption, verdict, mutants first killed by the row (a
     mutant an earlier row of its family killed is not solved again), seconds."""
-    lines = ["| property | assumption | result | mutants killed | time (s) |",
-             "|---|---|---|---|---|"]
+    lines = ["| property | assumption | requirements | result | mutants killed | time (s) |",
+             "|---|---|---|---|---|---|"]
     for rows in results.values():
         for r in rows:
             verdict = ("holds" if r.holds else "attack (expected)" if r.expected_attack
@@ -80,8 +80,8 @@ def render_table(results: dict[str, list[ProofResult]]) -> str:
             if r.holds and r.expected_attack:
                 verdict = "holds, but an attack was expected"
             killed = sum(m.killed for m in r.mutants)
-            lines.append(f"| {r.property} | {r.assumption} | {verdict} | "
-                         f"{killed}/{len(r.mutants)} | {r.seconds:.3f} |")
+            lines.append(f"| {r.property} | {r.assumption} | {', '.join(r.requirements)} | "
+                         f"{verdict} | {killed}/{len(r.mutants)} | {r.seconds:.3f} |")
     return "\n".join(lines)
 
 

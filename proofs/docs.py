@@ -10,6 +10,8 @@ table.
 
 from __future__ import annotations
 
+import functools
+
 from mckm.models.procedures.cek import PROCEDURE as CEK
 from mckm.models.procedures.idm import PROCEDURE as IDM
 from mckm.models.procedures.interkmm import PROCEDURES as INTERKMM_PROCEDURES
@@ -19,6 +21,7 @@ from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.seal_key_distribution import PROCEDURE as SEAL
 from mckm.models.procedures.sip_registration import PROCEDURE as SIP_REGISTRATION
 from mckm.models.procedures.skm_s import PROCEDURE as SKMS
+from mckm.proofs.result import ProofResult
 
 PROCEDURES: tuple[Procedure, ...] = (SEAL, TICKET_ONE_KMS, TICKET_TWO_KMS, SKMS, CEK,
                                      SIP_REGISTRATION, IDM, *INTERKMM_PROCEDURES)
@@ -75,13 +78,22 @@ def procedure_page(p: Procedure) -> str:
     return "\n".join(out)
 
 
+@functools.cache
+def quick_results() -> dict[str, list[ProofResult]]:
+    """``mckm prove --quick``, run once per build: the proof page and the traceability matrix
+    both read it."""
+    from mckm.proofs.cli import run_all
+
+    return run_all(quick=True)
+
+
 def proofs_page() -> str:
     """The proof table and the equivalence marks, from ``mckm prove --quick`` (the page is
     built with the docs; the full run, with the field-swap mutants, is ``mckm prove``)."""
     from mckm.models.procedures.mutants import marked_guards
-    from mckm.proofs.cli import render_equivalents, render_table, run_all, summary
+    from mckm.proofs.cli import render_equivalents, render_table, summary
 
-    results = run_all(quick=True)
+    results = quick_results()
     _, notes = summary(results)
     marks = ["| model | step | guard | reason |", "|---|---|---|---|"]
     marks += [f"| {p.name} | {number} | {guard} | {_cell(reason)} |"

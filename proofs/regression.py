@@ -28,6 +28,7 @@ from mckm.proofs.result import (
     Vacuous,
     counterexample,
     describe,
+    requirement_ids,
     run_mutant,
     satisfiable,
     timed,
@@ -97,7 +98,9 @@ def prove_rows(title: str, procedure: Procedure, statements: Statements, prefix:
         for name, statement in named.items():
             found, secs = timed(functools.partial(check, procedure, procedure, key, statement))
             row = ProofResult(f"{title} (regression) {key.text(procedure)}: {name}", REGRESSION,
-                              found is None, secs, None if found is None else describe(found))
+                              found is None, secs, None if found is None else describe(found),
+                              requirements=requirement_ids(name)
+                              or key.step(procedure).all_requirements)
             base = _formula(procedure, procedure, key, statement)
             for m in muts:
                 row.mutants.append(run_mutant(

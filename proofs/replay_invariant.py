@@ -132,7 +132,7 @@ def prove(quick: bool = False) -> list[ProofResult]:
         row = ProofResult("SEAL replay cache: no I_MESSAGE accepted twice (inductive, "
                           "unbounded)", clock.name, model is None, seconds,
                           None if model is None else describe(model),
-                          expected_attack=clock.attack)
+                          expected_attack=clock.attack, requirements=("REQ-SEAL-KD-09",))
         rows.append(row)
         if clock.attack:
             continue

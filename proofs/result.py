@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -48,6 +49,8 @@ class ProofResult:
     counterexample: dict[str, str] | None = None
     mutants: list[MutantResult] = field(default_factory=list)
     expected_attack: str = ""
+    #: the requirement ids the row covers (the site's traceability matrix links them)
+    requirements: tuple[str, ...] = ()
 
     @builtins.property  # the field ``property`` shadows the builtin in this class body
     def as_expected(self) -> bool:
@@ -60,6 +63,24 @@ class ProofResult:
                           | ({"equivalent": m.equivalent} if m.equivalent else {})
                           for m in self.mutants]
         return out
+
+
+#: a requirement id, or the short form ", -14" that a list of ids of one family uses
+_REQ = re.compile(r"\b(REQ-[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*)-(\d+)\b|,\s*-(\d+)\b")
+
+
+def requirement_ids(text: str) -> tuple[str, ...]:
+    """The requirement ids ``text`` names, in order, with "REQ-IKMM-01, -14" read as
+    REQ-IKMM-01 and REQ-IKMM-14."""
+    out: list[str] = []
+    family = ""
+    for m in _REQ.finditer(text):
+        if m[1]:
+            family = m[1]
+            out.append(f"{family}-{m[2]}")
+        elif family:
+            out.append(f"{family}-{m[3]}")
+    return tuple(dict.fromkeys(out))
 
 
 #: the note of a mutant killed because the row's composed run became impossible

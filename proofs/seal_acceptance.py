@@ -80,6 +80,22 @@ PROPERTIES: dict[tuple[str, str], dict[str, Expr]] = {
 }
 
 
+#: property name -> the requirement ids it states
+REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "accepted I_MESSAGE is signed by UID(IDRi, current period) and encrypted to own UID":
+        ("REQ-SEAL-KD-10", "REQ-SEAL-KD-11", "REQ-SEAL-KD-04", "REQ-SEAL-KD-05"),
+    "accepted I_MESSAGE is addressed to the receiver": ("REQ-SEAL-KD-06",),
+    "accepted I_MESSAGE names an acceptable SKM-S": ("REQ-SEAL-KD-07",),
+    "accepted I_MESSAGE is fresh and not a replay": ("REQ-SEAL-KD-09",),
+    "accepted SK-ID has an accepted purpose": ("REQ-SEAL-KD-12",),
+    "an accepted key fits the receiver's store under its id, K being for its own UID":
+        ("REQ-SEAL-KD-15",),
+    "an accepted group key comes from an authorised SGM-S": ("REQ-SEAL-KD-14",),
+    "sent I_MESSAGE carries the sender's own URI in IDRi": ("REQ-SEAL-KD-05",),
+    "sent SK-ID has a registered purpose": ("REQ-SEAL-KD-02",),
+}
+
+
 def _goal_check(procedure: Procedure, model_step: Step, prop: Expr
                 ) -> tuple[z3.ModelRef | None, Z3Reading]:
     z = PROCEDURE.z3_reading(model_step, procedure.policy)
@@ -102,7 +118,8 @@ def prove(quick: bool = False) -> list[ProofResult]:
     """Every row, each on every generated mutant (``quick``: no field-swap mutants)."""
     results, seconds = timed(lambda: check(PROCEDURE))
     rows = {key: ProofResult(f"SEAL step {key[0]}: {key[1]}", ASSUMPTION, model is None,
-                             seconds / len(results), None if model is None else describe(model))
+                             seconds / len(results), None if model is None else describe(model),
+                             requirements=REQUIREMENTS[key[1]])
             for key, (model, _) in results.items()}
     for mutant in mutants(PROCEDURE, quick=quick):
         mres, mseconds = timed(functools.partial(check, mutant.procedure))

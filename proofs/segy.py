@@ -191,6 +191,13 @@ PROPERTIES: tuple[Property, ...] = (
     ("leaves MC security end to end up to the external user", _segy_opens_external_calls),
 )
 
+#: property -> the requirement it judges (spec/segy-gateway.md, from the seed's MCSEC-7.1-2/-3)
+REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    **{name: ("REQ-SEGY-02",) for name, _ in PROPERTIES[:5]},
+    PROPERTIES[5][0]: ("REQ-SEGY-03",),
+    PROPERTIES[6][0]: ("REQ-SEGY-01",),
+}
+
 #: (property, approach) -> why the model gives the attack; each is checked, none is assumed
 EXPECTED: dict[tuple[str, int], str] = {
     (PROPERTIES[0][0], 1): "one MC domain identity names any MC domain user in band (D1-1)",
@@ -257,7 +264,8 @@ def prove(quick: bool = False) -> list[ProofResult]:
         for a in APPROACHES:
             cex, secs = timed(functools.partial(attack, a, prop))
             row = ProofResult(f"SeGy: {name}", assumption(a), cex is None, secs, cex,
-                              expected_attack=EXPECTED.get((name, a.number), ""))
+                              expected_attack=EXPECTED.get((name, a.number), ""),
+                              requirements=REQUIREMENTS[name])
             if cex is None:
                 for mname, (number, mutate) in MUTANTS.items():
                     if number != a.number or mutate(a) == a:

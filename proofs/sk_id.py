@@ -61,6 +61,10 @@ def _same(a: Any, b: Any) -> Any:
     return z3.ZeroExt(width - a.size(), a) == z3.ZeroExt(width - b.size(), b)
 
 
+#: every row is about the SK-ID layout: 4 purpose bits, then 28 random bits
+REQUIREMENTS = ("REQ-SEAL-KD-02",)
+
+
 class Family:
     """Symbols and properties of the SK-ID proofs, against the reference layout ``SK_ID``."""
 
@@ -133,7 +137,7 @@ def prove(quick: bool = False) -> list[ProofResult]:
     for (pname, aname), model in results.items():
         fam_rows[(pname, aname)] = ProofResult(
             f"SK-ID: {pname}", aname, model is None, seconds / len(results),
-            None if model is None else describe(model))
+            None if model is None else describe(model), requirements=REQUIREMENTS)
     for name, layout, registered in layout_cases():
         mutant_results, mseconds = timed(functools.partial(check, layout, registered))
         for key, model in mutant_results.items():

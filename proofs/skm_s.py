@@ -326,6 +326,16 @@ def required_mutants() -> dict[tuple[str, str, str, str], Mutant]:
     return out
 
 
+def requirements(row: Row) -> tuple[str, ...]:
+    """The requirement ids of the guards ``row`` must kill (the KMS's request step's, for a row
+    that names none)."""
+    ids = [g.requirement for role, action, message, name in row.kills
+           for g in PROCEDURE.step_for(role, message, "send" if action == "send" else "receive")
+           .guards if g.name == name]
+    return tuple(dict.fromkeys(ids)) or PROCEDURE.step_for("kms", "KEYPROV_REQUEST",
+                                                           "receive").all_requirements
+
+
 def _solve(procedure: Procedure, prop: Property, resource: str) -> z3.ModelRef | None:
     return check(procedure, prop, resource)[0]
 
@@ -341,7 +351,8 @@ def prove(quick: bool = False) -> list[ProofResult]:
             (model, _), secs = timed(functools.partial(check, PROCEDURE, row.prop, resource))
             label = f"SKM-S ({row.kind}, {resource}): {name}"
             result = ProofResult(label, ASSUMPTION if row.kind == "protocol" else REGRESSION,
-                                 model is None, secs, None if model is None else describe(model))
+                                 model is None, secs, None if model is None else describe(model),
+                                 requirements=requirements(row))
             base = formula(PROCEDURE, row.prop, resource)
             for m in muts:
                 result.mutants.append(run_mutant(

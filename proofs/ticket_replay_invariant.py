@@ -203,7 +203,8 @@ def prove(quick: bool = False) -> list[ProofResult]:
                     f"{procedure.name}: the {role} accepts no initial message twice "
                     "(replay cache, inductive, unbounded)", clock.name, failed is None, seconds,
                     None if failed is None else {"fails at": failed[0], **describe(failed[1])},
-                    expected_attack=attack)
+                    expected_attack=attack,
+                    requirements=("REQ-TKT-24",) if role == "responder" else ("REQ-TKT-11",))
                 rows.append(row)
                 if attack:
                     continue

@@ -75,6 +75,7 @@ from mckm.proofs.result import (
     Vacuous,
     counterexample,
     describe,
+    requirement_ids,
     run_mutant,
     satisfiable,
     timed,
@@ -286,6 +287,21 @@ PROPERTIES: dict[str, tuple[Property, tuple[Procedure, ...]]] = {
 }
 
 
+#: property name -> the requirement ids it covers
+REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "KMS_R forwards a resolve only to a KMS it trusts": ("REQ-TKT-16",),
+    "responder gets keys only via its own authenticating KMS and trusted hops":
+        ("REQ-TKT-14", "REQ-TKT-16", "REQ-TKT-20"),
+    "KMS_R relays a Zk answer only from a run of the KMS it asked, for its own forward "
+    "(two KMS_I runs)": ("REQ-TKT-20",),
+    "KMS_I answers only a trusted KMS over authenticated Zk": ("REQ-TKT-18", "REQ-TKT-19"),
+    "keys reach only the initiator, the responder and the KMSs of the chain":
+        ("REQ-TKT-13", "REQ-TKT-19"),
+    "a reused ticket's keys are those of a resolve the responder accepted (store induction)":
+        ("REQ-TKT-23",),
+}
+
+
 def check(procedure: Procedure, prop: Property) -> tuple[z3.ModelRef | None, Chain, int]:
     """First counterexample over n = 1..MAX_KMS KMSs, or None; also checks non-vacuity."""
     chain = Chain(procedure)
@@ -449,7 +465,8 @@ def prove(quick: bool = False) -> list[ProofResult]:
         for proc in procs:
             (model, _, _), secs = timed(functools.partial(check, proc, prop))
             add(ProofResult(f"ticket {proc.name}: {name}", ASSUMPTION, model is None, secs,
-                            None if model is None else describe(model)),
+                            None if model is None else describe(model),
+                            requirements=REQUIREMENTS[name]),
                 proc, _chain_formula(proc, prop),
                 functools.partial(_chain_formula, prop=prop),
                 functools.partial(_solve_chain, prop=prop))
@@ -466,7 +483,9 @@ def prove(quick: bool = False) -> list[ProofResult]:
 
                 add(ProofResult(f"ticket {proc.name} (regression) {key.text(proc)}: {name}",
                                 REGRESSION, model is None, secs,
-                                None if model is None else describe(model)),
+                                None if model is None else describe(model),
+                                requirements=requirement_ids(name)
+                                or key.step(proc).all_requirements),
                     proc, reg_formula(proc), reg_formula,
                     functools.partial(_solve_regression, reference=proc, key=key,
                                       statement=statement))

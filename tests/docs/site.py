@@ -15,8 +15,10 @@ if str(DOCS) not in sys.path:
     sys.path.insert(0, str(DOCS))
 
 import generate  # noqa: E402
+import reqlinks as reqlinks  # noqa: E402  (re-exported for the tests)
 import spec_tables  # noqa: E402
 import splice  # noqa: E402
+import traceability as traceability  # noqa: E402
 from figures import bitlayout as bitlayout  # noqa: E402  (re-exported for the tests)
 from figures import sequence as sequence  # noqa: E402
 from figures import states as states  # noqa: E402

@@ -7,10 +7,9 @@ over HTTP and checks what a reader would notice first.
 - at 1280 px the page does not scroll sideways: wide tables and figures scroll in their own box;
 - the search page finds a requirement id.
 
-The site is the test command's own build (``docs/_build/html``, written by the ``sphinx`` step of
-``./dev test`` just before the tests); without one, it is built here.  Screenshots of the index,
-a seed page, a sequence diagram and the traceability matrix go to ``docs/_build/screenshots/``
-(CI keeps them as artefacts).
+The site is the test command's own build (``docs/_build/html``, fixture ``built_site``).
+Screenshots of the index, a seed page, a sequence diagram and the traceability matrix go to
+``docs/_build/screenshots/`` (CI keeps them as artefacts).
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ import pytest
 from tests.conftest import require_tool
 from tests.docs.site import DOCS
 
-SITE = DOCS / "_build" / "html"
 SCREENSHOTS = DOCS / "_build" / "screenshots"
 WIDTH, HEIGHT = 1280, 900
 #: the pages shown as screenshots: (file name, page), the first that exists of each row
@@ -41,13 +39,8 @@ SEARCHED = "REQ-SEAL-KD-07"
 
 
 @pytest.fixture(scope="module")
-def site() -> Path:
-    """The built site: the test command's, else a fresh build."""
-    if not (SITE / "index.html").is_file():
-        from sphinx.cmd.build import build_main
-
-        assert build_main(["-q", "-W", "-b", "html", str(DOCS), str(SITE)]) == 0
-    return SITE
+def site(built_site: Path) -> Path:
+    return built_site
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +56,7 @@ def base_url(site: Path) -> Iterator[str]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
