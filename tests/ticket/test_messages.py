@@ -9,10 +9,11 @@ import hmac
 
 import pytest
 
-from mckm.impl.codec import decode, encode
+from mckm.impl.codec import decode, encode, encode_key_data
 from mckm.impl.errors import DecodeError, MckmError, PolicyError, VerifyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.ticket import base_ticket as B
+from mckm.impl.roles.ticket import wire
 from mckm.impl.roles.ticket.base_ticket import TicketKeys
 from mckm.impl.roles.ticket.keys import LabelPurpose, message_keys
 from mckm.impl.roles.ticket.wire import (
@@ -89,6 +90,30 @@ def test_request_resp_copies_the_header_and_carries_the_keys() -> None:
     other = received(request_init(randri=RR))  # a response to another request
     with pytest.raises(MckmError):
         received(resp, answers=other).verify(PSK_I)
+
+
+@pytest.mark.parametrize("contents", ["two TGKs", "no MPK", "no TGK"])
+def test_a_kemac_with_other_contents_does_not_open(
+    contents: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQ-TKT-MSG-08: a REQUEST_RESP whose KEMAC, correctly MACed and enciphered, carries
+    anything but MPKi and exactly one TGK gives no ticket keys: the receiver refuses it."""
+    init = received(request_init())
+
+    def other_key_data(keys: list[B.Payload]) -> bytes:
+        mpk, tgk = keys
+        chosen = {"two TGKs": [mpk, tgk, tgk], "no MPK": [tgk], "no TGK": [mpk]}[contents]
+        return bytes(encode_key_data(chosen))
+
+    monkeypatch.setattr(wire, "encode_key_data", other_key_data)
+    resp = build("REQUEST_RESP", {"t": NOW + 1, "idrkms": KMS_I,
+                                  "ticket": PayloadBlob.of(ticket())},
+                 inkey=PSK_I, answers=init, kemac=KEYS)
+    monkeypatch.undo()
+    kemac = decode(resp.raw).get("KEMAC")
+    assert kemac is not None and kemac.fields["mac_alg"] == MAC_ALG.NULL
+    with pytest.raises(MckmError, match="MPKi and one TGK"):
+        received(resp, answers=init).verify(PSK_I)
 
 
 def test_a_sealed_view_answers_for_its_own_key_and_verifies_any_other() -> None:
