@@ -355,6 +355,30 @@ def test_issue_retries_when_hs_is_zero(monkeypatch: pytest.MonkeyPatch) -> None:
     assert KMS.issue_ssk(b"id") == expected
 
 
+def test_issue_retries_when_ssk_is_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    """REQ-ECCSI-02: SSK = KSAK + HS·v = 0 mod q (HS made so for v = 0xBAD): the caller's v is
+    refused, a random v is drawn again."""
+    expected = KMS.issue_ssk(b"id", v=0x600D)
+    v_bad = 0xBAD
+    hs_for_zero = (-KMS.ksak.reveal() * pow(v_bad, -1, Q)) % Q
+    real_hs = eccsi.hs
+    calls: list[int] = []
+
+    def hs_zero_ssk_first(kpak: bytes, identity: bytes, pvt: bytes) -> bytes:
+        calls.append(1)
+        if len(calls) == 1:
+            return hs_for_zero.to_bytes(32, "big")
+        return real_hs(kpak, identity, pvt)
+
+    monkeypatch.setattr(eccsi, "hs", hs_zero_ssk_first)
+    with pytest.raises(UsageError, match=r"SSK = 0 .*5\.1\.1 step 5"):
+        KMS.issue_ssk(b"id", v=v_bad)
+    calls.clear()
+    draws = iter([v_bad, 0x600D])
+    monkeypatch.setattr(eccsi, "_random_scalar", lambda: next(draws))
+    assert KMS.issue_ssk(b"id") == expected
+
+
 # -- secrets stay secret -------------------------------------------------------------------------
 
 
