@@ -8,8 +8,8 @@ cover it; each id links to its definition and the definition back to its row.
 :func:`problems` is the build check: the site is not built while one of these holds:
 - a requirement is defined on no page, or on two (a formal element shown twice or not at all);
 - a page mentions an id that no page defines;
-- a requirement of a model has no step or guard (a step without a requirement cannot be
-  built: ``Procedure`` refuses it);
+- a requirement of a model has no step or guard and the model does not say it leaves it out
+  (``leaves_out``); a step without a requirement cannot be built (``Procedure`` refuses it);
 - a proof row names no requirement, or one that is not defined;
 - a requirement has no trace at all: no threat, no test and no proof row.
 """
@@ -17,6 +17,7 @@ cover it; each id links to its definition and the definition back to its row.
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ class Trace:
     threats: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     tests: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     proofs: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: requirements a model leaves to the runtime (named in its ``leaves_out``), and where
+    left: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 def link_pages(pages: Mapping[str, str], trace: Trace) -> dict[str, str]:
@@ -61,8 +64,26 @@ def link_pages(pages: Mapping[str, str], trace: Trace) -> dict[str, str]:
     return out
 
 
+#: "REQ-CEK-01..09": a range of ids of one family, as a model's ``leaves_out`` writes it
+_RANGE = re.compile(rf"({reqlinks.ID})\.\.(\d+)")
+
+
+def named_in(text: str) -> list[str]:
+    """The requirement ids ``text`` names, ranges ("REQ-CEK-01..09") spelt out."""
+    out = list(reqlinks.mentioned(text))
+    for m in _RANGE.finditer(text):
+        family, _, first = m[1].rpartition("-")
+        out += [f"{family}-{n:0{len(first)}d}" for n in range(int(first) + 1, int(m[2]) + 1)]
+    return list(dict.fromkeys(out))
+
+
 def add_models(procedures: Sequence[Procedure], trace: Trace) -> None:
+    """Each requirement's steps and guards; and what a model says it leaves out (a
+    requirement named in ``leaves_out`` is the runtime's, outside the model's steps)."""
     for p in procedures:
+        for text in p.leaves_out:
+            for rid in named_in(text):
+                trace.left[rid].append(f"[{p.name}](model-{p.name}.md) leaves it out: {text}")
         for s in p.steps:
             for rid in s.all_requirements:
                 trace.steps[rid].append(f"[{p.name}](model-{p.name}.md) step {s.number}")
@@ -121,8 +142,9 @@ def problems(trace: Trace, procedures: Sequence[Procedure]) -> list[str]:
         for rid in p.requirements:
             if rid not in trace.defined_on:
                 out.append(f"{rid} of model {p.name} is shown on no page")
-            if not trace.steps.get(rid):
-                out.append(f"{rid} of model {p.name} has no step or guard")
+            if not trace.steps.get(rid) and not trace.left.get(rid):
+                out.append(f"{rid} of model {p.name} has no step or guard, and the model does "
+                           "not say it leaves it out")
     for rid in sorted(set(trace.proofs) - set(trace.defined_on)):
         out.append(f"a proof row names {rid}, which no page defines")
     for rid in sorted(trace.defined_on):
@@ -153,7 +175,8 @@ def page(trace: Trace, found: Sequence[str] = ()) -> str:
     for rid in sorted(trace.defined_on, key=_order):
         defined = ", ".join(f"[{p}]({p}.md)" for p in trace.defined_on[rid])
         out.append(f"| {{req-trace}}`{rid}` | {defined} | "
-                   f"{_cell(trace.steps.get(rid, []), 4)} | {_cell(trace.threats.get(rid, []), 4)} "
+                   f"{_cell([*trace.steps.get(rid, []), *trace.left.get(rid, [])], 4)} | "
+                   f"{_cell(trace.threats.get(rid, []), 4)} "
                    f"| {_cell([f'`{t}`' for t in trace.tests.get(rid, [])], 4)} | "
                    f"{_cell(trace.proofs.get(rid, []), 3)} |")
     if found:

@@ -275,6 +275,15 @@ _LEAVES_OUT = (
 )
 
 
+#: what the effects of a step that protects an InterKMM realise (impl/xmlprotect): XML
+#: encryption of the elements and the KMM part, the keys from the XPK, the key's name, one
+#: signature per XML body, the body's layout
+PROTECTS = ("REQ-IKMM-02", "REQ-IKMM-03", "REQ-IKMM-04", "REQ-IKMM-06", "REQ-IKMM-08")
+#: what opening one checks before its guards read a field: the strict decryption, the keys and
+#: the key's name, every body covered by one valid signature, the layout
+OPENS = ("REQ-IKMM-03", "REQ-IKMM-04", "REQ-IKMM-05", "REQ-IKMM-07", "REQ-IKMM-08")
+
+
 def _steps(origin: str, destination: str) -> tuple[Step, ...]:
     to_server = "INTERKMM_SPK" if origin == "iwf" else "INTERKMM_CSK"
     onward = "INTERKMM_CSK" if origin == "iwf" else "INTERKMM_SPK"
@@ -286,19 +295,19 @@ def _steps(origin: str, destination: str) -> tuple[Step, ...]:
              f"the {origin.upper()} protects the InterKMM under its "
              f"{'SPK' if origin == 'iwf' else 'CSK'} and sends it in a SIP MESSAGE",
              _originate(origin, own[origin][1], own[origin][0]),
-             ("interkmm.originate",), ("REQ-IKMM-09",)),
+             ("interkmm.originate",), ("REQ-IKMM-09", *PROTECTS)),
         Step("2", "mcx_server", "receive", to_server, origin, "ready", "opened", req_relay,
              "the MCX server opens and checks the InterKMM",
              SERVER_FROM_IWF if origin == "iwf" else SERVER_FROM_UE,
-             ("interkmm.remember", "interkmm.server.keep")),
+             ("interkmm.remember", "interkmm.server.keep"), OPENS),
         Step("3", "mcx_server", "send", onward, destination, "opened", "relayed",
              "REQ-IKMM-12", "the MCX server re-protects it for the next hop, sends it on and "
              "answers 202 Accepted", _relay_send(next_peer), ("interkmm.server.reprotect",),
-             (req_relay,), auto=True),
+             (req_relay, *PROTECTS), auto=True),
         Step("4", destination, "receive", onward, "mcx_server", "idle", "done", "REQ-IKMM-14",
              f"the {destination.upper()} opens and checks it, delivers the KMM and answers "
              "200 OK", _end_point(*own[destination]),
-             ("interkmm.remember", "interkmm.deliver")),
+             ("interkmm.remember", "interkmm.deliver"), OPENS),
     )
 
 

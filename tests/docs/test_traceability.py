@@ -90,8 +90,16 @@ def test_a_requirement_without_step_is_refused() -> None:
     trace = traceability.Trace()
     traceability.link_pages({"spec-toy": TOY_PAGE + "\n| REQ-TOY-09 | nothing |"}, trace)
     traceability.add_models([toy], trace)
-    assert "REQ-TOY-09 of model toy-ping-pong has no step or guard" in traceability.problems(
-        trace, [toy])
+    found = traceability.problems(trace, [toy])
+    assert ("REQ-TOY-09 of model toy-ping-pong has no step or guard, and the model does not say "
+            "it leaves it out") in found
+    left = dataclasses.replace(toy, leaves_out=("the rest (REQ-TOY-08..09: the runtime's)",))
+    trace = traceability.Trace()
+    traceability.link_pages({"spec-toy": TOY_PAGE + "\n| REQ-TOY-09 | nothing |"}, trace)
+    traceability.add_models([left], trace)
+    assert not any("REQ-TOY-09 of model" in x for x in traceability.problems(trace, [left]))
+    assert traceability.named_in("x (REQ-CEK-01..03, REQ-IDM-20)") == [
+        "REQ-CEK-01", "REQ-IDM-20", "REQ-CEK-02", "REQ-CEK-03"]
 
 
 def test_a_step_without_requirement_cannot_be_built() -> None:
