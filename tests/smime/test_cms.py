@@ -30,6 +30,10 @@ def _edit(der: bytes, change: object) -> bytes:
 
 
 def test_round_trip_and_structure() -> None:
+    """REQ-CEK-01, REQ-CEK-02, REQ-CEK-03, REQ-CEK-04, REQ-CEK-05: the structure of a protected
+    body (KEKRecipientInfo v4 keyed by the Key ID; authEnvelopedData v0; AES-256-GCM,
+    12-octet nonce, ICVlen 16, 16-octet mac; id-aes256-wrap without parameters, 40 octets;
+    id-data, no authAttrs)."""
     der = cms.protect(BODY, KEY_ID, CEK)
     opened = cms.unprotect(der, KEYS)
     assert (opened.content, opened.content_type, opened.key_id) == (BODY, cms.ID_DATA, KEY_ID)
@@ -54,6 +58,7 @@ def test_round_trip_and_structure() -> None:
 
 
 def test_fresh_content_key_and_nonce_each_time() -> None:
+    """REQ-CEK-03: a fresh content key and nonce for each body."""
     one, two = cms.protect(BODY, KEY_ID, CEK), cms.protect(BODY, KEY_ID, CEK)
     assert one != two
     wrapped = [der[slice(r.start, r.stop)] for der in (one, two)
@@ -70,6 +75,8 @@ def test_lookup_by_function_and_secret_cek() -> None:
 
 
 def test_other_content_type_carries_auth_attrs() -> None:
+    """REQ-CEK-05: a content type other than id-data travels with a content-type attribute in
+    authAttrs, which must match."""
     der = cms.protect(b"inner", KEY_ID, CEK, content_type=SIGNED_DATA)
     data = asn1.ContentInfo.load(der)["content"]
     attrs = data["auth_attrs"]
@@ -84,7 +91,8 @@ def test_other_content_type_carries_auth_attrs() -> None:
 
 
 def test_authattrs_are_the_aad() -> None:
-    """A signing-time attribute added after protection changes the AAD: the tag fails."""
+    """A signing-time attribute added after protection changes the AAD: the tag fails.
+    REQ-CEK-05, REQ-CEK-07: authAttrs are GCM's additional data."""
     der = cms.protect(b"inner", KEY_ID, CEK, content_type=SIGNED_DATA)
     added = _edit(der, lambda d: d["auth_attrs"].append(
         {"type": "signing_time", "values": [asn1.Time(name="utc_time",
@@ -101,6 +109,7 @@ def test_unknown_key_id_is_a_policy_refusal() -> None:
 
 
 def test_wrong_cek_is_a_verify_error() -> None:
+    """REQ-CEK-07: a wrong CEK is a VerifyError."""
     der = cms.protect(BODY, KEY_ID, CEK)
     with pytest.raises(VerifyError, match="RFC 3394"):
         cms.unprotect(der, {KEY_ID: bytes(32)})
@@ -153,6 +162,10 @@ def _kekri(**changes: object) -> object:
     (lambda d: d.__setitem__("recipient_infos", []), "AuthEnvelopedData.recipientInfos"),
 ])
 def test_each_profile_violation_names_its_field(change: object, field: str) -> None:
+    """REQ-CEK-02 (versions, no recipientInfos), REQ-CEK-03 (algorithm, nonce, ICV length, mac
+    length), REQ-CEK-04 (wrap algorithm, parameters, wrapped length), REQ-CEK-05 (another
+    content type without authAttrs), REQ-CEK-07: each structural fault is a DecodeError
+    naming its field."""
     bad = _edit(cms.protect(BODY, KEY_ID, CEK), change)
     with pytest.raises(DecodeError) as caught:
         cms.unprotect(bad, KEYS)
@@ -161,6 +174,7 @@ def test_each_profile_violation_names_its_field(change: object, field: str) -> N
 
 
 def test_trailing_octets_are_refused_with_their_offset() -> None:
+    """REQ-CEK-07: octets after the ContentInfo are refused with their offset."""
     der = cms.protect(BODY, KEY_ID, CEK)
     with pytest.raises(DecodeError, match="2 trailing octet") as caught:
         cms.unprotect(der + b"\x00\x00", KEYS)
@@ -168,6 +182,7 @@ def test_trailing_octets_are_refused_with_their_offset() -> None:
 
 
 def test_other_outer_content_type_is_refused() -> None:
+    """REQ-CEK-02: a ContentInfo of another type than id-ct-authEnvelopedData is refused."""
     der = bytes(asn1.ContentInfo({"content_type": "data",
                                   "content": core.OctetString(b"x")}).dump())
     with pytest.raises(DecodeError, match="id-ct-authEnvelopedData") as caught:
@@ -185,6 +200,8 @@ def test_garbage_is_a_decode_error(data: bytes) -> None:
 @settings(max_examples=300)
 @given(st.data())
 def test_a_flipped_bit_in_ciphertext_tag_or_wrapped_key_is_refused(data: st.DataObject) -> None:
+    """REQ-CEK-07, REQ-CEK-09: an altered bit in the ciphertext, the tag or the wrapped key is a
+    VerifyError (integrity is the authenticated encryption)."""
     der = cms.protect(BODY, KEY_ID, CEK, content_key=bytes(range(32)), nonce=bytes(12))
     where = regions(der)
     name = data.draw(st.sampled_from(sorted(where)))
@@ -199,7 +216,8 @@ def test_a_flipped_bit_in_ciphertext_tag_or_wrapped_key_is_refused(data: st.Data
 @pytest.mark.parametrize("content_type", [cms.ID_DATA, SIGNED_DATA])
 def test_every_single_bit_flip_is_a_named_refusal(content_type: str) -> None:
     """All 8 x len flips of a small body (with and without authAttrs): each is refused with
-    DecodeError, PolicyError or VerifyError; none opens, nothing else escapes."""
+    DecodeError, PolicyError or VerifyError; none opens, nothing else escapes.
+    REQ-CEK-07, REQ-CEK-09."""
     der = cms.protect(b"Content-Type: text/plain\r\n\r\nhi", KEY_ID, CEK,
                       content_key=bytes(range(32)), nonce=bytes(12), content_type=content_type)
     for position in range(len(der)):
@@ -213,7 +231,8 @@ def test_every_single_bit_flip_is_a_named_refusal(content_type: str) -> None:
 
 def test_an_empty_version_integer_is_refused() -> None:
     """Found by the flip test: the version's length octet 01 -> 81 reads as a long-form length
-    00, an empty INTEGER that asn1crypto takes for 0; X.690 8.3 needs one content octet."""
+    00, an empty INTEGER that asn1crypto takes for 0; X.690 8.3 needs one content octet.
+    REQ-CEK-07: an empty INTEGER is refused."""
     der = cms.protect(b"x", KEY_ID, CEK)
     at = der.index(bytes.fromhex("020100")) + 1  # AuthEnvelopedData.version's length
     tampered = der[:at] + b"\x81" + der[at + 1:]
@@ -230,6 +249,8 @@ def test_an_empty_version_integer_is_refused() -> None:
     ({"content_type": "not an oid"}, "not an OID"),
 ])
 def test_caller_mistakes_are_usage_errors(kwargs: dict[str, object], match: str) -> None:
+    """REQ-CEK-01: a CEK that is not 256 bits, or an empty Key ID, is refused; REQ-CEK-03: a
+    nonce or content key of another size is refused."""
     args: dict[str, object] = {"key_id": KEY_ID, "cek": CEK} | kwargs
     with pytest.raises(UsageError, match=match):
         cms.protect(BODY, **args)  # type: ignore[arg-type]

@@ -19,6 +19,8 @@ KEYS = {KEY_ID: CEK}
 
 
 def test_body_part_is_base64_in_short_lines_and_reads_back() -> None:
+    """REQ-CEK-08: as a MIME body part, application/pkcs7-mime; smime-type=authEnveloped-data;
+    name=smime.p7m, base64 in lines of at most 76 characters."""
     der = mime.seal(BODY, XML, KEY_ID, CEK)
     part = mime.body_part(der)
     head, _, text = part.partition(b"\r\n\r\n")
@@ -33,6 +35,8 @@ def test_body_part_is_base64_in_short_lines_and_reads_back() -> None:
 
 
 def test_sip_request_carries_the_der_and_reads_back() -> None:
+    """REQ-CEK-08: as a SIP body, binary DER with its Content-Type and Content-Disposition;
+    base64 transfer encoding accepted."""
     der = mime.seal(BODY, XML, KEY_ID, CEK)
     raw = mime.sip_request(der, from_uri="sip:alice@example.org",
                            to_uri="sip:mcptt-server@example.org")
@@ -58,6 +62,7 @@ def test_sip_request_carries_the_der_and_reads_back() -> None:
     (b"\r\n\r\n", b"\r\n", "headers"),
 ])
 def test_body_part_refusals_name_the_field(old: bytes, new: bytes, field: str) -> None:
+    """REQ-CEK-08: another media type, smime-type or transfer encoding is refused."""
     part = mime.body_part(mime.seal(b"x", XML, KEY_ID, CEK)).replace(old, new, 1)
     with pytest.raises(DecodeError) as caught:
         mime.der_of_body_part(part)
@@ -79,6 +84,7 @@ def test_sip_body_of_another_type_is_refused() -> None:
 
 
 def test_entity_and_its_refusals() -> None:
+    """REQ-CEK-05: the content is the canonical MIME entity (Content-Type, empty line, body)."""
     assert mime.read_entity(mime.entity(XML, BODY)) == (XML, BODY)
     with pytest.raises(UsageError):
         mime.entity("no type\r\nX-Injected: 1", b"")
@@ -90,6 +96,7 @@ def test_entity_and_its_refusals() -> None:
 
 
 def test_sealed_content_must_be_id_data() -> None:
+    """REQ-CEK-05: a sealed SIP body's content type is id-data."""
     der = cms.protect(mime.entity(XML, b"x"), KEY_ID, CEK, content_type="1.2.840.113549.1.7.2")
     with pytest.raises(DecodeError, match="id-data"):
         mime.open_sealed(der, KEYS)
