@@ -1,0 +1,66 @@
+"""The HDR of every message of a one-KMS ticket exchange as the sans-IO roles send it
+(REQ-TKT-MSG-06, RFC 6043 4.2): V = 1 in REQUEST_INIT and RESOLVE_INIT, V = the ticket's F flag
+in TRANSFER_INIT, V = 0 in the responses; #CS = 0 and the Empty map in REQUEST_INIT and
+RESOLVE_INIT; each response copies version, PRF func and CSB ID of its request (and #CS / map
+for Request and Resolve)."""
+
+from __future__ import annotations
+
+from mckm.impl.codec import decode
+from mckm.impl.redact import Secret
+from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
+from mckm.impl.roles.ticket.endpoints import Initiator, Kms, Responder
+from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE
+
+from .world import ALICE, BOB, KMS_I, TPK
+
+NOW = 3_900_000_000
+
+
+def _context(uri: str, n: int) -> BootstrapContext:
+    return BootstrapContext(f"btid-{n}@bsf.example.org", Secret(bytes([n]) * 32), bytes([n]) * 16,
+                            f"impi-{n}", NOW + 3600, UserSecuritySettings((uri,)))
+
+
+def _exchange() -> dict[str, bytes]:
+    """Alice asks her KMS for a ticket to Bob, transfers it; Bob resolves it at the same KMS."""
+    alice, bob = _context(ALICE, 1), _context(BOB, 2)
+    bsf = Bsf()
+    bsf.provision(alice)
+    bsf.provision(bob)
+    kms = Kms(KMS_I, tpk=TPK, bsf=bsf)
+    initiator, responder = Initiator(ALICE, KMS_I, alice), Responder(BOB, KMS_I, bob)
+    out = {"REQUEST_INIT": initiator.request_ticket(BOB, now=NOW)}
+    out["REQUEST_RESP"] = kms.receive_request(out["REQUEST_INIT"], now=NOW)
+    out["TRANSFER_INIT"] = initiator.receive_request_resp(out["REQUEST_RESP"], now=NOW)
+    step = responder.receive_transfer_init(out["TRANSFER_INIT"], now=NOW)
+    assert step.to_kms
+    out["RESOLVE_INIT"] = step.octets
+    resolve_resp = kms.receive_resolve(out["RESOLVE_INIT"], now=NOW)
+    assert isinstance(resolve_resp, bytes)
+    out["RESOLVE_RESP"] = resolve_resp
+    out["TRANSFER_RESP"], keys = responder.receive_resolve_resp(resolve_resp, now=NOW)
+    assert initiator.receive_transfer_resp(out["TRANSFER_RESP"], now=NOW) == keys
+    return out
+
+
+def test_v_flag_cs_map_and_copied_header_fields() -> None:
+    """REQ-TKT-MSG-06: the V flag, #CS and map of each message sent, and the HDR fields each
+    response copies from its request."""
+    sent = _exchange()
+    hdr = {name: decode(raw).hdr.fields for name, raw in sent.items()}
+    ticket = decode(sent["TRANSFER_INIT"]).get("TICKET")
+    assert ticket is not None
+    f_flag = ticket.fields["f"]
+    assert {name: h["v"] for name, h in hdr.items()} == {
+        "REQUEST_INIT": 1, "REQUEST_RESP": 0, "TRANSFER_INIT": f_flag, "TRANSFER_RESP": 0,
+        "RESOLVE_INIT": 1, "RESOLVE_RESP": 0}
+    for name in ("REQUEST_INIT", "RESOLVE_INIT"):
+        assert (hdr[name]["n_cs"], hdr[name]["cs_id_map_type"]) == (0, CS_ID_MAP_TYPE.EMPTY_MAP)
+    for request, response, copied in (
+            ("REQUEST_INIT", "REQUEST_RESP", ("version", "prf_func", "csb_id", "n_cs",
+                                              "cs_id_map_type")),
+            ("RESOLVE_INIT", "RESOLVE_RESP", ("version", "prf_func", "csb_id", "n_cs",
+                                              "cs_id_map_type")),
+            ("TRANSFER_INIT", "TRANSFER_RESP", ("version", "prf_func", "csb_id"))):
+        assert {k: hdr[response][k] for k in copied} == {k: hdr[request][k] for k in copied}
