@@ -60,6 +60,7 @@ from typing import Any, Self
 
 import z3
 
+from mckm.impl.roles.cek.service import NEVER  # the issue time of a Key ID never issued
 from mckm.models.procedures import cek
 from mckm.models.procedures.expr import Expr, Policy
 from mckm.models.procedures.model import Procedure, Step
@@ -83,8 +84,6 @@ KMS_RUNS = 3
 SERVER_RUNS = 3
 BOUNDS = (f"{CLIENTS} clients (2 runs each, users and sessions symbolic), {KMS_RUNS} KMS runs, "
           f"{SERVER_RUNS} MCPTT server runs, concurrent; message depth 1")
-#: the issue time of a Key ID the store does not hold (``service.NEVER``)
-NEVER = -(2**62)
 
 
 @dataclass(frozen=True)
@@ -117,9 +116,9 @@ PROPERTIES = (AUTHORISED, KEY_ID, SECRECY, RETIRED, AGREEMENT)
 _SERVER = ("the MCPTT server is one of the two SIP endpoints of every CEK by design (seed 001 "
            "7.x.2 step 3b: the KMS pushes it the CEK): S/MIME under the CEK hides SIP bodies "
            "from the SIP core, not from the MCPTT server")
-_FORGED = ("with the IdM's signing key the attacker signs a KMS access token for any MCPTT ID "
-           "(RFC 7519 7.2 can tell it from no genuine one): the KMS issues that user a CEK "
-           "and answers it to the attacker")
+_FORGED = ("with the IdM's signing key the attacker signs a KMS access token for any MCPTT ID; "
+           "its signature verifies like a genuine one (RFC 7519 7.2), so the KMS issues that "
+           "user a CEK and answers it to the attacker")
 _FORGED_AGREE = ("... and pushes it to the MCPTT server, which then holds a CEK for a session "
                  "the user never asked for (a forged token is the user's word)")
 

@@ -48,7 +48,7 @@ from mckm.models.procedures.predicates import (
     TOKEN_SUBJECT,
     TOKEN_VALID,
 )
-from mckm.proofs.attacker_cek import NEVER, Inst, TableWorld, table_rows
+from mckm.proofs.attacker_cek import Inst, TableWorld, table_rows
 from mckm.proofs.regression import prefixed_mutants
 from mckm.proofs.result import ProofResult, timed
 
@@ -63,6 +63,8 @@ BOUNDS = (f"{UES} UEs (register, then publish), {CORE_RUNS} SIP core runs, {SERV
           "server runs, concurrent; message depth 1")
 #: the Expires an honest UE registers with (``effects.ue_register``'s default)
 UE_EXPIRES = 3600
+#: the ``until`` of an IMPU with no registration (the runtime: no entry in the dict)
+NEVER = -(2**62)
 
 
 @dataclass(frozen=True)
