@@ -69,6 +69,7 @@ def _without(procedure: Procedure, number: str, guard: str) -> Procedure:
 
 
 def test_the_fresh_guard_refuses_the_replay_and_its_mutant_does_not() -> None:
+    """REQ-IKMM-09: the fresh guard."""
     for procedure, refused in ((model.UE_TO_IWF, True),
                                (_without(model.UE_TO_IWF, "2", "fresh"), False)):
         machine, variables = _server(procedure)

@@ -46,6 +46,7 @@ def test_key_not_available_is_480() -> None:
 
 
 def test_payload_too_large_is_413_from_the_guard_and_from_the_transport() -> None:
+    """REQ-IKMM-10: a body over the limit is 413, by the guard and by the transport."""
     with world("TCP") as w:
         limit = int(POLICY["max_body_octets"])
         ct = 'multipart/mixed; boundary="x"'
@@ -57,6 +58,7 @@ def test_payload_too_large_is_413_from_the_guard_and_from_the_transport() -> Non
 
 
 def test_a_64k_kmm_goes_through_over_tcp() -> None:
+    """REQ-IKMM-10: a protected InterKMM with a KMM at the 64 KiB limit fits."""
     with world("TCP") as w:
         kmm = os.urandom(64 * 1024)
         outcome = w.iwf.send_kmm(kmm, peer=ALICE, transport="TCP")
@@ -84,6 +86,7 @@ def test_another_users_csk_is_refused() -> None:
 
 
 def test_a_stale_interkmm_is_refused() -> None:
+    """REQ-IKMM-09: sent outside the replay window is refused."""
     with world() as w:
         outcome = w.alice.send_kmm(KMM, peer=KMF, now=ntp_now() - 10 * int(
             POLICY["replay_window"]))
@@ -91,6 +94,7 @@ def test_a_stale_interkmm_is_refused() -> None:
 
 
 def test_a_replay_on_the_first_hop_is_refused() -> None:
+    """REQ-IKMM-09: a msg-id accepted before is refused (first hop)."""
     with world() as w:
         outcome = w.alice.send_kmm(KMM, peer=KMF)
         assert outcome.status == 202
@@ -100,6 +104,7 @@ def test_a_replay_on_the_first_hop_is_refused() -> None:
 
 
 def test_a_replay_on_the_second_hop_is_refused() -> None:
+    """REQ-IKMM-09: a msg-id accepted before is refused (second hop)."""
     with world() as w:
         captured: list[bytes] = []
         w.alice.sip.tap = lambda raw, transport: captured.append(raw)
@@ -144,6 +149,7 @@ def test_the_relay_cannot_alter_the_kmm_unnoticed(monkeypatch: pytest.MonkeyPatc
 
 
 def test_concurrent_replays_are_accepted_once() -> None:
+    """REQ-IKMM-09: four concurrent replays of an accepted msg-id are all refused."""
     with world() as w:
         outcome = w.alice.send_kmm(KMM, peer=KMF)
         raw = outcome.request.encode()

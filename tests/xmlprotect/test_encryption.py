@@ -61,6 +61,8 @@ def test_round_trip_restores_every_protected_element() -> None:
 
 
 def test_the_encrypted_data_is_the_ts_profile() -> None:
+    """REQ-IKMM-02: EncryptedData of Type Content, aes128-gcm, CipherValue IV || ciphertext ||
+    tag, no AAD; REQ-IKMM-03: under the F.1.4 confidentiality key of the XPK."""
     root = etree.fromstring(_protected())
     data = root.find(f".//{names.xenc('EncryptedData')}")
     assert data is not None and data.getparent().tag == ONE[0]
@@ -79,6 +81,7 @@ def test_the_encrypted_data_is_the_ts_profile() -> None:
 
 
 def test_each_element_gets_a_fresh_iv() -> None:
+    """REQ-IKMM-02: a fresh 96-bit IV for each element."""
     first, second = _protected(TARGETS), _protected(TARGETS)
     values = [v.text for d in (first, second)
               for v in etree.fromstring(d).iter(names.xenc("CipherValue"))]
@@ -162,6 +165,7 @@ def test_a_key_name_that_is_not_four_base64_octets_is_refused(name: str) -> None
     "http://www.w3.org/2001/04/xmlenc#aes128-cbc", "http://www.w3.org/2009/xmlenc11#aes256-gcm",
     "http://www.w3.org/2009/xmlenc11#aes128-gcm "])
 def test_another_algorithm_is_refused(algorithm: str) -> None:
+    """REQ-IKMM-02: another EncryptionMethod is refused."""
     altered = _edit(_protected(), "EncryptionMethod", attr=("Algorithm", algorithm))
     expected = re.escape("is not http://www.w3.org/2009/xmlenc11#aes128-gcm")
     with pytest.raises(PolicyError, match=expected) as err:
@@ -170,6 +174,7 @@ def test_another_algorithm_is_refused(algorithm: str) -> None:
 
 
 def test_another_type_is_refused() -> None:
+    """REQ-IKMM-02: another EncryptedData Type is refused."""
     altered = _edit(_protected(), "EncryptedData",
                     attr=("Type", "http://www.w3.org/2001/04/xmlenc#EncryptedKey"))
     with pytest.raises(PolicyError, match="neither #Content nor #Element"):
@@ -262,6 +267,8 @@ def test_protect_refuses_what_it_cannot_do() -> None:
 
 
 def test_the_keyring_holds_only_signalling_keys_and_never_shows_them() -> None:
+    """REQ-IKMM-03: a key id whose purpose tag is neither CSK nor SPK is refused; the XPK is 128
+    bits."""
     with pytest.raises(UsageError, match="purpose tag of GMK, not CSK or SPK"):
         Keyring({0x0ABCDEF0: Xpk(Secret(CSK), MC_ID)})
     with pytest.raises(UsageError, match="16 octets"):

@@ -38,6 +38,7 @@ def _protected(xpk_id: int = SPK_ID) -> tuple[str, bytes]:
 
 
 def test_clear_round_trip_keeps_every_octet() -> None:
+    """REQ-IKMM-08: the parts of an InterKMM body."""
     content_type, body = build(MESSAGE)
     assert content_type.startswith('multipart/mixed; boundary="interkmm-')
     received = parse(content_type, body)
@@ -153,6 +154,8 @@ CLEAR = [(interkmm.SIGNALLING_TYPE, "s@x", SIGNALLING), ("application/octet-stre
 ])
 def test_a_body_off_the_grammar_is_refused(parts: list[tuple[str, str | None, bytes]],
                                            message: str) -> None:
+    """REQ-IKMM-08: a body off the grammar (part count, order, media types, Content-IDs,
+    nesting, KMM size, element order) is refused."""
     with pytest.raises((DecodeError, PolicyError), match=message):
         parse(*_assemble(parts))
 
@@ -166,6 +169,8 @@ def test_a_body_off_the_grammar_is_refused(parts: list[tuple[str, str | None, by
     ('multipart/mixed; boundary="b1"', b"x" * (interkmm.MAX_BODY_OCTETS + 1), "over the limit"),
 ])
 def test_malformed_framing_is_refused(content_type: str, body: bytes, message: str) -> None:
+    """REQ-IKMM-08: MIME defects are refused; REQ-IKMM-10: a body over the limit is refused
+    before it is opened."""
     with pytest.raises(DecodeError, match=message):
         parse(content_type, body)
 

@@ -39,6 +39,7 @@ def _tree(document: bytes) -> etree._Element:
 
 
 def test_each_body_gets_its_own_verifying_signature() -> None:
+    """REQ-IKMM-06: one ds:Signature per XML body, its Reference the body's cid: URL."""
     signed = _signed()
     root = _tree(signed)
     signatures = root.findall(names.ds("Signature"))
@@ -50,7 +51,9 @@ def test_each_body_gets_its_own_verifying_signature() -> None:
 
 
 def test_the_signature_value_is_hmac_sha256_of_the_exclusive_c14n_signed_info() -> None:
-    """A second computation: the digest and the MAC from hashlib/hmac and lxml's C14N."""
+    """A second computation: the digest and the MAC from hashlib/hmac and lxml's C14N.
+    REQ-IKMM-06: SHA-256 digest of the body's octets, HMAC-SHA256 of the exclusive C14N
+    SignedInfo; REQ-IKMM-03: under the F.1.4 integrity key."""
     signature = _tree(_signed())[0]
     signed_info = signature[0]
     digest = signed_info.find(f"{names.ds('Reference')}/{names.ds('DigestValue')}").text

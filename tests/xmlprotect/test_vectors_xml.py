@@ -49,6 +49,7 @@ def test_a_wrong_iv_list_is_named(ivs: str, message: str) -> None:
 
 
 def test_an_xpk_id_of_another_purpose_is_named() -> None:
+    """REQ-IKMM-03: an XPK-ID of another purpose than CSK or SPK is refused."""
     vector = _first()
     vector["xpk_id"] = 0x1000_0001  # a PCK-ID
     failure = check_document({"vectors": [vector]}, "x")[0].failure

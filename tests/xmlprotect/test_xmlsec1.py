@@ -73,6 +73,7 @@ def _xmlsec1_decrypt_all(tool: str, path: Path, key_args: list[str | Path]) -> b
 
 @pytest.mark.parametrize("xpk_id", [CSK_ID, SPK_ID], ids=["csk", "spk"])
 def test_xmlsec1_decrypts_what_we_protect(xmlsec1: str, tmp_path: Path, xpk_id: int) -> None:
+    """REQ-IKMM-02: xmlsec1 as judge of the EncryptedData."""
     keys = _key_files(tmp_path)
     protected = protect(SIGNALLING, TARGETS, xpk_id=xpk_id, keys=ring())
     assert protected.count(b"<CipherValue>") == len(TARGETS)
@@ -145,6 +146,7 @@ def _sign_args(keys: dict[str, Path], xpk_id: int, body: Path) -> list[str | Pat
 
 
 def test_xmlsec1_verifies_our_signature(xmlsec1: str, tmp_path: Path) -> None:
+    """REQ-IKMM-06: xmlsec1 as judge of the signature."""
     keys = _key_files(tmp_path)
     body = protect(SIGNALLING, TARGETS, xpk_id=SPK_ID, keys=ring())
     (tmp_path / "body.xml").write_bytes(body)
