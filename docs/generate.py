@@ -16,6 +16,7 @@ from pathlib import Path
 import reqlinks
 import splice
 import traceability
+import unverified
 
 #: "module:function" returning {page name: markdown text}.
 GENERATORS: tuple[str, ...] = (
@@ -53,6 +54,7 @@ def write_all(docs: Path) -> None:
     from mckm.impl.proposed.docs import render_pages as proposed_pages
 
     pages.update(proposed_pages(out))  # and the Word files the pages offer for download
+    pages[unverified.PAGE] = unverified.page()
     pages = traced(pages, docs.parent)
     for name, text in pages.items():
         (out / f"{name}.md").write_text(text, encoding="utf-8")

@@ -19,6 +19,7 @@ import reqlinks as reqlinks  # noqa: E402  (re-exported for the tests)
 import spec_tables  # noqa: E402
 import splice  # noqa: E402
 import traceability as traceability  # noqa: E402
+import unverified as unverified  # noqa: E402
 from figures import bitlayout as bitlayout  # noqa: E402  (re-exported for the tests)
 from figures import sequence as sequence  # noqa: E402
 from figures import states as states  # noqa: E402
