@@ -6,10 +6,15 @@ for Request and Resolve)."""
 
 from __future__ import annotations
 
+import pytest
+
 from mckm.impl.codec import decode
+from mckm.impl.errors import VerifyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
 from mckm.impl.roles.ticket.endpoints import Initiator, Kms, Responder
+from mckm.impl.roles.ticket.facts import naf_id
+from mckm.impl.roles.ticket.wire import TicketView
 from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE
 
 from .world import ALICE, BOB, KMS_I, TPK
@@ -64,3 +69,33 @@ def test_v_flag_cs_map_and_copied_header_fields() -> None:
                                               "cs_id_map_type")),
             ("TRANSFER_INIT", "TRANSFER_RESP", ("version", "prf_func", "csb_id"))):
         assert {k: hdr[response][k] for k in copied} == {k: hdr[request][k] for k in copied}
+
+
+def test_request_and_resolve_under_the_psk_transfer_under_mpki() -> None:
+    """REQ-TKT-MSG-01: REQUEST_INIT / REQUEST_RESP verify under the Initiator's Ks_NAF for its
+    KMS, RESOLVE_INIT / RESOLVE_RESP under the Responder's, TRANSFER_INIT / TRANSFER_RESP under
+    MPKi; none verifies under another of these keys."""
+    sent = _exchange()
+    alice_psk = _context(ALICE, 1).ue_ks_naf(naf_id(KMS_I))
+    bob_psk = _context(BOB, 2).ue_ks_naf(naf_id(KMS_I))
+    request = TicketView.decode(sent["REQUEST_INIT"], expect="REQUEST_INIT")
+    grant = TicketView.decode(sent["REQUEST_RESP"], answers=request, expect="REQUEST_RESP")
+    keys = grant.verify(alice_psk)
+    assert keys is not None
+    mpki = keys.mpki.reveal()
+    transfer = TicketView.decode(sent["TRANSFER_INIT"], expect="TRANSFER_INIT")
+    resolve = TicketView.decode(sent["RESOLVE_INIT"], expect="RESOLVE_INIT")
+    views = {
+        alice_psk: [request, grant],
+        bob_psk: [resolve, TicketView.decode(sent["RESOLVE_RESP"], answers=resolve,
+                                             expect="RESOLVE_RESP")],
+        mpki: [transfer, TicketView.decode(sent["TRANSFER_RESP"], answers=transfer,
+                                           expect="TRANSFER_RESP")],
+    }
+    for key, own in views.items():
+        for view in own:
+            view.verify(key)
+            for other in views.keys() - {key}:
+                with pytest.raises(VerifyError):
+                    TicketView.decode(view.raw, answers=view.answers, expect=view.name
+                                      ).verify(other)
