@@ -10,7 +10,10 @@ model (refused) and for the mutant or the weaker assumption (the attack goes thr
   CEK and retires hers (the secrecy counterexample of the prover);
 - the runtime mutants "audience not checked" and "expiry not checked": Alice's KMS access
   token for another KMS (which holds it) and her expired KMS access token are refused (401);
-  a verifier without the check issues a CEK for Alice to whoever presents them.
+  a verifier without the check issues a CEK for Alice to whoever presents them;
+- the runtime mutant "Key ID reused across users": the prover kills it (two users of one SIP
+  session under one Key ID); the runtime with that effect is stopped by the store's primary
+  key instead (409, nothing stored): a defence the model does not have.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
+import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -28,11 +32,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
+from mckm.impl.roles.cek import service
 from mckm.impl.roles.kms import access_token
 from mckm.impl.roles.kms.access_token import AccessToken, TokenVerifier
+from mckm.impl.store.kms_store import CekRecord
 from mckm.models.procedures import cek as model
 from mckm.proofs import attacker_cek as A
-from tests.cek.conftest import ALICE, World, claims, new_session
+from tests.cek.conftest import ALICE, BOB, World, claims, new_session
 
 OTHER_KMS = "https://kms-b.example.org"
 HONEST, UE, LEAKED = (a.name for a in (A.ASSUMPTIONS[0], A.ASSUMPTIONS[1], A.ASSUMPTIONS[3]))
@@ -203,3 +209,28 @@ def test_bob_never_gets_alices_cek_under_the_model(world: World) -> None:
         assert status == 403 and "token-subject-is-user" in body, (resource, body)
     assert world.rows() == before
     assert world.server.keyring.key_ids()[alice.key_id] == (ALICE, session)
+
+
+def test_a_key_id_per_session_is_stopped_by_the_store_not_by_a_guard(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runtime mutant of the effect: a Key ID derived from the SIP session alone.  The
+    prover's Key ID row kills it (Alice and Bob on one session under one Key ID); on the real
+    service the store's PRIMARY KEY on the Key ID refuses Bob's issue (409), nothing stored,
+    and the server keeps Alice's CEK alone under it."""
+    trace = _attack(A.KEY_ID, HONEST, "effect cek.issue: Key ID reused across users")
+    assert trace.count("sends CEK_PUSH") >= 2
+    real = service._fresh
+
+    def per_session(user: str, session: str, issued: int, notify: str) -> CekRecord:
+        record = real(user, session, issued, notify)
+        key_id = hashlib.sha256(session.encode()).digest()[:16].hex()
+        return dataclasses.replace(record, key_id=key_id)
+
+    monkeypatch.setattr(service, "_fresh", per_session)
+    session = new_session()
+    first = _json(world.post("issue", world.kms_token("alice"),
+                             {"user": ALICE, "session": session}))
+    before = world.rows()
+    status, body = world.post("issue", world.kms_token("bob"), {"user": BOB, "session": session})
+    assert status == 409 and world.rows() == before, body
+    assert world.server.keyring.key_ids()[first["key_id"]] == (ALICE, session)
