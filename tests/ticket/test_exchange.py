@@ -1,21 +1,25 @@
-"""The HDR of every message of a one-KMS ticket exchange as the sans-IO roles send it
-(REQ-TKT-MSG-06, RFC 6043 4.2): V = 1 in REQUEST_INIT and RESOLVE_INIT, V = the ticket's F flag
-in TRANSFER_INIT, V = 0 in the responses; #CS = 0 and the Empty map in REQUEST_INIT and
-RESOLVE_INIT; each response copies version, PRF func and CSB ID of its request (and #CS / map
-for Request and Resolve)."""
+"""A one-KMS ticket exchange (Alice asks her KMS, transfers to Bob, Bob resolves at the same
+KMS) run through the sans-IO roles, its messages checked as octets: the HDR of each message
+(REQ-TKT-MSG-06, RFC 6043 4.2), the key each message is protected with (5.1.2) and the V MACs
+of the Resolve exchange recomputed by hand (5.5 Table 5.2)."""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 import pytest
 
 from mckm.impl.codec import decode
+from mckm.impl.crypto.mikey_prf import PrfFunc
 from mckm.impl.errors import VerifyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
 from mckm.impl.roles.ticket.endpoints import Initiator, Kms, Responder
 from mckm.impl.roles.ticket.facts import naf_id
+from mckm.impl.roles.ticket.keys import LabelPurpose, message_keys
 from mckm.impl.roles.ticket.wire import TicketView
-from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE
+from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE, MAC_ALG
 
 from .world import ALICE, BOB, KMS_I, TPK
 
@@ -99,3 +103,28 @@ def test_request_and_resolve_under_the_psk_transfer_under_mpki() -> None:
                 with pytest.raises(VerifyError):
                     TicketView.decode(view.raw, answers=view.answers, expect=view.name
                                       ).verify(other)
+
+
+def test_resolve_macs_recomputed_by_hand() -> None:
+    """REQ-TKT-MSG-03: RESOLVE_INIT's V is HMAC-SHA-256 under the Responder's initial-message
+    auth key (5.1.2, RANDRr) over the message up to the MAC || ID Data(IDRr) || ID Data(IDRkms);
+    RESOLVE_RESP's under the response auth key over the response up to its MAC || the whole
+    RESOLVE_INIT (Table 5.2)."""
+    sent = _exchange()
+    init, resp = sent["RESOLVE_INIT"], sent["RESOLVE_RESP"]
+    message = decode(init)
+    randrr = message.all("RANDR")[0].fields["rand"]
+    psk = _context(BOB, 2).ue_ks_naf(naf_id(KMS_I))
+
+    def auth_key(purpose: LabelPurpose) -> bytes:
+        key = message_keys(psk, csb_id=message.hdr.fields["csb_id"], purpose=purpose,
+                           randri=None, randrr=randrr, encr_alg=0,
+                           mac_alg=MAC_ALG.HMAC_SHA_256_256, prf_func=PrfFunc.PRF_HMAC_SHA_256)
+        assert key.auth_key is not None
+        return key.auth_key
+
+    assert init[-32:] == hmac.new(auth_key(LabelPurpose.INITIAL),
+                                  init[:-32] + BOB.encode() + KMS_I.encode(),
+                                  hashlib.sha256).digest()
+    assert resp[-32:] == hmac.new(auth_key(LabelPurpose.RESPONSE), resp[:-32] + init,
+                                  hashlib.sha256).digest()
