@@ -18,6 +18,8 @@ process's (``peers_cpu_ms``: the IWF's load and the UE's sink).
 CSK), in one thread, so ``mckm bench --instructions --only interkmm-relay-step`` counts it
 under callgrind; the bodies are built in the setup, a pool of :data:`POOL` with distinct
 msg-ids, and a fresh relay (an empty replay cache) takes over each time the pool starts again.
+``interkmm-relay-sip`` counts the server's SIP work on one such message the same way (the
+MESSAGE in, the onward MESSAGE out, the UE's 200 in, the 202 out; octets, no sockets).
 
 Run alone: ``python -m mckm.bench.interkmm_relay [--kmm 1024] [--count N] [--in-flight K]``.
 """
@@ -40,7 +42,15 @@ from mckm.bench.registry import Result, benchmark
 from mckm.impl.redact import Secret
 from mckm.impl.roles.interkmm import Directory, McxServer, Relay
 from mckm.impl.transport.sdp_mikey import SipMessage
-from mckm.impl.transport.sip_message import SipEndpoint, SipLoop, message_request
+from mckm.impl.transport.sip_message import (
+    SipEndpoint,
+    SipLoop,
+    message_request,
+    method_of,
+    parse_message,
+    response_to,
+    top_via,
+)
 from mckm.impl.xmlprotect.interkmm import InterKmm, Protection, build, parse
 from mckm.impl.xmlprotect.keys import Keyring, Xpk
 
@@ -196,6 +206,41 @@ def relay_step() -> Callable[[], object]:
         content_type, body = bodies[turn]
         turn += 1
         return relay.process("iwf", content_type, body, now=now)
+
+    return step
+
+
+@benchmark("interkmm-relay-sip", "the MCX server's SIP work on one relayed 1 KiB InterKMM, no "
+           "sockets: parse the IWF's MESSAGE (transaction key), build the onward MESSAGE, parse "
+           "the UE's 200, build the 202")
+def relay_sip() -> Callable[[], object]:
+    _, spks = _rings()
+    now = int(time.time()) + NTP_UNIX_OFFSET
+    iwf, server, ue = ("127.0.0.1", 5062), ("127.0.0.1", 5060), ("127.0.0.1", 5064)
+    arriving, answers = [], []
+    for n in range(POOL):
+        content_type, body = build(InterKmm(KMF, USER, bytes(1024), "application/octet-stream",
+                                            f"{n:032x}", now), protection=Protection(spks, SPK_ID))
+        arriving.append(message_request(
+            uri="sip:mcx-server", from_uri=f"sip:iwf@{KMF}", to_uri="sip:mcx-server", local=iwf,
+            transport="UDP", content_type=content_type, body=body).encode())
+        onward = message_request(uri="sip:ue", from_uri="sip:mcx-server", to_uri="sip:ue",
+                                 local=server, transport="UDP", content_type=content_type,
+                                 body=body)
+        answers.append(response_to(onward, 200, "OK").encode())
+    turn = 0
+
+    def step() -> object:
+        nonlocal turn
+        request = parse_message(arriving[turn % POOL])
+        top_via(request), method_of(request)  # the server transaction's key (RFC 3261 17.2.3)
+        onward = message_request(uri="sip:ue", from_uri="sip:mcx-server", to_uri="sip:ue",
+                                 local=ue, transport="UDP",
+                                 content_type=request.header("Content-Type") or "",
+                                 body=request.body).encode()
+        parse_message(answers[turn % POOL])
+        turn += 1
+        return onward, response_to(request, 202, "Accepted").encode()
 
     return step
 

@@ -416,9 +416,8 @@ class SipEndpoint:
         return self
 
     async def _open(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._udp = _Udp(self)
-        await loop.create_datagram_endpoint(lambda: self._udp or _Udp(self), sock=self.udp)
+        udp = self._udp = _Udp(self)
+        await asyncio.get_running_loop().create_datagram_endpoint(lambda: udp, sock=self.udp)
         self._tcp_server = await asyncio.start_server(self._serve_stream, sock=self.tcp,
                                                       limit=STREAM_LIMIT)
 

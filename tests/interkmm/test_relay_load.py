@@ -18,3 +18,17 @@ def test_the_load_benchmark_relays_every_message(kmm: int, name: str) -> None:
     assert figures["name"] == name and figures["messages"] == 24
     assert figures["ops_per_s"] > 0 and figures["p50_ms"] <= figures["p99_ms"]
     assert figures["server_cpu_ms"] > 0 and figures["peers_cpu_ms"] > 0
+
+
+def test_the_sip_step_benchmark_answers_202_and_sends_the_body_on() -> None:
+    from mckm.bench.interkmm_relay import POOL, relay_sip
+    from mckm.impl.transport.sip_message import parse_message
+
+    step = relay_sip()
+    for _ in range(POOL + 2):  # past the pool: the messages come round again
+        onward, answer = step()
+    assert isinstance(onward, bytes) and isinstance(answer, bytes)
+    sent, accepted = parse_message(onward), parse_message(answer)
+    assert sent.start == "MESSAGE sip:ue SIP/2.0" and len(sent.body) > 1024
+    assert accepted.start == "SIP/2.0 202 Accepted"
+    assert accepted.header("CSeq") == "1 MESSAGE"
