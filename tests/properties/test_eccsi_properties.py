@@ -417,6 +417,25 @@ def test_secrets_never_appear_in_repr_str_logs_or_errors(
     assert "redacted" in repr(signer) and "redacted" in repr(kms)
 
 
+def test_the_callers_v_never_appears(caplog: pytest.LogCaptureFixture) -> None:
+    """REQ-ECCSI-08: a v given to issue_ssk appears in no repr, str, log record or error
+    message, whether it is used or refused."""
+    caplog.set_level(logging.DEBUG)
+    v = 0x5A5A_1234_ABCD_EF01_2345_6789_9876_5432
+    ssk, pvt = KMS.issue_ssk(b"dave", v=Secret(v))
+    texts = [repr(ssk), str(ssk), f"{ssk}", repr(KMS), pvt.hex(),
+             repr(eccsi.Signer(b"dave", ssk, pvt, KMS.kpak))]
+    for bad in (v + Q, Secret(v + 2 * Q)):
+        with pytest.raises(UsageError) as info:
+            KMS.issue_ssk(b"dave", v=bad)
+        texts.append(str(info.value))
+    texts.extend(record.getMessage() for record in caplog.records)
+    joined = "\n".join(texts)
+    for secret in (v, v + Q, v + 2 * Q):
+        for form in _forms(secret):
+            assert form not in joined
+
+
 def test_key_holders_refuse_pickling() -> None:
     for holder in (KMS, SIGNER, Secret(1)):
         with pytest.raises(TypeError):

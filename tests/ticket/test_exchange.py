@@ -78,7 +78,8 @@ def test_v_flag_cs_map_and_copied_header_fields() -> None:
 def test_request_and_resolve_under_the_psk_transfer_under_mpki() -> None:
     """REQ-TKT-MSG-01: REQUEST_INIT / REQUEST_RESP verify under the Initiator's Ks_NAF for its
     KMS, RESOLVE_INIT / RESOLVE_RESP under the Responder's, TRANSFER_INIT / TRANSFER_RESP under
-    MPKi; none verifies under another of these keys."""
+    MPKi; none verifies under another of these keys.  REQ-TKT-MSG-13: on Ua the PSK is the
+    Ks_NAF of the UE's bootstrapping context for its KMS's NAF_Id."""
     sent = _exchange()
     alice_psk = _context(ALICE, 1).ue_ks_naf(naf_id(KMS_I))
     bob_psk = _context(BOB, 2).ue_ks_naf(naf_id(KMS_I))

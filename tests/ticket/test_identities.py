@@ -65,7 +65,7 @@ def test_a_request_naming_another_party_is_refused_by_its_guard(
 ) -> None:
     """REQ-TKT-MSG-04: a request MACed under the right key (so both sides append the same
     identities) but naming another KMS, or a user outside the B-TID's USS, is refused by the
-    step's addressing guard with MIKEY error 7."""
+    step's addressing guard with MIKEY error 7 (REQ-TKT-MSG-11: wrong or unknown identity)."""
     sent = TicketView.decode(_request(), expect="REQUEST_INIT")
     values = {f: sent.get(f) for f in ("t", "randri", "idri", "idrkms", "tp", "idrpsk")}
     hdr = {k: sent.message.hdr.fields[k] for k in ("csb_id", "prf_func")}
