@@ -447,12 +447,83 @@ INTERKMM_UE_TO_IWF = _interkmm(
              "an InterKMM naming Alice, protected under Bob's CSK"),
     ))
 
+# ------------------------------------------------- IdM (TS 33.180 B.4; RFC 6749 4.1, RFC 7636)
+def _oauth(code: int, error: str) -> Expected:
+    """``error``: the OAuth error (RFC 6749 4.1.2.1, 5.2), or "page" for an error page that is
+    not redirected (4.1.2.1: an unverified client or redirect URI)."""
+    return Expected(status=code, phrase=error)
+
+
+_AR, _TR = "AUTH_REQUEST", "TOKEN_REQUEST"
+#: REQ-IDM-02's faults of an authentication request, each with the answer it names
+_AUTH_FAULTS = (
+    ("wrong-identity", "client_id", _oauth(400, "page"), "a client that is not registered"),
+    ("misaddressed", "redirect_uri", _oauth(400, "page"),
+     "a redirect URI the client did not register"),
+    ("tamper", "response_type", _oauth(302, "unsupported_response_type"),
+     "response_type other than code"),
+    ("tamper", "scope openid", _oauth(302, "invalid_scope"), "a scope without openid"),
+    ("tamper", "scope undefined", _oauth(302, "invalid_scope"),
+     "a scope value B.4.2.2 does not define"),
+    ("tamper", "state", _oauth(302, "invalid_request"), "no state (CSRF protection)"),
+    ("tamper", "acr_values", _oauth(302, "invalid_request"), "no 3gpp:acr:password"),
+    ("tamper", "code_challenge", _oauth(302, "code challenge required"), "no PKCE challenge"),
+    ("tamper", "code_challenge_method", _oauth(302, "invalid_request"),
+     "a PKCE challenge of method plain"),
+    ("tamper", "code_challenge form", _oauth(302, "invalid_request"),
+     "a PKCE challenge that is not 43 base64url characters"),
+)
+#: REQ-IDM-06's faults of a token request
+_TOKEN_FAULTS = (
+    ("tamper", "grant_type", _oauth(400, "unsupported_grant_type"), "grant_type password"),
+    ("tamper", "code_verifier missing", _oauth(400, "invalid_request"), "no code_verifier"),
+    ("unauthorised", "unregistered client", _oauth(401, "invalid_client"),
+     "a client that is not registered"),
+    ("wrong-identity", "client_id", _oauth(400, "invalid_grant"),
+     "a code redeemed by another registered client"),
+    ("misaddressed", "redirect_uri", _oauth(400, "invalid_grant"),
+     "another redirect URI than the authentication request's"),
+    ("tamper", "code_verifier form", _oauth(400, "invalid_grant"),
+     "a verifier that is not 43-128 unreserved characters"),
+    ("forged-signature", "code_verifier", _oauth(400, "invalid_grant"),
+     "the PKCE verifier of another flow"),
+)
+IDM = Catalogue("idm-authorisation", (
+    Threat("REQ-IDM-01", "out-of-order", _AR, "path", _status(404),
+           "a GET of a path the IdM does not serve"),
+    Threat("REQ-IDM-01", "out-of-order", _AR, "method", _status(405),
+           "a method /authorize does not take"),
+    *(Threat("REQ-IDM-02", kind, message, target, refusal, f"{where}: {text}")
+      for message, where in ((_AR, "GET /authorize"),
+                             ("LOGIN", "the login form posted without the GET"))
+      for kind, target, refusal, text in _AUTH_FAULTS),
+    Threat("REQ-IDM-03", "wrong-identity", "LOGIN", "password", _status(401),
+           "a login with a wrong password"),
+    Threat("REQ-IDM-04", "expired", _TR, "code lifetime", _oauth(400, "invalid_grant"),
+           "a code redeemed after its lifetime"),
+    Threat("REQ-IDM-05", "replay", _TR, "", _oauth(400, "already used"),
+           "a code redeemed, presented again"),
+    Threat("REQ-IDM-05", "tamper", _TR, "code", _oauth(400, "invalid_grant"),
+           "a code the IdM never issued"),
+    *(Threat("REQ-IDM-06", kind, _TR, target, refusal, text)
+      for kind, target, refusal, text in _TOKEN_FAULTS),
+    Threat("REQ-IDM-08", "wrong-identity", "AUTH_RESPONSE", "state", DISCARDED,
+           "an authentication response to another flow given to the client (CSRF)"),
+), {
+    "REQ-IDM-07": "functional: the token response (every legal run)",
+    **{r: "the IdM's signing keys and their publication (tests/idm: JWKS, rollover, fetch "
+          "limits)" for r in ("REQ-IDM-10", "REQ-IDM-11", "REQ-IDM-12", "REQ-IDM-13")},
+    **{r: "the token's checks at a relying party: the wrong-token threats of the SKM-S, CEK "
+          "and SIP registration catalogues, and tests/idm" for r in
+       ("REQ-IDM-20", "REQ-IDM-21", "REQ-IDM-22", "REQ-IDM-23")},
+})
+
 #: every catalogue, by procedure name
 CATALOGUES: Mapping[str, Catalogue] = {c.procedure: c for c in (SEAL, TICKET_ONE, TICKET_TWO,
                                                                  SKM_S, CEK,
                                                                  SIP_REGISTRATION,
                                                                  INTERKMM_IWF_TO_UE,
-                                                                 INTERKMM_UE_TO_IWF)}
+                                                                 INTERKMM_UE_TO_IWF, IDM)}
 
 
 def catalogue(procedure: str) -> Catalogue:

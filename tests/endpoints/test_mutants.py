@@ -98,6 +98,14 @@ NOT_CAUGHT: dict[tuple[str, str, str], str] = {
                                    "is no other SPK to protect under",
     (_IKMM[1], "2", "spk-available"): "not staged: the world has no interworking KMF without "
                                       "an SPK (tests/interkmm/world.py)",
+    **{("idm-authorisation", n, "client-registered"): "implied by redirect-registered: an "
+       "unregistered client has no registered redirect URI, so the same 400 page (REQ-IDM-02)"
+       for n in ("2", "6")},
+    ("idm-authorisation", "10", "code-issued"): "the later code checks refuse a code never "
+        "issued with the same invalid_grant, and REQ-IDM-05 names no reason for it",
+    ("idm-authorisation", "11", "verifier-form"): "a malformed verifier never matches the "
+        "challenge: verifier-matches refuses it with the same invalid_grant (REQ-IDM-06 names "
+        "no phrase for either)",
     (_TWO, "11", "zk-keys-clear"): "hole: the Zk answer has no MIKEY integrity (NDS/IP "
                                    "protects it, REQ-TKT-19); the catalogue has no threat on "
                                    "its form (a KMS_I answering without a clear KEMAC)",

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from mckm.models.procedures.registry import by_name
 from tests.endpoints.cek_driver import CekDriver
 from tests.endpoints.generator import Driver
+from tests.endpoints.idm_driver import IdmDriver
 from tests.endpoints.interkmm_driver import InterKmmDriver
 from tests.endpoints.seal_driver import SealDriver
 from tests.endpoints.sip_driver import SipDriver
@@ -24,6 +25,7 @@ MUTANT_DRIVERS: dict[str, type[Driver]] = {
     "sip-registration": SipDriver,
     "interkmm-iwf-to-ue": InterKmmDriver,
     "interkmm-ue-to-iwf": InterKmmDriver,
+    "idm-authorisation": IdmDriver,
 }
 DRIVERS: dict[str, Callable[[], Driver]] = {
     name: functools.partial(driver, by_name(name)) for name, driver in MUTANT_DRIVERS.items()}
