@@ -112,6 +112,14 @@ AGREEMENT = ("injective agreement client <-> MCPTT server on (Key ID, user, sess
              "honest user is for a session that user's client asked for; no Key ID held by "
              "two clients or taken twice by the server")
 PROPERTIES = (AUTHORISED, KEY_ID, SECRECY, RETIRED, AGREEMENT)
+#: property -> the requirement ids it covers (spec/cek-smime.md, the cek-attacker table)
+REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    AUTHORISED: ("REQ-CEK-11", "REQ-CEK-12", "REQ-CEK-15", "REQ-CEK-17"),
+    KEY_ID: ("REQ-CEK-12", "REQ-CEK-14"),
+    SECRECY: ("REQ-CEK-11", "REQ-CEK-14", "REQ-CEK-18"),
+    RETIRED: ("REQ-CEK-14", "REQ-CEK-15", "REQ-CEK-17"),
+    AGREEMENT: ("REQ-CEK-14", "REQ-CEK-16", "REQ-CEK-18"),
+}
 
 _SERVER = ("the MCPTT server is one of the two SIP endpoints of every CEK by design (seed 001 "
            "7.x.2 step 3b: the KMS pushes it the CEK): S/MIME under the CEK hides SIP bodies "
@@ -941,11 +949,12 @@ def judge(world: TableWorld, prop: str, muts: list[Mutant], dead: set[str]
     return [out[k] for k in range(len(muts))]
 
 
-def table_rows(title: str, built: TableWorld, properties: Sequence[str],
+def table_rows(title: str, built: TableWorld, properties: Mapping[str, tuple[str, ...]],
                assumptions: Sequence[Any], muts: list[Mutant], quick: bool, build_s: float
                ) -> list[ProofResult]:
-    """Every property under every assumption (each with ``name``, ``expected``, ``quick``),
-    the mutants judged by the rows that hold (``quick``: under the assumptions marked so)."""
+    """Every property (-> the requirement ids it covers) under every assumption (each with
+    ``name``, ``expected``, ``quick``), the mutants judged by the rows that hold (``quick``:
+    under the assumptions marked so)."""
     dead: set[str] = set()
     rows = []
     for a in assumptions:
@@ -959,7 +968,7 @@ def table_rows(title: str, built: TableWorld, properties: Sequence[str],
                               build_s / len(properties) / len(assumptions) + solve_s,
                               None if model is None
                               else {"trace": " / ".join(trace(world, model))},
-                              expected_attack=expected)
+                              expected_attack=expected, requirements=properties[prop])
             rows.append(row)
             if expected or (quick and not a.quick):  # mutants are judged by rows that hold
                 continue
@@ -974,10 +983,10 @@ def prove(quick: bool = False) -> list[ProofResult]:
     ``quick``: no field-swap mutants, judged under the assumptions marked ``quick``."""
     muts = all_mutants(quick)
     world, build_s = timed(functools.partial(World, PROCEDURE, muts))
-    return table_rows("CEK attacker", world, PROPERTIES, ASSUMPTIONS, muts, quick, build_s)
+    return table_rows("CEK attacker", world, REQUIREMENTS, ASSUMPTIONS, muts, quick, build_s)
 
 
 __all__ = ["AGREEMENT", "ASSUMPTIONS", "AUTHORISED", "BOUNDS", "EFFECTS", "KEY_ID", "PREFIX",
-           "PROPERTIES", "RETIRED", "RUNTIME_MUTANTS", "SECRECY", "Assumption", "Inst", "Run",
-           "TableWorld", "World", "all_mutants", "judge", "paths", "prove", "table_rows",
-           "trace"]
+           "PROPERTIES", "REQUIREMENTS", "RETIRED", "RUNTIME_MUTANTS", "SECRECY", "Assumption",
+           "Inst", "Run", "TableWorld", "World", "all_mutants", "judge", "paths", "prove",
+           "table_rows", "trace"]

@@ -90,6 +90,13 @@ AGREEMENT = ("agreement UE <-> MCPTT server: an honest user's MCPTT ID is bound 
              "IMPU and registered contact (session) of a UE of that user that published the "
              "token")
 PROPERTIES = (AUTHORISED, UNUSED, THROUGH_CORE, AGREEMENT)
+#: property -> the requirement ids it covers (spec/cek-smime.md, the table of this family)
+REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    AUTHORISED: ("REQ-SIPREG-06", "REQ-SIPREG-07"),
+    UNUSED: ("REQ-SIPREG-06",),
+    THROUGH_CORE: ("REQ-SIPREG-03", "REQ-SIPREG-04", "REQ-SIPREG-05"),
+    AGREEMENT: ("REQ-SIPREG-07", "REQ-SIPREG-08"),
+}
 
 _OPEN_GM = ("without IMS AKA and a Gm security association (TS 33.203, left out of the model) "
             "the access token travels in the clear: the attacker reads Alice's token in her "
@@ -379,10 +386,10 @@ def prove(quick: bool = False) -> list[ProofResult]:
     (``quick``: no field-swap mutants, judged under the assumptions marked ``quick``)."""
     muts = all_mutants(quick)
     world, build_s = timed(functools.partial(World, PROCEDURE, muts))
-    return table_rows("SIP registration attacker", world, PROPERTIES, ASSUMPTIONS, muts, quick,
-                      build_s)
+    return table_rows("SIP registration attacker", world, REQUIREMENTS, ASSUMPTIONS, muts,
+                      quick, build_s)
 
 
 __all__ = ["AGREEMENT", "ASSUMPTIONS", "AUTHORISED", "BOUNDS", "EFFECTS", "PREFIX",
-           "PROPERTIES", "THROUGH_CORE", "UNUSED", "Assumption", "World", "all_mutants",
-           "prove"]
+           "PROPERTIES", "REQUIREMENTS", "THROUGH_CORE", "UNUSED", "Assumption", "World",
+           "all_mutants", "prove"]

@@ -41,6 +41,7 @@ def test_each_row_holds_or_fails_as_its_assumption_says() -> None:
         assert all(_row(p, a.name).holds for p in A.PROPERTIES)
     attacks = [r for r in rows() if not r.holds]
     assert attacks and all(r.counterexample and r.counterexample["trace"] for r in attacks)
+    assert all(r.requirements and set(r.requirements) <= set(cek.REQUIREMENTS) for r in rows())
 
 
 def test_a_leaked_idm_key_breaks_authorisation_but_not_key_ids_or_retirement() -> None:

@@ -45,6 +45,8 @@ def test_each_row_holds_or_fails_as_its_assumption_says() -> None:
     for a in (PROTECTED, UE):  # with Gm protected, everything holds
         assert all(_row(p, a).holds for p in A.PROPERTIES)
     assert [p for p in A.PROPERTIES if not _row(p, OPEN).holds] == [A.AGREEMENT]
+    assert all(r.requirements and set(r.requirements) <= set(model.REQUIREMENTS)
+               for r in rows())
 
 
 def test_without_ims_aka_a_token_read_in_the_clear_binds_alice_to_the_attacker() -> None:
