@@ -9,8 +9,9 @@ import hashlib
 import hmac
 
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from mckm.impl.codec import decode
+from mckm.impl.codec import decode, decode_key_data
 from mckm.impl.crypto.mikey_prf import PrfFunc
 from mckm.impl.errors import VerifyError
 from mckm.impl.redact import Secret
@@ -18,6 +19,7 @@ from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
 from mckm.impl.roles.ticket.endpoints import Initiator, Kms, Responder
 from mckm.impl.roles.ticket.facts import naf_id
 from mckm.impl.roles.ticket.keys import LabelPurpose, message_keys
+from mckm.impl.roles.ticket.protection import AES_CM_256
 from mckm.impl.roles.ticket.wire import TicketView
 from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE, MAC_ALG
 
@@ -39,17 +41,17 @@ def _exchange() -> dict[str, bytes]:
     bsf.provision(bob)
     kms = Kms(KMS_I, tpk=TPK, bsf=bsf)
     initiator, responder = Initiator(ALICE, KMS_I, alice), Responder(BOB, KMS_I, bob)
-    out = {"REQUEST_INIT": initiator.request_ticket(BOB, now=NOW)}
-    out["REQUEST_RESP"] = kms.receive_request(out["REQUEST_INIT"], now=NOW)
-    out["TRANSFER_INIT"] = initiator.receive_request_resp(out["REQUEST_RESP"], now=NOW)
-    step = responder.receive_transfer_init(out["TRANSFER_INIT"], now=NOW)
+    out = {"REQUEST_INIT": initiator.request_ticket(BOB, now=NOW)}  # each step 1 s later
+    out["REQUEST_RESP"] = kms.receive_request(out["REQUEST_INIT"], now=NOW + 1)
+    out["TRANSFER_INIT"] = initiator.receive_request_resp(out["REQUEST_RESP"], now=NOW + 2)
+    step = responder.receive_transfer_init(out["TRANSFER_INIT"], now=NOW + 3)
     assert step.to_kms
     out["RESOLVE_INIT"] = step.octets
-    resolve_resp = kms.receive_resolve(out["RESOLVE_INIT"], now=NOW)
+    resolve_resp = kms.receive_resolve(out["RESOLVE_INIT"], now=NOW + 4)
     assert isinstance(resolve_resp, bytes)
     out["RESOLVE_RESP"] = resolve_resp
-    out["TRANSFER_RESP"], keys = responder.receive_resolve_resp(resolve_resp, now=NOW)
-    assert initiator.receive_transfer_resp(out["TRANSFER_RESP"], now=NOW) == keys
+    out["TRANSFER_RESP"], keys = responder.receive_resolve_resp(resolve_resp, now=NOW + 5)
+    assert initiator.receive_transfer_resp(out["TRANSFER_RESP"], now=NOW + 6) == keys
     return out
 
 
@@ -129,3 +131,36 @@ def test_resolve_macs_recomputed_by_hand() -> None:
                                   hashlib.sha256).digest()
     assert resp[-32:] == hmac.new(auth_key(LabelPurpose.RESPONSE), resp[:-32] + init,
                                   hashlib.sha256).digest()
+
+
+def test_request_resp_kemac_deciphered_by_hand() -> None:
+    """REQ-TKT-MSG-07: REQUEST_RESP's KEMAC is AES-CM-256 under the response keys of the PSK,
+    with IV = (S XOR (0x0000 || CSB ID || T)) || 0x0000 and T the response's own timestamp
+    (not its request's); counter blocks built by hand with AES-ECB open it to MPKi and the
+    TGK."""
+    sent = _exchange()
+    request, response = decode(sent["REQUEST_INIT"]), decode(sent["REQUEST_RESP"])
+    t_request, t_response = (m.get("T").fields["ts_value"]  # type: ignore[union-attr]
+                             for m in (request, response))
+    assert t_request != t_response
+    psk = _context(ALICE, 1).ue_ks_naf(naf_id(KMS_I))
+    kemac = response.get("KEMAC")
+    assert kemac is not None and kemac.fields["encr_alg"] == AES_CM_256  # RFC 6043 6.2
+    keys = message_keys(psk, csb_id=response.hdr.fields["csb_id"],
+                        purpose=LabelPurpose.RESPONSE,
+                        randri=request.all("RANDR")[0].fields["rand"], randrr=None,
+                        encr_alg=AES_CM_256, mac_alg=MAC_ALG.HMAC_SHA_256_256,
+                        prf_func=PrfFunc.PRF_HMAC_SHA_256).kemac
+    assert keys is not None and len(keys.encr_key) == 32 and len(keys.salt_key) == 14
+    iv_in = bytes(2) + response.hdr.fields["csb_id"].to_bytes(4, "big") + \
+        t_response.to_bytes(8, "big")
+    iv = bytes(a ^ b for a, b in zip(keys.salt_key, iv_in, strict=True))
+    data = kemac.fields["encr_data"]
+    ecb = Cipher(algorithms.AES(keys.encr_key), modes.ECB()).encryptor()
+    stream = b"".join(ecb.update(iv + i.to_bytes(2, "big")) for i in range(len(data) // 16 + 1))
+    plain = bytes(a ^ b for a, b in zip(data, stream, strict=False))
+    opened = TicketView.decode(sent["REQUEST_RESP"], answers=TicketView.decode(
+        sent["REQUEST_INIT"], expect="REQUEST_INIT"), expect="REQUEST_RESP").verify(psk)
+    assert opened is not None
+    assert [bytes(k.fields["key_data"]) for k in decode_key_data(plain)] == [
+        opened.mpki.reveal(), opened.tgk.reveal()]
