@@ -48,6 +48,9 @@ def _verifier(world: World, fetcher: JwksFetcher) -> access_token.TokenVerifier:
 
 
 def test_the_next_key_is_published_before_it_signs(world: World) -> None:
+    """REQ-IDM-11: the JWKS holds the current and the next key, and a relying party that fetched
+    it before the rollover verifies the next key's tokens without a refetch; REQ-IDM-12: the
+    retired key stays in the JWKS, and leaves token_lifetime seconds after its retirement."""
     keys = world.role.keys
     old, upcoming = keys.current_kid, keys.next_kid
     assert _kids(world)[:2] == [old, upcoming]  # then any retired keys of earlier tests
@@ -72,6 +75,7 @@ def test_the_next_key_is_published_before_it_signs(world: World) -> None:
 
 
 def test_a_kid_unknown_to_the_fetched_jwks_is_fetched_again(world: World) -> None:
+    """REQ-IDM-13: a kid the fetched JWKS does not hold makes the relying party fetch it again."""
     fetcher = _fetcher(world, min_interval=0)
     verifier = _verifier(world, fetcher)
     assert verifier.verify(_token(world), time.time())
@@ -83,6 +87,7 @@ def test_a_kid_unknown_to_the_fetched_jwks_is_fetched_again(world: World) -> Non
 
 
 def test_an_unknown_kid_is_refused_and_refetches_are_rate_limited(world: World) -> None:
+    """REQ-IDM-13: at most one fetch per min_interval; an unknown kid is refused."""
     fetcher = _fetcher(world, min_interval=3600)
     verifier = _verifier(world, fetcher)
     assert verifier.verify(_token(world), time.time())
@@ -94,6 +99,7 @@ def test_an_unknown_kid_is_refused_and_refetches_are_rate_limited(world: World) 
 
 
 def test_an_idm_that_cannot_be_reached_is_named(world: World) -> None:
+    """REQ-IDM-13: an IdM that cannot be read is named in the refusal."""
     fetcher = JwksFetcher("https://127.0.0.1:1/jwks", world.idm.identity.ca_pem)
     with pytest.raises(PolicyError, match="JWKS cannot be read"):
         _verifier(world, fetcher).verify(_token(world), time.time())

@@ -89,16 +89,20 @@ CASES: list[tuple[str, Callable[[World], str], int, str]] = [
 @pytest.mark.parametrize("name, make, status, reason", CASES, ids=[c[0] for c in CASES])
 def test_the_kms_refuses(world: World, name: str, make: Callable[[World], str], status: int,
                          reason: str) -> None:
+    """REQ-IDM-21: a token of another issuer, the MCPTT server's access token (another audience)
+    and the ID token (no scope) are refused by the KMS."""
     _refused(world, make(world), status, reason)
 
 
 def test_an_expired_token_is_refused(world: World) -> None:
+    """REQ-IDM-22: exp gets no leeway."""
     with _idm_clock(world, -3600):  # lifetime 600 s: expired 3000 s ago
         token = _tokens(world)["kms_access_token"]
     _refused(world, token, 401, "has expired")
 
 
 def test_a_token_from_an_idm_clock_ahead_beyond_the_leeway_is_refused(world: World) -> None:
+    """REQ-IDM-22: iat up to the stated skew ahead is served, beyond it refused."""
     with _idm_clock(world, access_token.LEEWAY + 60):
         token = _tokens(world)["kms_access_token"]
     _refused(world, token, 401, "in the future (iat)")
@@ -108,12 +112,14 @@ def test_a_token_from_an_idm_clock_ahead_beyond_the_leeway_is_refused(world: Wor
 
 
 def test_a_token_without_the_kms_scope_is_forbidden(world: World) -> None:
+    """REQ-IDM-23: scope must include 3gpp:mc:ptt_key_management_service (403)."""
     tokens = _tokens(world, scopes=("openid", "3gpp:mc:video_key_management_service"))
     assert _claims(tokens["kms_access_token"])["scope"] != KMS_SCOPE
     _refused(world, tokens["kms_access_token"], 403, "does not grant the KMS scope")
 
 
 def test_a_token_for_another_mc_id_is_forbidden(world: World) -> None:
+    """REQ-IDM-23: mcptt_id must be the MC ID the request is for, and enrolled at the KMS (403)."""
     token = _tokens(world)["kms_access_token"]
     _refused(world, token, 403, "not the token's MC ID", user_uri=BOB)
     assert world.kms_post(token, ALICE)[0] == 200
@@ -125,3 +131,12 @@ def test_a_token_is_a_bearer_token_served_again_within_its_lifetime(world: World
     the authorisation code, test_code_flow)."""
     token = _tokens(world)["kms_access_token"]
     assert [world.kms_post(token)[0] for _ in range(2)] == [200, 200]
+
+
+@pytest.mark.parametrize("claim", ["iss", "aud", "mcptt_id", "scope", "exp"])
+def test_a_token_without_a_required_claim_is_refused(world: World, claim: str) -> None:
+    """REQ-IDM-21: mcptt_id, scope, exp, iss and aud are required: the IdM's own key signs the
+    KMS access token's claims without ``claim``, and the KMS refuses it (401)."""
+    claims = _claims(_tokens(world)["kms_access_token"])
+    del claims[claim]
+    _refused(world, access_token.sign(world.role.keys.signer(), claims), 401, f"lacks {claim}")

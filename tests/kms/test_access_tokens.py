@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from mckm.impl.errors import PolicyError
 from mckm.impl.roles.kms import access_token
 from mckm.impl.roles.kms.access_token import LEEWAY, MAX_LIFETIME, P256_ORDER
 from mckm.impl.roles.kms.algorithms import standard
@@ -88,6 +89,7 @@ def _refused(live: Live, token: str, reason: str) -> None:
 
 
 def test_a_token_inside_every_limit_is_served(live: Live) -> None:
+    """REQ-IDM-22: nbf and iat up to the skew ahead, and the maximum lifetime, are served."""
     now = int(time.time())
     for token in (live.token(), live.token(nbf=now - 10), live.token(nbf=now + LEEWAY // 2),
                   live.token(iat=now + LEEWAY // 2), live.token(iat=-1),
@@ -97,10 +99,12 @@ def test_a_token_inside_every_limit_is_served(live: Live) -> None:
 
 
 def test_nbf_in_the_future_is_refused(live: Live) -> None:  # RFC 7519 4.1.5
+    """REQ-IDM-22: nbf beyond the skew is refused."""
     _refused(live, live.token(nbf=int(time.time()) + 3600), "not valid yet (nbf)")
 
 
 def test_iat_in_the_future_is_refused(live: Live) -> None:  # RFC 7519 4.1.6
+    """REQ-IDM-22: iat beyond the skew is refused."""
     now = int(time.time())
     _refused(live, live.token(iat=now + 3600, exp=now + 3900), "issued in the future (iat)")
 
@@ -108,6 +112,7 @@ def test_iat_in_the_future_is_refused(live: Live) -> None:  # RFC 7519 4.1.6
 @pytest.mark.parametrize("exp", [10**30, "max+1"])
 @pytest.mark.parametrize("iat", ["now", "absent"])
 def test_a_lifetime_over_the_maximum_is_refused(live: Live, exp: object, iat: str) -> None:
+    """REQ-IDM-22: a token lives at most 86,400 s after iat."""
     now = int(time.time())
     times = {"exp": 10**30 if exp == 10**30 else now + MAX_LIFETIME + 120,
              "iat": now if iat == "now" else -1}
@@ -127,3 +132,31 @@ def test_issued_tokens_are_low_s() -> None:
                                    issued_at=int(time.time()), lifetime=60)
         s = int.from_bytes(base64.urlsafe_b64decode(token.split(".")[2] + "=="), "big") % 2**256
         assert s <= P256_ORDER // 2
+
+
+def test_the_stated_skew_is_30_s_and_the_lifetime_a_day() -> None:
+    """REQ-IDM-22: the figures themselves (TS 33.180 B.2.1.2 / B.2.2.2's 30 s maximum skew, a
+    lifetime of at most 86,400 s after iat), judged by the verifier with a fixed clock: iat and
+    nbf 30 s ahead are served, 31 s ahead refused; exp at iat + 86,400 served, one second more
+    refused; a token is expired at exp."""
+    idm = ec.generate_private_key(ec.SECP256R1())
+    verifier = access_token.TokenVerifier(idm.public_key())
+    now = 1_800_000_000
+    base = {"iss": "idms", "aud": "kms", "sub": ALICE, "mcptt_id": ALICE, "scope": KMS_SCOPE,
+            "iat": now, "exp": now + 300}
+
+    def verdict(**claims: int) -> str:
+        try:
+            verifier.verify(_jws(idm, {**base, **claims}), now)
+        except PolicyError as exc:
+            return str(exc)
+        return "served"
+
+    assert verdict(iat=now + 30, exp=now + 330) == "served"
+    assert "iat" in verdict(iat=now + 31, exp=now + 331)
+    assert verdict(nbf=now + 30) == "served"
+    assert "nbf" in verdict(nbf=now + 31)
+    assert verdict(exp=now + 86_400) == "served"
+    assert "maximum" in verdict(exp=now + 86_401)
+    assert verdict(iat=now - 100, exp=now + 1) == "served"
+    assert "expired" in verdict(iat=now - 100, exp=now)
