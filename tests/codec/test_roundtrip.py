@@ -152,3 +152,25 @@ def test_signed_and_mac_portions_end_at_the_signature_or_mac(data_type: int) -> 
         span = next(s for s in decode(raw).layout if s.payload == name)
         assert covered == raw[:span.offset + 2]
         assert raw[len(covered):span.offset + span.length] == message.get(name).fields[tail]
+
+
+def test_lengths_and_next_payload_are_recomputed_not_decoded() -> None:
+    """REQ-CODEC-02: decoded payloads hold no Next Payload or length field; on encode a longer
+    ID Data moves every later payload and a dropped payload re-links the chain."""
+    raw = bytes.fromhex(VECTORS[2]["i_message_hex"])
+    message = decode(raw)
+    for payload in (message.hdr, *message.payloads):
+        assert not [name for name in payload.fields
+                    if "next" in name or name.endswith(("_len", "length"))], payload.name
+    idr = message.all("IDR")[0]
+    idr.fields["id_data"] = bytes(idr.fields["id_data"]) + b"\x00" * 8
+    longer = decode(encode(message))
+    assert longer.all("IDR")[0].fields["id_data"] == idr.fields["id_data"]
+    assert [s.offset for s in longer.layout] == [
+        s.offset + (8 if s.offset > message.layout[3].offset else 0) for s in message.layout]
+    sakke = next(s for s in longer.layout if s.payload == "SAKKE")
+    assert encode(message)[sakke.offset] == BY_NAME["GENERAL_EXT"].number
+    message.payloads = [p for p in message.payloads if p.name != "GENERAL_EXT"]
+    shorter = encode(message)
+    assert shorter[sakke.offset] == BY_NAME["SIGN"].number  # SAKKE's Next Payload now SIGN
+    assert [s.payload for s in decode(shorter).layout][-2:] == ["SAKKE", "SIGN"]
