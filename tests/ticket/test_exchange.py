@@ -11,17 +11,19 @@ import hmac
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from mckm.impl.codec import decode, decode_key_data
+from mckm.impl.codec import Payload, decode, decode_key_data, encode_key_data
 from mckm.impl.crypto.mikey_prf import PrfFunc
+from mckm.impl.engine import StepRefused
 from mckm.impl.errors import VerifyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
+from mckm.impl.roles.ticket import wire
 from mckm.impl.roles.ticket.endpoints import Initiator, Kms, Responder
 from mckm.impl.roles.ticket.facts import naf_id
 from mckm.impl.roles.ticket.keys import LabelPurpose, message_keys
 from mckm.impl.roles.ticket.protection import AES_CM_256
 from mckm.impl.roles.ticket.wire import TicketView
-from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE, MAC_ALG
+from mckm.models.grammar.namespaces import CS_ID_MAP_TYPE, ERROR_NO, MAC_ALG
 
 from .world import ALICE, BOB, KMS_I, TPK
 
@@ -164,3 +166,29 @@ def test_request_resp_kemac_deciphered_by_hand() -> None:
     assert opened is not None
     assert [bytes(k.fields["key_data"]) for k in decode_key_data(plain)] == [
         opened.mpki.reveal(), opened.tgk.reveal()]
+
+
+@pytest.mark.parametrize("contents", ["two TGKs", "no MPK", "no TGK"])
+def test_the_initiator_refuses_a_kemac_with_other_contents(
+    contents: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REQ-TKT-MSG-08: a REQUEST_RESP from the Initiator's own KMS whose KEMAC carries anything
+    but MPKi and exactly one TGK is refused by the Initiator (step Q4, MIKEY error 0); it sends
+    no TRANSFER_INIT."""
+    alice = _context(ALICE, 1)
+    bsf = Bsf()
+    bsf.provision(alice)
+    kms, initiator = Kms(KMS_I, tpk=TPK, bsf=bsf), Initiator(ALICE, KMS_I, alice)
+    request = initiator.request_ticket(BOB, now=NOW)
+
+    def other_key_data(keys: list[Payload]) -> bytes:
+        mpk, tgk = keys
+        chosen = {"two TGKs": [mpk, tgk, tgk], "no MPK": [tgk], "no TGK": [mpk]}[contents]
+        return bytes(encode_key_data(chosen))
+
+    monkeypatch.setattr(wire, "encode_key_data", other_key_data)
+    response = kms.receive_request(request, now=NOW + 1)
+    monkeypatch.undo()
+    with pytest.raises(StepRefused, match="MPKi and one TGK") as refused:
+        initiator.receive_request_resp(response, now=NOW + 2)
+    assert refused.value.mikey_error == ERROR_NO.AUTH_FAILURE
