@@ -671,7 +671,7 @@ def _rows(built: World, muts: list[Mutant], a: Assumption, quick: bool, dead: se
         row = ProofResult(f"InterKMM attacker: {prop}", a.name, model is None,
                           build_s / len(PROPERTIES) / len(ASSUMPTIONS) + solve_s,
                           None if model is None else {"trace": " / ".join(trace(world, model))},
-                          expected_attack=expected)
+                          expected_attack=expected, requirements=REQUIREMENTS[prop])
         rows.append(row)
         if expected or (quick and not a.quick):  # mutants are judged by rows that hold
             continue

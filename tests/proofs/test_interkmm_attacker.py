@@ -41,6 +41,12 @@ def test_each_row_holds_or_fails_as_its_assumption_says() -> None:
     assert _row(A.REPLAY, SERVER).holds and _row(A.REPLAY, CSK).holds
 
 
+def test_every_row_names_requirements_of_the_model() -> None:
+    rows, _ = quick()
+    assert all(r.requirements and set(r.requirements) <= set(interkmm.REQUIREMENTS)
+               for r in rows)
+
+
 def test_a_leaked_key_exposes_its_own_hop_only() -> None:
     assert not _row(A.CSK_HOP, CSK).holds and _row(A.SPK_HOP, CSK).holds
     assert not _row(A.SPK_HOP, SPK).holds and _row(A.CSK_HOP, SPK).holds
