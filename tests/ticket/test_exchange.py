@@ -192,3 +192,38 @@ def test_the_initiator_refuses_a_kemac_with_other_contents(
     with pytest.raises(StepRefused, match="MPKi and one TGK") as refused:
         initiator.receive_request_resp(response, now=NOW + 2)
     assert refused.value.mikey_error == ERROR_NO.AUTH_FAILURE
+
+
+def test_transfer_macs_recomputed_by_hand() -> None:
+    """REQ-TKT-MSG-03, REQ-TKT-MSG-05: TRANSFER_INIT's V is HMAC-SHA-256 under MPKi's
+    initial-message auth key over the message up to the MAC, less the TICKET's Initiator Data
+    length field (5.5), || ID Data(IDRi) || ID Data(IDRr); TRANSFER_RESP (G flag off: no
+    RANDRr) under MPKi's response auth key over itself up to the MAC || the whole
+    TRANSFER_INIT."""
+    sent = _exchange()
+    psk = _context(ALICE, 1).ue_ks_naf(naf_id(KMS_I))
+    request = TicketView.decode(sent["REQUEST_INIT"], expect="REQUEST_INIT")
+    keys = TicketView.decode(sent["REQUEST_RESP"], answers=request,
+                             expect="REQUEST_RESP").verify(psk)
+    assert keys is not None
+    init, resp = sent["TRANSFER_INIT"], sent["TRANSFER_RESP"]
+    message = decode(init)
+    ticket = next(s for s in message.layout if s.payload == "TICKET")
+    assert message.get("TICKET").fields["initiator_data"] == b""  # type: ignore[union-attr]
+    assert decode(resp).all("RANDR") == []
+
+    def auth_key(purpose: LabelPurpose) -> bytes:
+        key = message_keys(keys.mpki.reveal(), csb_id=message.hdr.fields["csb_id"],
+                           purpose=purpose, randri=message.all("RANDR")[0].fields["rand"],
+                           randrr=None, encr_alg=0, mac_alg=MAC_ALG.HMAC_SHA_256_256,
+                           prf_func=PrfFunc.PRF_HMAC_SHA_256)
+        assert key.auth_key is not None
+        return key.auth_key
+
+    end = ticket.offset + ticket.length
+    covered = init[:end - 2] + init[end:-32]
+    assert init[-32:] == hmac.new(auth_key(LabelPurpose.INITIAL),
+                                  covered + ALICE.encode() + BOB.encode(),
+                                  hashlib.sha256).digest()
+    assert resp[-32:] == hmac.new(auth_key(LabelPurpose.RESPONSE), resp[:-32] + init,
+                                  hashlib.sha256).digest()
