@@ -84,6 +84,9 @@ def _provision(kms: Deployment, http: KmsClient, user: str, resource: str,
 
 @pytest.mark.parametrize("user", [ALICE, BOB])
 def test_two_users_are_provisioned_over_https(kms: Deployment, user: str) -> None:
+    """REQ-SKMS-01: the Root KMS certificate carries the community's KPAK and Z; REQ-SKMS-30:
+    KmsInit carries it; REQ-SKMS-31: one KmsKeySet per key period; REQ-SKMS-11: a key set
+    once issued is returned unchanged."""
     http = kms.client(user)
     try:
         (certificate,) = _provision(kms, http, user, "init")["certificates"]

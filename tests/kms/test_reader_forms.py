@@ -169,6 +169,7 @@ def test_a_revoked_key_set_is_refused(kms: tuple[KmsRole, TransportKeys]) -> Non
 
 def test_a_response_that_breaks_the_schema_is_refused_before_its_signature(
         kms: tuple[KmsRole, TransportKeys]) -> None:
+    """REQ-SKMS-35: the client validates a response against the D.3.5 schema before it uses it."""
     role, transport = kms
     header = messages.ResponseHeader(ALICE, role.certificate.kms_uri, NOW,
                                      BASE_URL + resource_path("init"))

@@ -72,6 +72,8 @@ def _request(live: Live, path: str, *, signed: bool, url: str | None = None) -> 
 
 @pytest.mark.parametrize("resource", ["init", "keyprov", "certcache"])
 def test_every_response_validates_against_the_d35_schema(live: Live, resource: str) -> None:
+    """REQ-SKMS-35: every document the KMS writes validates against the D.3.5 schema;
+    REQ-SKMS-30: KmsInit among them."""
     status, body = _post(live, resource_path(resource))
     assert status == 200, body
     root = etree.fromstring(body)
@@ -89,6 +91,7 @@ def test_trk_id_and_signature_id_are_in_the_extension_namespace(live: Live) -> N
 
 
 def test_kms_certificate_writes_cert_uri_before_kms_uri(live: Live) -> None:
+    """REQ-SKMS-30: KmsInit's certificate elements in the order of KmsCertificateType."""
     status, body = _post(live, resource_path("init"))
     assert status == 200
     certificate = etree.fromstring(body).find(f".//{{{kms_xml.NS}}}KmsCertificate")
@@ -97,6 +100,7 @@ def test_kms_certificate_writes_cert_uri_before_kms_uri(live: Live) -> None:
 
 
 def test_user_id_is_base64_of_the_uid(live: Live) -> None:
+    """REQ-SKMS-31: UserID is the base64 of the UID."""
     status, body = _post(live, resource_path("keyprov"))
     assert status == 200
     key_set = etree.fromstring(body).find(f".//{{{kms_xml.NS}}}KmsKeySet")
@@ -125,6 +129,7 @@ def test_user_id_is_base64_of_the_uid(live: Live) -> None:
 ])
 def test_a_request_that_breaks_the_schema_is_400_naming_line_and_element(
         live: Live, body: str, element: str) -> None:
+    """REQ-SKMS-35: a request is validated against the D.3.5 schema before it is used."""
     before = live.role.store.count("key_sets")
     status, answer = _post(live, resource_path("keyprov"), body.encode())
     assert status == 400, answer
@@ -183,6 +188,7 @@ def test_request_for_another_url_or_stale_time_is_refused(live: Live) -> None:
 
 
 def test_cert_request_returns_the_root_certificate_or_404(live: Live) -> None:
+    """REQ-SKMS-04: a cert request for a KMS whose certificate the KMS does not hold is 404."""
     client = ProvisioningClient(ALICE, KMS_URI, live.alice, live.server.base_url)
     http = live.client()
     try:
@@ -232,3 +238,30 @@ def test_the_model_client_provisions_over_https_and_refuses_a_tampered_answer(
                                                                     "REQ-SKMS-33")
     finally:
         http.close()
+
+
+@pytest.mark.parametrize("dtd", ["internal", "external", "parameter"])
+def test_a_request_with_a_dtd_is_400_and_no_entity_is_expanded(
+        live: Live, tmp_path_factory: pytest.TempPathFactory, dtd: str) -> None:
+    """REQ-SKMS-35: KMS XML is parsed without DTDs, entity expansion or network access: a
+    KmsRequest, otherwise good, that declares an entity (internal, an external file, or a
+    parameter entity) and uses it in UserUri is refused 400 before any check, nothing of the
+    entity's text is echoed, and no key set is stored."""
+    secret = tmp_path_factory.mktemp("xxe") / "secret.txt"
+    secret.write_text("sip:xxe-marker@example.org")
+    declarations = {
+        "internal": '<!ENTITY u "sip:xxe-marker@example.org">',
+        "external": f'<!ENTITY u SYSTEM "{secret.as_uri()}">',
+        "parameter": f'<!ENTITY % p SYSTEM "{secret.as_uri()}"> %p;<!ENTITY u "x">',
+    }
+    path = resource_path("keyprov")
+    declaration, _, document = _request(live, path, signed=False).partition(b"?>\n")
+    assert declaration.startswith(b"<?xml") and ALICE.encode() in document
+    body = (declaration + b"?>\n<!DOCTYPE KmsRequest [" + declarations[dtd].encode() + b"]>\n"
+            + document.replace(ALICE.encode(), b"&u;", 1))
+    etree.fromstring(body, etree.XMLParser(resolve_entities=False))  # well-formed XML
+    before = live.role.store.count("key_sets")
+    status, answer = _post(live, path, body)
+    assert status == 400 and b"DTD is not allowed" in answer, answer
+    assert b"xxe-marker" not in answer and b"Traceback" not in answer
+    assert live.role.store.count("key_sets") == before

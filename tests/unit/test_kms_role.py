@@ -165,6 +165,8 @@ def test_period_outside_the_certificate_validity_is_refused(role: KmsRole) -> No
 
 def test_store_survives_a_restart_and_is_private(tmp_path: os.PathLike[str],
                                                  algorithms: IbcAlgorithms) -> None:
+    """REQ-SKMS-01: the community keys made on first start are kept in the store and read
+    back on restart."""
     path = os.path.join(tmp_path, "kms.db")
     store = SqliteKmsStore(path)
     kms = KmsRole.open(store, CONFIG, algorithms, clock=lambda: NOW)
