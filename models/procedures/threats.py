@@ -6,7 +6,8 @@ the guards: a model that drops a guard keeps its threats, so the endpoint tests 
 table (``tests/endpoints``) fail.  Each :class:`Threat` names the requirement, the kind of attack
 (:data:`KINDS`), the message it targets, what in it is attacked (a field or payload for a
 tamper, the party or configuration for the others) and the refusal (:class:`Expected`: the
-MIKEY error of RFC 3830 6.12 / RFC 6043 6.9, or the HTTP status of TS 33.180 Annex D).
+MIKEY error of RFC 3830 6.12 / RFC 6043 6.9, the HTTP or SIP status the requirement names, and
+a word of the reason phrase or OAuth error where the requirement names what it must say).
 
 A requirement with no threat is listed in the catalogue's ``not_attackable`` with the reason
 (what the sender does, a functional rule, or a threat covered under another requirement);
@@ -28,8 +29,8 @@ KINDS: Mapping[str, str] = {
     "wrong-identity": "a message naming as its sender a party other than the one who made it",
     "misaddressed": "a well-made message for another receiver or KMS, delivered here",
     "stale": "a well-made message delivered outside the receiver's freshness window",
-    "expired": "a ticket used after the end of its validity",
-    "not-yet-valid": "a ticket used before the start of its validity",
+    "expired": "a ticket, token or code used after the end of its validity",
+    "not-yet-valid": "a ticket or token used before the start of its validity",
     "wrong-period": "a message of another key period than the receiver's current one",
     "out-of-order": "a message delivered where the procedure does not expect it",
     "forged-signature": "a message signed or MACed with a key other than the one required",
@@ -48,8 +49,8 @@ class Expected:
 
     mikey_error: int | None = None
     status: int | None = None
-    #: a word the status's reason phrase must hold, where the requirement says the phrase
-    #: names what is wrong (REQ-SIPREG-06)
+    #: a word the reason phrase (SIP) or OAuth error and description (IdM) must hold, where
+    #: the requirement says what the refusal names (REQ-SIPREG-06, REQ-IKMM-15, REQ-IDM-02)
     phrase: str = ""
 
     def __str__(self) -> str:
@@ -82,13 +83,13 @@ class Threat:
 
 @dataclass(frozen=True)
 class Catalogue:
+    """One procedure's threats, and the requirements no threat is staged against."""
+
     procedure: str
     threats: tuple[Threat, ...]
-    #: requirement id -> why no attacker can be staged against it at an endpoint
+    #: requirement id -> why no attacker is staged against it at an endpoint (functional, what
+    #: a sender does, covered under another requirement, or "not staged": a hole, named)
     not_attackable: Mapping[str, str] = field(default_factory=dict)
-
-    def of(self, requirement: str) -> tuple[Threat, ...]:
-        return tuple(t for t in self.threats if t.requirement == requirement)
 
 
 AUTH, TS, ID = (Expected(ERROR_NO.AUTH_FAILURE), Expected(ERROR_NO.INVALID_TS),
