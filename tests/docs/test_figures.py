@@ -91,6 +91,9 @@ def test_sequence_diagram(procedure: Procedure) -> None:
         assert sequence.arrow_label(s) in strings, f"step {s.number}: label cut or missing"
         (x0, _), (x1, _) = arrow[0], arrow[-1]
         assert (x0, x1) == (lifeline[s.role], lifeline[s.peer]), f"step {s.number} direction"
+        label = next(t for t in svg.texts if t.text == sequence.arrow_label(s))
+        left, right = text_extent(label.x, label.text, label.anchor, label.size)
+        assert min(x0, x1) <= left and right <= max(x0, x1), f"step {s.number}: label overhangs"
     for s in procedure.steps:
         shown = [t for t in strings if t.startswith(f"step {s.number}:")
                  or t == sequence.arrow_label(s)]
@@ -148,6 +151,16 @@ def test_bit_layout(spec: StructSpec) -> None:
             assert sum(b.bits * b.rows for b in mine) == int(info.bits), info.name
         else:
             assert [b.variable for b in mine] == [True]
+    rects = [(float(e.get("x", "0")), float(e.get("y", "0")), float(e.get("width", "0")),
+              float(e.get("height", "0"))) for e in svg.root.iter(f"{NS}rect")
+             if e.get("x") != "0"]
+    for t in svg.texts:
+        if t.anchor != "middle" or t.size > t.y - bitlayout.TOP:
+            continue  # a bit number, above the rows
+        x, _, w, _ = next(r for r in rects if r[0] <= t.x <= r[0] + r[2] and
+                          r[1] <= t.y <= r[1] + r[3])
+        left, right = text_extent(t.x, t.text, t.anchor, t.size)
+        assert x <= left and right <= x + w, f"{t.text!r} overflows its bits"
     cells = {(b.row + r, bit) for b in boxes for r in range(b.rows)
              for bit in range(b.start, b.start + b.bits)}
     assert len(cells) == sum(b.bits * b.rows for b in boxes), "two boxes share a bit"
