@@ -127,6 +127,8 @@ def _world(role: str, procedure: Procedure) -> Iterator[World]:
 
 @pytest.mark.parametrize("guard", sorted(CASES))
 def test_the_guard_is_what_refuses(guard: str) -> None:
+    """REQ-SIPREG-09: a role's refusal is answered with the SIP status and reason phrase its
+    guard names (and the model without the guard lets the request through)."""
     role, act = CASES[guard]
     for procedure, expected in ((model.PROCEDURE, model.SIP_ANSWERS[guard]),
                                 (_without(guard), WITHOUT.get(guard, model.OK))):

@@ -192,6 +192,8 @@ def test_a_ue_cannot_assert_its_own_identity(world: World, peer: SipEndpoint) ->
 
 
 def test_a_request_without_a_contact_is_400(world: World, peer: SipEndpoint) -> None:
+    """REQ-SIPREG-09: a request the model cannot read (a field missing) is 400, naming the
+    field, and registers nothing."""
     request = sip_message.request("REGISTER", "sip:127.0.0.1", from_uri=IMPU_ALICE,
                                   to_uri=IMPU_ALICE, local=peer.address, transport="UDP",
                                   headers=(("Expires", "600"),))

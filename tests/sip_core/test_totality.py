@@ -70,6 +70,8 @@ def _request(method: str, via: str, headers: dict[str, str], body: bytes) -> Sip
                       st.just(b"<!DOCTYPE x [<!ENTITY a 'b'>]><mcpttinfo/>")))
 def test_every_request_is_answered_and_a_refusal_changes_nothing(
         method: str, via: str, headers: dict[str, str], body: bytes) -> None:
+    """REQ-SIPREG-09: every answer is 200, a guard's SIP answer or 400; a refusal changes
+    nothing."""
     with SERVER.state.lock:
         before = copy.deepcopy(SERVER.state.vars)
     response = SERVER._on_request(_request(method, via, headers, body), "UDP")
