@@ -169,6 +169,11 @@ class _Refusal(Exception):
         self.status, self.reason = status, reason
 
 
+#: a Content-Length field line of a request head and its value: a line (after the request
+#: line) whose name, what precedes its first colon, is Content-Length in any case
+_CONTENT_LENGTH_LINE = re.compile(rb"\ncontent-length(?::([^\n]*)|(?=\n)|\Z)", re.IGNORECASE)
+
+
 def _framing_check(event: h11.Request, head: bytes) -> None:
     """What h11 accepts but this server refuses (RFC 9112 6.1, 6.3; RFC 9110 8.6).
 
@@ -176,8 +181,7 @@ def _framing_check(event: h11.Request, head: bytes) -> None:
     what precedes the first colon of a line (RFC 9112 5.1 allows no blank before it) and a line
     starting with a blank is an obs-fold continuation, never a field of its own.
     """
-    lengths = [line.partition(b":")[2] for line in head.split(b"\n")[1:]
-               if line.partition(b":")[0].lower() == b"content-length"]
+    lengths = _CONTENT_LENGTH_LINE.findall(head)
     if len(lengths) > 1 or any(b"," in value for value in lengths):
         raise _Refusal(400, "more than one Content-Length (RFC 9112 6.3)")
     has_te = any(name == b"transfer-encoding" for name, _ in event.headers)

@@ -11,8 +11,7 @@ and MIKEY error when it does not hold.  Key material never leaves a fact: ``naf_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +47,25 @@ def _verdict(check: Callable[[], Any]) -> Verdict:
     return YES
 
 
+class _Step:
+    """The context of :meth:`TicketFacts.step` (a class: entered once per message handled)."""
+
+    __slots__ = ("_facts", "_keys", "_now")
+
+    def __init__(self, facts: TicketFacts, now: int) -> None:
+        self._facts, self._now, self._keys = facts, now, one_step()
+
+    def __enter__(self) -> None:
+        self._facts.clock = self._now
+        self._keys.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._keys.__exit__(*exc)
+        finally:
+            self._facts._answers, self._facts._opened = {}, {}
+
+
 class TicketFacts:
     """Facts of one party: a UE (``bootstrap``) or a KMS (``bsf`` and ``tpk``)."""
 
@@ -60,16 +78,10 @@ class TicketFacts:
         self._answers: dict[tuple[str, str], NafKeyAnswer] = {}
         self._opened: dict[bytes, TicketContents] = {}
 
-    @contextmanager
-    def step(self, now: int) -> Iterator[None]:
+    def step(self, now: int) -> _Step:
         """One step at ``now``: BSF answers, opened tickets and derived keys are reused within
         it and forgotten when it ends (a failed lookup or check is not remembered)."""
-        self.clock = now
-        try:
-            with one_step():
-                yield
-        finally:
-            self._answers, self._opened = {}, {}
+        return _Step(self, now)
 
     # -- key material (never in a guard's value)
     def naf_answer(self, btid: str, naf: str) -> NafKeyAnswer:

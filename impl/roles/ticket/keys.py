@@ -25,8 +25,6 @@ omitted RAND has length octet 0 and no octets.  Keys are returned as bytes and n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import IntEnum, unique
@@ -90,17 +88,25 @@ _STEP_PRF: ContextVar[dict[tuple[bytes, bytes, int, PrfFunc], bytes] | None] = C
     "mckm_ticket_step_prf", default=None)
 
 
-@contextmanager
-def one_step() -> Iterator[None]:
+class OneStep:
+    """The context of :func:`one_step` (a class, not a generator: it is entered once per
+    message a role handles)."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _STEP_PRF.set({})
+
+    def __exit__(self, *exc: object) -> None:
+        _STEP_PRF.reset(self._token)
+
+
+def one_step() -> OneStep:
     """Within: each derivation (same inkey, label, length and PRF) is computed once and shared
     - a message built and then checked in one step derives its keys once.  The outputs are
     dropped when the step ends: nothing is shared across steps, messages of other runs or peers.
     """
-    token = _STEP_PRF.set({})
-    try:
-        yield
-    finally:
-        _STEP_PRF.reset(token)
+    return OneStep()
 
 
 def _prf(inkey: bytes, label: bytes, bits: int, prf_func: PrfFunc) -> bytes:

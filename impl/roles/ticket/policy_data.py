@@ -25,6 +25,8 @@ IDRI, IDRR, IDRKMS = (ID_ROLE.value_of(n) for n in ("IDRi", "IDRr", "IDRkms"))
 TRS, TRE = TS_ROLE.value_of("TRs"), TS_ROLE.value_of("TRe")
 URI = ID_TYPE.value_of("URI")
 NTP_UTC = TS_TYPE.value_of("NTP-UTC")
+#: the 64-bit NTP timestamp types (RFC 6043 6.6): seconds in the upper 32 bits
+_NTP64 = frozenset({NTP_UTC, TS_TYPE.value_of("NTP")})
 _NTP_FRACTION_BITS = 32
 
 
@@ -70,8 +72,7 @@ def _text(p: Payload) -> str:
 
 def _seconds(p: Payload) -> int:
     value = int(p.fields["ts_value"])
-    ntp64 = p.fields["ts_type"] in (TS_TYPE.NTP_UTC, TS_TYPE.NTP)
-    return value >> _NTP_FRACTION_BITS if ntp64 else value
+    return value >> _NTP_FRACTION_BITS if p.fields["ts_type"] in _NTP64 else value
 
 
 def policy_of(fields: Mapping[str, Any], *, initiator: str = "") -> TicketPolicy:
