@@ -27,6 +27,9 @@ def _run(machine_class: type, fast: settings = FAST) -> None:
 
 
 def test_generated_seal_machine() -> None:
+    """REQ-SEAL-KD-13: among its generated threats, a delivered I_MESSAGE fed again to the
+    machine that consumed it (duplicate) must be refused by the model's unexpected-message
+    refusal."""
     _run(build_state_machine(seal_world.scenario()))
 
 
