@@ -400,3 +400,30 @@ def test_a_run_starts_only_where_the_model_lets_it() -> None:
     with pytest.raises(UsageError):
         RoleMachine(ONE_DOMAIN, "kms", vars={}, facts=None, effects=registry(),  # type: ignore[arg-type]
                     start="granting")
+
+
+def test_initiator_refuses_a_granted_policy_for_another_responder(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """REQ-TKT-03 (RFC 6043 4.2.1.6): Alice asks KMS_A for a ticket to Bob; a dishonest KMS_A
+    (its ticket issuing made to grant Carol instead) answers with a REQUEST_RESP that is
+    well formed and MACed under Alice's NAF key: Alice refuses it at Q4 by granted-policy,
+    Invalid TPpar, keeps no ticket and builds no TRANSFER_INIT; the honest KMS's answer to the
+    same request is accepted."""
+    from mckm.impl.roles.ticket import effects
+
+    w = world()
+    request = w.alice.request_ticket(BOB, now=NOW)
+    honest = effects.TicketPolicy
+    with monkeypatch.context() as dishonest:
+        dishonest.setattr(effects, "TicketPolicy", lambda **fields: honest(
+            **{**fields, "responders": frozenset({CAROL})}))
+        for_carol = w.kms[KMS_A].receive_request(request, now=NOW)
+    ticket = decode(for_carol).get("TICKET")
+    assert ticket is not None and policy_of(ticket.fields).responders == frozenset({CAROL})
+    _refused(lambda: w.alice.receive_request_resp(for_carol, now=NOW), None, step="Q4",
+             guard="granted-policy", requirement="REQ-TKT-03", error=15)
+    assert w.alice.machine is not None and w.alice.machine.state == "requesting"
+    assert w.alice.machine.vars.get("ticket") is None
+    granted = world().kms[KMS_A].receive_request(request, now=NOW)
+    transfer_init = w.alice.receive_request_resp(granted, now=NOW)
+    assert decode(transfer_init).data_type == DATA_TYPE.TRANSFER_INIT
