@@ -89,6 +89,8 @@ def _parse(method: str = "POST", target: str = "/?requesttype=ticketresolve",
 
 @pytest.mark.parametrize("requesttype", list(RequestType))
 def test_binding_round_trip(requesttype: RequestType) -> None:
+    """REQ-TKT-HTTP-02 (the configured path), REQ-TKT-HTTP-03 (requesttype ticketrequest or
+    ticketresolve), REQ-TKT-HTTP-05 (Content-Type application/mikey)."""
     target = request_target(requesttype, "/kms")
     headers = {k.lower(): v for k, v in request_headers(MSG).items()}
     request = parse_request("POST", target, headers, MSG, reference_point=ReferencePoint.UA,
@@ -114,6 +116,10 @@ def test_binding_round_trip(requesttype: RequestType) -> None:
       "peer": PeerIdentity(B, "CN=x")}, 403, "not allowed on Zk"),
 ])
 def test_binding_refusals(kwargs: dict[str, object], status: int, words: str) -> None:
+    """REQ-TKT-HTTP-01 (GET 405), REQ-TKT-HTTP-02 (another path 404), REQ-TKT-HTTP-03
+    (missing, unknown, repeated, undecodable requesttype or another parameter 400),
+    REQ-TKT-HTTP-04 (ticketrequest on Zk 403), REQ-TKT-HTTP-05 (another media type 415, an
+    empty body 400), REQ-TKT-HTTP-11 (Zk without an authenticated peer 403)."""
     with pytest.raises(BindingError) as caught:
         _parse(**kwargs)  # type: ignore[arg-type]
     assert caught.value.http_status == status and words in str(caught.value)
@@ -134,6 +140,7 @@ def test_zk_ticketresolve_with_peer_passes_peer() -> None:
     (EncodeError("cannot build"), 400),
 ])
 def test_status_mapping(error: Exception, status: int) -> None:
+    """REQ-TKT-HTTP-06: a role's refusal maps to its status, text/plain naming the error."""
     assert status_for(error) == status  # type: ignore[arg-type]
 
     def handler(_: TicketHttpRequest) -> TicketHttpResponse:
@@ -147,6 +154,7 @@ def test_status_mapping(error: Exception, status: int) -> None:
 
 
 def test_handler_bug_is_500_without_details(caplog: pytest.LogCaptureFixture) -> None:
+    """REQ-TKT-HTTP-06: an unexpected exception is 500 internal error, logged by type only."""
     recorder = Recorder()
     with caplog.at_level(logging.ERROR):
         response = dispatch(recorder, "POST", "/?requesttype=ticketrequest",
@@ -157,6 +165,7 @@ def test_handler_bug_is_500_without_details(caplog: pytest.LogCaptureFixture) ->
 
 
 def test_client_side_refusal_keeps_status() -> None:
+    """REQ-TKT-HTTP-07: a non-200, or a 200 of another media type, is an HttpRefusal."""
     with pytest.raises(HttpRefusal) as caught:
         response_message(403, "text/plain; charset=utf-8", b"PolicyError: no\n")
     assert caught.value.status == 403 and "no" in str(caught.value)
@@ -187,6 +196,8 @@ def _zk_client(zk: HttpsEndpoint, cas: dict[str, DomainCa], own: DomainCa,
 def test_ua_round_trip_and_keep_alive(deployment: tuple[HttpsEndpoint, HttpsEndpoint,
                                                         Recorder],
                                       cas: dict[str, DomainCa]) -> None:
+    """REQ-TKT-HTTP-04 (Ua accepts both request types), REQ-TKT-HTTP-09 (one kept-alive
+    connection), REQ-TKT-HTTP-10 (the role gets peer None on Ua)."""
     ua, _, recorder = deployment
     with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
         first = client.send(RequestType.TICKET_REQUEST, MSG)
@@ -201,6 +212,8 @@ def test_ua_round_trip_and_keep_alive(deployment: tuple[HttpsEndpoint, HttpsEndp
 def test_zk_trusted_peer_domain_reaches_handler(deployment: tuple[HttpsEndpoint, HttpsEndpoint,
                                                                   Recorder],
                                                 cas: dict[str, DomainCa]) -> None:
+    """REQ-TKT-HTTP-12: the peer's domain is that of the CA that issued its certificate; the
+    role gets PeerIdentity(domain, subject); the client sees the server's domain."""
     _, zk, recorder = deployment
     with _zk_client(zk, cas, cas[B]) as client:
         answer = client.send(RequestType.TICKET_RESOLVE, MSG)
@@ -213,6 +226,7 @@ def test_zk_trusted_peer_domain_reaches_handler(deployment: tuple[HttpsEndpoint,
 
 def test_zk_refuses_ticketrequest(deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
                                   cas: dict[str, DomainCa]) -> None:
+    """REQ-TKT-HTTP-04: ticketrequest on Zk is 403 over the wire; the role is not called."""
     _, zk, recorder = deployment
     with _zk_client(zk, cas, cas[B]) as client:
         answer = client.post(RequestType.TICKET_REQUEST, MSG)
@@ -233,6 +247,8 @@ def test_zk_refuses_peer_without_certificate(deployment: tuple[HttpsEndpoint, Ht
 def test_zk_refuses_untrusted_domain_ca(deployment: tuple[HttpsEndpoint, HttpsEndpoint,
                                                           Recorder],
                                        cas: dict[str, DomainCa]) -> None:
+    """REQ-TKT-HTTP-11 (a certificate of an untrusted CA fails the handshake), REQ-TKT-HTTP-13
+    (the server's own domain is not in its trust set unless configured)."""
     _, zk, recorder = deployment
     # the server's own domain A is not in its Zk trust either: only B is a trusted peer
     for own in (cas[ROGUE], cas[A]):
@@ -244,7 +260,8 @@ def test_zk_refuses_untrusted_domain_ca(deployment: tuple[HttpsEndpoint, HttpsEn
 def test_zk_refuses_domain_claim_of_another_ca(deployment: tuple[HttpsEndpoint, HttpsEndpoint,
                                                                  Recorder],
                                                cas: dict[str, DomainCa]) -> None:
-    """A certificate signed by B's CA that claims to belong to domain A gets 403."""
+    """A certificate signed by B's CA that claims to belong to domain A gets 403
+    (REQ-TKT-HTTP-12)."""
     _, zk, recorder = deployment
     liar = DomainCa(A, cas[B].cert_pem, cas[B]._key)
     with _zk_client(zk, cas, liar) as client:
@@ -255,6 +272,7 @@ def test_zk_refuses_domain_claim_of_another_ca(deployment: tuple[HttpsEndpoint, 
 
 def test_client_checks_server_domain(deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
                                      cas: dict[str, DomainCa]) -> None:
+    """REQ-TKT-HTTP-12: with expect_domain the Zk client refuses a server of another domain."""
     _, zk, _ = deployment
     client = TicketHttpClient(zk.host, zk.port, trust=DomainTrust.of(cas[A]),
                               identity=cas[B].issue("kms.b"), expect_domain=B)
@@ -264,6 +282,9 @@ def test_client_checks_server_domain(deployment: tuple[HttpsEndpoint, HttpsEndpo
 
 def test_errors_over_the_wire(deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
                               cas: dict[str, DomainCa]) -> None:
+    """Over the wire: REQ-TKT-HTTP-01 (GET and HEAD 405 with Allow: POST), REQ-TKT-HTTP-03
+    (unknown requesttype 400), REQ-TKT-HTTP-05 (another media type 415), REQ-TKT-HTTP-06 (a
+    DecodeError is 400 naming payload and offset, a handler bug 500 internal error)."""
     ua, _, _ = deployment
     with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
         decode = client.post(RequestType.TICKET_RESOLVE, b"decode-error")
@@ -307,6 +328,9 @@ RESOLVE = b"POST /?requesttype=ticketresolve HTTP/1.1\r\n"
 def test_malformed_requests_get_a_status_never_a_traceback(
         deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder], cas: dict[str, DomainCa],
         data: bytes, status: bytes) -> None:
+    """REQ-TKT-HTTP-05 (an invalid Content-Length 400, a body over the limit 413),
+    REQ-TKT-HTTP-09 (bad request line 400, too many fields 431, no Host 400, unknown method
+    501) at the Ua endpoint."""
     ua, _, recorder = deployment
     answer = _raw(ua, cas[A].cert_pem, data)
     assert answer.split(b" ", 2)[1] == status
@@ -315,6 +339,7 @@ def test_malformed_requests_get_a_status_never_a_traceback(
 
 def test_log_names_no_body(deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
                            cas: dict[str, DomainCa], caplog: pytest.LogCaptureFixture) -> None:
+    """REQ-TKT-HTTP-08: the log names requesttype and status, never the body."""
     ua, _, _ = deployment
     with caplog.at_level(logging.DEBUG, logger="mckm"), \
             TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
@@ -340,6 +365,7 @@ def test_stop_closes_kept_alive_connections_and_joins_threads(cas: dict[str, Dom
 
 
 def test_domain_trust_rejects_ambiguous_cas(cas: dict[str, DomainCa]) -> None:
+    """REQ-TKT-HTTP-12: CA subjects must differ, checked when the trust set is built."""
     with pytest.raises(ValueError, match="same subject"):
         DomainTrust({A: cas[A].cert_pem, "other.example": cas[A].cert_pem})
     with pytest.raises(ValueError, match="lower-case DNS name"):
@@ -391,6 +417,8 @@ def test_plain_tls_identity_still_serves_ua(cas: dict[str, DomainCa]) -> None:
 def test_client_reconnects_once_when_the_server_closed_a_kept_alive_connection(
         deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
         cas: dict[str, DomainCa]) -> None:
+    """REQ-TKT-HTTP-09: a client whose kept-alive connection the server closed reconnects and
+    sends the request once more."""
     ua, _, recorder = deployment
     with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
         client.send(RequestType.TICKET_RESOLVE, MSG)

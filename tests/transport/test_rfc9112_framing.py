@@ -45,6 +45,9 @@ HEAD = b"POST /x HTTP/1.1\r\nHost: kms\r\nAuthorization: Bearer " + TOKEN.encode
 def test_ambiguous_or_oversized_framing_is_refused(
         server: HttpsServer, identity: TlsIdentity, echo: Echo, caplog: pytest.LogCaptureFixture,
         fields: bytes, body: bytes, status: int) -> None:
+    """REQ-TKT-HTTP-05: an invalid Content-Length is 400, a body over 64 KiB 413 and the
+    connection closed; REQ-TKT-HTTP-09: an ambiguous length is 400, a head over 16 KiB or
+    more than 100 fields 431."""
     with caplog.at_level(logging.DEBUG):
         answer = raw_exchange(server, identity, HEAD + fields + b"\r\n" + body)
     assert status_of(answer) == status
@@ -65,13 +68,16 @@ def test_ambiguous_or_oversized_framing_is_refused(
 ])
 def test_bad_request_lines(server: HttpsServer, identity: TlsIdentity, echo: Echo,
                            request_line: bytes, status: int) -> None:
+    """REQ-TKT-HTTP-09: a bad request line or a missing Host is 400, HTTP/2.0 505, an unknown
+    method 501."""
     assert status_of(raw_exchange(server, identity, request_line)) == status
     assert echo.seen == []
 
 
 def test_a_chunked_body_is_read_by_h11(server: HttpsServer, identity: TlsIdentity,
                                        echo: Echo) -> None:
-    """RFC 9112 7.1: chunk sizes in hex, a chunk extension and a trailer field are allowed."""
+    """RFC 9112 7.1: chunk sizes in hex, a chunk extension and a trailer field are allowed.
+    REQ-TKT-HTTP-05: a chunked body is read."""
     answer = raw_exchange(server, identity, b"POST /c HTTP/1.1\r\nHost: kms\r\n"
                           b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
                           b"5;ext=1\r\nhello\r\nB\r\n and chunks\r\n0\r\nX-Trailer: t\r\n\r\n")
@@ -80,6 +86,7 @@ def test_a_chunked_body_is_read_by_h11(server: HttpsServer, identity: TlsIdentit
 
 
 def test_a_chunked_body_over_the_limit_is_413(identity: TlsIdentity, echo: Echo) -> None:
+    """REQ-TKT-HTTP-05: a chunked body over the limit is 413."""
     chunk = b"400\r\n" + b"a" * 0x400 + b"\r\n"
     with echo_server(identity, echo, max_body=4096) as small:
         answer = raw_exchange(small, identity, b"POST / HTTP/1.1\r\nHost: kms\r\n"
@@ -90,7 +97,8 @@ def test_a_chunked_body_over_the_limit_is_413(identity: TlsIdentity, echo: Echo)
 def test_keep_alive_pipelining_and_expect_100(server: HttpsServer, identity: TlsIdentity,
                                               echo: Echo) -> None:
     """Two pipelined requests are answered in order on one connection (RFC 9112 9.3.2); a
-    client that expects 100-continue gets it before it sends its body (RFC 9110 10.1.1)."""
+    client that expects 100-continue gets it before it sends its body (RFC 9110 10.1.1).
+    REQ-TKT-HTTP-09: HTTP/1.1 keep-alive."""
     with tls_connect(server, identity) as tls:
         tls.sendall(b"POST /1 HTTP/1.1\r\nHost: k\r\nContent-Length: 1\r\n\r\na"
                     b"POST /2 HTTP/1.1\r\nHost: k\r\nContent-Length: 1\r\n\r\nb")
