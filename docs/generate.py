@@ -72,7 +72,9 @@ def traced(pages: dict[str, str], root: Path) -> dict[str, str]:
     linked = traceability.link_pages(pages, trace)
     traceability.add_models(PROCEDURES, trace)
     traceability.add_threats(((c.procedure, t.requirement, t.kind, t.message)
-                              for c in CATALOGUES.values() for t in c.threats), trace)
+                              for c in CATALOGUES.values() for t in c.threats), trace,
+                             ((c.procedure, rid, reason) for c in CATALOGUES.values()
+                              for rid, reason in c.not_attackable.items()))
     traceability.add_tests(root / "tests", trace)
     found = traceability.add_proofs(((family, r.property, r.assumption, r.requirements)
                                      for family, rows in quick_results().items() for r in rows),

@@ -42,6 +42,8 @@ class Trace:
     threats: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     tests: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     proofs: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: why the catalogue stages no threat against a requirement (not a trace by itself)
+    unattackable: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     #: requirements a model leaves to the runtime (named in its ``leaves_out``), and where
     left: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
@@ -94,10 +96,14 @@ def add_models(procedures: Sequence[Procedure], trace: Trace) -> None:
             f"[{p.name}](model-{p.name}.md) any step (unexpected message)")
 
 
-def add_threats(catalogue: Iterable[tuple[str, str, str, str]], trace: Trace) -> None:
-    """(procedure, requirement, kind, message) of each threat the endpoint tests play."""
+def add_threats(catalogue: Iterable[tuple[str, str, str, str]], trace: Trace,
+                unattackable: Iterable[tuple[str, str, str]] = ()) -> None:
+    """(procedure, requirement, kind, message) of each threat the endpoint tests play; and
+    (procedure, requirement, reason) of each requirement the catalogue stages none against."""
     for procedure, rid, kind, message in catalogue:
         trace.threats[rid].append(f"{procedure}: {kind} {message}".rstrip())
+    for procedure, rid, reason in unattackable:
+        trace.unattackable[rid].append(f"{procedure}: no threat: {reason}")
 
 
 def add_tests(root: Path, trace: Trace) -> None:
@@ -176,7 +182,7 @@ def page(trace: Trace, found: Sequence[str] = ()) -> str:
         defined = ", ".join(f"[{p}]({p}.md)" for p in trace.defined_on[rid])
         out.append(f"| {{req-trace}}`{rid}` | {defined} | "
                    f"{_cell([*trace.steps.get(rid, []), *trace.left.get(rid, [])], 4)} | "
-                   f"{_cell(trace.threats.get(rid, []), 4)} "
+                   f"{_cell([*trace.threats.get(rid, []), *trace.unattackable.get(rid, [])], 4)} "
                    f"| {_cell([f'`{t}`' for t in trace.tests.get(rid, [])], 4)} | "
                    f"{_cell(trace.proofs.get(rid, []), 3)} |")
     if found:

@@ -114,7 +114,8 @@ def test_every_page_opens_cleanly_in_chromium(site: Path, base_url: str, browser
         f"{current['name']}: HTTP {r.status} for {r.url}"))
     for name in pages:
         current["name"] = name
-        page.goto(base_url + name, wait_until="load")
+        # every request of the page (the favicon too) settled before the next page starts
+        page.goto(base_url + name, wait_until="networkidle")
         found = page.evaluate(_CHECK)
         problems += [f"{name}: image not rendered: {src}" for src in found["images"]]
         problems += [f"{name}: svg with an empty box: {svg}" for svg in found["svgs"]]
