@@ -179,3 +179,22 @@ def test_a_next_hop_that_never_answers_is_408_and_its_refusal_is_passed_back() -
         w.server.ues[ALICE] = w.bob.address  # Bob holds no CSK of Alice: he cannot open it
         outcome = w.iwf.send_kmm(KMM, peer=ALICE)
         assert (outcome.status, outcome.reason) == (403, "InterKMM Not Authentic")
+
+
+def test_an_interkmm_without_msg_id_and_sent_is_refused_on_both_hops() -> None:
+    """REQ-IKMM-09: an InterKMM that does not name itself (no msg-id, no sent), otherwise
+    protected under the right key, is refused 403 InterKMM Without Id by the MCX server from
+    the UE and from the IWF, and nothing is relayed."""
+    from mckm.impl.xmlprotect.interkmm import InterKmm, Protection, build
+
+    with world() as w:
+        anonymous = InterKmm(KMF, ALICE, KMM, "application/octet-stream")
+        ct, body = build(anonymous, protection=Protection(w.csks, CSK_ALICE))
+        assert post(w.alice.sip, w.server.ue_side.address, ct, body) == \
+            (403, "InterKMM Without Id")
+        ct, body = build(anonymous, protection=Protection(w.spks, SPK))
+        assert post(w.iwf.sip, w.server.iwf_side.address, ct, body) == \
+            (403, "InterKMM Without Id")
+        assert w.alice.delivered == [] and w.iwf.delivered == []
+        named = body_of(KMF, ALICE, KMM, w.csks, CSK_ALICE)  # the control: accepted
+        assert post(w.alice.sip, w.server.ue_side.address, *named) == (202, "Accepted")
