@@ -233,4 +233,5 @@ def test_a_key_id_per_session_is_stopped_by_the_store_not_by_a_guard(
     before = world.rows()
     status, body = world.post("issue", world.kms_token("bob"), {"user": BOB, "session": session})
     assert status == 409 and world.rows() == before, body
+    assert "REQ-CEK-12" in body and "issued before" in body, body
     assert world.server.keyring.key_ids()[first["key_id"]] == (ALICE, session)

@@ -230,8 +230,11 @@ class CekService:
             return _refusal(exc)
         except DecodeError as exc:
             return _text(400, str(exc))
-        except DuplicateError:  # a concurrent issue for the same (user, session) won
-            guard = model.G_NONE_LIVE
+        except DuplicateError as exc:  # another replica stored first: nothing stored here
+            if "key_id" in exc.constraint:  # the Key ID was issued before (REQ-CEK-12)
+                return _text(409, "REQ-CEK-12: a Key ID is issued once; this one was issued "
+                                  "before, nothing stored")
+            guard = model.G_NONE_LIVE  # a concurrent issue for the same (user, session) won
             return _text(guard.http_status or 409, f"{guard.requirement}: {guard.reason}")
         except StoreError as exc:  # the database failed: nothing was stored (one transaction)
             return _text(503, f"REQ-CEK-13: the KMS store failed, nothing stored ({exc})")
