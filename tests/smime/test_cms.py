@@ -271,3 +271,38 @@ def test_round_trip_any_content_and_key_id(content: bytes, key_id: bytes, cek: b
     assert (opened.content, opened.key_id) == (content, key_id)
     with pytest.raises(PolicyError):
         cms.unprotect(der, {key_id + b"\x00": cek})
+
+
+def test_the_first_kekri_with_a_known_key_id_is_used_and_other_kinds_are_skipped() -> None:
+    """REQ-CEK-02: what we write holds one KEKRecipientInfo (REQ-CEK-01: its kekid without
+    date and other); a receiver skips a KeyTransRecipientInfo (another recipient's kind) and a
+    KEKRecipientInfo with a Key ID it does not know, and uses the first one it knows: with
+    the unknown one's Key ID known as well (under a wrong CEK), that one is used and fails."""
+    der = cms.protect(BODY, KEY_ID, CEK)
+    data = asn1.ContentInfo.load(der)["content"]
+    assert len(data["recipient_infos"]) == 1
+    kekid = data["recipient_infos"][0].chosen["kekid"]
+    assert isinstance(kekid["date"], core.Void) and isinstance(kekid["other"], core.Void)
+    other_id = b"\x00" * 4  # DER sorts a SET OF: this KEKRecipientInfo encodes before ours
+    ktri = asn1.RecipientInfo("ktri", asn1.KeyTransRecipientInfo({
+        "version": "v2", "rid": asn1.RecipientIdentifier("subject_key_identifier", b"\x01" * 20),
+        "key_encryption_algorithm": {"algorithm": "rsaes_pkcs1v15"},
+        "encrypted_key": bytes(256)}))
+
+    def three(d: asn1.AuthEnvelopedData) -> None:
+        ours = d["recipient_infos"][0].chosen
+        unknown = asn1.KEKRecipientInfo({
+            "version": "v4", "kekid": {"key_identifier": other_id},
+            "key_encryption_algorithm": ours["key_encryption_algorithm"],
+            "encrypted_key": bytes(40)})
+        d["recipient_infos"] = [ktri, asn1.RecipientInfo("kekri", unknown),
+                                asn1.RecipientInfo("kekri", ours)]
+
+    edited = _edit(der, three)
+    order = [(r.name, r.chosen["kekid"]["key_identifier"].native if r.name == "kekri" else None)
+             for r in asn1.ContentInfo.load(edited)["content"]["recipient_infos"]]
+    assert order == [("ktri", None), ("kekri", other_id), ("kekri", KEY_ID)]
+    opened = cms.unprotect(edited, KEYS)
+    assert (opened.content, opened.key_id) == (BODY, KEY_ID)
+    with pytest.raises(VerifyError):
+        cms.unprotect(edited, {other_id: bytes(32), KEY_ID: CEK})
