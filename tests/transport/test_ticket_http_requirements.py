@@ -89,7 +89,8 @@ def test_ua_serves_a_client_without_a_certificate(
     """REQ-TKT-HTTP-10: Ua authenticates the server only: a client with no certificate is
     served, and the role sees no peer."""
     ua, _ = endpoints
-    with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
+    client = TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem)
+    with client:
         assert client.send(RequestType.TICKET_REQUEST, MSG) == MSG
 
 
@@ -98,7 +99,8 @@ def test_a_200_without_a_mikey_body_is_a_refusal(
     """REQ-TKT-HTTP-07: the client takes only 200 + application/mikey + a non-empty body; a
     200 application/mikey with an empty body is an HttpRefusal keeping status and body."""
     ua, _ = endpoints
-    with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
+    client = TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem)
+    with client:
         with pytest.raises(HttpRefusal) as caught:
             client.send(RequestType.TICKET_RESOLVE, b"empty")
         assert (caught.value.status, caught.value.body) == (200, b"")
@@ -113,10 +115,9 @@ def test_the_log_names_the_exchange_and_the_peer_domain_never_a_value(
     (one carries a marker) and no user identity (the body names one) is in the log."""
     _, zk = endpoints
     marker = "header-value-marker-7f3a"
-    with caplog.at_level(logging.DEBUG, logger="mckm"), \
-            TicketHttpClient(zk.host, zk.port, trust=DomainTrust.of(cas[A]),
-                             identity=cas[B].issue("kms.kms-b.example"),
-                             expect_domain=A) as client:
+    client = TicketHttpClient(zk.host, zk.port, trust=DomainTrust.of(cas[A]),
+                              identity=cas[B].issue("kms.kms-b.example"), expect_domain=A)
+    with caplog.at_level(logging.DEBUG, logger="mckm"), client:
         target = request_target(RequestType.TICKET_RESOLVE, "/")
         good = client.exchange("POST", target, MSG, {**request_headers(MSG), "X-Trace": marker})
         refused = client.exchange("POST", target, MSG, {"Content-Type": "text/" + marker})
@@ -134,7 +135,8 @@ def test_the_client_sets_tcp_nodelay(endpoints: tuple[HttpsEndpoint, HttpsEndpoi
                                      cas: dict[str, DomainCa]) -> None:
     """REQ-TKT-HTTP-09: TCP_NODELAY on the client's kept-alive connection."""
     ua, _ = endpoints
-    with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
+    client = TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem)
+    with client:
         client.send(RequestType.TICKET_RESOLVE, MSG)
         assert client._sock is not None
         assert client._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
