@@ -1,7 +1,7 @@
 """The points of the Ua/Zk binding (spec/ticket-http.md) that the binding and server tests in
 ``tests/interop/test_ticket_https.py`` leave open, over real TLS sockets with a stub role: TLS
 below 1.2 refused on Ua and Zk (REQ-TKT-HTTP-10), a 200 without a MIKEY body is a refusal
-(REQ-TKT-HTTP-07), what a log line holds (REQ-TKT-HTTP-08), TCP_NODELAY on the client
+(REQ-TKT-HTTP-07), what a log line holds (REQ-TKT-HTTP-08), TCP_NODELAY on both sides
 (REQ-TKT-HTTP-09) and the domain a certificate carries (REQ-TKT-HTTP-12)."""
 
 from __future__ import annotations
@@ -131,15 +131,19 @@ def test_the_log_names_the_exchange_and_the_peer_domain_never_a_value(
         assert secret not in caplog.text, secret
 
 
-def test_the_client_sets_tcp_nodelay(endpoints: tuple[HttpsEndpoint, HttpsEndpoint],
-                                     cas: dict[str, DomainCa]) -> None:
-    """REQ-TKT-HTTP-09: TCP_NODELAY on the client's kept-alive connection."""
+def test_both_sides_set_tcp_nodelay(endpoints: tuple[HttpsEndpoint, HttpsEndpoint],
+                                    cas: dict[str, DomainCa]) -> None:
+    """REQ-TKT-HTTP-09: TCP_NODELAY on both sides of a kept-alive connection: the client's
+    socket, and every connection the server holds open."""
     ua, _ = endpoints
     client = TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem)
     with client:
         client.send(RequestType.TICKET_RESOLVE, MSG)
         assert client._sock is not None
         assert client._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        held = [conn.sock for conn in list(ua._conns.values())]
+        assert held, "the server holds the kept-alive connection"
+        assert all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0 for s in held)
 
 
 def test_a_domain_certificate_names_its_domain(cas: dict[str, DomainCa]) -> None:
