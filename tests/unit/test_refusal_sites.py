@@ -38,6 +38,7 @@ SITES = {
     "impl/roles/kms/messages.py:unwrap_key": FACT,  # key-sets-valid
     "impl/roles/seal/keyring.py:decapsulate": FACT,  # EncryptedTo / KeyFits
     "impl/roles/ticket/base_ticket.py:check_base_ticket_type": FACT,  # TicketSealedBy
+    "impl/roles/ticket/base_ticket.py:from_kemac": FACT,  # KemacFor / MpkiOf (its contents)
     "impl/roles/ticket/base_ticket.py:open_ticket": FACT,  # TicketSealedBy
     "impl/roles/ticket/keys.py:prf_func_of": FACT,  # MacBy (the HDR's PRF)
     "impl/roles/ticket/policy_data.py:_text": FACT,  # TicketTerm / TicketFor

@@ -268,8 +268,9 @@ class TicketKeys:
         """MPKi and the TGK from the key data of an opened KEMAC (RFC 6043 4.2.1.5, 4.2.3.5)."""
         mpks = [bytes(k.fields["key_data"]) for k in keys if k.fields["key_type"] == MPK_KEY_TYPE]
         tgks = [bytes(k.fields["key_data"]) for k in keys if k.fields["key_type"] == TGK]
-        if not mpks or len(tgks) != 1:
-            raise UsageError("the KEMAC must carry MPKi and one TGK")
+        if not mpks or len(tgks) != 1:  # the peer's KEMAC, not a misuse by our caller
+            raise PolicyError("the KEMAC must carry MPKi and one TGK",
+                              requirement="RFC 6043 4.2.1.5", mikey_error=UNSPECIFIED)
         return cls(Secret(mpks[0]), Secret(tgks[0]))
 
     def __repr__(self) -> str:
