@@ -70,7 +70,8 @@ def test_the_next_key_is_published_before_it_signs(world: World) -> None:
 
     kids = _kids(world)
     assert kids[:2] == [upcoming, keys.next_kid] and old in kids
-    # the old key leaves the JWKS once the tokens it signed have expired
+    # the old key stays while a token it signed may be valid, then leaves the JWKS
+    assert old in _kids(world, offset=world.role.config.token_lifetime - 5)
     assert old not in _kids(world, offset=world.role.config.token_lifetime + 1)
 
 
