@@ -104,3 +104,23 @@ def test_an_idm_that_cannot_be_reached_is_named(world: World) -> None:
     fetcher = JwksFetcher("https://127.0.0.1:1/jwks", world.idm.identity.ca_pem)
     with pytest.raises(PolicyError, match="JWKS cannot be read"):
         _verifier(world, fetcher).verify(_token(world), time.time())
+
+
+def test_the_default_refetch_interval_is_5_s(world: World) -> None:
+    """REQ-IDM-13: by default a kid the fetched JWKS does not know makes the relying party
+    fetch it again only once 5 s have passed since the last fetch (its clock given here)."""
+    now = [1000.0]
+    fetcher = JwksFetcher(world.idm.base_url + "/jwks", world.idm.identity.ca_pem,
+                          clock=lambda: now[0])
+    verifier = _verifier(world, fetcher)
+    assert verifier.verify(_token(world), time.time()).subject
+    world.role.keys.rollover(time.time())
+    world.role.keys.rollover(time.time())  # a kid the first fetch never saw
+    token = _token(world)
+    now[0] += 4.9
+    with pytest.raises(PolicyError, match="unknown kid"):
+        verifier.verify(token, time.time())
+    assert fetcher.fetches == 1
+    now[0] += 0.1
+    assert verifier.verify(token, time.time()).subject
+    assert fetcher.fetches == 2
