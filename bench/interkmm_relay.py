@@ -247,7 +247,7 @@ def relay_sip() -> Callable[[], object]:
 
 @load_benchmark("interkmm-relay-1k", "InterKMM relay, 1 KiB KMM over UDP: IWF -> MCX server "
                 "(open under SPK, guards, re-protect under CSK) -> UE, answered 202 "
-                "(load: 2nd process, 8 in flight)")
+                "(the IWF's load and the UE: 2nd process, 8 in flight)")
 def relay_1k(budget: LoadBudget) -> Result:
     return relay_load(1024, budget)
 
