@@ -106,13 +106,20 @@ def add_threats(catalogue: Iterable[tuple[str, str, str, str]], trace: Trace,
         trace.unattackable[rid].append(f"{procedure}: no threat: {reason}")
 
 
+#: tests of the site itself: an id they name is shown, not checked
+_SITE_TESTS = "docs"
+
+
 def add_tests(root: Path, trace: Trace) -> None:
-    """Each test function (or module, by its docstring) that names a requirement id."""
+    """Each test function (or module, by its docstring) that names a requirement id (ranges
+    spelt out), the site's own tests left out."""
     for path in sorted(root.rglob("test_*.py")):
+        if path.relative_to(root).parts[0] == _SITE_TESTS:
+            continue
         source = path.read_text(encoding="utf-8", errors="replace")
         rel = path.relative_to(root.parent).as_posix()
         tree = ast.parse(source)
-        for rid in set(reqlinks.mentioned(ast.get_docstring(tree) or "")):
+        for rid in named_in(ast.get_docstring(tree) or ""):
             trace.tests[rid].append(rel)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
@@ -120,7 +127,7 @@ def add_tests(root: Path, trace: Trace) -> None:
                 text = ast.get_source_segment(source, node) or ""
                 decorators = "".join(ast.get_source_segment(source, d) or ""
                                      for d in node.decorator_list)
-                for rid in set(reqlinks.mentioned(decorators + text)):
+                for rid in named_in(decorators + text):
                     trace.tests[rid].append(f"{rel}::{node.name}")
 
 
