@@ -196,7 +196,7 @@ def _canonical(element: etree._Element, *, exclusive: bool) -> bytes:
 
 
 def _elements(parent: etree._Element) -> list[etree._Element]:
-    return [c for c in parent if isinstance(c.tag, str)]
+    return [c for c in parent if isinstance(c.tag, str)] if len(parent) else []
 
 
 def _signature_parts(signature: etree._Element, where: str) -> tuple[
