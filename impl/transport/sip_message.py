@@ -62,6 +62,9 @@ MAX_BODY = 1 << 20
 DISCARD_MAX = 16 << 20
 T1, T2 = 0.5, 4.0  # RFC 3261 17.1.1.1 / 17.1.2.2 defaults (seconds)
 MAGIC = "z9hG4bK"  # RFC 3261 8.1.1.7
+#: the UDP socket's receive buffer (octets): the loop takes one datagram at a time, so a burst
+#: of requests waits here; a datagram the kernel drops is only sent again after Timer E
+UDP_RECEIVE_BUFFER = 4 << 20
 #: how far a TCP stream is buffered while looking for the end of the headers
 STREAM_LIMIT = MAX_HEADERS + 4
 #: a request must carry these (RFC 3261 8.1.1); a response copies all but Max-Forwards
@@ -714,6 +717,8 @@ def _bind_pair(host: str, port: int) -> tuple[socket.socket, socket.socket]:
     (the port the UDP bind picked may be taken for TCP: another is tried)."""
     for _ in range(1 if port else 20):
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        with contextlib.suppress(OSError):  # the kernel caps it (net.core.rmem_max)
+            udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
         udp.bind((host, port))
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
