@@ -144,15 +144,21 @@ def _outcome(response: SipMessage, request: SipMessage) -> Outcome:
     return Outcome(int(parts[1]), parts[2] if len(parts) > 2 else "", request)
 
 
+def _unanswered(exc: SipTimeout | OSError, request: SipMessage) -> Outcome:
+    """408 when the next hop never answered (Timer F), 503 when it cannot be reached (no route,
+    connection refused)."""
+    if isinstance(exc, SipTimeout):
+        return Outcome(408, "Request Timeout", request)
+    return Outcome(503, f"Service Unavailable ({type(exc).__name__})", request)
+
+
 def _relay(sip: SipEndpoint, message: Any, to: tuple[str, int], transport: str) -> Outcome:
     """Send ``message`` to ``to`` (:func:`_onward`) and wait for the final answer."""
     request = _onward(sip, message, to, transport)
     try:
         return _outcome(sip.send(request, to, transport=transport), request)
-    except SipTimeout:
-        return Outcome(408, "Request Timeout", request)
-    except OSError as exc:  # no route, connection refused: the next hop is unreachable
-        return Outcome(503, f"Service Unavailable ({type(exc).__name__})", request)
+    except (SipTimeout, OSError) as exc:
+        return _unanswered(exc, request)
 
 
 async def _relay_on_loop(sip: SipEndpoint, message: Any, to: tuple[str, int], transport: str
@@ -161,10 +167,8 @@ async def _relay_on_loop(sip: SipEndpoint, message: Any, to: tuple[str, int], tr
     request = _onward(sip, message, to, transport)
     try:
         return _outcome(await sip.exchange(request, to, transport=transport), request)
-    except SipTimeout:
-        return Outcome(408, "Request Timeout", request)
-    except OSError as exc:
-        return Outcome(503, f"Service Unavailable ({type(exc).__name__})", request)
+    except (SipTimeout, OSError) as exc:
+        return _unanswered(exc, request)
 
 
 class Relay:
