@@ -30,10 +30,10 @@ DATA_TYPE = Namespace("Data type", 8, "RFC 3830 6.1; RFC 6043 6.1 Table 6.1; RFC
     V(4, "D-H init", "Diffie-Hellman initiator message", "RFC 3830 6.1", ident="DH_INIT"),
     V(5, "D-H resp", "Diffie-Hellman responder message", "RFC 3830 6.1", ident="DH_RESP"),
     V(6, "Error", "Error message", "RFC 3830 6.1"),
-    V(7, "DHHMAC init", "DH-HMAC initiator message (not modelled)", "RFC 4650"),
-    V(8, "DHHMAC resp", "DH-HMAC responder message (not modelled)", "RFC 4650"),
-    V(9, "RSA-R I_MSG", "RSA-R initiator message (not modelled)", "RFC 4738"),
-    V(10, "RSA-R R_MSG", "RSA-R responder message (not modelled)", "RFC 4738"),
+    V(7, "DHHMAC init", "DH-HMAC initiator message (not modelled)", "RFC 4650 4.1"),
+    V(8, "DHHMAC resp", "DH-HMAC responder message (not modelled)", "RFC 4650 4.1"),
+    V(9, "RSA-R I_MSG", "RSA-R initiator message (not modelled)", "RFC 4738 3.9.1"),
+    V(10, "RSA-R R_MSG", "RSA-R responder message (not modelled)", "RFC 4738 3.9.1"),
     V(11, "REQUEST_INIT_PSK", "Ticket request initial message (PSK)", "RFC 6043 6.1"),
     V(12, "REQUEST_INIT_PK", "Ticket request initial message (PK)", "RFC 6043 6.1"),
     V(13, "REQUEST_RESP", "Ticket request response message", "RFC 6043 6.1"),
@@ -76,7 +76,7 @@ PRF_FUNC = Namespace("PRF func", 7, "RFC 3830 6.1; RFC 6043 6.1 Table 6.3", (
 
 CS_ID_MAP_TYPE = Namespace("CS ID map type", 8, "RFC 3830 6.1.1; RFC 4563; RFC 6043 6.1.1", (
     V(0, "SRTP-ID", "#CS entries of policy no, SSRC, ROC", "RFC 3830 6.1.1"),
-    V(1, "Empty map", "no map info; default policies", "RFC 4563"),
+    V(1, "Empty map", "no map info; default policies", "RFC 4563 5"),
     V(2, "GENERIC-ID", "#CS entries of CS ID, prot type, policies, session data, SPI",
       "RFC 6043 6.1.1"),
 ), unknown="error")
