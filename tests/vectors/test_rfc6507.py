@@ -17,7 +17,7 @@ import pytest
 
 from mckm.impl.crypto import eccsi
 from mckm.impl.crypto.p256 import P256
-from mckm.impl.errors import VerifyError
+from mckm.impl.errors import UsageError, VerifyError
 
 
 def _h(text: str) -> bytes:
@@ -78,9 +78,25 @@ def test_curve_and_sizes_are_appendix_a() -> None:
 
 
 def test_kpak_is_ksak_times_g() -> None:
+    """REQ-ECCSI-01: KPAK = [KSAK]G, the Appendix A value."""
     ksak, kpak = eccsi.kms_keypair(KSAK)
     assert kpak == KPAK
     assert ksak.reveal() == KSAK
+
+
+@pytest.mark.parametrize("ksak", [0, Q, 2 * Q])
+def test_a_ksak_of_zero_mod_q_is_refused(ksak: int) -> None:
+    """REQ-ECCSI-01: KSAK is non-zero modulo q."""
+    with pytest.raises(UsageError, match=r"KSAK: not in \[1, q-1\]"):
+        eccsi.kms_keypair(ksak)
+
+
+def test_a_kpak_that_is_not_an_uncompressed_curve_point_is_refused() -> None:
+    """REQ-ECCSI-01: a compressed KPAK and one off the curve are refused, naming the KPAK."""
+    with pytest.raises(VerifyError, match="KPAK: expected 65 octets"):
+        eccsi.Verifier(b"\x02" + KPAK[1:33])
+    with pytest.raises(VerifyError, match="KPAK: not a point on the curve"):
+        eccsi.Verifier(KPAK[:-1] + bytes([KPAK[-1] ^ 1]))
 
 
 def test_ssk_and_pvt_from_v() -> None:
