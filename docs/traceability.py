@@ -172,9 +172,8 @@ def _cell(items: Sequence[str], most: int = 6) -> str:
     return shown + (f"<br>and {len(items) - most} more" if len(items) > most else "") or "—"
 
 
-def page(trace: Trace, found: Sequence[str] = ()) -> str:
-    """The matrix page (and the problems of the build check, while it does not stop the
-    build)."""
+def page(trace: Trace) -> str:
+    """The matrix page."""
     counts = Counter(bool(trace.proofs.get(r)) for r in trace.defined_on)
     out = ["# Traceability", "",
            "Every requirement id of the site, where it is defined, and what implements and checks "
@@ -192,8 +191,6 @@ def page(trace: Trace, found: Sequence[str] = ()) -> str:
                    f"{_cell([*trace.threats.get(rid, []), *trace.unattackable.get(rid, [])], 4)} "
                    f"| {_cell([f'`{t}`' for t in trace.tests.get(rid, [])], 4)} | "
                    f"{_cell(trace.proofs.get(rid, []), 3)} |")
-    if found:
-        out += ["", "## Problems", "", *(f"- {spec_tables.cell(x)}" for x in found)]
     return "\n".join(out) + "\n"
 
 
