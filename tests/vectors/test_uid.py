@@ -7,6 +7,7 @@ StreamwideTestVectors.md and unit_tests/test_uid_format2.cc) ship with mckm in
 
 from __future__ import annotations
 
+import base64
 import calendar
 import hashlib
 import json
@@ -82,6 +83,22 @@ def test_hash_input_matches_the_reference_layout() -> None:
         "004d494b45592d53414b4b452d554944000f7369703a75736572406578616d706c652e6f726700146b6d"
         "732e6578616d706c652e6f7267000f278d000003000001056c0002"
     )
+
+
+def test_ts_33180_f_2_1_2_example() -> None:
+    """REQ-KDF-05, REQ-KDF-06: TS 33.180 V16.12.0 F.2.1.2's worked example, to the bit: P1
+    sip:user@example.org, P2 kms.example.org, 4-week periods (P3 2592000), offset 0, TIME
+    3599719634 (2014-01-26T10:07:14Z) so P5 = 1388; S and the base64 UID as the clause prints
+    them."""
+    time = 3599719634
+    assert uid.key_period_no(time, key_period=2592000, key_period_offset=0) == 1388
+    s = uid.mcx_uid_input("sip:user@example.org", "kms.example.org", key_period=2592000,
+                      key_period_offset=0, key_period_no=1388)
+    assert s.hex() == ("004d494b45592d53414b4b452d554944000f7369703a75736572406578616d706c652e"
+                       "6f726700146b6d732e6578616d706c652e6f7267000f278d000003000001056c0002")
+    out = uid.mcx_uid("sip:user@example.org", "kms.example.org", key_period=2592000,
+                      key_period_offset=0, key_period_no=1388)
+    assert base64.b64encode(out).decode() == "OoH7FMOx0P5DycV3EE1VptgXiL/S8JdDxFV3RqWgNTs="
 
 
 def test_uid_input_errors() -> None:
