@@ -29,6 +29,9 @@ from mckm.impl.transport.sdp_mikey import SipMessage, parse_sip
 
 MEDIA_TYPE = "application/pkcs7-mime"
 SMIME_TYPE = "authEnveloped-data"  # RFC 8551 3.2.2, for AuthEnvelopedData
+#: the smime-type values read as AuthEnvelopedData: RFC 8551's, and "auth-enveloped-data",
+#: which TS 33.328 I.2.2 writes for the same CMS type (its S/MIME of SIP bodies under a KEK)
+SMIME_TYPES_READ = frozenset({SMIME_TYPE.lower(), "auth-enveloped-data"})
 CONTENT_TYPE = f"{MEDIA_TYPE}; smime-type={SMIME_TYPE}; name=smime.p7m"
 DISPOSITION = "attachment; handling=required; filename=smime.p7m"
 BASE64_LINE = 76  # RFC 2045 6.8: encoded lines are no more than 76 characters
@@ -101,8 +104,9 @@ def _check_smime(message: Message, payload: str) -> None:
         raise DecodeError(f"Content-Type {message.get('Content-Type')!r}, expected {MEDIA_TYPE}",
                           payload=payload, field="Content-Type")
     smime_type = message.get_param("smime-type")
-    if not isinstance(smime_type, str) or smime_type.lower() != SMIME_TYPE.lower():
-        raise DecodeError(f"smime-type {smime_type!r}, expected {SMIME_TYPE} (RFC 8551 3.2.2)",
+    if not isinstance(smime_type, str) or smime_type.lower() not in SMIME_TYPES_READ:
+        raise DecodeError(f"smime-type {smime_type!r}, expected {SMIME_TYPE} (RFC 8551 3.2.2; "
+                          "TS 33.328 I.2.2 writes auth-enveloped-data)",
                           payload=payload, field="Content-Type.smime-type")
 
 

@@ -69,6 +69,16 @@ def test_body_part_refusals_name_the_field(old: bytes, new: bytes, field: str) -
     assert caught.value.field == field
 
 
+def test_the_ts_33328_spelling_of_the_smime_type_is_read() -> None:
+    """REQ-CEK-08: a body part TS 33.328 I.2.2 writes (smime-type=auth-enveloped-data) opens
+    as ours does; what we write stays RFC 8551's authEnveloped-data."""
+    der = mime.seal(b"x", XML, KEY_ID, CEK)
+    part = mime.body_part(der)
+    assert b"smime-type=authEnveloped-data;" in part
+    theirs = part.replace(b"smime-type=authEnveloped-data", b"smime-type=auth-enveloped-data", 1)
+    assert mime.der_of_body_part(theirs) == der
+
+
 def test_bad_base64_is_refused() -> None:
     part = mime.body_part(mime.seal(b"x", XML, KEY_ID, CEK)) + b"*"
     with pytest.raises(DecodeError, match="base64"):
