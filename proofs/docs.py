@@ -12,19 +12,9 @@ from __future__ import annotations
 
 import functools
 
-from mckm.models.procedures.cek import PROCEDURE as CEK
-from mckm.models.procedures.idm import PROCEDURE as IDM
-from mckm.models.procedures.interkmm import PROCEDURES as INTERKMM_PROCEDURES
-from mckm.models.procedures.mikey_ticket import ONE_DOMAIN as TICKET_ONE_KMS
-from mckm.models.procedures.mikey_ticket import TWO_DOMAINS as TICKET_TWO_KMS
 from mckm.models.procedures.model import Procedure
-from mckm.models.procedures.seal_key_distribution import PROCEDURE as SEAL
-from mckm.models.procedures.sip_registration import PROCEDURE as SIP_REGISTRATION
-from mckm.models.procedures.skm_s import PROCEDURE as SKMS
+from mckm.models.procedures.registry import PROCEDURES
 from mckm.proofs.result import ProofResult
-
-PROCEDURES: tuple[Procedure, ...] = (SEAL, TICKET_ONE_KMS, TICKET_TWO_KMS, SKMS, CEK,
-                                     SIP_REGISTRATION, IDM, *INTERKMM_PROCEDURES)
 
 
 def _cell(text: str) -> str:
