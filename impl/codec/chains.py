@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from mckm.impl.codec.grammars import CONVERT, LAST, MAX_PAYLOADS, context
 from mckm.impl.codec.model import Payload
 from mckm.impl.codec.payload_build import build_one, payload_number
-from mckm.impl.codec.payload_parse import parse_one
+from mckm.impl.codec.payload_parse import parse_at, parse_one
 from mckm.impl.errors import DecodeError, EncodeError
 from mckm.models.grammar.inner_chains import BY_FIELD, InnerChain
 from mckm.models.grammar.registry import BY_NAME, BY_NUMBER
@@ -31,23 +31,22 @@ def decode_key_data(plaintext: bytes) -> list[Payload]:
     """Parse a chain of Key data sub-payloads (Next Payload 20 between them, 0 at the end)."""
     try:
         data = bytes(plaintext)
-        stream = io.BytesIO(data)
-        ctx = context()
+        offset = 0
         out: list[Payload] = []
         while True:
             if len(out) >= MAX_PAYLOADS:
-                raise DecodeError("too many Key data sub-payloads", offset=stream.tell())
-            raw = parse_one(KEY_DATA, data, stream, ctx)
-            out.append(Payload("KEY_DATA", CONVERT["KEY_DATA"](raw)))
-            if raw["next_payload"] == LAST:
+                raise DecodeError("too many Key data sub-payloads", offset=offset)
+            fields, offset, next_type = parse_at(KEY_DATA, data, offset)
+            out.append(Payload("KEY_DATA", fields))
+            if next_type == LAST:
                 break
-            if raw["next_payload"] != KEY_DATA.number:
-                raise DecodeError(f"Key data sub-payload followed by type {raw['next_payload']}"
-                                  " (only 20 or 0 allowed)", offset=stream.tell(),
+            if next_type != KEY_DATA.number:
+                raise DecodeError(f"Key data sub-payload followed by type {next_type}"
+                                  " (only 20 or 0 allowed)", offset=offset,
                                   payload="KEY_DATA", field="next_payload")
-        if stream.tell() != len(data):
-            raise DecodeError(f"{len(data) - stream.tell()} trailing octets after Key data",
-                              offset=stream.tell(), payload="KEY_DATA")
+        if offset != len(data):
+            raise DecodeError(f"{len(data) - offset} trailing octets after Key data",
+                              offset=offset, payload="KEY_DATA")
         return out
     except DecodeError:
         raise
@@ -76,24 +75,21 @@ def decode_chain(octets: bytes) -> list[Payload]:
         if not data:
             raise DecodeError("empty payload chain: the First Payload octet is missing",
                               offset=0)
-        stream = io.BytesIO(data)
-        stream.seek(1)
-        ctx = context()
+        offset = 1
         out: list[Payload] = []
         next_type = data[0]
         while next_type != LAST:
             spec = BY_NUMBER.get(next_type)
             if spec is None or len(out) >= MAX_PAYLOADS:
                 raise DecodeError(f"unknown or too many payloads (type {next_type})",
-                                  offset=stream.tell())
-            raw = parse_one(spec, data, stream, ctx)
-            out.append(Payload(spec.name, CONVERT[spec.name](raw)))
+                                  offset=offset)
+            fields, offset, next_type = parse_at(spec, data, offset)
+            out.append(Payload(spec.name, fields))
             if spec.terminal:
                 break
-            next_type = raw["next_payload"]
-        if stream.tell() != len(data):
-            raise DecodeError(f"{len(data) - stream.tell()} trailing octets in payload chain",
-                              offset=stream.tell())
+        if offset != len(data):
+            raise DecodeError(f"{len(data) - offset} trailing octets in payload chain",
+                              offset=offset)
         return out
     except DecodeError:
         raise
