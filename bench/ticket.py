@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING
 
 from mckm.bench.load import FULL, LoadBudget, load_benchmark
 from mckm.bench.registry import Operation, Result, benchmark
+from mckm.impl.errors import DecodeError
 from mckm.impl.transport.https_kms import TlsIdentity
-from mckm.impl.transport.ticket_http import RequestType
+from mckm.impl.transport.ticket_http import HttpRefusal, RequestType, response_message
 
 if TYPE_CHECKING:
     from mckm.impl.roles.ticket.loopback import Loopback
@@ -111,11 +112,18 @@ def _generate(spec: LoadSpec, out: multiprocessing.connection.Connection) -> Non
                for _ in range(spec.connections)]
     n = len(spec.requests or spec.messages)
 
-    def send(client: TicketHttpClient, i: int) -> int:
+    def send(client: TicketHttpClient, i: int) -> bool:
+        """One request; True when it was served: a 200, and for a MIKEY message one that is
+        not an Error message (a KMS refusal is a 200 too, TS 33.328 A.2)."""
         if spec.requests:
             target, body, headers = spec.requests[i % n]
-            return client.exchange("POST", target, body, dict(headers)).status
-        return client.post(spec.requesttype, spec.messages[i % n]).status
+            return client.exchange("POST", target, body, dict(headers)).status == 200
+        answer = client.post(spec.requesttype, spec.messages[i % n])
+        try:
+            response_message(answer.status, answer.content_type, answer.body)
+        except (HttpRefusal, DecodeError):
+            return False
+        return True
 
     for i in range(spec.warmup):
         send(clients[i % len(clients)], i)
@@ -134,10 +142,10 @@ def _generate(spec: LoadSpec, out: multiprocessing.connection.Connection) -> Non
             if i >= spec.warmup + spec.count:
                 return
             before = time.perf_counter()
-            status = send(client, i)
+            served = send(client, i)
             after = time.perf_counter()
             latencies.append(after - before)
-            if status != 200:
+            if not served:
                 errors[0] += 1
             if after >= deadline:
                 return
@@ -416,7 +424,7 @@ def stub_request() -> Operation:
 
     def op() -> object:
         answer = client.post(RequestType.TICKET_RESOLVE, body)
-        if answer.status != 200 or answer.body != body:
+        if response_message(answer.status, answer.content_type, answer.body) != body:
             raise RuntimeError(f"the stub endpoint answered {answer.status}")
         return answer
 

@@ -59,6 +59,7 @@ from mckm.impl.transport.ticket_http import (
     RequestType,
     TicketHttpResponse,
     dispatch,
+    encode_body,
     request_headers,
     request_target,
     response_message,
@@ -410,11 +411,14 @@ class TicketHttpClient(HttpsClient):
         self.path = path
 
     def post(self, requesttype: RequestType, message: bytes) -> TicketHttpResponse:
-        """POST one MIKEY message; the raw answer (any status)."""
-        return self.exchange("POST", request_target(requesttype, self.path), message,
-                             request_headers(message))
+        """POST one MIKEY message, base64 (TS 33.328 A.2); the answer as received (any status,
+        its body still base64)."""
+        body = encode_body(message)
+        return self.exchange("POST", request_target(requesttype, self.path), body,
+                             request_headers(body))
 
     def send(self, requesttype: RequestType, message: bytes) -> bytes:
-        """POST one MIKEY message; the MIKEY answer, or HttpRefusal for any non-200 answer."""
+        """POST one MIKEY message; the MIKEY answer (decoded), MikeyErrorAnswer when the KMS
+        answered a MIKEY Error message (A.2), HttpRefusal for any other answer."""
         answer = self.post(requesttype, message)
         return response_message(answer.status, answer.content_type, answer.body)

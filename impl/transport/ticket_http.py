@@ -1,30 +1,33 @@
-"""HTTP binding of the MIKEY-TICKET KMS messages (TS 33.328 Annex A, as changed by seed 002).
+"""HTTP binding of the MIKEY-TICKET KMS messages (TS 33.328 Annex A; seed 002 4.2.4 for Zk).
 
 Sans-IO: pure functions from request parts to a :class:`TicketHttpRequest` and from a handler's
 answer or error to a :class:`TicketHttpResponse`.  The HTTPS server
 (:mod:`mckm.impl.transport.https_ticket`) only moves bytes through :func:`dispatch`.
 
-What the sources say, and what is a project decision (``spec/ticket-http.md``):
-
-- Ua and Zk carry MIKEY-TICKET messages over HTTP (seed 002 4.2.4, A.1); the procedures are
-  Ticket Request and Ticket Resolve (A.1).  On Zk the Request-URI "only can contain
-  'requesttype' equal to 'ticketresolve'" (seed 002 4.2.4).
-- The query parameter name ``requesttype`` and the value ``ticketresolve`` are from seed 002;
-  ``ticketrequest``, POST, the path and the status codes are project decisions (the Annex A
-  text was not found); ``application/mikey`` is the IANA-registered MIKEY media type.
+TS 33.328 A.2: an HTTP/1.1 POST to ``/keymanagement?requesttype=ticketrequest`` (or
+``ticketresolve``; the UE may add other URI parameters), ``Content-Type: application/mikey``,
+the message-body "a base64 encoded MIKEY-TICKET message"; the KMS answers 200 OK with a base64
+REQUEST_RESP / RESOLVE_RESP or an Error message (RFC 3830 6.12).  A.3: HTTP errors are 4xx
+(the UE erred) or 5xx (the KMS erred).  On Zk the Request-URI "only can contain 'requesttype'
+equal to 'ticketresolve'" (seed 002 4.2.4).  The statuses of the HTTP-level refusals are
+project decisions within A.3 (``spec/ticket-http.md``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 import functools
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from urllib.parse import parse_qs, urlsplit
 
 from mckm.impl.errors import DecodeError, MckmError, PolicyError, UsageError, VerifyError
+from mckm.impl.roles.ticket.wire import ERROR, error_numbers
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +35,16 @@ log = logging.getLogger(__name__)
 MIKEY_CONTENT_TYPE = "application/mikey"
 #: Plain-text media type of the short reason a refusal carries.
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
-#: The only method of the binding (project decision REQ-TKT-HTTP-01).
+#: The only method of the binding (TS 33.328 A.2, REQ-TKT-HTTP-01).
 METHOD = "POST"
-#: Request-URI path of the KMS when none is configured (project decision REQ-TKT-HTTP-02).
-DEFAULT_PATH = "/"
-#: Name of the query parameter (seed 002 clause 4.2.4).
+#: Request-URI path of the KMS (TS 33.328 A.2, REQ-TKT-HTTP-02).
+DEFAULT_PATH = "/keymanagement"
+#: Name of the URI parameter naming the procedure (TS 33.328 A.2; seed 002 clause 4.2.4).
 REQUESTTYPE_PARAM = "requesttype"
+#: A base64 body (RFC 4648 4 alphabet and "=" padding) with line breaks as MIME writes them
+#: (CRLF, or LF alone): the part of a body that matches it is well formed.
+_BASE64_BODY = re.compile(rb"(?:[A-Za-z0-9+/=]+|\r\n|\n)*")
+_LINE_BREAKS = re.compile(rb"\r?\n")
 
 
 class RequestType(enum.Enum):
@@ -101,9 +108,10 @@ class TicketHttpResponse:
     headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def mikey(cls, message: bytes, status: int = 200) -> TicketHttpResponse:
-        """A MIKEY message (a RESP, or an Error message with the HTTP status of the refusal)."""
-        return cls(status, message, MIKEY_CONTENT_TYPE)
+    def mikey(cls, message: bytes) -> TicketHttpResponse:
+        """200 OK carrying a MIKEY message, base64: a RESP, or the Error message of a refusal
+        (TS 33.328 A.2)."""
+        return cls(200, encode_body(message), MIKEY_CONTENT_TYPE)
 
     @classmethod
     def refusal(cls, status: int, reason: str,
@@ -137,7 +145,8 @@ def request_target(requesttype: RequestType, path: str = DEFAULT_PATH) -> str:
 
 
 def request_headers(body: bytes) -> dict[str, str]:
-    """Header fields of a request carrying the MIKEY message ``body``."""
+    """Header fields of a request whose message-body (base64, :func:`encode_body`) is
+    ``body``."""
     return {"Content-Type": MIKEY_CONTENT_TYPE, "Content-Length": str(len(body)),
             "Accept": MIKEY_CONTENT_TYPE}
 
@@ -146,15 +155,42 @@ def _media_type(value: str | None) -> str:
     return (value or "").split(";", 1)[0].strip().lower()
 
 
+def encode_body(message: bytes) -> bytes:
+    """The message-body carrying the MIKEY message ``message``: base64 (TS 33.328 A.2, RFC 4648
+    4), one line, padded."""
+    return base64.b64encode(message)
+
+
+def decode_body(body: bytes, *, what: str = "message-body") -> bytes:
+    """The MIKEY message a base64 message-body carries (TS 33.328 A.2; RFC 4648 4: its alphabet,
+    "=" padding required; CRLF or LF line breaks skipped, as MIME base64 writes them).
+    :class:`DecodeError` naming the offset of the first octet that is not base64."""
+    end = _BASE64_BODY.match(body)
+    bad = end.end() if end is not None else 0
+    if bad != len(body):
+        raise DecodeError(f"the {what} is not base64 (RFC 4648 4): octet 0x{body[bad]:02x}",
+                          offset=bad, payload=what)
+    try:
+        message = binascii.a2b_base64(_LINE_BREAKS.sub(b"", body), strict_mode=True)
+    except binascii.Error as error:
+        raise DecodeError(f"the {what} is not base64 (RFC 4648 4): {error}",
+                          payload=what) from None
+    if not message:
+        raise DecodeError(f"the {what} carries no MIKEY message", payload=what)
+    return message
+
+
 @functools.lru_cache(maxsize=64)
 def _split_target(target: str) -> tuple[str, Mapping[str, tuple[str, ...]]]:
-    """The path and the query parameters of a request target (RFC 3986 3.3, 3.4); a query that
-    does not parse has none.  Cached: every request of a client names the same target."""
+    """The path and the query parameters of a request target (RFC 3986 3.3, 3.4); a parameter
+    without "=" has the empty value, an octet that is not UTF-8 decodes to U+FFFD (so another
+    parameter never hides ``requesttype``); a query of more than 32 parameters has none.
+    Cached: every request of a client names the same target."""
     parts = urlsplit(target)
     try:
-        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=True,
-                         errors="strict", max_num_fields=8)
-    except (ValueError, UnicodeDecodeError):
+        query = parse_qs(parts.query, keep_blank_values=True, errors="replace",
+                         max_num_fields=32)
+    except ValueError:
         query = {}
     return parts.path, MappingProxyType({k: tuple(v) for k, v in query.items()})
 
@@ -164,8 +200,10 @@ def parse_request(method: str, target: str, headers: Mapping[str, str], body: by
                   path: str = DEFAULT_PATH) -> TicketHttpRequest:
     """Check one request against the binding; :class:`BindingError` names what is wrong.
 
-    ``headers`` have lower-case names.  Checks, in order: path (404), method (405), query
-    (400), request type allowed on this reference point (403), content type (415), body (400).
+    ``headers`` have lower-case names.  Checks, in order: path (404), method (405),
+    ``requesttype`` (400; other URI parameters are ignored, A.2 lets the UE add them), request
+    type allowed on this reference point (403), content type (415), body: base64 of a message
+    (400).  The request carries the decoded MIKEY message.
     """
     target_path, query = _split_target(target)
     if target_path != path:
@@ -176,9 +214,9 @@ def parse_request(method: str, target: str, headers: Mapping[str, str], body: by
                            requirement="REQ-TKT-HTTP-01", http_status=405,
                            headers=(("Allow", METHOD),))
     values = query.get(REQUESTTYPE_PARAM, ())
-    if len(values) != 1 or len(query) != 1:
-        raise BindingError("the Request-URI must carry exactly one query parameter "
-                           f"{REQUESTTYPE_PARAM}=<ticketrequest|ticketresolve>",
+    if len(values) != 1:
+        raise BindingError("the Request-URI must carry the URI parameter "
+                           f"{REQUESTTYPE_PARAM}=<ticketrequest|ticketresolve> exactly once",
                            requirement="REQ-TKT-HTTP-03", http_status=400)
     try:
         requesttype = RequestType(values[0])
@@ -198,7 +236,11 @@ def parse_request(method: str, target: str, headers: Mapping[str, str], body: by
     if not body:
         raise BindingError("the body must carry a MIKEY message", requirement="REQ-TKT-HTTP-05",
                            http_status=400)
-    return TicketHttpRequest(requesttype, body, reference_point, peer)
+    try:
+        message = decode_body(body)
+    except DecodeError as error:
+        raise BindingError(str(error), requirement="REQ-TKT-HTTP-05", http_status=400) from None
+    return TicketHttpRequest(requesttype, message, reference_point, peer)
 
 
 #: HTTP status when KMS_I or the BSF cannot be reached or fails the TLS handshake (project
@@ -246,7 +288,11 @@ def dispatch(handler: Handler, method: str, target: str, headers: Mapping[str, s
 
 
 class HttpRefusal(PolicyError):
-    """The server (KMS or BSF) answered with a status other than 200; keeps status and body."""
+    """The server (KMS or BSF) refused at the HTTP level (a status other than 200, or a 200
+    without a MIKEY message); keeps status and body.  ``mikey_errors`` are the MIKEY error
+    numbers of a refusal the KMS answered with an Error message (:class:`MikeyErrorAnswer`)."""
+
+    mikey_errors: tuple[int, ...] = ()
 
     def __init__(self, status: int, body: bytes, content_type: str) -> None:
         self.status = status
@@ -254,12 +300,31 @@ class HttpRefusal(PolicyError):
         self.content_type = content_type
         text = body[:200].decode("utf-8", "replace").strip() if content_type.startswith(
             "text/") else f"{len(body)} octets of {content_type or 'no type'}"
-        super().__init__(f"server answered {status}: {text}", requirement="REQ-TKT-HTTP-06",
+        super().__init__(f"server answered {status}: {text}", requirement="REQ-TKT-HTTP-07",
                          http_status=status)
 
 
+class MikeyErrorAnswer(HttpRefusal):
+    """The KMS answered 200 OK with a MIKEY Error message (TS 33.328 A.2; RFC 3830 6.12, RFC
+    6043 5.4): the refusal it names.  ``body`` is the decoded Error message; ``mikey_error``
+    its first error number."""
+
+    def __init__(self, message: bytes, errors: tuple[int, ...]) -> None:
+        self.status, self.body, self.content_type = 200, message, MIKEY_CONTENT_TYPE
+        self.mikey_errors = errors
+        PolicyError.__init__(self, f"the KMS answered a MIKEY Error message, error "
+                             f"{list(errors)}", requirement="REQ-TKT-HTTP-07",
+                             mikey_error=errors[0] if errors else None, http_status=200)
+
+
 def response_message(status: int, content_type: str, body: bytes) -> bytes:
-    """The MIKEY message of a 200 answer; :class:`HttpRefusal` for any other answer."""
+    """The MIKEY message of a 200 answer (its base64 body decoded, TS 33.328 A.2).
+    :class:`MikeyErrorAnswer` when that message is an Error message, :class:`HttpRefusal` for
+    any other answer, :class:`DecodeError` for a body that is not base64 or an Error message
+    that does not decode."""
     if status != 200 or _media_type(content_type) != MIKEY_CONTENT_TYPE or not body:
         raise HttpRefusal(status, body, content_type)
-    return body
+    message = decode_body(body, what="KMS answer")
+    if len(message) > 1 and message[1] == ERROR:  # HDR data type (RFC 3830 6.1)
+        raise MikeyErrorAnswer(message, error_numbers(message))
+    return message

@@ -25,7 +25,7 @@ from mckm.impl.roles.ticket.effects import DEFAULT_VALIDITY
 from mckm.impl.roles.ticket.endpoints import Forward, Initiator, Kms, Responder
 from mckm.impl.roles.ticket.loopback import Loopback, start_loopback
 from mckm.impl.roles.ticket.server import ntp_now
-from mckm.impl.roles.ticket.wire import ZkLink, error_numbers
+from mckm.impl.roles.ticket.wire import ZkLink
 from mckm.impl.transport.ticket_http import HttpRefusal, RequestType
 from mckm.models.policy.trust import TrustRelation
 from mckm.models.procedures.mikey_ticket import ONE_DOMAIN, TWO_DOMAINS
@@ -288,8 +288,8 @@ class HttpsTicketDriver(TicketDriver):
             else RequestType.TICKET_RESOLVE
         try:
             answer = self.clients[d.to].send(request, d.octets)
-        except HttpRefusal as exc:
-            numbers = error_numbers(exc.body)
+        except HttpRefusal as exc:  # a MIKEY refusal: 200 OK + Error message (TS 33.328 A.2)
+            numbers = exc.mikey_errors
             raise Refused(Observed(numbers[0] if numbers else None, exc.status,
                                    str(exc))) from exc
         if d.message == "REQUEST_INIT":

@@ -1,5 +1,7 @@
 """The TS 33.328 Annex A binding and the KMS Ua/Zk HTTPS endpoints, with a stub handler standing
-in for the KMS role: binding round trips, status mapping, mutual TLS with per-domain CAs on Zk
+in for the KMS role: binding round trips (A.2: /keymanagement, base64 bodies, other URI
+parameters ignored, a MIKEY Error message in a 200 OK read as the refusal it names), status
+mapping, mutual TLS with per-domain CAs on Zk
 (no certificate, untrusted CA, mismatched domain claim refused; a trusted peer's domain reaches
 the handler), Zk only ticketresolve, malformed requests answered without a traceback, threads
 stopped cleanly, and the BSF Zn service."""
@@ -17,9 +19,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from mckm.impl.codec import Message, Payload
 from mckm.impl.errors import DecodeError, EncodeError, PolicyError, VerifyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
+from mckm.impl.roles.ticket.wire import build_error
 from mckm.impl.roles.ticket.zk import ZkPool
 from mckm.impl.transport.https_bsf import BsfClient, bsf_endpoint
 from mckm.impl.transport.https_kms import make_tls_identity
@@ -33,15 +37,19 @@ from mckm.impl.transport.https_ticket import (
     zk_endpoint,
 )
 from mckm.impl.transport.ticket_http import (
+    DEFAULT_PATH,
     MIKEY_CONTENT_TYPE,
     BindingError,
     HttpRefusal,
+    MikeyErrorAnswer,
     PeerIdentity,
     ReferencePoint,
     RequestType,
     TicketHttpRequest,
     TicketHttpResponse,
+    decode_body,
     dispatch,
+    encode_body,
     parse_request,
     request_headers,
     request_target,
@@ -51,6 +59,16 @@ from mckm.impl.transport.ticket_http import (
 
 A, B, ROGUE = "kms-a.example", "kms-b.example", "rogue.example"
 MSG = bytes.fromhex("0110") + bytes(range(40))  # the transport does not look inside
+B64 = encode_body(MSG)
+KM = "/keymanagement"  # the Request-URI path of TS 33.328 A.2
+
+
+def _error_message(*errors: int) -> bytes:
+    """An RFC 6043 5.4 Error message (HDR, T, ERR...) answering a message with HDR only."""
+    hdr = Payload("HDR", {"version": 1, "data_type": 0, "v": 0, "prf_func": 0,
+                          "csb_id": 0x01020304, "n_cs": 0, "cs_id_map_type": 1,
+                          "cs_id_map_info": None})
+    return build_error(Message(hdr, []), now=0xE0000000, errors=errors)
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +90,8 @@ class Recorder:
             raise DecodeError("bad payload", offset=3, payload="TICKET")
         if request.body == b"crash":
             raise RuntimeError("secret-internal-detail")
+        if request.body == b"refuse":
+            return TicketHttpResponse.mikey(_error_message(7, 12))
         tag = (request.peer.domain if request.peer else "none").encode()
         return TicketHttpResponse.mikey(request.requesttype.value.encode() + b"|" + tag + b"|"
                                         + request.body)
@@ -79,8 +99,8 @@ class Recorder:
 
 # -- the pure binding ------------------------------------------------------------------------
 
-def _parse(method: str = "POST", target: str = "/?requesttype=ticketresolve",
-           ctype: str = MIKEY_CONTENT_TYPE, body: bytes = MSG,
+def _parse(method: str = "POST", target: str = KM + "?requesttype=ticketresolve",
+           ctype: str = MIKEY_CONTENT_TYPE, body: bytes = B64,
            rp: ReferencePoint = ReferencePoint.UA, peer: PeerIdentity | None = None,
            ) -> TicketHttpRequest:
     return parse_request(method, target, {"content-type": ctype}, body, reference_point=rp,
@@ -92,38 +112,88 @@ def test_binding_round_trip(requesttype: RequestType) -> None:
     """REQ-TKT-HTTP-02 (the configured path), REQ-TKT-HTTP-03 (requesttype ticketrequest or
     ticketresolve), REQ-TKT-HTTP-05 (Content-Type application/mikey)."""
     target = request_target(requesttype, "/kms")
-    headers = {k.lower(): v for k, v in request_headers(MSG).items()}
-    request = parse_request("POST", target, headers, MSG, reference_point=ReferencePoint.UA,
+    headers = {k.lower(): v for k, v in request_headers(B64).items()}
+    request = parse_request("POST", target, headers, B64, reference_point=ReferencePoint.UA,
                             path="/kms")
     assert (request.requesttype, request.body, request.peer) == (requesttype, MSG, None)
     assert target == f"/kms?requesttype={requesttype.value}"
     assert headers["content-type"] == "application/mikey"
-    assert response_message(200, "application/mikey", b"resp") == b"resp"
+    assert response_message(200, "application/mikey", encode_body(b"resp")) == b"resp"
+    # A.2: "Request-URI takes the form of /keymanagement?requesttype=ticketrequest"
+    assert request_target(requesttype) == f"/keymanagement?requesttype={requesttype.value}"
+    assert DEFAULT_PATH == KM
 
 
 @pytest.mark.parametrize(("kwargs", "status", "words"), [
     ({"method": "GET"}, 405, "POST"),
     ({"target": "/other?requesttype=ticketresolve"}, 404, "no KMS resource"),
-    ({"target": "/"}, 400, "requesttype"),
-    ({"target": "/?requesttype=ticketreq"}, 400, "unknown requesttype"),
-    ({"target": "/?requesttype=ticketresolve&requesttype=ticketrequest"}, 400, "exactly one"),
-    ({"target": "/?requesttype=ticketresolve&x=1"}, 400, "exactly one"),
-    ({"target": "/?requesttype=%ff"}, 400, "requesttype"),
+    ({"target": "/?requesttype=ticketresolve"}, 404, "no KMS resource"),
+    ({"target": KM}, 400, "requesttype"),
+    ({"target": KM + "?x=1"}, 400, "requesttype"),
+    ({"target": KM + "?requesttype=ticketreq"}, 400, "unknown requesttype"),
+    ({"target": KM + "?requesttype=ticketresolve&requesttype=ticketrequest"}, 400,
+     "exactly once"),
+    ({"target": KM + "?requesttype=%ff"}, 400, "requesttype"),
     ({"ctype": "application/octet-stream"}, 415, "application/mikey"),
     ({"body": b""}, 400, "MIKEY message"),
     ({"rp": ReferencePoint.ZK}, 403, "mutually authenticated"),
-    ({"rp": ReferencePoint.ZK, "target": "/?requesttype=ticketrequest",
+    ({"rp": ReferencePoint.ZK, "target": KM + "?requesttype=ticketrequest",
       "peer": PeerIdentity(B, "CN=x")}, 403, "not allowed on Zk"),
 ])
 def test_binding_refusals(kwargs: dict[str, object], status: int, words: str) -> None:
-    """REQ-TKT-HTTP-01 (GET 405), REQ-TKT-HTTP-02 (another path 404), REQ-TKT-HTTP-03
-    (missing, unknown, repeated, undecodable requesttype or another parameter 400),
+    """REQ-TKT-HTTP-01 (GET 405), REQ-TKT-HTTP-02 (another path, the root too, 404),
+    REQ-TKT-HTTP-03 (missing, unknown, repeated or undecodable requesttype 400),
     REQ-TKT-HTTP-04 (ticketrequest on Zk 403), REQ-TKT-HTTP-05 (another media type 415, an
     empty body 400), REQ-TKT-HTTP-11 (Zk without an authenticated peer 403)."""
     with pytest.raises(BindingError) as caught:
         _parse(**kwargs)  # type: ignore[arg-type]
     assert caught.value.http_status == status and words in str(caught.value)
     assert caught.value.requirement and caught.value.requirement.startswith("REQ-TKT-HTTP-")
+
+
+@pytest.mark.parametrize("target", [
+    KM + "?requesttype=ticketresolve&ue=alice&x=",
+    KM + "?lang=en&requesttype=ticketresolve",
+    KM + "?requesttype=ticketresolve&flag",
+    KM + "?requesttype=ticketresolve&x=%ff",
+])
+@pytest.mark.parametrize("rp", list(ReferencePoint))
+def test_other_uri_parameters_are_ignored(target: str, rp: ReferencePoint) -> None:
+    """REQ-TKT-HTTP-03: A.2 lets the UE "add additional URI parameters to the Request-URI":
+    the request is served on Ua and on Zk, as if they were absent."""
+    request = _parse(target=target, rp=rp, peer=PeerIdentity(B, "CN=x"))
+    assert (request.requesttype, request.body) == (RequestType.TICKET_RESOLVE, MSG)
+
+
+@pytest.mark.parametrize(("body", "offset"), [
+    (MSG, 0),                       # the binary message itself (0x01 is not base64)
+    (B64 + b" ", len(B64)),         # a space
+    (B64[:8] + b"\t" + B64[8:], 8),  # a tab
+    (B64[:8] + b"\r" + B64[8:], 8),  # a CR without its LF
+    (B64.replace(b"+", b"-").replace(b"/", b"_") if b"+" in B64 or b"/" in B64
+     else b"AQ-_", None),          # the URL-safe alphabet (RFC 4648 5)
+    (b"AQ", None),                  # padding missing
+    (b"AQ==AQ==", None),            # data after the padding
+    (b"====", None),                # padding alone
+    (b"\r\n", None),               # line breaks only: no message
+])
+def test_body_must_be_base64(body: bytes, offset: int | None) -> None:
+    """REQ-TKT-HTTP-05: the body is a base64 MIKEY message (A.2; RFC 4648 4 alphabet, padding
+    required); anything else is 400 naming the message-body and, for a stray octet, its
+    offset."""
+    with pytest.raises(BindingError) as caught:
+        _parse(body=body)
+    assert caught.value.http_status == 400 and "message-body" in str(caught.value)
+    if offset is not None:
+        assert f"offset {offset}," in str(caught.value), caught.value
+
+
+def test_body_line_breaks_are_tolerated() -> None:
+    """REQ-TKT-HTTP-05: CRLF and LF line breaks, as MIME base64 writes them, are skipped."""
+    for sep in (b"\r\n", b"\n"):
+        folded = sep.join(B64[i:i + 8] for i in range(0, len(B64), 8)) + sep
+        assert _parse(body=folded).body == MSG
+    assert decode_body(B64) == MSG and decode_body(b"AQID") == b"\x01\x02\x03"
 
 
 def test_zk_ticketresolve_with_peer_passes_peer() -> None:
@@ -146,8 +216,8 @@ def test_status_mapping(error: Exception, status: int) -> None:
     def handler(_: TicketHttpRequest) -> TicketHttpResponse:
         raise error
 
-    response = dispatch(handler, "POST", "/?requesttype=ticketrequest",
-                        {"content-type": MIKEY_CONTENT_TYPE}, MSG,
+    response = dispatch(handler, "POST", KM + "?requesttype=ticketrequest",
+                        {"content-type": MIKEY_CONTENT_TYPE}, B64,
                         reference_point=ReferencePoint.UA)
     assert response.status == status and response.content_type.startswith("text/plain")
     assert type(error).__name__.encode() in response.body
@@ -157,8 +227,8 @@ def test_handler_bug_is_500_without_details(caplog: pytest.LogCaptureFixture) ->
     """REQ-TKT-HTTP-06: an unexpected exception is 500 internal error, logged by type only."""
     recorder = Recorder()
     with caplog.at_level(logging.ERROR):
-        response = dispatch(recorder, "POST", "/?requesttype=ticketrequest",
-                            {"content-type": MIKEY_CONTENT_TYPE}, b"crash",
+        response = dispatch(recorder, "POST", KM + "?requesttype=ticketrequest",
+                            {"content-type": MIKEY_CONTENT_TYPE}, encode_body(b"crash"),
                             reference_point=ReferencePoint.UA)
     assert (response.status, response.body) == (500, b"internal error\n")
     assert "secret-internal-detail" not in caplog.text and "Traceback" not in caplog.text
@@ -171,6 +241,22 @@ def test_client_side_refusal_keeps_status() -> None:
     assert caught.value.status == 403 and "no" in str(caught.value)
     with pytest.raises(HttpRefusal):
         response_message(200, "text/plain", b"not mikey")
+    with pytest.raises(DecodeError, match="KMS answer is not base64"):
+        response_message(200, MIKEY_CONTENT_TYPE, MSG)  # a binary answer
+
+
+def test_a_200_carrying_an_error_message_is_the_refusal_it_names() -> None:
+    """REQ-TKT-HTTP-06/07: A.2 answers a refusal 200 OK with a base64 MIKEY Error message
+    (RFC 3830 6.12): the client raises MikeyErrorAnswer with its error numbers; a RESP whose
+    data type is not Error is the answer."""
+    error = _error_message(7, 12)
+    with pytest.raises(MikeyErrorAnswer) as caught:
+        response_message(200, MIKEY_CONTENT_TYPE, encode_body(error))
+    refusal = caught.value
+    assert (refusal.status, refusal.mikey_errors, refusal.mikey_error) == (200, (7, 12), 7)
+    assert refusal.body == error and "[7, 12]" in str(refusal)
+    assert isinstance(refusal, HttpRefusal)
+    assert response_message(200, MIKEY_CONTENT_TYPE, B64) == MSG
 
 
 # -- over HTTPS ------------------------------------------------------------------------------
@@ -289,17 +375,64 @@ def test_errors_over_the_wire(deployment: tuple[HttpsEndpoint, HttpsEndpoint, Re
     with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
         decode = client.post(RequestType.TICKET_RESOLVE, b"decode-error")
         crash = client.post(RequestType.TICKET_RESOLVE, b"crash")
-        wrong_method = client.exchange("GET", "/?requesttype=ticketresolve", b"", {})
-        head = client.exchange("HEAD", "/?requesttype=ticketresolve", b"", {})
-        octets = client.exchange("POST", "/?requesttype=ticketresolve", MSG,
+        wrong_method = client.exchange("GET", KM + "?requesttype=ticketresolve", b"", {})
+        head = client.exchange("HEAD", KM + "?requesttype=ticketresolve", b"", {})
+        octets = client.exchange("POST", KM + "?requesttype=ticketresolve", B64,
                                  {"Content-Type": "application/octet-stream"})
-        unknown = client.exchange("POST", "/?requesttype=nope", MSG,
-                                  request_headers(MSG))
+        unknown = client.exchange("POST", KM + "?requesttype=nope", B64, request_headers(B64))
     assert decode.status == 400 and b"offset 3, payload TICKET" in decode.body
     assert (crash.status, crash.body) == (500, b"internal error\n")
     assert wrong_method.status == 405 and ("Allow", "POST") in wrong_method.headers
     assert head.status == 405 and head.body == b""
     assert octets.status == 415 and unknown.status == 400
+
+
+def test_a2_over_the_wire(deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
+                          cas: dict[str, DomainCa]) -> None:
+    """TS 33.328 A.2 at the Ua endpoint: the request and the answer bodies are base64
+    (REQ-TKT-HTTP-05/06), a binary body is 400 naming its offset, the root path 404
+    (REQ-TKT-HTTP-02), other URI parameters are served (REQ-TKT-HTTP-03), and a refusal is 200
+    OK with a MIKEY Error message that the client reports with its error numbers."""
+    ua, _, recorder = deployment
+    with TicketHttpClient(ua.host, ua.port, ca_pem=cas[A].cert_pem) as client:
+        served = client.post(RequestType.TICKET_RESOLVE, MSG)
+        binary = client.exchange("POST", KM + "?requesttype=ticketresolve", MSG,
+                                 request_headers(MSG))
+        root = client.exchange("POST", "/?requesttype=ticketresolve", B64, request_headers(B64))
+        extra = client.exchange("POST", KM + "?requesttype=ticketresolve&ue=1&trace", B64,
+                                request_headers(B64))
+        refused = client.post(RequestType.TICKET_RESOLVE, b"refuse")
+        with pytest.raises(MikeyErrorAnswer) as caught:
+            client.send(RequestType.TICKET_RESOLVE, b"refuse")
+    assert served.status == 200 and served.content_type == MIKEY_CONTENT_TYPE
+    assert served.body == encode_body(b"ticketresolve|none|" + MSG)
+    assert binary.status == 400 and b"not base64" in binary.body and b"offset 0," in binary.body
+    assert root.status == 404
+    assert (extra.status, extra.body) == (200, served.body)
+    assert (refused.status, refused.content_type) == (200, MIKEY_CONTENT_TYPE)
+    assert decode_body(refused.body) == _error_message(7, 12)
+    assert caught.value.mikey_errors == (7, 12)
+    assert [r.body for r in recorder.seen] == [MSG, MSG, b"refuse", b"refuse"]
+
+
+def test_the_a2_example_request_is_served(
+        deployment: tuple[HttpsEndpoint, HttpsEndpoint, Recorder],
+        cas: dict[str, DomainCa]) -> None:
+    """The request of TS 33.328 A.2's example, octet for octet in its head (Host the full KMS
+    URI, User-Agent, From, Date), with a base64 body: 200 OK, application/mikey, base64."""
+    ua, _, recorder = deployment
+    head = (b"POST /keymanagement?requesttype=ticketrequest HTTP/1.1\r\n"
+            b"Host: kms.operator.example:1234\r\nContent-Type: application/mikey\r\n"
+            b"Content-Length: %d\r\nUser-Agent: KMSAgent; Release-9 3gpp-gba\r\n"
+            b"From: alice@operator.example\r\nDate: Fri, 31 Dec 1999 23:59:59 GMT\r\n"
+            b"Connection: close\r\n\r\n" % len(B64))
+    answer = _raw(ua, cas[A].cert_pem, head + B64)
+    status_line, rest = answer.split(b"\r\n", 1)
+    fields, body = rest.split(b"\r\n\r\n", 1)
+    assert status_line == b"HTTP/1.1 200 OK", answer[:200]
+    assert b"content-type: application/mikey" in fields.lower()
+    assert decode_body(body) == b"ticketrequest|none|" + MSG
+    assert [r.body for r in recorder.seen] == [MSG]
 
 
 def _raw(endpoint: HttpsEndpoint, ca_pem: bytes, data: bytes) -> bytes:
@@ -313,7 +446,7 @@ def _raw(endpoint: HttpsEndpoint, ca_pem: bytes, data: bytes) -> bytes:
     return b"".join(chunks)
 
 
-RESOLVE = b"POST /?requesttype=ticketresolve HTTP/1.1\r\n"
+RESOLVE = b"POST /keymanagement?requesttype=ticketresolve HTTP/1.1\r\n"
 
 
 @pytest.mark.parametrize(("data", "status"), [
@@ -322,7 +455,8 @@ RESOLVE = b"POST /?requesttype=ticketresolve HTTP/1.1\r\n"
     (RESOLVE + b"Host: kms\r\nContent-Length: x\r\n\r\n", b"400"),
     (RESOLVE + b"Content-Length: 0\r\n\r\n", b"400"),  # no Host (RFC 9112 3.2)
     (RESOLVE + b"Host: kms\r\nContent-Length: 99999999\r\n\r\n", b"413"),
-    (b"BREW /?requesttype=ticketresolve HTTP/1.1\r\nHost: kms\r\nConnection: close\r\n\r\n",
+    (b"BREW /keymanagement?requesttype=ticketresolve HTTP/1.1\r\nHost: kms\r\n"
+     b"Connection: close\r\n\r\n",
      b"501"),
 ])
 def test_malformed_requests_get_a_status_never_a_traceback(
@@ -443,6 +577,18 @@ def test_load_generator_in_a_second_process(cas: dict[str, DomainCa], connection
     assert (result.count, result.errors) == (60, 0)
     assert 0 < result.p50_ms <= result.p99_ms and result.per_s > 0
     assert sorted(r.body for r in recorder.seen) == sorted(messages)
+
+
+def test_load_generator_counts_a_mikey_error_answer_as_an_error(
+        cas: dict[str, DomainCa]) -> None:
+    """A KMS refusal is a 200 OK too (TS 33.328 A.2): the load generator counts an answer
+    carrying a MIKEY Error message as an error, not as a served request."""
+    from mckm.bench.ticket import LoadSpec, run_load
+
+    with ua_endpoint(Recorder(), cas[A].issue("kms")) as ua:
+        result = run_load(LoadSpec(ua.host, ua.port, (b"refuse", b"m"), count=10, seconds=20,
+                                   ca_pem=cas[A].cert_pem, warmup=0))
+    assert (result.count, result.errors) == (10, 5)
 
 
 def test_zk_pool_lends_one_client_per_thread(

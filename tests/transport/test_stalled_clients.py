@@ -71,14 +71,14 @@ SERVERS: dict[str, Callable[[TlsIdentity], HttpsServer]] = {"skm-s": _kms, "tick
 
 
 def _well_behaved(server: HttpsServer, identity: TlsIdentity) -> float:
-    if server.name == "kms-ua":  # the ticket binding: a MIKEY body on POST /?requesttype=...
+    if server.name == "kms-ua":  # the ticket binding (TS 33.328 A.2): a base64 MIKEY body
         started = time.perf_counter()
         with tls_connect(server, identity) as tls:
-            tls.sendall(b"POST /?requesttype=ticketresolve HTTP/1.1\r\nHost: kms\r\n"
-                        b"Content-Type: application/mikey\r\nContent-Length: 4\r\n"
-                        b"Connection: close\r\n\r\nping")
+            tls.sendall(b"POST /keymanagement?requesttype=ticketresolve HTTP/1.1\r\n"
+                        b"Host: kms\r\nContent-Type: application/mikey\r\n"
+                        b"Content-Length: 8\r\nConnection: close\r\n\r\ncGluZw==")
             answer = read_all(tls)
-        assert status_of(answer) == 200 and answer.endswith(b"echo:ping")
+        assert status_of(answer) == 200 and answer.endswith(b"ZWNobzpwaW5n")  # "echo:ping"
         return time.perf_counter() - started
     return one_request(server, identity)
 

@@ -30,6 +30,7 @@ from mckm.impl.transport.ticket_http import (
     RequestType,
     TicketHttpRequest,
     TicketHttpResponse,
+    encode_body,
     request_headers,
     request_target,
 )
@@ -118,16 +119,19 @@ def test_the_log_names_the_exchange_and_the_peer_domain_never_a_value(
     client = TicketHttpClient(zk.host, zk.port, trust=DomainTrust.of(cas[A]),
                               identity=cas[B].issue("kms.kms-b.example"), expect_domain=A)
     with caplog.at_level(logging.DEBUG, logger="mckm"), client:
-        target = request_target(RequestType.TICKET_RESOLVE, "/")
-        good = client.exchange("POST", target, MSG, {**request_headers(MSG), "X-Trace": marker})
-        refused = client.exchange("POST", target, MSG, {"Content-Type": "text/" + marker})
+        target = request_target(RequestType.TICKET_RESOLVE)
+        body = encode_body(MSG)
+        good = client.exchange("POST", target, body,
+                               {**request_headers(body), "X-Trace": marker})
+        refused = client.exchange("POST", target, body, {"Content-Type": "text/" + marker})
     assert (good.status, refused.status) == (200, 415)
     lines = [r.getMessage() for r in caplog.records if "requesttype=ticketresolve" in
              r.getMessage()]
     assert len(lines) == 2, caplog.text
     for line, status in zip(lines, ("200", "415"), strict=True):
         assert "POST" in line and f"-> {status}" in line and B in line, line
-    for secret in (marker, USER.decode(), "alice-identity", MSG.hex(), repr(MSG)):
+    for secret in (marker, USER.decode(), "alice-identity", MSG.hex(), repr(MSG),
+                   body.decode()):
         assert secret not in caplog.text, secret
 
 

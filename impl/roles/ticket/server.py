@@ -11,8 +11,9 @@ configuration files are :mod:`.config`.
 * Replicas of one KMS (the same URI and ``tpk_file``) share their replay cache through the
   store of the config's ``db`` (a path, ``sqlite:///PATH`` or ``postgresql://...``): a RAND one
   accepted is a replay at the others, and the database decides between two at once.
-* A refusal is answered with the RFC 6043 5.4 Error message and the refusal's HTTP status
-  (REQ-TKT-HTTP-06); KMS_I's refusal over Zk reaches the responder with KMS_I's MIKEY error.
+* A refusal is answered 200 OK with the RFC 6043 5.4 Error message (TS 33.328 A.2,
+  REQ-TKT-HTTP-06); KMS_I's refusal over Zk reaches the responder with KMS_I's MIKEY error;
+  KMS_I or the BSF unreachable is a 502 (A.3: the KMS erred).
 * Time is NTP seconds from the wall clock (:func:`ntp_now`).
 
 :func:`serve_kms` / :func:`serve_bsf` run one service in the calling process until SIGTERM or
@@ -34,7 +35,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mckm.impl.crypto.uid import unix_to_ntp
-from mckm.impl.errors import MckmError, PolicyError, UsageError
+from mckm.impl.errors import DecodeError, MckmError, PolicyError, UsageError
 from mckm.impl.roles.bsf import Bsf
 from mckm.impl.roles.ticket.config import (
     BsfServerConfig,
@@ -45,7 +46,7 @@ from mckm.impl.roles.ticket.config import (
     write_ready,
 )
 from mckm.impl.roles.ticket.endpoints import Forward, Kms, error_reply
-from mckm.impl.roles.ticket.wire import ZkLink, error_numbers
+from mckm.impl.roles.ticket.wire import ZkLink
 from mckm.impl.roles.ticket.zk import ZkPeer, ZkPool, trust_of, zk_refusal
 from mckm.impl.roles.ticket.zn import RemoteBsf
 from mckm.impl.store.kms_sql import KmsSql
@@ -61,12 +62,12 @@ from mckm.impl.transport.https_ticket import (
 )
 from mckm.impl.transport.replicas import Replicas
 from mckm.impl.transport.ticket_http import (
-    MIKEY_CONTENT_TYPE,
     UPSTREAM_FAILED,
     HttpRefusal,
     RequestType,
     TicketHttpRequest,
     TicketHttpResponse,
+    response_message,
     status_for,
 )
 from mckm.models.grammar.namespaces import ERROR_NO
@@ -142,10 +143,16 @@ class KmsService:
             return self._refuse(request.body, error, now)
 
     def _refuse(self, raw: bytes, error: MckmError, now: int) -> TicketHttpResponse:
+        """A refusal of the role: 200 OK with the Error message naming its MIKEY error (TS
+        33.328 A.2); the binding's text refusal when ``raw`` has no HDR to answer, or for a
+        failure of this KMS that names no MIKEY error (KMS_I or the BSF unreachable: 5xx,
+        A.3)."""
+        if getattr(error, "mikey_error", None) is None and status_for(error) >= 500:
+            raise error
         reply = error_reply(raw, error, now=now)
         if reply is None:
-            raise error  # no HDR to answer: the binding's text refusal
-        return TicketHttpResponse.mikey(reply, status_for(error))
+            raise error
+        return TicketHttpResponse.mikey(reply)
 
     def set_peer(self, peer: ZkPeer) -> None:
         """Replace where a peer KMS's Zk endpoint is and the CA its server certificate must
@@ -184,13 +191,17 @@ class KmsService:
             raise PolicyError(f"Zk to {forward.to} failed: {type(error).__name__}",
                               requirement="REQ-TKT-HTTP-11",
                               http_status=UPSTREAM_FAILED) from None
-        self._say(f"{self.kms.uri} -> {forward.to} Zk ticketresolve RESOLVE_INIT "
-                  f"({len(forward.octets)} octets) -> {answer.status}, {len(answer.body)} octets")
-        if answer.status != 200 or answer.content_type.split(";")[0] != MIKEY_CONTENT_TYPE:
-            raise zk_refusal(forward.to, answer)
+        hop = (f"{self.kms.uri} -> {forward.to} Zk ticketresolve RESOLVE_INIT "
+               f"({len(forward.octets)} octets) -> {answer.status}")
+        try:
+            message = response_message(answer.status, answer.content_type, answer.body)
+        except (HttpRefusal, DecodeError) as refusal:
+            self._say(f"{hop}, refused: {refusal.reason}")
+            raise zk_refusal(forward.to, refusal) from None
+        self._say(f"{hop}, {len(message)} octets")
         assert peer is not None  # set by the mutual-TLS connect
         with self.lock:
-            return self.kms.complete(forward, answer.body,
+            return self.kms.complete(forward, message,
                                      ZkLink(peer.domain, True, self.kms.uri), now=now)
 
     # -- life cycle
@@ -298,12 +309,10 @@ def serve_bsf(config: BsfServerConfig, on_ready: Callable[[str], None] = print) 
 
 
 def refusal_text(error: HttpRefusal) -> str:
-    """One line for a KMS refusal the UE received: status and MIKEY error numbers (if any)."""
-    if error.content_type.split(";")[0].strip() == MIKEY_CONTENT_TYPE:
-        try:
-            return f"HTTP {error.status}, MIKEY error {list(error_numbers(error.body))}"
-        except MckmError:
-            pass
+    """One line for a KMS refusal the UE received: status and MIKEY error numbers (a 200 OK
+    carrying an Error message, TS 33.328 A.2), else status and reason."""
+    if error.mikey_errors:
+        return f"HTTP {error.status}, MIKEY error {list(error.mikey_errors)}"
     return f"HTTP {error.status}: {error.reason}"
 
 

@@ -2,8 +2,10 @@
 :class:`~.endpoints.Initiator` / :class:`~.endpoints.Responder` with a client of the UE's own KMS.
 
 TRANSFER_INIT and TRANSFER_RESP travel between the UEs by SIP in the standard; here the caller
-carries them (a pipe, a function call).  A KMS refusal raises
-:class:`~mckm.impl.transport.ticket_http.HttpRefusal` (its body is the RFC 6043 Error message).
+carries them (a pipe, a function call).  A KMS refusal (200 OK with an RFC 6043 Error message,
+TS 33.328 A.2) raises :class:`~mckm.impl.transport.ticket_http.MikeyErrorAnswer` naming its
+MIKEY errors; an HTTP-level refusal raises its base class
+:class:`~mckm.impl.transport.ticket_http.HttpRefusal`.
 """
 
 from __future__ import annotations

@@ -12,10 +12,9 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from mckm.impl.errors import MckmError, PolicyError
-from mckm.impl.roles.ticket.wire import error_numbers
+from mckm.impl.errors import DecodeError, PolicyError
 from mckm.impl.transport.https_ticket import TicketHttpClient
-from mckm.impl.transport.ticket_http import MIKEY_CONTENT_TYPE, TicketHttpResponse
+from mckm.impl.transport.ticket_http import UPSTREAM_FAILED, HttpRefusal
 from mckm.models.policy.trust import TrustRelation
 
 
@@ -31,18 +30,17 @@ class ZkPeer:
     trusted: bool = True
 
 
-def zk_refusal(to: str, answer: TicketHttpResponse) -> PolicyError:
-    """KMS_I's refusal as a PolicyError carrying KMS_I's MIKEY error (if it sent one)."""
-    number: int | None = None
-    if answer.content_type.split(";")[0].strip() == MIKEY_CONTENT_TYPE:
-        try:
-            errors = error_numbers(answer.body)
-            number = int(errors[0]) if errors else None
-        except MckmError:
-            number = None
-    return PolicyError(f"{to} refused the resolve over Zk with HTTP {answer.status}",
-                       requirement="REQ-TKT-HTTP-06", mikey_error=number,
-                       http_status=answer.status)
+def zk_refusal(to: str, refusal: HttpRefusal | DecodeError) -> PolicyError:
+    """KMS_I's refusal as a PolicyError: KMS_I's MIKEY error when it answered an Error message
+    (TS 33.328 A.2; KMS_R answers the responder with it), else a 502 (KMS_I refused at the HTTP
+    level or answered no MIKEY message: from the responder's side the KMS erred, A.3)."""
+    if isinstance(refusal, HttpRefusal) and refusal.mikey_errors:
+        return PolicyError(f"{to} refused the resolve over Zk with MIKEY error "
+                           f"{list(refusal.mikey_errors)}", requirement="REQ-TKT-HTTP-06",
+                           mikey_error=refusal.mikey_errors[0])
+    what = f"HTTP {refusal.status}" if isinstance(refusal, HttpRefusal) else "no MIKEY message"
+    return PolicyError(f"{to} answered the resolve over Zk with {what}",
+                       requirement="REQ-TKT-HTTP-06", http_status=UPSTREAM_FAILED)
 
 
 class ZkPool:
