@@ -44,7 +44,6 @@ REQUESTTYPE_PARAM = "requesttype"
 #: A base64 body (RFC 4648 4 alphabet and "=" padding) with line breaks as MIME writes them
 #: (CRLF, or LF alone): the part of a body that matches it is well formed.
 _BASE64_BODY = re.compile(rb"(?:[A-Za-z0-9+/=]+|\r\n|\n)*")
-_LINE_BREAKS = re.compile(rb"\r?\n")
 
 
 class RequestType(enum.Enum):
@@ -165,14 +164,16 @@ def decode_body(body: bytes, *, what: str = "message-body") -> bytes:
     """The MIKEY message a base64 message-body carries (TS 33.328 A.2; RFC 4648 4: its alphabet,
     "=" padding required; CRLF or LF line breaks skipped, as MIME base64 writes them).
     :class:`DecodeError` naming the offset of the first octet that is not base64."""
-    end = _BASE64_BODY.match(body)
-    bad = end.end() if end is not None else 0
-    if bad != len(body):
-        raise DecodeError(f"the {what} is not base64 (RFC 4648 4): octet 0x{body[bad]:02x}",
-                          offset=bad, payload=what)
+    # a CR left alone after the line breaks are gone is refused by the strict decoder
+    joined = body.replace(b"\r\n", b"").replace(b"\n", b"") if b"\n" in body else body
     try:
-        message = binascii.a2b_base64(_LINE_BREAKS.sub(b"", body), strict_mode=True)
+        message = binascii.a2b_base64(joined, strict_mode=True)
     except binascii.Error as error:
+        end = _BASE64_BODY.match(body)
+        bad = end.end() if end is not None else 0
+        if bad != len(body):
+            raise DecodeError(f"the {what} is not base64 (RFC 4648 4): octet "
+                              f"0x{body[bad]:02x}", offset=bad, payload=what) from None
         raise DecodeError(f"the {what} is not base64 (RFC 4648 4): {error}",
                           payload=what) from None
     if not message:
