@@ -40,7 +40,7 @@ from typing import Any
 from mckm.bench.load import FULL, LoadBudget, load_benchmark
 from mckm.bench.registry import Result, benchmark
 from mckm.impl.redact import Secret
-from mckm.impl.roles.interkmm import Directory, McxServer, Relay
+from mckm.impl.roles.interkmm import Directory, EndPoint, McxServer, Relay
 from mckm.impl.transport.sdp_mikey import SipMessage
 from mckm.impl.transport.sip_message import (
     SipEndpoint,
@@ -51,7 +51,7 @@ from mckm.impl.transport.sip_message import (
     response_to,
     top_via,
 )
-from mckm.impl.xmlprotect.interkmm import InterKmm, Protection, build, parse
+from mckm.impl.xmlprotect.interkmm import parse
 from mckm.impl.xmlprotect.keys import Keyring, Xpk
 
 USER, KMF = "sip:alice@mcx.example", "kmf.iwf.example"
@@ -71,6 +71,17 @@ def _rings() -> tuple[Keyring, Keyring]:
     for ring, key in ((csks, CSK_ID), (spks, SPK_ID)):
         ring.keys_for(key, "bench")  # F.1.4 derivations outside the timed region
     return csks, spks
+
+
+def _iwf_bodies(spks: Keyring, kmm: bytes, count: int, now: int) -> list[tuple[str, bytes]]:
+    """``count`` InterKMMs of ``kmm`` from the IWF for the user, each with its own msg-id, built
+    as the IWF builds them (the model's originate step; nothing is sent)."""
+    iwf = EndPoint("iwf", KMF, SPK_ID, spks, server=("127.0.0.1", 9))
+    try:
+        messages = [iwf.originate(kmm, peer=USER, now=now) for _ in range(count)]
+    finally:
+        iwf.close()
+    return [(m.get("content_type"), m.get("body")) for m in messages]
 
 
 def _peers(kmm_octets: int, count: int, seconds: float, in_flight: int, transport: str,
@@ -93,8 +104,7 @@ def _peers(kmm_octets: int, count: int, seconds: float, in_flight: int, transpor
         to = conn.recv()
         kmm = os.urandom(kmm_octets)
         now = int(time.time()) + NTP_UNIX_OFFSET
-        bodies = [build(InterKmm(KMF, USER, kmm, "application/octet-stream", f"{n:032x}", now),
-                        protection=Protection(spks, SPK_ID)) for n in range(count)]
+        bodies = _iwf_bodies(spks, kmm, count, now)
         requests = [message_request(uri="sip:mcx-server", from_uri=f"sip:iwf@{KMF}",
                                     to_uri="sip:mcx-server", local=client.address,
                                     transport=transport, content_type=ct, body=body)
@@ -194,8 +204,7 @@ def relay_step() -> Callable[[], object]:
     csks, spks = _rings()
     now = int(time.time()) + NTP_UNIX_OFFSET
     kmm = bytes(range(256)) * 4
-    bodies = [build(InterKmm(KMF, USER, kmm, "application/octet-stream", f"{n:032x}", now),
-                    protection=Protection(spks, SPK_ID)) for n in range(POOL)]
+    bodies = _iwf_bodies(spks, kmm, POOL, now)
     relay = Relay(csks=csks, spks=spks, directory=_directory())
     turn = 0
 
@@ -218,9 +227,7 @@ def relay_sip() -> Callable[[], object]:
     now = int(time.time()) + NTP_UNIX_OFFSET
     iwf, server, ue = ("127.0.0.1", 5062), ("127.0.0.1", 5060), ("127.0.0.1", 5064)
     arriving, answers = [], []
-    for n in range(POOL):
-        content_type, body = build(InterKmm(KMF, USER, bytes(1024), "application/octet-stream",
-                                            f"{n:032x}", now), protection=Protection(spks, SPK_ID))
+    for content_type, body in _iwf_bodies(spks, bytes(1024), POOL, now):
         arriving.append(message_request(
             uri="sip:mcx-server", from_uri=f"sip:iwf@{KMF}", to_uri="sip:mcx-server", local=iwf,
             transport="UDP", content_type=content_type, body=body).encode())

@@ -105,13 +105,20 @@ class EndPoint(SipNode):
                  transport: str = "UDP", now: int | None = None) -> Outcome:
         """Originate an InterKMM for ``peer`` (a UE: the IWF's KMF ID; the IWF: the user's
         MCPTT ID) and send it to the MCX server (step 1)."""
+        message = self.originate(kmm, peer=peer, kmm_type=kmm_type, now=now)
+        return _relay(self.sip, message, self.server, transport)
+
+    def originate(self, kmm: bytes, *, peer: str, kmm_type: str = "application/octet-stream",
+                  now: int | None = None) -> Any:
+        """Step 1 without sending: the message :meth:`send_kmm` sends (the model's fields, and
+        ``content_type`` and ``body``, the MESSAGE's octets)."""
         procedure = model.UE_TO_IWF if self.role == "ue" else model.IWF_TO_UE
         machine = RoleMachine(procedure, self.role, vars=dict(self.state.vars), facts=self.facts,
                               effects=EFFECTS, message_factory=DictMessage)
         (send,) = [a for a in machine.send(HOP_MESSAGE[self.role], now=now or ntp_now(),
                                            params={"kmm": kmm, "kmm_type": kmm_type,
                                                    "peer": peer}) if isinstance(a, Send)]
-        return _relay(self.sip, send.message, self.server, transport)
+        return send.message
 
     def _on_message(self, request: SipMessage, transport: str) -> tuple[int, str]:
         procedure = model.IWF_TO_UE if self.role == "ue" else model.UE_TO_IWF
