@@ -160,15 +160,15 @@ def relay_load(kmm_octets: int, budget: LoadBudget, in_flight: int = 8) -> Resul
     server: McxServer | None = None
     try:
         process.start()
-        ue_address = _receive(conn, 60)
+        ue_address = _receive(conn, 60, process)
         server = McxServer(csks=csks, spks=spks, transport=transport, ues={USER: ue_address},
                            iwfs={}, directory=_directory()).start()
         conn.send(server.iwf_side.address)
-        if _receive(conn, 300) != "ready":
+        if _receive(conn, 300, process) != "ready":
             raise RuntimeError("the load generator did not get ready")
         cpu = time.process_time()
         conn.send("go")
-        answer = _receive(conn, budget.seconds + 120)
+        answer = _receive(conn, budget.seconds + 120, process)
         cpu = time.process_time() - cpu
         process.join(30)
     finally:
@@ -192,9 +192,14 @@ def relay_load(kmm_octets: int, budget: LoadBudget, in_flight: int = 8) -> Resul
                       "messages": count, "in_flight": in_flight, "kmm_octets": kmm_octets})
 
 
-def _receive(conn: Connection, timeout: float) -> Any:
-    if not conn.poll(timeout):
-        raise RuntimeError(f"the load generator did not answer within {timeout:g} s")
+def _receive(conn: Connection, timeout: float, process: Any) -> Any:
+    """The generator's next word; an error as soon as it has ended without one."""
+    deadline = time.monotonic() + timeout
+    while not conn.poll(0.2):
+        if not process.is_alive() and not conn.poll(0):
+            raise RuntimeError(f"the load generator ended (exit code {process.exitcode})")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the load generator did not answer within {timeout:g} s")
     return conn.recv()
 
 
