@@ -60,7 +60,7 @@ from typing import Any
 import z3
 
 from mckm.models.procedures import interkmm
-from mckm.models.procedures.expr import Expr, Field, Inserted, Self, Z3Reading
+from mckm.models.procedures.expr import Expr, Field, Inserted, Policy, Self, Z3Reading
 from mckm.models.procedures.model import Procedure, Step
 from mckm.models.procedures.mutants import Mutant, mutants
 from mckm.models.procedures.predicates import (
@@ -83,9 +83,10 @@ HOP = {"INTERKMM_CSK": "CSK", "INTERKMM_SPK": "SPK"}
 #: what an end point's run names itself by
 OWN_ID = {"ue": "mcptt_id", "iwf": "kmf_id"}
 #: the fields a receiver reads once the body opened: the protected content of a message
-CONTENT = ("kmf_id", "mcptt_id", "xpk_id", "msg_id", "sent", "kmm", "kmm_type")
-#: ... of which the XPK's encryption covers (REQ-IKMM-02, -08): msg-id and sent travel in clear
-#: in the signalling part and the KMM's media type in its EncryptedData, under the signature only
+CONTENT = ("kmf_id", "mcptt_id", "xpk_id", "msg_id", "sent", "direction", "kmm", "kmm_type")
+#: ... of which the XPK's encryption covers (REQ-IKMM-02, -08): direction, msg-id and sent travel
+#: in clear in the signalling part and the KMM's media type in its EncryptedData, under the
+#: signature only
 ENCRYPTED = ("kmf_id", "mcptt_id", "xpk_id", "kmm")
 #: the effect the "server forwards unprotected" mutant puts in place of re-protection
 FORWARD_CLEAR = "interkmm.server.forward-clear"
@@ -120,13 +121,11 @@ CSK_HOP = ("the KMM and the signalling parameters (KMF ID, MCPTT ID) of an Inter
 SPK_HOP = CSK_HOP.replace("CSK hop", "SPK hop")
 SECRECY = "secrecy of the KMM: only the UE, the MCX server and the IWF read it"
 AGREE_IWF = ("injective agreement: the IWF accepts an InterKMM in an honest user's name only as "
-             "one honest UE run sent it (KMF ID, MCPTT ID, KMM, its type, msg-id, sent), "
-             "unaltered by the relay and within the replay window (or its own, reflected: "
-             "row 'reflection')")
+             "one honest UE run sent it (KMF ID, MCPTT ID, KMM, its type, msg-id, sent, "
+             "direction), unaltered by the relay and within the replay window")
 AGREE_UE = ("injective agreement: a UE accepts an InterKMM from an honest KMF ID only as one "
-            "honest IWF run sent it (KMF ID, MCPTT ID, KMM, its type, msg-id, sent), unaltered "
-            "by the relay and within the replay window (or its own, reflected: row "
-            "'reflection')")
+            "honest IWF run sent it (KMF ID, MCPTT ID, KMM, its type, msg-id, sent, "
+            "direction), unaltered by the relay and within the replay window")
 REFLECT = ("an end point never accepts an InterKMM it originated itself (sent back to it) as "
            "its peer's")
 REPLAY = ("an InterKMM replayed on either hop is refused: no receiver (the MCX server, a UE, "
@@ -137,7 +136,8 @@ REQUIREMENTS: Mapping[str, tuple[str, ...]] = {
     CSK_HOP: ("REQ-IKMM-01", "REQ-IKMM-12"), SPK_HOP: ("REQ-IKMM-01", "REQ-IKMM-12"),
     SECRECY: ("REQ-IKMM-01", "REQ-IKMM-11", "REQ-IKMM-13"),
     AGREE_IWF: ("REQ-IKMM-12", "REQ-IKMM-13", "REQ-IKMM-14"),
-    AGREE_UE: ("REQ-IKMM-11", "REQ-IKMM-12", "REQ-IKMM-14"), REFLECT: ("REQ-IKMM-14",),
+    AGREE_UE: ("REQ-IKMM-11", "REQ-IKMM-12", "REQ-IKMM-14"),
+    REFLECT: ("REQ-IKMM-14", "REQ-IKMM-16"),
     REPLAY: ("REQ-IKMM-09",)}
 
 _SERVER_READS = ("hop-by-hop protection makes the MCX server a reader: it opens every InterKMM "
@@ -153,27 +153,23 @@ _CSK = ("the CSK protects the UE's hop both ways: with it the attacker reads the
 _SPK = ("the SPK protects the IWF's hop both ways: with it the attacker reads the KMM on the SPK "
         "hop and seals InterKMMs as the IWF (to the server) or as the server (to the IWF)")
 
-#: the finding of this family (open: the fix is in the InterKMM format, see spec/interkmm.md)
-REFLECTION = ("finding, open: an InterKMM names no direction and both directions of a hop use "
-              "one XPK, so an end point's own InterKMM sent back to it opens under its key, "
-              "names it (addressed) and carries a msg-id its replay cache never saw: it is "
-              "accepted as its peer's (REQ-IKMM-09, -14 do not stop it). Closing it needs the "
-              "originator in the signed signalling part, or the originator's msg-id in its own "
-              "replay cache")
-
+#: this family's finding, closed by REQ-IKMM-16 (kept as the row "reflection", which must
+#: hold): an InterKMM named no direction and both directions of a hop use one XPK, so an end
+#: point's own InterKMM sent back to it opened under its key, named it (addressed) and carried a
+#: msg-id its replay cache never saw, and was accepted as its peer's.  The signed direction,
+#: checked by the MCX server and the end point, refuses it; the mutant without the end point's
+#: check ("step 4: drop direction") is the attack again.
 ASSUMPTIONS = (
-    Assumption("honest parties", expected={REFLECT: REFLECTION}),
-    Assumption("a compromised UE (not an end point of the runs)", ue=True,
-               expected={REFLECT: REFLECTION}),
-    Assumption("a compromised second IWF", iwf=True,
-               expected={REFLECT: REFLECTION}),
+    Assumption("honest parties"),
+    Assumption("a compromised UE (not an end point of the runs)", ue=True),
+    Assumption("a compromised second IWF", iwf=True),
     Assumption("a compromised MCX server", server=True, quick=False, expected={
         CSK_HOP: _SERVER_READS, SPK_HOP: _SERVER_READS, SECRECY: _SERVER_READS,
-        AGREE_IWF: _SERVER_ALTERS, AGREE_UE: _SERVER_ALTERS, REFLECT: REFLECTION}),
+        AGREE_IWF: _SERVER_ALTERS, AGREE_UE: _SERVER_ALTERS}),
     Assumption("the UE's CSK leaked", csk=True, quick=False, expected={
-        CSK_HOP: _CSK, SECRECY: _CSK, AGREE_IWF: _CSK, AGREE_UE: _CSK, REFLECT: REFLECTION}),
+        CSK_HOP: _CSK, SECRECY: _CSK, AGREE_IWF: _CSK, AGREE_UE: _CSK}),
     Assumption("the IWF's SPK leaked", spk=True, quick=False, expected={
-        SPK_HOP: _SPK, SECRECY: _SPK, AGREE_IWF: _SPK, AGREE_UE: _SPK, REFLECT: REFLECTION}),
+        SPK_HOP: _SPK, SECRECY: _SPK, AGREE_IWF: _SPK, AGREE_UE: _SPK}),
 )
 
 
@@ -409,6 +405,10 @@ class World:
                           own != z3.Const("absent", self.Ident)]
         # an absent field is None: no key id (the directory answers -1 at worst), no identity
         self.hyps.append(z3.Const("absent", z3.IntSort()) < -1)
+        # the two directions are two names, neither absent (REQ-IKMM-16)
+        self.hyps.append(z3.Distinct(z3.Const("absent", self.Ident),
+                                     *[Policy("direction").to_z3(p.z3_reading(p.steps[0]))
+                                       for p in PROCEDURES]))
 
     # ---------------------------------------------------------------- variants
     def _variant_of(self, inst: _Inst) -> list[tuple[int, Step, Z3Reading]]:
@@ -573,7 +573,7 @@ class World:
                 reflected = z3.Or(*[z3.And(o.h, self.same(r.msg, o.msg)) for o in own])
                 goals[REFLECT].append(z3.Not(z3.And(r.h, reflected)))
                 goals[prop].append(z3.Implies(z3.And(r.h, z3.Not(self.corrupt(r.f(who)))),
-                                              z3.Or(reflected, *[match(r, o) for o in sent])))
+                                              z3.Or(*[match(r, o) for o in sent])))
             for x, y in itertools.combinations(got, 2):
                 goals[prop] += [z3.Not(z3.And(x.h, y.h, match(x, o), match(y, o)))
                                 for o in sent]
@@ -710,6 +710,6 @@ def prove(quick: bool = False) -> list[ProofResult]:
 
 
 __all__ = ["AGREE_IWF", "AGREE_UE", "ASSUMPTIONS", "BOUNDS", "CSK_HOP", "PROPERTIES", "REFLECT",
-           "REFLECTION", "REPLAY", "REQUIREMENTS", "SECRECY", "SPK_HOP", "Assumption", "World",
+           "REPLAY", "REQUIREMENTS", "SECRECY", "SPK_HOP", "Assumption", "World",
            "all_mutants", "effect_mutants", "named_mutants", "prove", "trace",
            "unsigned_mutants"]

@@ -40,47 +40,55 @@ OPENED = And(AtMost(F("body_octets"), Policy("max_body_octets")), IKMM_PROTECTED
 #: never accepted before and recent (REQ-IKMM-09)
 FRESH = And(Given(F("msg_id")), Given(F("sent")), Within(F("sent"), Now(), Policy("replay_window")),
             NotIn(F("msg_id"), Self("replay_cache")))
+#: the message is in its procedure's direction (REQ-IKMM-16)
+DIRECTED = Eq(F("direction"), Policy("direction"))
 #: the relayed message is the received one under the next peer's key (REQ-IKMM-12)
 KEPT = And(*(Eq(F(name), Self(name)) for name in interkmm.KEPT))
 
 STATEMENTS: dict[str, dict[StepKey, dict[str, Expr]]] = {
     interkmm.IWF_TO_UE.name: {
         StepKey("iwf", "INTERKMM_SPK", "send"): {
-            "the IWF sends in its own name under its own SPK (REQ-IKMM-01, -14)":
-                And(Eq(F("xpk_id"), Self("xpk_id")), Eq(F("kmf_id"), Self("kmf_id")))},
+            "the IWF sends in its own name under its own SPK, naming its direction "
+            "(REQ-IKMM-01, -14, -16)":
+                And(Eq(F("xpk_id"), Self("xpk_id")), Eq(F("kmf_id"), Self("kmf_id")),
+                    DIRECTED)},
         StepKey("mcx_server", "INTERKMM_SPK", "receive"): {
             "the server relays to a UE only what opened under the SPK of a KMF ID it knows, "
-            "fresh, for a user affiliated for interworking whose CSK it holds (REQ-IKMM-11)":
+            "fresh, in its direction, for a user affiliated for interworking whose CSK it "
+            "holds (REQ-IKMM-11, -16)":
                 And(OPENED, IKMM_KMF_KNOWN(F("kmf_id")),
-                    Eq(F("xpk_id"), IKMM_XPK_OF(F("kmf_id"))), FRESH,
+                    Eq(F("xpk_id"), IKMM_XPK_OF(F("kmf_id"))), DIRECTED, FRESH,
                     IKMM_AFFILIATED(F("mcptt_id")), IKMM_XPK_AVAILABLE(F("mcptt_id")))},
         StepKey("mcx_server", "INTERKMM_CSK", "send"): {
             "the server sends the UE what it opened, under the user's CSK (REQ-IKMM-12)":
                 And(KEPT, Eq(F("xpk_id"), IKMM_XPK_OF(F("mcptt_id"))))},
         StepKey("ue", "INTERKMM_CSK", "receive"): {
-            "the UE accepts only what opened under its CSK, for it, fresh (REQ-IKMM-14)":
+            "the UE accepts only what opened under its CSK, for it, towards it, fresh "
+            "(REQ-IKMM-14, -16)":
                 And(OPENED, Eq(F("xpk_id"), Self("xpk_id")),
-                    Eq(F("mcptt_id"), Self("mcptt_id")), FRESH)},
+                    Eq(F("mcptt_id"), Self("mcptt_id")), DIRECTED, FRESH)},
     },
     interkmm.UE_TO_IWF.name: {
         StepKey("ue", "INTERKMM_CSK", "send"): {
-            "the UE sends in its own name under its own CSK (REQ-IKMM-01, -14)":
-                And(Eq(F("xpk_id"), Self("xpk_id")), Eq(F("mcptt_id"), Self("mcptt_id")))},
+            "the UE sends in its own name under its own CSK, naming its direction "
+            "(REQ-IKMM-01, -14, -16)":
+                And(Eq(F("xpk_id"), Self("xpk_id")), Eq(F("mcptt_id"), Self("mcptt_id")),
+                    DIRECTED)},
         StepKey("mcx_server", "INTERKMM_CSK", "receive"): {
             "the server relays to the IWF only what opened under the CSK of the MCPTT ID it "
-            "names, fresh, from a user affiliated for interworking, for a known KMF ID whose "
-            "SPK it holds (REQ-IKMM-13)":
-                And(OPENED, Eq(F("xpk_id"), IKMM_XPK_OF(F("mcptt_id"))), FRESH,
+            "names, in its direction, fresh, from a user affiliated for interworking, for a "
+            "known KMF ID whose SPK it holds (REQ-IKMM-13, -16)":
+                And(OPENED, Eq(F("xpk_id"), IKMM_XPK_OF(F("mcptt_id"))), DIRECTED, FRESH,
                     IKMM_AFFILIATED(F("mcptt_id")), IKMM_KMF_KNOWN(F("kmf_id")),
                     IKMM_XPK_AVAILABLE(F("kmf_id")))},
         StepKey("mcx_server", "INTERKMM_SPK", "send"): {
             "the server sends the IWF what it opened, under the IWF's SPK (REQ-IKMM-12)":
                 And(KEPT, Eq(F("xpk_id"), IKMM_XPK_OF(F("kmf_id"))))},
         StepKey("iwf", "INTERKMM_SPK", "receive"): {
-            "the IWF accepts only what opened under its SPK, for its KMF ID, fresh "
-            "(REQ-IKMM-14)":
+            "the IWF accepts only what opened under its SPK, for its KMF ID, towards it, "
+            "fresh (REQ-IKMM-14, -16)":
                 And(OPENED, Eq(F("xpk_id"), Self("xpk_id")), Eq(F("kmf_id"), Self("kmf_id")),
-                    FRESH)},
+                    DIRECTED, FRESH)},
     },
 }
 

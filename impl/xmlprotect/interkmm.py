@@ -4,7 +4,8 @@ An InterKMM carries a non-3GPP key management message (KMM) between a 3GPP inter
 the IWF.  Its body is ``multipart/mixed`` (RFC 2046 5.1) with, in this order:
 
 1. the signalling parameters, ``application/vnd.mckm.interkmm+xml``: ``<interkmm>`` with the
-   KMF ID of the IWF (``kmf-id``) and the MCPTT ID of the interworking user (``mcptt-id``);
+   KMF ID of the IWF (``kmf-id``) and the MCPTT ID of the interworking user (``mcptt-id``),
+   then the hop-independent direction (``direction``), ``msg-id`` and ``sent``;
 2. the KMM, opaque octets of the non-3GPP system: in clear under its own media type, or
    protected as an ``application/xenc+xml`` document whose ``EncryptedData`` holds the octets
    and names their type in ``MimeType`` (XMLENC11 3.1);
@@ -62,6 +63,10 @@ ROOT, KMF_ID, MCPTT_ID = f"{{{NS}}}interkmm", f"{{{NS}}}kmf-id", f"{{{NS}}}mcptt
 #: the optional replay elements (REQ-IKMM-09): a fresh message id and the sender's NTP time,
 #: signed with the part but not encrypted
 MSG_ID, SENT = f"{{{NS}}}msg-id", f"{{{NS}}}sent"
+#: REQ-IKMM-16: which end point originated the message, signed with the part (before msg-id)
+DIRECTION = f"{{{NS}}}direction"
+#: the values of ``direction``: from the IWF to the UE, from the UE to the IWF
+DIRECTIONS = ("iwf-to-ue", "ue-to-iwf")
 _MSG_ID_TEXT = re.compile(r"[A-Za-z0-9._~-]{16,64}")
 SIGNALLING_TYPE = "application/vnd.mckm.interkmm+xml"
 PROTECTED_KMM_TYPE = "application/xenc+xml"
@@ -108,13 +113,16 @@ class InterKmm:
     kmm: bytes = field(repr=False)  # the non-3GPP system's message may carry its keys
     kmm_type: str = "application/octet-stream"
     #: REQ-IKMM-09: a fresh id of this message (16..64 unreserved characters) and the sender's
-    #: clock (NTP seconds); both or neither
+    #: clock (NTP seconds); REQ-IKMM-16: the direction (:data:`DIRECTIONS`); all or none
     msg_id: str | None = None
     sent: int | None = None
+    direction: str | None = None
 
     def __post_init__(self) -> None:
-        if (self.msg_id is None) != (self.sent is None):
-            raise UsageError("msg_id and sent: both or neither")
+        if len({self.msg_id is None, self.sent is None, self.direction is None}) != 1:
+            raise UsageError("msg_id, sent and direction: all or none")
+        if self.direction is not None and self.direction not in DIRECTIONS:
+            raise UsageError(f"direction: one of {', '.join(DIRECTIONS)}")
         if self.msg_id is not None and (not isinstance(self.msg_id, str)
                                         or not _MSG_ID_TEXT.fullmatch(self.msg_id)):
             raise UsageError("msg_id: 16..64 characters of A-Z a-z 0-9 . _ ~ -")
@@ -216,6 +224,7 @@ def _signalling(message: InterKmm) -> etree._Element:
     etree.SubElement(root, KMF_ID).text = message.kmf_id
     etree.SubElement(root, MCPTT_ID).text = message.mcptt_id
     if message.msg_id is not None:
+        etree.SubElement(root, DIRECTION).text = message.direction
         etree.SubElement(root, MSG_ID).text = message.msg_id
         etree.SubElement(root, SENT).text = str(message.sent)
     return root
@@ -240,10 +249,10 @@ def parse(content_type: str, body: bytes, *, keys: Keyring | None = None) -> Rec
         _check_received_type(kmm_type, "Content-Type")
         if kmm_type == PROTECTED_KMM_TYPE:
             raise PolicyError("an encrypted KMM without signatures", requirement=REQ_PROTECTED)
-        kmf_id, mcptt_id, msg_id, sent = _read_signalling(
+        kmf_id, mcptt_id, msg_id, sent, direction = _read_signalling(
             parse_document(signalling, "signalling part"))
-        return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(kmm), kmm_type, msg_id, sent),
-                        None)
+        return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(kmm), kmm_type, msg_id, sent,
+                                 direction), None)
     if kmm_type != PROTECTED_KMM_TYPE:
         raise PolicyError(f"the KMM part is {kmm_type}, not {PROTECTED_KMM_TYPE}: the KMM is "
                           "not encrypted", requirement=REQ_PROTECTED)
@@ -256,9 +265,9 @@ def parse(content_type: str, body: bytes, *, keys: Keyring | None = None) -> Rec
                           + ", ".join(f"{i:#010x}" for i in sorted(used)),
                           requirement=REQ_PROTECTED)
     kmm_type = _check_received_type(mime_type, "MimeType")
-    kmf_id, mcptt_id, msg_id, sent = _read_signalling(tree)
-    return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(clear), kmm_type, msg_id, sent),
-                    used.pop())
+    kmf_id, mcptt_id, msg_id, sent, direction = _read_signalling(tree)
+    return Received(InterKmm(kmf_id, mcptt_id, _kmm_size(clear), kmm_type, msg_id, sent,
+                             direction), used.pop())
 
 
 def _kmm_size(kmm: bytes) -> bytes:
@@ -333,13 +342,16 @@ def _encrypted_ids(signalling: bytes) -> etree._Element:
     return root
 
 
-def _read_signalling(root: etree._Element) -> tuple[str, str, str | None, int | None]:
-    """The parameters of the signalling part's tree (in clear, or once decrypted)."""
+def _read_signalling(root: etree._Element
+                     ) -> tuple[str, str, str | None, int | None, str | None]:
+    """The parameters of the signalling part's tree (in clear, or once decrypted): kmf-id,
+    mcptt-id, msg-id, sent and direction."""
     where = "signalling part"
     tags = [c.tag for c in root if isinstance(c.tag, str)]
-    if root.tag != ROOT or tags not in ([KMF_ID, MCPTT_ID], [KMF_ID, MCPTT_ID, MSG_ID, SENT]):
+    if root.tag != ROOT or tags not in ([KMF_ID, MCPTT_ID],
+                                        [KMF_ID, MCPTT_ID, DIRECTION, MSG_ID, SENT]):
         raise DecodeError(f"expected <interkmm xmlns=\"{NS}\"> with kmf-id, mcptt-id "
-                          "(and then msg-id, sent)", payload=where,
+                          "(and then direction, msg-id, sent)", payload=where,
                           field=etree.QName(root).localname)
     values = []
     for tag in (KMF_ID, MCPTT_ID):
@@ -354,9 +366,11 @@ def _read_signalling(root: etree._Element) -> tuple[str, str, str | None, int | 
                               "surrounding spaces", payload=where, field=local)
         values.append(text)
     if len(tags) == 2:
-        return values[0], values[1], None, None
-    msg_id, sent = (root.find(t) for t in (MSG_ID, SENT))
-    assert msg_id is not None and sent is not None
+        return values[0], values[1], None, None, None
+    direction, msg_id, sent = (root.find(t) for t in (DIRECTION, MSG_ID, SENT))
+    assert direction is not None and msg_id is not None and sent is not None
+    if len(direction) or direction.text not in DIRECTIONS:
+        raise DecodeError(f"one of {', '.join(DIRECTIONS)}", payload=where, field="direction")
     if len(msg_id) or not _MSG_ID_TEXT.fullmatch(msg_id.text or ""):
         raise DecodeError("16..64 characters of A-Z a-z 0-9 . _ ~ -", payload=where,
                           field="msg-id")
@@ -364,4 +378,4 @@ def _read_signalling(root: etree._Element) -> tuple[str, str, str | None, int | 
     if len(sent) or not text.isascii() or not text.isdigit() or len(text) > 20 \
             or int(text) >= 1 << 64:
         raise DecodeError("NTP seconds in decimal, below 2**64", payload=where, field="sent")
-    return values[0], values[1], msg_id.text, int(text)
+    return values[0], values[1], msg_id.text, int(text), direction.text

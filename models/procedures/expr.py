@@ -228,7 +228,10 @@ class Policy(Expr):
         return env.policy[self.name]
 
     def to_z3(self, z: Z3Reading) -> Any:
-        return z3.IntVal(int(z.policy[self.name]))
+        value = z.policy[self.name]
+        if isinstance(value, str):  # a name (an InterKMM's direction): the Ident of skm_s.Lit
+            return z3.Const(f"lit:{value}", z.Ident)
+        return z3.IntVal(int(value))
 
     def to_text(self) -> str:
         return f"policy.{self.name}"

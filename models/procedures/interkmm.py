@@ -15,6 +15,11 @@ from the SIP request, the rest read from the body once it has opened under the h
 a message for replay (REQ-IKMM-09) is ``msg_id``, a fresh id in the signed signalling part,
 kept in the receiver's replay cache while ``sent`` (the originator's NTP clock, also signed)
 is inside the window; the server forwards both unchanged, so each hop's receiver checks them.
+``direction`` (REQ-IKMM-16), signed with them, names the end point that originated the message:
+both directions of a hop use one XPK, so without it an end point's own InterKMM, sent back to it,
+would open under its key, name it and carry a msg-id it never received.  The procedure's
+policy holds its direction: the originator writes it, the server and the end point accept only
+it, statelessly.
 
 Every refusal is a guard; :data:`SIP_ANSWERS` names the SIP status and reason phrase its
 refusal is answered with (one row per guard name), :data:`ACCEPTED` the 2xx of an accepted
@@ -31,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mckm.impl.xmlprotect.interkmm import MAX_KMM_OCTETS
+from mckm.impl.xmlprotect.interkmm import DIRECTIONS, MAX_KMM_OCTETS
 from mckm.models.procedures.expr import (
     And,
     Eq,
@@ -131,9 +136,16 @@ REQUIREMENTS: Mapping[str, str] = {
                    "the KMM and answers 200 OK.",
     "REQ-IKMM-15": "A message a role does not expect in its state is refused; a role's "
                    "refusal is answered with the SIP status and reason phrase its guard names.",
+    "REQ-IKMM-16": "The signalling part carries direction (iwf-to-ue or ue-to-iwf, before "
+                   "msg-id), the direction its originator sent it in, signed with the part. A "
+                   "receiver (the MCX server, the UE, the IWF) accepts only the direction of "
+                   "the hop and role it receives on, and the MCX server relays it unchanged: "
+                   "an end point never takes its own InterKMM, sent back to it, as its "
+                   "peer's.",
 }
 
-#: the model's policy: the largest body read (REQ-IKMM-10) and the replay window (seconds)
+#: the model's policy: the largest body read (REQ-IKMM-10) and the replay window (seconds);
+#: each procedure adds its ``direction`` (REQ-IKMM-16)
 POLICY: Mapping[str, Any] = {"max_body_octets": 2 * MAX_KMM_OCTETS, "replay_window": 30}
 
 #: guard name -> (SIP status, reason phrase) its refusal is answered with (RFC 3261 21)
@@ -152,6 +164,7 @@ SIP_ANSWERS: Mapping[str, tuple[int, str]] = {
     "spk-available": (480, "Key Not Available"),
     "addressed": (404, "Not Found"),
     "own-key": (403, "Wrong Key"),
+    "direction": (403, "Wrong Direction"),
 }
 #: the answer to a message the role does not expect (REQ-IKMM-15)
 UNEXPECTED_ANSWER = (403, "InterKMM Not Expected")
@@ -163,16 +176,17 @@ ACCEPTED: Mapping[str, tuple[int, str]] = {"mcx_server": (202, "Accepted"), "ue"
 def _message(name: str, hop: str) -> MessageSpec:
     return MessageSpec(
         name, {"body_octets": "int", "kmf_id": "ident", "mcptt_id": "ident",
-               "xpk_id": "int", "msg_id": "blob", "sent": "time", "kmm": "blob",
-               "kmm_type": "ident"},
+               "xpk_id": "int", "msg_id": "blob", "sent": "time", "direction": "ident",
+               "kmm": "blob", "kmm_type": "ident"},
         grammar="SIP MESSAGE (RFC 3428) with an InterKMM body (mckm.impl.xmlprotect.interkmm)",
         paths={"body_octets": "Content-Length", "kmf_id": "signalling part / kmf-id",
                "mcptt_id": "signalling part / mcptt-id", "xpk_id": "ds:KeyName of every part",
                "msg_id": "signalling part / msg-id", "sent": "signalling part / sent",
+               "direction": "signalling part / direction",
                "kmm": "KMM part (EncryptedData)", "kmm_type": "KMM part / @MimeType"},
         clause=f"seed 000 7.8.x.3 ({hop} hop)",
-        optional=frozenset({"kmf_id", "mcptt_id", "xpk_id", "msg_id", "sent", "kmm",
-                            "kmm_type"}))
+        optional=frozenset({"kmf_id", "mcptt_id", "xpk_id", "msg_id", "sent", "direction",
+                            "kmm", "kmm_type"}))
 
 
 MESSAGES = (_message("INTERKMM_CSK", "UE - MCX server, CSK"),
@@ -200,7 +214,12 @@ _TIMELY = guard("timely", Within(F("sent"), Now(), Policy("replay_window")), "RE
                 "sent is outside the replay window", "stale")
 _FRESH = guard("fresh", NotIn(F("msg_id"), Self("replay_cache")), "REQ-IKMM-09",
                "msg-id already accepted (replay)", "replay")
-_REPLAY = (_IDENTIFIED, _TIMELY, _FRESH)
+#: REQ-IKMM-16: the receiver takes only its procedure's direction; after ``identified`` (the
+#: direction comes with msg-id and sent), before ``timely`` and ``fresh`` (a reflected message
+#: is answered as such, not as a replay)
+_DIRECTION = guard("direction", Eq(F("direction"), Policy("direction")), "REQ-IKMM-16",
+                   "direction is not the direction of this hop and role", "reflected")
+_REPLAY = (_IDENTIFIED, _DIRECTION, _TIMELY, _FRESH)
 
 
 def _known_kmf(requirement: str) -> Guard:
@@ -231,7 +250,8 @@ SERVER_FROM_UE = (
 
 
 def _end_point(own_id: str, own_field: str) -> tuple[Guard, ...]:
-    """An end point: its own key, addressed to it (REQ-IKMM-14), then fresh."""
+    """An end point: its own key, addressed to it (REQ-IKMM-14), in the direction towards it
+    (REQ-IKMM-16), then fresh."""
     return (_SIZE, _PROTECTED, _AUTHENTIC,
             guard("own-key", Eq(F("xpk_id"), Self("xpk_id")), "REQ-IKMM-14",
                   "the InterKMM is not protected under this end point's key", "wrong-key"),
@@ -241,7 +261,7 @@ def _end_point(own_id: str, own_field: str) -> tuple[Guard, ...]:
 
 
 #: what a relayed message keeps (REQ-IKMM-12): the field and the server's variable
-KEPT = ("kmm", "kmm_type", "kmf_id", "mcptt_id", "msg_id", "sent")
+KEPT = ("kmm", "kmm_type", "kmf_id", "mcptt_id", "msg_id", "sent", "direction")
 
 
 def _relay_send(next_peer: str) -> tuple[Guard, ...]:
@@ -254,17 +274,20 @@ def _relay_send(next_peer: str) -> tuple[Guard, ...]:
 
 
 def _originate(role: str, own_field: str, own_id: str) -> tuple[Guard, ...]:
-    """An originator's send guards: its own key, its own id."""
+    """An originator's send guards: its own key, its own id, its procedure's direction."""
     return (Guard("sender-key", Eq(F("xpk_id"), Self("xpk_id")), "REQ-IKMM-01",
                   f"the {role} protects under its own key"),
             Guard("from-self", Eq(F(own_field), Self(own_id)), "REQ-IKMM-14",
-                  f"the {role} sends in its own name"))
+                  f"the {role} sends in its own name"),
+            Guard("writes-direction", Eq(F("direction"), Policy("direction")), "REQ-IKMM-16",
+                  f"the {role} names the direction it sends in"))
 
 
 _UE_VARS = {"mcptt_id": "ident", "xpk_id": "int", "replay_cache": "set[blob]"}
 _IWF_VARS = {"kmf_id": "ident", "xpk_id": "int", "replay_cache": "set[blob]"}
 _SERVER_VARS = {"replay_cache": "set[blob]", "kmm": "blob", "kmm_type": "ident",
-                "kmf_id": "ident", "mcptt_id": "ident", "msg_id": "blob", "sent": "time"}
+                "kmf_id": "ident", "mcptt_id": "ident", "msg_id": "blob", "sent": "time",
+                "direction": "ident"}
 _ROLES = (Role("ue", "idle", ("sent", "done"), _UE_VARS),
           Role("mcx_server", "ready", ("relayed",), _SERVER_VARS),
           Role("iwf", "idle", ("sent", "done"), _IWF_VARS))
@@ -312,13 +335,15 @@ def _steps(origin: str, destination: str) -> tuple[Step, ...]:
 
 
 def _procedure(origin: str, destination: str) -> Procedure:
+    direction = f"{origin}-to-{destination}"
+    assert direction in DIRECTIONS
     return Procedure(
         name=f"interkmm-{origin}-to-{destination}",
         title=f"InterKMM from the {origin.upper()} to the {destination.upper()} through the MCX "
               "server",
         clause=CLAUSE, roles=_ROLES, messages=MESSAGES, steps=_steps(origin, destination),
         requirements=REQUIREMENTS, unexpected=Refusal("REQ-IKMM-15", None),
-        policy=POLICY,
+        policy={**POLICY, "direction": direction},
         outcome=f"the {destination.upper()} holds the {origin.upper()}'s KMM; each hop carried "
                 "it protected under its own key",
         leaves_out=_LEAVES_OUT, status_protocol="SIP")

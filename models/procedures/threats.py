@@ -39,6 +39,7 @@ KINDS: Mapping[str, str] = {
     "wrong-token": "an access token the IdMS did not issue, or that grants something else",
     "key-id-collision": "a second, different key under a key id the receiver already holds",
     "wrong-key": "a well-signed message whose key material is encrypted for another party",
+    "reflected": "a message an end point sent, delivered back to it",
 }
 
 
@@ -415,6 +416,11 @@ def _interkmm(procedure: str, first: str, second: str, other_relay: str,
              "a body over the stated limit"),
         _hop("REQ-IKMM-10", "tamper", second, "body size", 413, "too large",
              "a body over the stated limit sent straight to the end point"),
+        _hop("REQ-IKMM-16", "reflected", first, "direction", 403, "wrong direction",
+             "what the MCX server relayed to the originator (the other direction), sent back "
+             "to the server"),
+        _hop("REQ-IKMM-16", "reflected", second, "direction", 403, "wrong direction",
+             "the end point's own InterKMM (the other direction), sent back to it"),
         *relay_threats,
     ), {
         **{f"REQ-IKMM-0{n}": "the protected body's format (XML Encryption, XML-DSig, MIME "

@@ -163,6 +163,18 @@ class InterKmmDriver(Driver):
             return Attack(self._originate(KMM, sender=self.w.bob))
         if kind == "misaddressed":  # a user with no CSK at the server (Carol)
             return Attack(self._originate(KMM, CAROL))
+        if kind == "reflected":  # REQ-IKMM-16: an InterKMM of the other direction, sent back
+            # to the receiver that sent it, or to the server that relayed it to the originator
+            got: list[bytes] = []
+            self.sender.sip.tap = lambda raw, t: got.append(raw)
+            try:
+                outcome = self.receiver.send_kmm(KMM, peer=KMF if self.down else ALICE,
+                                                 transport=_TCP)
+            finally:
+                self.sender.sip.tap = None
+            assert outcome.status == 202 and len(got) == 1, outcome
+            raw = got[0] if hop == "server" else outcome.request.encode()
+            return Attack(Delivery(threat.message, hop, raw, ntp_now()))
         if kind == "wrong-identity":  # Bob's CSK, Alice's MCPTT ID
             return Attack(Delivery(threat.message, "server", b"", ntp_now(),
                                    {"post": body_of(KMF, ALICE, os.urandom(32), self.w.csks,

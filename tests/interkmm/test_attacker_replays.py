@@ -1,9 +1,9 @@
 """The attacks ``mckm.proofs.attacker_interkmm`` finds, as octets on the real relay over real
 UDP sockets: the runtime does what the model does.
 
-- reflection (row "an end point never accepts an InterKMM it originated", honest parties: the
-  open finding): the IWF's own MESSAGE, and the UE's, sent back to it, is accepted as its
-  peer's;
+- reflection (row "an end point never accepts an InterKMM it originated", which holds since
+  REQ-IKMM-16): the IWF's own MESSAGE, and the UE's, sent back to it, is refused 403 Wrong
+  Direction; the mutant without the end point's direction check accepts it as its peer's;
 - a compromised MCX server (expected): it opens the UE's InterKMM, changes the KMM and seals it
   for the IWF, which accepts it as the UE's;
 - a leaked CSK (expected): the CSK hop is read and forged both ways; the SPK hop stays closed;
@@ -43,25 +43,50 @@ def _content(raw: bytes) -> tuple[str, bytes]:
     return message.header("Content-Type") or "", message.body
 
 
-def test_reflection_the_iwf_accepts_its_own_interkmm_as_the_users() -> None:
-    """The finding: the MESSAGE the IWF sent towards Alice, sent back to the IWF, opens under
-    its SPK, names its KMF ID and a msg-id it never received: 200 OK, delivered as Alice's."""
+def test_reflection_the_iwf_refuses_its_own_interkmm_sent_back_to_it() -> None:
+    """REQ-IKMM-16 (the finding, closed): the MESSAGE the IWF sent towards Alice, sent back to
+    the IWF, opens under its SPK, names its KMF ID and a msg-id it never received, but its
+    signed direction is iwf-to-ue: 403 Wrong Direction, nothing delivered."""
     with world() as w:
         outcome = w.iwf.send_kmm(KMM, peer=ALICE)
         assert outcome.status == 202
-        assert resend(w.server.iwf_side, outcome.request.encode(), w.iwf.address) == (200, "OK")
-        (got,) = w.iwf.delivered
-        assert (got.kmm, got.mcptt_id, got.kmf_id) == (KMM, ALICE, KMF)
+        assert b"<direction>iwf-to-ue</direction>" in outcome.request.body
+        assert resend(w.server.iwf_side, outcome.request.encode(), w.iwf.address) == \
+            model.SIP_ANSWERS["direction"] == (403, "Wrong Direction")
+        assert w.iwf.delivered == []
+        assert len(w.alice.delivered) == 1  # the honest delivery, once
 
 
-def test_reflection_the_ue_accepts_its_own_interkmm_as_the_iwfs() -> None:
+def test_reflection_the_ue_refuses_its_own_interkmm_sent_back_to_it() -> None:
+    """REQ-IKMM-16: the UE's own MESSAGE (ue-to-iwf) sent back to the UE is refused 403 Wrong
+    Direction; the MCX server refuses it too when it is reflected to the server's IWF side
+    (the server's replay cache would also stop that one: the direction guard comes first)."""
     with world() as w:
         outcome = w.alice.send_kmm(KMM, peer=KMF)
         assert outcome.status == 202 and w.alice.delivered == []
         assert resend(w.server.ue_side, outcome.request.encode(), w.alice.address) == \
-            (200, "OK")
-        (got,) = w.alice.delivered
-        assert (got.kmm, got.kmf_id) == (KMM, KMF)
+            (403, "Wrong Direction")
+        assert w.alice.delivered == []
+        captured: list[bytes] = []
+        w.iwf.sip.tap = lambda raw, t: captured.append(raw)
+        assert w.alice.send_kmm(b"again", peer=KMF).status == 202
+        assert resend(w.iwf.sip, captured[0], w.server.iwf_side.address) == \
+            (403, "Wrong Direction")
+        assert [d.kmm for d in w.iwf.delivered] == [KMM, b"again"]
+        assert w.alice.delivered == []
+
+
+def test_reflection_is_accepted_without_the_direction_check(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mutant "step 4: drop direction" (the attacker family's counterexample to row
+    'reflection'): the IWF's own InterKMM sent back to it is accepted as Alice's."""
+    mutant = next(m for m in mutants(model.UE_TO_IWF) if m.name == "step 4: drop direction")
+    monkeypatch.setattr(model, "UE_TO_IWF", mutant.procedure)
+    with world() as w:
+        outcome = w.iwf.send_kmm(KMM, peer=ALICE)
+        assert resend(w.server.iwf_side, outcome.request.encode(), w.iwf.address) == (200, "OK")
+        (got,) = w.iwf.delivered
+        assert (got.kmm, got.mcptt_id, got.kmf_id) == (KMM, ALICE, KMF)
 
 
 def test_a_compromised_server_alters_the_kmm_unnoticed() -> None:
@@ -92,7 +117,8 @@ def test_a_leaked_csk_opens_and_forges_the_csk_hop_only() -> None:
         forged = body_of(KMF, ALICE, b"forged as alice", leaked, CSK_ALICE)
         assert post(w.bob.sip, w.server.ue_side.address, *forged) == (202, "Accepted")
         assert w.iwf.delivered[-1].kmm == b"forged as alice"  # as the UE, through the relay
-        forged = body_of(KMF, ALICE, b"forged as the iwf", leaked, CSK_ALICE)
+        forged = body_of(KMF, ALICE, b"forged as the iwf", leaked, CSK_ALICE,
+                         direction="iwf-to-ue")
         assert post(w.server.ue_side, w.alice.address, *forged) == (200, "OK")
         assert w.alice.delivered[-1].kmm == b"forged as the iwf"  # as the server, to the UE
         forged = body_of(KMF, ALICE, b"to the iwf", leaked, CSK_ALICE)
@@ -106,7 +132,8 @@ def test_a_leaked_spk_forges_the_spk_hop_both_ways() -> None:
         assert post(w.server.iwf_side, w.iwf.address, *forged) == (200, "OK")
         assert (w.iwf.delivered[-1].kmm, w.iwf.delivered[-1].mcptt_id) == \
             (b"forged as alice", ALICE)
-        forged = body_of(KMF, ALICE, b"forged as the iwf", w.spks, SPK)
+        forged = body_of(KMF, ALICE, b"forged as the iwf", w.spks, SPK,
+                         direction="iwf-to-ue")
         assert post(w.iwf.sip, w.server.iwf_side.address, *forged) == (202, "Accepted")
         assert w.alice.delivered[-1].kmm == b"forged as the iwf"
 

@@ -29,7 +29,7 @@ def _relay() -> tuple[Relay, Keyring, Keyring]:
 def test_an_iwf_kmm_leaves_under_the_users_csk_once() -> None:
     relay, csks, spks = _relay()
     kmm = bytes(range(256)) * 3
-    sent = InterKmm(KMF, ALICE, kmm, "application/vnd.example.kmm", "m" * 32, NOW)
+    sent = InterKmm(KMF, ALICE, kmm, "application/vnd.example.kmm", "m" * 32, NOW, "iwf-to-ue")
     content_type, body = build(sent, protection=Protection(spks, SPK))
     onward = relay.process("iwf", content_type, body, now=NOW)
     assert kmm[:32] not in onward.get("body")
@@ -42,7 +42,7 @@ def test_an_iwf_kmm_leaves_under_the_users_csk_once() -> None:
 
 def test_a_user_not_affiliated_is_refused() -> None:
     relay, _, spks = _relay()
-    sent = InterKmm(KMF, BOB, b"kmm", "application/octet-stream", "n" * 32, NOW)
+    sent = InterKmm(KMF, BOB, b"kmm", "application/octet-stream", "n" * 32, NOW, "iwf-to-ue")
     with pytest.raises(StepRefused) as err:
         relay.process("iwf", *build(sent, protection=Protection(spks, SPK)), now=NOW)
     assert err.value.guard == "affiliated"

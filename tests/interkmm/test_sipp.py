@@ -87,7 +87,8 @@ def crlf_interkmm(kmm: bytes, keys: Keyring, xpk_id: int) -> tuple[str, bytes]:
     """A protected InterKMM with no bare LF (module docstring)."""
     signalling = (f"<?xml version='1.0' encoding='UTF-8'?>\r\n"
                   f'<interkmm xmlns="urn:mckm:interkmm"><kmf-id>{KMF}</kmf-id>'
-                  f"<mcptt-id>{ALICE}</mcptt-id><msg-id>{secrets.token_hex(16)}</msg-id>"
+                  f"<mcptt-id>{ALICE}</mcptt-id><direction>ue-to-iwf</direction>"
+                  f"<msg-id>{secrets.token_hex(16)}</msg-id>"
                   f"<sent>{ntp_now()}</sent></interkmm>").encode()
     signalling = _crlf_xml(protect(signalling, (KMF_ID, MCPTT_ID), xpk_id=xpk_id, keys=keys))
     kmm_part = _crlf_xml(encrypt_octets(kmm, "application/octet-stream", xpk_id=xpk_id,

@@ -18,10 +18,13 @@ def ntp_now() -> int:
 
 
 def body_of(kmf: str, user: str, kmm: bytes, keys: Keyring | None, xpk_id: int = 0, *,
-            msg_id: str | None = None, sent: int | None = None) -> tuple[str, bytes]:
-    """(Content-Type, body) of an InterKMM, protected under ``xpk_id`` of ``keys`` if given."""
+            msg_id: str | None = None, sent: int | None = None,
+            direction: str = "ue-to-iwf") -> tuple[str, bytes]:
+    """(Content-Type, body) of an InterKMM, protected under ``xpk_id`` of ``keys`` if given;
+    ``direction`` as a UE's (the default) or the IWF's (``"iwf-to-ue"``, REQ-IKMM-16)."""
     message = InterKmm(kmf, user, kmm, "application/octet-stream",
-                       msg_id or f"{time.time_ns():032x}", ntp_now() if sent is None else sent)
+                       msg_id or f"{time.time_ns():032x}", ntp_now() if sent is None else sent,
+                       direction)
     return build(message, protection=None if keys is None else Protection(keys, xpk_id))
 
 

@@ -1,6 +1,7 @@
 """The InterKMM relay against a Dolev-Yao attacker (``mckm.proofs.attacker_interkmm``): each row
 holds or fails as its assumption says, the mutants issue 15 names (integrity dropped on one
-hop, a wrong key id accepted, a server that forwards unprotected) are killed by these rows with
+hop, a wrong key id accepted, a server that forwards unprotected, and the direction check
+dropped: REQ-IKMM-16) are killed by these rows with
 the attack they let through, and the quick form stays within its budget.  The traces are
 replayed on real sockets in ``tests/interkmm/test_attacker_replays.py``."""
 
@@ -36,9 +37,10 @@ def test_each_row_holds_or_fails_as_its_assumption_says() -> None:
     assert len(rows) == len(A.PROPERTIES) * len(A.ASSUMPTIONS)
     for r in rows:
         assert r.as_expected, (r.property, r.assumption, r.counterexample)
-    for name in (HONEST, UE, IWF):  # everything but the reflection finding holds
-        assert all(_row(p, name).holds for p in A.PROPERTIES if p != A.REFLECT)
+    for name in (HONEST, UE, IWF):  # everything holds, the reflection too (REQ-IKMM-16)
+        assert all(_row(p, name).holds for p in A.PROPERTIES)
     assert _row(A.REPLAY, SERVER).holds and _row(A.REPLAY, CSK).holds
+    assert all(_row(A.REFLECT, a.name).holds for a in A.ASSUMPTIONS)
 
 
 def test_every_row_names_requirements_of_the_model() -> None:
@@ -61,11 +63,21 @@ def test_the_compromised_server_alters_unnoticed() -> None:
     assert "composed by the attacker" in r.counterexample["trace"]
 
 
-def test_the_reflection_finding_is_an_end_point_taking_its_own_message() -> None:
+@pytest.mark.parametrize("procedure", ["interkmm-iwf-to-ue", "interkmm-ue-to-iwf"])
+def test_the_reflection_is_closed_by_the_end_points_direction_check(procedure: str) -> None:
+    """REQ-IKMM-16: the row holds with the end point's direction check; without it (the mutant
+    "step 4: drop direction") the counterexample is the closed finding, an end point taking
+    its own InterKMM's content."""
     r = _row(A.REFLECT, HONEST)
-    assert not r.holds and r.expected_attack == A.REFLECTION
-    trace = r.counterexample["trace"] if r.counterexample else ""
-    assert ".iwf" in trace or ".ue" in trace
+    assert r.holds and not r.expected_attack
+    name = f"{procedure} step 4: drop direction"
+    by_name = {m.name: (i, m) for i, m in A.named_mutants(quick=True)}
+    world = A.World([by_name[name]]).under(ASSUME[HONEST])
+    model = world.check(A.REFLECT, 0)
+    assert model is not None and world.check(A.REFLECT) is None
+    trace = " / ".join(A.trace(world, model))
+    end = "." + procedure.rsplit("-", 1)[1]  # the receiving end point's run
+    assert f"{procedure}{end}" in trace and "accepts" in trace
     assert "the content of interkmm-" in trace
 
 
@@ -87,6 +99,10 @@ NAMED = (
     ("interkmm-ue-to-iwf step 3: drop keeps-kmm", HONEST, A.AGREE_IWF),
     ("interkmm-ue-to-iwf step 4: drop fresh", HONEST, A.REPLAY),
     ("interkmm-iwf-to-ue step 2: drop fresh", HONEST, A.REPLAY),
+    # the direction check dropped (REQ-IKMM-16): an end point takes its own InterKMM back
+    ("interkmm-iwf-to-ue step 4: drop direction", HONEST, A.REFLECT),
+    ("interkmm-ue-to-iwf step 4: drop direction", HONEST, A.REFLECT),
+    ("interkmm-ue-to-iwf step 1: drop writes-direction", HONEST, A.REFLECT),
 )
 
 
@@ -115,7 +131,9 @@ def test_the_quick_form_kills_the_named_quick_mutants_and_is_quick() -> None:
                  "interkmm-ue-to-iwf step 2: drop csk-of-user",
                  "interkmm-iwf-to-ue step 3: forwards unprotected",
                  "interkmm-ue-to-iwf step 3: forwards unprotected",
-                 "interkmm-ue-to-iwf step 4: drop fresh"):
+                 "interkmm-ue-to-iwf step 4: drop fresh",
+                 "interkmm-iwf-to-ue step 4: drop direction",
+                 "interkmm-ue-to-iwf step 4: drop direction"):
         assert name in killed, name
     assert seconds < 30, seconds  # measured about 9 s on the 2-core machine under load
 

@@ -241,3 +241,51 @@ def test_build_refuses_bad_messages() -> None:
     with pytest.raises(UsageError, match="IV was given twice"):
         build(MESSAGE, protection=Protection(ring(), SPK_ID),
               iv_source=itertools.repeat(bytes(12)).__next__)
+
+
+NAMED = InterKmm("kmf.iwf.example.net", "sip:mcptt-alice@example.org", KMM,
+                 "application/vnd.example.lmr-kmm", "a" * 32, 3_900_000_000, "iwf-to-ue")
+
+
+@pytest.mark.parametrize("xpk_id", [None, CSK_ID], ids=["clear", "protected"])
+def test_the_direction_is_read_back_signed_and_in_clear(xpk_id: int | None) -> None:
+    """REQ-IKMM-16: direction travels after mcptt-id and before msg-id, in clear but under the
+    part's signature (changing it breaks the signature)."""
+    protection = None if xpk_id is None else Protection(ring(), xpk_id)
+    content_type, body = build(NAMED, protection=protection)
+    assert body.index(b"<direction>iwf-to-ue</direction>") < body.index(b"<msg-id>")
+    keys = None if xpk_id is None else ring()
+    assert parse(content_type, body, keys=keys).message == NAMED
+    flipped = body.replace(b"<direction>iwf-to-ue<", b"<direction>ue-to-iwf<")
+    if xpk_id is None:
+        assert parse(content_type, flipped).message.direction == "ue-to-iwf"
+    else:
+        with pytest.raises(VerifyError):
+            parse(content_type, flipped, keys=keys)
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    (b"<direction>iwf-to-ue</direction>", b"<direction>sideways</direction>", "direction"),
+    (b"<direction>iwf-to-ue</direction>", b"<direction> iwf-to-ue</direction>", "direction"),
+    (b"<direction>iwf-to-ue</direction>", b"", "interkmm"),
+    (b"<direction>iwf-to-ue</direction><msg-id>" + b"a" * 32 + b"</msg-id>",
+     b"<msg-id>" + b"a" * 32 + b"</msg-id><direction>iwf-to-ue</direction>", "interkmm"),
+])
+def test_a_direction_off_the_grammar_is_refused_naming_it(old: bytes, new: bytes,
+                                                          field: str) -> None:
+    """REQ-IKMM-16, -08: direction is one of two words, required with msg-id and sent, in its
+    place; otherwise the signalling part is refused naming the field."""
+    content_type, body = build(NAMED)
+    assert old in body
+    with pytest.raises(DecodeError) as caught:
+        parse(content_type, body.replace(old, new))
+    assert caught.value.payload == "signalling part" and caught.value.field == field
+
+
+def test_build_refuses_a_direction_without_its_id_or_off_the_two_words() -> None:
+    with pytest.raises(UsageError, match="all or none"):
+        InterKmm("k", "m", b"x", "application/octet-stream", "a" * 32, 1)
+    with pytest.raises(UsageError, match="all or none"):
+        InterKmm("k", "m", b"x", direction="ue-to-iwf")
+    with pytest.raises(UsageError, match="direction: one of iwf-to-ue, ue-to-iwf"):
+        InterKmm("k", "m", b"x", "application/octet-stream", "a" * 32, 1, "to-the-moon")

@@ -3,7 +3,8 @@ refuse (every refusal is a guard's).
 
 - ``interkmm.originate``: the originator's InterKMM (params ``kmm``, ``kmm_type`` and ``peer``,
   the other end's KMF ID or MCPTT ID), with a fresh ``msg-id`` and ``sent`` = now
-  (REQ-IKMM-09), protected under the role's own XPK (``vars["xpk_id"]``).
+  (REQ-IKMM-09), the procedure's ``direction`` (REQ-IKMM-16), protected under the role's own
+  XPK (``vars["xpk_id"]``).
 - ``interkmm.remember``: the accepted ``msg-id`` joins the replay cache until its window ends.
 - ``interkmm.server.keep``: the MCX server keeps what it opened (REQ-IKMM-12).
 - ``interkmm.server.reprotect``: the kept InterKMM protected under the key of the next hop's
@@ -62,7 +63,7 @@ def originate(ctx: EffectContext) -> None:
     kmf_id, mcptt_id = (peer, own_id) if ctx.step.role == "ue" else (own_id, peer)
     message = InterKmm(kmf_id, mcptt_id, bytes(ctx.params["kmm"]),
                        str(ctx.params.get("kmm_type", "application/octet-stream")),
-                       secrets.token_hex(16), ctx.now)
+                       secrets.token_hex(16), ctx.now, str(ctx.policy["direction"]))
     _emit_fields(ctx, message, _facts(ctx).keys, int(ctx.var("xpk_id")))
 
 
