@@ -22,13 +22,14 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from mckm.impl.engine.messages import DictMessage
 from mckm.impl.engine.refusal import StepRefused
 from mckm.impl.errors import MckmError, UsageError
 from mckm.models.policy.key_id import SK_ID, id_bits
 from mckm.models.procedures.expr import Env, Facts, MessageView
+from mckm.models.procedures.model import Action as StepAction
 from mckm.models.procedures.model import Guard, Procedure, Step
 from mckm.models.procedures.verdict import Verdict
 
@@ -96,6 +97,32 @@ class EffectContext:
 
 
 Effect = Callable[[EffectContext], None]
+_T = TypeVar("_T")
+
+
+class _Memo(Generic[_T]):
+    """Values computed from a (procedure, role), kept while that very procedure object lives
+    in the memo (models are immutable; a mutant is another object).  Bounded: cleared when
+    full, as the proofs build many mutants."""
+
+    LIMIT = 512
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[int, str], tuple[Procedure, _T]] = {}
+
+    def get(self, procedure: Procedure, role: str) -> _T | None:
+        hit = self._items.get((id(procedure), role))
+        return hit[1] if hit is not None and hit[0] is procedure else None
+
+    def put(self, procedure: Procedure, role: str, value: _T) -> _T:
+        if len(self._items) >= self.LIMIT:
+            self._items.clear()
+        self._items[(id(procedure), role)] = (procedure, value)
+        return value
+
+
+#: the state table of each (procedure, role), built once: RoleMachine only reads it
+_TABLES: _Memo[dict[str, dict[tuple[StepAction, str], tuple[Step, ...]]]] = _Memo()
 
 
 class EffectRegistry:
@@ -103,9 +130,12 @@ class EffectRegistry:
 
     def __init__(self, effects: Mapping[str, Effect] | None = None) -> None:
         self._effects: dict[str, Effect] = dict(effects or {})
+        #: (procedure, role) pairs found complete, until the next ``register``
+        self._complete: _Memo[bool] = _Memo()
 
     def register(self, name: str, fn: Effect) -> None:
         self._effects[name] = fn
+        self._complete = _Memo()
 
     def __getitem__(self, name: str) -> Effect:
         try:
@@ -114,9 +144,15 @@ class EffectRegistry:
             raise UsageError(f"no effect function registered for {name!r}") from None
 
     def missing(self, procedure: Procedure, role: str) -> list[str]:
-        """Effect names the model uses for ``role`` that are not registered."""
+        """Effect names the model uses for ``role`` that are not registered (a pair found
+        complete is not walked again: a server builds a machine per message)."""
+        if self._complete.get(procedure, role):
+            return []
         wanted = [e for s in procedure.steps_of(role) for e in s.effects]
-        return [e for e in dict.fromkeys(wanted) if e not in self._effects]
+        out = [e for e in dict.fromkeys(wanted) if e not in self._effects]
+        if not out:
+            self._complete.put(procedure, role, True)
+        return out
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._effects)
@@ -177,7 +213,8 @@ class RoleMachine:
         self.trusted = trusted
         self.message_factory = message_factory
         self.state = start or self.role.initial
-        self._table = procedure.table(role)
+        self._table = (_TABLES.get(procedure, role)
+                       or _TABLES.put(procedure, role, procedure.table(role)))
         missing = effects.missing(procedure, role)
         if missing:
             raise UsageError(f"{procedure.name}/{role}: effects not registered: {missing}")
