@@ -53,3 +53,20 @@ def test_the_step_benchmark_relays_past_its_pool() -> None:
     for _ in range(interkmm_relay.POOL + 2):  # a replayed msg-id would raise StepRefused
         onward = step()
     assert onward.get("mcptt_id") == interkmm_relay.USER  # type: ignore[attr-defined]
+
+
+def test_the_other_direction_on_a_hop_is_refused_statelessly() -> None:
+    """REQ-IKMM-16: an SPK-hop InterKMM whose signed direction is ue-to-iwf (what the server
+    itself sends the IWF) is refused on the IWF side with guard ``direction``, 403 Wrong
+    Direction, and nothing is kept: the same msg-id in the hop's direction is relayed after."""
+    from mckm.models.procedures import interkmm as model
+
+    relay, _, spks = _relay()
+    wrong = InterKmm(KMF, ALICE, b"kmm", "application/octet-stream", "d" * 32, NOW, "ue-to-iwf")
+    with pytest.raises(StepRefused) as err:
+        relay.process("iwf", *build(wrong, protection=Protection(spks, SPK)), now=NOW)
+    assert (err.value.guard, err.value.requirement) == ("direction", "REQ-IKMM-16")
+    assert model.sip_answer(err.value.guard) == (403, "Wrong Direction")
+    right = InterKmm(KMF, ALICE, b"kmm", "application/octet-stream", "d" * 32, NOW, "iwf-to-ue")
+    onward = relay.process("iwf", *build(right, protection=Protection(spks, SPK)), now=NOW)
+    assert onward.get("direction") == "iwf-to-ue" and onward.get("mcptt_id") == ALICE
