@@ -171,6 +171,7 @@ ROWS: dict[str, Row] = {
     "vectors list: extra argument": row("vectors list x", 2, "unexpected extra argument"),
     # prove, bench, demo
     "prove: bad --format": row("prove --format xml", 2, "'--format'"),
+    "prove: no jobs": row("prove --jobs 0", 2, "'--jobs'"),
     "bench: bad --format": row("bench --format xml", 2, "'--format'"),
     "demo: extra argument": row("demo x", 2, "unexpected extra argument"),
     "mckm: unknown command": row("nope", 2, "No such command 'nope'"),
