@@ -75,6 +75,7 @@ from mckm.models.procedures.predicates import (
     TOKEN_SUBJECT,
     TOKEN_VALID,
 )
+from mckm.proofs.hops import Symbols, rename
 from mckm.proofs.regression import prefixed_mutants
 from mckm.proofs.result import MutantResult, ProofResult, budgeted, decide, satisfiable, timed
 
@@ -187,15 +188,11 @@ def paths(procedure: Procedure, role: str, start: str
     return out
 
 
-class Inst:
+class Inst(Symbols):
     """One step of a path of a run: the step's reading with its symbols renamed apart."""
 
     def __init__(self, procedure: Procedure, step: Step, tag: str) -> None:
-        z = procedure.z3_reading(step)
-        z.fields = {n: z3.Const(f"{tag}.{n}", z.sort(t)) for n, t in z.field_types.items()}
-        z.vars = {n: z3.Const(f"{tag}.self.{n}", z.sort(t)) for n, t in z.var_types.items()}
-        z.msg = z3.Const(f"{tag}.msg", z.Msg)
-        z.now = z3.Int(f"{tag}.now")
+        z = rename(procedure.z3_reading(step), tag)
         self.z, self.step, self.tag = z, step, tag
         self.h = z3.Bool(f"{tag}.happened")
         self.pre: dict[str, Any] = {}  # the role's state before the step
@@ -204,20 +201,6 @@ class Inst:
         self.subs: list[tuple[Any, Any]] | None = None  # its facts (World.define)
         self.entity = 0  # the entity whose run it is
         self.to: Any = None  # a push: who takes it (an Int: client entity, -1 the attacker)
-
-    def f(self, name: str) -> Any:
-        return self.z.fields[name]
-
-    def v(self, name: str) -> Any:
-        return self.z.vars[name]
-
-    @property
-    def msg(self) -> Any:
-        return self.z.msg
-
-    @property
-    def now(self) -> Any:
-        return self.z.now
 
 
 @dataclass

@@ -70,7 +70,7 @@ from mckm.models.procedures.predicates import (
     IKMM_XPK_OF,
 )
 from mckm.proofs.attacker_ticket import _applications
-from mckm.proofs.hops import hop
+from mckm.proofs.hops import Symbols, hop
 from mckm.proofs.result import ProofResult, budgeted, run_mutant, satisfiable, timed
 
 RUNS = 2
@@ -241,7 +241,7 @@ def all_mutants(procedure: Procedure, quick: bool) -> list[Mutant]:
 # --------------------------------------------------------------------------- runs
 
 
-class _Inst:
+class _Inst(Symbols):
     """One step instance of a run: the step's reading with its symbols renamed apart."""
 
     def __init__(self, procedure: Procedure, step: Step, tag: str) -> None:
@@ -252,20 +252,6 @@ class _Inst:
 
     def __call__(self, expr: Expr, z: Z3Reading | None = None) -> Any:
         return expr.to_z3(self.z if z is None else z)
-
-    def f(self, name: str) -> Any:
-        return self.z.fields[name]
-
-    def v(self, name: str) -> Any:
-        return self.z.vars[name]
-
-    @property
-    def msg(self) -> Any:
-        return self.z.msg
-
-    @property
-    def now(self) -> Any:
-        return self.z.now
 
     @property
     def hop(self) -> str:

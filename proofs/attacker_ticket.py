@@ -80,6 +80,7 @@ from mckm.models.procedures.mikey_ticket.terms import ZkKeys
 from mckm.models.procedures.model import Procedure, Step
 from mckm.models.procedures.mutants import Mutant, mutants
 from mckm.models.procedures.predicates import TRUSTED
+from mckm.proofs.hops import Symbols, rename
 from mckm.proofs.result import ProofResult, budgeted, run_mutant, satisfiable, timed
 
 RUNS = 2
@@ -171,27 +172,18 @@ def properties(procedure: Procedure) -> tuple[str, ...]:
             *((AGREE_K, AGREE_Z) if two else ()))
 
 
-class _Inst:
+class _Inst(Symbols):
     """One step instance of a run: the step's reading with its symbols renamed apart."""
 
     def __init__(self, procedure: Procedure, step: Step, tag: str) -> None:
         var_types = {**procedure.role(step.role).vars, **EXTRA_VARS}
-        z = Z3Reading(procedure.message(step.message).fields, var_types, procedure.policy)
-        z.fields = {n: z3.Const(f"{tag}.{n}", z.sort(t)) for n, t in z.field_types.items()}
-        z.vars = {n: z3.Const(f"{tag}.self.{n}", z.sort(t)) for n, t in z.var_types.items()}
-        z.msg = z3.Const(f"{tag}.msg", z.Msg)
-        z.now = z3.Int(f"{tag}.now")
+        z = rename(Z3Reading(procedure.message(step.message).fields, var_types,
+                              procedure.policy), tag)
         self.z, self.step, self.tag = z, step, tag
         self.h = z3.Bool(f"{tag}.happened")
 
     def __call__(self, expr: Any) -> Any:
         return expr.to_z3(self.z)
-
-    def f(self, name: str) -> Any:
-        return self.z.fields[name]
-
-    def v(self, name: str) -> Any:
-        return self.z.vars[name]
 
 
 @dataclass
