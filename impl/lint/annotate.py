@@ -61,7 +61,7 @@ def annotate(source: Path, target: Path, findings: Sequence[Finding]) -> int:
         first, last = (Run(r, paragraph) for r in (runs[0], runs[-1]))
         document.add_comment([first, last], comment_text(f), AUTHOR, INITIALS)
         written += 1
-    _save(document, target)
+    save_docx(document, target)
     return written
 
 
@@ -120,7 +120,9 @@ def _set_text(t: Any, value: str) -> None:
     t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
 
 
-def _save(document: Any, target: Path) -> None:
+def save_docx(document: Any, target: Path) -> None:
+    """Save a python-docx ``document`` to ``target`` all or nothing: a temporary file beside
+    it, renamed over it; :class:`UsageError` naming ``target`` if it cannot be written."""
     directory = target.resolve().parent
     try:
         fd, tmp = tempfile.mkstemp(suffix=".docx", dir=directory)

@@ -12,8 +12,6 @@ over it, so a failure leaves no half-written file.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 from docx import Document
@@ -23,7 +21,7 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from mckm.impl.errors import UsageError
+from mckm.impl.lint.annotate import save_docx
 from mckm.impl.proposed.changes import Change, Piece, Proposal, paragraph
 
 AUTHOR = "mckm"
@@ -94,17 +92,4 @@ def build(proposal: Proposal, date: dt.datetime | None = None) -> DocumentObject
 
 def write(proposal: Proposal, target: Path, date: dt.datetime | None = None) -> None:
     """Write the tracked-changes document of ``proposal`` to ``target``, all or nothing."""
-    document = build(proposal, date)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as e:
-        raise UsageError(f"{target}: cannot write: {e.strerror}") from None
-    os.close(fd)
-    try:
-        document.save(tmp)
-        os.replace(tmp, target)
-    except OSError as e:
-        raise UsageError(f"{target}: cannot write: {e.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    save_docx(build(proposal, date), target)
