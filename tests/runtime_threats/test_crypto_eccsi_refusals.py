@@ -44,12 +44,12 @@ def _refused(call: Callable[[], object], field: str, clause: str) -> VerifyError
 
 
 def _misuse(call: Callable[[], object], argument: str, clause: str) -> None:
-    """``call`` raises UsageError naming ``argument`` first and citing ``clause``."""
+    """``call`` raises UsageError naming ``argument`` first and ending with ``(clause)``."""
     with pytest.raises(UsageError) as info:
         call()
     text = str(info.value)
     assert text.startswith(f"{argument}:"), text
-    assert f"({clause})" in text, text
+    assert text.endswith(f"({clause})"), text
 
 
 KPAK_REFUSED: dict[str, Callable[[], object]] = {
@@ -219,6 +219,16 @@ def test_a_signature_under_another_identity_is_refused_at_step_6() -> None:
     """RFC 6507 5.2.2 step 6 on the Appendix A signature checked for another identity."""
     _refused(lambda: eccsi.verify(M, SIG, identity=ID + b"x", kpak=KPAK), "signature: Jx != r",
              "RFC 6507 5.2.2 step 6")
+
+
+def test_an_ssk_not_matching_kpak_and_pvt_is_refused_at_5_1_2_step_3() -> None:
+    """RFC 6507 5.1.2 step 3: KPAK = [SSK]G - [HS]PVT, else the (SSK, PVT) pair is refused
+    (validate_ssk, and Signer which validates on creation)."""
+    for call in (lambda: eccsi.validate_ssk(KPAK, ID, SSK + 1, PVT),
+                 lambda: eccsi.Signer(ID, SSK + 1, PVT, KPAK),
+                 lambda: eccsi.validate_ssk(KPAK, ID + b"x", SSK, PVT)):
+        _refused(call, "SSK: KPAK != [SSK]G - [HS]PVT", "RFC 6507 5.1.2 step 3")
+    eccsi.Signer(ID, SSK + 1, PVT, KPAK, validate=False)  # the caller's explicit choice
 
 
 def test_kms_and_signer_keys_refuse_pickling_by_name() -> None:

@@ -118,6 +118,6 @@ def test_a_callers_window_is_the_one_used(kms_cache: OrderedDict[bytes, sakke._K
     assert (trace.r, trace.R, trace.g_r, trace.mask, trace.H, trace.encapsulated) == (
         expected.r, expected.R, expected.g_r, expected.mask, expected.H, expected.encapsulated)
     assert target.encapsulate(SSV) == expected.encapsulated
-    receiver = sakke.Receiver(ID, RSK, Z_PUB, window=6)
-    assert receiver._times_t.table is not None and receiver._times_t.table.window == 6
+    receiver = sakke.Receiver(ID, RSK, Z_PUB, window=7)
+    assert receiver._times_t.table is not None and receiver._times_t.table.window == 7
     assert receiver.derive(trace.encapsulated) == SSV

@@ -52,8 +52,8 @@ def _misuse(call: Callable[[], object], start: str, clause: str | None = None) -
         call()
     text = str(info.value)
     assert text.startswith(start), text
-    if clause is not None:
-        assert f"{clause})" in text, text
+    if clause is not None:  # the message ends with the clause, in parentheses
+        assert text.endswith(f"{clause})"), text
 
 
 POINTS_REFUSED: dict[str, tuple[Callable[[], object], str]] = {
