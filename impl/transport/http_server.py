@@ -272,6 +272,12 @@ class HttpsServer:
         self._stopping = False
 
     @property
+    def threads(self) -> list[threading.Thread]:
+        """This server's live threads: its acceptor and its workers (never more than
+        ``limits.workers`` of these, however many clients hold connections)."""
+        return [t for t in (self._acceptor, *self._workers) if t.is_alive()]
+
+    @property
     def base_url(self) -> str:
         return f"https://{self.host}:{self.port}"
 
