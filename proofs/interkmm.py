@@ -6,11 +6,10 @@ model's expression language, with the model's policy.  These rows cannot find an
 (:mod:`mckm.proofs.regression`): they compose no steps and no attacker.  They are what makes
 every drop, policy and field-swap mutant of the two models a finding.
 
-Leaves out (not proved here): the protocol properties of issue 15 under a Dolev-Yao attacker
-(the KMM never in clear on a hop; only the UE, the MCX server and the IWF read it; the server
-cannot alter a KMM unnoticed; a replay on either hop refused).  ``tests/interkmm`` checks them
-on real sockets: each hop's captured octets, a tampered hop, a replay on each hop, a relay whose
-re-protection changes the KMM, and models with a guard dropped.
+The protocol properties under a Dolev-Yao attacker (the KMM never in clear on a hop, only the
+UE, the MCX server and the IWF read it, a replay on either hop refused, an end point never takes
+its own InterKMM as its peer's) are the family ``interkmm-attacker``
+(:mod:`mckm.proofs.attacker_interkmm`).
 """
 
 from __future__ import annotations
