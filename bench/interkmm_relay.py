@@ -31,7 +31,11 @@ import asyncio
 import json
 import multiprocessing
 import os
+import shutil
+import socket
 import statistics
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -149,38 +153,102 @@ async def _drive(client: SipEndpoint, requests: list[SipMessage], to: tuple[str,
             "elapsed": time.perf_counter() - started}
 
 
-def relay_load(kmm_octets: int, budget: LoadBudget, in_flight: int = 8) -> Result:
-    """Messages through the MCX server (module docstring)."""
+#: sipp as the UE (``--ue sipp``): answers each relayed MESSAGE 200, nothing else
+SIPP_UE = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="mckm interkmm relay sink">
+  <recv request="MESSAGE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>
+"""
+
+
+def _sipp_ue(transport: str, count: int, workdir: str) -> tuple[subprocess.Popen[bytes],
+                                                                 tuple[str, int]]:
+    """sipp (Debian sip-tester) listening as the UE on a free loopback port, to take ``count``
+    relayed MESSAGEs and exit 0 once each was answered."""
+    kind = socket.SOCK_DGRAM if transport == "UDP" else socket.SOCK_STREAM
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    scenario = os.path.join(workdir, "ue.xml")
+    with open(scenario, "w", encoding="ascii") as f:
+        f.write(SIPP_UE)
+    sipp = shutil.which("sipp")
+    if sipp is None:
+        raise RuntimeError("--ue sipp: sipp (Debian package sip-tester) is not installed")
+    process = subprocess.Popen(
+        [sipp, "-sf", scenario, "-i", "127.0.0.1", "-p", str(port), "-m", str(count),
+         "-t", "u1" if transport == "UDP" else "t1", "-nostdin"],
+        cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.5)  # sipp binds its socket
+    if process.poll() is not None:
+        raise RuntimeError(f"sipp ended at once: {process.stderr.read().decode()[:300]}"
+                           if process.stderr else "sipp ended at once")
+    return process, ("127.0.0.1", port)
+
+
+def relay_load(kmm_octets: int, budget: LoadBudget, in_flight: int = 8,
+               ue: str = "mckm") -> Result:
+    """Messages through the MCX server (module docstring); ``ue="sipp"``: sipp is the UE, the
+    external judge that every relayed MESSAGE arrived and was answered (all ``count`` are sent,
+    the time budget ignored; ``sipp_per_s`` is count over the time from the first send to
+    sipp's exit)."""
     transport = "UDP" if kmm_octets <= 4096 else "TCP"
     csks, spks = _rings()
+    seconds = budget.seconds if ue == "mckm" else 3600.0
     context = multiprocessing.get_context("fork")  # before this process starts any thread
     conn, child = context.Pipe()
     process = context.Process(target=_peers, args=(
-        kmm_octets, budget.count, budget.seconds, in_flight, transport, child))
+        kmm_octets, budget.count, seconds, in_flight, transport, child))
     server: McxServer | None = None
-    try:
-        process.start()
-        ue_address = _receive(conn, 60, process)
-        server = McxServer(csks=csks, spks=spks, transport=transport, ues={USER: ue_address},
-                           iwfs={}, directory=_directory()).start()
-        conn.send(server.iwf_side.address)
-        if _receive(conn, 300, process) != "ready":
-            raise RuntimeError("the load generator did not get ready")
-        cpu = time.process_time()
-        conn.send("go")
-        answer = _receive(conn, budget.seconds + 120, process)
-        cpu = time.process_time() - cpu
-        process.join(30)
-    finally:
-        if process.is_alive():
-            process.kill()
-        if server is not None:
-            server.close()
+    sipp: subprocess.Popen[bytes] | None = None
+    extra: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        try:
+            process.start()
+            ue_address = _receive(conn, 60, process)
+            if ue == "sipp":
+                sipp, ue_address = _sipp_ue(transport, budget.count, workdir)
+            server = McxServer(csks=csks, spks=spks, transport=transport,
+                               ues={USER: ue_address}, iwfs={},
+                               directory=_directory()).start()
+            conn.send(server.iwf_side.address)
+            if _receive(conn, 300, process) != "ready":
+                raise RuntimeError("the load generator did not get ready")
+            cpu, wall = time.process_time(), time.perf_counter()
+            conn.send("go")
+            answer = _receive(conn, seconds + 120, process)
+            cpu = time.process_time() - cpu
+            if sipp is not None:
+                code = sipp.wait(60)
+                extra = {"sipp_exit": code, "sipp_messages": budget.count,
+                         "sipp_per_s": round(budget.count / (time.perf_counter() - wall), 1)}
+            process.join(30)
+        finally:
+            if process.is_alive():
+                process.kill()
+            if sipp is not None and sipp.poll() is None:
+                sipp.kill()
+            if server is not None:
+                server.close()
     latencies = sorted(answer["latencies"])
     statuses = answer["statuses"]
     if set(statuses) != {202} or not latencies:
         raise RuntimeError(f"relay answers: {statuses}")
-    if not answer["delivered"]:
+    if ue == "sipp" and extra["sipp_exit"] != 0:
+        raise RuntimeError(f"sipp as the UE ended with exit status {extra['sipp_exit']}")
+    if ue == "mckm" and not answer["delivered"]:
         raise RuntimeError("the UE's last MESSAGE does not hold the KMM under its CSK")
     count = len(latencies)
     return Result(f"interkmm-relay-{'1k' if kmm_octets <= 4096 else '64k'}",
@@ -189,7 +257,8 @@ def relay_load(kmm_octets: int, budget: LoadBudget, in_flight: int = 8) -> Resul
                       "p99_ms": round(1000 * latencies[min(count - 1, int(0.99 * count))], 3),
                       "server_cpu_ms": round(1000 * cpu / count, 3),
                       "peers_cpu_ms": round(1000 * answer["peers_cpu_s"] / count, 3),
-                      "messages": count, "in_flight": in_flight, "kmm_octets": kmm_octets})
+                      "messages": count, "in_flight": in_flight, "kmm_octets": kmm_octets,
+                      **extra})
 
 
 def _receive(conn: Connection, timeout: float, process: Any) -> Any:
@@ -276,8 +345,10 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=FULL.count)
     parser.add_argument("--seconds", type=float, default=FULL.seconds)
     parser.add_argument("--in-flight", type=int, default=8)
+    parser.add_argument("--ue", choices=("mckm", "sipp"), default="mckm",
+                        help="the UE: mckm's SIP end point, or sipp as the external judge")
     args = parser.parse_args()
-    result = relay_load(args.kmm, LoadBudget(args.count, args.seconds), args.in_flight)
+    result = relay_load(args.kmm, LoadBudget(args.count, args.seconds), args.in_flight, args.ue)
     print(json.dumps(result.as_json()))
 
 

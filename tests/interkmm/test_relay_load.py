@@ -8,6 +8,7 @@ import pytest
 
 from mckm.bench.interkmm_relay import relay_load
 from mckm.bench.load import LoadBudget
+from tests.conftest import require_tool
 
 
 @pytest.mark.parametrize("kmm,name", [(1024, "interkmm-relay-1k"),
@@ -18,6 +19,15 @@ def test_the_load_benchmark_relays_every_message(kmm: int, name: str) -> None:
     assert figures["name"] == name and figures["messages"] == 24
     assert figures["ops_per_s"] > 0 and figures["p50_ms"] <= figures["p99_ms"]
     assert figures["server_cpu_ms"] > 0 and figures["peers_cpu_ms"] > 0
+
+
+def test_sipp_as_the_ue_takes_every_relayed_message() -> None:
+    """sipp, the external judge, is the UE: it takes and answers every relayed 1 KiB MESSAGE
+    over UDP (its exit status 0 after exactly ``count``)."""
+    require_tool("sipp")
+    figures = relay_load(1024, LoadBudget(40, 30.0), in_flight=4, ue="sipp").as_json()
+    assert figures["messages"] == 40 and figures["sipp_exit"] == 0
+    assert figures["sipp_messages"] == 40 and figures["sipp_per_s"] > 0
 
 
 def test_the_sip_step_benchmark_answers_202_and_sends_the_body_on() -> None:
