@@ -6,8 +6,10 @@ every request crosses the accept path that one idle socket used to block.  Its p
 ``SAMPLES`` requests while the stalled clients hang must stay within 2x its p99 without them,
 plus ``SLACK_S``: this runs on a shared, noisy 2-core VM where one descheduled sample moves a
 p99 of 50 samples by 10-20 ms whatever the server does (the defects this guards against were
-not slower, they never answered: the client's 5 s timeout fails the test).  The server's
-threads (event loop and workers) must stay within ``1 + workers`` throughout.
+not slower, they never answered: the client's 5 s timeout fails the test).  A p99 over the
+bound is measured once more while the clients still hang: a descheduled sample does not repeat,
+a server held up by them does.  The server's threads (event loop and workers) must stay within
+``1 + workers`` throughout.
 """
 
 from __future__ import annotations
@@ -132,6 +134,8 @@ def test_stalled_clients_do_not_delay_a_well_behaved_one(
         time.sleep(0.05)  # let the server accept the last of them
         assert served.open_connections >= len(stalled)  # all held, none refused or timed out
         loaded = _p99(served, identity)
+        if loaded > 2 * quiet + SLACK_S:  # one descheduled sample, or a server that is held up:
+            loaded = min(loaded, _p99(served, identity))  # the second stays slow only if held
         assert served.open_connections >= len(stalled)
         assert server_threads(served) <= cap
     finally:
