@@ -185,13 +185,20 @@ def page(trace: Trace) -> str:
            "| requirement | defined on | model steps and guards | threats | tests | proof rows |",
            "|---|---|---|---|---|---|"]
     for rid in sorted(trace.defined_on, key=_order):
-        defined = ", ".join(f"[{p}]({p}.md)" for p in trace.defined_on[rid])
+        defined = ", ".join(f"[]({p}.md)" for p in trace.defined_on[rid])  # the page's title
         out.append(f"| {{req-trace}}`{rid}` | {defined} | "
                    f"{_cell([*trace.steps.get(rid, []), *trace.left.get(rid, [])], 4)} | "
                    f"{_cell([*trace.threats.get(rid, []), *trace.unattackable.get(rid, [])], 4)} "
-                   f"| {_cell([f'`{t}`' for t in trace.tests.get(rid, [])], 4)} | "
+                   f"| {_cell([_test(t) for t in trace.tests.get(rid, [])], 4)} | "
                    f"{_cell(trace.proofs.get(rid, []), 3)} |")
     return "\n".join(out) + "\n"
+
+
+def _test(where: str) -> str:
+    """``tests/smime/test_cms.py::test_x`` as "test_x (smime/test_cms.py)": the name first."""
+    path, _, function = where.partition("::")
+    short = path.removeprefix("tests/")
+    return f"{function} ({short})" if function else short
 
 
 def _order(rid: str) -> tuple[str, int]:
