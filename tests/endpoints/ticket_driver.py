@@ -13,6 +13,7 @@ model into ``endpoints`` (and so into the KMS services of this process) and take
 from __future__ import annotations
 
 import contextlib
+from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,17 +73,21 @@ class TicketDriver(Driver):
         self.keys: dict[str, Any] = {}
 
     # -- the parties (the world's)
+    @abstractmethod
     def initiator(self, uri: str, as_user: str | None = None) -> Initiator:
-        raise NotImplementedError
+        """The subclass's transport: HTTPS loopback or the sans-IO KMSs."""
 
+    @abstractmethod
     def responder(self, uri: str, as_user: str | None = None) -> Responder:
-        raise NotImplementedError
+        """The subclass's transport: HTTPS loopback or the sans-IO KMSs."""
 
+    @abstractmethod
     def kms_deliver(self, d: Delivery) -> list[Delivery]:
-        raise NotImplementedError
+        """The subclass's transport: HTTPS loopback or the sans-IO KMSs."""
 
+    @abstractmethod
     def kms_snapshot(self, to: str) -> Any:
-        raise NotImplementedError
+        """The subclass's transport: HTTPS loopback or the sans-IO KMSs."""
 
     def setup_parties(self) -> None:
         self.ues: dict[str, Any] = {
