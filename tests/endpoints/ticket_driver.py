@@ -1,8 +1,9 @@
 """MIKEY-TICKET (seed 002 B.2.2.2, B.2.2.3; RFC 6043) on its public end points: the UEs'
-:class:`Initiator` / :class:`Responder` and the KMSs - over real HTTPS (``start_loopback``: a BSF
-and KMS services on 127.0.0.1, Ua with TLS) for one KMS, and as the sans-IO :class:`Kms` with
-the Zk hops visible (each a delivery with its :class:`ZkLink`) for two KMS domains, so the Zk
-threats reach KMS_I and KMS_R with the link facts an attacker can change.
+:class:`Initiator` / :class:`Responder` and the KMSs over real HTTPS (``start_loopback``: a BSF
+over HTTPS, KMS services on 127.0.0.1 with Ua over TLS, TS 33.328 A.2) - one KMS
+(:class:`HttpsTicketDriver`), or two KMS domains and an untrusted third with Zk over mutual TLS
+(A.3) through a relay the driver holds, so each Zk hop is a delivery with its :class:`ZkLink`
+and the Zk threats reach KMS_I and KMS_R (:class:`HttpsTwoKmsTicketDriver`).
 
 Users: Alice (initiator) and Carol at KMS_A, Bob (responder) and Eve at Bob's KMS, Dave at
 KMS_C, which nobody trusts.  Alice/Carol and Bob/Eve have URIs of one length, so an identity is
@@ -13,26 +14,38 @@ model into ``endpoints`` (and so into the KMS services of this process) and take
 from __future__ import annotations
 
 import contextlib
+import queue
+import ssl
+import threading
 from abc import abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import strategies as st
 
 from mckm.impl.errors import MckmError
-from mckm.impl.roles.bsf import Bsf
 from mckm.impl.roles.ticket import endpoints
 from mckm.impl.roles.ticket.effects import DEFAULT_VALIDITY
 from mckm.impl.roles.ticket.endpoints import Forward, Initiator, Kms, Responder
 from mckm.impl.roles.ticket.loopback import Loopback, start_loopback
 from mckm.impl.roles.ticket.server import ntp_now
 from mckm.impl.roles.ticket.wire import ZkLink
-from mckm.impl.transport.ticket_http import HttpRefusal, RequestType
-from mckm.models.policy.trust import TrustRelation
+from mckm.impl.transport.https_kms import TlsIdentity
+from mckm.impl.transport.https_ticket import DomainTrust, HttpsEndpoint, TicketHttpClient
+from mckm.impl.transport.ticket_http import (
+    HttpRefusal,
+    PeerIdentity,
+    ReferencePoint,
+    RequestType,
+    TicketHttpRequest,
+    TicketHttpResponse,
+    dispatch,
+)
 from mckm.models.procedures.mikey_ticket import ONE_DOMAIN, TWO_DOMAINS
 from mckm.models.procedures.model import Procedure
 from mckm.models.procedures.threats import Threat
-from tests.e2e.ticket_fixtures import _octets, context
 from tests.endpoints import mikey_spans
 from tests.endpoints.generator import (
     Attack,
@@ -59,7 +72,7 @@ def _rewrite_first(raw: bytes, old: str, new: str) -> bytes:
 
 
 class TicketDriver(Driver):
-    """``procedure``: ONE_DOMAIN (HTTPS loopback) or TWO_DOMAINS (sans-IO KMSs), or a mutant."""
+    """``procedure``: ONE_DOMAIN or TWO_DOMAINS (each over HTTPS), or a mutant."""
 
     def __init__(self, procedure: Procedure, now: int) -> None:
         self.procedure = procedure
@@ -75,19 +88,19 @@ class TicketDriver(Driver):
     # -- the parties (the world's)
     @abstractmethod
     def initiator(self, uri: str, as_user: str | None = None) -> Initiator:
-        """The subclass's transport: HTTPS loopback or the sans-IO KMSs."""
+        """The subclass's transport: one KMS, or two domains with Zk, over HTTPS."""
 
     @abstractmethod
     def responder(self, uri: str, as_user: str | None = None) -> Responder:
-        """The subclass's transport: HTTPS loopback or the sans-IO KMSs."""
+        """The subclass's transport: one KMS, or two domains with Zk, over HTTPS."""
 
     @abstractmethod
     def kms_deliver(self, d: Delivery) -> list[Delivery]:
-        """The subclass's transport: HTTPS loopback or the sans-IO KMSs."""
+        """The subclass's transport: one KMS, or two domains with Zk, over HTTPS."""
 
     @abstractmethod
     def kms_snapshot(self, to: str) -> Any:
-        """The subclass's transport: HTTPS loopback or the sans-IO KMSs."""
+        """The subclass's transport: one KMS, or two domains with Zk, over HTTPS."""
 
     def setup_parties(self) -> None:
         self.ues: dict[str, Any] = {
@@ -311,50 +324,316 @@ class HttpsTicketDriver(TicketDriver):
         self.world.close()
 
 
-class MemoryTicketDriver(TicketDriver):
-    """TWO_DOMAINS: the sans-IO KMSs, the Zk hops as deliveries with their ZkLink."""
+class _HeldZk:
+    """A Zk request KMS_R sent (TS 33.328 A.3), held at the relay: its MIKEY octets, the
+    domain KMS_R's client certificate proved (``peer``) and the domain whose certificate the
+    relay showed (``to``); the relay answers it with :meth:`reply`.  No octets in the repr."""
+
+    def __init__(self, octets: bytes, peer: str, to: str) -> None:
+        self.octets, self.peer, self.to = octets, peer, to
+        self.answer: TicketHttpResponse | None = None
+        self.answered = threading.Event()
+        self.ua: Future[bytes] | None = None  # the responder's Ua request waiting on it
+
+    def reply(self, answer: TicketHttpResponse) -> bool:
+        if self.answered.is_set():
+            return False
+        self.answer = answer
+        self.answered.set()
+        return True
+
+    def __repr__(self) -> str:
+        return f"_HeldZk({self.peer} -> {self.to}, {len(self.octets)} octets)"
+
+
+class _ZkRelay:
+    """The Zk wire from KMS_R to one peer KMS, in the test's hands: a mutual-TLS endpoint (the
+    real :class:`HttpsEndpoint`, Annex A binding) holding a certificate of that peer's domain,
+    so KMS_R's Zk client (which checks the server belongs to the KMS it forwards to) talks to
+    it.  Each request is handed to ``arrive`` and answered with what the driver later gives
+    its :class:`_HeldZk` (504 if nothing within :data:`WAIT` seconds)."""
+
+    WAIT = 60.0
+
+    def __init__(self, domain: str, identity: TlsIdentity, trust: DomainTrust,
+                 arrive: Callable[[_HeldZk], None]) -> None:
+        self.domain, self.arrive = domain, arrive
+        self.endpoint = HttpsEndpoint(self._app, identity, trust=trust, name="zk-relay").start()
+
+    def _app(self, method: str, target: str, headers: Mapping[str, str], body: bytes,
+             peer: PeerIdentity | None, problem: str | None) -> TicketHttpResponse:
+        if problem is not None:
+            return TicketHttpResponse.refusal(403, problem)
+        return dispatch(self._held, method, target, headers, body,
+                        reference_point=ReferencePoint.ZK, peer=peer)
+
+    def _held(self, request: TicketHttpRequest) -> TicketHttpResponse:
+        assert request.peer is not None  # the binding refuses Zk without one
+        held = _HeldZk(request.body, request.peer.domain, self.domain)
+        self.arrive(held)
+        if not held.answered.wait(self.WAIT):
+            held.reply(TicketHttpResponse.refusal(504, "the test never answered"))
+        assert held.answer is not None
+        return held.answer
+
+
+def _tls_refuses(client: TicketHttpClient, octets: bytes) -> None:
+    """The real Zk TLS refuses ``client``: the handshake fails (a certificate not verified, or
+    none where one is required: the server's alert or its closing the connection), or the
+    binding answers 403 for a verified certificate it does not accept; no octet reaches the
+    role.  A server that cannot be reached at all is not a refusal (ConnectionRefusedError)."""
+    try:
+        answer = client.post(RequestType.TICKET_RESOLVE, octets)
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+        return
+    finally:
+        client.close()
+    assert answer.status != 200, "mutual TLS on Zk let an association through that it must " \
+                                 "refuse (TS 33.328 A.3, seed 002 4.2.4)"
+
+
+class HttpsTwoKmsTicketDriver(TicketDriver):
+    """TWO_DOMAINS over the real transports: KMS_A, KMS_B and KMS_C as :class:`KmsService` s
+    behind their Ua HTTPS endpoints, a BSF over HTTPS (Zn), and Zk over mutual TLS (TS 33.328
+    A.2, A.3; seed 002 4.2.4) through a relay the driver holds, so each Zk hop is a delivery:
+
+    - KMS_B's Zk peers point at relays (:class:`_ZkRelay`) with a certificate of the peer's
+      domain; what KMS_B forwards becomes a RESOLVE_INIT_ZK delivery (its ``ZkLink``: the
+      domain KMS_B's client certificate proved, authenticated, addressed to the relay's
+      domain) while the responder's Ua request waits;
+    - a RESOLVE_INIT_ZK is POSTed to KMS_I's real Zk endpoint with the client certificate of
+      the link's peer (KMS_B's own, or KMS_C's for an untrusted source); the answer is a
+      RESOLVE_RESP_ZK delivery, which the relay hands to KMS_B as the answer to its request;
+    - a link mutual TLS cannot carry (an association that authenticated nobody; a request for
+      another KMS; an answer from a server other than the KMS asked) is first shown refused by
+      the real TLS (:func:`_tls_refuses`: no client certificate, or a server certificate of
+      another domain), then given to the role behind it in-process (the service's ``Kms``
+      under its lock), whose guard is what the catalogue names (defence in depth);
+    - a KMS refusal is 200 OK with a MIKEY Error message (TS 33.328 A.2): its error number and
+      status are what the wire says; the requirement is the one the refusing role raised (the
+      KMS's own account, which the wire does not carry).
+
+    Nobody trusts KMS_C and KMS_C trusts nobody; KMS_A and KMS_B trust each other.  Held Zk
+    requests the attack never answers are released (a 502 to KMS_B) before the next run.
+    """
 
     def __init__(self, procedure: Procedure = TWO_DOMAINS) -> None:
-        super().__init__(procedure, 3_900_000_000)
-        bsf = Bsf()
-        for uri in self.home:
-            bsf.provision(context(uri))
-        trust = TrustRelation.of([(KMS_A, KMS_B)], mutual=True)
-        self.kms = {f"kms_{u[4]}": Kms(u, tpk=_octets("TPK " + u), bsf=bsf, trust=trust)
-                    for u in (KMS_A, KMS_B, KMS_C)}
+        super().__init__(procedure, ntp_now())
+        self.world: Loopback = start_loopback(
+            self.home, untrusted=[(KMS_A, KMS_C), (KMS_C, KMS_A), (KMS_B, KMS_C),
+                                  (KMS_C, KMS_B)])
+        self.uri = {f"kms_{u[4]}": u for u in self.world.kms}
+        self._refusals: dict[str, MckmError] = {}
+        self._forwards: dict[bytes, Forward] = {}
+        for service in self.world.kms.values():
+            self._spy(service.kms)
+        self._inbox: queue.Queue[tuple[str, Any]] | None = None
+        self._held: list[_HeldZk] = []
+        self._ua = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ua")
+        self._zk: dict[tuple[str, str], TicketHttpClient] = {}
+        every = DomainTrust.of(*(self.world.cas[u] for u in self.world.kms))
+        kms_r = self.world.kms[KMS_B]
+        self.relays = [_ZkRelay(uri, self.world.cas[uri].issue("zk-relay"), every, self._arrive)
+                       for uri in kms_r.peers]
+        for relay in self.relays:
+            kms_r.set_peer(replace(kms_r.peers[relay.domain],
+                                   zk=(relay.endpoint.host, relay.endpoint.port)))
         self.setup_parties()
 
+    def _spy(self, kms: Kms) -> None:
+        """Record each role call's refusal (for its requirement) and each Forward (for a Zk
+        answer the TLS cannot carry); the calls themselves are unchanged."""
+        def spied(method: Callable[..., Any]) -> Callable[..., Any]:
+            def call(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    out = method(*args, **kwargs)
+                except MckmError as exc:
+                    self._refusals[kms.uri] = exc
+                    raise
+                if isinstance(out, Forward):
+                    self._forwards[out.octets] = out
+                return out
+            return call
+        for name in ("receive_request", "receive_resolve", "receive_zk_resolve", "complete"):
+            setattr(kms, name, spied(getattr(kms, name)))
+
     def initiator(self, uri: str, as_user: str | None = None) -> Initiator:
-        return Initiator(uri, self.home[uri], context(as_user or uri))
+        return Initiator(uri, self.world.home[uri], self.world.contexts[as_user or uri])
 
     def responder(self, uri: str, as_user: str | None = None) -> Responder:
-        return Responder(uri, self.home[uri], context(as_user or uri))
+        return Responder(uri, self.world.home[uri], self.world.contexts[as_user or uri])
+
+    # -- the relay's side (its server threads)
+    def _arrive(self, held: _HeldZk) -> None:
+        inbox = self._inbox
+        if inbox is None:  # no Ua request in flight: nobody forwards this
+            held.reply(TicketHttpResponse.refusal(502, "no run in flight"))
+            return
+        inbox.put(("zk", held))
+
+    def _release(self) -> None:
+        """Answer the held Zk requests no delivery answered (502: dropped in transit) and wait
+        for their Ua requests to end, so no earlier run acts during the next."""
+        held, self._held = self._held, []
+        for h in held:
+            h.reply(TicketHttpResponse.refusal(502, "dropped in transit"))
+        for h in held:
+            if h.ua is not None:
+                with contextlib.suppress(HttpRefusal, OSError):
+                    h.ua.result(timeout=_ZkRelay.WAIT)
+
+    def start(self, data: st.DataObject) -> list[Delivery]:
+        self._release()
+        return super().start(data)
+
+    def forge(self, threat: Threat, data: st.DataObject) -> Attack | None:
+        self._release()
+        return super().forge(threat, data)
+
+    # -- deliveries
+    def _observed(self, exc: HttpRefusal, uri: str) -> Refused:
+        """A refusal seen on the wire: its MIKEY error and status; the requirement the
+        refusing role raised, if a role refused."""
+        numbers = exc.mikey_errors
+        role = self._refusals.get(uri)
+        return Refused(Observed(numbers[0] if numbers else None, exc.status, str(exc),
+                                None if role is None else Observed.of(role).requirement))
+
+    def _clock(self, uri: str, now: int) -> None:
+        self.world.kms[uri].clock = lambda: now
 
     def kms_deliver(self, d: Delivery) -> list[Delivery]:
-        kms = self.kms[d.to]
-        try:
-            if d.message == "REQUEST_INIT":
-                raw = kms.receive_request(d.octets, now=d.now)
-                return [Delivery("REQUEST_RESP", str(d.context["from"]), raw, d.now)]
-            if d.message == "RESOLVE_INIT":
-                out = kms.receive_resolve(d.octets, now=d.now)
-                if isinstance(out, Forward):
-                    to = next(k for k, v in self.kms.items() if v.uri == out.to)
-                    return [Delivery("RESOLVE_INIT_ZK", to, out.octets, d.now,
-                                     {"link": ZkLink(kms.uri, True, out.to), "forward": out,
-                                      "back": d.to, "from": d.context["from"]})]
-                return [Delivery("RESOLVE_RESP", str(d.context["from"]), out, d.now)]
-            if d.message == "RESOLVE_INIT_ZK":
-                raw = kms.receive_zk_resolve(d.octets, d.context["link"], now=d.now)
-                back = d.context["back"]
-                return [Delivery("RESOLVE_RESP_ZK", back, raw, d.now,
-                                 {**d.context, "link": ZkLink(kms.uri, True, self.kms[back].uri)})]
-            if d.message == "RESOLVE_RESP_ZK":
-                raw = kms.complete(d.context["forward"], d.octets, d.context["link"], now=d.now)
-                return [Delivery("RESOLVE_RESP", str(d.context["from"]), raw, d.now)]
-        except MckmError as exc:
-            raise Refused(Observed.of(exc)) from exc
+        self._refusals.clear()
+        if d.message in ("REQUEST_INIT", "RESOLVE_INIT"):
+            return self._ua_request(d)
+        if d.message == "RESOLVE_INIT_ZK":
+            return self._zk_request(d)
+        if d.message == "RESOLVE_RESP_ZK":
+            return self._zk_answer(d)
         raise AssertionError(f"no KMS endpoint takes {d!r}")
 
+    def _ua_post(self, uri: str, request: RequestType, octets: bytes) -> bytes:
+        client = self.world.ua_client(uri)
+        try:
+            return client.send(request, octets)
+        finally:
+            client.close()
+
+    def _ua_request(self, d: Delivery) -> list[Delivery]:
+        """The UE's POST on Ua (in a thread: a resolve KMS_B forwards waits for Zk); the
+        answer, or the Zk request the relay caught meanwhile."""
+        uri = self.uri[d.to]
+        self._clock(uri, d.now)
+        request = RequestType.TICKET_REQUEST if d.message == "REQUEST_INIT" \
+            else RequestType.TICKET_RESOLVE
+        inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._inbox = inbox
+        ua = self._ua.submit(self._ua_post, uri, request, d.octets)
+        ua.add_done_callback(lambda f: inbox.put(("done", f)))
+        try:
+            kind, item = inbox.get(timeout=_ZkRelay.WAIT)
+        finally:
+            self._inbox = None
+        if kind == "zk":
+            held: _HeldZk = item
+            held.ua = ua
+            self._held.append(held)
+            to = next(k for k, u in self.uri.items() if u == held.to)
+            return [Delivery("RESOLVE_INIT_ZK", to, held.octets, d.now,
+                             {"link": ZkLink(held.peer, True, held.to), "held": held,
+                              "back": d.to, "from": d.context["from"]})]
+        return self._ua_answer(d.message, uri, d.context, ua, d.now)
+
+    def _ua_answer(self, message: str, uri: str, context: Mapping[str, Any],
+                   ua: Future[bytes], now: int) -> list[Delivery]:
+        try:
+            raw = ua.result(timeout=_ZkRelay.WAIT)
+        except HttpRefusal as exc:  # a MIKEY refusal: 200 OK + Error message (TS 33.328 A.2)
+            raise self._observed(exc, uri) from exc
+        answer = "REQUEST_RESP" if message == "REQUEST_INIT" else "RESOLVE_RESP"
+        return [Delivery(answer, str(context["from"]), raw, now)]
+
+    def _zk_client(self, peer: str, target: str) -> TicketHttpClient:
+        """KMS ``peer``'s mutual-TLS client of ``target``'s real Zk endpoint (kept alive)."""
+        client = self._zk.get((peer, target))
+        if client is None:
+            zk = self.world.kms[target].zk
+            assert zk is not None
+            client = self._zk[(peer, target)] = TicketHttpClient(
+                zk.host, zk.port, trust=DomainTrust.of(self.world.cas[target]),
+                identity=self.world.kms[peer].identity, expect_domain=target)
+        return client
+
+    def _zk_request(self, d: Delivery) -> list[Delivery]:
+        """RESOLVE_INIT_ZK at KMS_I (steps 8-10)."""
+        target, link = self.uri[d.to], d.context["link"]
+        service = self.world.kms[target]
+        self._clock(target, d.now)
+        back = self.uri[str(d.context["back"])]
+        answer = ZkLink(target, True, back)  # what KMS_R's TLS says of the relay's answer
+        if link.authenticated and link.addressed_to == target and link.peer in self.world.kms \
+                and link.peer != target:
+            try:
+                raw = self._zk_client(link.peer, target).send(RequestType.TICKET_RESOLVE,
+                                                              d.octets)
+            except HttpRefusal as exc:
+                raise self._observed(exc, target) from exc
+        else:
+            zk = service.zk
+            assert zk is not None
+            if not link.authenticated:  # an association that authenticated nobody
+                _tls_refuses(TicketHttpClient(zk.host, zk.port,
+                                              ca_pem=self.world.cas[target].cert_pem), d.octets)
+            if link.addressed_to != target:  # KMS_R's client checks whom it reached
+                _tls_refuses(TicketHttpClient(
+                    zk.host, zk.port, trust=DomainTrust.of(self.world.cas[link.addressed_to]),
+                    identity=self.world.kms[back].identity, expect_domain=link.addressed_to),
+                    d.octets)
+            try:
+                with service.lock:
+                    raw = service.kms.receive_zk_resolve(d.octets, link, now=d.now)
+            except MckmError as exc:
+                raise Refused(Observed.of(exc)) from exc
+        return [Delivery("RESOLVE_RESP_ZK", str(d.context["back"]), raw, d.now,
+                         {**d.context, "link": answer})]
+
+    def _zk_answer(self, d: Delivery) -> list[Delivery]:
+        """RESOLVE_RESP_ZK at KMS_R (steps 11-12): the relay answers KMS_R's held request."""
+        held, link = d.context.get("held"), d.context["link"]
+        assert isinstance(held, _HeldZk) and not held.answered.is_set() and held.ua, \
+            f"no Zk request of KMS_R waits for {d!r}"
+        uri = self.uri[d.to]
+        if link == ZkLink(held.to, True, uri):
+            held.reply(TicketHttpResponse.mikey(d.octets))
+            self._held.remove(held)
+            return self._ua_answer("RESOLVE_INIT", uri, d.context, held.ua, d.now)
+        service = self.world.kms[uri]
+        peer = service.peers[held.to]
+        if not link.authenticated or link.peer != held.to:
+            # KMS_R's Zk client for held.to accepts no server of another domain, nor one
+            # that authenticates as nobody it knows (here: the BSF's certificate)
+            other = self.world.bsf if not link.authenticated else self.world.kms[link.peer].zk
+            assert other is not None
+            _tls_refuses(TicketHttpClient(other.host, other.port,
+                                          trust=DomainTrust({held.to: peer.ca_pem}),
+                                          identity=service.identity, expect_domain=held.to),
+                         held.octets)
+        try:
+            with service.lock:
+                raw = service.kms.complete(self._forwards[held.octets], d.octets, link,
+                                           now=d.now)
+        except MckmError as exc:
+            raise Refused(Observed.of(exc)) from exc
+        return [Delivery("RESOLVE_RESP", str(d.context["from"]), raw, d.now)]
+
     def kms_snapshot(self, to: str) -> Any:
-        return sorted(self.kms[to].replay_cache.items())
+        return sorted(self.world.kms[self.uri[to]].kms.replay_cache.items())
+
+    def close(self) -> None:
+        self._release()
+        for client in self._zk.values():
+            client.close()
+        for relay in self.relays:
+            relay.endpoint.stop()
+        self._ua.shutdown(wait=True)
+        self.world.close()

@@ -14,12 +14,12 @@ from tests.endpoints.interkmm_driver import InterKmmDriver
 from tests.endpoints.seal_driver import SealDriver
 from tests.endpoints.sip_driver import SipDriver
 from tests.endpoints.skms_driver import SkmsDriver
-from tests.endpoints.ticket_driver import HttpsTicketDriver, MemoryTicketDriver
+from tests.endpoints.ticket_driver import HttpsTicketDriver, HttpsTwoKmsTicketDriver
 
 MUTANT_DRIVERS: dict[str, type[Driver]] = {
     "seal-key-distribution": SealDriver,
     "mikey-ticket-one-kms": HttpsTicketDriver,
-    "mikey-ticket-two-kms": MemoryTicketDriver,
+    "mikey-ticket-two-kms": HttpsTwoKmsTicketDriver,
     "skm-s-provisioning": SkmsDriver,
     "cek-management": CekDriver,
     "sip-registration": SipDriver,
