@@ -208,6 +208,11 @@ def rerun_fresh(target: Target, scratch: Path, *, unreached: bool = False,
     command = ["nice", "-n", "10", sys.executable, "-m", "pytest", "-x", "-q",
                "-p", "no:cacheprovider", "-n", "0", *target.tests]
 
+    clean = subprocess.run(command, cwd=scratch / "mutants", env=_env(scratch),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    if clean != 0:  # a test that fails without a mutant would count every survivor as killed
+        raise SystemExit(f"the target's tests fail without a mutant (exit {clean}) in {scratch}")
+
     def one(mutant: str) -> tuple[str, int]:
         try:
             return mutant, subprocess.run(
