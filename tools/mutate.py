@@ -189,21 +189,23 @@ def wilson(killed: int, counted: int, z: float = 1.96) -> tuple[float, float]:
     return 100.0 * max(0.0, centre - half), 100.0 * min(1.0, centre + half)
 
 
-def rerun_fresh(target: Target, scratch: Path, *, unreached: bool = False,
+def rerun_fresh(target: Target, scratch: Path, *, every: bool = False,
                 only: str = "*", timeout: float = 900.0, children: int = 2) -> None:
-    """The survivors again, each in a new process that imports the package with the mutant
-    active and runs all the target's tests (``-x``): a mutant in code that runs at import (an
-    effect factory called when a role's registry is built) is live there, and a test mutmut
-    did not map to the function still counts.  ``children`` mutants run at once.  Results go
-    to ``fresh.json`` (they override mutmut's); every code that is not a kill is run again (a
-    run cut short leaves one); ``unreached``: the mutants no test reached are run too;
-    ``only``: those whose name matches this glob."""
+    """Survivors again, each in a new process that imports the package with the mutant active
+    and runs all the target's tests (``-x``): those in code that runs at import
+    (:func:`import_time`), which mutmut's forked pass cannot see, and those no test reached in
+    mutmut's pass (code run only in a process a test starts: a server, the CLI); ``every``:
+    all survivors (after new tests).  ``children`` mutants run at once.  Results go to
+    ``fresh.json`` (they override mutmut's); every code that is not a kill is run again (a run
+    cut short leaves one); ``only``: the mutants whose name matches this glob."""
     fresh_file = scratch / "fresh.json"
     fresh: dict[str, int] = json.loads(fresh_file.read_text()) if fresh_file.exists() else {}
     judged = equivalent()
+    at_import = import_time(target, scratch) if not every else set()
     alive = [m for m, code in merged(scratch).items()
-             if code is not None and code not in KILLED and (unreached or code != 33)
-             and m not in judged and fnmatch.fnmatchcase(m, only)]
+             if code is not None and code not in KILLED and m not in judged
+             and (every or code == 33 or m.rsplit("__mutmut_", 1)[0] in at_import)
+             and fnmatch.fnmatchcase(m, only)]
     print(f"   {len(alive)} survivors run again with fresh imports", flush=True)
     command = ["nice", "-n", "10", sys.executable, "-m", "pytest", "-x", "-q",
                "-p", "no:cacheprovider", "-n", "0", *target.tests]
@@ -227,6 +229,35 @@ def rerun_fresh(target: Target, scratch: Path, *, unreached: bool = False,
         for mutant, code in pool.map(one, alive):
             fresh[mutant] = code
             fresh_file.write_text(json.dumps(fresh, indent=1, sort_keys=True))
+
+
+_IMPORT_TIME = """
+import json, sys
+import pytest
+root, out = sys.argv[1], sys.argv[2]
+seen = set()
+def record(frame, event, arg):
+    code = frame.f_code
+    if event == "call" and code.co_name.endswith("__mutmut_orig") \\
+            and code.co_filename.startswith(root):
+        module = code.co_filename[len(root) + 1:-3].replace("/", ".")
+        seen.add(module + "." + code.co_name[:-len("__mutmut_orig")])
+sys.setprofile(record)
+pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", *sys.argv[3:]])
+sys.setprofile(None)
+open(out, "w").write(json.dumps(sorted(seen)))
+"""
+
+
+def import_time(target: Target, scratch: Path) -> set[str]:
+    """The target's functions that run while its tests are collected (module imports: effect
+    factories, registries), as mutant-name prefixes.  mutmut's forked pass cannot see their
+    mutants: the parent ran them before any mutant was active."""
+    out = scratch / "import_time.json"
+    subprocess.run([sys.executable, "-c", _IMPORT_TIME, str(scratch / "mutants"), str(out),
+                    *target.tests], cwd=scratch / "mutants", env=_env(scratch),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return set(json.loads(out.read_text()))
 
 
 def merged(scratch: Path) -> dict[str, int | None]:
@@ -318,7 +349,7 @@ def main(argv: list[str]) -> int:
         if args.survivors and (scratch / "mutants").exists():
             for tests in (scratch / "tests", scratch / "mutants" / "tests"):  # mutmut's copy
                 shutil.copytree(ROOT / "tests", tests, dirs_exist_ok=True)
-            rerun_fresh(TARGETS[name], scratch, unreached=True, only=args.mutants,
+            rerun_fresh(TARGETS[name], scratch, every=True, only=args.mutants,
                         children=args.max_children)
         elif args.resume and (scratch / "mutants").exists():
             print(f"== {name}: mutmut goes on in {scratch}")
