@@ -53,10 +53,6 @@ NOT_CAUGHT: dict[tuple[str, str, str], str] = {
     (_TWO, "4-5", "addressed-kms"): _NAF,
     (_ONE, "Q2", "desired-policy"): "REQ-TKT-25 is not attackable (threats.py)",
     (_ONE, "Q4", "granted-policy"): "REQ-TKT-03 is not attackable (threats.py)",
-    (_ONE, "4-6", "issued-here"): "over HTTPS only the MIKEY error is seen, and without the "
-                                  "guard the effect ticket.kms.open_ticket refuses unreadable "
-                                  "Ticket Data with the same Invalid TICKET (RFC 6043 A.1); the "
-                                  "two-KMS run sees the requirement and catches it",
     (_ONE, "8", "kemac-readable"): _KEMAC,
     (_TWO, "12r", "kemac-readable"): _KEMAC,
     (_ONE, "8", "for-me"): _FOR_ME,

@@ -84,6 +84,8 @@ class TicketDriver(Driver):
         self.kms_of_ue = {"alice": "kms_a", "bob": "kms_b" if self.two else "kms_a",
                           "dave": "kms_c"}
         self.keys: dict[str, Any] = {}
+        self._refusals: dict[str, MckmError] = {}
+        self._forwards: dict[bytes, Forward] = {}
 
     # -- the parties (the world's)
     @abstractmethod
@@ -101,6 +103,32 @@ class TicketDriver(Driver):
     @abstractmethod
     def kms_snapshot(self, to: str) -> Any:
         """The subclass's transport: one KMS, or two domains with Zk, over HTTPS."""
+
+    def _spy(self, kms: Kms) -> None:
+        """Record each role call's refusal (its requirement, which the wire does not carry: a
+        KMS refusal is 200 OK + MIKEY Error, TS 33.328 A.2) and each Forward (for a Zk answer
+        the TLS cannot carry); the calls themselves are unchanged."""
+        def spied(method: Callable[..., Any]) -> Callable[..., Any]:
+            def call(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    out = method(*args, **kwargs)
+                except MckmError as exc:
+                    self._refusals[kms.uri] = exc
+                    raise
+                if isinstance(out, Forward):
+                    self._forwards[out.octets] = out
+                return out
+            return call
+        for name in ("receive_request", "receive_resolve", "receive_zk_resolve", "complete"):
+            setattr(kms, name, spied(getattr(kms, name)))
+
+    def _observed(self, exc: HttpRefusal, uri: str) -> Refused:
+        """A refusal seen on the wire: its MIKEY error and status; the requirement the
+        refusing role raised, if a role refused."""
+        numbers = exc.mikey_errors
+        role = self._refusals.get(uri)
+        return Refused(Observed(numbers[0] if numbers else None, exc.status, str(exc),
+                                None if role is None else Observed.of(role).requirement))
 
     def setup_parties(self) -> None:
         self.ues: dict[str, Any] = {
@@ -289,6 +317,8 @@ class HttpsTicketDriver(TicketDriver):
         super().__init__(procedure, ntp_now())
         self.world: Loopback = start_loopback({ALICE: KMS_A, CAROL: KMS_A, BOB: KMS_A,
                                                EVE: KMS_A, DAVE: KMS_C})
+        for service in self.world.kms.values():
+            self._spy(service.kms)
         self.clients = {"kms_a": self.world.ua_client(KMS_A),
                         "kms_other": self.world.ua_client(KMS_C)}
         self.setup_parties()
@@ -304,12 +334,11 @@ class HttpsTicketDriver(TicketDriver):
         service.clock = lambda: d.now
         request = RequestType.TICKET_REQUEST if d.message == "REQUEST_INIT" \
             else RequestType.TICKET_RESOLVE
+        self._refusals.clear()
         try:
             answer = self.clients[d.to].send(request, d.octets)
         except HttpRefusal as exc:  # a MIKEY refusal: 200 OK + Error message (TS 33.328 A.2)
-            numbers = exc.mikey_errors
-            raise Refused(Observed(numbers[0] if numbers else None, exc.status,
-                                   str(exc))) from exc
+            raise self._observed(exc, service.kms.uri) from exc
         if d.message == "REQUEST_INIT":
             return [Delivery("REQUEST_RESP", str(d.context["from"]), answer, d.now)]
         return [Delivery("RESOLVE_RESP", str(d.context["from"]), answer, d.now)]
@@ -423,8 +452,6 @@ class HttpsTwoKmsTicketDriver(TicketDriver):
             self.home, untrusted=[(KMS_A, KMS_C), (KMS_C, KMS_A), (KMS_B, KMS_C),
                                   (KMS_C, KMS_B)])
         self.uri = {f"kms_{u[4]}": u for u in self.world.kms}
-        self._refusals: dict[str, MckmError] = {}
-        self._forwards: dict[bytes, Forward] = {}
         for service in self.world.kms.values():
             self._spy(service.kms)
         self._inbox: queue.Queue[tuple[str, Any]] | None = None
@@ -439,23 +466,6 @@ class HttpsTwoKmsTicketDriver(TicketDriver):
             kms_r.set_peer(replace(kms_r.peers[relay.domain],
                                    zk=(relay.endpoint.host, relay.endpoint.port)))
         self.setup_parties()
-
-    def _spy(self, kms: Kms) -> None:
-        """Record each role call's refusal (for its requirement) and each Forward (for a Zk
-        answer the TLS cannot carry); the calls themselves are unchanged."""
-        def spied(method: Callable[..., Any]) -> Callable[..., Any]:
-            def call(*args: Any, **kwargs: Any) -> Any:
-                try:
-                    out = method(*args, **kwargs)
-                except MckmError as exc:
-                    self._refusals[kms.uri] = exc
-                    raise
-                if isinstance(out, Forward):
-                    self._forwards[out.octets] = out
-                return out
-            return call
-        for name in ("receive_request", "receive_resolve", "receive_zk_resolve", "complete"):
-            setattr(kms, name, spied(getattr(kms, name)))
 
     def initiator(self, uri: str, as_user: str | None = None) -> Initiator:
         return Initiator(uri, self.world.home[uri], self.world.contexts[as_user or uri])
@@ -491,14 +501,6 @@ class HttpsTwoKmsTicketDriver(TicketDriver):
         return super().forge(threat, data)
 
     # -- deliveries
-    def _observed(self, exc: HttpRefusal, uri: str) -> Refused:
-        """A refusal seen on the wire: its MIKEY error and status; the requirement the
-        refusing role raised, if a role refused."""
-        numbers = exc.mikey_errors
-        role = self._refusals.get(uri)
-        return Refused(Observed(numbers[0] if numbers else None, exc.status, str(exc),
-                                None if role is None else Observed.of(role).requirement))
-
     def _clock(self, uri: str, now: int) -> None:
         self.world.kms[uri].clock = lambda: now
 
