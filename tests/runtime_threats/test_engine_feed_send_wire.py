@@ -17,6 +17,7 @@ engine``):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
@@ -27,7 +28,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from mckm.impl.codec import decode
-from mckm.impl.engine import EffectRegistry, RoleMachine, Send, StepRefused
+from mckm.impl.engine import (
+    DictMessage,
+    EffectContext,
+    EffectRegistry,
+    RoleMachine,
+    Send,
+    StepRefused,
+)
 from mckm.impl.errors import MckmError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.cek import wire as cek_wire
@@ -44,8 +52,11 @@ from mckm.impl.roles.kms.model import KMS_SCOPE
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
 from mckm.models.procedures import cek as cek_model
 from mckm.models.procedures import idm as idm_model
+from mckm.models.procedures.expr import And, Eq, Field, In, Now, Policy, Self, Trusted, Within
+from mckm.models.procedures.model import Guard, Procedure, Step
 from tests.e2e.ticket_fixtures import BOB, KMS_A, NOW, world
 from tests.idm.conftest import idm_config
+from tests.properties.toy_model import EFFECTS, TOY, NullFacts
 
 KMS_ID = "https://kms.example.org"
 SERVER_URL = "https://mcptt.example.org/cek"
@@ -227,3 +238,146 @@ def test_the_kept_request_is_the_message_sent() -> None:
     kept = w.alice.machine.vars["request_init"]
     assert kept.raw == raw
     assert kept.message == decode(raw) and kept.message.raw == raw
+
+
+# ------------------------------------------------------------------ what the model language allows
+# No shipped model has a cell whose every branch has a ``when``, a ``when`` or guard of a
+# sending step that reads the time or the variables, or an automatic send that reads what the
+# one before it staged; the engine runs any model, so the toy PING/PONG model
+# (tests/properties/toy_model.py) shows the contract on these shapes.
+
+T0, WINDOW = 3_900_000_000, 30  # NTP seconds, the toy policy's reference time and window
+IN_TIME = Within(Policy("t0"), Now(), Policy("window"))
+TIMED = TOY.with_policy(t0=T0, window=WINDOW)
+
+
+def _toy(procedure: Procedure, role: str, registry: EffectRegistry = EFFECTS) -> RoleMachine:
+    vars: dict[str, Any] = ({"name": "alice", "nonce": b""} if role == "a"
+                            else {"name": "bob", "seen": frozenset()})
+    return RoleMachine(procedure, role, vars=vars, facts=NullFacts(), effects=registry)
+
+
+def _with(procedure: Procedure, *steps: Step, drop: tuple[str, ...] = ()) -> Procedure:
+    kept = tuple(s for s in procedure.steps if s.number not in drop)
+    return dataclasses.replace(procedure, steps=(*steps, *kept))
+
+
+def _step(number: str) -> Step:
+    return next(s for s in TOY.steps if s.number == number)
+
+
+def test_a_cell_whose_every_branch_fails_is_refused_naming_the_message() -> None:
+    """machine.py: when no branch of a cell holds the message is unexpected, refused with the
+    model's unexpected-message refusal naming the message (b answers only a PING it knows)."""
+    only_known = _with(TOY, dataclasses.replace(_step("2"), when=In(Field("nonce"),
+                                                                    Self("seen"))), drop=("2",))
+    b = _toy(only_known, "b")
+    ping = DictMessage("PING", {"nonce": b"n1", "to": "bob", "from": "alice"})
+    with pytest.raises(StepRefused) as caught:
+        b.feed(ping, now=T0)
+    exc = caught.value
+    assert (exc.procedure, exc.state, exc.message_name, exc.step) == (
+        TOY.name, "listening", "PING", None)
+    assert (exc.requirement, exc.mikey_error) == (TOY.unexpected.requirement,
+                                                   TOY.unexpected.mikey_error)
+
+
+def test_a_sending_branch_is_chosen_on_the_variables_and_the_time() -> None:
+    """model.py branches of a send: the first step whose ``when`` holds on the role's
+    variables and the local time ``now`` is taken (a sending ``when`` reads no message)."""
+    early = dataclasses.replace(_step("1"), number="1e",
+                                when=And(Eq(Self("name"), Policy("early")), IN_TIME))
+    branched = _with(TIMED.with_policy(early="alice"), early)
+    params = {"nonce": b"n", "to": "bob"}
+    for now, number in ((T0, "1e"), (T0 + WINDOW + 1, "1")):
+        a = _toy(branched, "a")
+        (send,) = [x for x in a.send("PING", now=now, params=params) if isinstance(x, Send)]
+        assert send.step == number and a.state == "waiting"
+
+
+def test_a_sending_guard_is_judged_at_the_local_time() -> None:
+    """A sending step's guard that reads the time is judged at ``now``: in the window the
+    message goes, out of it the step is refused and the role does not move."""
+    timely = _with(TIMED, dataclasses.replace(_step("1"), guards=(
+        Guard("in-time", IN_TIME, "REQ-TOY-03", "too late", None),)), drop=("1",))
+    params = {"nonce": b"n", "to": "bob"}
+    a = _toy(timely, "a")
+    assert [x.step for x in a.send("PING", now=T0, params=params) if isinstance(x, Send)] \
+        == ["1"]
+    late = _toy(timely, "a")
+    with pytest.raises(StepRefused) as caught:
+        late.send("PING", now=T0 + WINDOW + 1, params=params)
+    assert (caught.value.step, caught.value.guard) == ("1", "in-time")
+    assert late.state == "idle"
+
+
+def _again(ctx: EffectContext) -> None:
+    ctx.set_field("nonce", ctx.var("nonce"))
+
+
+def test_an_automatic_send_after_a_send_is_judged_at_the_same_time() -> None:
+    """machine.py ``_commit``: the automatic send a sent message leads to is taken in the same
+    move, at the same ``now``: its time guard holds in the window and refuses (the whole
+    move undone) out of it."""
+    follow = Step("1a", "a", "send", "PONG", "b", "pinged", "waiting", "REQ-TOY-01",
+                  "a confirms its ping", guards=(
+                      Guard("in-time", IN_TIME, "REQ-TOY-03", "too late", None),),
+                  effects=("toy.again",), auto=True)
+    chained = _with(TIMED, follow, dataclasses.replace(_step("1"), target="pinged"),
+                    drop=("1",))
+    registry = EffectRegistry({**{n: EFFECTS[n] for n in EFFECTS}, "toy.again": _again})
+    params = {"nonce": b"n", "to": "bob"}
+    a = _toy(chained, "a", registry)
+    sent = [x for x in a.send("PING", now=T0, params=params) if isinstance(x, Send)]
+    assert [(x.step, x.message.name) for x in sent] == [("1", "PING"), ("1a", "PONG")]
+    assert a.state == "waiting" and a.vars["nonce"] == sent[1].message.get("nonce")
+    late = _toy(chained, "a", registry)
+    with pytest.raises(StepRefused) as caught:
+        late.send("PING", now=T0 + WINDOW + 1, params=params)
+    assert (caught.value.step, caught.value.guard) == ("1a", "in-time")
+    assert late.state == "idle" and late.vars["nonce"] == b""
+
+
+def _mark(ctx: EffectContext) -> None:
+    ctx.set_field("nonce", ctx.var("last"))
+    ctx.set_var("ponged", ctx.var("last"))
+
+
+def _repeat(ctx: EffectContext) -> None:
+    ctx.set_field("nonce", ctx.var("ponged"))
+
+
+def test_a_chain_of_automatic_sends_reads_what_the_one_before_staged() -> None:
+    """machine.py ``_commit``: automatic sends run on the staged variables, so the second of a
+    chain reads what the first set, and all of it is committed at once."""
+    second = Step("3b", "b", "send", "PONG", "a", "ponged", "answered", "REQ-TOY-01",
+                  "b pongs again", effects=("toy.repeat",), auto=True)
+    chained = _with(TOY, second, dataclasses.replace(_step("3"), target="ponged",
+                                                     effects=("toy.mark",)), drop=("3",))
+    registry = EffectRegistry({**{n: EFFECTS[n] for n in EFFECTS}, "toy.mark": _mark,
+                               "toy.repeat": _repeat})
+    b = _toy(chained, "b", registry)
+    ping = DictMessage("PING", {"nonce": b"n1", "to": "bob", "from": "alice"})
+    sent = [x for x in b.feed(ping, now=T0) if isinstance(x, Send)]
+    assert [(x.step, x.message.get("nonce")) for x in sent] == [("3", b"n1"), ("3b", b"n1")]
+    assert b.state == "answered" and b.vars["ponged"] == b"n1"
+
+
+def test_a_sending_guard_asks_the_machines_trust_relation() -> None:
+    """predicates.py ``Trusted`` (TS 33.328 6.2.3.8): a sending step's guard that asks the
+    trust relation asks the one the machine was given (not the default that trusts no one):
+    a PING to a trusted peer goes, to another one it is refused."""
+    trusting = _with(TOY, dataclasses.replace(_step("1"), guards=(
+        Guard("trusted-peer", Trusted(Self("name"), Field("to")), "REQ-TOY-02",
+              "not a trusted peer", None),)), drop=("1",))
+
+    def machine() -> RoleMachine:
+        return RoleMachine(trusting, "a", vars={"name": "alice", "nonce": b""},
+                           facts=NullFacts(), effects=EFFECTS,
+                           trusted=lambda a, b: (a, b) == ("alice", "bob"))
+
+    sent = machine().send("PING", now=T0, params={"nonce": b"n", "to": "bob"})
+    assert [x.step for x in sent if isinstance(x, Send)] == ["1"]
+    with pytest.raises(StepRefused) as caught:
+        machine().send("PING", now=T0, params={"nonce": b"n", "to": "carol"})
+    assert (caught.value.step, caught.value.guard) == ("1", "trusted-peer")
