@@ -52,8 +52,20 @@ from mckm.impl.roles.kms.model import KMS_SCOPE
 from mckm.impl.store.sqlite_kms import SqliteKmsStore
 from mckm.models.procedures import cek as cek_model
 from mckm.models.procedures import idm as idm_model
-from mckm.models.procedures.expr import And, Eq, Field, In, Now, Policy, Self, Trusted, Within
+from mckm.models.procedures.expr import (
+    And,
+    Eq,
+    Field,
+    In,
+    Msg,
+    Now,
+    Policy,
+    Self,
+    Trusted,
+    Within,
+)
 from mckm.models.procedures.model import Guard, Procedure, Step
+from mckm.models.procedures.predicates import ZK_KEYS as ZkKeys
 from tests.e2e.ticket_fixtures import BOB, KMS_A, NOW, world
 from tests.idm.conftest import idm_config
 from tests.properties.toy_model import EFFECTS, TOY, NullFacts
@@ -381,3 +393,26 @@ def test_a_sending_guard_asks_the_machines_trust_relation() -> None:
     with pytest.raises(StepRefused) as caught:
         machine().send("PING", now=T0, params={"nonce": b"n", "to": "carol"})
     assert (caught.value.step, caught.value.guard) == ("1", "trusted-peer")
+
+
+@dataclass
+class _AskedFacts:
+    """Facts that answer ZkKeys(message) from the message's fields (none before it is built)."""
+
+    asked: list[Any] = field(default_factory=list)
+
+    def zk_keys(self, message: Any) -> bool:
+        self.asked.append(message.get("nonce"))
+        return message.get("nonce") is None
+
+
+def test_a_sending_branch_that_asks_about_the_message_sees_an_empty_one() -> None:
+    """machine.py: the ``when`` of a send step sees an empty message (the message is not
+    built yet), so a fact it asks about the message reads no field rather than failing."""
+    unbuilt = dataclasses.replace(_step("1"), number="1u", when=ZkKeys(Msg()))
+    branched = _with(TOY, unbuilt)
+    facts = _AskedFacts()
+    a = RoleMachine(branched, "a", vars={"name": "alice", "nonce": b""}, facts=facts,
+                    effects=EFFECTS)
+    sent = a.send("PING", now=T0, params={"nonce": b"n", "to": "bob"})
+    assert [x.step for x in sent if isinstance(x, Send)] == ["1u"] and facts.asked == [None]
