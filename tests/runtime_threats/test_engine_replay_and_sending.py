@@ -19,8 +19,11 @@ from mckm.impl.engine import DictMessage, StepRefused
 from mckm.impl.engine.replay import EXPIRY_GRACE, RETAIN, ReplayCache
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, UserSecuritySettings
+from mckm.impl.roles.seal import SealUser
 from mckm.impl.roles.ticket.endpoints import Initiator
 from mckm.impl.roles.ticket.wire import TicketView
+from tests.e2e.seal_fixtures import NOW as SEAL_NOW
+from tests.e2e.seal_fixtures import kms as seal_kms
 from tests.e2e.ticket_fixtures import ALICE, BOB, CAROL, KMS_A, NOW, World, _octets, context, world
 
 #: when Alice's B-TID (the fixtures' bootstrapping context) expires: her requests' replay expiry
@@ -80,6 +83,28 @@ def test_the_retained_newest_entries_stay_even_expired_so_a_clock_step_back_find
     assert kms.receive_request(carol.request_ticket(BOB, now=later), now=later)
     assert len(kms.replay_cache) == RETAIN
     _is_replay(lambda: kms.receive_request(old, now=NOW + 1))  # the clock stepped back
+
+
+def test_a_seal_receiver_keeps_each_rand_with_its_t_so_a_full_cache_prunes_by_age() -> None:
+    """The SEAL receiver remembers an accepted I_MESSAGE's RAND with its T (RFC 3830 5.4: it
+    is kept while T is inside the allowed skew), so a full cache drops old entries by T, never
+    the young one of an I_MESSAGE whose replay the window would still accept."""
+    alice_uri, bob_uri = "sip:alice@example.org", "sip:bob@example.org"
+    k = seal_kms()
+    alice = SealUser(alice_uri, k.community, [k.keys(alice_uri)])
+    bob = SealUser(bob_uri, k.community, [k.keys(bob_uri)])
+    window = int(bob.procedure.policy["replay_window"])
+    bob.receiver_vars["replay_cache"] = _fillers(RETAIN - 1, SEAL_NOW - 10 * window)  # old Ts
+    first, _ = alice.send(bob_uri, "PCK", now=SEAL_NOW)
+    second, _ = alice.send(bob_uri, "PCK", now=SEAL_NOW)
+    bob.receive(first, now=SEAL_NOW, sender_uri=alice_uri)
+    bob.receive(second, now=SEAL_NOW, sender_uri=alice_uri)  # full: one old entry goes
+    cache = bob.receiver_vars["replay_cache"]
+    assert len(cache) == RETAIN
+    assert sorted(cache.values())[-2:] == [SEAL_NOW, SEAL_NOW]  # the I_MESSAGEs' T
+    with pytest.raises(StepRefused) as refused:
+        bob.receive(first, now=SEAL_NOW + window, sender_uri=alice_uri)
+    assert (refused.value.guard, refused.value.mikey_error) == ("not-replayed", 1)
 
 
 def test_expired_entries_beyond_the_retained_newest_are_pruned_to_exactly_retain() -> None:
