@@ -4,13 +4,15 @@ refusals with the model's step, guard, requirement and MIKEY error; nothing stor
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
 from mckm.impl.codec import decode, encode
-from mckm.impl.engine import StepRefused
+from mckm.impl.engine import RoleMachine, StepRefused
 from mckm.impl.errors import DecodeError
 from mckm.impl.roles.seal import (
     MCX_HASHED_UID,
@@ -173,6 +175,73 @@ def test_concurrent_receives_keep_every_replay_cache_entry() -> None:
         assert [getattr(r, "sk_id", r) for r in held] == [sk_id for _, sk_id in sent]
         for raw, _ in sent:
             _refused(bob, raw, guard="not-replayed", error=1)
+
+
+class _InLockstep(SealUser):
+    """A receiver whose next ``runs`` machines all start feeding only when each has taken its
+    snapshot of the receiver's variables: the runs check their messages side by side, and
+    only their commits are serialised (the endpoint's concurrency contract)."""
+
+    def __init__(self, uri: str, runs: int, **kw: object) -> None:
+        keys = kms()
+        super().__init__(uri, keys.community, [keys.keys(uri)], **kw)  # type: ignore[arg-type]
+        self._barrier, self._left = threading.Barrier(runs), runs
+
+    def _receiver(self, run_vars: dict[str, Any]) -> RoleMachine:
+        machine = super()._receiver(run_vars)
+        if self._left > 0:
+            self._left -= 1
+            feed, barrier = machine.feed, self._barrier
+
+            def together(*args: Any, **kwargs: Any) -> Any:
+                barrier.wait()
+                return feed(*args, **kwargs)
+            machine.feed = together  # type: ignore[method-assign]
+        return machine
+
+
+def _side_by_side(bob: SealUser, messages: list[bytes], sender: str) -> list[object]:
+    with ThreadPoolExecutor(len(messages)) as pool:
+        return list(pool.map(_outcome, [bob] * len(messages), messages, [sender] * len(messages)))
+
+
+def _outcome(bob: SealUser, raw: bytes, sender: str) -> object:
+    try:
+        return bob.receive(raw, now=NOW, sender_uri=sender)
+    except StepRefused as exc:
+        return exc
+
+
+def test_a_run_refused_at_its_commit_stores_no_key() -> None:
+    """RFC 3830 5.4 and the endpoint's all-or-nothing receive: two I_MESSAGEs with one RAND (a
+    signer reusing it) checked side by side: one is accepted; the other is refused by
+    not-replayed when it commits, and its key is not in the store."""
+    alice = _user(ALICE)
+    for _ in range(3):
+        bob = _InLockstep(BOB, 2)
+        rand = os.urandom(16)
+        sent = [alice.send(BOB, "PCK", now=NOW, rand=rand) for _ in range(2)]
+        held = _side_by_side(bob, [raw for raw, _ in sent], ALICE)
+        kept = [r for r in held if not isinstance(r, StepRefused)]
+        assert [getattr(r, "guard", None) for r in held].count("not-replayed") == 1, held
+        assert [r.sk_id for r in bob.store.all()] == [r.sk_id for r in kept]  # type: ignore
+
+
+def test_two_keys_under_one_sk_id_side_by_side_keep_the_first_committed() -> None:
+    """REQ-SEAL-KD-15 (TS 33.434 6.Y.2: the key is stored by its SK-ID): two different keys
+    under one SK-ID checked side by side: the one committed first is kept, the other is
+    refused by key-fits (MIKEY error 12), never a store error, and the store holds one key."""
+    alice, carol = _user(ALICE), _user(CAROL)
+    for _ in range(3):
+        bob = _InLockstep(BOB, 2)
+        first, sk_id = alice.send(BOB, "PCK", now=NOW)
+        clash, _ = carol.send(BOB, "PCK", now=NOW, sk_id=sk_id)
+        with ThreadPoolExecutor(2) as pool:
+            held = list(pool.map(_outcome, [bob, bob], [first, clash], [ALICE, CAROL]))
+        refused = [r for r in held if isinstance(r, StepRefused)]
+        assert [(r.guard, r.mikey_error) for r in refused] == [("key-fits", 12)], held
+        kept = next(r for r in held if not isinstance(r, StepRefused))
+        assert bob.store.all() == [kept]
 
 
 def test_one_i_message_received_twice_at_once_is_accepted_once() -> None:

@@ -3,10 +3,10 @@
 Step 1 (figure 6.Y.2-1): ``new_key`` (K, the SK-ID in CSB-ID, RAND), the generic writer of the
 model's ``SEND_WRITES``, ``encapsulate_key`` and ``sign`` (to and by the model's UIDs), then
 ``remember_sent_key``.  Step 2 (figure 6.Y.2-2), after every guard held: the generic replay
-cache insertion, then ``store_key`` (the last effect, one transaction).  Step parameters
-(``RoleMachine.send(params=...)``): ``purpose`` (name, required), optional ``key``, ``sk_id``
-(for a GMK the GMK-ID), ``random`` (28 bits), ``rand``, ``j`` (ECCSI ephemeral, for vectors),
-``id_form`` ("uid" default, or "uri").
+cache insertion, then ``store_key`` (the record, which the endpoint stores at the commit).
+Step parameters (``RoleMachine.send(params=...)``): ``purpose`` (name, required), optional
+``key``, ``sk_id`` (for a GMK the GMK-ID), ``random`` (28 bits), ``rand``, ``j`` (ECCSI
+ephemeral, for vectors), ``id_form`` ("uid" default, or "uri").
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from mckm.impl.errors import UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.seal.facts import SAKKE_PARAMS_1, SealFacts
 from mckm.impl.roles.seal.imessage import BOUND, IdForm
-from mckm.impl.roles.seal.keystore import KeyRecord, KeyStore, stored_sk_id
+from mckm.impl.roles.seal.keystore import KeyRecord, stored_sk_id
 from mckm.models.policy import PURPOSES, decode_key_id, encode_key_id, purpose_of
 from mckm.models.policy.key_id import RANDOM_BITS
 from mckm.models.procedures import seal_key_distribution as model
@@ -83,8 +83,10 @@ def remember_sent_key(ctx: EffectContext) -> None:
 
 
 def store_key(ctx: EffectContext) -> None:
-    """K with the own UID's RSK (guard encrypted-to-receiver), stored by its id (guard
-    key-fits: the SK-ID, a GMK by its GMK-ID, TS 33.180 5.2.3)."""
+    """K with the own UID's RSK (guard encrypted-to-receiver) as the record to store by its id
+    (guard key-fits: the SK-ID, a GMK by its GMK-ID, TS 33.180 5.2.3).  The effect computes;
+    the endpoint stores the record when the run commits (``SealUser.receive``), so a run
+    refused at its commit (a concurrent copy of its RAND) stores nothing."""
     m = ctx.message
     assert m is not None
     key = _facts(ctx).ring.decapsulate(m.get("sakke").data, value(ctx, model.RECEIVER_UID))
@@ -92,9 +94,6 @@ def store_key(ctx: EffectContext) -> None:
     purpose = purpose_of(csb_id, ctx.policy["key_id_layout"])
     sk_id = stored_sk_id(csb_id, purpose, key, str(ctx.var("uri")))
     record = KeyRecord(sk_id, purpose, key, csb_id, str(m.get("idri")), int(ctx.var("period")))
-    store: KeyStore | None = ctx.var("key_store")
-    if store is not None:
-        store.put(record)  # last effect, one transaction
     ctx.emit("key", (sk_id, key))
     ctx.emit("record", record)
 

@@ -7,8 +7,9 @@ model's spec (:func:`.imessage.read_imessage`), feeds it, and returns the stored
 :class:`KeyRecord` or raises a ``MckmError`` (``DecodeError`` for a malformed message,
 ``StepRefused`` naming the step, guard, requirement and MIKEY error for a refused one).
 Receives may run concurrently: each machine runs (and checks signatures, decrypts) on a snapshot
-of the receiver's variables, and only the commit of its replay-cache entry is serialised
-(:meth:`ReplayCache.onto`), so two copies of one I_MESSAGE are never both accepted.
+of the receiver's variables, and only its commit is serialised: its replay-cache entry
+(:meth:`ReplayCache.onto`) and its key, stored only then, so two copies of one I_MESSAGE are
+never both accepted and a refused run stores nothing.
 
 :class:`GroupManagementServer` is the SGM-S of seed 004 6.Y.1: a user of the same SKM-S
 (which provisions and so authorises it) that sends one GMK, under one GMK-ID, to each member
@@ -110,10 +111,10 @@ class SealUser:
         run_vars = dict(base)  # the current period is this run's, not kept
         run_vars["period"] = self.facts.period_of(now) if period is None else period
         actions = self._receiver(run_vars).feed(message, now=now)  # crypto, unserialised
-        with self._commit_lock:
-            self._commit(base, run_vars, message, now)
         record = next(a.value for a in actions if isinstance(a, Emit) and a.name == "record")
         assert isinstance(record, KeyRecord)
+        with self._commit_lock:
+            self._commit(base, run_vars, message, now, record)
         return record
 
     def _receiver(self, run_vars: dict[str, Any]) -> RoleMachine:
@@ -121,31 +122,37 @@ class SealUser:
                            effects=self.effects)
 
     def _commit(self, base: Mapping[str, Any], run_vars: dict[str, Any], message: WireView,
-                now: int) -> None:
-        """Commit a run's variables (the lock held).  If another receive committed its replay
-        cache since ``base`` was taken, this run's entry is re-staged on that cache; if that
-        cache holds the same RAND, the model's guard ``not-replayed`` refuses this run."""
+                now: int, record: KeyRecord) -> None:
+        """Commit a run (the lock held): its key into the store, then its variables.  If
+        another receive committed since ``base`` was taken, this run's replay-cache entry is
+        re-staged on that cache; if that cache holds the same RAND, or the store now holds
+        another key under this id, step 2's guards (``not-replayed``, ``key-fits``) refuse
+        this run, and nothing of it is kept."""
         staged, current = run_vars["replay_cache"], self.receiver_vars["replay_cache"]
         if isinstance(staged, ReplayCache) and isinstance(current, ReplayCache) \
                 and current is not base["replay_cache"] and staged is not current:
             window = int(self.procedure.policy["replay_window"])
             merged = staged.onto(current, now=now, window=window)
             if merged is None:
-                self._refuse_replay(run_vars, current, message, now)
+                self._refuse_on_commit(run_vars, current, message, now)
             run_vars["replay_cache"] = merged
+        held = self.store.get(record.sk_id)
+        if held is not None and (held.key != record.key or held.purpose != record.purpose):
+            self._refuse_on_commit(run_vars, current, message, now)
+        self.store.put(record)  # all or nothing (KeyStore)
         self.receiver_vars.update((k, v) for k, v in run_vars.items()
                                   if k != "period" and v is not base.get(k))
 
-    def _refuse_replay(self, run_vars: Mapping[str, Any], current: ReplayCache,
-                       message: WireView, now: int) -> None:
-        """Refuse through step 2's guards on the committed cache (RFC 3830 5.4): the guards
-        before ``not-replayed`` read what this run read, so ``not-replayed`` is the one."""
+    def _refuse_on_commit(self, run_vars: Mapping[str, Any], current: Any, message: WireView,
+                          now: int) -> None:
+        """Refuse through step 2's guards on what is committed now (RFC 3830 5.4; REQ-SEAL-KD-15):
+        the other guards read what this run read, so ``not-replayed`` or ``key-fits`` refuses."""
         machine = self._receiver({**run_vars, "replay_cache": current})
         step = machine.step_for(message, now=now)
         assert step is not None  # the run took it a moment ago
         machine.check_guards(step, message, now=now)
         raise UsageError(f"{self.procedure.name}: the guards of step {step.number} do not "
-                         "refuse a RAND the replay cache holds")
+                         "refuse what a concurrent receive committed")
 
     def _uid_at(self, uri: str, t: int) -> bytes:
         return self.facts.uid(uri, self.facts.period_of(t))
