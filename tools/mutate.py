@@ -72,7 +72,9 @@ TARGETS: dict[str, Target] = {
     "kms": Target(
         ("mckm/impl/roles/kms/role.py", "mckm/impl/roles/kms/service.py"),
         ("tests/runtime_threats", "tests/kms", "tests/unit/test_kms_role.py",
-         "tests/idm/test_kms_refusals.py")),
+         "tests/idm/test_kms_refusals.py",
+         # its Ctrl-C lands after the rollover ended when mutmut's tracing slows the test
+         "--deselect=tests/kms/test_rollover.py::test_ctrl_c_stops_cleanly_and_the_rerun_completes")),
     "ticket": Target(  # the roles, their facts, wire and HTTPS endpoint; not the CLI/demo glue
         tuple(f"mckm/impl/roles/ticket/{m}.py" for m in (
             "base_ticket", "effects", "endpoints", "facts", "keys", "policy_data", "protection",
