@@ -12,26 +12,39 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from mckm.impl.codec import Payload, decode, encode
 from mckm.impl.codec.chains import encode_chain
+from mckm.impl.crypto.mikey_prf import MessageKeyConstant, PrfFunc, prf
 from mckm.impl.errors import DecodeError, PolicyError
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, NafKeyAnswer
 from mckm.impl.roles.ticket import base_ticket as B
-from mckm.impl.roles.ticket.config import KmsServerConfig, PeerConfig, write_private
+from mckm.impl.roles.ticket import sip
+from mckm.impl.roles.ticket.config import (
+    BsfServerConfig,
+    KmsServerConfig,
+    PeerConfig,
+    contexts_to_json,
+    write_private,
+)
 from mckm.impl.roles.ticket.endpoints import Forward, Initiator, Kms, Responder, error_reply
 from mckm.impl.roles.ticket.facts import naf_id
-from mckm.impl.roles.ticket.keys import prf_func_of, tpk_keys
+from mckm.impl.roles.ticket.keys import prf_func_of, tpk_keys, tpk_label
 from mckm.impl.roles.ticket.loopback import BSF_DOMAIN, fresh_context
 from mckm.impl.roles.ticket.protection import mac_octets
 from mckm.impl.roles.ticket.server import KmsService, build_kms, kms_replica, ntp_now
-from mckm.impl.roles.ticket.ue_http import fetch_ticket, resolve_ticket
+from mckm.impl.roles.ticket.ue_http import fetch_ticket, keys_fingerprint, resolve_ticket
 from mckm.impl.roles.ticket.wire import (
     MalformedMessage,
     PayloadBlob,
@@ -371,3 +384,132 @@ def test_two_kms_domains_from_config_files_resolve_over_zk_with_one_zn_trip_per_
     assert all(isinstance(z, RemoteBsf) for z in zn_a)
     assert sum(z.lookups for z in zn_a if isinstance(z, RemoteBsf)) == \
         net.bsf.served[naf_id(KMS_A)]
+
+
+# -- the Ticket Transfer carried by SIP, the TPK label, the UE's key fingerprint --------------
+
+def test_sip_carries_the_transfer_and_refuses_a_message_in_the_wrong_carrier() -> None:
+    """RFC 6043 7 / RFC 4567 (seed 002 B.2.2.2 steps 1, 9): TRANSFER_INIT travels in the
+    INVITE's offer and TRANSFER_RESP in the 200 OK's answer, and the UEs complete over them; a
+    TRANSFER_INIT looked for in a response, or a TRANSFER_RESP in a request, is a DecodeError
+    naming the SIP start line."""
+    w = _two()
+    alice = Initiator(ALICE, KMS_A, context(ALICE))
+    bob = Responder(BOB, KMS_A, context(BOB))
+    ti = alice.receive_request_resp(
+        w.kms[KMS_A].receive_request(alice.request_ticket(BOB, now=NOW), now=NOW), now=NOW)
+    offer = sip.invite(ti, from_uri=ALICE, to_uri=BOB)
+    request, carried = sip.transfer_init_of(offer)
+    assert carried == ti
+    resolve = w.kms[KMS_A].receive_resolve(bob.receive_transfer_init(carried, now=NOW).octets,
+                                           now=NOW)
+    assert isinstance(resolve, bytes)
+    tr, bob_keys = bob.receive_resolve_resp(resolve, now=NOW)
+    ok = sip.answer(request, tr)
+    assert alice.receive_transfer_resp(sip.transfer_resp_of(ok), now=NOW) == bob_keys
+    for wrong, read in ((ok, sip.transfer_init_of), (offer, sip.transfer_resp_of)):
+        with pytest.raises(DecodeError) as err:
+            read(wrong)  # type: ignore[operator]
+        assert (err.value.payload, err.value.field) == ("SIP", "start-line")
+
+
+def test_tpk_label_is_the_a21_label_the_tpk_keys_come_from() -> None:
+    """RFC 6043 A.2.1: the TPK's keys are PRF(TPK, c || 0xFF || 0xFFFFFFFF || 0x05 || len8(RAND)
+    || RAND); ``tpk_label`` is that label (checked against the auth_key ``tpk_keys`` derives)."""
+    rand = bytes(range(16))
+    label = tpk_label(MessageKeyConstant.AUTH_KEY, rand)
+    assert label == bytes.fromhex("2D22AC75" "FF" "FFFFFFFF" "05") + bytes([len(rand)]) + rand
+    keys = tpk_keys(TPK_A, rand=rand, encr_alg=3, mac_alg=2, prf_func=PrfFunc.PRF_HMAC_SHA_256)
+    assert keys.auth_key == bytes(prf(TPK_A, label, 256, prf_func=PrfFunc.PRF_HMAC_SHA_256))
+
+
+# -- the KMS and BSF processes (``mckm ticket kms-serve`` with replicas, ``bsf-serve``) -------
+
+CLI = [sys.executable, "-m", "mckm.impl.roles.ticket.cli"]
+READY_TIMEOUT = 30.0
+
+
+def _spawn(d: Path, name: str, command: str, config: str) -> subprocess.Popen[bytes]:
+    (d / f"{name}.json").write_text(config)
+    with (d / f"{name}.log").open("wb") as log:
+        return subprocess.Popen([*CLI, command, "--config", str(d / f"{name}.json")],
+                                stdout=log, stderr=subprocess.STDOUT)
+
+
+def _ready(d: Path, name: str, proc: subprocess.Popen[bytes]) -> dict[str, int]:
+    ready = d / f"{name}.ready"
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not ready.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            log = (d / f"{name}.log").read_text(errors="replace")
+            pytest.fail(f"{name} did not become ready (exit {proc.poll()}):\n{log[-2000:]}")
+        time.sleep(0.05)
+    ports: dict[str, int] = json.loads(ready.read_text())
+    return ports
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> int:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+def test_kms_replica_processes_and_the_bsf_process_serve_from_their_configs(
+        tmp_path: Path) -> None:
+    """TS 33.328 A.2 / TS 33.220 4.5.3 with the process entry points: ``bsf-serve`` answers Zn
+    over mutual TLS to the KMS domains of its config, ``kms-serve`` with ``processes`` 2 (one
+    ``tpk_file``, one ``db``) serves Ua on one port - a ticket request and resolve complete,
+    both UEs show the same key fingerprint (never the keys), the resolve sent again is a
+    replay at whichever replica takes it (Invalid TS, REQ-TKT-11) - and both stop on SIGTERM
+    with status 0."""
+    cas = {u: make_domain_ca(u) for u in (KMS_A, BSF_DOMAIN)}
+    now = ntp_now()
+    bob_a = "sip:bob@a.example"
+    contexts = [fresh_context(u, now) for u in (ALICE, bob_a)]
+    contexts_file = write_private(tmp_path / "contexts.json",
+                                  contexts_to_json(contexts).encode(), "contexts")
+    bsf_id = cas[BSF_DOMAIN].issue("bsf")
+    bsf_config = BsfServerConfig(
+        BSF_DOMAIN, _pem(tmp_path, "bsf.pem", bsf_id.cert_pem),
+        str(write_private(tmp_path / "bsf.key", bsf_id.key_pem, "a TLS key")),
+        _pem(tmp_path, "bsf-own.ca.pem", cas[BSF_DOMAIN].cert_pem),
+        {KMS_A: _pem(tmp_path, "naf-a.ca.pem", cas[KMS_A].cert_pem)}, str(contexts_file),
+        ready_file=str(tmp_path / "bsf.ready"))
+    bsf = _spawn(tmp_path, "bsf", "bsf-serve", bsf_config.to_json())
+    kms: subprocess.Popen[bytes] | None = None
+    try:
+        zn = _ready(tmp_path, "bsf", bsf)
+        config = replace(_config(
+            tmp_path, cas[KMS_A], cas[BSF_DOMAIN], f"127.0.0.1:{zn['port']}", (),
+            tpk_file=str(write_private(tmp_path / "a.tpk", TPK_A, "a TPK")),
+            db=str(tmp_path / "replay.db"), processes=2), ready_file=str(tmp_path / "a.ready"))
+        kms = _spawn(tmp_path, "kms", "kms-serve", config.to_json())
+        ua = _ready(tmp_path, "a", kms)["ua_port"]
+        alice = Initiator(ALICE, KMS_A, contexts[0])
+        bob = Responder(bob_a, KMS_A, contexts[1])
+        with contextlib.closing(TicketHttpClient("127.0.0.1", ua,
+                                                 ca_pem=cas[KMS_A].cert_pem)) as client:
+            transfer_init = fetch_ticket(alice, client, bob_a, now=ntp_now())
+            step = bob.receive_transfer_init(transfer_init, now=ntp_now())
+            transfer_resp, bob_keys = bob.receive_resolve_resp(
+                client.send(RequestType.TICKET_RESOLVE, step.octets), now=ntp_now())
+        with contextlib.closing(TicketHttpClient("127.0.0.1", ua, ca_pem=cas[KMS_A].cert_pem)
+                                ) as other, pytest.raises(MikeyErrorAnswer) as replay:
+            other.send(RequestType.TICKET_RESOLVE, step.octets)
+        assert replay.value.mikey_errors == (REPLAY,)
+        alice_keys = alice.receive_transfer_resp(transfer_resp, now=ntp_now())
+        shown = keys_fingerprint(alice_keys)
+        assert shown == keys_fingerprint(bob_keys)
+        assert alice_keys.tgk.reveal().hex() not in shown
+        assert alice_keys.mpki.reveal().hex()[:16] not in shown
+        assert (_stop(kms), _stop(bsf)) == (0, 0)
+    finally:
+        for proc in (kms, bsf):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
