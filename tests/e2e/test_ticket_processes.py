@@ -13,9 +13,7 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,13 +31,12 @@ from mckm.impl.roles.ticket.config import (
 from mckm.impl.roles.ticket.loopback import BSF_DOMAIN, fresh_context
 from mckm.impl.roles.ticket.server import ntp_now
 from mckm.impl.transport.https_ticket import DomainCa, make_domain_ca
+from tests.e2e.processes import CLI, ready, spawn
 
 A, B, C = "kms.a.example", "kms.b.example", "kms.c.example"
 ALICE, BOB_A, BOB_B, CAROL = ("sip:alice@a.example", "sip:bob@a.example", "sip:bob@b.example",
                               "sip:carol@c.example")
 HOME = {ALICE: A, BOB_A: A, BOB_B: B, CAROL: C}
-CLI = [sys.executable, "-m", "mckm.impl.roles.ticket.cli"]
-READY_TIMEOUT = 20.0
 LINE_TIMEOUT = 15.0
 #: the error KMS_A's trusted-source guard answers (REQ-TKT-18, as the in-memory test asserts)
 INVALID_ID = 7
@@ -64,29 +61,6 @@ def _identity_files(d: Path, ca: DomainCa, name: str) -> tuple[str, str]:
     cert.write_bytes(identity.cert_pem)
     key = write_private(d / f"{ca.domain}.{name}.key", identity.key_pem, "a TLS key")
     return str(cert), str(key)
-
-
-def _spawn(d: Path, name: str, command: str, config: str) -> subprocess.Popen[bytes]:
-    config_file = d / f"{name}.json"
-    config_file.write_text(config)
-    log = (d / f"{name}.log").open("wb")
-    try:
-        return subprocess.Popen([*CLI, command, "--config", str(config_file)], stdout=log,
-                                stderr=subprocess.STDOUT)
-    finally:
-        log.close()
-
-
-def _ready(d: Path, name: str, proc: subprocess.Popen[bytes]) -> dict[str, int]:
-    ready = d / f"{name}.ready"
-    deadline = time.monotonic() + READY_TIMEOUT
-    while not ready.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log = (d / f"{name}.log").read_text(errors="replace")
-            pytest.fail(f"{name} did not become ready (exit {proc.poll()}):\n{log[-2000:]}")
-        time.sleep(0.05)
-    ports: dict[str, int] = json.loads(ready.read_text())
-    return ports
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> list[int]:
@@ -114,7 +88,7 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     bsf_cert, bsf_key = _identity_files(d, cas[BSF_DOMAIN], "bsf")
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        procs.append(_spawn(d, "bsf", "bsf-serve", BsfServerConfig(
+        procs.append(spawn(d, "bsf", "bsf-serve", BsfServerConfig(
             BSF_DOMAIN, bsf_cert, bsf_key, str(ca_files[BSF_DOMAIN]),
             {u: str(ca_files[u]) for u in (A, B, C)}, str(contexts),
             ready_file=str(d / "bsf.ready")).to_json()))
@@ -125,17 +99,17 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
                                    BSF_DOMAIN, str(ca_files[BSF_DOMAIN]), peers,
                                    ready_file=str(d / f"{uri}.ready")).to_json()
 
-        ports = {"bsf": _ready(d, "bsf", procs[0])}
+        ports = {"bsf": ready(d, "bsf", procs[0])}
         # KMS_A (issuer): Zk peers B (trusted) and C (TLS accepted, no trust relation)
-        procs.append(_spawn(d, A, "kms-serve", kms_config(A, ports["bsf"]["port"], (
+        procs.append(spawn(d, A, "kms-serve", kms_config(A, ports["bsf"]["port"], (
             PeerConfig(B, str(ca_files[B])), PeerConfig(C, str(ca_files[C]), trusted=False)))))
-        ports[A] = _ready(d, A, procs[-1])
+        ports[A] = ready(d, A, procs[-1])
         zk_a = f"127.0.0.1:{ports[A]['zk_port']}"
         for uri in (B, C):  # both trust A and forward resolves of A's tickets to it
-            procs.append(_spawn(d, uri, "kms-serve", kms_config(uri, ports["bsf"]["port"], (
+            procs.append(spawn(d, uri, "kms-serve", kms_config(uri, ports["bsf"]["port"], (
                 PeerConfig(A, str(ca_files[A]), zk=zk_a),))))
         for uri, proc in zip((B, C), procs[2:], strict=True):
-            ports[uri] = _ready(d, uri, proc)
+            ports[uri] = ready(d, uri, proc)
         yield Net(d, ports, ca_files)
         assert _stop(procs) == [0] * len(procs), "a server did not stop cleanly on SIGTERM"
     finally:

@@ -12,12 +12,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import json
 import signal
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,6 +58,7 @@ from mckm.impl.transport.https_ticket import (
 )
 from mckm.impl.transport.ticket_http import MikeyErrorAnswer, RequestType
 from mckm.models.grammar.namespaces import ERROR_NO, ID_ROLE, ID_TYPE, MAC_ALG
+from tests.e2e.processes import ready, spawn
 from tests.e2e.ticket_fixtures import (
     ALICE,
     BOB,
@@ -425,27 +423,6 @@ def test_tpk_label_is_the_a21_label_the_tpk_keys_come_from() -> None:
 
 # -- the KMS and BSF processes (``mckm ticket kms-serve`` with replicas, ``bsf-serve``) -------
 
-CLI = [sys.executable, "-m", "mckm.impl.roles.ticket.cli"]
-READY_TIMEOUT = 30.0
-
-
-def _spawn(d: Path, name: str, command: str, config: str) -> subprocess.Popen[bytes]:
-    (d / f"{name}.json").write_text(config)
-    with (d / f"{name}.log").open("wb") as log:
-        return subprocess.Popen([*CLI, command, "--config", str(d / f"{name}.json")],
-                                stdout=log, stderr=subprocess.STDOUT)
-
-
-def _ready(d: Path, name: str, proc: subprocess.Popen[bytes]) -> dict[str, int]:
-    ready = d / f"{name}.ready"
-    deadline = time.monotonic() + READY_TIMEOUT
-    while not ready.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log = (d / f"{name}.log").read_text(errors="replace")
-            pytest.fail(f"{name} did not become ready (exit {proc.poll()}):\n{log[-2000:]}")
-        time.sleep(0.05)
-    ports: dict[str, int] = json.loads(ready.read_text())
-    return ports
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> int:
@@ -480,16 +457,16 @@ def test_kms_replica_processes_and_the_bsf_process_serve_from_their_configs(
         _pem(tmp_path, "bsf-own.ca.pem", cas[BSF_DOMAIN].cert_pem),
         {KMS_A: _pem(tmp_path, "naf-a.ca.pem", cas[KMS_A].cert_pem)}, str(contexts_file),
         ready_file=str(tmp_path / "bsf.ready"))
-    bsf = _spawn(tmp_path, "bsf", "bsf-serve", bsf_config.to_json())
+    bsf = spawn(tmp_path, "bsf", "bsf-serve", bsf_config.to_json())
     kms: subprocess.Popen[bytes] | None = None
     try:
-        zn = _ready(tmp_path, "bsf", bsf)
+        zn = ready(tmp_path, "bsf", bsf)
         config = replace(_config(
             tmp_path, cas[KMS_A], cas[BSF_DOMAIN], f"127.0.0.1:{zn['port']}", (),
             tpk_file=str(write_private(tmp_path / "a.tpk", TPK_A, "a TPK")),
             db=str(tmp_path / "replay.db"), processes=2), ready_file=str(tmp_path / "a.ready"))
-        kms = _spawn(tmp_path, "kms", "kms-serve", config.to_json())
-        ua = _ready(tmp_path, "a", kms)["ua_port"]
+        kms = spawn(tmp_path, "kms", "kms-serve", config.to_json())
+        ua = ready(tmp_path, "a", kms)["ua_port"]
         alice = Initiator(ALICE, KMS_A, contexts[0])
         bob = Responder(bob_a, KMS_A, contexts[1])
         with contextlib.closing(TicketHttpClient("127.0.0.1", ua,
