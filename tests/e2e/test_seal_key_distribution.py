@@ -14,12 +14,14 @@ import pytest
 from mckm.impl.codec import decode, encode
 from mckm.impl.engine import RoleMachine, StepRefused
 from mckm.impl.errors import DecodeError
+from mckm.impl.redact import Secret
 from mckm.impl.roles.seal import (
     MCX_HASHED_UID,
     TEL_URI_MONTHLY,
     GroupManagementServer,
     IdForm,
     SealUser,
+    UserKeys,
 )
 from mckm.impl.store.sqlite_keys import SqliteKeyStore
 from mckm.models.policy import PURPOSES, purpose_of
@@ -178,9 +180,9 @@ def test_concurrent_receives_keep_every_replay_cache_entry() -> None:
 
 
 class _InLockstep(SealUser):
-    """A receiver whose next ``runs`` machines all start feeding only when each has taken its
-    snapshot of the receiver's variables: the runs check their messages side by side, and
-    only their commits are serialised (the endpoint's concurrency contract)."""
+    """A receiver whose next ``runs`` machines all finish checking their messages (each on
+    its snapshot of the receiver's variables) before any of them commits: the runs check side
+    by side, and only their commits are serialised (the endpoint's concurrency contract)."""
 
     def __init__(self, uri: str, runs: int, **kw: object) -> None:
         keys = kms()
@@ -194,8 +196,10 @@ class _InLockstep(SealUser):
             feed, barrier = machine.feed, self._barrier
 
             def together(*args: Any, **kwargs: Any) -> Any:
-                barrier.wait()
-                return feed(*args, **kwargs)
+                try:
+                    return feed(*args, **kwargs)
+                finally:
+                    barrier.wait()
             machine.feed = together  # type: ignore[method-assign]
         return machine
 
@@ -227,6 +231,20 @@ def test_a_run_refused_at_its_commit_stores_no_key() -> None:
         assert [r.sk_id for r in bob.store.all()] == [r.sk_id for r in kept]  # type: ignore
 
 
+def test_i_messages_checked_side_by_side_each_keep_their_rand() -> None:
+    """RFC 3830 5.4: two I_MESSAGEs checked side by side (each on a snapshot without the other's
+    RAND) are both accepted, and both RANDs are in the committed cache: a replay of either is
+    refused by not-replayed."""
+    alice = _user(ALICE)
+    for _ in range(3):
+        bob = _InLockstep(BOB, 2)
+        sent = [alice.send(BOB, "PCK", now=NOW) for _ in range(2)]
+        held = _side_by_side(bob, [raw for raw, _ in sent], ALICE)
+        assert [getattr(r, "sk_id", r) for r in held] == [sk_id for _, sk_id in sent]
+        for raw, _ in sent:
+            _refused(bob, raw, guard="not-replayed", error=1)
+
+
 def test_two_keys_under_one_sk_id_side_by_side_keep_the_first_committed() -> None:
     """REQ-SEAL-KD-15 (TS 33.434 6.Y.2: the key is stored by its SK-ID): two different keys
     under one SK-ID checked side by side: the one committed first is kept, the other is
@@ -253,3 +271,28 @@ def test_one_i_message_received_twice_at_once_is_accepted_once() -> None:
         assert [getattr(r, "sk_id", None) for r in held].count(sk_id) == 1, held
         assert [r.guard for r in refused] == ["not-replayed"]
         _refused(bob, raw, guard="not-replayed", error=1)
+
+
+def test_a_receive_reads_the_uids_of_the_key_period_it_is_given() -> None:
+    """``receive(period=)`` (the key period whose UIDs the message is read with, TS 33.180
+    F.2.1; default the period of ``now``): an I_MESSAGE to this period's UID is refused when
+    read as the next period's, and accepted as this period's."""
+    alice, bob = _user(ALICE), _user(BOB)
+    raw, sk_id = alice.send(BOB, "PCK", now=NOW)
+    period = bob.facts.period_of(NOW)
+    with pytest.raises(StepRefused) as refused:
+        bob.receive(raw, now=NOW, sender_uri=ALICE, period=period + 1)
+    assert refused.value.guard is not None and bob.store.all() == []
+    assert bob.receive(raw, now=NOW, sender_uri=ALICE, period=period).sk_id == sk_id
+
+
+def test_a_cold_receiver_holding_only_its_rsk_takes_a_key() -> None:
+    """A receiver given only its RSK (no SSK or PVT: it never signs, as a conformance vector's
+    receiver) installs it cold (``warm=False`` builds no Signer, so nothing asks for the SSK)
+    and decapsulates K (RFC 6508 6.2.2)."""
+    keys, alice = kms(), _user(ALICE)
+    full = keys.keys(BOB)
+    rsk_only = UserKeys(BOB, full.period_no, full.uid, Secret(0), b"", full.rsk)
+    bob = SealUser(BOB, keys.community, [rsk_only], warm=False)
+    raw, sk_id = alice.send(BOB, "PCK", now=NOW)
+    assert bob.receive(raw, now=NOW, sender_uri=ALICE).sk_id == sk_id
