@@ -18,9 +18,12 @@ from mckm.impl.codec.chains import encode_chain
 from mckm.impl.errors import DecodeError, PolicyError
 from mckm.impl.roles.bsf import BootstrapContext, Bsf
 from mckm.impl.roles.ticket import sip
+from mckm.impl.roles.ticket.base_ticket import encode_payload, open_ticket, read_ticket_data
 from mckm.impl.roles.ticket.endpoints import Initiator, Kms, Responder
+from mckm.impl.roles.ticket.keys import prf_func_of, tpk_keys
 from mckm.impl.roles.ticket.loopback import fresh_context
 from mckm.impl.roles.ticket.policy_data import policy_of
+from mckm.impl.roles.ticket.protection import compute_mac, mac_octets
 from mckm.impl.roles.ticket.server import KmsService, ntp_now
 from mckm.impl.roles.ticket.ue_http import fetch_ticket, resolve_ticket
 from mckm.impl.roles.ticket.wire import MalformedMessage, error_numbers
@@ -33,8 +36,9 @@ from mckm.impl.transport.ticket_http import (
     RequestType,
     response_message,
 )
-from mckm.models.grammar.namespaces import ERROR_NO, ID_ROLE, ID_TYPE, TS_ROLE, TS_TYPE
+from mckm.models.grammar.namespaces import ERROR_NO, ID_ROLE, ID_TYPE, MAC_ALG, TS_ROLE, TS_TYPE
 from mckm.models.policy.ticket_policy import UNBOUNDED_END, UNBOUNDED_START
+from mckm.models.procedures.mikey_ticket import ONE_DOMAIN
 from tests.e2e.ticket_fixtures import ALICE, BOB, KMS_A, KMS_B, NOW, context
 
 INVALID_TICKET = int(ERROR_NO.value_of("Invalid TICKET"))
@@ -79,13 +83,86 @@ def test_tp_data_that_does_not_parse_is_invalid_tppar_under_6_10() -> None:
     assert "TP Data does not parse" in str(err.value)
 
 
+
+# -- the base ticket (RFC 6043 A.1) and the desired policy (RFC 6043 6.10, 4.2.1) -------------
+
+TPK = bytes(range(32))
+
+
+def _issued(kms: Kms) -> Payload:
+    """The TICKET payload ``kms`` issues to Alice for Bob, from its REQUEST_RESP octets."""
+    alice = Initiator(ALICE, KMS_A, context(ALICE))
+    ticket = decode(kms.receive_request(alice.request_ticket(BOB, now=NOW), now=NOW)).get("TICKET")
+    assert ticket is not None
+    return ticket
+
+
+def _resealed(ticket: Payload, chain: list[Payload], thdr: bytes) -> Payload:
+    """``ticket`` with Ticket Data THDR(thdr) + ``chain`` (last: V), V recomputed under TPK as
+    RFC 6043 A.1 defines it (over the TICKET payload without Next Payload, Initiator Data
+    length and Data, and the MAC)."""
+    v = chain[-1]
+    mac_alg = v.fields["auth_alg"]
+    by = {p.name: p for p in chain}
+    keys = tpk_keys(TPK, rand=by["RAND"].fields["rand"], encr_alg=by["KEMAC"].fields["encr_alg"],
+                    mac_alg=mac_alg, prf_func=prf_func_of(ticket.fields["prf_func"]))
+
+    def with_v(tag: bytes) -> Payload:
+        body = bytes(encode_chain([*chain[:-1], Payload("V", {"auth_alg": mac_alg,
+                                                              "ver_data": tag})]))
+        data = body[:1] + len(thdr).to_bytes(2, "big") + thdr + body[1:]
+        return Payload("TICKET", {**ticket.fields, "ticket_data": data})
+
+    tag_len = mac_octets(mac_alg)
+    octets = encode_payload(with_v(bytes(tag_len)))
+    end = len(octets) - 2 - len(ticket.fields["initiator_data"]) - tag_len
+    return with_v(compute_mac(mac_alg, keys.auth_key, octets[1:end]))
+
+
+def test_a_base_ticket_whose_kemac_carries_a_mac_is_invalid_ticket_under_a1() -> None:
+    """RFC 6043 A.1: the base ticket's KEMAC SHALL use the NULL MAC (V protects it); a ticket
+    with a valid V whose KEMAC names a MAC is refused as Invalid TICKET (14) naming A.1."""
+    kms, _ = _transfer_init()
+    issued = _issued(kms)
+    thdr, chain = read_ticket_data(issued.fields["ticket_data"])
+    assert open_ticket(_resealed(issued, chain, thdr), lambda _id: TPK).mpk is not None
+    hmac_alg = MAC_ALG.value_of("HMAC-SHA-256-256")
+    macced = [Payload("KEMAC", {**p.fields, "mac_alg": hmac_alg,
+                                "mac": bytes(mac_octets(hmac_alg))}) if p.name == "KEMAC" else p
+              for p in chain]
+    with pytest.raises(PolicyError) as err:
+        open_ticket(_resealed(issued, macced, thdr), lambda _id: TPK)
+    assert (err.value.requirement, err.value.mikey_error) == ("RFC 6043 A.1", INVALID_TICKET)
+
+
+def test_a_ticket_request_without_a_reusable_parameter_asks_for_a_one_time_ticket() -> None:
+    """RFC 6043 6.10 (J flag) / 4.2.1: the ``reusable`` step parameter is optional; an
+    initiator's REQUEST_INIT sent without it asks for a ticket that is not reusable (TP J=0),
+    and the KMS issues one with J=0."""
+    bsf = Bsf()
+    bsf.provision(context(ALICE))
+    kms = Kms(KMS_A, tpk=TPK, bsf=bsf)
+    alice = Initiator(ALICE, KMS_A, context(ALICE))
+    machine = alice._machine(ONE_DOMAIN, "initiator",
+                             {**alice._vars(), "peer": BOB, "mpki": None})
+    with alice.facts.step(NOW):
+        machine.send("REQUEST_INIT", now=NOW)
+    raw = bytes(machine.vars["request_init"].raw)  # the octets sent (effects: request_init)
+    request = decode(raw)
+    tp = request.get("TP")
+    assert tp is not None and tp.fields["j"] == 0
+    assert policy_of(tp.fields).reusable == 0
+    ticket = decode(kms.receive_request(raw, now=NOW)).get("TICKET")
+    assert ticket is not None and ticket.fields["j"] == 0
+
+
 # -- SIP carrier and undecodable MIKEY (RFC 6043 7, RFC 4567; RFC 3830 6.1) -------------------
 
 def _transfer_init() -> tuple[Kms, bytes]:
     bsf = Bsf()
     for uri in (ALICE, BOB):
         bsf.provision(context(uri))
-    kms = Kms(KMS_A, tpk=bytes(range(32)), bsf=bsf)
+    kms = Kms(KMS_A, tpk=TPK, bsf=bsf)
     alice = Initiator(ALICE, KMS_A, context(ALICE))
     ti = alice.receive_request_resp(kms.receive_request(alice.request_ticket(BOB, now=NOW),
                                                         now=NOW), now=NOW)
