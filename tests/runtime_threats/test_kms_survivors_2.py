@@ -153,3 +153,21 @@ def test_a_reopened_store_keeps_its_community_and_refuses_another_period(
             KmsRole.open(again, config, standard())
     finally:
         again.close()
+
+
+def _cache_num(document: bytes) -> str | None:
+    found = re.search(rb'<KmsCertCache[^>]*\sCacheNum="([^"]*)"', document)
+    return found.group(1).decode() if found else None
+
+
+def test_certcache_and_cert_answer_the_same_cache_number(kms: Kms) -> None:
+    """TS 33.180 D.2.5/D.3.4: the KMS keeps one certificate cache (here with no external KMS
+    certificates, never changed), so ``/certcache`` and ``/cert/<KMS URI>`` answer the same
+    CacheNum, request after request."""
+    cache = kms.post(resource_path("certcache"))
+    cert = kms.post(resource_path("cert", kms_uri=KMS_URI))
+    assert cache.status == cert.status == 200, (cache.body, cert.body)
+    number = _cache_num(cache.body)
+    assert number is not None
+    assert _cache_num(cert.body) == number
+    assert _cache_num(kms.post(resource_path("certcache")).body) == number
