@@ -9,7 +9,6 @@ push endpoint over mutual TLS)."""
 
 from __future__ import annotations
 
-import http.client
 import json
 from collections.abc import Sequence
 
@@ -18,29 +17,18 @@ import pytest
 from mckm.impl.engine.machine import Emit, RoleMachine, Send
 from mckm.impl.roles.cek import wire
 from mckm.impl.roles.cek.endpoint import ENDPOINT_EFFECTS, EndpointFacts
-from mckm.impl.roles.cek.service import BASE_PATH
-from mckm.impl.transport.https_kms import client_context
 from mckm.models.procedures import cek as model
 from tests.cek.conftest import ALICE, World, new_session, world
+from tests.runtime_threats.test_cek_survivors_2 import _raw as raw_request
 
 __all__ = ["world"]  # the module-scoped fixture of tests/cek: IdM, KMS, MCPTT server
 
 
 def _raw(w: World, resource: str, authorization: str | None, body: bytes
          ) -> tuple[int, str, bytes]:
-    """POST to the KMS's ``resource`` with this Authorization header, as any HTTP client
-    would: (status, media type of the answer, body)."""
-    conn = http.client.HTTPSConnection(w.kms.host, w.kms.port,
-                                       context=client_context(w.pki.cert_pem), timeout=10)
-    headers = {"Content-Type": "application/json"}
-    if authorization is not None:
-        headers["Authorization"] = authorization
-    try:
-        conn.request("POST", f"{BASE_PATH}/{resource}", body=body, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.headers.get_content_type(), response.read()
-    finally:
-        conn.close()
+    """POST to the KMS's ``resource``: (status, media type of the answer, body)."""
+    status, headers, answer = raw_request(w, "POST", resource, authorization, body)
+    return status, headers.get_content_type(), answer
 
 
 def _pair(session: str) -> dict[str, str]:
