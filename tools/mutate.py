@@ -310,7 +310,8 @@ def report(name: str, scratch: Path, min_score: float) -> tuple[int, int, bool]:
     if status["not checked"]:
         low, high = wilson(killed, counted)
         print(f"   a sample of {counted + status['equivalent']} of {len(codes)} mutants: "
-              f"the whole target's score lies in {low:.1f}-{high:.1f} % (95 %, Wilson)")
+              f"the whole target's score lies in {low:.1f}-{high:.1f} % (95 %, Wilson), as long "
+              "as no test was written against this sample's survivors")
     for mutant, code in survivors:
         label = "survived" if code == 0 else "no test reached it" if code == 33 \
             else f"exit {code}"
