@@ -33,7 +33,8 @@ from mckm.impl.roles.ticket.wire import ERROR, TicketView, error_numbers
 from mckm.impl.store.open import open_kms_store
 from mckm.impl.transport.https_ticket import TicketHttpClient, make_domain_ca
 from mckm.impl.transport.ticket_http import RequestType, decode_body
-from tests.e2e.test_ticket_processes import _ca_file, _identity_files, _ready, _spawn, _stop
+from tests.e2e.processes import ready, spawn
+from tests.e2e.test_ticket_processes import _ca_file, _identity_files, _stop
 
 A = "kms.a.example"
 ALICE, BOB = "sip:alice@a.example", "sip:bob@a.example"
@@ -73,17 +74,17 @@ def _deploy(target: str, tmp_path: Path, servers: dict[str, int]) -> Iterator[Ti
     bsf_cert, bsf_key = _identity_files(d, cas[BSF_DOMAIN], "bsf")
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        procs["bsf"] = _spawn(d, "bsf", "bsf-serve", BsfServerConfig(
+        procs["bsf"] = spawn(d, "bsf", "bsf-serve", BsfServerConfig(
             BSF_DOMAIN, bsf_cert, bsf_key, str(ca_files[BSF_DOMAIN]), {A: str(ca_files[A])},
             str(contexts), ready_file=str(d / "bsf.ready")).to_json())
-        bsf = _ready(d, "bsf", procs["bsf"])["port"]
+        bsf = ready(d, "bsf", procs["bsf"])["port"]
         for name, processes in servers.items():
             cert, key = _identity_files(d, cas[A], name)
-            procs[name] = _spawn(d, name, "kms-serve", KmsServerConfig(
+            procs[name] = spawn(d, name, "kms-serve", KmsServerConfig(
                 A, cert, key, str(ca_files[A]), f"127.0.0.1:{bsf}", BSF_DOMAIN,
                 str(ca_files[BSF_DOMAIN]), ready_file=str(d / f"{name}.ready"),
                 tpk_file=str(tpk), db=target, processes=processes).to_json())
-        ports = {name: _ready(d, name, procs[name])["ua_port"] for name in servers}
+        ports = {name: ready(d, name, procs[name])["ua_port"] for name in servers}
         yield Ticketing(d, procs, ports, cas[A].cert_pem,
                         contexts_from_json(contexts.read_text()))
     finally:
