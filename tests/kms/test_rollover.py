@@ -452,8 +452,11 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_completes(
     role = enrolled(db, n)
     period = role.current_periods()[1]
     role.store.close()
+    # Ctrl-C as at a terminal: the child starts with SIGINT's default action even when the
+    # test process ignores SIGINT (a child inherits an ignored signal across exec)
     proc = subprocess.Popen(rollover_command(db, "--workers", "1", "--batch", "16"),
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     started.append(proc)
     _until_stored(proc)
     proc.send_signal(signal.SIGINT)
