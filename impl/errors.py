@@ -80,3 +80,9 @@ class PolicyError(MckmError):
         self.mikey_error = mikey_error
         self.http_status = http_status
         super().__init__(f"{reason} [{requirement}]" if requirement else reason)
+
+
+class UpstreamError(PolicyError):
+    """A party this one must ask (the BSF over Zn) could not be asked: no verdict on the
+    message, so a guard that needed the answer raises it instead of refusing (the KMS answers a
+    gateway error, TS 33.328 A.3, not a MIKEY refusal)."""

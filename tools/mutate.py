@@ -81,7 +81,14 @@ TARGETS: dict[str, Target] = {
             "server", "sip", "ue_http", "wire", "zk", "zn")),
         ("tests/runtime_threats", "tests/ticket", "tests/e2e/test_ticket_in_memory.py",
          "tests/e2e/test_ticket_zk_failures.py", "tests/properties/test_ticket_real_crypto.py",
-         "tests/store/test_ticket_replay.py")),
+         "tests/store/test_ticket_replay.py", "tests/unit/test_sdp_mikey.py",
+         "tests/e2e/test_ticket_a2_refusals.py", "tests/transport/test_ticket_replicas.py",
+         "tests/interop/test_ticket_https.py", "tests/interop/test_sipp_ticket_transfer.py",
+         # the generated endpoint tests (both ticket drivers over HTTPS) and the server
+         # processes; the attacks the prover found, replayed over the real transport, last
+         "tests/endpoints/test_threats.py", "tests/endpoints/test_stateful.py",
+         "tests/e2e/test_ticket_processes.py", "tests/store/test_ticket_replica_faults.py",
+         "tests/proofs/test_ticket_attacker.py")),
     "cek": Target(
         ("mckm/impl/roles/cek/endpoint.py", "mckm/impl/roles/cek/service.py"),
         ("tests/runtime_threats", "tests/cek")),

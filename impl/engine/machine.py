@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from mckm.impl.engine.messages import DictMessage
 from mckm.impl.engine.refusal import StepRefused
-from mckm.impl.errors import MckmError, UsageError
+from mckm.impl.errors import MckmError, UpstreamError, UsageError
 from mckm.models.policy.key_id import SK_ID, id_bits
 from mckm.models.procedures.expr import Env, Facts, MessageView
 from mckm.models.procedures.model import Action as StepAction
@@ -368,6 +368,8 @@ class RoleMachine:
     def _holds(self, step: Step, guard: Guard, env: Env) -> Any:
         try:
             return guard.expr.to_python(env)
+        except UpstreamError:  # a party the fact must ask could not be asked: no verdict
+            raise
         except MckmError as exc:  # a crypto fact that cannot even be evaluated: a refusal
             raise self._refuse(step, f"{guard.reason} ({exc})", guard.requirement,
                                guard.mikey_error, guard.name) from exc

@@ -7,6 +7,7 @@ fact that says why it does not hold.  Driven through the role end points with re
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,19 +15,26 @@ from dataclasses import dataclass
 import pytest
 
 from mckm.impl.codec import decode
-from mckm.impl.errors import PolicyError
+from mckm.impl.errors import PolicyError, UpstreamError
 from mckm.impl.roles.bsf import Bsf
 from mckm.impl.roles.ticket import wire
 from mckm.impl.roles.ticket.endpoints import Forward, Initiator, Kms, error_reply
 from mckm.impl.roles.ticket.facts import TicketFacts, naf_id
 from mckm.impl.roles.ticket.loopback import BSF_DOMAIN
 from mckm.impl.roles.ticket.protection import ENCR_NULL
+from mckm.impl.roles.ticket.server import KmsService
 from mckm.impl.roles.ticket.wire import SPEC, TicketView, error_numbers
 from mckm.impl.roles.ticket.zn import RemoteBsf
 from mckm.impl.transport.https_bsf import BsfClient, bsf_endpoint
 from mckm.impl.transport.https_kms import TlsIdentity
-from mckm.impl.transport.https_ticket import DomainCa, DomainTrust, HttpsEndpoint, make_domain_ca
-from mckm.impl.transport.ticket_http import UPSTREAM_FAILED
+from mckm.impl.transport.https_ticket import (
+    DomainCa,
+    DomainTrust,
+    HttpsEndpoint,
+    TicketHttpClient,
+    make_domain_ca,
+)
+from mckm.impl.transport.ticket_http import UPSTREAM_FAILED, HttpRefusal, RequestType
 from mckm.models.grammar.namespaces import ERROR_NO, RAND_ROLE
 from tests.e2e.ticket_fixtures import ALICE, BOB, KMS_A, KMS_B, NOW, context, link, world
 
@@ -92,14 +100,16 @@ def test_a_kms_refuses_a_request_under_a_naf_key_at_the_end_of_its_lifetime(zn: 
 def test_a_bsf_that_cannot_be_reached_is_a_gateway_error_naming_ts_33_220(zn: Zn) -> None:
     """zn.py / TS 33.220 4.5.3: with nothing listening where the BSF should be, the Zn lookup
     fails as a gateway error (HTTP 502, requirement TS 33.220 4.5.3) that says the BSF could
-    not be reached; a KMS asked for a ticket then refuses the request (the NAF key is unknown)
-    and says why."""
+    not be reached; a KMS asked for a ticket then raises that gateway error (an UpstreamError:
+    no verdict on the request) rather than refusing it."""
     with socket.socket() as closed:  # bound, never listening: a connection is refused
         closed.bind(("127.0.0.1", 0))
         remote = RemoteBsf(zn.client(closed.getsockname()[1]))
         try:
             with pytest.raises(PolicyError) as err:
                 remote.lookup(context(ALICE).b_tid, naf_id(KMS_A), now=NOW)
+            with pytest.raises(UpstreamError):  # the USS fact too: no verdict without the BSF
+                TicketFacts(KMS_A, bsf=remote).uss_has(context(ALICE).b_tid, ALICE)
             alice = Initiator(ALICE, KMS_A, context(ALICE))
             with pytest.raises(PolicyError) as refused:
                 Kms(KMS_A, tpk=TPK, bsf=remote).receive_request(
@@ -108,6 +118,7 @@ def test_a_bsf_that_cannot_be_reached_is_a_gateway_error_naming_ts_33_220(zn: Zn
             remote.close()
     assert (err.value.requirement, err.value.http_status) == ("TS 33.220 4.5.3", UPSTREAM_FAILED)
     assert str(err.value).startswith("the BSF could not be reached over Zn")
+    assert isinstance(refused.value, UpstreamError)
     assert "the BSF could not be reached over Zn" in str(refused.value)
     assert remote.lookups == 0
 
@@ -207,3 +218,27 @@ def test_the_uss_fact_says_why_the_bsf_gave_no_uss() -> None:
     assert not ended and "has expired" in ended.reason
     assert not unlisted and unlisted.reason == f"the USS of {btid} does not list {BOB}"
 
+
+
+def test_a_kms_whose_bsf_cannot_be_reached_answers_502_not_a_mikey_refusal(zn: Zn) -> None:
+    """TS 33.328 A.3 (server.py: "the BSF unreachable is a 502"): a KMS that cannot ask the BSF
+    over Zn for the NAF key has not judged the request - it answers HTTP 502 with no MIKEY
+    Error message, so the UE is not told "Auth failure" for keys that may be good; nothing is
+    issued, and the same KMS answers the next request the same way."""
+    with socket.socket() as closed:  # bound, never listening: a connection is refused
+        closed.bind(("127.0.0.1", 0))
+        remote = RemoteBsf(zn.client(closed.getsockname()[1]))
+        ca = make_domain_ca(KMS_A)
+        service = KmsService(Kms(KMS_A, tpk=TPK, bsf=remote), ca.issue("kms")).start()
+        alice = Initiator(ALICE, KMS_A, context(ALICE))
+        try:
+            with contextlib.closing(TicketHttpClient(service.ua.host, service.ua.port,
+                                                     ca_pem=ca.cert_pem)) as ua:
+                for _ in range(2):
+                    with pytest.raises(HttpRefusal) as refused:
+                        ua.send(RequestType.TICKET_REQUEST, alice.request_ticket(BOB, now=NOW))
+                    assert (refused.value.status, refused.value.mikey_errors) == (
+                        UPSTREAM_FAILED, ())
+        finally:
+            service.stop()
+            remote.close()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mckm.impl.errors import MckmError, UsageError
+from mckm.impl.errors import MckmError, UpstreamError, UsageError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, NafKeyAnswer
 from mckm.impl.roles.ticket.base_ticket import TGK, TicketContents, TicketKeys, open_ticket
@@ -39,9 +39,12 @@ def naf_id(kms_uri: str) -> bytes:
 
 
 def _verdict(check: Callable[[], Any]) -> Verdict:
-    """YES if ``check`` runs, else the reason and MIKEY error of the mckm error it raised."""
+    """YES if ``check`` runs, else the reason and MIKEY error of the mckm error it raised (an
+    UpstreamError is no verdict: it is raised)."""
     try:
         check()
+    except UpstreamError:
+        raise
     except MckmError as exc:
         return Verdict.no(str(exc), exc.mikey_error)
     return YES
@@ -155,6 +158,8 @@ class TicketFacts:
             return Verdict.no("only a KMS asks the BSF for a USS")
         try:
             listed = identity in self.naf_answer(btid, self.uri).uss.public_identities
+        except UpstreamError:
+            raise
         except MckmError as exc:
             return Verdict.no(str(exc), exc.mikey_error)
         return YES if listed else Verdict.no(f"the USS of {btid} does not list {identity}")

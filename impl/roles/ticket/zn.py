@@ -11,7 +11,7 @@ from __future__ import annotations
 import ssl
 import threading
 
-from mckm.impl.errors import PolicyError, UsageError
+from mckm.impl.errors import PolicyError, UpstreamError, UsageError
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, NafKeyAnswer
 from mckm.impl.transport.https_bsf import BsfClient
 from mckm.impl.transport.ticket_http import UPSTREAM_FAILED
@@ -39,7 +39,7 @@ class RemoteBsf(Bsf):
             try:
                 answer = self._client.lookup(b_tid, naf_id)
             except (OSError, ssl.SSLError) as error:
-                raise PolicyError(f"the BSF could not be reached over Zn: "
+                raise UpstreamError(f"the BSF could not be reached over Zn: "
                                   f"{type(error).__name__}", requirement="TS 33.220 4.5.3",
                                   http_status=UPSTREAM_FAILED) from None
             self.lookups += 1
