@@ -88,7 +88,7 @@ TARGETS: dict[str, Target] = {
          # processes; the attacks the prover found, replayed over the real transport, last
          "tests/endpoints/test_threats.py", "tests/endpoints/test_stateful.py",
          "tests/e2e/test_ticket_processes.py", "tests/store/test_ticket_replica_faults.py",
-         "tests/proofs/test_ticket_attacker.py")),
+         "tests/cli/test_error_paths.py", "tests/proofs/test_ticket_attacker.py")),
     "cek": Target(
         ("mckm/impl/roles/cek/endpoint.py", "mckm/impl/roles/cek/service.py"),
         ("tests/runtime_threats", "tests/cek")),

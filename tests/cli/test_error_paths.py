@@ -91,6 +91,7 @@ FILES: dict[str, str | bytes] = {
     "kms-bsf.json": _kms_config(bsf="127.0.0.1"),
     "kms-no-cert.json": _kms_config(cert_file="{d}/missing.pem"),
     "kms-bad-pem.json": _kms_config(cert_file="{d}/garbage.pem"),
+    "kms-db.json": _kms_config(db="ftp://x/kms.db"),
     "bsf-unknown-field.json": _bsf_config(uri="x"),
     "bsf-port.json": _bsf_config(port=-1),
     "bsf-contexts.json": _bsf_config(contexts_file="{d}/broken.json"),
@@ -276,6 +277,9 @@ ROWS: dict[str, Row] = {
         "field cert_file/key_file ({d}/missing.pem, {d}/key.pem): No such file"),
     "ticket kms-serve: cert not PEM": row(
         "ticket kms-serve --config {d}/kms-bad-pem.json", 2, "field cert_file/key_file ("),
+    "ticket kms-serve: db not a store": row(
+        "ticket kms-serve --config {d}/kms-db.json", 2,
+        "field db (ftp://x/kms.db): ftp:// is not a store URL"),
     "ticket bsf-serve: unknown field": row(
         "ticket bsf-serve --config {d}/bsf-unknown-field.json", 2, "malformed BSF config"),
     "ticket bsf-serve: port out of range": row(
