@@ -11,18 +11,20 @@ import contextlib
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from mckm.impl.codec import decode
-from mckm.impl.errors import PolicyError, UpstreamError
+from mckm.impl.errors import PolicyError, UpstreamError, UsageError
 from mckm.impl.roles.bsf import Bsf
 from mckm.impl.roles.ticket import wire
+from mckm.impl.roles.ticket.config import KmsServerConfig
 from mckm.impl.roles.ticket.endpoints import Forward, Initiator, Kms, error_reply
 from mckm.impl.roles.ticket.facts import TicketFacts, naf_id
 from mckm.impl.roles.ticket.loopback import BSF_DOMAIN
 from mckm.impl.roles.ticket.protection import ENCR_NULL
-from mckm.impl.roles.ticket.server import KmsService
+from mckm.impl.roles.ticket.server import KmsService, build_kms
 from mckm.impl.roles.ticket.wire import SPEC, TicketView, error_numbers
 from mckm.impl.roles.ticket.zn import RemoteBsf
 from mckm.impl.transport.https_bsf import BsfClient, bsf_endpoint
@@ -242,3 +244,20 @@ def test_a_kms_whose_bsf_cannot_be_reached_answers_502_not_a_mikey_refusal(zn: Z
         finally:
             service.stop()
             remote.close()
+
+
+def test_a_kms_config_whose_db_is_not_a_store_is_refused_naming_the_field(tmp_path: Path) -> None:
+    """A KMS's config file (``ticket kms-serve``): a ``db`` that is not a store URL or path is a
+    UsageError naming the field and saying why - never a traceback or an unnamed error."""
+    ca = make_domain_ca(KMS_A)
+    identity = ca.issue("kms")
+    files = {"kms.pem": identity.cert_pem, "kms.key": identity.key_pem, "ca.pem": ca.cert_pem}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "kms.key").chmod(0o600)
+    config = KmsServerConfig(KMS_A, str(tmp_path / "kms.pem"), str(tmp_path / "kms.key"),
+                             str(tmp_path / "ca.pem"), "127.0.0.1:1", BSF_DOMAIN,
+                             str(tmp_path / "ca.pem"), db="ftp://x/kms.db")
+    with pytest.raises(UsageError) as err:
+        build_kms(config)
+    assert str(err.value).startswith("field db (ftp://x/kms.db): ftp:// is not a store URL")
