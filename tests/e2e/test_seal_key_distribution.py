@@ -13,7 +13,7 @@ import pytest
 
 from mckm.impl.codec import decode, encode
 from mckm.impl.engine import RoleMachine, StepRefused
-from mckm.impl.errors import DecodeError
+from mckm.impl.errors import DecodeError, VerifyError
 from mckm.impl.redact import Secret
 from mckm.impl.roles.seal import (
     MCX_HASHED_UID,
@@ -296,3 +296,24 @@ def test_a_cold_receiver_holding_only_its_rsk_takes_a_key() -> None:
     bob = SealUser(BOB, keys.community, [rsk_only], warm=False)
     raw, sk_id = alice.send(BOB, "PCK", now=NOW)
     assert bob.receive(raw, now=NOW, sender_uri=ALICE).sk_id == sk_id
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_key_that_does_not_validate_is_not_installed_warm_or_cold(warm: bool) -> None:
+    """RFC 6507 5.1.2 ("Every SSK MUST be validated before being installed") and RFC 6508
+    6.1.2, warm or cold: an SSK or an RSK issued for another identity is a VerifyError naming
+    its clause, and nothing of that key set is installed - the user can neither sign nor
+    receive in that key period."""
+    keys, alice = kms(), _user(ALICE)
+    own, other = keys.keys(BOB), keys.keys(ALICE)
+    wrong_ssk = UserKeys(BOB, own.period_no, own.uid, other.ssk, other.pvt, own.rsk)
+    wrong_rsk = UserKeys(BOB, own.period_no, own.uid, own.ssk, own.pvt, other.rsk)
+    raw, _ = alice.send(BOB, "PCK", now=NOW)
+    for bad, clause in ((wrong_ssk, "RFC 6507 5.1.2"), (wrong_rsk, "RFC 6508 6.1.2")):
+        bob = SealUser(BOB, keys.community, [], warm=warm)
+        with pytest.raises(VerifyError) as err:
+            bob.facts.add_keys(bad)
+        assert clause in str(err.value)
+        with pytest.raises(StepRefused):  # no key set for this period: nothing to decapsulate
+            bob.receive(raw, now=NOW, sender_uri=ALICE)
+        assert bob.store.all() == []

@@ -1,11 +1,11 @@
 """One user's MIKEY-SAKKE key material and the ECCSI / SAKKE operations on it (TS 33.180 D.3.3).
 
 :class:`KeyRing` holds the user's key sets (UID, SSK, PVT, RSK per key period) and, warm (the
-default), per key period the user's ECCSI Signer and SAKKE Receiver (keys validated once, RFC
-6507 5.1.2 / RFC 6508 6.1.2), one Verifier per KPAK, a SAKKE table per receiver sent to more
-than once, and the SSV last derived (so a step's guard and effect run the pairing once);
-``warm=False`` keeps none of them (the "cold" benchmarks).  Crypto only: what a guard asks is
-:class:`~.facts.SealFacts`.
+default), per key period the user's ECCSI Signer and SAKKE Receiver, one Verifier per KPAK, a
+SAKKE table per receiver sent to more than once, and the SSV last derived (so a step's guard
+and effect run the pairing once); ``warm=False`` keeps none of them (the "cold" benchmarks).
+Warm or cold, every key is validated once when installed (RFC 6507 5.1.2 / RFC 6508 6.1.2).
+Crypto only: what a guard asks is :class:`~.facts.SealFacts`.
 """
 
 from __future__ import annotations
@@ -54,13 +54,22 @@ class KeyRing:
             self.add_keys(k)
 
     def add_keys(self, keys: UserKeys) -> None:
-        """Install a key set; warm, its Signer and Receiver are built (the SSK and RSK
-        validated, RFC 6507 5.1.2 / RFC 6508 6.1.2) now."""
-        self._keys[keys.uid] = keys
+        """Install a key set, each key it holds validated first (RFC 6507 5.1.2: "Every SSK
+        MUST be validated before being installed"; RFC 6508 6.1.2); a key that does not
+        validate is a VerifyError and installs nothing.  Warm, the Signer and Receiver the
+        validation builds are kept; cold, a set may hold only its SSK (a sender that never
+        receives) or only its RSK (a receiver that never signs)."""
+        kpak, z_pub = self.community.kpak, self.community.z_pub
         if self.warm:
-            kpak, z_pub = self.community.kpak, self.community.z_pub
-            self._signers[keys.uid] = eccsi.Signer(keys.uid, keys.ssk.reveal(), keys.pvt, kpak)
-            self._receivers[keys.uid] = sakke.Receiver(keys.uid, keys.rsk.reveal(), z_pub)
+            signer = eccsi.Signer(keys.uid, keys.ssk.reveal(), keys.pvt, kpak)
+            receiver = sakke.Receiver(keys.uid, keys.rsk.reveal(), z_pub)
+            self._signers[keys.uid], self._receivers[keys.uid] = signer, receiver
+        else:
+            if keys.pvt:
+                eccsi.validate_ssk(kpak, keys.uid, keys.ssk.reveal(), keys.pvt)
+            if keys.rsk.reveal():
+                sakke.validate_rsk(z_pub, keys.uid, keys.rsk.reveal())
+        self._keys[keys.uid] = keys
 
     def sign(self, data: bytes, uid: bytes, j: int | None = None) -> bytes:
         """ECCSI signature r || s || PVT by our ``uid`` (RFC 6507 5.2.1)."""
