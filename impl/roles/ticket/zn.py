@@ -40,8 +40,8 @@ class RemoteBsf(Bsf):
                 answer = self._client.lookup(b_tid, naf_id)
             except (OSError, ssl.SSLError) as error:
                 raise UpstreamError(f"the BSF could not be reached over Zn: "
-                                  f"{type(error).__name__}", requirement="TS 33.220 4.5.3",
-                                  http_status=UPSTREAM_FAILED) from None
+                                    f"{type(error).__name__}", requirement="TS 33.220 4.5.3",
+                                    http_status=UPSTREAM_FAILED) from None
             self.lookups += 1
             if now >= answer.expires_at:
                 raise PolicyError(f"the BSF answered an expired context for {b_tid!r}",
