@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from mckm.impl.redact import Secret
 from mckm.impl.roles.bsf import BootstrapContext, Bsf, UserSecuritySettings
-from mckm.impl.roles.ticket.endpoints import Initiator, Kms, Responder
+from mckm.impl.roles.ticket.endpoints import Forward, Initiator, Kms, Responder
 from mckm.impl.roles.ticket.wire import ZkLink
 from mckm.models.policy.trust import TrustRelation
 
@@ -50,3 +50,14 @@ def world(*, bob_kms: str = KMS_B, trust: TrustRelation = TRUST) -> World:
 
 def link(sender: str, to: str, *, authenticated: bool = True) -> ZkLink:
     return ZkLink(sender, authenticated, to)
+
+
+def forwarded(w: World) -> Forward:
+    """Alice's ticket from KMS A offered to Bob, whose KMS B forwards the resolve to KMS A over
+    Zk (seed 002 B.2.2.3 steps 1-6): the Forward KMS B holds, at ``NOW``."""
+    alice, bob = w.alice, w.bob
+    ti = alice.receive_request_resp(
+        w.kms[KMS_A].receive_request(alice.request_ticket(BOB, now=NOW), now=NOW), now=NOW)
+    fwd = w.kms[KMS_B].receive_resolve(bob.receive_transfer_init(ti, now=NOW).octets, now=NOW)
+    assert isinstance(fwd, Forward)
+    return fwd

@@ -20,7 +20,7 @@ from mckm.impl.errors import PolicyError, UpstreamError, UsageError
 from mckm.impl.roles.bsf import Bsf
 from mckm.impl.roles.ticket import wire
 from mckm.impl.roles.ticket.config import KmsServerConfig
-from mckm.impl.roles.ticket.endpoints import Forward, Initiator, Kms, error_reply
+from mckm.impl.roles.ticket.endpoints import Initiator, Kms, error_reply
 from mckm.impl.roles.ticket.facts import TicketFacts, naf_id
 from mckm.impl.roles.ticket.loopback import BSF_DOMAIN
 from mckm.impl.roles.ticket.protection import ENCR_NULL
@@ -38,7 +38,7 @@ from mckm.impl.transport.https_ticket import (
 )
 from mckm.impl.transport.ticket_http import UPSTREAM_FAILED, HttpRefusal, RequestType
 from mckm.models.grammar.namespaces import ERROR_NO, RAND_ROLE
-from tests.e2e.ticket_fixtures import ALICE, BOB, KMS_A, KMS_B, NOW, context, link, world
+from tests.e2e.ticket_fixtures import ALICE, BOB, KMS_A, KMS_B, NOW, context, forwarded, link, world
 
 AUTH_FAILURE = int(ERROR_NO.value_of("Auth failure"))
 INVALID_DT = int(ERROR_NO.value_of("Invalid DT"))
@@ -184,11 +184,7 @@ def test_kms_r_refuses_another_data_type_back_from_kms_i_with_invalid_dt() -> No
     reflected back is another data type - Invalid DT (11) under RFC 6043 6.1, answered with an
     Error message carrying 11; the genuine answer still completes the resolve."""
     w = world()
-    alice, bob = w.alice, w.bob
-    ti = alice.receive_request_resp(
-        w.kms[KMS_A].receive_request(alice.request_ticket(BOB, now=NOW), now=NOW), now=NOW)
-    fwd = w.kms[KMS_B].receive_resolve(bob.receive_transfer_init(ti, now=NOW).octets, now=NOW)
-    assert isinstance(fwd, Forward)
+    fwd = forwarded(w)
     with pytest.raises(PolicyError) as err:
         w.kms[KMS_B].complete(fwd, fwd.octets, link(KMS_A, KMS_B), now=NOW)
     assert (err.value.requirement, err.value.mikey_error) == ("RFC 6043 6.1", INVALID_DT)
@@ -196,8 +192,8 @@ def test_kms_r_refuses_another_data_type_back_from_kms_i_with_invalid_dt() -> No
     assert reply is not None and error_numbers(reply) == (INVALID_DT,)
     answer = w.kms[KMS_A].receive_zk_resolve(fwd.octets, link(KMS_B, KMS_A), now=NOW)
     resolve_resp = w.kms[KMS_B].complete(fwd, answer, link(KMS_A, KMS_B), now=NOW)
-    transfer_resp, keys = bob.receive_resolve_resp(resolve_resp, now=NOW)
-    assert alice.receive_transfer_resp(transfer_resp, now=NOW) == keys
+    transfer_resp, keys = w.bob.receive_resolve_resp(resolve_resp, now=NOW)
+    assert w.alice.receive_transfer_resp(transfer_resp, now=NOW) == keys
 
 
 # -- the USS fact a KMS asks (TS 33.220 4.5.3; facts.py) -------------------------------------

@@ -21,7 +21,7 @@ from mckm.impl.crypto.mikey_prf import PrfFunc
 from mckm.impl.errors import PolicyError
 from mckm.impl.roles.ticket import wire
 from mckm.impl.roles.ticket.config import KmsServerConfig, PeerConfig
-from mckm.impl.roles.ticket.endpoints import Forward, error_reply
+from mckm.impl.roles.ticket.endpoints import error_reply
 from mckm.impl.roles.ticket.facts import naf_id
 from mckm.impl.roles.ticket.loopback import BSF_DOMAIN, start_loopback
 from mckm.impl.roles.ticket.protection import AES_CM_128
@@ -32,7 +32,7 @@ from mckm.impl.transport.https_ticket import make_domain_ca
 from mckm.impl.transport.ticket_http import UPSTREAM_FAILED, HttpRefusal
 from mckm.models.grammar.namespaces import ERROR_NO
 from mckm.models.policy.ticket_policy import ReusableTicketStore
-from tests.e2e.ticket_fixtures import ALICE, BOB, KMS_A, KMS_B, NOW, context, link, world
+from tests.e2e.ticket_fixtures import ALICE, BOB, KMS_A, KMS_B, NOW, context, forwarded, link, world
 
 INVALID_DT = int(ERROR_NO.value_of("Invalid DT"))
 UNSPECIFIED = int(ERROR_NO.value_of("Unspecified error"))
@@ -100,11 +100,7 @@ def test_kms_r_refuses_a_zk_answer_whose_kemac_names_an_encryption_it_has_no_key
     zk-keys-clear (REQ-TKT-20, MIKEY error 12, answered with an Error message), not a crash;
     KMS_I's genuine answer still completes the resolve."""
     w = world()
-    alice, bob = w.alice, w.bob
-    ti = alice.receive_request_resp(
-        w.kms[KMS_A].receive_request(alice.request_ticket(BOB, now=NOW), now=NOW), now=NOW)
-    fwd = w.kms[KMS_B].receive_resolve(bob.receive_transfer_init(ti, now=NOW).octets, now=NOW)
-    assert isinstance(fwd, Forward)
+    fwd = forwarded(w)
     answer = w.kms[KMS_A].receive_zk_resolve(fwd.octets, link(KMS_B, KMS_A), now=NOW)
     clear = decode(answer)
     body = [Payload("KEMAC", {**p.fields, "encr_alg": AES_CM_128}) if p.name == "KEMAC" else p
@@ -117,8 +113,8 @@ def test_kms_r_refuses_a_zk_answer_whose_kemac_names_an_encryption_it_has_no_key
     reply = error_reply(fwd.octets, err.value, now=NOW)
     assert reply is not None and error_numbers(reply) == (UNSPECIFIED,)
     resolve_resp = w.kms[KMS_B].complete(fwd, answer, link(KMS_A, KMS_B), now=NOW)
-    transfer_resp, keys = bob.receive_resolve_resp(resolve_resp, now=NOW)
-    assert alice.receive_transfer_resp(transfer_resp, now=NOW) == keys
+    transfer_resp, keys = w.bob.receive_resolve_resp(resolve_resp, now=NOW)
+    assert w.alice.receive_transfer_resp(transfer_resp, now=NOW) == keys
 
 
 # -- the responder's reusable-ticket store (RFC 6043 5.3) ------------------------------------
