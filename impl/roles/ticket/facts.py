@@ -156,12 +156,10 @@ class TicketFacts:
     def uss_has(self, btid: Any, identity: str) -> Verdict:
         if self.bsf is None or not isinstance(btid, str):
             return Verdict.no("only a KMS asks the BSF for a USS")
-        try:
-            listed = identity in self.naf_answer(btid, self.uri).uss.public_identities
-        except UpstreamError:
-            raise
-        except MckmError as exc:
-            return Verdict.no(str(exc), exc.mikey_error)
+        asked = _verdict(lambda: self.naf_answer(btid, self.uri))  # once per step (cached)
+        if not asked:
+            return asked
+        listed = identity in self.naf_answer(btid, self.uri).uss.public_identities
         return YES if listed else Verdict.no(f"the USS of {btid} does not list {identity}")
 
     def nds_from(self, message: Any, peer: str) -> Verdict:
